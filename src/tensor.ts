@@ -1,0 +1,167 @@
+/**
+ * Tensor: a typed array, a shape and the dtype it came with. Readers keep the file's own
+ * storage; arithmetic reads it through `toFloat64`. The shape rules PyTorch applies to
+ * losses (where the class dim is, what broadcasts to what) live here and nowhere else.
+ */
+import { InputError, type Operand } from './errors.js';
+
+export type DType =
+  | 'float16'
+  | 'bfloat16'
+  | 'float32'
+  | 'float64'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'bool';
+
+/** float16 and bfloat16 are widened to Float32Array on reading (exactly). */
+export type Storage =
+  | Float64Array
+  | Float32Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array;
+
+export interface Tensor {
+  data: Storage;
+  shape: number[];
+  dtype: DType;
+}
+
+export function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function isFloating(dtype: DType): boolean {
+  return dtype === 'float16' || dtype === 'bfloat16' || dtype === 'float32' || dtype === 'float64';
+}
+
+/** "(4, 10)", "(5,)", "()" — Python's spelling, so shapes read as PyTorch prints them. */
+export function formatShape(shape: readonly number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** The values as float64, sharing the buffer when they already are. int64 beyond 2^53 rounds. */
+export function toFloat64(t: Tensor | Storage): Float64Array {
+  const data = ArrayBuffer.isView(t) ? t : t.data;
+  if (data instanceof Float64Array) return data;
+  const out = new Float64Array(data.length);
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+    for (let i = 0; i < data.length; i++) out[i] = Number(data[i]);
+  } else {
+    out.set(data);
+  }
+  return out;
+}
+
+export function tensor(data: Storage, shape: number[], dtype?: DType): Tensor {
+  if (numel(shape) !== data.length) {
+    throw new Error(`internal: ${data.length} values for shape ${formatShape(shape)}`);
+  }
+  return { data, shape, dtype: dtype ?? dtypeOf(data) };
+}
+
+export function dtypeOf(data: Storage): DType {
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Int8Array) return 'int8';
+  if (data instanceof Int16Array) return 'int16';
+  if (data instanceof Int32Array) return 'int32';
+  if (data instanceof BigInt64Array) return 'int64';
+  if (data instanceof Uint8Array) return 'uint8';
+  if (data instanceof Uint16Array) return 'uint16';
+  if (data instanceof Uint32Array) return 'uint32';
+  return 'uint64';
+}
+
+/**
+ * Where the classes are in a loss input, as PyTorch's losses see it: (C) unbatched, class
+ * dim 0; (N, C, d1, ..., dk) class dim 1. The input is `outer` blocks of `classes` x
+ * `inner` values; element (n, c, s) sits at (n * classes + c) * inner + s.
+ */
+export interface ClassLayout {
+  outer: number;
+  classes: number;
+  inner: number;
+  /** Shape of the unreduced loss and of class-index targets: the input without its class dim. */
+  outShape: number[];
+}
+
+export function classLayout(inputShape: readonly number[]): ClassLayout {
+  if (inputShape.length === 0) {
+    throw new InputError('logits must have a class dim: got a scalar, expected (C) or (N, C, ...)', undefined, 'logits');
+  }
+  if (inputShape.length === 1) {
+    return { outer: 1, classes: inputShape[0], inner: 1, outShape: [] };
+  }
+  const [n, c, ...rest] = inputShape;
+  return { outer: n, classes: c, inner: numel(rest), outShape: [n, ...rest] };
+}
+
+/**
+ * A per-class or per-element tensor broadcast against `shape` (numpy/PyTorch rules, aligned
+ * on the right, without growing `shape`). Returns an index map: element i of the broadcast
+ * reads `values[map(i)]`; materialised as a Float64Array of `shape`'s size.
+ */
+export function broadcastTo(values: Float64Array, from: readonly number[], shape: readonly number[], operand: Operand): Float64Array {
+  if (from.length > shape.length) {
+    throw new InputError(`shape ${formatShape(from)} does not broadcast to logits shape ${formatShape(shape)}`, undefined, operand);
+  }
+  const offset = shape.length - from.length;
+  for (let i = 0; i < from.length; i++) {
+    if (from[i] !== 1 && from[i] !== shape[offset + i]) {
+      throw new InputError(`shape ${formatShape(from)} does not broadcast to logits shape ${formatShape(shape)}`, undefined, operand);
+    }
+  }
+  const total = numel(shape);
+  if (sameShape(from, shape)) return values;
+  const out = new Float64Array(total);
+  // strides of `from` inside `shape`; a broadcast (size-1 or missing) dim has stride 0
+  const strides = new Array<number>(shape.length).fill(0);
+  let s = 1;
+  for (let i = from.length - 1; i >= 0; i--) {
+    strides[offset + i] = from[i] === 1 ? 0 : s;
+    s *= from[i];
+  }
+  const index = new Array<number>(shape.length).fill(0);
+  let src = 0;
+  for (let i = 0; i < total; i++) {
+    out[i] = values[src];
+    for (let d = shape.length - 1; d >= 0; d--) {
+      index[d]++;
+      src += strides[d];
+      if (index[d] < shape[d]) break;
+      src -= strides[d] * shape[d];
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** "5" for a vector, "(1, 2, 3)" for a multi-dim position: how an element is named in errors. */
+export function formatIndex(flat: number, shape: readonly number[]): string {
+  if (shape.length <= 1) return String(flat);
+  const idx = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = flat % shape[d];
+    flat = Math.floor(flat / shape[d]);
+  }
+  return `(${idx.join(', ')})`;
+}
