@@ -1,0 +1,1305 @@
+"""Generate losscalc's test fixtures from real PyTorch.
+
+Writes (relative to the repository root):
+  fixtures/losses/<case>/   input files of every case (logits, labels, weight, pos_weight),
+                            in the format the case exercises (.npy, .csv, .json)
+  fixtures/cases.json       a JSON array of {"name", "argv", "expected", "note"}; argv is
+                            losscalc's command line (paths relative to fixtures/), expected is
+                            {"loss": number | nested list, "count": int} or, for check mode,
+                            {"losses": {path name: number}}. Non-finite numbers are written as
+                            the strings "NaN", "Infinity", "-Infinity".
+  fixtures/example/         logits.csv / labels.csv, the small demo used by `npm start`
+
+Every expected value is computed by torch in float64 from the values read back from the
+files just written (so float32/float16/CSV inputs are compared against exactly what is
+stored). Class-index labels are upcast to int64 and bce targets to float64 before calling
+torch, since torch 1.13 itself refuses int32 class indices and int/bool bce targets.
+
+Run it from anywhere (it is deterministic and wipes/rewrites its output folders):
+
+    /usr/bin/python3 scripts/make_fixtures.py
+
+It needs torch and numpy; on Debian `apt-get install python3-torch` provides both
+(generated with torch 1.13, numpy 1.24).
+"""
+
+import json
+import math
+import shutil
+import zlib
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+LOSSES = FIXTURES / "losses"
+EXAMPLE = FIXTURES / "example"
+CASES_JSON = FIXTURES / "cases.json"
+
+torch.manual_seed(0)
+torch.set_default_dtype(torch.float64)
+
+CASES = []
+NAMES = set()
+IGN = -100  # PyTorch's default ignore_index
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def rng_for(name):
+    """A generator seeded from the case name, so adding a case never changes another."""
+    return np.random.default_rng(zlib.crc32(name.encode()))
+
+
+def case_dir(name):
+    d = LOSSES / name
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def rel(path):
+    return path.relative_to(FIXTURES).as_posix()
+
+
+def fmt_float(v):
+    return "%.17g" % v
+
+
+def write_npy(name, fname, arr):
+    """np.save, then load back: returns (argv path, the array as stored)."""
+    p = case_dir(name) / fname
+    np.save(p, arr)
+    return rel(p), np.load(p)
+
+
+def write_csv(name, fname, arr, header=None):
+    """A row per sample, a column per class; 1-D arrays become one column. Floats with
+    %.17g (round-trip exact), integers as integers."""
+    arr = np.asarray(arr)
+    p = case_dir(name) / fname
+    is_int = arr.dtype.kind in "iub"
+    fmt = (lambda v: str(int(v))) if is_int else fmt_float
+    rows = arr.reshape(-1, 1) if arr.ndim == 1 else arr
+    assert rows.ndim == 2
+    lines = []
+    if header is not None:
+        lines.append(",".join(header))
+    for r in rows:
+        lines.append(",".join(fmt(v) for v in r))
+    p.write_text("\n".join(lines) + "\n")
+    # read back exactly as a CSV reader would
+    body = p.read_text().splitlines()[1 if header is not None else 0:]
+    back = np.array([[float(c) for c in line.split(",")] for line in body])
+    back = back.reshape(arr.shape)
+    if is_int:
+        back = back.astype(np.int64)
+    assert np.array_equal(back, arr.astype(back.dtype)), name
+    return rel(p), back
+
+
+def write_json(name, fname, value):
+    """value: a numpy array (nested lists) or a Python scalar (bare number)."""
+    p = case_dir(name) / fname
+    obj = value.tolist() if isinstance(value, np.ndarray) else value
+    p.write_text(json.dumps(obj) + "\n")
+    back = np.array(json.loads(p.read_text()))
+    return rel(p), back
+
+
+def inline_list(values):
+    """An inline --weight/--pos-weight list; values must be exactly representable by repr."""
+    s = ",".join(repr(float(v)) if not float(v).is_integer() else str(int(v)) for v in values)
+    back = np.array([float(c) for c in s.split(",")])
+    assert np.array_equal(back, np.asarray(values, dtype=np.float64))
+    return s, back
+
+
+def T(a):
+    """float64 tensor from whatever was read back."""
+    return torch.tensor(np.asarray(a, dtype=np.float64))
+
+
+def L(a):
+    """int64 tensor (class indices)."""
+    return torch.tensor(np.asarray(a).astype(np.int64))
+
+
+def jsonable(v):
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "NaN"
+        if math.isinf(v):
+            return "Infinity" if v > 0 else "-Infinity"
+        return 0.0 if v == 0 else v  # -0.0 (e.g. -log_softmax == 0) written as 0.0
+    if isinstance(v, list):
+        return [jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {k: jsonable(x) for k, x in v.items()}
+    return v
+
+
+def out(t):
+    """A loss tensor as a number (0-d) or nested lists in torch's output shape (none)."""
+    assert t.dtype == torch.float64, t.dtype
+    return t.item() if t.dim() == 0 else t.tolist()
+
+
+def close(a, b, tol=1e-12):
+    """Elementwise |a-b| <= tol*max(1,|b|), NaN == NaN, inf == inf."""
+    a = torch.as_tensor(a, dtype=torch.float64)
+    b = torch.as_tensor(b, dtype=torch.float64)
+    if a.shape != b.shape:
+        return False
+    same_nan = torch.isnan(a) == torch.isnan(b)
+    fin = torch.isfinite(a) & torch.isfinite(b)
+    inf_eq = (~fin & ~torch.isnan(a) & ~torch.isnan(b)) <= (a == b)
+    err_ok = ((a - b).abs() <= tol * torch.clamp(b.abs(), min=1.0)) | ~fin
+    return bool(same_nan.all() and inf_eq.all() and err_ok.all())
+
+
+def add(name, argv, loss=None, count=None, note="", losses=None):
+    assert name not in NAMES, name
+    NAMES.add(name)
+    if losses is not None:
+        expected = {"losses": {k: out(v) for k, v in losses.items()}}
+    else:
+        expected = {"loss": out(loss)}
+        if count is not None:
+            expected["count"] = int(count)
+    CASES.append({"name": name, "argv": argv, "expected": jsonable(expected), "note": note})
+
+
+def class_dim(x):
+    return 0 if x.dim() == 1 else 1
+
+
+def reduce_(v, reduction):
+    return v.sum() if reduction == "sum" else v if reduction == "none" else None
+
+
+# ------------------------------------------------------------ independent references
+
+
+def ref_ce_index(x, y, weight=None, ignore_index=IGN, ls=0.0, reduction="mean"):
+    """Hand-written reference of torch 1.13's cross_entropy with class indices (incl. its
+    label-smoothing normalisation), used to assert our reading of the semantics."""
+    cd = class_dim(x)
+    C = x.shape[cd]
+    lp = x - torch.logsumexp(x, cd, keepdim=True)
+    mask = y != ignore_index
+    ys = torch.where(mask, y, torch.zeros_like(y))
+    w = weight if weight is not None else torch.ones(C)
+    shape = [1] * x.dim()
+    shape[cd] = C
+    wv = w.view(shape)
+    picked = -lp.gather(cd, ys.unsqueeze(cd)).squeeze(cd)
+    wy = w[ys] * mask
+    nll = torch.where(mask, picked * wy, torch.zeros(()))
+    smooth = torch.where(mask, -(lp * wv).sum(cd), torch.zeros(()))
+    if ls == 0.0:  # like torch, no smoothing term at all (0 * inf would be NaN)
+        ls, smooth = 0.0, torch.zeros_like(smooth)
+    if reduction == "mean":
+        return (1 - ls) * nll.sum() / wy.sum() + ls / C * smooth.sum() / wy.sum()
+    if reduction == "sum":
+        return (1 - ls) * nll.sum() + ls / C * smooth.sum()
+    return (1 - ls) * nll + ls / C * smooth
+
+
+def ref_ce_prob(x, p, weight=None, ls=0.0, reduction="mean"):
+    cd = class_dim(x)
+    C = x.shape[cd]
+    lp = x - torch.logsumexp(x, cd, keepdim=True)
+    if ls > 0:
+        p = p * (1 - ls) + ls / C
+    w = weight if weight is not None else torch.ones(C)
+    shape = [1] * x.dim()
+    shape[cd] = C
+    v = -(lp * p * w.view(shape)).sum(cd)
+    if reduction == "mean":
+        return v.sum() / (x.numel() / C)
+    return reduce_(v, reduction)
+
+
+def ref_bce(x, t, weight=None, pos_weight=None, reduction="mean"):
+    # log(1+exp(-x)) = softplus(-x), written independently of torch's formula
+    sp_neg = torch.clamp(-x, min=0) + torch.log1p(torch.exp(-x.abs()))  # -log sigmoid(x)
+    sp_pos = sp_neg + x  # -log(1 - sigmoid(x))
+    pw = pos_weight if pos_weight is not None else torch.ones(())
+    v = pw * t * sp_neg + (1 - t) * sp_pos
+    if weight is not None:
+        v = v * weight
+    if reduction == "mean":
+        return v.mean()
+    return reduce_(v, reduction)
+
+
+def gather_path(x, y, ignore_index=IGN, reduction="mean"):
+    """losscalc's `gather` mode, computed in torch exactly the manual way."""
+    cd = class_dim(x)
+    mask = y != ignore_index
+    ys = torch.where(mask, y, torch.zeros_like(y))
+    v = -(F.log_softmax(x, cd).gather(cd, ys.unsqueeze(cd)).squeeze(cd)) * mask
+    if reduction == "mean":
+        return v.sum() / mask.sum()
+    return reduce_(v, reduction)
+
+
+# ---------------------------------------------------------------- torch computations
+
+
+def torch_ce(x, y, weight=None, ignore_index=IGN, ls=0.0, reduction="mean"):
+    got = F.cross_entropy(x, y, weight=weight, ignore_index=ignore_index,
+                          reduction=reduction, label_smoothing=ls)
+    if y.dtype == torch.int64:  # class indices
+        ref = ref_ce_index(x, y, weight, ignore_index, ls, reduction)
+        assert close(got, ref), (got, ref)
+        if ls == 0.0:
+            via_nll = F.nll_loss(F.log_softmax(x, class_dim(x)), y, weight=weight,
+                                 ignore_index=ignore_index, reduction=reduction)
+            assert close(got, via_nll), (got, via_nll)
+            if weight is None and bool(torch.isfinite(x).all()):
+                # (the gather path multiplies by the mask, so a NaN in an ignored row leaks)
+                g = gather_path(x, y, ignore_index, reduction)
+                assert close(got, g), (got, g)
+    else:
+        ref = ref_ce_prob(x, y, weight, ls, reduction)
+        assert close(got, ref), (got, ref)
+    return got
+
+
+def torch_nll(x, y, weight=None, ignore_index=IGN, reduction="mean"):
+    got = F.nll_loss(x, y, weight=weight, ignore_index=ignore_index, reduction=reduction)
+    cd = class_dim(x)
+    mask = y != ignore_index
+    ys = torch.where(mask, y, torch.zeros_like(y))
+    w = (weight if weight is not None else torch.ones(x.shape[cd]))[ys]
+    v = torch.where(mask, -x.gather(cd, ys.unsqueeze(cd)).squeeze(cd) * w, torch.zeros(()))
+    ref = v.sum() / (w * mask).sum() if reduction == "mean" else reduce_(v, reduction)
+    assert close(got, ref), (got, ref)
+    return got
+
+
+def torch_bce(x, t, weight=None, pos_weight=None, reduction="mean"):
+    got = F.binary_cross_entropy_with_logits(x, t, weight=weight, pos_weight=pos_weight,
+                                             reduction=reduction)
+    ref = ref_bce(x, t, weight, pos_weight, reduction)
+    if torch.isfinite(x).all():
+        assert close(got, ref), (got, ref)
+    return got
+
+
+def n_counted(y, ignore_index=IGN):
+    return int((torch.as_tensor(y) != ignore_index).sum())
+
+
+# ------------------------------------------------------------------------ data makers
+
+
+def logits(rng, shape, scale=2.0):
+    return rng.normal(0.0, scale, size=shape)
+
+
+def labels(rng, shape, C, n_ignore=0, ignore_value=IGN):
+    y = rng.integers(0, C, size=shape).astype(np.int64)
+    if n_ignore:
+        flat = y.reshape(-1)
+        idx = rng.choice(flat.size, size=n_ignore, replace=False)
+        flat[idx] = ignore_value
+    return y
+
+
+def probs(rng, shape, cd=1):
+    z = rng.normal(0.0, 1.5, size=shape)
+    e = np.exp(z - z.max(axis=cd, keepdims=True))
+    return e / e.sum(axis=cd, keepdims=True)
+
+
+def weights(rng, C):
+    # multiples of 1/8 so inline lists and files print short and exact
+    return rng.integers(1, 33, size=C) / 8.0
+
+
+REDS = ("mean", "sum", "none")
+
+
+def red_argv(r):
+    return [] if r == "mean" else ["--reduction", r]
+
+
+# ============================================================ cross-entropy, indices
+
+
+def ce_index_cases():
+    # --- plain, each reduction
+    for r in REDS:
+        n = f"ce_{r}"
+        rng = rng_for("ce_plain")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (8, 5)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (8,), 5))
+        x, y = T(x), L(y)
+        mode = "cross-entropy" if r == "sum" else "ce"
+        add(n, [mode, xp, yp] + red_argv(r), torch_ce(x, y, reduction=r), n_counted(y),
+            f"cross-entropy, class indices, float64 NPY logits (8,5), int64 labels, reduction {r}")
+
+    # --- weight from a .npy file
+    for r in REDS:
+        n = f"ce_weight_{r}"
+        rng = rng_for("ce_weight")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (10, 4)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (10,), 4))
+        wp, w = write_npy(n, "weight.npy", weights(rng, 4))
+        x, y, w = T(x), L(y), T(w)
+        add(n, ["ce", xp, yp, "--weight", wp] + red_argv(r),
+            torch_ce(x, y, weight=w, reduction=r), n_counted(y),
+            f"class weights from a .npy file; mean divides by sum of weight[target]; reduction {r}")
+
+    # --- weight as an inline list
+    for r in ("mean", "none"):
+        n = f"ce_weight_inline_{r}"
+        rng = rng_for("ce_weight_inline")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (6, 3)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (6,), 3))
+        ws, w = inline_list([0.25, 2, 1.5])
+        x, y, w = T(x), L(y), T(w)
+        add(n, ["ce", xp, yp, "--weight", ws] + red_argv(r),
+            torch_ce(x, y, weight=w, reduction=r), n_counted(y),
+            f"class weights given inline on the command line ({ws}); reduction {r}")
+
+    # --- default ignore_index -100 present in labels
+    for r in REDS:
+        n = f"ce_ignore_default_{r}"
+        rng = rng_for("ce_ignore_default")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (10, 4)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (10,), 4, n_ignore=3))
+        x, y = T(x), L(y)
+        add(n, ["ce", xp, yp] + red_argv(r), torch_ce(x, y, reduction=r), n_counted(y),
+            f"labels contain -100 (default ignore_index): skipped, mean over the 7 others; "
+            f"none puts 0 there; reduction {r}")
+
+    # --- ignore_index set to a valid class
+    for r in REDS:
+        n = f"ce_ignore_class0_{r}"
+        rng = rng_for("ce_ignore_class0")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (10, 4)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (10,), 4))
+        x, y = T(x), L(y)
+        assert (y == 0).any() and (y != 0).any()
+        add(n, ["ce", xp, yp, "--ignore-index", "0"] + red_argv(r),
+            torch_ce(x, y, ignore_index=0, reduction=r), n_counted(y, 0),
+            f"--ignore-index 0: class 0 is a valid class whose targets are skipped; reduction {r}")
+
+    # --- weight + ignore_index
+    for r in REDS:
+        n = f"ce_weight_ignore_{r}"
+        rng = rng_for("ce_weight_ignore")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (12, 5)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (12,), 5, n_ignore=4))
+        wp, w = write_npy(n, "weight.npy", weights(rng, 5))
+        x, y, w = T(x), L(y), T(w)
+        add(n, ["ce", xp, yp, "--weight", wp] + red_argv(r),
+            torch_ce(x, y, weight=w, reduction=r), n_counted(y),
+            f"weight + ignored (-100) targets: mean divides by the summed weights of the "
+            f"non-ignored targets only; reduction {r}")
+
+    # --- all targets ignored
+    for r in REDS:
+        n = f"ce_all_ignored_{r}"
+        rng = rng_for("ce_all_ignored")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (4, 3)))
+        yp, y = write_npy(n, "labels.npy", np.full((4,), IGN, dtype=np.int64))
+        x, y = T(x), L(y)
+        what = {"mean": "mean is 0/0 = NaN", "sum": "sum is 0", "none": "none is all zeros"}[r]
+        add(n, ["ce", xp, yp] + red_argv(r), torch_ce(x, y, reduction=r), 0,
+            f"every target is -100: {what}")
+    n = "ce_weight_all_ignored_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (4, 3)))
+    yp, y = write_npy(n, "labels.npy", np.full((4,), 1, dtype=np.int64))
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp, "--ignore-index", "1", "--weight", "1,2,3"],
+        torch_ce(x, y, weight=T([1, 2, 3]), ignore_index=1), 0,
+        "weight + every target equal to --ignore-index 1: weighted mean is 0/0 = NaN")
+
+    # --- label smoothing
+    ls_specs = [("ls01", 0.1, False), ("ls1", 1.0, False), ("ls02_weight", 0.2, True)]
+    for tag, ls, use_w in ls_specs:
+        for r in REDS:
+            n = f"ce_{tag}_{r}"
+            rng = rng_for(f"ce_{tag}")
+            xp, x = write_npy(n, "logits.npy", logits(rng, (10, 5)))
+            yp, y = write_npy(n, "labels.npy", labels(rng, (10,), 5, n_ignore=2))
+            argv = ["ce", xp, yp, "--label-smoothing", repr(ls)]
+            w = None
+            if use_w:
+                wp, w = write_npy(n, "weight.npy", weights(rng, 5))
+                w = T(w)
+                argv += ["--weight", wp]
+            x, y = T(x), L(y)
+            note = (f"label_smoothing {ls}" + (" with weight" if use_w else "") +
+                    ", two targets ignored (-100): (1-ls)*nll + ls/C*sum_c(-w_c*logp_c)"
+                    + (", mean normalised by sum of weight[target]" if use_w else
+                       ", mean over non-ignored") + f"; reduction {r}")
+            add(n, argv + red_argv(r), torch_ce(x, y, weight=w, ls=ls, reduction=r),
+                n_counted(y), note)
+    n = "ce_ls01_noignore_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (6, 4)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (6,), 4))
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp, "--label-smoothing", "0.1"], torch_ce(x, y, ls=0.1), n_counted(y),
+        "label_smoothing 0.1, no ignored targets, no weight")
+    n = "ce_ls_all_ignored_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (3, 4)))
+    yp, y = write_npy(n, "labels.npy", np.full((3,), IGN, dtype=np.int64))
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp, "--label-smoothing", "0.3"], torch_ce(x, y, ls=0.3), 0,
+        "label_smoothing with every target ignored: mean is NaN")
+    n = "ce_ls_ignore_class0_none"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (6, 3)))
+    yp, y = write_npy(n, "labels.npy", np.array([0, 1, 2, 0, 2, 1], dtype=np.int64))
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp, "--label-smoothing", "0.25", "--ignore-index", "0",
+            "--reduction", "none"],
+        torch_ce(x, y, ls=0.25, ignore_index=0, reduction="none"), n_counted(y, 0),
+        "label_smoothing 0.25 with --ignore-index 0: the smoothing term is also zeroed there")
+
+    # --- K-dimensional
+    n = "ce_kdim1_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (3, 4, 5)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (3, 5), 4))
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp], torch_ce(x, y), n_counted(y),
+        "K-dim input (N,C,d1)=(3,4,5), labels (3,5); class dim is 1")
+    for k, shape in (("kdim1", (4, 3, 6)), ("kdim2", (2, 4, 3, 5))):
+        for r in REDS:
+            n = f"ce_{k}_weight_ignore_{r}"
+            rng = rng_for(f"ce_{k}_weight_ignore")
+            C = shape[1]
+            yshape = (shape[0],) + shape[2:]
+            xp, x = write_npy(n, "logits.npy", logits(rng, shape))
+            yp, y = write_npy(n, "labels.npy", labels(rng, yshape, C, n_ignore=4))
+            wp, w = write_npy(n, "weight.npy", weights(rng, C))
+            x, y, w = T(x), L(y), T(w)
+            add(n, ["ce", xp, yp, "--weight", wp] + red_argv(r),
+                torch_ce(x, y, weight=w, reduction=r), n_counted(y),
+                f"K-dim input {shape} with labels {yshape}, weight and 4 ignored targets; "
+                f"none has shape {yshape}; reduction {r}")
+    n = "ce_kdim2_ls01_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (2, 3, 2, 4)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (2, 2, 4), 3, n_ignore=2))
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp, "--label-smoothing", "0.1"], torch_ce(x, y, ls=0.1), n_counted(y),
+        "K-dim (N,C,d1,d2) with label smoothing 0.1 and ignored targets")
+
+    # --- unbatched (C) input with a scalar target
+    for r in ("mean", "none"):
+        n = f"ce_unbatched_json_{r}"
+        rng = rng_for("ce_unbatched_json")
+        xp, x = write_json(n, "logits.json", logits(rng, (5,)))
+        yp, y = write_json(n, "label.json", 3)
+        x, y = T(x), L(y)
+        assert y.dim() == 0
+        add(n, ["ce", xp, yp] + red_argv(r), torch_ce(x, y, reduction=r), 1,
+            f"unbatched (C,) JSON logits with a bare-number JSON label (3); class dim 0; "
+            f"reduction {r} gives a scalar")
+    for r in ("mean", "sum"):
+        n = f"ce_unbatched_npy0d_{r}"
+        rng = rng_for("ce_unbatched_npy0d")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (4,)))
+        yp, y = write_npy(n, "label.npy", np.array(1, dtype=np.int64))
+        x, y = T(x), L(y)
+        assert y.dim() == 0
+        add(n, ["ce", xp, yp] + red_argv(r), torch_ce(x, y, reduction=r), 1,
+            f"unbatched (C,) logits with a 0-d int64 .npy label; reduction {r}")
+    n = "ce_unbatched_ignored_mean"
+    rng = rng_for(n)
+    xp, x = write_json(n, "logits.json", logits(rng, (3,)))
+    yp, y = write_json(n, "label.json", -100)
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp], torch_ce(x, y), 0,
+        "unbatched input whose scalar target is -100: mean over zero elements is NaN")
+
+    # --- extreme logits
+    for r in ("mean", "none"):
+        n = f"ce_extreme_uniform_{r}"
+        rng = rng_for("ce_extreme_uniform")
+        xp, x = write_npy(n, "logits.npy", rng.uniform(-1e4, 1e4, size=(6, 4)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (6,), 4))
+        x, y = T(x), L(y)
+        add(n, ["ce", xp, yp] + red_argv(r), torch_ce(x, y, reduction=r), n_counted(y),
+            f"logits uniform in +-1e4: needs the max-subtracted logsumexp; reduction {r}")
+    for r in ("mean", "none"):
+        n = f"ce_extreme_pm1e4_{r}"
+        xp, x = write_npy(n, "logits.npy",
+                          np.array([[1e4, -1e4], [1e4, -1e4], [-1e4, 1e4], [0.0, 1e4]]))
+        yp, y = write_npy(n, "labels.npy", np.array([0, 1, 0, 0], dtype=np.int64))
+        x, y = T(x), L(y)
+        add(n, ["ce", xp, yp] + red_argv(r), torch_ce(x, y, reduction=r), 4,
+            f"logits like [1e4, -1e4]: per-sample losses exactly 0, 2e4, 2e4, 1e4; reduction {r}")
+
+    # --- non-finite logits
+    for r in REDS:
+        n = f"ce_nan_logit_{r}"
+        rng = rng_for("ce_nan_logit")
+        a = logits(rng, (5, 3))
+        a[2, 1] = np.nan
+        xp, x = write_npy(n, "logits.npy", a)
+        yp, y = write_npy(n, "labels.npy", labels(rng, (5,), 3))
+        x, y = T(x), L(y)
+        add(n, ["ce", xp, yp] + red_argv(r), torch_ce(x, y, reduction=r), 5,
+            f"a NaN in row 2 of the logits: that row is NaN, mean/sum NaN; reduction {r}")
+    n = "ce_nan_logit_ignored_row_mean"
+    rng = rng_for(n)
+    a = logits(rng, (4, 3))
+    a[1, 0] = np.nan
+    xp, x = write_npy(n, "logits.npy", a)
+    yp, y = write_npy(n, "labels.npy", np.array([2, IGN, 0, 1], dtype=np.int64))
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp], torch_ce(x, y), 3,
+        "a NaN only in an ignored row: torch masks that row, the mean stays finite")
+    n = "ce_inf_logits_none"
+    xp, x = write_npy(n, "logits.npy",
+                      np.array([[np.inf, 0.0, 1.0], [-np.inf, 0.0, 1.0], [0.0, -np.inf, 2.0]]))
+    yp, y = write_npy(n, "labels.npy", np.array([0, 1, 2], dtype=np.int64))
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp, "--reduction", "none"], torch_ce(x, y, reduction="none"), 3,
+        "+inf logit gives NaN (inf-inf); a -inf logit on a non-target class is harmless")
+    n = "ce_neginf_logit_ls_none"
+    xp, x = write_npy(n, "logits.npy", np.array([[-np.inf, 0.0, 1.0], [0.5, 0.0, 1.0]]))
+    yp, y = write_npy(n, "labels.npy", np.array([1, 2], dtype=np.int64))
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp, "--label-smoothing", "0.1", "--reduction", "none"],
+        torch_ce(x, y, ls=0.1, reduction="none"), 2,
+        "with label smoothing a -inf logit on a non-target class makes the loss +Infinity")
+
+    # --- C = 1
+    for r in ("mean", "none"):
+        n = f"ce_c1_{r}"
+        rng = rng_for("ce_c1")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (4, 1)))
+        yp, y = write_npy(n, "labels.npy", np.zeros((4,), dtype=np.int64))
+        x, y = T(x), L(y)
+        add(n, ["ce", xp, yp] + red_argv(r), torch_ce(x, y, reduction=r), 4,
+            f"C=1: log_softmax of a single class is 0, so the loss is 0; reduction {r}")
+
+    # --- dtypes
+    n = "ce_float32_logits"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (6, 4)).astype(np.float32))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (6,), 4))
+    assert x.dtype == np.float32
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp], torch_ce(x, y), n_counted(y),
+        "float32 NPY logits; expected computed in float64 from the stored float32 values")
+    n = "ce_float16_logits"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (6, 4)).astype(np.float16))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (6,), 4, n_ignore=1))
+    assert x.dtype == np.float16
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp, "--reduction", "none"], torch_ce(x, y, reduction="none"),
+        n_counted(y),
+        "float16 NPY logits (torch CPU has no Half log_softmax); expected in float64 from the "
+        "stored float16 values")
+    n = "ce_int32_labels"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (7, 3)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (7,), 3, n_ignore=1).astype(np.int32))
+    assert y.dtype == np.int32
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp], torch_ce(x, y), n_counted(y),
+        "int32 NPY labels with a -100 (torch itself wants int64; expected uses the upcast)")
+    n = "ce_uint8_labels"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (7, 3)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (7,), 3).astype(np.uint8))
+    assert y.dtype == np.uint8
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp, "--reduction", "sum"], torch_ce(x, y, reduction="sum"), 7,
+        "uint8 NPY labels")
+    n = "ce_float32_logits_int32_labels_weight_none"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (5, 3)).astype(np.float32))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (5,), 3).astype(np.int32))
+    wp, w = write_npy(n, "weight.npy", weights(rng, 3).astype(np.float32))
+    x, y, w = T(x), L(y), T(w)
+    add(n, ["ce", xp, yp, "--weight", wp, "--reduction", "none"],
+        torch_ce(x, y, weight=w, reduction="none"), 5,
+        "float32 logits, int32 labels, float32 weight file")
+
+    # --- text formats
+    for r in ("mean", "none"):
+        n = f"ce_csv_{r}"
+        rng = rng_for("ce_csv")
+        xp, x = write_csv(n, "logits.csv", logits(rng, (6, 4)))
+        yp, y = write_csv(n, "labels.csv", labels(rng, (6,), 4, n_ignore=1))
+        x, y = T(x), L(y)
+        add(n, ["ce", xp, yp] + red_argv(r), torch_ce(x, y, reduction=r), n_counted(y),
+            f"CSV logits (no header, %.17g) and a one-column CSV of labels with a -100; "
+            f"reduction {r}")
+    n = "ce_csv_header_mean"
+    rng = rng_for(n)
+    xp, x = write_csv(n, "logits.csv", logits(rng, (5, 3)), header=["a", "b", "c"])
+    yp, y = write_csv(n, "labels.csv", labels(rng, (5,), 3))
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp], torch_ce(x, y), 5, "CSV logits with a header row a,b,c")
+    n = "ce_csv_weight_file_sum"
+    rng = rng_for(n)
+    xp, x = write_csv(n, "logits.csv", logits(rng, (5, 3)))
+    yp, y = write_csv(n, "labels.csv", labels(rng, (5,), 3))
+    wp, w = write_csv(n, "weight.csv", weights(rng, 3))
+    x, y, w = T(x), L(y), T(w)
+    add(n, ["ce", xp, yp, "--weight", wp, "--reduction", "sum"],
+        torch_ce(x, y, weight=w, reduction="sum"), 5,
+        "CSV logits, CSV labels, weight as a one-column CSV file")
+    for r in ("mean", "sum"):
+        n = f"ce_json_{r}"
+        rng = rng_for("ce_json")
+        xp, x = write_json(n, "logits.json", logits(rng, (5, 4)))
+        yp, y = write_json(n, "labels.json", labels(rng, (5,), 4, n_ignore=1))
+        x, y = T(x), L(y)
+        add(n, ["ce", xp, yp] + red_argv(r), torch_ce(x, y, reduction=r), n_counted(y),
+            f"JSON nested-array logits, JSON label array with a -100; reduction {r}")
+    n = "ce_json_kdim1_weight_none"
+    rng = rng_for(n)
+    xp, x = write_json(n, "logits.json", logits(rng, (2, 3, 4)))
+    yp, y = write_json(n, "labels.json", labels(rng, (2, 4), 3, n_ignore=1))
+    wp, w = write_json(n, "weight.json", weights(rng, 3))
+    x, y, w = T(x), L(y), T(w)
+    add(n, ["ce", xp, yp, "--weight", wp, "--reduction", "none"],
+        torch_ce(x, y, weight=w, reduction="none"), n_counted(y),
+        "JSON K-dim logits (2,3,4), labels (2,4), weight as a JSON file")
+
+
+# ============================================================ cross-entropy, probabilities
+
+
+def ce_prob_cases():
+    for r in REDS:
+        n = f"ce_prob_{r}"
+        rng = rng_for("ce_prob")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (6, 4)))
+        yp, y = write_npy(n, "targets.npy", probs(rng, (6, 4)))
+        x, y = T(x), T(y)
+        add(n, ["ce", xp, yp] + red_argv(r), torch_ce(x, y, reduction=r), 6,
+            f"class-probability targets (same shape as logits); reduction {r}")
+    for r in REDS:
+        n = f"ce_prob_weight_{r}"
+        rng = rng_for("ce_prob_weight")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (6, 4)))
+        yp, y = write_npy(n, "targets.npy", probs(rng, (6, 4)))
+        wp, w = write_npy(n, "weight.npy", weights(rng, 4))
+        x, y, w = T(x), T(y), T(w)
+        add(n, ["ce", xp, yp, "--weight", wp] + red_argv(r),
+            torch_ce(x, y, weight=w, reduction=r), 6,
+            f"probability targets with class weights: -sum_c w_c p_c logp_c, and mean divides "
+            f"by N (NOT by the weights, unlike class indices); reduction {r}")
+    for r in REDS:
+        n = f"ce_prob_ls02_{r}"
+        rng = rng_for("ce_prob_ls02")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (5, 3)))
+        yp, y = write_npy(n, "targets.npy", probs(rng, (5, 3)))
+        x, y = T(x), T(y)
+        add(n, ["ce", xp, yp, "--label-smoothing", "0.2"] + red_argv(r),
+            torch_ce(x, y, ls=0.2, reduction=r), 5,
+            f"probability targets with label_smoothing 0.2: p*(1-ls) + ls/C; reduction {r}")
+    n = "ce_prob_ls01_weight_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (5, 3)))
+    yp, y = write_npy(n, "targets.npy", probs(rng, (5, 3)))
+    x, y = T(x), T(y)
+    ws, w = inline_list([1, 0.5, 3])
+    add(n, ["ce", xp, yp, "--label-smoothing", "0.1", "--weight", ws],
+        torch_ce(x, y, weight=T(w), ls=0.1), 5,
+        "probability targets, label_smoothing 0.1 and inline weight; mean divides by N")
+    for r in ("mean", "none"):
+        n = f"ce_prob_kdim1_{r}"
+        rng = rng_for("ce_prob_kdim1")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (3, 4, 2)))
+        yp, y = write_npy(n, "targets.npy", probs(rng, (3, 4, 2)))
+        x, y = T(x), T(y)
+        add(n, ["ce", xp, yp] + red_argv(r), torch_ce(x, y, reduction=r), 6,
+            f"K-dim probability targets (N,C,d1)=(3,4,2): mean divides by N*d1=6; none is (3,2); "
+            f"reduction {r}")
+    n = "ce_prob_kdim2_weight_sum"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (2, 3, 2, 2)))
+    yp, y = write_npy(n, "targets.npy", probs(rng, (2, 3, 2, 2)))
+    wp, w = write_npy(n, "weight.npy", weights(rng, 3))
+    x, y, w = T(x), T(y), T(w)
+    add(n, ["ce", xp, yp, "--weight", wp, "--reduction", "sum"],
+        torch_ce(x, y, weight=w, reduction="sum"), 8,
+        "K-dim (2,3,2,2) probability targets with weight, sum")
+    n = "ce_prob_onehot_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (6, 4)))
+    idx = labels(rng, (6,), 4)
+    yp, y = write_npy(n, "targets.npy", np.eye(4)[idx])
+    x, y = T(x), T(y)
+    got = torch_ce(x, y)
+    assert close(got, F.cross_entropy(x, L(idx)))
+    add(n, ["ce", xp, yp], got, 6,
+        "one-hot float64 probability targets: equals cross-entropy on the class indices")
+    for r in ("mean", "none"):
+        n = f"ce_prob_unbatched_{r}"
+        rng = rng_for("ce_prob_unbatched")
+        xp, x = write_json(n, "logits.json", logits(rng, (4,)))
+        yp, y = write_json(n, "targets.json", probs(rng, (4,), cd=0))
+        x, y = T(x), T(y)
+        add(n, ["ce", xp, yp] + red_argv(r), torch_ce(x, y, reduction=r), 1,
+            f"unbatched (C,) logits with (C,) probabilities (JSON); class dim 0; reduction {r}")
+    n = "ce_prob_csv_mean"
+    rng = rng_for(n)
+    xp, x = write_csv(n, "logits.csv", logits(rng, (4, 3)))
+    yp, y = write_csv(n, "targets.csv", probs(rng, (4, 3)))
+    x, y = T(x), T(y)
+    add(n, ["ce", xp, yp], torch_ce(x, y), 4, "probability targets as a (N,C) CSV file")
+    n = "ce_prob_float32_targets_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (4, 3)))
+    yp, y = write_npy(n, "targets.npy", probs(rng, (4, 3)).astype(np.float32))
+    x, y = T(x), T(y)
+    add(n, ["ce", xp, yp], torch_ce(x, y), 4,
+        "float32 probability targets (not exactly normalised after rounding) with float64 logits")
+
+
+# ======================================================================== nll
+
+
+def nll_cases():
+    def logp(rng, shape):
+        a = logits(rng, shape)
+        return F.log_softmax(T(a), 1).numpy()
+
+    for r in REDS:
+        n = f"nll_{r}"
+        rng = rng_for("nll_plain")
+        xp, x = write_npy(n, "logprobs.npy", logp(rng, (8, 5)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (8,), 5))
+        x, y = T(x), L(y)
+        got = torch_nll(x, y, reduction=r)
+        add(n, ["nll", xp, yp] + red_argv(r), got, n_counted(y),
+            f"nll on log-probabilities (log_softmax output stored as input); reduction {r}")
+    for r in REDS:
+        n = f"nll_weight_{r}"
+        rng = rng_for("nll_weight")
+        xp, x = write_npy(n, "logprobs.npy", logp(rng, (8, 4)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (8,), 4))
+        wp, w = write_npy(n, "weight.npy", weights(rng, 4))
+        x, y, w = T(x), L(y), T(w)
+        add(n, ["nll", xp, yp, "--weight", wp] + red_argv(r),
+            torch_nll(x, y, weight=w, reduction=r), n_counted(y),
+            f"nll with class weights; mean divides by sum of weight[target]; reduction {r}")
+    for r in REDS:
+        n = f"nll_ignore_default_{r}"
+        rng = rng_for("nll_ignore_default")
+        xp, x = write_npy(n, "logprobs.npy", logp(rng, (8, 4)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (8,), 4, n_ignore=2))
+        x, y = T(x), L(y)
+        add(n, ["nll", xp, yp] + red_argv(r), torch_nll(x, y, reduction=r), n_counted(y),
+            f"nll with -100 targets (default ignore_index); reduction {r}")
+    n = "nll_ignore_custom_sum"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logprobs.npy", logp(rng, (8, 4)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (8,), 4))
+    x, y = T(x), L(y)
+    add(n, ["nll", xp, yp, "--ignore-index", "2", "--reduction", "sum"],
+        torch_nll(x, y, ignore_index=2, reduction="sum"), n_counted(y, 2),
+        "nll with --ignore-index 2 (a valid class), sum")
+    for r in REDS:
+        n = f"nll_weight_ignore_{r}"
+        rng = rng_for("nll_weight_ignore")
+        xp, x = write_npy(n, "logprobs.npy", logp(rng, (9, 3)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (9,), 3, n_ignore=3))
+        wp, w = write_npy(n, "weight.npy", weights(rng, 3))
+        x, y, w = T(x), L(y), T(w)
+        add(n, ["nll", xp, yp, "--weight", wp] + red_argv(r),
+            torch_nll(x, y, weight=w, reduction=r), n_counted(y),
+            f"nll with weight and ignored targets; reduction {r}")
+    for k, shape in (("kdim1", (3, 4, 5)), ("kdim2", (2, 3, 2, 3))):
+        for r in ("mean", "none"):
+            n = f"nll_{k}_weight_ignore_{r}"
+            rng = rng_for(f"nll_{k}")
+            yshape = (shape[0],) + shape[2:]
+            xp, x = write_npy(n, "logprobs.npy", logp(rng, shape))
+            yp, y = write_npy(n, "labels.npy", labels(rng, yshape, shape[1], n_ignore=2))
+            wp, w = write_npy(n, "weight.npy", weights(rng, shape[1]))
+            x, y, w = T(x), L(y), T(w)
+            add(n, ["nll", xp, yp, "--weight", wp] + red_argv(r),
+                torch_nll(x, y, weight=w, reduction=r), n_counted(y),
+                f"nll K-dim {shape}, labels {yshape}, weight, 2 ignored; reduction {r}")
+    n = "nll_all_ignored_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logprobs.npy", logp(rng, (3, 4)))
+    yp, y = write_npy(n, "labels.npy", np.full((3,), IGN, dtype=np.int64))
+    x, y = T(x), L(y)
+    add(n, ["nll", xp, yp], torch_nll(x, y), 0, "nll with every target ignored: mean is NaN")
+    n = "nll_unbatched_json_mean"
+    rng = rng_for(n)
+    xp, x = write_json(n, "logprobs.json", F.log_softmax(T(logits(rng, (4,))), 0).numpy())
+    yp, y = write_json(n, "label.json", 2)
+    x, y = T(x), L(y)
+    add(n, ["nll", xp, yp], torch_nll(x, y), 1,
+        "nll on an unbatched (C,) log-probability vector with a bare-number target")
+    n = "nll_on_raw_logits_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (6, 4)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (6,), 4))
+    x, y = T(x), L(y)
+    got = torch_nll(x, y)
+    assert close(got, -x.gather(1, y[:, None]).mean())
+    add(n, ["nll", xp, yp], got, 6,
+        "nll WITHOUT --log-softmax on raw logits: just -mean(x[i, y_i]) (can be negative)")
+
+    # --log-softmax on raw logits
+    for r in REDS:
+        n = f"nll_logsoftmax_{r}"
+        rng = rng_for("nll_logsoftmax")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (7, 4)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (7,), 4))
+        x, y = T(x), L(y)
+        got = F.nll_loss(F.log_softmax(x, 1), y, reduction=r)
+        assert close(got, torch_ce(x, y, reduction=r))
+        add(n, ["nll", xp, yp, "--log-softmax"] + red_argv(r), got, n_counted(y),
+            f"nll --log-softmax on raw logits = F.nll_loss(F.log_softmax(x,1),y); reduction {r}")
+    n = "nll_logsoftmax_weight_ignore_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (8, 3)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (8,), 3, n_ignore=2))
+    ws, w = inline_list([2, 0.5, 1])
+    x, y, w = T(x), L(y), T(w)
+    got = F.nll_loss(F.log_softmax(x, 1), y, weight=w)
+    assert close(got, torch_ce(x, y, weight=w))
+    add(n, ["nll", xp, yp, "--log-softmax", "--weight", ws], got, n_counted(y),
+        "nll --log-softmax with inline weight and -100 targets")
+    n = "nll_logsoftmax_kdim1_sum"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (2, 3, 4)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (2, 4), 3, n_ignore=1))
+    x, y = T(x), L(y)
+    got = F.nll_loss(F.log_softmax(x, 1), y, reduction="sum")
+    assert close(got, torch_ce(x, y, reduction="sum"))
+    add(n, ["nll", xp, yp, "--log-softmax", "--reduction", "sum"], got, n_counted(y),
+        "nll --log-softmax on K-dim logits (2,3,4): log_softmax over dim 1")
+
+
+# ======================================================================== bce
+
+
+def bce_cases():
+    def soft(rng, shape):
+        return rng.uniform(0.0, 1.0, size=shape)
+
+    for tag, shape in (("1d", (8,)), ("2d", (5, 3)), ("3d", (3, 2, 4))):
+        for r in REDS:
+            n = f"bce_{tag}_{r}"
+            rng = rng_for(f"bce_{tag}")
+            xp, x = write_npy(n, "logits.npy", logits(rng, shape))
+            yp, y = write_npy(n, "targets.npy", soft(rng, shape))
+            x, y = T(x), T(y)
+            mode = "bce-logits" if r == "sum" else "bce"
+            add(n, [mode, xp, yp] + red_argv(r), torch_bce(x, y, reduction=r), x.numel(),
+                f"bce-with-logits, shape {shape}, float targets in [0,1]; reduction {r}")
+    n = "bce_int64_targets_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (4, 3)))
+    yp, y = write_npy(n, "targets.npy", rng.integers(0, 2, size=(4, 3)).astype(np.int64))
+    x, y = T(x), T(y)
+    add(n, ["bce", xp, yp], torch_bce(x, y), 12,
+        "int64 0/1 targets (torch itself wants float targets; expected uses the float64 upcast)")
+    n = "bce_bool_targets_none"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (6,)))
+    yp, y = write_npy(n, "targets.npy", rng.integers(0, 2, size=(6,)).astype(bool))
+    assert y.dtype == np.bool_
+    x, y = T(x), T(y)
+    add(n, ["bce", xp, yp, "--reduction", "none"], torch_bce(x, y, reduction="none"), 6,
+        "bool NPY targets (False=0, True=1)")
+    n = "bce_bool_targets_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (3, 4)))
+    yp, y = write_npy(n, "targets.npy", rng.integers(0, 2, size=(3, 4)).astype(bool))
+    x, y = T(x), T(y)
+    add(n, ["bce", xp, yp], torch_bce(x, y), 12, "bool NPY targets (N,C), mean")
+
+    # weights
+    for r in REDS:
+        n = f"bce_weight_bcast_{r}"
+        rng = rng_for("bce_weight_bcast")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (5, 3)))
+        yp, y = write_npy(n, "targets.npy", soft(rng, (5, 3)))
+        wp, w = write_npy(n, "weight.npy", weights(rng, 3))
+        x, y, w = T(x), T(y), T(w)
+        add(n, ["bce", xp, yp, "--weight", wp] + red_argv(r),
+            torch_bce(x, y, weight=w, reduction=r), 15,
+            f"bce weight (C,)=(3,) broadcast over (5,3); mean is the plain mean of the weighted "
+            f"elements (not divided by the weights); reduction {r}")
+    n = "bce_weight_full_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (3, 2, 2)))
+    yp, y = write_npy(n, "targets.npy", soft(rng, (3, 2, 2)))
+    wp, w = write_npy(n, "weight.npy", rng.uniform(0, 2, size=(3, 2, 2)))
+    x, y, w = T(x), T(y), T(w)
+    add(n, ["bce", xp, yp, "--weight", wp], torch_bce(x, y, weight=w), 12,
+        "bce weight with the full shape of the logits (3,2,2)")
+    n = "bce_weight_inline_sum"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (4, 3)))
+    yp, y = write_npy(n, "targets.npy", soft(rng, (4, 3)))
+    ws, w = inline_list([0.5, 1, 4])
+    x, y = T(x), T(y)
+    add(n, ["bce", xp, yp, "--weight", ws, "--reduction", "sum"],
+        torch_bce(x, y, weight=T(w), reduction="sum"), 12, "bce with an inline (C,) weight, sum")
+
+    # pos_weight
+    for r in REDS:
+        n = f"bce_posweight_file_{r}"
+        rng = rng_for("bce_posweight_file")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (6, 3)))
+        yp, y = write_npy(n, "targets.npy", soft(rng, (6, 3)))
+        pp, pw = write_npy(n, "pos_weight.npy", weights(rng, 3))
+        x, y, pw = T(x), T(y), T(pw)
+        add(n, ["bce", xp, yp, "--pos-weight", pp] + red_argv(r),
+            torch_bce(x, y, pos_weight=pw, reduction=r), 18,
+            f"pos_weight (C,) from a .npy file, broadcast along the last dim; reduction {r}")
+    for r in ("mean", "none"):
+        n = f"bce_posweight_inline_{r}"
+        rng = rng_for("bce_posweight_inline")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (4, 3)))
+        yp, y = write_npy(n, "targets.npy", rng.integers(0, 2, size=(4, 3)).astype(np.float64))
+        ps, pw = inline_list([3, 0.5, 1])
+        x, y = T(x), T(y)
+        add(n, ["bce", xp, yp, "--pos-weight", ps] + red_argv(r),
+            torch_bce(x, y, pos_weight=T(pw), reduction=r), 12,
+            f"pos_weight given inline ({ps}); reduction {r}")
+    n = "bce_posweight_3d_lastdim_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (2, 3, 4)))
+    yp, y = write_npy(n, "targets.npy", soft(rng, (2, 3, 4)))
+    pp, pw = write_npy(n, "pos_weight.npy", weights(rng, 4))
+    x, y, pw = T(x), T(y), T(pw)
+    add(n, ["bce", xp, yp, "--pos-weight", pp], torch_bce(x, y, pos_weight=pw), 24,
+        "(N,C,d)=(2,3,4) logits with pos_weight of size 4: broadcasts along the LAST dim (d), "
+        "not along C")
+    for r in ("mean", "sum", "none"):
+        n = f"bce_weight_posweight_{r}"
+        rng = rng_for("bce_weight_posweight")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (5, 4)))
+        yp, y = write_npy(n, "targets.npy", soft(rng, (5, 4)))
+        wp, w = write_npy(n, "weight.npy", weights(rng, 4))
+        pp, pw = write_npy(n, "pos_weight.npy", weights(rng, 4))
+        x, y, w, pw = T(x), T(y), T(w), T(pw)
+        add(n, ["bce", xp, yp, "--weight", wp, "--pos-weight", pp] + red_argv(r),
+            torch_bce(x, y, weight=w, pos_weight=pw, reduction=r), 20,
+            f"weight and pos_weight together; reduction {r}")
+
+    # extreme logits
+    ext_x = np.array([1e4, -1e4, 1e4, -1e4, 1000.0, -1000.0, 1000.0, -1000.0, 0.0, 0.0, 1e4, -1000.0])
+    ext_t = np.array([1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.5, 0.25])
+    for r in REDS:
+        n = f"bce_extreme_{r}"
+        xp, x = write_npy(n, "logits.npy", ext_x)
+        yp, y = write_npy(n, "targets.npy", ext_t)
+        x, y = T(x), T(y)
+        add(n, ["bce", xp, yp] + red_argv(r), torch_bce(x, y, reduction=r), 12,
+            f"logits +-1e4, exactly +-1000 and 0 with 0/1/soft targets: 0 when right, |x| when "
+            f"wrong, log 2 at 0, no overflow; reduction {r}")
+    n = "bce_extreme_posweight_none"
+    xp, x = write_npy(n, "logits.npy", ext_x.reshape(4, 3))
+    yp, y = write_npy(n, "targets.npy", ext_t.reshape(4, 3))
+    ps, pw = inline_list([2, 0.5, 10])
+    x, y = T(x), T(y)
+    add(n, ["bce", xp, yp, "--pos-weight", ps, "--reduction", "none"],
+        torch_bce(x, y, pos_weight=T(pw), reduction="none"), 12,
+        "extreme logits with pos_weight: stays finite")
+    n = "bce_inf_logits_none"
+    xp, x = write_npy(n, "logits.npy", np.array([np.inf, -np.inf, np.inf, 2.0]))
+    yp, y = write_npy(n, "targets.npy", np.array([1.0, 0.0, 0.0, 1.0]))
+    x, y = T(x), T(y)
+    add(n, ["bce", xp, yp, "--reduction", "none"], torch_bce(x, y, reduction="none"), 4,
+        "+-inf logits through torch's formula: NaN when the prediction is right (+inf with t=1, "
+        "-inf with t=0: inf-inf), +Infinity when wrong (+inf with t=0)")
+    n = "bce_nan_logit_mean"
+    rng = rng_for(n)
+    a = logits(rng, (5,))
+    a[3] = np.nan
+    xp, x = write_npy(n, "logits.npy", a)
+    yp, y = write_npy(n, "targets.npy", soft(rng, (5,)))
+    x, y = T(x), T(y)
+    add(n, ["bce", xp, yp], torch_bce(x, y), 5, "a NaN logit makes the bce mean NaN")
+
+    # targets outside [0, 1]
+    for r in ("mean", "none"):
+        n = f"bce_targets_outside01_{r}"
+        rng = rng_for("bce_targets_outside01")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (6,)))
+        yp, y = write_npy(n, "targets.npy", np.array([-1.0, 1.0, -1.0, 1.0, 1.0, -1.0]))
+        x, y = T(x), T(y)
+        add(n, ["bce", xp, yp] + red_argv(r), torch_bce(x, y, reduction=r), 6,
+            f"targets -1/1 (outside [0,1]): torch does NOT raise, it computes "
+            f"(1-t)*x + log(1+exp(-x)) anyway (values can be negative); reduction {r}")
+    n = "bce_targets_outside01_posweight_sum"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (3, 2)))
+    yp, y = write_npy(n, "targets.npy", np.array([[-1.0, 2.0], [1.5, 0.0], [1.0, -0.5]]))
+    x, y = T(x), T(y)
+    add(n, ["bce", xp, yp, "--pos-weight", "2,3", "--reduction", "sum"],
+        torch_bce(x, y, pos_weight=T([2, 3]), reduction="sum"), 6,
+        "targets outside [0,1] together with pos_weight: computed, no error")
+
+    # text formats
+    n = "bce_csv_2d_mean"
+    rng = rng_for(n)
+    xp, x = write_csv(n, "logits.csv", logits(rng, (4, 3)))
+    yp, y = write_csv(n, "targets.csv", rng.integers(0, 2, size=(4, 3)).astype(np.int64))
+    x, y = T(x), T(y)
+    add(n, ["bce", xp, yp], torch_bce(x, y), 12, "bce on CSV logits (4,3) and CSV 0/1 targets")
+    n = "bce_json_1d_none"
+    rng = rng_for(n)
+    xp, x = write_json(n, "logits.json", logits(rng, (5,)))
+    yp, y = write_json(n, "targets.json", soft(rng, (5,)))
+    x, y = T(x), T(y)
+    add(n, ["bce", xp, yp, "--reduction", "none"], torch_bce(x, y, reduction="none"), 5,
+        "bce on JSON (5,) logits and soft targets")
+    n = "bce_float32_logits_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (4, 2)).astype(np.float32))
+    yp, y = write_npy(n, "targets.npy", soft(rng, (4, 2)).astype(np.float32))
+    x, y = T(x), T(y)
+    add(n, ["bce", xp, yp], torch_bce(x, y), 8,
+        "float32 logits and targets; expected in float64 from the stored float32 values")
+
+
+# ======================================================================== gather
+
+
+def gather_cases():
+    for r in REDS:
+        n = f"gather_{r}"
+        rng = rng_for("gather_plain")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (7, 4)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (7,), 4))
+        x, y = T(x), L(y)
+        add(n, ["gather", xp, yp] + red_argv(r), gather_path(x, y, reduction=r), n_counted(y),
+            f"manual -(log_softmax(x,1).gather(1,y[:,None])).squeeze(1); reduction {r}")
+    for r in REDS:
+        n = f"gather_ignore_default_{r}"
+        rng = rng_for("gather_ignore_default")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (8, 3)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (8,), 3, n_ignore=3))
+        x, y = T(x), L(y)
+        got = gather_path(x, y, reduction=r)
+        assert close(got, F.cross_entropy(x, y, reduction=r))
+        add(n, ["gather", xp, yp] + red_argv(r), got, n_counted(y),
+            f"gather path masked at -100 targets (mean over the 5 others, 0 in none); "
+            f"reduction {r}")
+    for r in ("mean", "none"):
+        n = f"gather_ignore_custom_{r}"
+        rng = rng_for("gather_ignore_custom")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (8, 3)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (8,), 3))
+        x, y = T(x), L(y)
+        add(n, ["gather", xp, yp, "--ignore-index", "1"] + red_argv(r),
+            gather_path(x, y, ignore_index=1, reduction=r), n_counted(y, 1),
+            f"gather with --ignore-index 1 (a valid class); reduction {r}")
+    n = "gather_ignore_negative_sum"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (6, 3)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (6,), 3, n_ignore=2, ignore_value=-1))
+    x, y = T(x), L(y)
+    add(n, ["gather", xp, yp, "--ignore-index", "-1", "--reduction", "sum"],
+        gather_path(x, y, ignore_index=-1, reduction="sum"), n_counted(y, -1),
+        "gather with a negative --ignore-index -1 (argv value starting with '-')")
+    for r in ("mean", "none"):
+        n = f"gather_kdim1_{r}"
+        rng = rng_for("gather_kdim1")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (3, 4, 5)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (3, 5), 4, n_ignore=2))
+        x, y = T(x), L(y)
+        got = gather_path(x, y, reduction=r)
+        assert close(got, F.cross_entropy(x, y, reduction=r))
+        add(n, ["gather", xp, yp] + red_argv(r), got, n_counted(y),
+            f"gather on K-dim (3,4,5) input, labels (3,5) with 2 ignored; reduction {r}")
+    n = "gather_kdim2_sum"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (2, 3, 2, 3)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (2, 2, 3), 3, n_ignore=1))
+    x, y = T(x), L(y)
+    add(n, ["gather", xp, yp, "--reduction", "sum"], gather_path(x, y, reduction="sum"),
+        n_counted(y), "gather on (N,C,d1,d2)=(2,3,2,3) input, sum")
+    n = "gather_all_ignored_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (3, 3)))
+    yp, y = write_npy(n, "labels.npy", np.full((3,), IGN, dtype=np.int64))
+    x, y = T(x), L(y)
+    add(n, ["gather", xp, yp], gather_path(x, y), 0,
+        "gather with every target ignored: 0/0 = NaN")
+    n = "gather_unbatched_json_mean"
+    rng = rng_for(n)
+    xp, x = write_json(n, "logits.json", logits(rng, (4,)))
+    yp, y = write_json(n, "label.json", 0)
+    x, y = T(x), L(y)
+    got = gather_path(x, y)
+    assert close(got, F.cross_entropy(x, y))
+    add(n, ["gather", xp, yp], got, 1,
+        "gather on an unbatched (C,) input with a scalar target: class dim 0")
+
+
+# ======================================================================== check
+
+
+def check_index_losses(x, y, weight=None, ls=0.0, reduction="mean"):
+    """The ways `check` computes on class-index data. Which ways appear mirrors losscalc's
+    skip rules (src/equivalences.ts): nll is skipped with label smoothing, gather with a
+    weight or label smoothing, cross-entropy-onehot when a target is ignored (an ignored
+    target has no one-hot row) or with weight + mean (the probability mean divides by N)."""
+    C = x.shape[1]
+    ce = F.cross_entropy(x, y, weight=weight, reduction=reduction, label_smoothing=ls)
+    losses = {"cross-entropy": ce}
+    if ls == 0.0:
+        losses["nll"] = F.nll_loss(F.log_softmax(x, 1), y, weight=weight, reduction=reduction)
+        if weight is None:
+            losses["gather"] = gather_path(x, y, reduction=reduction)
+    if not (y == IGN).any() and not (weight is not None and reduction == "mean"):
+        onehot = F.one_hot(y, C).movedim(-1, 1).to(torch.float64)
+        losses["cross-entropy-onehot"] = F.cross_entropy(x, onehot, weight=weight,
+                                                         reduction=reduction, label_smoothing=ls)
+    for k, v in losses.items():
+        assert close(v, ce), (k, v, ce)
+    return losses
+
+
+def check_binary_losses(x, t, reduction="mean"):
+    z = torch.zeros_like(x)
+    losses = {
+        "bce-logits": F.binary_cross_entropy_with_logits(x, t, reduction=reduction),
+        "cross-entropy-binary": F.cross_entropy(torch.stack([z, x], 1),
+                                                torch.stack([1 - t, t], 1), reduction=reduction),
+    }
+    assert close(losses["bce-logits"], losses["cross-entropy-binary"]), losses
+    return losses
+
+
+def check_cases():
+    n = "check_class_index"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (8, 4)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (8,), 4))
+    add(n, ["check", xp, yp], losses=check_index_losses(T(x), L(y)),
+        note="check on class-index data: the four paths agree (mean)")
+    n = "check_class_index_ignored"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (8, 4)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (8,), 4, n_ignore=2))
+    add(n, ["check", xp, yp], losses=check_index_losses(T(x), L(y)),
+        note="check on class-index data with two -100 targets: cross-entropy, nll and gather "
+             "skip them; cross-entropy-onehot is not computed (an ignored target has no "
+             "one-hot row)")
+    n = "check_class_index_ls01"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (6, 3)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (6,), 3))
+    add(n, ["check", xp, yp, "--label-smoothing", "0.1"],
+        losses=check_index_losses(T(x), L(y), ls=0.1),
+        note="check with label smoothing 0.1: only cross-entropy and cross-entropy-onehot apply "
+             "(smoothed one-hot = (1-ls)*onehot + ls/C) and agree")
+    n = "check_class_index_weight_sum"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (6, 3)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (6,), 3))
+    add(n, ["check", xp, yp, "--weight", "2,0.5,1", "--reduction", "sum"],
+        losses=check_index_losses(T(x), L(y), weight=T([2, 0.5, 1]), reduction="sum"),
+        note="check with class weights and sum: cross-entropy, nll, cross-entropy-onehot agree "
+             "(gather has no weights)")
+    n = "check_class_index_kdim1"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (2, 3, 4)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (2, 4), 3))
+    add(n, ["check", xp, yp], losses=check_index_losses(T(x), L(y)),
+        note="check on K-dim (2,3,4) logits with (2,4) labels: one-hot along dim 1")
+    n = "check_binary_1d"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (8,)))
+    yp, y = write_npy(n, "targets.npy", rng.integers(0, 2, size=(8,)).astype(np.float64))
+    add(n, ["check", xp, yp], losses=check_binary_losses(T(x), T(y)),
+        note="check on binary data (N,) logits and 0/1 float targets: bce == 2-class CE on "
+             "[0, x] with probabilities [1-t, t]")
+    n = "check_binary_2d_soft"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (4, 3)))
+    yp, y = write_npy(n, "targets.npy", rng.uniform(0, 1, size=(4, 3)))
+    add(n, ["check", xp, yp], losses=check_binary_losses(T(x), T(y)),
+        note="check on binary (N,C) logits with soft targets: stack gives (N,2,C), K-dim CE")
+    n = "check_binary_1d_none"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (5,)))
+    yp, y = write_npy(n, "targets.npy", rng.integers(0, 2, size=(5,)).astype(np.float64))
+    add(n, ["check", xp, yp, "--reduction", "none"],
+        losses=check_binary_losses(T(x), T(y), reduction="none"),
+        note="check on binary data with reduction none: per-element lists agree")
+
+
+# ======================================================================== example
+
+
+def example_cases():
+    EXAMPLE.mkdir(parents=True, exist_ok=True)
+    rng = rng_for("example")
+    classes = ["cat", "dog", "bird", "fish", "frog"]
+    y = rng.integers(0, 5, size=8)
+    raw = rng.normal(0.0, 1.5, size=(8, 5))
+    raw[np.arange(8), y] += 2.0  # a mostly-right classifier
+    cells = [["%.4g" % v for v in row] for row in raw]
+    assert all("e" not in c for row in cells for c in row)
+    (EXAMPLE / "logits.csv").write_text(
+        ",".join(classes) + "\n" + "\n".join(",".join(r) for r in cells) + "\n")
+    (EXAMPLE / "labels.csv").write_text("".join("%d\n" % v for v in y))
+    x = T([[float(c) for c in r] for r in cells])
+    yy = L([int(l) for l in (EXAMPLE / "labels.csv").read_text().split()])
+    xp, yp = "example/logits.csv", "example/labels.csv"
+    add("example_check", ["check", xp, yp], losses=check_index_losses(x, yy),
+        note="the npm start demo: 8 samples x 5 classes, header row, 4-significant-digit logits")
+    add("example_ce_mean", ["ce", xp, yp], torch_ce(x, yy), 8,
+        "cross-entropy mean on the demo CSVs")
+
+
+# ======================================================================== main
+
+
+def main():
+    for d in (LOSSES, EXAMPLE):
+        if d.exists():
+            shutil.rmtree(d)
+    LOSSES.mkdir(parents=True)
+    ce_index_cases()
+    ce_prob_cases()
+    nll_cases()
+    bce_cases()
+    gather_cases()
+    check_cases()
+    example_cases()
+
+    # every file an argv names exists; every case folder is used
+    used = set()
+    for c in CASES:
+        for a in c["argv"]:
+            if a.startswith("losses/") or a.startswith("example/"):
+                assert (FIXTURES / a).is_file(), (c["name"], a)
+                used.add(a.split("/")[1] if a.startswith("losses/") else None)
+    assert {p.name for p in LOSSES.iterdir()} <= used
+    text = json.dumps(CASES, indent=1, allow_nan=False)
+    CASES_JSON.write_text(text + "\n")
+    size = sum(p.stat().st_size for p in FIXTURES.rglob("*") if p.is_file())
+    print(f"{len(CASES)} cases, fixtures/ {size / 1024:.1f} KiB")
+
+
+if __name__ == "__main__":
+    main()

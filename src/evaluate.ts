@@ -1,0 +1,86 @@
+/**
+ * One run's arithmetic, given tensors: the mode's loss (or check's equivalences), then
+ * --expect and --reference. Pure: no files, no flags beyond the settings, no printing.
+ */
+import { compareValues, type Check, type Tolerance } from './checks.js';
+import { equivalences, type LossInputs, type LossSettings } from './equivalences.js';
+import { InputError } from './errors.js';
+import { bceWithLogits } from './losses/bce-with-logits.js';
+import { crossEntropy } from './losses/cross-entropy.js';
+import { gatherLoss } from './losses/gather.js';
+import { logSoftmax } from './losses/log-softmax.js';
+import { nllLoss } from './losses/nll.js';
+import type { LossResult } from './losses/reduce.js';
+import type { Mode } from './options.js';
+import { formatShape, numel, toFloat64, type Tensor } from './tensor.js';
+import { dataWarnings } from './warnings.js';
+
+export interface Settings extends LossSettings {
+  mode: Mode;
+  logSoftmax: boolean;
+  expect?: number;
+  tolerance: Tolerance;
+}
+
+export interface Outcome {
+  mode: Mode;
+  result: LossResult;
+  /** check mode: every way computed (the first is `result`) and the ones skipped. */
+  losses: [string, LossResult][];
+  skipped: [string, string][];
+  checks: Check[];
+  ok: boolean;
+  warnings: string[];
+}
+
+export function evaluate(inputs: LossInputs & { reference?: Tensor }, settings: Settings): Outcome {
+  const ways =
+    settings.mode === 'check'
+      ? equivalences(inputs, settings, settings.tolerance)
+      : { losses: [[settings.mode, lossFor(settings.mode, inputs, settings)] as [string, LossResult]], skipped: [], checks: [] };
+  const result = ways.losses[0][1];
+  const checks = [...ways.checks];
+  if (settings.expect !== undefined) {
+    checks.push(compareValues('expect', result.loss, settings.expect, settings.tolerance));
+  }
+  if (inputs.reference) checks.push(referenceCheck(result, inputs.reference, settings.tolerance));
+  return {
+    mode: settings.mode,
+    result,
+    losses: ways.losses,
+    skipped: ways.skipped,
+    checks,
+    ok: checks.every((c) => c.ok),
+    warnings: dataWarnings(settings.mode, inputs, result, settings.ignoreIndex),
+  };
+}
+
+function lossFor(mode: Exclude<Mode, 'check'>, inputs: LossInputs, s: Settings): LossResult {
+  const { logits, labels, weight, posWeight } = inputs;
+  const { reduction, ignoreIndex, labelSmoothing } = s;
+  switch (mode) {
+    case 'cross-entropy':
+      return crossEntropy(logits, labels, { weight, ignoreIndex, reduction, labelSmoothing });
+    case 'nll':
+      return nllLoss(s.logSoftmax ? logSoftmax(logits) : logits, labels, { weight, ignoreIndex, reduction });
+    case 'bce-logits':
+      return bceWithLogits(logits, labels, { weight, posWeight, reduction });
+    case 'gather':
+      return gatherLoss(logits, labels, { ignoreIndex, reduction });
+  }
+}
+
+/** A scalar reference for mean/sum, an array of the output's size for none. */
+function referenceCheck(result: LossResult, reference: Tensor, tol: Tolerance): Check {
+  const want = result.reduction === 'none' ? numel(result.shape) : 1;
+  if (reference.data.length !== want) {
+    const what = result.reduction === 'none' ? `the loss's shape ${formatShape(result.shape)}` : 'one value (the reduced loss)';
+    throw new InputError(
+      `reference has shape ${formatShape(reference.shape)}, expected ${what}`,
+      undefined,
+      'reference',
+    );
+  }
+  const ref = toFloat64(reference);
+  return compareValues('reference', result.loss, result.reduction === 'none' ? ref : ref[0], tol);
+}

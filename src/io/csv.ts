@@ -1,0 +1,162 @@
+/**
+ * CSV/TSV text: a row per sample, a column per class, parsed by papaparse into a Float64Array
+ * as the rows arrive. A first row of names is skipped, as are blank lines and lines starting
+ * with '#' (np.savetxt's header). Numbers are read by `parseNumber`, numpy's text tokens
+ * (nan, inf, ...) included. Errors name the line and column as a text editor shows them.
+ */
+import Papa from 'papaparse';
+import { InputError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const NON_FINITE = /^([+-]?)(nan|inf|infinity)$/i;
+
+/** A decimal number or a non-finite token (nan, inf, -inf, +inf, infinity, any case); surrounding spaces allowed. */
+export function parseNumber(cell: string): number | undefined {
+  const s = cell.trim();
+  if (DECIMAL.test(s)) return Number(s);
+  const m = NON_FINITE.exec(s);
+  if (!m) return undefined;
+  if (m[2].toLowerCase() === 'nan') return NaN;
+  return m[1] === '-' ? -Infinity : Infinity;
+}
+
+export interface CsvOptions {
+  /** The field separator; ',' unless given (read.ts passes '\t' for .tsv). */
+  delimiter?: string;
+}
+
+interface Row {
+  cells: string[];
+  line: number; // 1-based line of the row's first cell
+}
+
+export function parseCsv(text: string, source: string, opts: CsvOptions = {}): Tensor {
+  const fail = (message: string): never => {
+    throw new InputError(message, source);
+  };
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === '') fail('empty file');
+
+  const lines = lineCounter(text);
+  let data = new Float64Array(1024);
+  let rows = 0;
+  let columns = 0;
+  let first: Row | undefined; // held back until the next row says whether it is a header
+  let caught: unknown; // thrown inside papaparse's callback, rethrown after it stops
+  let lastCursor = 0;
+
+  const append = (row: Row): void => {
+    if (row.cells.length !== columns) throw new InputError(`line ${row.line} has ${row.cells.length} columns, expected ${columns}`, source);
+    if ((rows + 1) * columns > data.length) {
+      const grown = new Float64Array(Math.max(2 * data.length, (rows + 1) * columns));
+      grown.set(data);
+      data = grown;
+    }
+    let line = row.line;
+    row.cells.forEach((cell, c) => {
+      const v = parseNumber(cell);
+      if (v === undefined) throw new InputError(`line ${line}, column ${c + 1}: ${describe(cell)} is not a number${hint(cell, opts)}`, source);
+      data[rows * columns + c] = v;
+      line += newlines(cell);
+    });
+    rows++;
+  };
+
+  Papa.parse<string[]>(text, {
+    delimiter: opts.delimiter ?? ',',
+    comments: '#',
+    step: (result, parser) => {
+      const cursor = result.meta.cursor;
+      const cells = result.data;
+      try {
+        if (result.errors.length > 0) {
+          const e = result.errors[0];
+          const at = typeof e.index === 'number' ? e.index : lastCursor;
+          throw new InputError(`line ${lines(at)}: ${e.message.toLowerCase()}`, source);
+        }
+        if (cells.length === 1 && cells[0].trim() === '') return; // a blank line
+        // The row ends at its last cell's line; quoted newlines inside cells move its start up.
+        const end = cursor > 0 && /[\r\n]/.test(text[cursor - 1]) ? cursor - 1 : cursor;
+        const line = lines(end) - cells.reduce((n, cell) => n + newlines(cell), 0);
+        const row = { cells, line };
+        if (columns === 0) {
+          first = row;
+          columns = cells.length;
+        } else {
+          if (first !== undefined) {
+            if (!isHeader(first.cells, cells)) append(first);
+            first = undefined;
+          }
+          append(row);
+        }
+      } catch (e) {
+        caught ??= e;
+        parser.abort();
+      } finally {
+        lastCursor = cursor;
+      }
+    },
+  });
+  if (caught !== undefined) throw caught;
+  if (first !== undefined) {
+    // a single row: data if it is all numbers, otherwise a header with nothing under it
+    if (first.cells.every(isName)) fail('only a header row, no data');
+    append(first);
+  }
+  if (rows === 0) fail('no data: only blank lines and comments');
+  const values = data.length === rows * columns ? data : data.slice(0, rows * columns);
+  return { data: values, shape: columns === 1 ? [rows] : [rows, columns], dtype: 'float64' };
+}
+
+/**
+ * A first row is a header when it has a cell that is not a number and either all its cells
+ * are names or the row below is all numbers (so a bad first data row is still reported).
+ */
+function isHeader(first: string[], second: string[]): boolean {
+  if (first.every((c) => parseNumber(c) !== undefined)) return false;
+  return first.every(isName) || second.every((c) => parseNumber(c) !== undefined);
+}
+
+/** Neither a number nor several space-separated numbers. */
+function isName(cell: string): boolean {
+  return parseNumber(cell) === undefined && !isNumberList(cell);
+}
+
+function isNumberList(cell: string): boolean {
+  const parts = cell.trim().split(/\s+/);
+  return parts.length > 1 && parts.every((p) => parseNumber(p) !== undefined);
+}
+
+/** 1-based line of a character offset; offsets must not decrease between calls. */
+function lineCounter(text: string): (offset: number) => number {
+  let at = 0;
+  let line = 1;
+  return (offset) => {
+    for (; at < offset && at < text.length; at++) {
+      const ch = text.charCodeAt(at);
+      if (ch === 10 || (ch === 13 && text.charCodeAt(at + 1) !== 10)) line++; // \n, \r\n, lone \r
+    }
+    return line;
+  };
+}
+
+function newlines(cell: string): number {
+  let n = 0;
+  for (let i = 0; i < cell.length; i++) {
+    const ch = cell.charCodeAt(i);
+    if (ch === 10 || (ch === 13 && cell.charCodeAt(i + 1) !== 10)) n++;
+  }
+  return n;
+}
+
+/** np.savetxt separates with spaces by default: say so when a cell is several numbers. */
+function hint(cell: string, opts: CsvOptions): string {
+  if (!isNumberList(cell)) return '';
+  return ` (the delimiter is ${JSON.stringify(opts.delimiter ?? ',')}; is the file space-separated?)`;
+}
+
+function describe(cell: string): string {
+  if (cell.trim() === '') return 'an empty cell';
+  return JSON.stringify(cell.length > 40 ? `${cell.slice(0, 37)}...` : cell);
+}

@@ -1,0 +1,46 @@
+/**
+ * The stable log-sum-exp, shared by every loss on raw logits.
+ *
+ *   log Σ_c exp(x_c) = m + log Σ_c exp(x_c - m),   m = max_c x_c
+ *
+ * Each exp argument is <= 0, so nothing overflows, and the largest term is exactly
+ * exp(0) = 1, so the log's argument is >= 1 and nothing underflows to log(0). As PyTorch
+ * does, log_softmax(x)_c is formed as (x_c - m) - log Σ exp(x_c - m), not x_c - lse, so a
+ * confident row's tiny loss comes out bit-for-bit the way PyTorch rounds it.
+ * A NaN anywhere in the row makes the row NaN (Math.max propagates it).
+ */
+import { classLayout, numel, toFloat64, type Tensor } from '../tensor.js';
+
+export interface RowStats {
+  /** m = max_c x_c */
+  max: number;
+  /** log Σ_c exp(x_c - m) */
+  logSum: number;
+}
+
+/** Stats of the row of `classes` values starting at `base`, `stride` apart. */
+export function rowStats(x: Float64Array, base: number, classes: number, stride: number, out: RowStats): RowStats {
+  let m = -Infinity;
+  for (let c = 0, i = base; c < classes; c++, i += stride) m = Math.max(m, x[i]);
+  let s = 0;
+  for (let c = 0, i = base; c < classes; c++, i += stride) s += Math.exp(x[i] - m);
+  out.max = m;
+  out.logSum = Math.log(s);
+  return out;
+}
+
+/** F.log_softmax(input, dim) with PyTorch's class dim (0 for (C), 1 otherwise), in float64. */
+export function logSoftmax(input: Tensor): Tensor {
+  const x = toFloat64(input);
+  const { outer, classes, inner } = classLayout(input.shape);
+  const out = new Float64Array(numel(input.shape));
+  const st: RowStats = { max: 0, logSum: 0 };
+  for (let n = 0; n < outer; n++) {
+    for (let s = 0; s < inner; s++) {
+      const base = n * classes * inner + s;
+      rowStats(x, base, classes, inner, st);
+      for (let c = 0, i = base; c < classes; c++, i += inner) out[i] = x[i] - st.max - st.logSum;
+    }
+  }
+  return { data: out, shape: [...input.shape], dtype: 'float64' };
+}

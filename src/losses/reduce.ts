@@ -1,0 +1,70 @@
+/**
+ * The one reduction helper. Every loss adds each element's loss and its weight in the
+ * denominator here; PyTorch's reductions are then
+ *   none: the elements as they are (ignored positions hold 0),
+ *   sum:  Σ l_i,
+ *   mean: Σ l_i / Σ w_i   (w_i = class weight of the target, 1 without weights; ignored
+ *                          targets add neither), which is NaN when nothing contributed.
+ * Sums are Neumaier-compensated, so a mean over millions of rows keeps float64 accuracy.
+ */
+export type Reduction = 'mean' | 'sum' | 'none';
+export const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
+
+/** Neumaier's compensated sum: the rounding error of each addition is kept in `c`. */
+export class CompensatedSum {
+  private s = 0;
+  private c = 0;
+
+  add(x: number): void {
+    const t = this.s + x;
+    if (Number.isFinite(t)) {
+      this.c += Math.abs(this.s) >= Math.abs(x) ? this.s - t + x : x - t + this.s;
+    }
+    this.s = t;
+  }
+
+  get value(): number {
+    return Number.isFinite(this.s) ? this.s + this.c : this.s;
+  }
+}
+
+export interface LossResult {
+  reduction: Reduction;
+  /** mean or sum: the reduced loss; none: the unreduced losses (the same array as perSample). */
+  loss: number | Float64Array;
+  /** Unreduced losses, row-major in `shape`; 0 where a target was ignored. */
+  perSample: Float64Array;
+  /** PyTorch's output shape for reduction='none'. */
+  shape: number[];
+  /** Numerator and denominator of the mean: results computed apart combine as Σsum / ΣweightSum. */
+  sum: number;
+  weightSum: number;
+  /** How many elements contributed (ignored targets do not). */
+  count: number;
+}
+
+export class Reducer {
+  readonly perSample: Float64Array;
+  private readonly sum = new CompensatedSum();
+  private readonly weightSum = new CompensatedSum();
+  private count = 0;
+
+  constructor(readonly shape: number[], size: number) {
+    this.perSample = new Float64Array(size);
+  }
+
+  /** Element `pos` contributes `loss`, counting `weight` in the mean's denominator. */
+  add(pos: number, loss: number, weight = 1): void {
+    this.perSample[pos] = loss;
+    this.sum.add(loss);
+    this.weightSum.add(weight);
+    this.count++;
+  }
+
+  finish(reduction: Reduction): LossResult {
+    const sum = this.sum.value;
+    const weightSum = this.weightSum.value;
+    const loss = reduction === 'none' ? this.perSample : reduction === 'sum' ? sum : sum / weightSum;
+    return { reduction, loss, perSample: this.perSample, shape: this.shape, sum, weightSum, count: this.count };
+  }
+}

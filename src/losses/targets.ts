@@ -1,0 +1,80 @@
+/**
+ * Targets as PyTorch's class-dim losses take them: which kind they are (class indices or
+ * class probabilities), validated class indices, and per-class weights.
+ */
+import { InputError } from '../errors.js';
+import { formatIndex, formatShape, sameShape, toFloat64, type ClassLayout, type Tensor } from '../tensor.js';
+
+export type TargetKind = 'indices' | 'probabilities';
+
+/**
+ * F.cross_entropy's rule: a target of the input's shape holds class probabilities; one of the
+ * input's shape without the class dim holds class indices. An unbatched (C) input also takes a
+ * one-value (1,) target as its scalar index, since text files cannot spell a 0-d array.
+ */
+export function targetKind(inputShape: readonly number[], targetShape: readonly number[], layout: ClassLayout): TargetKind {
+  if (sameShape(targetShape, inputShape)) return 'probabilities';
+  if (sameShape(targetShape, layout.outShape)) return 'indices';
+  if (inputShape.length === 1 && targetShape.length === 1 && targetShape[0] === 1) return 'indices';
+  throw shapeMismatch(inputShape, targetShape, layout, true);
+}
+
+export function shapeMismatch(
+  inputShape: readonly number[],
+  targetShape: readonly number[],
+  layout: ClassLayout,
+  probabilitiesToo: boolean,
+): InputError {
+  const want = probabilitiesToo
+    ? `class indices need ${formatShape(layout.outShape)}, class probabilities ${formatShape(inputShape)}`
+    : `class indices need ${formatShape(layout.outShape)}`;
+  return new InputError(
+    `labels shape ${formatShape(targetShape)} does not fit logits shape ${formatShape(inputShape)}: ${want}`,
+    undefined,
+    'labels',
+  );
+}
+
+/**
+ * Class indices as float64 (exact for every int32/int64 label that can be a class), checked
+ * as PyTorch checks them: each is ignoreIndex or an integer in [0, classes).
+ */
+export function classIndices(
+  target: Tensor,
+  inputShape: readonly number[],
+  layout: ClassLayout,
+  ignoreIndex: number,
+): Float64Array {
+  const scalar = layout.outShape.length === 0 && target.shape.length <= 1 && target.data.length === 1;
+  if (!scalar && !sameShape(target.shape, layout.outShape)) {
+    throw shapeMismatch(inputShape, target.shape, layout, false);
+  }
+  const y = toFloat64(target);
+  const C = layout.classes;
+  for (let i = 0; i < y.length; i++) {
+    const t = y[i];
+    if (t === ignoreIndex) continue;
+    if (t >= 0 && t < C && Number.isInteger(t)) continue;
+    const where = `at index ${formatIndex(i, target.shape)}`;
+    const what = Number.isInteger(t) ? `is outside [0, ${C})` : 'is not an integer class index';
+    throw new InputError(`label ${formatNumber(t)} ${where} ${what}`, undefined, 'labels');
+  }
+  return y;
+}
+
+/** Per-class weights: exactly C values. */
+export function classWeights(weight: Tensor | undefined, classes: number): Float64Array | undefined {
+  if (weight === undefined) return undefined;
+  if (weight.data.length !== classes || weight.shape.length > 1) {
+    throw new InputError(
+      `weight has shape ${formatShape(weight.shape)}, expected (${classes},): one weight per class`,
+      undefined,
+      'weight',
+    );
+  }
+  return toFloat64(weight);
+}
+
+function formatNumber(v: number): string {
+  return Number.isNaN(v) ? 'NaN' : String(v);
+}

@@ -1,0 +1,69 @@
+/**
+ * The default output: the loss first, then what it was computed over; in check mode every
+ * way's loss and each pair's verdict. Colour comes in through `paint`, never decided here.
+ */
+import type { Check } from '../checks.js';
+import type { Outcome } from '../evaluate.js';
+import type { LossResult } from '../losses/reduce.js';
+import { formatShape, type DType } from '../tensor.js';
+
+export interface Paint {
+  ok(s: string): string;
+  bad(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+export interface Described {
+  shape: number[];
+  dtype: DType;
+}
+
+/** Shortest text that reads back as the same float64 (what Python's repr prints). */
+export function formatNumber(v: number): string {
+  return Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v);
+}
+
+const PREVIEW = 10;
+
+export function renderHuman(o: Outcome, logits: Described, labels: Described, paint: Paint): string {
+  const lines: string[] = [];
+  const r = o.result;
+  const over =
+    `logits ${formatShape(logits.shape)} ${logits.dtype}, labels ${formatShape(labels.shape)} ${labels.dtype}, ` +
+    `reduction ${r.reduction}`;
+  if (o.mode === 'check') {
+    lines.push(`${paint.bold('check')}  ${paint.dim(over)}`);
+    const width = Math.max(...o.losses.map(([n]) => n.length), ...o.skipped.map(([n]) => n.length));
+    for (const [name, res] of o.losses) lines.push(`  ${name.padEnd(width)}  ${summary(res)}`);
+    for (const [name, why] of o.skipped) lines.push(paint.dim(`  ${name.padEnd(width)}  skipped: ${why}`));
+  } else {
+    lines.push(`${paint.bold(o.mode)}  ${summary(r)}`);
+    lines.push(paint.dim(`  ${over}, ${r.count} contributing`));
+  }
+  if (r.reduction === 'none') lines.push(...preview(r));
+  for (const c of o.checks) lines.push(checkLine(c, paint));
+  if (o.checks.length > 0) {
+    const failed = o.checks.filter((c) => !c.ok).length;
+    lines.push(failed === 0 ? paint.ok(`all ${o.checks.length} checks passed`) : paint.bad(`${failed} of ${o.checks.length} checks failed`));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function summary(r: LossResult): string {
+  if (typeof r.loss === 'number') return formatNumber(r.loss);
+  return `${r.perSample.length} values of shape ${formatShape(r.shape)}, sum ${formatNumber(r.sum)}`;
+}
+
+function preview(r: LossResult): string[] {
+  const shown = Math.min(r.perSample.length, PREVIEW);
+  const lines = Array.from({ length: shown }, (_, i) => `  [${i}] ${formatNumber(r.perSample[i])}`);
+  if (r.perSample.length > shown) lines.push(`  ... ${r.perSample.length - shown} more (all of them with --json)`);
+  return lines;
+}
+
+function checkLine(c: Check, paint: Paint): string {
+  const verdict = c.ok ? paint.ok('ok  ') : paint.bad('FAIL');
+  const at = c.index === undefined ? '' : ` at [${c.index}]`;
+  return `${verdict} ${c.name}${at}: ${formatNumber(c.a)} vs ${formatNumber(c.b)}, |diff| ${formatNumber(c.diff)}`;
+}

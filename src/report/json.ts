@@ -1,0 +1,77 @@
+/**
+ * The --json schema: one object on stdout. Non-finite numbers become the strings "NaN",
+ * "Infinity" and "-Infinity", which JSON cannot otherwise carry.
+ */
+import type { Check } from '../checks.js';
+import type { Outcome } from '../evaluate.js';
+import type { Reduction } from '../losses/reduce.js';
+
+export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
+export type Nested = JsonNumber | Nested[];
+
+export interface JsonReport {
+  mode: string;
+  reduction: Reduction;
+  /** A number for mean/sum; for none the unreduced losses nested in PyTorch's output shape. */
+  loss: Nested;
+  count: number;
+  /** Numerator and denominator of the mean, for combining results computed apart. */
+  sum: JsonNumber;
+  weightSum: JsonNumber;
+  shapes: { logits: number[]; labels: number[] };
+  /** The unreduced losses, flat (row-major). */
+  perSample: JsonNumber[];
+  /** check mode: each way's loss, and the ways skipped with the reason. */
+  losses?: Record<string, Nested>;
+  skipped?: Record<string, string>;
+  checks: (Omit<Check, 'a' | 'b' | 'diff'> & { a: JsonNumber; b: JsonNumber; diff: JsonNumber })[];
+  ok: boolean;
+  warnings: string[];
+}
+
+export function jsonNumber(v: number): JsonNumber {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  return v;
+}
+
+/** Flat row-major values -> nested arrays of `shape` (a bare number for shape ()). */
+export function nest(values: ArrayLike<number>, shape: readonly number[]): Nested {
+  let offset = 0;
+  const build = (dim: number): Nested => {
+    if (dim === shape.length) return jsonNumber(values[offset++]);
+    const out: Nested[] = new Array(shape[dim]);
+    for (let i = 0; i < shape[dim]; i++) out[i] = build(dim + 1);
+    return out;
+  };
+  return build(0);
+}
+
+export function toJsonReport(o: Outcome, shapes: { logits: number[]; labels: number[] }): JsonReport {
+  const r = o.result;
+  const lossOf = (res: typeof r): Nested =>
+    typeof res.loss === 'number' ? jsonNumber(res.loss) : nest(res.loss, res.shape);
+  const report: JsonReport = {
+    mode: o.mode,
+    reduction: r.reduction,
+    loss: lossOf(r),
+    count: r.count,
+    sum: jsonNumber(r.sum),
+    weightSum: jsonNumber(r.weightSum),
+    shapes,
+    perSample: Array.from(r.perSample, jsonNumber),
+    checks: o.checks.map((c) => ({ ...c, a: jsonNumber(c.a), b: jsonNumber(c.b), diff: jsonNumber(c.diff) })),
+    ok: o.ok,
+    warnings: o.warnings,
+  };
+  if (o.mode === 'check') {
+    report.losses = Object.fromEntries(o.losses.map(([name, res]) => [name, lossOf(res)]));
+    report.skipped = Object.fromEntries(o.skipped);
+  }
+  return report;
+}
+
+export function renderJson(o: Outcome, shapes: { logits: number[]; labels: number[] }): string {
+  return JSON.stringify(toJsonReport(o, shapes)) + '\n';
+}

@@ -1,0 +1,193 @@
+/**
+ * The built binary, spawned as a user runs it: exit codes, stdout, stderr. Values are
+ * checked against PyTorch in cases.test.ts; here it is the contract around them.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES } from './helpers.js';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'losscalc.js');
+const EXAMPLE = [join(FIXTURES, 'example', 'logits.csv'), join(FIXTURES, 'example', 'labels.csv')];
+
+function losscalc(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'losscalc-cli-'));
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+const logits = file('logits.csv', '1,2,3\n0.5,0.1,-1\n');
+const labels = file('labels.csv', '2\n0\n');
+
+/** One line on stderr, the losscalc prefix, no stack trace. */
+function expectOneLineError(r: { stderr: string }, ...parts: string[]): void {
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^losscalc: /);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  for (const p of parts) expect(lines[0]).toContain(p);
+}
+
+describe('losscalc binary', () => {
+  it('prints a human result and exits 0', () => {
+    const r = losscalc(['ce', ...EXAMPLE]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^cross-entropy {2}\d+\.\d+/);
+    expect(r.stdout).toContain('reduction mean');
+    expect(r.stderr).toBe('');
+  });
+
+  it('check on the example runs every way and passes', () => {
+    const r = losscalc(['check', ...EXAMPLE]);
+    expect(r.code).toBe(0);
+    for (const way of ['cross-entropy', 'nll', 'gather', 'cross-entropy-onehot']) expect(r.stdout).toContain(way);
+    expect(r.stdout).toContain('all 3 checks passed');
+  });
+
+  it('--json writes one object with the documented fields', () => {
+    const r = losscalc(['ce', logits, labels, '--json', '--reduction', 'none']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    for (const k of ['mode', 'reduction', 'loss', 'count', 'shapes', 'perSample', 'checks', 'ok']) expect(j).toHaveProperty(k);
+    expect(j.mode).toBe('cross-entropy');
+    expect(j.shapes).toEqual({ logits: [2, 3], labels: [2] });
+    expect(j.loss).toHaveLength(2);
+    expect(j.perSample).toEqual(j.loss);
+    expect(j.count).toBe(2);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--expect: exit 0 when close, 1 when not, and the result is still printed', () => {
+    const j = JSON.parse(losscalc(['ce', logits, labels, '--json']).stdout);
+    expect(losscalc(['ce', logits, labels, '--expect', String(j.loss)]).code).toBe(0);
+    const off = losscalc(['ce', logits, labels, '--expect', String(j.loss * 1.001), '--json']);
+    expect(off.code).toBe(1);
+    const out = JSON.parse(off.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.checks[0]).toMatchObject({ name: 'expect', ok: false });
+    expect(out.loss).toBe(j.loss);
+    // a looser tolerance accepts the same number
+    expect(losscalc(['ce', logits, labels, '--expect', String(j.loss * 1.001), '--rtol', '1e-2']).code).toBe(0);
+  });
+
+  it('--reference: a scalar for mean, an array for none', () => {
+    const none = JSON.parse(losscalc(['ce', logits, labels, '--json', '--reduction', 'none']).stdout);
+    const mean = JSON.parse(losscalc(['ce', logits, labels, '--json']).stdout);
+    expect(losscalc(['ce', logits, labels, '--reference', file('ref.json', JSON.stringify(mean.loss))]).code).toBe(0);
+    expect(losscalc(['ce', logits, labels, '--reference', file('bad.json', String(mean.loss + 1))]).code).toBe(1);
+    const arr = file('ref-none.json', JSON.stringify(none.loss));
+    expect(losscalc(['ce', logits, labels, '--reduction', 'none', '--reference', arr]).code).toBe(0);
+    const shifted = file('ref-shift.json', JSON.stringify([none.loss[0], none.loss[1] + 0.5]));
+    const r = losscalc(['ce', logits, labels, '--reduction', 'none', '--reference', shifted, '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).checks[0]).toMatchObject({ name: 'reference', ok: false, index: 1 });
+    const wrongSize = losscalc(['ce', logits, labels, '--reference', arr]);
+    expect(wrongSize.code).toBe(2);
+    expectOneLineError(wrongSize, arr, 'expected one value');
+  });
+
+  it('check: the exit code follows the reported checks, also at zero tolerance', () => {
+    // atol 0 and rtol 0 demand bit-identical results; fused and materialised paths differ in the last bits
+    // for these logits, so a strict check must fail while the default one passes
+    const big = file('big.csv', Array.from({ length: 64 }, (_, i) => [Math.sin(i) * 30, Math.cos(i * 7) * 30, i / 3].join(',')).join('\n'));
+    const y = file('big-labels.csv', Array.from({ length: 64 }, (_, i) => String(i % 3)).join('\n'));
+    expect(losscalc(['check', big, y]).code).toBe(0);
+    const strict = losscalc(['check', big, y, '--rtol', '0', '--atol', '0', '--json']);
+    const j = JSON.parse(strict.stdout);
+    expect(strict.code).toBe(j.checks.every((c: { ok: boolean }) => c.ok) ? 0 : 1);
+  });
+
+  it('prints help with examples for each mode, and the version', () => {
+    const h = losscalc(['ce', '--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('Examples:');
+    expect(h.stdout).toContain('--label-smoothing');
+    const v = losscalc(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('warns about BCE targets outside [0, 1] on stderr, keeping stdout clean', () => {
+    const x = file('bx.csv', '0.5\n-1\n2\n');
+    const t = file('bt.csv', '1\n-1\n1\n');
+    const r = losscalc(['bce', x, t, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: 1 target(s) outside [0, 1], first -1 at index 1');
+    expect(JSON.parse(r.stdout).warnings).toHaveLength(1);
+  });
+
+  it('colour: none in a pipe, forced by FORCE_COLOR, off again with --no-color or NO_COLOR', () => {
+    const esc = '\u001b[';
+    expect(losscalc(['check', ...EXAMPLE]).stdout).not.toContain(esc);
+    expect(losscalc(['check', ...EXAMPLE], { FORCE_COLOR: '1' }).stdout).toContain(esc);
+    expect(losscalc(['check', ...EXAMPLE, '--no-color'], { FORCE_COLOR: '1' }).stdout).not.toContain(esc);
+    expect(losscalc(['check', ...EXAMPLE], { NO_COLOR: '1' }).stdout).not.toContain(esc);
+  });
+});
+
+describe('usage errors exit 2 with one line', () => {
+  const cases: [string, string[], string[]][] = [
+    ['no arguments', [], []],
+    ['unknown mode', ['crossentropy', logits, labels], ['unknown command']],
+    ['unknown option', ['ce', logits, labels, '--frobnicate'], ['unknown option']],
+    ['bad reduction', ['ce', logits, labels, '--reduction', 'avg'], ['--reduction must be one of mean, sum, none']],
+    ['label smoothing above 1', ['ce', logits, labels, '--label-smoothing', '1.5'], ['--label-smoothing must be in [0, 1]']],
+    ['label smoothing not a number', ['ce', logits, labels, '--label-smoothing', 'x'], ['--label-smoothing needs a number']],
+    ['weight on gather', ['gather', logits, labels, '--weight', '1,2,3'], ['--weight does not apply to gather']],
+    ['label smoothing on gather', ['gather', logits, labels, '--label-smoothing', '0.1'], ['--label-smoothing does not apply to gather']],
+    ['pos-weight on ce', ['ce', logits, labels, '--pos-weight', '2'], ['--pos-weight does not apply to cross-entropy']],
+    ['log-softmax on ce', ['ce', logits, labels, '--log-softmax'], ['--log-softmax does not apply']],
+    ['non-integer ignore index', ['ce', logits, labels, '--ignore-index', '1.5'], ['--ignore-index must be an integer']],
+    ['negative rtol', ['ce', logits, labels, '--rtol', '-1'], ['--rtol must be a finite number >= 0']],
+    ['expect with none', ['ce', logits, labels, '--expect', '1', '--reduction', 'none'], ['--reference']],
+    ['missing labels', ['ce', logits], ['missing labels']],
+    ['too many arguments', ['ce', logits, labels, labels], ['too many arguments']],
+  ];
+  for (const [what, args, parts] of cases) {
+    it(what, () => {
+      const r = losscalc(args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      if (args.length === 0) expect(r.stderr).toContain('Usage: losscalc');
+      else expectOneLineError(r, ...parts);
+    });
+  }
+});
+
+describe('input errors exit 2 naming the file and the place', () => {
+  const sub = join(dir, 'a-directory');
+  mkdirSync(sub, { recursive: true });
+  const cases: [string, () => string[], (args: string[]) => string[]][] = [
+    ['missing file', () => ['ce', join(dir, 'nope.csv'), labels], (a) => [a[1], 'no such file']],
+    ['a directory', () => ['ce', sub, labels], (a) => [a[1], 'is a directory']],
+    ['label out of range', () => ['ce', logits, file('oor.csv', '2\n3\n')], (a) => [a[2], 'label 3 at index 1 is outside [0, 3)']],
+    ['negative label', () => ['nll', logits, file('neg.csv', '-1\n0\n')], (a) => [a[2], 'label -1 at index 0 is outside [0, 3)']],
+    ['non-integer label', () => ['gather', logits, file('frac.csv', '0.5\n0\n')], (a) => [a[2], 'label 0.5 at index 0 is not an integer']],
+    ['NaN label', () => ['ce', logits, file('nan.csv', 'nan\n0\n')], (a) => [a[2], 'label NaN at index 0']],
+    ['labels shape', () => ['ce', logits, file('three.csv', '0\n1\n2\n')], (a) => [a[2], 'labels shape (3,) does not fit logits shape (2, 3)']],
+    ['bce shape', () => ['bce', logits, labels], (a) => [a[2], 'labels shape (2,) does not fit logits shape (2, 3)']],
+    ['weight size', () => ['ce', logits, labels, '--weight', '1,2'], () => ['--weight', 'weight has shape (2,), expected (3,)']],
+    ['weight file size', () => ['ce', logits, labels, '--weight', file('w.csv', '1\n2\n')], (a) => [a[4], 'expected (3,)']],
+    ['pos-weight size', () => ['bce', logits, file('t.csv', '0,1,0\n1,0,1\n'), '--pos-weight', '1,2'], () => ['--pos-weight', 'does not broadcast to logits shape (2, 3)']],
+    ['non-numeric CSV cell', () => ['ce', file('bad.csv', '1,2,3\n4,x,6\n'), labels], (a) => [a[1], 'line 2']],
+  ];
+  for (const [what, argsOf, partsOf] of cases) {
+    it(what, () => {
+      const args = argsOf();
+      const r = losscalc(args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expectOneLineError(r, ...partsOf(args));
+    });
+  }
+});

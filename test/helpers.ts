@@ -1,0 +1,47 @@
+/** Shared by the tests: run the CLI in-process, read the PyTorch-made fixtures, compare. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '../src/cli.js';
+
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+
+export interface RunOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runCli(argv: string[], env: Record<string, string | undefined> = {}, isTTY = false): Promise<RunOutput> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env,
+    isTTY,
+  });
+  return { code, stdout, stderr };
+}
+
+/** Values as the fixtures write them: numbers, or "NaN" / "Infinity" / "-Infinity". */
+export type Expected = number | string | Expected[];
+
+export function toNumber(v: number | string): number {
+  if (typeof v === 'number') return v;
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  throw new Error(`not a number in fixture: ${v}`);
+}
+
+export function flatten(v: Expected): number[] {
+  return Array.isArray(v) ? v.flatMap(flatten) : [toNumber(v)];
+}
+
+export function shapeOf(v: Expected): number[] {
+  return Array.isArray(v) ? [v.length, ...(v.length > 0 ? shapeOf(v[0]) : [])] : [];
+}
+
+export function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}

@@ -1,0 +1,175 @@
+/**
+ * CSV reader: numpy's savetxt output, header detection, line endings, BOM, quoting, numpy's
+ * text tokens, and errors that name line and column.
+ */
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { parseCsv, parseNumber } from '../../src/io/csv.js';
+import { expectTensor, fixtureText, manifest } from './manifest.js';
+
+const values = (text: string, delimiter?: string): number[] => Array.from(parseCsv(text, 't.csv', { delimiter }).data as Float64Array);
+const shape = (text: string): number[] => parseCsv(text, 't.csv').shape;
+
+function csvError(text: string, delimiter?: string): string {
+  try {
+    parseCsv(text, 't.csv', { delimiter });
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    expect((e as InputError).source).toBe('t.csv');
+    return (e as InputError).message;
+  }
+  throw new Error('expected parseCsv to throw');
+}
+
+describe('parseNumber', () => {
+  it.each([
+    ['1', 1],
+    [' -2.5 ', -2.5],
+    ['+3', 3],
+    ['.5', 0.5],
+    ['5.', 5],
+    ['1e3', 1000],
+    ['-1.5E-3', -0.0015],
+    ['6.02e+23', 6.02e23],
+    ['-0', -0],
+    ['nan', NaN],
+    ['NaN', NaN],
+    ['-nan', NaN],
+    ['inf', Infinity],
+    ['+inf', Infinity],
+    ['-inf', -Infinity],
+    ['Infinity', Infinity],
+    ['-INFINITY', -Infinity],
+    ['1.000000000000000056e-01', 0.1],
+  ])('%j is %d', (cell, expected) => {
+    expect(parseNumber(cell)).toBe(expected);
+  });
+
+  it.each(['', ' ', 'abc', '1,5', '0x10', '1_000', '1e', 'e3', '--1', '1 2', 'infinit', 'nana', 'true'])('%j is not a number', (cell) => {
+    expect(parseNumber(cell)).toBeUndefined();
+  });
+});
+
+describe('parseCsv on numpy-written text', () => {
+  it('reads savetxt output with a # header and nan/inf', () => {
+    expectTensor(parseCsv(fixtureText('savetxt.csv'), 'savetxt.csv'), manifest.files['savetxt.csv'], 'float64');
+  });
+
+  it('reads tab-separated savetxt output', () => {
+    expectTensor(parseCsv(fixtureText('savetxt.tsv'), 'savetxt.tsv', { delimiter: '\t' }), manifest.files['savetxt.tsv'], 'float64');
+  });
+
+  it('reads a single column as a 1-D tensor', () => {
+    expectTensor(parseCsv(fixtureText('savetxt_column.csv'), 'c.csv'), manifest.files['savetxt_column.csv'], 'float64');
+  });
+});
+
+describe('parseCsv', () => {
+  it('gives (N, C) for several columns and (N,) for one', () => {
+    expect(shape('1,2,3\n4,5,6\n')).toEqual([2, 3]);
+    expect(shape('1\n2\n3\n4\n')).toEqual([4]);
+    expect(shape('7')).toEqual([1]);
+    expect(shape('1,2,3')).toEqual([1, 3]);
+    expect(parseCsv('1,2\n', 't.csv').data).toBeInstanceOf(Float64Array);
+    expect(parseCsv('1,2\n', 't.csv').dtype).toBe('float64');
+  });
+
+  it('detects and skips a header row', () => {
+    expect(values('a,b,c\n1,2,3\n4,5,6\n')).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(shape('a,b,c\n1,2,3\n4,5,6\n')).toEqual([2, 3]);
+    expect(shape('label\n0\n2\n1\n')).toEqual([3]);
+    expect(values('id,1,2\n1,2,3\n')).toEqual([1, 2, 3]); // partly numeric names, numeric row below
+    expect(values('"x","y"\n1,2\n')).toEqual([1, 2]);
+  });
+
+  it('does not take a numeric first row for a header', () => {
+    expect(values('1,2\n3,4\n')).toEqual([1, 2, 3, 4]);
+  });
+
+  it('accepts CRLF, a BOM, trailing newlines and blank trailing lines', () => {
+    expect(values('\uFEFFa,b\r\n1,2\r\n3,4\r\n')).toEqual([1, 2, 3, 4]);
+    expect(values('\uFEFF1,2\r\n3,4')).toEqual([1, 2, 3, 4]);
+    expect(values('1,2\n3,4\n\n\n')).toEqual([1, 2, 3, 4]);
+    expect(values('1,2\r\n3,4\r\n\r\n  \r\n')).toEqual([1, 2, 3, 4]);
+    expect(values('1\r2\r')).toEqual([1, 2]);
+  });
+
+  it('skips blank lines and # comment lines anywhere, as numpy.loadtxt does', () => {
+    expect(values('# made by hand\n1,2\n\n# more\n3,4\n')).toEqual([1, 2, 3, 4]);
+  });
+
+  it('reads quoted numbers, spaces around cells, exponents and nan/inf tokens', () => {
+    expect(values('"1.5","-2e3"\n" 3 ",4\n')).toEqual([1.5, -2000, 3, 4]);
+    expect(values(' 1 , 2 \n3,\t4\n')).toEqual([1, 2, 3, 4]);
+    expect(values('nan,inf,-inf,+inf\nInfinity,NaN,-Infinity,1E-2\n')).toEqual([NaN, Infinity, -Infinity, Infinity, Infinity, NaN, -Infinity, 0.01]);
+  });
+
+  it('takes another delimiter', () => {
+    expect(values('1\t2\n3\t4\n', '\t')).toEqual([1, 2, 3, 4]);
+    expect(values('1;2\n3;4\n', ';')).toEqual([1, 2, 3, 4]);
+  });
+
+  it('grows past its initial buffer', () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `${i},${-i}`).join('\n');
+    const t = parseCsv(rows, 'big.csv');
+    expect(t.shape).toEqual([3000, 2]);
+    expect(t.data.length).toBe(6000);
+    expect([t.data[0], t.data[5998], t.data[5999]]).toEqual([0, 2999, -2999]);
+  });
+});
+
+describe('parseCsv errors', () => {
+  it('names line and column of a non-numeric cell', () => {
+    expect(csvError('a,b,c\n1,2,3\n4,5,6\n7,8,9\n1,2,3\n1,2,3\n1,2,abc\n')).toBe('line 7, column 3: "abc" is not a number');
+    expect(csvError('1,2\r\n3,4\r\n5,x\r\n')).toBe('line 3, column 2: "x" is not a number');
+    expect(csvError('1,2\n\n\n3,4\nx,5\n')).toBe('line 5, column 1: "x" is not a number');
+    expect(csvError('# c\n1,2\n# c\n3,?\n')).toBe('line 4, column 2: "?" is not a number');
+    expect(csvError('\uFEFF1,2\nfoo,4\n')).toBe('line 2, column 1: "foo" is not a number');
+  });
+
+  it('counts lines inside quoted multi-line cells', () => {
+    expect(csvError('1,2,3\n4,"5\n",x\n')).toBe('line 3, column 3: "x" is not a number');
+    expect(csvError('1,2,3\n4,"5\n",6\n7,8,y\n')).toBe('line 4, column 3: "y" is not a number');
+    expect(csvError('1,2,3\n"4\n\n",5,6\n7,8\n')).toBe('line 5 has 2 columns, expected 3');
+  });
+
+  it('reports a bad first data row rather than calling it a header', () => {
+    expect(csvError('1,x\n2,y\n')).toBe('line 1, column 2: "x" is not a number');
+  });
+
+  it('names an empty cell', () => {
+    expect(csvError('1,2\n3,\n')).toBe('line 2, column 2: an empty cell is not a number');
+    expect(csvError('1,2\n,\n')).toBe('line 2, column 1: an empty cell is not a number');
+  });
+
+  it('ragged rows', () => {
+    expect(csvError('a,b,c,d\n1,2,3,4\n1,2,3,4\n1,2,3,4\n1,2,3\n')).toBe('line 5 has 3 columns, expected 4');
+    expect(csvError('1,2\n3,4,5\n')).toBe('line 2 has 3 columns, expected 2');
+    expect(csvError('1,2,3,\n')).toBe('line 1, column 4: an empty cell is not a number');
+  });
+
+  it('empty file, header only, comments only', () => {
+    expect(csvError('')).toBe('empty file');
+    expect(csvError('\uFEFF')).toBe('empty file');
+    expect(csvError('\n\r\n  \n')).toBe('empty file');
+    expect(csvError('a,b,c\n')).toBe('only a header row, no data');
+    expect(csvError('logit\n\n')).toBe('only a header row, no data');
+    expect(csvError('# nothing here\n')).toBe('no data: only blank lines and comments');
+  });
+
+  it('an unterminated quote', () => {
+    expect(csvError('1,2\n"3,4\n')).toBe('line 2: quoted field unterminated');
+  });
+
+  it('hints at space-separated values', () => {
+    expect(csvError('1.0 2.0\n3.0 4.0\n')).toBe(
+      'line 1, column 1: "1.0 2.0" is not a number (the delimiter is ","; is the file space-separated?)',
+    );
+    expect(csvError('1 2 3\n')).toBe('line 1, column 1: "1 2 3" is not a number (the delimiter is ","; is the file space-separated?)');
+    expect(csvError('a b\n1 2\n')).toBe('line 2, column 1: "1 2" is not a number (the delimiter is ","; is the file space-separated?)');
+  });
+
+  it('a long cell is shortened in the message', () => {
+    expect(csvError(`1\n${'z'.repeat(100)}\n`)).toBe(`line 2, column 1: "${'z'.repeat(37)}..." is not a number`);
+  });
+});

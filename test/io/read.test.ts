@@ -1,0 +1,138 @@
+/**
+ * Picking a reader by extension or content, file-system errors as InputErrors naming the
+ * path, and inline lists.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { parseList, readTensor, readTensorSync, sniffFormat } from '../../src/io/read.js';
+import type { Tensor } from '../../src/tensor.js';
+import { expectTensor, fixtureBytes, manifest } from './manifest.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'losscalc-read-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, content: string | Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+const readers: [string, (path: string) => Promise<Tensor>][] = [
+  ['readTensor', readTensor],
+  ['readTensorSync', async (path) => readTensorSync(path)],
+];
+
+async function readError(read: (path: string) => Promise<Tensor>, path: string): Promise<InputError> {
+  try {
+    await read(path);
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    expect((e as InputError).source).toBe(path);
+    return e as InputError;
+  }
+  throw new Error(`expected reading ${path} to fail`);
+}
+
+const values = (t: Tensor): number[] => Array.from(t.data as Float64Array);
+
+describe.each(readers)('%s', (_, read) => {
+  it('picks the reader by extension, in any case', async () => {
+    const npy = file('a.npy', fixtureBytes('dtype_i4.npy'));
+    expectTensor(await read(npy), manifest.files['dtype_i4.npy']);
+    expectTensor(await read(file('b.NPY', fixtureBytes('be_f8.npy'))), manifest.files['be_f8.npy']);
+    expect(values(await read(file('c.csv', 'a,b\n1,2\n')))).toEqual([1, 2]);
+    expect(values(await read(file('d.CSV', '1,2\n')))).toEqual([1, 2]);
+    expect(values(await read(file('e.tsv', '1\t2\n3\t4\n')))).toEqual([1, 2, 3, 4]);
+    expect(values(await read(file('f.txt', '1,2\n3,4\n')))).toEqual([1, 2, 3, 4]);
+    expect((await read(file('g.json', '[[1, 2], [3, 4]]'))).shape).toEqual([2, 2]);
+  });
+
+  it('goes by the extension even when the content looks like another format', async () => {
+    const e = await readError(read, file('h.json', '1,2\n3,4\n'));
+    expect(e.message).toBe('invalid JSON: unexpected text after the end of the data (line 1, column 2)');
+  });
+
+  it('sniffs the content when the extension says nothing', async () => {
+    expectTensor(await read(file('x.dat', fixtureBytes('dtype_f2.npy'))), manifest.files['dtype_f2.npy']);
+    expect((await read(file('x.out', '\n  [[1], [2]]'))).shape).toEqual([2, 1]);
+    expect((await read(file('noext', '1,2\n3,4\n'))).shape).toEqual([2, 2]);
+  });
+
+  it('names the file in errors from the readers', async () => {
+    const path = file('bad.csv', '1,2\n3,x\n');
+    expect((await readError(read, path)).message).toBe('line 2, column 2: "x" is not a number');
+  });
+
+  it('a missing file', async () => {
+    expect((await readError(read, join(dir, 'missing.csv'))).message).toBe('no such file');
+    const notDir = file('plain.csv', '1\n');
+    expect((await readError(read, join(notDir, 'inside.csv'))).message).toBe('no such file');
+  });
+
+  it('a directory', async () => {
+    const sub = join(dir, 'sub.csv');
+    mkdirSync(sub, { recursive: true });
+    expect((await readError(read, sub)).message).toBe('is a directory');
+  });
+
+  it('an empty file, whatever its format', async () => {
+    for (const name of ['empty.csv', 'empty.npy', 'empty.json', 'empty']) {
+      expect((await readError(read, file(name, ''))).message).toBe('empty file');
+    }
+  });
+
+  it('a path that cannot be read', async () => {
+    const loop = join(dir, 'loop.csv');
+    rmSync(loop, { force: true });
+    symlinkSync(loop, loop);
+    expect((await readError(read, loop)).message).toMatch(/^cannot read: ELOOP/);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('a file without read permission', async () => {
+    const path = file('secret.csv', '1\n');
+    chmodSync(path, 0o000);
+    expect((await readError(read, path)).message).toBe('cannot read: permission denied');
+  });
+
+  it('a zip archive', async () => {
+    const e = await readError(read, file('z.npz', new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0, 0])));
+    expect(e.message).toBe('a zip archive (.npz?) is not a supported input');
+  });
+});
+
+describe('sniffFormat', () => {
+  const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+  it.each([
+    ['\u0093NUMPY', 'csv'], // the magic is the byte 0x93, not the UTF-8 encoding of U+0093
+    ['[1]', 'json'],
+    ['\uFEFF \r\n\t{"a": 1}', 'json'],
+    ['5', 'csv'],
+    ['a,b\n1,2', 'csv'],
+  ])('%j is %s', (text, format) => {
+    expect(sniffFormat(bytes(text))).toBe(format);
+  });
+  it('NPY magic', () => {
+    expect(sniffFormat(fixtureBytes('v3_f4.npy'))).toBe('npy');
+  });
+});
+
+describe('parseList', () => {
+  it.each([
+    ['1,2,0.5', [1, 2, 0.5]],
+    [' 1 , -2 ,3e-1 ', [1, -2, 0.3]],
+    ['[1, 2]', [1, 2]],
+    ['3', [3]],
+    ['nan,inf,-inf', [NaN, Infinity, -Infinity]],
+  ])('%j is %j', (text, expected) => {
+    const list = parseList(text);
+    expect(list).toBeInstanceOf(Float64Array);
+    expect(Array.from(list!)).toEqual(expected);
+  });
+
+  it.each(['logits.csv', './1', '1,,2', '1,2,', 'a,b', '', ' ', '[]', '1;2', '0x1'])('%j is a path, not a list', (text) => {
+    expect(parseList(text)).toBeUndefined();
+  });
+});
