@@ -2,6 +2,8 @@
  * Every case in fixtures/cases.json (inputs and results made by PyTorch in float64, see
  * scripts/make_fixtures.py) run through the CLI with --json, compared to 1e-12 relative.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isClose } from '../src/checks.js';
@@ -48,6 +50,38 @@ describe('PyTorch fixtures through the CLI', () => {
         expect(report.losses, 'check mode reports each way').toHaveProperty([way]);
         expectClose(report.losses![way], value, way);
       }
+    });
+  }
+});
+
+/**
+ * --expect and --reference handed PyTorch's own results: every finite case must pass at 1e-12,
+ * and fail once the reference is nudged by 1e-9 relative.
+ */
+describe('--expect and --reference against PyTorch', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'losscalc-ref-'));
+  const finite = cases.filter((c) => c.expected.loss !== undefined && flatten(c.expected.loss).every(Number.isFinite));
+  const strict = ['--rtol', '1e-12', '--atol', '1e-15'];
+
+  const unreduced = (c: Case) => c.argv.includes('none');
+  for (const c of finite.filter((c) => !unreduced(c))) {
+    it(`--expect ${c.name}`, async () => {
+      const want = c.expected.loss as number;
+      expect((await runCli([...resolveArgv(c.argv), '--expect', String(want), ...strict])).code).toBe(0);
+      const nudged = want === 0 ? 1e-9 : want * (1 + 1e-9);
+      expect((await runCli([...resolveArgv(c.argv), '--expect', String(nudged), ...strict])).code).toBe(1);
+    });
+  }
+
+  for (const c of finite.filter(unreduced)) {
+    it(`--reference ${c.name}`, async () => {
+      const ref = join(dir, `${c.name}.json`);
+      writeFileSync(ref, JSON.stringify(c.expected.loss));
+      expect((await runCli([...resolveArgv(c.argv), '--reference', ref, ...strict])).code).toBe(0);
+      const values = flatten(c.expected.loss!);
+      values[values.length - 1] = values[values.length - 1] * (1 + 1e-9) + 1e-9;
+      writeFileSync(ref, JSON.stringify(Array.isArray(c.expected.loss) ? values : values[0]));
+      expect((await runCli([...resolveArgv(c.argv), '--reference', ref, ...strict])).code).toBe(1);
     });
   }
 });

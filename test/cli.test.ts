@@ -107,6 +107,15 @@ describe('losscalc binary', () => {
     expect(strict.code).toBe(j.checks.every((c: { ok: boolean }) => c.ok) ? 0 : 1);
   });
 
+  it('takes logits and labels as flags too: -l, -y, --labels, --targets', () => {
+    const want = losscalc(['ce', logits, labels, '--json']).stdout;
+    expect(JSON.parse(want).loss).toBeGreaterThan(0);
+    expect(losscalc(['ce', '-l', logits, '-y', labels, '--json']).stdout).toBe(want);
+    expect(losscalc(['ce', '--logits', logits, '--labels', labels, '--json']).stdout).toBe(want);
+    expect(losscalc(['ce', '--logits', logits, '--targets', labels, '--json']).stdout).toBe(want);
+    expect(losscalc(['ce', logits, '--targets', labels, '--json']).stdout).toBe(want);
+  });
+
   it('prints help with examples for each mode, and the version', () => {
     const h = losscalc(['ce', '--help']);
     expect(h.code).toBe(0);
@@ -179,6 +188,7 @@ describe('input errors exit 2 naming the file and the place', () => {
     ['weight size', () => ['ce', logits, labels, '--weight', '1,2'], () => ['--weight', 'weight has shape (2,), expected (3,)']],
     ['weight file size', () => ['ce', logits, labels, '--weight', file('w.csv', '1\n2\n')], (a) => [a[4], 'expected (3,)']],
     ['pos-weight size', () => ['bce', logits, file('t.csv', '0,1,0\n1,0,1\n'), '--pos-weight', '1,2'], () => ['--pos-weight', 'does not broadcast to logits shape (2, 3)']],
+    ['ignore index with probabilities', () => ['ce', logits, file('p.csv', '0,0,1\n1,0,0\n'), '--ignore-index', '0'], (a) => [a[2], 'ignore_index is not supported']],
     ['non-numeric CSV cell', () => ['ce', file('bad.csv', '1,2,3\n4,x,6\n'), labels], (a) => [a[1], 'line 2']],
   ];
   for (const [what, argsOf, partsOf] of cases) {

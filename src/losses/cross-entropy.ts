@@ -11,6 +11,7 @@
  *
  * Both are one pass per row: the row's max and log-sum-exp, then the terms above.
  */
+import { InputError } from '../errors.js';
 import { classLayout, numel, toFloat64, type Tensor } from '../tensor.js';
 import { rowStats, type RowStats } from './log-softmax.js';
 import { Reducer, type LossResult, type Reduction } from './reduce.js';
@@ -56,6 +57,10 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
       }
     }
   } else {
+    if ((options.ignoreIndex ?? -100) >= 0) {
+      // PyTorch: "ignore_index is not supported for floating point target"
+      throw new InputError('ignore_index is not supported for class-probability labels (labels of the logits shape)', undefined, 'labels');
+    }
     const q = toFloat64(target);
     for (let n = 0; n < outer; n++) {
       for (let s = 0; s < inner; s++) {
