@@ -1,35 +1,31 @@
 /**
- * The command line: commander program, loading, reports, exit codes. The only place that
- * writes to the terminal or decides an exit code:
- *   0 success, 1 a check / --expect / --reference failed, 2 usage or input error, 3 internal.
+ * The command line: the commander program, loading files, and exit codes. The only place
+ * that decides an exit code; commands/ write the results.
+ *   0 success, 1 a check / --expect / --reference / compare failed, 2 usage or input error,
+ *   3 internal error.
  */
 import { createRequire } from 'node:module';
-import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
+import { runCompare } from './commands/compare.js';
+import type { Io, Loader } from './commands/io.js';
+import { runLoss } from './commands/loss.js';
 import { InputError, UsageError, type Operand } from './errors.js';
-import { evaluate } from './evaluate.js';
 import { parseList, readTensor } from './io/read.js';
-import { MODE_ALIASES, MODES, parseOptions, type Mode, type Options, type RawOptions } from './options.js';
-import { renderHuman, type Paint } from './report/human.js';
-import { renderJson } from './report/json.js';
-import type { Tensor } from './tensor.js';
+import { MODE_ALIASES, MODES, parseCompareOptions, parseOptions, type Mode, type RawOptions } from './options.js';
+import { paint, useColour } from './report/paint.js';
 
-export interface Io {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
-  env: Record<string, string | undefined>;
-  /** Whether stdout is a terminal (colour is only for terminals). */
-  isTTY: boolean;
-}
+export type { Io } from './commands/io.js';
 
 const processIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, isTTY: Boolean(process.stdout.isTTY) });
 
-const EXAMPLES: Record<Mode, string> = {
+const EXAMPLES: Record<Mode | 'compare', string> = {
   'cross-entropy': `
 Examples:
   losscalc ce logits.npy labels.npy
   losscalc ce logits.csv labels.csv --weight 1,2,0.5 --label-smoothing 0.1
+  losscalc ce logits.npy labels.npy --per-sample --top 5      # worst samples, per class, histogram
   losscalc ce logits.npy labels.npy --reduction none --json
+  loss=$(losscalc ce logits.npy labels.npy -q)
   losscalc ce logits.npy labels.npy --expect 2.3026 --rtol 1e-6   # exit 1 if it differs`,
   nll: `
 Examples:
@@ -38,7 +34,8 @@ Examples:
   'bce-logits': `
 Examples:
   losscalc bce logits.npy targets.npy
-  losscalc bce logits.csv targets.csv --pos-weight 3 --reduction sum`,
+  losscalc bce logits.csv targets.csv --pos-weight 3 --reduction sum
+  losscalc bce logits.npy targets.npy --save-per-sample losses.npy`,
   gather: `
 Examples:
   losscalc gather logits.npy labels.npy       # -mean(gather(log_softmax(x, 1), 1, y))`,
@@ -46,6 +43,10 @@ Examples:
 Examples:
   losscalc check logits.npy labels.npy        # cross-entropy = nll(log_softmax) = gather = one-hot
   losscalc check logits.npy targets.npy       # labels of the logits' shape: bce-logits = 2-class CE`,
+  compare: `
+Examples:
+  losscalc compare ours.npy torch_dump.npy
+  losscalc compare ours.npy torch_dump.npy --rtol 1e-6 --atol 0 --equal-nan --json`,
 };
 
 const DESCRIPTIONS: Record<Mode, string> = {
@@ -56,13 +57,9 @@ const DESCRIPTIONS: Record<Mode, string> = {
   check: 'run every way that applies and prove that they agree (exit 1 if not)',
 };
 
-interface Parsed {
-  mode: Mode;
-  positional: string[];
-  raw: RawOptions & { color?: boolean };
-}
+type Action = { command: Mode | 'compare'; positional: string[]; raw: RawOptions & { color?: boolean } };
 
-function program(io: Io, onParsed: (p: Parsed) => void): Command {
+function program(io: Io, onAction: (a: Action) => void): Command {
   const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
   const prog = new Command('losscalc')
     .description("PyTorch's losses from the command line, on CSV, JSON and NPY files")
@@ -76,7 +73,18 @@ function program(io: Io, onParsed: (p: Parsed) => void): Command {
       outputError: (s, write) => write(`losscalc: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
     })
     .showSuggestionAfterError()
-    .addHelpText('after', `\nModes: ${MODES.join(', ')} (aliases: ce, bce). Run 'losscalc <mode> --help' for a mode's options.`);
+    .addHelpText('after', `\nModes: ${MODES.join(', ')}, compare (aliases: ce, bce). 'losscalc <mode> --help' shows a mode's options.`);
+  const collect = (command: Action['command']) => (...args: unknown[]) => {
+    const raw = args[args.length - 2] as Action['raw'];
+    const positional = (args.slice(0, -2) as (string | undefined)[]).filter((a): a is string => a !== undefined);
+    onAction({ command, positional, raw });
+  };
+  const tolerances = (cmd: Command) =>
+    cmd
+      .option('--rtol <x>', 'relative tolerance (default: 1e-5)')
+      .option('--atol <x>', 'absolute tolerance (default: 1e-8)')
+      .option('--json', 'one JSON object on stdout')
+      .option('--no-color', 'no colour, even on a terminal');
 
   for (const mode of MODES) {
     const cmd = prog
@@ -95,23 +103,30 @@ function program(io: Io, onParsed: (p: Parsed) => void): Command {
       .option('--log-softmax', 'nll: apply log_softmax first')
       .option('--expect <x>', 'fail (exit 1) unless |loss - x| <= atol + rtol*|x|')
       .option('--reference <file>', 'fail (exit 1) unless the loss is allclose to this dump')
-      .option('--rtol <x>', 'relative tolerance (default: 1e-5)')
-      .option('--atol <x>', 'absolute tolerance (default: 1e-8)')
-      .option('--json', 'one JSON object on stdout')
-      .option('--no-color', 'no colour, even on a terminal')
-      .addHelpText('after', EXAMPLES[mode])
-      .action((logits: string | undefined, labels: string | undefined, raw: Parsed['raw']) => {
-        onParsed({ mode, positional: [logits, labels].filter((a): a is string => a !== undefined), raw });
-      });
+      .option('--per-sample', 'worst samples, per-class table and a histogram of the losses')
+      .option('--top <k>', 'how many worst samples (default: 10); turns --per-sample on')
+      .option('--save-per-sample <file>', 'write the unreduced losses to .npy, .csv or .json')
+      .option('-q, --quiet', 'print only the loss, a bare number');
+    tolerances(cmd).addHelpText('after', EXAMPLES[mode]).action(collect(mode));
     for (const [alias, target] of Object.entries(MODE_ALIASES)) if (target === mode) cmd.alias(alias);
   }
+  tolerances(
+    prog
+      .command('compare')
+      .description('compare two arrays elementwise (torch.allclose); exit 1 if any element differs')
+      .argument('[a]', 'array file')
+      .argument('[b]', 'reference array file')
+      .option('--equal-nan', 'NaN equals NaN'),
+  )
+    .addHelpText('after', EXAMPLES.compare)
+    .action(collect('compare'));
   return prog;
 }
 
 export async function run(argv: string[], io: Io = processIo()): Promise<number> {
-  let parsed: Parsed | undefined;
+  let action: Action | undefined;
   try {
-    const prog = program(io, (p) => (parsed = p));
+    const prog = program(io, (a) => (action = a));
     if (argv.length === 0) {
       io.stderr.write(prog.helpInformation());
       return 2;
@@ -124,20 +139,25 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     }
     return fail(e, io, {});
   }
-  if (!parsed) return 2;
+  if (!action) return 2;
   const sources: Partial<Record<Operand, string>> = {};
   try {
-    const opts = parseOptions(parsed.mode, parsed.positional, parsed.raw);
-    return await execute(opts, io, sources, colourLevel(parsed.raw.color !== false, io));
+    const colours = paint(useColour(action.raw.color !== false, io.env, io.isTTY));
+    const load = loader(sources);
+    if (action.command === 'compare') {
+      return await runCompare(parseCompareOptions(action.positional, action.raw), io, load, colours);
+    }
+    return await runLoss(parseOptions(action.command, action.positional, action.raw), io, load, colours);
   } catch (e) {
     return fail(e, io, sources);
   }
 }
 
-async function execute(opts: Options, io: Io, sources: Partial<Record<Operand, string>>, colour: boolean): Promise<number> {
-  const load = async (operand: Operand, spec: string | undefined, listOk: boolean): Promise<Tensor | undefined> => {
+/** Reads operands, remembering where each came from so that errors can name it. */
+function loader(sources: Partial<Record<Operand, string>>): Loader {
+  return async (operand, spec, opts = {}) => {
     if (spec === undefined) return undefined;
-    const list = listOk ? parseList(spec) : undefined;
+    const list = opts.list ? parseList(spec) : undefined;
     sources[operand] = list ? `--${operand}` : spec;
     if (list) return { data: list, shape: [list.length], dtype: 'float64' };
     try {
@@ -146,23 +166,6 @@ async function execute(opts: Options, io: Io, sources: Partial<Record<Operand, s
       throw e instanceof InputError && !e.source ? e.withSource(spec) : e;
     }
   };
-  const logits = (await load('logits', opts.logits, false))!;
-  const labels = (await load('labels', opts.labels, false))!;
-  const inputs = {
-    logits,
-    labels,
-    weight: await load('weight', opts.weight, true),
-    posWeight: await load('pos-weight', opts.posWeight, true),
-    reference: await load('reference', opts.reference, false),
-  };
-  const outcome = evaluate(inputs, opts);
-  for (const w of outcome.warnings) io.stderr.write(`losscalc: warning: ${w}\n`);
-  if (opts.json) {
-    io.stdout.write(renderJson(outcome, { logits: logits.shape, labels: labels.shape }));
-  } else {
-    io.stdout.write(renderHuman(outcome, logits, labels, paint(colour)));
-  }
-  return outcome.ok ? 0 : 1;
 }
 
 /** One line on stderr and the exit code; never a stack trace. */
@@ -179,17 +182,4 @@ function fail(e: unknown, io: Io, sources: Partial<Record<Operand, string>>): nu
   const message = e instanceof Error ? e.message : String(e);
   io.stderr.write(`losscalc: internal error: ${message} (please report it with the command and its input files)\n`);
   return 3;
-}
-
-/** --no-color wins; then NO_COLOR, then FORCE_COLOR; else colour only on a terminal. */
-function colourLevel(flag: boolean, io: Io): boolean {
-  if (!flag) return false;
-  if (io.env.NO_COLOR) return false;
-  if (io.env.FORCE_COLOR !== undefined) return io.env.FORCE_COLOR !== '0' && io.env.FORCE_COLOR !== 'false';
-  return io.isTTY;
-}
-
-function paint(colour: boolean): Paint {
-  const c = new Chalk({ level: colour ? 1 : 0 });
-  return { ok: c.green, bad: c.red, dim: c.dim, bold: c.bold };
 }

@@ -9,7 +9,7 @@ export class UsageError extends Error {
 }
 
 /** What a loss was handed: the operand lets the CLI name the file it came from. */
-export type Operand = 'logits' | 'labels' | 'weight' | 'pos-weight' | 'reference';
+export type Operand = 'logits' | 'labels' | 'weight' | 'pos-weight' | 'reference' | 'a' | 'b';
 
 /**
  * Bad data. `source` is the file (or `-`) when known; `operand` says which input the

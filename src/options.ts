@@ -5,6 +5,7 @@
 import { UsageError } from './errors.js';
 import { REDUCTIONS, type Reduction } from './losses/reduce.js';
 import type { Tolerance } from './checks.js';
+import { SAVE_EXTENSIONS } from './report/save.js';
 
 export type Mode = 'cross-entropy' | 'nll' | 'bce-logits' | 'gather' | 'check';
 
@@ -28,6 +29,17 @@ export interface Options {
   reference?: Source;
   tolerance: Tolerance;
   json: boolean;
+  /** --per-sample / --top: the breakdown, with this many worst samples; 0 when off. */
+  top: number;
+  quiet: boolean;
+  savePerSample?: string;
+}
+
+export interface CompareOptions {
+  a: Source;
+  b: Source;
+  tolerance: Tolerance;
+  json: boolean;
 }
 
 /** What commander hands over: every value still a string. */
@@ -46,6 +58,11 @@ export interface RawOptions {
   rtol?: string;
   atol?: string;
   json?: boolean;
+  perSample?: boolean;
+  top?: string;
+  quiet?: boolean;
+  savePerSample?: string;
+  equalNan?: boolean;
 }
 
 /** Which modes take which flag; absent flags are accepted everywhere. */
@@ -91,8 +108,12 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions):
   if (expect !== undefined && reduction === 'none') {
     throw new UsageError('--expect compares one number; with --reduction none use --reference <file>');
   }
-  const rtol = raw.rtol === undefined ? 1e-5 : tolerance('--rtol', raw.rtol);
-  const atol = raw.atol === undefined ? 1e-8 : tolerance('--atol', raw.atol);
+  const top = raw.top !== undefined ? count('--top', raw.top) : raw.perSample ? 10 : 0;
+  if (raw.quiet && raw.json) throw new UsageError('--quiet and --json do not go together: pick one');
+  const save = raw.savePerSample;
+  if (save !== undefined && !SAVE_EXTENSIONS.some((e) => save.toLowerCase().endsWith(e))) {
+    throw new UsageError(`--save-per-sample writes ${SAVE_EXTENSIONS.join(', ')}: name the file with one of them, got "${save}"`);
+  }
 
   return {
     mode,
@@ -106,9 +127,30 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions):
     logSoftmax: Boolean(raw.logSoftmax),
     expect,
     reference: raw.reference,
-    tolerance: { rtol, atol },
+    tolerance: tolerances(raw),
     json: Boolean(raw.json),
+    top,
+    quiet: Boolean(raw.quiet),
+    savePerSample: save,
   };
+}
+
+export function parseCompareOptions(positional: string[], raw: RawOptions): CompareOptions {
+  if (positional.length !== 2) throw new UsageError(`compare needs two files, got ${positional.length}`);
+  return { a: positional[0], b: positional[1], tolerance: { ...tolerances(raw), equalNan: Boolean(raw.equalNan) }, json: Boolean(raw.json) };
+}
+
+function tolerances(raw: RawOptions): Tolerance {
+  return {
+    rtol: raw.rtol === undefined ? 1e-5 : tolerance('--rtol', raw.rtol),
+    atol: raw.atol === undefined ? 1e-8 : tolerance('--atol', raw.atol),
+  };
+}
+
+function count(flag: string, text: string): number {
+  const v = number(flag, text);
+  if (!Number.isSafeInteger(v) || v < 1) throw new UsageError(`${flag} needs a whole number >= 1, got ${text}`);
+  return v;
 }
 
 function pick(name: string, flag: string | undefined, positional: string | undefined): string {

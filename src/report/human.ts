@@ -1,34 +1,32 @@
 /**
  * The default output: the loss first, then what it was computed over; in check mode every
- * way's loss and each pair's verdict. Colour comes in through `paint`, never decided here.
+ * way's loss and each pair's verdict; with --per-sample the breakdown tables.
  */
+import type { Breakdown } from '../breakdown.js';
 import type { Check } from '../checks.js';
 import type { Outcome } from '../evaluate.js';
 import type { LossResult } from '../losses/reduce.js';
 import { formatShape, type DType } from '../tensor.js';
-
-export interface Paint {
-  ok(s: string): string;
-  bad(s: string): string;
-  dim(s: string): string;
-  bold(s: string): string;
-}
+import { renderBreakdown } from './breakdown.js';
+import type { Paint } from './paint.js';
+import { formatNumber } from './table.js';
 
 export interface Described {
   shape: number[];
   dtype: DType;
 }
 
-/** Shortest text that reads back as the same float64 (what Python's repr prints). */
-export function formatNumber(v: number): string {
-  return Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v);
-}
-
 const PREVIEW = 10;
 
-export function renderHuman(o: Outcome, logits: Described, labels: Described, paint: Paint): string {
+export function renderHuman(
+  o: Outcome,
+  inputs: { logits: Described; labels: Described },
+  paint: Paint,
+  details?: { breakdown: Breakdown; binary: boolean },
+): string {
   const lines: string[] = [];
   const r = o.result;
+  const { logits, labels } = inputs;
   const over =
     `logits ${formatShape(logits.shape)} ${logits.dtype}, labels ${formatShape(labels.shape)} ${labels.dtype}, ` +
     `reduction ${r.reduction}`;
@@ -41,13 +39,19 @@ export function renderHuman(o: Outcome, logits: Described, labels: Described, pa
     lines.push(`${paint.bold(o.mode)}  ${summary(r)}`);
     lines.push(paint.dim(`  ${over}, ${r.count} contributing`));
   }
-  if (r.reduction === 'none') lines.push(...preview(r));
+  if (r.reduction === 'none' && !details) lines.push(...preview(r));
+  if (details) lines.push(...renderBreakdown(details.breakdown, details.binary, paint), '');
   for (const c of o.checks) lines.push(checkLine(c, paint));
   if (o.checks.length > 0) {
     const failed = o.checks.filter((c) => !c.ok).length;
     lines.push(failed === 0 ? paint.ok(`all ${o.checks.length} checks passed`) : paint.bad(`${failed} of ${o.checks.length} checks failed`));
   }
   return lines.join('\n') + '\n';
+}
+
+/** --quiet: the loss alone, one number a line (the unreduced values one per line). */
+export function renderQuiet(r: LossResult): string {
+  return typeof r.loss === 'number' ? `${formatNumber(r.loss)}\n` : Array.from(r.loss, (v) => `${formatNumber(v)}\n`).join('');
 }
 
 function summary(r: LossResult): string {

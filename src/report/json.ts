@@ -2,6 +2,7 @@
  * The --json schema: one object on stdout. Non-finite numbers become the strings "NaN",
  * "Infinity" and "-Infinity", which JSON cannot otherwise carry.
  */
+import type { Breakdown, ClassRow, SampleRow } from '../breakdown.js';
 import type { Check } from '../checks.js';
 import type { Outcome } from '../evaluate.js';
 import type { Reduction } from '../losses/reduce.js';
@@ -25,8 +26,19 @@ export interface JsonReport {
   losses?: Record<string, Nested>;
   skipped?: Record<string, string>;
   checks: (Omit<Check, 'a' | 'b' | 'diff'> & { a: JsonNumber; b: JsonNumber; diff: JsonNumber })[];
+  /** --per-sample / --top: the k worst samples (worst first), and per-class statistics. */
+  worst?: Jsonified<SampleRow>[];
+  perClass?: Jsonified<ClassRow>[];
+  histogram?: { edges: JsonNumber[]; counts: number[]; nonFinite: number };
   ok: boolean;
   warnings: string[];
+}
+
+/** A row type with its number fields allowed to be the non-finite strings. */
+export type Jsonified<T> = { [K in keyof T]: T[K] extends number ? JsonNumber : T[K] };
+
+function jsonRow<T extends object>(row: T): Jsonified<T> {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'number' ? jsonNumber(v) : v])) as Jsonified<T>;
 }
 
 export function jsonNumber(v: number): JsonNumber {
@@ -48,7 +60,7 @@ export function nest(values: ArrayLike<number>, shape: readonly number[]): Neste
   return build(0);
 }
 
-export function toJsonReport(o: Outcome, shapes: { logits: number[]; labels: number[] }): JsonReport {
+export function toJsonReport(o: Outcome, shapes: { logits: number[]; labels: number[] }, details?: Breakdown): JsonReport {
   const r = o.result;
   const lossOf = (res: typeof r): Nested =>
     typeof res.loss === 'number' ? jsonNumber(res.loss) : nest(res.loss, res.shape);
@@ -65,6 +77,12 @@ export function toJsonReport(o: Outcome, shapes: { logits: number[]; labels: num
     ok: o.ok,
     warnings: o.warnings,
   };
+  if (details) {
+    report.worst = details.worst.map(jsonRow);
+    report.perClass = details.perClass.map(jsonRow);
+    const h = details.histogram;
+    report.histogram = { edges: h.edges.map(jsonNumber), counts: h.counts, nonFinite: h.nonFinite };
+  }
   if (o.mode === 'check') {
     report.losses = Object.fromEntries(o.losses.map(([name, res]) => [name, lossOf(res)]));
     report.skipped = Object.fromEntries(o.skipped);
@@ -72,6 +90,6 @@ export function toJsonReport(o: Outcome, shapes: { logits: number[]; labels: num
   return report;
 }
 
-export function renderJson(o: Outcome, shapes: { logits: number[]; labels: number[] }): string {
-  return JSON.stringify(toJsonReport(o, shapes)) + '\n';
+export function renderJson(o: Outcome, shapes: { logits: number[]; labels: number[] }, details?: Breakdown): string {
+  return JSON.stringify(toJsonReport(o, shapes, details)) + '\n';
 }

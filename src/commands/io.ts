@@ -1,0 +1,14 @@
+/** What a command gets from the CLI: the terminal streams, and a loader that remembers sources. */
+import type { Operand } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+
+export interface Io {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+  env: Record<string, string | undefined>;
+  /** Whether stdout is a terminal (colour is only for terminals). */
+  isTTY: boolean;
+}
+
+/** Reads a file (or, with `list`, inline numbers like `1,2,0.5`) as the given operand. */
+export type Loader = (operand: Operand, spec: string | undefined, opts?: { list?: boolean }) => Promise<Tensor | undefined>;

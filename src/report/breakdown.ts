@@ -1,0 +1,40 @@
+/** --per-sample in the terminal: worst samples, per-class table, and a histogram of the losses. */
+import type { Breakdown, Histogram } from '../breakdown.js';
+import type { Paint } from './paint.js';
+import { format7, percent, table } from './table.js';
+
+const BAR_WIDTH = 40;
+
+export function renderBreakdown(b: Breakdown, binary: boolean, paint: Paint): string[] {
+  const lines: string[] = [];
+  const unit = binary ? 'elements' : 'samples';
+  lines.push('', paint.bold(`worst ${b.worst.length} ${unit}`));
+  lines.push(
+    ...table(
+      ['index', binary ? 'target' : 'label', 'predicted', 'p(label)', 'loss'],
+      b.worst.map((r) => [r.position, format7(r.label), String(r.predicted), format7(r.probability), format7(r.loss)]),
+    ),
+  );
+  lines.push('', paint.bold(binary ? 'per column (last dim)' : 'per class'));
+  lines.push(
+    ...table(
+      [binary ? 'column' : 'class', 'count', 'mean loss', 'accuracy'],
+      b.perClass.map((c) => [String(c.class), String(c.count), format7(c.meanLoss), percent(c.accuracy)]),
+    ),
+  );
+  lines.push('', ...renderHistogram(b.histogram, paint));
+  return lines;
+}
+
+export function renderHistogram(h: Histogram, paint: Paint): string[] {
+  const total = h.counts.reduce((a, b) => a + b, 0);
+  const lines = [paint.bold(`loss histogram (${total} finite${h.nonFinite ? `, ${h.nonFinite} non-finite` : ''})`)];
+  const max = Math.max(1, ...h.counts);
+  const ranges = h.counts.map((_, i) => `${format7(h.edges[i])} .. ${format7(h.edges[i + 1])}`);
+  const width = Math.max(0, ...ranges.map((r) => r.length));
+  h.counts.forEach((n, i) => {
+    const bar = '█'.repeat(Math.round((n / max) * BAR_WIDTH)) || (n > 0 ? '▏' : '');
+    lines.push(`  ${ranges[i].padStart(width)} │${bar} ${n}`);
+  });
+  return lines;
+}

@@ -1,0 +1,24 @@
+/** Plain-text tables and numbers for the terminal: right-aligned columns, 7 significant digits. */
+
+/** Shortest text that reads back as the same float64 (what Python's repr prints). */
+export function formatNumber(v: number): string {
+  return Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v);
+}
+
+/** 7 significant digits (trailing zeros dropped), enough to compare against PyTorch's printout. */
+export function format7(v: number): string {
+  if (!Number.isFinite(v)) return formatNumber(v);
+  const s = v.toPrecision(7);
+  return s.includes('e') ? s.replace(/\.?0+e/, 'e') : s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+
+export function percent(v: number): string {
+  return Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : formatNumber(v);
+}
+
+/** Columns right-aligned under their headers, two spaces apart, indented by two. */
+export function table(headers: string[], rows: string[][]): string[] {
+  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => '  ' + cells.map((cell, c) => cell.padStart(widths[c])).join('  ');
+  return [line(headers), ...rows.map(line)];
+}
