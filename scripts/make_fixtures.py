@@ -7,8 +7,20 @@ Writes (relative to the repository root):
                             losscalc's command line (paths relative to fixtures/), expected is
                             {"loss": number | nested list, "count": int} or, for check mode,
                             {"losses": {path name: number}}. Non-finite numbers are written as
-                            the strings "NaN", "Infinity", "-Infinity".
+                            the strings "NaN", "Infinity", "-Infinity". Cases whose argv has
+                            `--top k` (named top_*) also expect "worst" (the k largest unreduced
+                            losses, NaN largest, ties by lower flat index, ignored targets left
+                            out: {"index", "label", "predicted", "probability", "loss"}) and
+                            "perClass" ({"class", "count", "meanLoss", "accuracy"}).
   fixtures/example/         logits.csv / labels.csv, the small demo used by `npm start`
+  fixtures/compare/         pairs of arrays <case>_a.<ext> / <case>_b.<ext> (NPY f8/f4, CSV, JSON)
+  fixtures/compare.json     a JSON array of {"name", "argv", "expected", "exit", "note"} for
+                            `losscalc compare a b [--rtol] [--atol] [--equal-nan]`: expected is
+                            {"ok", "count" (elements), "mismatches" (torch.isclose False),
+                            "maxAbsDiff", "maxRelDiff", "meanAbsDiff", "medianAbsDiff" (over the
+                            elements finite on both sides; "NaN" if none), "firstMismatches"
+                            (first 10: {"index", "a", "b", "absDiff"})}, or for different shapes
+                            {"ok": false, "shapes": {"a", "b"}}; exit is 0 when ok, else 1.
 
 Every expected value is computed by torch in float64 from the values read back from the
 files just written (so float32/float16/CSV inputs are compared against exactly what is
@@ -1271,6 +1283,430 @@ def example_cases():
         "cross-entropy mean on the demo CSVs")
 
 
+# ================================================================= per-sample breakdown (--top)
+#
+# losscalc's `--top k` adds "worst" and "perClass" to its --json output. A sample is one target
+# position: row-major over (N, d1, ..., dk) for the class-dim losses (the class dim moved last and
+# flattened away), one element for bce-logits. Everything here is torch/numpy in float64.
+
+
+def _rank_key(v):
+    """Sort key of the worst list: larger loss first, NaN as the largest, ties by index."""
+    return math.inf if math.isnan(v) else v
+
+
+def _worst_and_per_class(losses, label, predicted, probability, klass, correct, included, k):
+    """Plain Python lists in, the two expected tables out."""
+    idx = [i for i in range(len(losses)) if included[i]]
+    order = sorted(idx, key=lambda i: (-_rank_key(losses[i]), i))
+    worst = [{"index": i, "label": label[i], "predicted": predicted[i],
+              "probability": probability[i], "loss": losses[i]} for i in order[:k]]
+    per_class = []
+    for c in sorted({klass[i] for i in idx}):
+        members = [i for i in idx if klass[i] == c]
+        per_class.append({
+            "class": c,
+            "count": len(members),
+            "meanLoss": torch.tensor([losses[i] for i in members]).mean().item(),
+            "accuracy": float(np.mean([correct[i] for i in members])),
+        })
+    return worst, per_class
+
+
+def _assert_separated(values, what, gap=1e-9):
+    """No two values closer than gap (relative): float noise cannot reorder them."""
+    v = sorted(x for x in values if not math.isnan(x))
+    for a, b in zip(v, v[1:]):
+        assert b - a > gap * max(1.0, abs(b)), (what, a, b)
+
+
+def class_breakdown(x, y, per, k, kind="logits", ignore_index=IGN, ties_ok=False):
+    """x: logits (or log-probabilities for kind="log-probabilities"); y: int64 class indices or
+    float64 probabilities of x's shape; per: torch's unreduced loss (reduction none)."""
+    cd = class_dim(x)
+    C = x.shape[cd]
+    xs = x.movedim(cd, -1).reshape(-1, C)  # row-major over (N, d1, ...): flat n*d1 + d
+    losses = per.reshape(-1).tolist()
+    assert len(losses) == xs.shape[0]
+    if y.dtype == torch.int64:
+        lab = y.reshape(-1).tolist()
+        included = [l != ignore_index for l in lab]
+    else:  # probability targets: argmax of the target row, first max wins (numpy's rule)
+        ps = y.movedim(cd, -1).reshape(-1, C).numpy()
+        lab = [int(v) for v in np.argmax(ps, axis=1)]
+        included = [True] * len(lab)
+        if not ties_ok:
+            _assert_separated_rows(ps, "target rows")
+    xn = xs.numpy()
+    pred = [int(v) for v in np.argmax(xn, axis=1)]  # first max wins; a NaN counts as the max
+    assert pred == xs.argmax(1).tolist()
+    lp = xs if kind == "log-probabilities" else F.log_softmax(xs, 1)
+    prob = [math.exp(lp[i, l].item()) if included[i] else None for i, l in enumerate(lab)]
+    correct = [p == l for p, l in zip(pred, lab)]
+    if not ties_ok:
+        _assert_separated([l for l, inc in zip(losses, included) if inc], "losses")
+        _assert_separated_rows(xn, "logit rows")
+    return _worst_and_per_class(losses, lab, pred, prob, lab, correct, included, k)
+
+
+def _assert_separated_rows(a, what):
+    """The two largest of each row differ clearly (argmax is not a coin toss), NaN rows aside."""
+    for r in a:
+        if np.isnan(r).any():
+            continue
+        s = np.sort(r)
+        assert s.size < 2 or s[-1] - s[-2] > 1e-9, (what, r)
+
+
+def binary_breakdown(x, t, per, k):
+    xf = x.reshape(-1)
+    tf = t.reshape(-1)
+    losses = per.reshape(-1).tolist()
+    last = x.shape[-1] if x.dim() >= 2 else 1
+    sig = torch.sigmoid(xf)
+    one_minus = torch.sigmoid(-xf)  # 1 - sigmoid(x) without cancellation
+    assert close(one_minus, 1 - sig, 1e-9)
+    prob = (tf * sig + (1 - tf) * one_minus).tolist()
+    pred = [1 if v > 0 else 0 for v in xf.tolist()]
+    correct = [(v > 0) == (tt >= 0.5) for v, tt in zip(xf.tolist(), tf.tolist())]
+    klass = [i % last for i in range(len(losses))]
+    assert all(abs(v) > 1e-9 for v in xf.tolist()) and all(abs(v - 0.5) > 1e-9 for v in tf.tolist())
+    _assert_separated(losses, "bce losses")
+    return _worst_and_per_class(losses, tf.tolist(), pred, prob, klass, correct,
+                                [True] * len(losses), k)
+
+
+def add_top(name, argv, loss, count, worst, per_class, note):
+    add(name, argv, loss, count, note)
+    CASES[-1]["expected"].update(jsonable({"worst": worst, "perClass": per_class}))
+
+
+def top_cases():
+    n = "top_ce_ignore"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (10, 4)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (10,), 4, n_ignore=3))
+    x, y = T(x), L(y)
+    w, pc = class_breakdown(x, y, torch_ce(x, y, reduction="none"), 10)
+    assert len(w) == 7
+    add_top(n, ["ce", xp, yp, "--top", "10"], torch_ce(x, y), n_counted(y), w, pc,
+            "--top 10 with 3 of 10 targets -100: the ignored samples (loss 0) are left out of "
+            "worst (only 7 rows) and of perClass")
+
+    n = "top_ce_weight_sum"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (8, 4)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (8,), 4))
+    wp, wt = write_npy(n, "weight.npy", weights(rng, 4))
+    x, y, wt = T(x), L(y), T(wt)
+    w, pc = class_breakdown(x, y, torch_ce(x, y, weight=wt, reduction="none"), 3)
+    add_top(n, ["ce", xp, yp, "--weight", wp, "--reduction", "sum", "--top", "3"],
+            torch_ce(x, y, weight=wt, reduction="sum"), n_counted(y), w, pc,
+            "--top 3 with class weights: worst ranks the weighted unreduced losses "
+            "w[y]*(-log p_y); meanLoss is their plain mean; probability is unweighted")
+
+    n = "top_ce_kdim1_none"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (3, 4, 5)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (3, 5), 4, n_ignore=2))
+    x, y = T(x), L(y)
+    per = torch_ce(x, y, reduction="none")
+    w, pc = class_breakdown(x, y, per, 5)
+    add_top(n, ["ce", xp, yp, "--reduction", "none", "--top", "5"], per, n_counted(y), w, pc,
+            "--top 5 on K-dim (N,C,d1)=(3,4,5): samples are positions (n,d1), flat index "
+            "n*5+d; argmax/probability over dim 1; 2 ignored")
+
+    n = "top_ce_prob"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (6, 4)))
+    yp, y = write_npy(n, "targets.npy", probs(rng, (6, 4)))
+    x, y = T(x), T(y)
+    w, pc = class_breakdown(x, y, torch_ce(x, y, reduction="none"), 3)
+    add_top(n, ["ce", xp, yp, "--top", "3"], torch_ce(x, y), 6, w, pc,
+            "--top 3 with probability targets: label is the argmax of the target row, "
+            "probability = softmax(x)[label]")
+
+    n = "top_nll_logprobs"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logprobs.npy", F.log_softmax(T(logits(rng, (8, 5))), 1).numpy())
+    yp, y = write_npy(n, "labels.npy", labels(rng, (8,), 5, n_ignore=1))
+    x, y = T(x), L(y)
+    w, pc = class_breakdown(x, y, torch_nll(x, y, reduction="none"), 4,
+                            kind="log-probabilities")
+    add_top(n, ["nll", xp, yp, "--top", "4"], torch_nll(x, y), n_counted(y), w, pc,
+            "--top 4 on nll without --log-softmax: predicted = argmax of the given "
+            "log-probabilities, probability = exp(input[label]); one -100 target")
+
+    n = "top_gather"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (7, 4)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (7,), 4))
+    x, y = T(x), L(y)
+    per = gather_path(x, y, reduction="none")
+    assert close(per, F.cross_entropy(x, y, reduction="none"))
+    w, pc = class_breakdown(x, y, per, 3)
+    add_top(n, ["gather", xp, yp, "--top", "3"], gather_path(x, y), n_counted(y), w, pc,
+            "--top 3 in gather mode (same per-sample values as cross-entropy)")
+
+    n = "top_bce_2d"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (5, 3)))
+    yp, y = write_npy(n, "targets.npy", rng.uniform(0.0, 1.0, size=(5, 3)))
+    x, y = T(x), T(y)
+    w, pc = binary_breakdown(x, y, torch_bce(x, y, reduction="none"), 5)
+    add_top(n, ["bce", xp, yp, "--top", "5"], torch_bce(x, y), 15, w, pc,
+            "--top 5 on bce (5,3) soft targets: samples are elements; label = t, predicted = "
+            "x > 0, probability = t*sig(x) + (1-t)*(1-sig(x)); class = column; accuracy = "
+            "(x > 0) == (t >= 0.5)")
+
+    n = "top_bce_1d"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (6,)))
+    yp, y = write_npy(n, "targets.npy", rng.integers(0, 2, size=(6,)).astype(np.float64))
+    x, y = T(x), T(y)
+    w, pc = binary_breakdown(x, y, torch_bce(x, y, reduction="none"), 2)
+    add_top(n, ["bce", xp, yp, "--top", "2"], torch_bce(x, y), 6, w, pc,
+            "--top 2 on bce 1-D (6,) with 0/1 targets: one class, 0")
+
+    n = "top_ce_nan_logit"
+    rng = rng_for(n)
+    a = logits(rng, (5, 3))
+    a[2, 0] = np.nan  # at class 0, so "first max wins" and "NaN is the max" agree: predicted 0
+    xp, x = write_npy(n, "logits.npy", a)
+    lab = labels(rng, (5,), 3)
+    lab[2] = 1
+    yp, y = write_npy(n, "labels.npy", lab)
+    x, y = T(x), L(y)
+    w, pc = class_breakdown(x, y, torch_ce(x, y, reduction="none"), 3)
+    assert w[0]["index"] == 2 and math.isnan(w[0]["loss"])
+    add_top(n, ["ce", xp, yp, "--top", "3"], torch_ce(x, y), 5, w, pc,
+            "--top 3 with a NaN logit at [2,0] (label 1): sample 2's loss and probability are "
+            "NaN and it ranks first; predicted 0; class 1's meanLoss is NaN")
+
+    n = "top_ce_ties"
+    rows = np.array([[0.5, -1.0, 2.0],    # 0
+                     [2.0, 0.0, -1.0],    # 1  (= row 4, same label)
+                     [1.0, 1.0, 0.0],     # 2  two equal maxima: predicted 0
+                     [-0.5, 0.25, 1.5],   # 3
+                     [2.0, 0.0, -1.0],    # 4
+                     [0.0, 3.0, 0.5],     # 5  (= row 6, same label)
+                     [0.0, 3.0, 0.5]])    # 6
+    xp, x = write_npy(n, "logits.npy", rows)
+    yp, y = write_npy(n, "labels.npy", np.array([0, 1, 1, 2, 1, 2, 2], dtype=np.int64))
+    x, y = T(x), L(y)
+    per = torch_ce(x, y, reduction="none")
+    assert per[1].item() == per[4].item() and per[5].item() == per[6].item()
+    w, pc = class_breakdown(x, y, per, 3, ties_ok=True)
+    assert [r["index"] for r in w] == [5, 6, 1], w  # 1 and 4 tie at the cut: the lower index stays
+    assert w[2]["loss"] == per[4].item()
+    assert _worst_and_per_class(per.tolist(), [0] * 7, [0] * 7, [0] * 7, [0] * 7, [True] * 7,
+                                [True] * 7, 4)[0][3]["index"] == 4
+    add_top(n, ["ce", xp, yp, "--top", "3"], torch_ce(x, y), 7, w, pc,
+            "--top 3 with exact ties: rows 5,6 and rows 1,4 are duplicates with equal losses; "
+            "ties keep the lower flat index first, so 5, 6, 1 (4 is cut); row 2 (label 1) has two "
+            "equal maximal logits: predicted is the first, 0, so class 1's accuracy is 0")
+
+
+# ======================================================================== compare
+#
+# `losscalc compare a b [--rtol] [--atol] [--equal-nan]`: torch.isclose(a, b) elementwise, b the
+# reference. Written to fixtures/compare/ and fixtures/compare.json.
+
+COMPARE = FIXTURES / "compare"
+COMPARE_JSON = FIXTURES / "compare.json"
+COMPARE_CASES = []
+
+
+def cmp_write(fname, arr):
+    """Write one array in the format its extension names; return (argv path, float64 as read)."""
+    p = COMPARE / fname
+    arr = np.asarray(arr)
+    if p.suffix == ".npy":
+        np.save(p, arr)
+        back = np.load(p)
+    elif p.suffix == ".csv":
+        assert arr.ndim in (1, 2)
+        rows = arr.reshape(-1, 1) if arr.ndim == 1 else arr
+        p.write_text("".join(",".join(fmt_float(v) for v in r) + "\n" for r in rows))
+        back = np.array([[float(c) for c in line.split(",")]
+                         for line in p.read_text().splitlines()]).reshape(arr.shape)
+    elif p.suffix == ".json":
+        p.write_text(json.dumps(jsonable(arr.tolist()), allow_nan=False) + "\n")
+        conv = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+        def un(v):
+            return [un(e) for e in v] if isinstance(v, list) else conv.get(v, v)
+        back = np.array(un(json.loads(p.read_text())), dtype=np.float64)
+    else:
+        raise ValueError(fname)
+    assert back.shape == arr.shape
+    assert np.array_equal(back.astype(np.float64), arr.astype(np.float64), equal_nan=True)
+    return rel(p), back
+
+
+def compare_expected(a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
+    if a.shape != b.shape:
+        return {"ok": False, "shapes": {"a": list(a.shape), "b": list(b.shape)}}
+    a = np.asarray(a, dtype=np.float64)  # float32 / CSV values exactly as stored
+    b = np.asarray(b, dtype=np.float64)
+    ta, tb = torch.from_numpy(a.copy()), torch.from_numpy(b.copy())
+    isclose = torch.isclose(ta, tb, rtol=rtol, atol=atol, equal_nan=equal_nan).reshape(-1)
+    # the rule, spelled out: equal (incl. same-signed inf), or both finite and within tolerance
+    fa, fb = a.reshape(-1), b.reshape(-1)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        absd = np.abs(fa - fb)
+        mine = (fa == fb) | (np.isfinite(fa) & np.isfinite(fb) & (absd <= atol + rtol * np.abs(fb)))
+        if equal_nan:
+            mine |= np.isnan(fa) & np.isnan(fb)
+        assert np.array_equal(mine, isclose.numpy()), (mine, isclose)
+        both = np.isfinite(fa) & np.isfinite(fb)
+        d = absd[both]
+        rel_ = np.where(fa[both] == fb[both], 0.0, d / np.abs(fb[both]))
+    bad = np.flatnonzero(~isclose.numpy())
+    if d.size:
+        stats = {"maxAbsDiff": float(d.max()), "maxRelDiff": float(rel_.max()),
+                 "meanAbsDiff": float(np.mean(d)), "medianAbsDiff": float(np.median(d))}
+    else:
+        stats = dict.fromkeys(("maxAbsDiff", "maxRelDiff", "meanAbsDiff", "medianAbsDiff"),
+                              math.nan)
+    return {"ok": bool(bad.size == 0), "count": int(fa.size), "mismatches": int(bad.size),
+            **stats,
+            "firstMismatches": [{"index": int(i), "a": float(fa[i]), "b": float(fb[i]),
+                                 "absDiff": float(absd[i])} for i in bad[:10]]}
+
+
+def add_compare(name, a, b, ext=(".npy", ".npy"), flags=(), note="", **tol):
+    assert name not in {c["name"] for c in COMPARE_CASES}, name
+    ap, a = cmp_write(f"{name}_a{ext[0]}", a)
+    bp, b = cmp_write(f"{name}_b{ext[1]}", b)
+    expected = compare_expected(a, b, **tol)
+    COMPARE_CASES.append({"name": name, "argv": ["compare", ap, bp, *flags],
+                          "expected": jsonable(expected), "exit": 0 if expected["ok"] else 1,
+                          "note": note})
+    return expected
+
+
+def compare_cases():
+    if COMPARE.exists():
+        shutil.rmtree(COMPARE)
+    COMPARE.mkdir(parents=True)
+    rng = rng_for("compare")
+    base = rng.normal(0.0, 3.0, size=12)
+
+    e = add_compare("identical", base, base.copy(),
+                    note="the same 12 float64 values in two files: all statistics 0")
+    assert e["ok"] and e["maxAbsDiff"] == 0
+
+    a = base * (1 + rng.uniform(-2e-6, 2e-6, size=12))
+    e = add_compare("within_tolerance", a, base,
+                    note="relative differences up to 2e-6, under the default rtol 1e-5")
+    assert e["ok"] and e["maxAbsDiff"] > 0
+
+    a = base.copy()
+    a[[2, 7, 9]] += [1e-3, -0.5, 2e-4]
+    e = add_compare("few_mismatches", a, base,
+                    note="3 of 12 elements differ beyond tolerance: exit 1, all 3 listed")
+    assert e["mismatches"] == 3
+
+    a = np.array([0.0, 1e-9, -0.0, 1.0, 0.0, 2.5])
+    b = np.array([0.0, 0.0, 0.0, 1.0, -0.0, 2.5])
+    e = add_compare("zero_reference", a, b,
+                    note="b == 0: equal elements (0 vs 0, -0 vs 0) give relDiff 0; 1e-9 vs 0 is "
+                         "close (|d| <= atol) but its relDiff is Infinity")
+    assert e["ok"] and math.isinf(e["maxRelDiff"])
+
+    a = np.array([[1.0, np.nan, 3.0], [np.nan, 5.0, 6.0]])
+    b = np.array([[1.0, np.nan, 3.0], [4.0, 5.0, np.nan]])
+    e = add_compare("nan_json", a, b, ext=(".json", ".json"),
+                    note="JSON with \"NaN\" strings, no --equal-nan: NaN vs NaN is a mismatch, "
+                         "as are NaN vs 4 and 6 vs NaN; statistics over the 3 finite pairs")
+    assert e["mismatches"] == 3
+    e = add_compare("nan_json_equal_nan", a, b, ext=(".json", ".json"),
+                    flags=["--equal-nan"], equal_nan=True,
+                    note="the same with --equal-nan: NaN vs NaN is close, NaN vs a number is not")
+    assert e["mismatches"] == 2
+    e = add_compare("nan_both_equal_nan", np.array([np.nan, 1.0]), np.array([np.nan, 1.0]),
+                    flags=["--equal-nan"], equal_nan=True,
+                    note="only matching NaNs and equal numbers, --equal-nan: ok, exit 0")
+    assert e["ok"]
+
+    a = np.array([np.inf, -np.inf, np.inf, np.inf, -np.inf, 1e308])
+    b = np.array([np.inf, -np.inf, -np.inf, 1e308, 1.0, np.inf])
+    e = add_compare("inf_only", a, b,
+                    note="inf vs inf and -inf vs -inf are close (a == b); inf vs -inf, inf vs "
+                         "1e308, -inf vs 1 and 1e308 vs inf are not; no element is finite on "
+                         "both sides, so every statistic is NaN")
+    assert e["mismatches"] == 4 and math.isnan(e["maxAbsDiff"])
+    a = np.array([np.inf, 2.0, -np.inf, 4.0, np.inf, 6.0])
+    b = np.array([np.inf, 2.0, -np.inf, 4.00001, 1e300, 6.0])
+    e = add_compare("inf_mixed", a, b, flags=["--atol", "0"], atol=0.0,
+                    note="infinities next to finite values, --atol 0: inf vs 1e300 is a mismatch "
+                         "with absDiff Infinity but is not in the statistics; 4 vs 4.00001 "
+                         "passes rtol 1e-5")
+    assert e["mismatches"] == 1
+
+    b = rng.normal(0.0, 1.0, size=8)
+    a = b * (1 + 1e-4)
+    e = add_compare("rtol_default_fails", a, b,
+                    note="relative differences 1e-4 fail at the default rtol 1e-5")
+    assert not e["ok"]
+    e = add_compare("rtol_override", a, b, flags=["--rtol", "1e-3"], rtol=1e-3,
+                    note="the same pair passes with --rtol 1e-3")
+    assert e["ok"]
+    b = np.array([0.0, 1e-7, -2e-7, 5e-8, 0.0])
+    a = np.array([3e-5, 1.5e-7, -6e-5, 5e-8, -9e-6])
+    e = add_compare("atol_default_fails", a, b,
+                    note="near-zero values: differences up to 6e-5 fail at the default atol 1e-8")
+    assert e["mismatches"] == 4
+    e = add_compare("atol_override", a, b, flags=["--atol", "1e-4"], atol=1e-4,
+                    note="the same pair passes with --atol 1e-4")
+    assert e["ok"]
+    a = base * (1 + 1e-12)
+    e = add_compare("zero_tolerance", a, base, flags=["--rtol", "0", "--atol", "0"],
+                    rtol=0.0, atol=0.0,
+                    note="--rtol 0 --atol 0: only exact equality passes, a 1e-12 relative "
+                         "change fails")
+    assert e["mismatches"] > 0
+
+    v = rng.normal(0.0, 10.0, size=(4, 5))
+    e = add_compare("float32_vs_float64", v.astype(np.float32), v,
+                    note="float32 dump (a) of float64 values (b): rounding <= 2^-24 relative, "
+                         "ok at the default tolerance; statistics from the stored float32 values")
+    assert e["ok"] and e["maxAbsDiff"] > 0
+
+    b = rng.normal(0.0, 1.0, size=(4, 6))
+    a = b.copy()
+    a[0, 5] += 0.1
+    a[2, 1] -= 0.25
+    a[3, 0] *= 1.01
+    e = add_compare("csv_2d", a, b, ext=(".csv", ".csv"),
+                    note="(4,6) CSV files, 3 mismatches at [0,5], [2,1], [3,0]: flat indices "
+                         "5, 13, 18")
+    assert [m["index"] for m in e["firstMismatches"]] == [5, 13, 18]
+
+    b = rng.normal(0.0, 1.0, size=(5, 5))
+    a = b.copy()
+    bad = np.sort(rng.choice(25, size=14, replace=False))
+    a.reshape(-1)[bad] += rng.uniform(0.01, 1.0, size=14)
+    e = add_compare("many_mismatches", a, b,
+                    note="14 of 25 elements of a (5,5) array mismatch: mismatches 14, "
+                         "firstMismatches only the first 10 in flat order")
+    assert e["mismatches"] == 14 and len(e["firstMismatches"]) == 10
+
+    e = add_compare("json_vs_npy", np.array([1.0, 2.0, 3.5]), np.array([1.0, 2.0, 3.5]),
+                    ext=(".json", ".npy"), note="a JSON array against an NPY dump: identical")
+    assert e["ok"]
+
+    e = add_compare("shape_mismatch", rng.normal(size=(2, 3)), rng.normal(size=(3, 2)),
+                    note="(2,3) vs (3,2): same size, different shapes; nothing compared, exit 1")
+    assert e == {"ok": False, "shapes": {"a": [2, 3], "b": [3, 2]}}
+
+    for c in COMPARE_CASES:
+        for a in c["argv"][1:3]:
+            assert (FIXTURES / a).is_file(), (c["name"], a)
+    COMPARE_JSON.write_text(json.dumps(COMPARE_CASES, indent=1, allow_nan=False) + "\n")
+
+
 # ======================================================================== main
 
 
@@ -1286,6 +1722,8 @@ def main():
     gather_cases()
     check_cases()
     example_cases()
+    top_cases()  # after the existing cases, so those keep their places in cases.json
+    compare_cases()
 
     # every file an argv names exists; every case folder is used
     used = set()
@@ -1298,7 +1736,8 @@ def main():
     text = json.dumps(CASES, indent=1, allow_nan=False)
     CASES_JSON.write_text(text + "\n")
     size = sum(p.stat().st_size for p in FIXTURES.rglob("*") if p.is_file())
-    print(f"{len(CASES)} cases, fixtures/ {size / 1024:.1f} KiB")
+    print(f"{len(CASES)} cases, {len(COMPARE_CASES)} compare cases, "
+          f"fixtures/ {size / 1024:.1f} KiB")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,10 @@
  */
 import type { LossResult } from './losses/reduce.js';
 import { logSigmoid } from './losses/bce-with-logits.js';
-import { classLayout, formatIndex, sameShape, toFloat64, type Tensor } from './tensor.js';
+import { rowStats, type RowStats } from './losses/log-softmax.js';
+import { materialize } from './losses/targets.js';
+import { asFloats, classLayout, formatIndex, numel, sameShape, type FloatArray, type Tensor } from './tensor.js';
+import { asValues, readTogether, type Values } from './values.js';
 
 /** How the predictions read: raw logits, log-probabilities (nll), or binary logits (bce). */
 export type PredictionKind = 'logits' | 'log-probabilities' | 'binary';
@@ -54,7 +57,7 @@ export interface BreakdownOptions {
   bins?: number;
 }
 
-export function breakdown(logits: Tensor, labels: Tensor, result: LossResult, opts: BreakdownOptions): Breakdown {
+export function breakdown(logits: Tensor | Values, labels: Tensor | Values, result: LossResult, opts: BreakdownOptions): Breakdown {
   const samples = opts.kind === 'binary' ? binarySamples(logits, labels) : classSamples(logits, labels, opts);
   const losses = result.perSample;
   const included = (i: number) => samples.label[i] !== opts.ignoreIndex || opts.kind === 'binary';
@@ -77,63 +80,95 @@ export function breakdown(logits: Tensor, labels: Tensor, result: LossResult, op
     index: i,
     position: formatIndex(i, result.shape),
     label: samples.label[i],
-    predicted: samples.predicted(i),
-    probability: samples.probability(i),
+    predicted: samples.predicted[i],
+    probability: samples.probability[i],
     loss: losses[i],
   }));
   return { worst, perClass, histogram: histogram(losses, included, opts.bins ?? 8) };
 }
 
+/** What each sample's row says, gathered in one pass over the predictions. */
 interface Samples {
   label: Float64Array;
-  predicted(i: number): number;
-  probability(i: number): number;
+  predicted: Float64Array;
+  probability: Float64Array;
   classOf(i: number): number;
   correct(i: number): boolean;
 }
 
-function classSamples(logits: Tensor, labels: Tensor, opts: BreakdownOptions): Samples {
-  const x = toFloat64(logits);
-  const { classes: C, inner } = classLayout(logits.shape);
-  const base = (i: number) => Math.floor(i / inner) * C * inner + (i % inner);
-  const argmax = (from: Float64Array, i: number) => {
-    let best = 0;
-    for (let c = 1, b = base(i); c < C; c++) if (from[b + c * inner] > from[b + best * inner]) best = c;
-    return best;
-  };
-  const probabilities = sameShape(labels.shape, logits.shape);
-  const q = toFloat64(labels);
-  const label = probabilities ? Float64Array.from({ length: x.length / C }, (_, i) => argmax(q, i)) : q;
-  // log p_c of sample i: log_softmax of the logits, or the log-probabilities as given (nll)
-  const logProb = (i: number, c: number) => {
-    const b = base(i);
-    if (opts.kind === 'log-probabilities') return x[b + c * inner];
-    let m = -Infinity;
-    for (let k = 0; k < C; k++) m = Math.max(m, x[b + k * inner]);
-    let s = 0;
-    for (let k = 0; k < C; k++) s += Math.exp(x[b + k * inner] - m);
-    return x[b + c * inner] - m - Math.log(s);
-  };
-  return {
-    label,
-    predicted: (i) => argmax(x, i),
-    probability: (i) => Math.exp(logProb(i, label[i])),
-    classOf: (i) => label[i],
-    correct: (i) => argmax(x, i) === label[i],
-  };
+/** argmax over the class dim, as torch.argmax: the first maximum, and a NaN beats everything. */
+function argmax(x: FloatArray, base: number, C: number, inner: number): number {
+  let best = 0;
+  for (let c = 0, i = base; c < C; c++, i += inner) {
+    const v = x[i];
+    if (v !== v) return c;
+    if (v > x[base + best * inner]) best = c;
+  }
+  return best;
 }
 
-function binarySamples(logits: Tensor, labels: Tensor): Samples {
-  const x = toFloat64(logits);
-  const t = toFloat64(labels);
-  const last = logits.shape.length >= 2 ? logits.shape[logits.shape.length - 1] : 1;
+function classSamples(logits: Tensor | Values, labels: Tensor | Values, opts: BreakdownOptions): Samples {
+  const x = asValues(logits);
+  const { outer, classes: C, inner } = classLayout(x.shape);
+  const positions = outer * inner;
+  const probabilities = sameShape(labels.shape, x.shape);
+  const label = new Float64Array(positions);
+  if (probabilities) {
+    asValues(labels).read(C * inner, 0, outer, (block, first, count) => {
+      const q = asFloats(block);
+      for (let n = 0; n < count; n++) for (let s = 0; s < inner; s++) label[(first + n) * inner + s] = argmax(q, n * C * inner + s, C, inner);
+    });
+  } else {
+    label.set(asFloats(materialize(labels).data).subarray(0, positions));
+  }
+  const predicted = new Float64Array(positions);
+  const probability = new Float64Array(positions);
+  const st: RowStats = { max: 0, logSum: 0 };
+  x.read(C * inner, 0, outer, (block, first, count) => {
+    const xb = asFloats(block);
+    for (let n = 0; n < count; n++) {
+      for (let s = 0; s < inner; s++) {
+        const pos = (first + n) * inner + s;
+        const base = n * C * inner + s;
+        predicted[pos] = argmax(xb, base, C, inner);
+        const y = label[pos];
+        if (!(y >= 0 && y < C)) continue; // an ignored target: no probability
+        // log p_y: the log-probabilities as given (nll), or log_softmax of the logits
+        if (opts.kind === 'log-probabilities') probability[pos] = Math.exp(xb[base + y * inner]);
+        else {
+          rowStats(xb, base, C, inner, st);
+          probability[pos] = Math.exp(xb[base + y * inner] - st.max - st.logSum);
+        }
+      }
+    }
+  });
+  return { label, predicted, probability, classOf: (i) => label[i], correct: (i) => predicted[i] === label[i] };
+}
+
+function binarySamples(logits: Tensor | Values, labels: Tensor | Values): Samples {
+  const shape = logits.shape;
+  const size = numel(shape);
+  const last = shape.length >= 2 ? shape[shape.length - 1] : 1;
+  const label = new Float64Array(size);
+  const predicted = new Float64Array(size);
+  const probability = new Float64Array(size);
+  readTogether([asValues(logits), asValues(labels)], 1, ([xb, tb], first) => {
+    const x = asFloats(xb);
+    const t = asFloats(tb);
+    for (let k = 0; k < x.length; k++) {
+      const i = first + k;
+      label[i] = t[k];
+      predicted[i] = x[k] > 0 ? 1 : 0;
+      // p(label) = t σ(x) + (1 - t)(1 - σ(x)), with σ(x) = exp(log σ(x)) and 1 - σ(x) = σ(-x)
+      probability[i] = t[k] * Math.exp(logSigmoid(x[k])) + (1 - t[k]) * Math.exp(logSigmoid(-x[k]));
+    }
+  });
   return {
-    label: t,
-    predicted: (i) => (x[i] > 0 ? 1 : 0),
-    // p(label) = t σ(x) + (1 - t)(1 - σ(x)), with σ(x) = exp(log σ(x)) and 1 - σ(x) = σ(-x)
-    probability: (i) => t[i] * Math.exp(logSigmoid(x[i])) + (1 - t[i]) * Math.exp(logSigmoid(-x[i])),
+    label,
+    predicted,
+    probability,
     classOf: (i) => i % last,
-    correct: (i) => x[i] > 0 === t[i] >= 0.5,
+    correct: (i) => predicted[i] === 1 === label[i] >= 0.5,
   };
 }
 

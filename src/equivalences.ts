@@ -10,15 +10,16 @@ import { compareValues, type Check, type Tolerance } from './checks.js';
 import { bceWithLogits } from './losses/bce-with-logits.js';
 import { crossEntropy } from './losses/cross-entropy.js';
 import { gatherLoss } from './losses/gather.js';
-import { logSoftmax } from './losses/log-softmax.js';
+import { logSoftmaxValues } from './losses/log-softmax.js';
 import { nllLoss } from './losses/nll.js';
 import type { LossResult, Reduction } from './losses/reduce.js';
-import { classIndices } from './losses/targets.js';
-import { classLayout, numel, sameShape, toFloat64, type Tensor } from './tensor.js';
+import { classIndices, materialize } from './losses/targets.js';
+import { asFloats, classLayout, numel, sameShape, type Tensor } from './tensor.js';
+import { asValues, generated, type Values } from './values.js';
 
 export interface LossInputs {
-  logits: Tensor;
-  labels: Tensor;
+  logits: Tensor | Values;
+  labels: Tensor | Values;
   weight?: Tensor;
   posWeight?: Tensor;
 }
@@ -52,14 +53,14 @@ function classIndexWays(inputs: LossInputs, settings: LossSettings, tol: Toleran
   losses.push(['cross-entropy', ce]);
 
   if (labelSmoothing > 0) skipped.push(['nll', 'label smoothing is cross-entropy only']);
-  else losses.push(['nll', nllLoss(logSoftmax(logits), labels, { weight, ignoreIndex, reduction })]);
+  else losses.push(['nll', nllLoss(logSoftmaxValues(asValues(logits)), labels, { weight, ignoreIndex, reduction })]);
 
   if (weight) skipped.push(['gather', 'no class weights in the manual path']);
   else if (labelSmoothing > 0) skipped.push(['gather', 'no label smoothing in the manual path']);
   else losses.push(['gather', gatherLoss(logits, labels, { ignoreIndex, reduction })]);
 
   const layout = classLayout(logits.shape);
-  const y = classIndices(labels, logits.shape, layout, ignoreIndex);
+  const y = classIndices(materialize(labels), logits.shape, layout, ignoreIndex);
   if (y.includes(ignoreIndex)) skipped.push(['cross-entropy-onehot', 'ignored targets have no one-hot row']);
   else if (weight && reduction === 'mean') {
     skipped.push(['cross-entropy-onehot', 'with class weights the probability mean divides by N, not Σ w_y']);
@@ -78,10 +79,8 @@ function binaryWays(inputs: LossInputs, settings: LossSettings, tol: Tolerance):
   if (weight || posWeight) {
     skipped.push(['cross-entropy-binary', 'weight and pos_weight have no two-class counterpart']);
   } else {
-    const x = toFloat64(logits);
-    const t = toFloat64(labels);
-    const twoLogits = stackClasses(new Float64Array(x.length), x, logits.shape);
-    const twoTargets = stackClasses(t.map((v) => 1 - v), t, logits.shape);
+    const twoLogits = stackClasses(asValues(logits), () => 0, (x) => x);
+    const twoTargets = stackClasses(asValues(labels), (t) => 1 - t, (t) => t);
     losses.push(['cross-entropy-binary', crossEntropy(twoLogits, twoTargets, { reduction })]);
   }
   return { losses, skipped, checks: pairs(losses, tol) };
@@ -93,28 +92,43 @@ function pairs(losses: [string, LossResult][], tol: Tolerance): Check[] {
   return losses.slice(1).map(([name, other]) => compareValues(`${first} = ${name}`, result.loss, other.loss, tol));
 }
 
-/** Class indices -> one-hot probabilities of the logits' shape. */
-function oneHot(y: Float64Array, shape: number[], classes: number, inner: number): Tensor {
-  const out = new Float64Array(numel(shape));
-  for (let pos = 0; pos < y.length; pos++) {
-    const n = Math.floor(pos / inner);
-    const s = pos % inner;
-    out[(n * classes + y[pos]) * inner + s] = 1;
-  }
-  return { data: out, shape: [...shape], dtype: 'float64' };
+/** Class indices -> one-hot probabilities of the logits' shape, made a block at a time. */
+function oneHot(y: Float64Array, shape: number[], classes: number, inner: number): Values {
+  return generated(shape, (out, firstValue) => {
+    for (let k = 0; k < out.length; k++) {
+      const i = firstValue + k;
+      const c = Math.floor(i / inner) % classes;
+      const pos = Math.floor(i / (classes * inner)) * inner + (i % inner);
+      out[k] = y[pos] === c ? 1 : 0;
+    }
+  });
 }
 
-/** stack([a, b], dim=1) for a, b of `shape` (dim 0 for a 0-d or unbatched 1-element input). */
-function stackClasses(a: Float64Array, b: Float64Array, shape: number[]): Tensor {
-  const outer = shape.length === 0 ? 1 : shape[0];
+/**
+ * stack([f(v), g(v)], dim=1) for v of shape (N, d1, ...): shape (N, 2, d1, ...), read from `v`
+ * a block of batch rows at a time. A 0-d or 1-element unbatched v gives shape (2,).
+ */
+function stackClasses(v: Values, f: (x: number) => number, g: (x: number) => number): Values {
+  const shape = v.shape;
   const inner = shape.length === 0 ? 1 : numel(shape.slice(1));
-  const out = new Float64Array(2 * a.length);
-  for (let n = 0; n < outer; n++) {
-    for (let s = 0; s < inner; s++) {
-      out[2 * n * inner + s] = a[n * inner + s];
-      out[(2 * n + 1) * inner + s] = b[n * inner + s];
-    }
-  }
   const stacked = shape.length === 0 ? [2] : [shape[0], 2, ...shape.slice(1)];
-  return { data: out, shape: stacked, dtype: 'float64' };
+  return {
+    shape: stacked,
+    dtype: 'float64',
+    read(unit, start, end, visit) {
+      // whole batch rows: one row of the stack is 2 * inner values
+      const rowsPerUnit = unit / (2 * inner);
+      v.read(inner * rowsPerUnit, start, end, (d, first, count) => {
+        const x = asFloats(d);
+        const out = new Float64Array(2 * x.length);
+        for (let n = 0; n < x.length / inner; n++) {
+          for (let s = 0; s < inner; s++) {
+            out[2 * n * inner + s] = f(x[n * inner + s]);
+            out[(2 * n + 1) * inner + s] = g(x[n * inner + s]);
+          }
+        }
+        visit(out, first, count);
+      });
+    },
+  };
 }

@@ -8,11 +8,12 @@ import { InputError } from './errors.js';
 import { bceWithLogits } from './losses/bce-with-logits.js';
 import { crossEntropy } from './losses/cross-entropy.js';
 import { gatherLoss } from './losses/gather.js';
-import { logSoftmax } from './losses/log-softmax.js';
+import { logSoftmaxValues } from './losses/log-softmax.js';
 import { nllLoss } from './losses/nll.js';
 import type { LossResult } from './losses/reduce.js';
 import type { Mode } from './options.js';
 import { formatShape, numel, toFloat64, type Tensor } from './tensor.js';
+import { asValues } from './values.js';
 import { dataWarnings } from './warnings.js';
 
 export interface Settings extends LossSettings {
@@ -62,7 +63,7 @@ function lossFor(mode: Exclude<Mode, 'check'>, inputs: LossInputs, s: Settings):
     case 'cross-entropy':
       return crossEntropy(logits, labels, { weight, ignoreIndex, reduction, labelSmoothing });
     case 'nll':
-      return nllLoss(s.logSoftmax ? logSoftmax(logits) : logits, labels, { weight, ignoreIndex, reduction });
+      return nllLoss(s.logSoftmax ? logSoftmaxValues(asValues(logits)) : logits, labels, { weight, ignoreIndex, reduction });
     case 'bce-logits':
       return bceWithLogits(logits, labels, { weight, posWeight, reduction });
     case 'gather':

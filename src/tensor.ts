@@ -120,16 +120,21 @@ export function classLayout(inputShape: readonly number[]): ClassLayout {
  * on the right, without growing `shape`). Returns an index map: element i of the broadcast
  * reads `values[map(i)]`; materialised as a Float64Array of `shape`'s size.
  */
-export function broadcastTo(values: Float64Array, from: readonly number[], shape: readonly number[], operand: Operand): Float64Array {
-  if (from.length > shape.length) {
+/** Throws unless `from` broadcasts to `shape` (numpy's rules, aligned on the right, `shape` not grown). */
+export function checkBroadcast(from: readonly number[], shape: readonly number[], operand: Operand): void {
+  const offset = shape.length - from.length;
+  if (offset < 0 || from.some((d, i) => d !== 1 && d !== shape[offset + i])) {
     throw new InputError(`shape ${formatShape(from)} does not broadcast to logits shape ${formatShape(shape)}`, undefined, operand);
   }
+}
+
+/**
+ * A per-class or per-element tensor broadcast against `shape` (numpy/PyTorch rules, aligned
+ * on the right, without growing `shape`), materialised as a Float64Array of `shape`'s size.
+ */
+export function broadcastTo(values: Float64Array, from: readonly number[], shape: readonly number[], operand: Operand): Float64Array {
+  checkBroadcast(from, shape, operand);
   const offset = shape.length - from.length;
-  for (let i = 0; i < from.length; i++) {
-    if (from[i] !== 1 && from[i] !== shape[offset + i]) {
-      throw new InputError(`shape ${formatShape(from)} does not broadcast to logits shape ${formatShape(shape)}`, undefined, operand);
-    }
-  }
   const total = numel(shape);
   if (sameShape(from, shape)) return values;
   const out = new Float64Array(total);
@@ -164,4 +169,12 @@ export function formatIndex(flat: number, shape: readonly number[]): string {
     flat = Math.floor(flat / shape[d]);
   }
   return `(${idx.join(', ')})`;
+}
+
+/** What kernels read values from: float32 storage is read as is (each value widens exactly). */
+export type FloatArray = Float32Array | Float64Array;
+
+/** A block as floats: float32/float64 shared, anything else converted to float64. */
+export function asFloats(data: Storage): FloatArray {
+  return data instanceof Float32Array || data instanceof Float64Array ? data : toFloat64(data);
 }

@@ -12,7 +12,13 @@ import { FIXTURES, flatten, readJson, runCli, shapeOf, type Expected } from './h
 interface Case {
   name: string;
   argv: string[];
-  expected: { loss?: Expected; count?: number; losses?: Record<string, Expected> };
+  expected: {
+    loss?: Expected;
+    count?: number;
+    losses?: Record<string, Expected>;
+    worst?: Record<string, Expected>[];
+    perClass?: Record<string, Expected>[];
+  };
   note?: string;
 }
 
@@ -43,12 +49,57 @@ describe('PyTorch fixtures through the CLI', () => {
       const out = await runCli([...resolveArgv(c.argv), '--json']);
       expect(out.stderr.includes('internal error'), out.stderr).toBe(false);
       expect([0, 1], out.stderr).toContain(out.code);
-      const report = JSON.parse(out.stdout) as { loss: Expected; count: number; losses?: Record<string, Expected> };
+      const report = JSON.parse(out.stdout) as {
+        loss: Expected;
+        count: number;
+        losses?: Record<string, Expected>;
+        worst?: Record<string, Expected>[];
+        perClass?: Record<string, Expected>[];
+      };
       if (c.expected.loss !== undefined) expectClose(report.loss, c.expected.loss, 'loss');
       if (c.expected.count !== undefined) expect(report.count).toBe(c.expected.count);
       for (const [way, value] of Object.entries(c.expected.losses ?? {})) {
         expect(report.losses, 'check mode reports each way').toHaveProperty([way]);
         expectClose(report.losses![way], value, way);
+      }
+      for (const table of ['worst', 'perClass'] as const) {
+        const want = c.expected[table];
+        if (!want) continue;
+        const got = report[table] ?? [];
+        expect(got.length, `${table}: rows`).toBe(want.length);
+        want.forEach((row, i) => {
+          for (const [field, value] of Object.entries(row)) expectClose(got[i][field], value, `${table}[${i}].${field}`);
+        });
+      }
+    });
+  }
+});
+
+interface CompareCase {
+  name: string;
+  argv: string[];
+  expected: Record<string, Expected | boolean | Record<string, Expected>[] | { a: number[]; b: number[] }>;
+  exit: number;
+}
+
+describe('compare against numpy/torch.isclose statistics', () => {
+  const compareCases = readJson<CompareCase[]>(join(FIXTURES, 'compare.json'));
+  it('has cases', () => expect(compareCases.length).toBeGreaterThan(10));
+  for (const c of compareCases) {
+    it(c.name, async () => {
+      const out = await runCli([...resolveArgv(c.argv), '--json']);
+      expect(out.code, out.stderr).toBe(c.exit);
+      const got = JSON.parse(out.stdout) as Record<string, unknown>;
+      for (const [field, want] of Object.entries(c.expected)) {
+        if (typeof want === 'boolean' || field === 'shapes') expect(got[field], field).toEqual(want);
+        else if (field === 'firstMismatches') {
+          const rows = got[field] as Record<string, Expected>[];
+          const wantRows = want as Record<string, Expected>[];
+          expect(rows.length, field).toBe(wantRows.length);
+          wantRows.forEach((row, i) => {
+            for (const [k, v] of Object.entries(row)) expectClose(rows[i][k], v, `${field}[${i}].${k}`);
+          });
+        } else expectClose(got[field] as Expected, want as Expected, field);
       }
     });
   }

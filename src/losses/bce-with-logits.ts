@@ -10,10 +10,10 @@
  * weight and pos_weight broadcast against the input (pos_weight of size C aligns with the
  * last dim). mean = Σ l / numel: weights do not enter the denominator.
  */
-import { broadcastTo, numel, toFloat64, type Tensor } from '../tensor.js';
+import { InputError, type Operand } from '../errors.js';
+import { asFloats, broadcastTo, checkBroadcast, formatShape, numel, sameShape, toFloat64, type Tensor } from '../tensor.js';
+import { asValues, readTogether, type Values } from '../values.js';
 import { Reducer, type LossResult, type Reduction } from './reduce.js';
-import { InputError } from '../errors.js';
-import { formatShape, sameShape } from '../tensor.js';
 
 export interface BceWithLogitsOptions {
   weight?: Tensor;
@@ -25,24 +25,50 @@ export function logSigmoid(x: number): number {
   return Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
 }
 
-export function bceWithLogits(input: Tensor, target: Tensor, options: BceWithLogitsOptions = {}): LossResult {
-  if (!sameShape(input.shape, target.shape)) {
+export function bceWithLogits(input: Tensor | Values, target: Tensor | Values, options: BceWithLogitsOptions = {}): LossResult {
+  const shape = input.shape;
+  if (!sameShape(shape, target.shape)) {
     throw new InputError(
-      `labels shape ${formatShape(target.shape)} does not fit logits shape ${formatShape(input.shape)}: ` +
+      `labels shape ${formatShape(target.shape)} does not fit logits shape ${formatShape(shape)}: ` +
         'bce-logits needs targets of the logits shape',
       undefined,
       'labels',
     );
   }
-  const x = toFloat64(input);
-  const t = toFloat64(target);
-  const w = options.weight && broadcastTo(toFloat64(options.weight), options.weight.shape, input.shape, 'weight');
-  const p = options.posWeight && broadcastTo(toFloat64(options.posWeight), options.posWeight.shape, input.shape, 'pos-weight');
-  const reducer = new Reducer([...input.shape], numel(input.shape));
-  for (let i = 0; i < x.length; i++) {
-    const logWeight = p ? 1 + (p[i] - 1) * t[i] : 1;
-    const loss = (1 - t[i]) * x[i] - logWeight * logSigmoid(x[i]);
-    reducer.add(i, w ? loss * w[i] : loss);
-  }
+  // blocks are whole batch rows; a weight that broadcasts within a row repeats every `period` values
+  const unit = shape.length === 0 ? 1 : numel(shape.slice(1));
+  const w = broadcastWeight(options.weight, shape, unit, 'weight');
+  const p = broadcastWeight(options.posWeight, shape, unit, 'pos-weight');
+  const reducer = new Reducer([...shape], numel(shape));
+  readTogether([asValues(input), asValues(target)], unit, ([xb, tb], first) => {
+    const x = asFloats(xb);
+    const t = asFloats(tb);
+    const offset = first * unit;
+    for (let i = 0; i < x.length; i++) {
+      const logWeight = p ? 1 + (p.at(offset + i) - 1) * t[i] : 1;
+      const loss = (1 - t[i]) * x[i] - logWeight * logSigmoid(x[i]);
+      reducer.add(offset + i, w ? loss * w.at(offset + i) : loss);
+    }
+  });
   return reducer.finish(options.reduction ?? 'mean');
+}
+
+/** A broadcast weight read by flat index: a row's pattern repeated, or the full array. */
+interface Broadcast {
+  at(i: number): number;
+}
+
+function broadcastWeight(weight: Tensor | undefined, shape: number[], unit: number, operand: Operand): Broadcast | undefined {
+  if (!weight) return undefined;
+  checkBroadcast(weight.shape, shape, operand);
+  const values = toFloat64(weight);
+  const rowShape = shape.slice(1);
+  const withinRow = weight.shape.length < shape.length || (shape.length > 0 && weight.shape[0] === 1 && weight.shape.length === shape.length);
+  if (withinRow && shape.length > 0) {
+    const from = weight.shape.length === shape.length ? weight.shape.slice(1) : weight.shape;
+    const row = broadcastTo(values, from, rowShape, operand);
+    return { at: (i) => row[i % unit] };
+  }
+  const full = broadcastTo(values, weight.shape, shape, operand);
+  return { at: (i) => full[i] };
 }

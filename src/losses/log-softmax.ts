@@ -9,7 +9,8 @@
  * confident row's tiny loss comes out bit-for-bit the way PyTorch rounds it.
  * A NaN anywhere in the row makes the row NaN (Math.max propagates it).
  */
-import { classLayout, numel, toFloat64, type Tensor } from '../tensor.js';
+import { asFloats, classLayout, type FloatArray, type Tensor } from '../tensor.js';
+import type { Values } from '../values.js';
 
 export interface RowStats {
   /** m = max_c x_c */
@@ -19,7 +20,7 @@ export interface RowStats {
 }
 
 /** Stats of the row of `classes` values starting at `base`, `stride` apart. */
-export function rowStats(x: Float64Array, base: number, classes: number, stride: number, out: RowStats): RowStats {
+export function rowStats(x: FloatArray, base: number, classes: number, stride: number, out: RowStats): RowStats {
   let m = -Infinity;
   for (let c = 0, i = base; c < classes; c++, i += stride) m = Math.max(m, x[i]);
   let s = 0;
@@ -29,18 +30,39 @@ export function rowStats(x: Float64Array, base: number, classes: number, stride:
   return out;
 }
 
-/** F.log_softmax(input, dim) with PyTorch's class dim (0 for (C), 1 otherwise), in float64. */
-export function logSoftmax(input: Tensor): Tensor {
-  const x = toFloat64(input);
-  const { outer, classes, inner } = classLayout(input.shape);
-  const out = new Float64Array(numel(input.shape));
+/** log_softmax over the class dim of `rows` rows of (C, inner) values, into a new array. */
+export function logSoftmaxRows(x: FloatArray, rows: number, classes: number, inner: number): Float64Array {
+  const out = new Float64Array(rows * classes * inner);
   const st: RowStats = { max: 0, logSum: 0 };
-  for (let n = 0; n < outer; n++) {
+  for (let n = 0; n < rows; n++) {
     for (let s = 0; s < inner; s++) {
       const base = n * classes * inner + s;
       rowStats(x, base, classes, inner, st);
       for (let c = 0, i = base; c < classes; c++, i += inner) out[i] = x[i] - st.max - st.logSum;
     }
   }
-  return { data: out, shape: [...input.shape], dtype: 'float64' };
+  return out;
+}
+
+/** F.log_softmax(input, dim) with PyTorch's class dim (0 for (C), 1 otherwise), in float64. */
+export function logSoftmax(input: Tensor): Tensor {
+  const { outer, classes, inner } = classLayout(input.shape);
+  const data = logSoftmaxRows(asFloats(input.data), outer, classes, inner);
+  return { data, shape: [...input.shape], dtype: 'float64' };
+}
+
+/**
+ * log_softmax applied to each block as it is read: F.nll_loss(F.log_softmax(x, 1), y) over a
+ * file without holding log_softmax(x) whole. Readers must ask for whole rows (C x inner values).
+ */
+export function logSoftmaxValues(v: Values): Values {
+  const { classes, inner } = classLayout(v.shape);
+  const row = classes * inner;
+  return {
+    shape: v.shape,
+    dtype: 'float64',
+    read(unit, start, end, visit) {
+      v.read(unit, start, end, (d, first, count) => visit(logSoftmaxRows(asFloats(d), (count * unit) / row, classes, inner), first, count));
+    },
+  };
 }

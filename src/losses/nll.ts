@@ -3,9 +3,10 @@
  *   l = -w_y · input_y,   mean = Σ l / Σ w_y over non-ignored targets (NaN if none).
  * Nothing here can overflow: it is one product per target.
  */
-import { classLayout, numel, toFloat64, type Tensor } from '../tensor.js';
+import { asFloats, classLayout, numel, type Tensor } from '../tensor.js';
+import { asValues, type Values } from '../values.js';
 import { Reducer, type LossResult, type Reduction } from './reduce.js';
-import { classIndices, classWeights } from './targets.js';
+import { classIndices, classWeights, materialize } from './targets.js';
 
 export interface NllOptions {
   weight?: Tensor;
@@ -13,22 +14,25 @@ export interface NllOptions {
   reduction?: Reduction;
 }
 
-export function nllLoss(input: Tensor, target: Tensor, options: NllOptions = {}): LossResult {
-  const layout = classLayout(input.shape);
+export function nllLoss(input: Tensor | Values, target: Tensor | Values, options: NllOptions = {}): LossResult {
+  const x = asValues(input);
+  const layout = classLayout(x.shape);
   const { outer, classes: C, inner, outShape } = layout;
   const ignoreIndex = options.ignoreIndex ?? -100;
-  const y = classIndices(target, input.shape, layout, ignoreIndex);
+  const y = classIndices(materialize(target), x.shape, layout, ignoreIndex);
   const w = classWeights(options.weight, C);
-  const x = toFloat64(input);
   const reducer = new Reducer(outShape, numel(outShape));
-  for (let n = 0; n < outer; n++) {
-    for (let s = 0; s < inner; s++) {
-      const pos = n * inner + s;
-      const t = y[pos];
-      if (t === ignoreIndex) continue;
-      const wt = w ? w[t] : 1;
-      reducer.add(pos, -wt * x[(n * C + t) * inner + s], wt);
+  x.read(C * inner, 0, outer, (block, first, count) => {
+    const lp = asFloats(block);
+    for (let n = 0; n < count; n++) {
+      for (let s = 0; s < inner; s++) {
+        const pos = (first + n) * inner + s;
+        const t = y[pos];
+        if (t === ignoreIndex) continue;
+        const wt = w ? w[t] : 1;
+        reducer.add(pos, -wt * lp[(n * C + t) * inner + s], wt);
+      }
     }
-  }
+  });
   return reducer.finish(options.reduction ?? 'mean');
 }

@@ -3,7 +3,8 @@
  * class probabilities), validated class indices, and per-class weights.
  */
 import { InputError } from '../errors.js';
-import { formatIndex, formatShape, sameShape, toFloat64, type ClassLayout, type Tensor } from '../tensor.js';
+import { asFloats, formatIndex, formatShape, numel, sameShape, toFloat64, type ClassLayout, type Tensor } from '../tensor.js';
+import { isValues, type Values } from '../values.js';
 
 export type TargetKind = 'indices' | 'probabilities';
 
@@ -77,4 +78,12 @@ export function classWeights(weight: Tensor | undefined, classes: number): Float
 
 function formatNumber(v: number): string {
   return Number.isNaN(v) ? 'NaN' : String(v);
+}
+
+/** All of `v` in memory (class-index targets are one value per row: small next to the logits). */
+export function materialize(v: Tensor | Values): Tensor {
+  if (!isValues(v)) return v;
+  const out = new Float64Array(numel(v.shape));
+  v.read(1, 0, out.length, (d, first) => out.set(asFloats(d), first));
+  return { data: out, shape: [...v.shape], dtype: v.dtype };
 }

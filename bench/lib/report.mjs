@@ -1,0 +1,106 @@
+/**
+ * The benchmark's markdown: the results table, the issue's targets with met / NOT met, and
+ * the machine it ran on. Pure functions of the measurements; run.mjs prints and writes them.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+
+export const REL_TOL = 1e-9;
+const MIB = 1024; // KiB per MiB
+
+/** Issue 5's targets. A wall target is a ratio of medians measured in the same run. */
+export const TARGETS = {
+  img: { vs: 'numpy', ratio: 0.5, rssMiB: 128 },
+  lm: { vs: 'numpy', ratio: 0.5, rssMiB: 128 },
+  csv: { vs: 'numpy', ratio: 0.5, rssMiB: 128 },
+  small: { vs: 'torch', ratio: 0.1 },
+};
+
+export function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function relDiff(a, b) {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity;
+  if (a === b) return 0;
+  return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
+}
+
+const fmtSeconds = (s) => (s >= 100 ? s.toFixed(1) : s >= 1 ? s.toFixed(2) : s.toFixed(3));
+const fmtRatio = (r) => (r >= 10 ? r.toFixed(1) : r.toFixed(2));
+const fmtMiB = (kib) => (kib === undefined ? 'n/a' : (kib / MIB).toFixed(1));
+const fmtDiff = (d) => d.toExponential(1);
+
+/**
+ * rows: [{ workload, tool, skipped?, error?, median?, rssKiB?, loss?, diff? }], one per tool
+ * and workload, with `diff` the loss's relative difference from the reference (losscalc's).
+ */
+export function resultsTable(rows) {
+  const byWorkload = new Map();
+  for (const r of rows) byWorkload.set(r.workload, [...(byWorkload.get(r.workload) ?? []), r]);
+  const out = [
+    '| workload | tool | median wall (s) | ratio vs numpy | ratio vs torch | peak RSS (MiB) | loss |',
+    '|---|---|---:|---:|---:|---:|---|',
+  ];
+  for (const [workload, group] of byWorkload) {
+    const wall = (name) => group.find((r) => r.tool === name && r.median !== undefined)?.median;
+    for (const r of group) {
+      if (r.skipped) {
+        out.push(`| ${workload} | ${r.tool} | skipped: ${r.skipped} | | | | |`);
+        continue;
+      }
+      const ratio = (peer) => (r.median !== undefined && wall(peer) !== undefined ? fmtRatio(r.median / wall(peer)) : '–');
+      let loss = r.error ? `FAILED: ${r.error.replaceAll('|', '\\|')}` : String(r.loss);
+      if (!r.error && r.diff !== undefined && r.diff > REL_TOL) loss += ` MISMATCH (rel diff ${fmtDiff(r.diff)})`;
+      const med = r.median === undefined ? '–' : fmtSeconds(r.median);
+      out.push(`| ${workload} | ${r.tool} | ${med} | ${ratio('numpy')} | ${ratio('torch')} | ${fmtMiB(r.rssKiB)} | ${loss} |`);
+    }
+  }
+  return out.join('\n');
+}
+
+/** The targets of the workloads that ran, with what was measured and met / NOT met. */
+export function targetsTable(rows) {
+  const out = ['| workload | target | measured | result |', '|---|---|---:|---|'];
+  const workloads = [...new Set(rows.map((r) => r.workload))];
+  for (const w of workloads) {
+    const t = TARGETS[w];
+    if (!t) continue;
+    const lc = rows.find((r) => r.workload === w && r.tool === 'losscalc');
+    const peer = rows.find((r) => r.workload === w && r.tool === t.vs);
+    let measured = 'n/a';
+    let result;
+    if (lc?.median === undefined) result = 'n/a (losscalc failed)';
+    else if (peer?.median === undefined) result = `n/a (${t.vs} ${peer?.skipped ? 'skipped' : 'failed'})`;
+    else {
+      const ratio = lc.median / peer.median;
+      measured = `${fmtRatio(ratio)} x`;
+      result = ratio <= t.ratio ? 'met' : 'NOT met';
+    }
+    out.push(`| ${w} | wall <= ${t.ratio} x ${t.vs} | ${measured} | ${result} |`);
+    if (t.rssMiB !== undefined) {
+      const kib = lc?.rssKiB;
+      const res = kib === undefined ? 'n/a (no /usr/bin/time)' : kib / MIB <= t.rssMiB ? 'met' : 'NOT met';
+      out.push(`| ${w} | losscalc peak RSS <= ${t.rssMiB} MiB | ${fmtMiB(kib)} MiB | ${res} |`);
+    }
+  }
+  return out.join('\n');
+}
+
+/** One line naming the machine and the software versions. */
+export function machineLine({ numpy, torch }) {
+  let cpu = os.cpus()[0]?.model?.trim() || 'unknown CPU';
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) cpu = m[1].trim();
+  } catch {
+    /* not Linux: os.cpus() it is */
+  }
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const mem = (os.totalmem() / 1024 ** 3).toFixed(1);
+  const py = (found, name) =>
+    found.python ? `${name} ${found.version} (Python ${found.pyVersion}, ${found.python})` : `${name} not run (${found.reason})`;
+  return `Machine: ${cpu}, ${cores} cores, ${mem} GiB RAM, ${os.type()} ${os.release()}; Node ${process.version}; ${py(numpy, 'numpy')}; ${py(torch, 'torch')}.`;
+}

@@ -1,0 +1,238 @@
+#!/usr/bin/env node
+/**
+ * losscalc's benchmark (issue 5): `npm run bench [-- options]`, i.e. `node bench/run.mjs`.
+ *
+ * Generates seeded workloads once into a cache folder outside the repo, then times
+ * `node bin/losscalc.js ce <logits> <labels> --json` end to end as a whole process, side by
+ * side with the same loss as Python one-liners (numpy spelled out, PyTorch F.cross_entropy,
+ * both in float64) where they are installed. Prints a markdown table of median wall times,
+ * ratios, peak RSS and losses, the issue's targets with met / NOT met, and the machine.
+ * Timings are reported, never asserted; the exit code is 1 only if a tool failed or the
+ * losses differ by more than 1e-9 relative.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { WORKLOADS, ensureWorkload, workloadFiles } from './lib/workloads.mjs';
+import { OPENBLAS_VARS, findPython, hasGnuTime, makeTools, runOnce } from './lib/tools.mjs';
+import { REL_TOL, TARGETS, machineLine, median, relDiff, resultsTable, targetsTable } from './lib/report.mjs';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = path.join(REPO, 'bench', 'RESULTS.md');
+const TOOL_NAMES = ['losscalc', 'numpy', 'torch'];
+
+const HELP = `usage: npm run bench -- [options]     (or: node bench/run.mjs [options])
+
+Times losscalc against numpy and PyTorch one-liners on seeded workloads and prints a markdown
+table (stdout; progress goes to stderr). Exit 1 if a tool fails or the losses disagree.
+
+  --only <list>      workloads to run, comma-separated: ${WORKLOADS.map((w) => w.name).join(',')} (default: all)
+  --tools <list>     tools to run: ${TOOL_NAMES.join(',')} (default: all; losscalc always runs)
+  --runs <n>         timed runs per tool and workload, median reported (default 5; env LOSSCALC_BENCH_RUNS)
+  --warmup <n>       untimed runs first, per tool and workload (default 1)
+  --cache <dir>      workload cache (default \${XDG_CACHE_HOME:-~/.cache}/losscalc-bench; env LOSSCALC_BENCH_CACHE)
+  --python <path>    the Python for the numpy/torch peers (default: /usr/bin/python3, then python3;
+                     env LOSSCALC_BENCH_PYTHON)
+  --write            also write the report to bench/RESULTS.md (env LOSSCALC_BENCH_WRITE=1)
+  --export-json <f>  also write every measurement (each run's wall time, RSS, loss) as JSON to <f>
+  --generate-only    generate the missing workloads and stop
+  --build            run \`npm run build\` first (otherwise dist/ is used as it is)
+  -h, --help         this text
+
+Workloads:
+${WORKLOADS.map((w) => `  ${w.name.padEnd(6)} ${w.about}`).join('\n')}
+`;
+
+function fail(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+function parseOptions(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        only: { type: 'string' },
+        tools: { type: 'string' },
+        runs: { type: 'string' },
+        warmup: { type: 'string' },
+        cache: { type: 'string' },
+        python: { type: 'string' },
+        write: { type: 'boolean' },
+        'export-json': { type: 'string' },
+        'generate-only': { type: 'boolean' },
+        build: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    fail(`${e.message}\n${HELP}`);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const env = process.env;
+  const count = (text, name, min) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) fail(`${name} must be an integer >= ${min}, got '${text}'`);
+    return n;
+  };
+  const list = (text, known, name) => {
+    const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = items.filter((s) => !known.includes(s));
+    if (unknown.length || !items.length) fail(`${name}: unknown '${unknown.join(',')}'; choose from ${known.join(',')}`);
+    return known.filter((k) => items.includes(k)); // in the canonical order
+  };
+  const cacheHome = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const tools = values.tools ? list(values.tools, TOOL_NAMES, '--tools') : TOOL_NAMES;
+  return {
+    workloads: values.only ? list(values.only, WORKLOADS.map((w) => w.name), '--only') : WORKLOADS.map((w) => w.name),
+    tools: tools.includes('losscalc') ? tools : ['losscalc', ...tools],
+    runs: count(values.runs ?? env.LOSSCALC_BENCH_RUNS ?? '5', '--runs', 1),
+    warmup: count(values.warmup ?? '1', '--warmup', 0),
+    cache: path.resolve(values.cache ?? env.LOSSCALC_BENCH_CACHE ?? path.join(cacheHome, 'losscalc-bench')),
+    pythons: values.python ?? env.LOSSCALC_BENCH_PYTHON ? [values.python ?? env.LOSSCALC_BENCH_PYTHON] : ['/usr/bin/python3', 'python3'],
+    write: Boolean(values.write) || ['1', 'true', 'yes'].includes((env.LOSSCALC_BENCH_WRITE ?? '').toLowerCase()),
+    exportJson: values['export-json'],
+    generateOnly: Boolean(values['generate-only']),
+    build: Boolean(values.build),
+  };
+}
+
+/** Newest mtime under dir of files whose name matches re (0 if none). */
+function newest(dir, re) {
+  let t = 0;
+  if (!fs.existsSync(dir)) return t;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && re.test(e.name)) t = Math.max(t, fs.statSync(path.join(e.parentPath ?? e.path, e.name)).mtimeMs);
+  }
+  return t;
+}
+
+function checkBuild(opts) {
+  if (opts.build) {
+    console.error('bench: npm run build');
+    const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) fail('npm run build failed');
+  }
+  if (!fs.existsSync(path.join(REPO, 'dist', 'cli.js'))) fail('dist/cli.js is missing: run `npm run build` first (or pass --build)');
+  if (newest(path.join(REPO, 'src'), /\.ts$/) > newest(path.join(REPO, 'dist'), /\.js$/)) {
+    console.error('bench: warning: src/ has changed since the last build; measuring the old dist/ (pass --build to rebuild)');
+  }
+}
+
+function main() {
+  const opts = parseOptions(process.argv.slice(2));
+  const log = (m) => console.error(`bench: ${m}`);
+  const workloads = WORKLOADS.filter((w) => opts.workloads.includes(w.name));
+
+  log(`workload cache: ${opts.cache}`);
+  for (const w of workloads) {
+    const t0 = Date.now();
+    const wrote = ensureWorkload(w, opts.cache, log);
+    if (wrote.length) log(`${w.name}: generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  if (opts.generateOnly) return 0;
+  checkBuild(opts);
+
+  const useTime = hasGnuTime();
+  if (!useTime) log('warning: GNU /usr/bin/time not found (Debian package `time`): peak RSS is reported as n/a');
+  const skippedByFlag = { reason: 'not selected (--tools)' };
+  const numpy = opts.tools.includes('numpy') ? findPython('numpy', opts.pythons) : skippedByFlag;
+  const torch = opts.tools.includes('torch') ? findPython('torch', opts.pythons) : skippedByFlag;
+  for (const [name, found] of [['numpy', numpy], ['torch', torch]]) {
+    log(found.python ? `${name} ${found.version} via ${found.python}` : `${name} skipped: ${found.reason}`);
+  }
+  const tools = makeTools({ repo: REPO, numpy, torch });
+
+  // The floor for any Node CLI here: an empty `node -e 0`, timed like the tools.
+  const bare = { name: 'node -e 0', command: process.execPath, args: () => ['-e', '0'], env: process.env, parse: () => 0 };
+  const bareRuns = Array.from({ length: Math.max(opts.runs, 3) }, () => runOnce(bare, {}, useTime));
+  const bareWall = median(bareRuns.map((r) => r.wallSeconds));
+  log(`node -e 0: ${bareWall.toFixed(3)} s (median of ${bareRuns.length})`);
+
+  const rows = [];
+  const raw = [];
+  for (const w of workloads) {
+    const files = workloadFiles(w, opts.cache);
+    const state = tools.map((tool) => ({ tool, runs: [] }));
+    const live = () => state.filter((s) => !s.tool.skipped && !s.error);
+    const measure = (s, timed, label) => {
+      const r = runOnce(s.tool, files, useTime);
+      if (r.error) s.error = r.error;
+      else if (timed) s.runs.push(r);
+      else s.warmLoss = r.loss;
+      log(`${w.name} ${s.tool.name} ${label}: ${r.error ? `FAILED (${r.error})` : `${r.wallSeconds.toFixed(3)} s, loss ${r.loss}`}`);
+    };
+    for (let i = 0; i < opts.warmup; i++) for (const s of live()) measure(s, false, `warm-up ${i + 1}/${opts.warmup}`);
+    // Interleaved, so drift (thermal, page cache, neighbours) spreads over every tool alike.
+    for (let i = 0; i < opts.runs; i++) for (const s of live()) measure(s, true, `run ${i + 1}/${opts.runs}`);
+
+    const reference = state.find((s) => s.runs.length && !s.error)?.runs[0].loss;
+    for (const s of state) {
+      const row = { workload: w.name, tool: s.tool.name };
+      if (s.tool.skipped) row.skipped = s.tool.skipped;
+      else if (s.error) row.error = s.error;
+      else {
+        row.median = median(s.runs.map((r) => r.wallSeconds));
+        const rss = s.runs.map((r) => r.rssKiB).filter((k) => k !== undefined);
+        row.rssKiB = rss.length ? Math.max(...rss) : undefined;
+        row.loss = s.runs[0].loss;
+        const losses = [...s.runs.map((r) => r.loss), ...(s.warmLoss !== undefined ? [s.warmLoss] : [])];
+        row.diff = Math.max(...losses.map((l) => relDiff(l, reference)));
+      }
+      rows.push(row);
+      raw.push({ ...row, warmLoss: s.warmLoss, runs: s.runs });
+    }
+  }
+
+  const set = OPENBLAS_VARS.filter((v) => process.env[v] !== undefined);
+  const notes = [
+    `${opts.runs} timed run${opts.runs > 1 ? 's' : ''} per tool after ${opts.warmup} warm-up${opts.warmup === 1 ? '' : 's'}, interleaved; wall time is the median, spawn to exit, of the whole process; peak RSS is the largest max-RSS over the timed runs (GNU time %M).`,
+    'ratio = this row\'s median wall / the peer\'s median wall. The losses must agree within 1e-9 relative (losscalc\'s is the reference).',
+    set.length
+      ? `${set.map((v) => `${v}=${process.env[v]}`).join(', ')} ${set.length > 1 ? 'are' : 'is'} set in this environment; ${set.length > 1 ? 'they were' : 'it was'} unset for the numpy and torch processes only (numpy then runs at its normal speed).`
+      : 'OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are not set.',
+    `Start-up floor: an empty \`node -e 0\` takes ${bareWall.toFixed(3)} s here (median of ${bareRuns.length}).`,
+    `Workloads: ${workloads.map((w) => `${w.name} = ${w.about}`).join('; ')}. Cache: ${opts.cache}.`,
+  ];
+  const partial = workloads.length < WORKLOADS.length || opts.tools.length < TOOL_NAMES.length;
+  const body = [
+    `Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: \`${['node bench/run.mjs', ...process.argv.slice(2)].join(' ')}\`${partial ? ' (a subset of the workloads or tools)' : ''}`,
+    '',
+    machineLine({ numpy, torch }),
+    '',
+    resultsTable(rows),
+    '',
+    'Targets (issue 5):',
+    '',
+    targetsTable(rows),
+    '',
+    ...notes.map((n) => `- ${n}`),
+  ].join('\n');
+  process.stdout.write(body + '\n');
+  if (opts.write) {
+    fs.writeFileSync(RESULTS, `# Benchmark results\n\nThe latest \`npm run bench -- --write\` (bench/run.mjs).\n\n${body}\n`);
+    log(`wrote ${path.relative(process.cwd(), RESULTS)}`);
+  }
+
+  if (opts.exportJson) {
+    const data = { date: new Date().toISOString(), argv: process.argv.slice(2), machine: machineLine({ numpy, torch }), nodeBareSeconds: bareWall, results: raw };
+    fs.writeFileSync(opts.exportJson, JSON.stringify(data, null, 1) + '\n');
+    log(`wrote ${opts.exportJson}`);
+  }
+
+  const bad = rows.filter((r) => r.error || (r.diff !== undefined && r.diff > REL_TOL));
+  for (const r of bad) log(`${r.workload} ${r.tool}: ${r.error ? `failed: ${r.error}` : `loss differs from losscalc's by ${r.diff.toExponential(2)} relative`}`);
+  return bad.length ? 1 : 0;
+}
+
+process.exitCode = main();
