@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { run } from '../dist/cli.js';
+// The CLI, bundled into one file at build time so that start-up loads one module.
+import { run } from '../dist/losscalc.mjs';
 
 process.exitCode = await run(process.argv.slice(2));
