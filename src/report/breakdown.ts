@@ -1,7 +1,7 @@
 /** --per-sample in the terminal: worst samples, per-class table, and a histogram of the losses. */
 import type { Breakdown, Histogram } from '../breakdown.js';
 import type { Paint } from './paint.js';
-import { format7, percent, table } from './table.js';
+import { format4, format7, percent, table } from './table.js';
 
 const BAR_WIDTH = 40;
 
@@ -30,7 +30,7 @@ export function renderHistogram(h: Histogram, paint: Paint): string[] {
   const total = h.counts.reduce((a, b) => a + b, 0);
   const lines = [paint.bold(`loss histogram (${total} finite${h.nonFinite ? `, ${h.nonFinite} non-finite` : ''})`)];
   const max = Math.max(1, ...h.counts);
-  const ranges = h.counts.map((_, i) => `${format7(h.edges[i])} .. ${format7(h.edges[i + 1])}`);
+  const ranges = h.counts.map((_, i) => `${format4(h.edges[i])} .. ${format4(h.edges[i + 1])}`);
   const width = Math.max(0, ...ranges.map((r) => r.length));
   h.counts.forEach((n, i) => {
     const bar = '█'.repeat(Math.round((n / max) * BAR_WIDTH)) || (n > 0 ? '▏' : '');

@@ -40,7 +40,8 @@ export function renderHuman(
     lines.push(paint.dim(`  ${over}, ${r.count} contributing`));
   }
   if (r.reduction === 'none' && !details) lines.push(...preview(r));
-  if (details) lines.push(...renderBreakdown(details.breakdown, details.binary, paint), '');
+  if (details) lines.push(...renderBreakdown(details.breakdown, details.binary, paint));
+  if (details && o.checks.length > 0) lines.push('');
   for (const c of o.checks) lines.push(checkLine(c, paint));
   if (o.checks.length > 0) {
     const failed = o.checks.filter((c) => !c.ok).length;

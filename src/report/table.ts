@@ -5,12 +5,18 @@ export function formatNumber(v: number): string {
   return Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v);
 }
 
-/** 7 significant digits (trailing zeros dropped), enough to compare against PyTorch's printout. */
-export function format7(v: number): string {
+/** `digits` significant digits, trailing zeros dropped. */
+function significant(v: number, digits: number): string {
   if (!Number.isFinite(v)) return formatNumber(v);
-  const s = v.toPrecision(7);
+  const s = v.toPrecision(digits);
   return s.includes('e') ? s.replace(/\.?0+e/, 'e') : s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }
+
+/** 7 significant digits, enough to compare against PyTorch's printout. */
+export const format7 = (v: number): string => significant(v, 7);
+
+/** 4 significant digits, for labels such as histogram bin edges. */
+export const format4 = (v: number): string => significant(v, 4);
 
 export function percent(v: number): string {
   return Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : formatNumber(v);
