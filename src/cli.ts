@@ -16,7 +16,13 @@ import { paint, useColour } from './report/paint.js';
 
 export type { Io } from './commands/io.js';
 
-const processIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, isTTY: Boolean(process.stdout.isTTY) });
+const processIo = (): Io => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  isTTY: Boolean(process.stdout.isTTY),
+  stderrIsTTY: Boolean(process.stderr.isTTY),
+});
 
 const EXAMPLES: Record<Mode | 'compare', string> = {
   'cross-entropy': `

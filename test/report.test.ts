@@ -164,3 +164,25 @@ describe('layout (snapshot)', () => {
 function a(): string {
   return file('snap-a.json', '[1, 2, 3, 4]');
 }
+
+describe('progress bar', () => {
+  it('draws nothing in the first second, then a bar, and clears its line when done', async () => {
+    const { Progress, withProgress } = await import('../src/report/progress.js');
+    const { inMemory } = await import('../src/values.js');
+    let t = 0;
+    let err = '';
+    const p = new Progress({ write: (s: string) => (err += s) }, 'ce logits.npy', () => t);
+    const v = withProgress(inMemory({ data: new Float64Array(4), shape: [4], dtype: 'float64' }), p);
+    v.read(1, 0, 2, () => undefined);
+    expect(err).toBe('');
+    t = 1500;
+    v.read(1, 0, 4, () => undefined);
+    expect(err).toContain('100% ce logits.npy');
+    p.done();
+    expect(err.endsWith('\r\u001b[K')).toBe(true);
+  });
+  it('is not drawn when stderr is not a terminal', async () => {
+    const r = await runCli(['ce', ...EXAMPLE]);
+    expect(r.stderr).toBe('');
+  });
+});

@@ -8,6 +8,8 @@ export interface Io {
   env: Record<string, string | undefined>;
   /** Whether stdout is a terminal (colour is only for terminals). */
   isTTY: boolean;
+  /** Whether stderr is a terminal (the progress bar is only drawn there). */
+  stderrIsTTY?: boolean;
 }
 
 /** Reads a file (or, with `list`, inline numbers like `1,2,0.5`) as the given operand. */

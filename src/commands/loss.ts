@@ -9,11 +9,15 @@ import { renderHuman, renderQuiet } from '../report/human.js';
 import { renderJson } from '../report/json.js';
 import type { Paint } from '../report/paint.js';
 import { savePerSample } from '../report/save.js';
+import { Progress, withProgress } from '../report/progress.js';
 import { sameShape } from '../tensor.js';
+import { asValues } from '../values.js';
 import type { Io, Loader } from './io.js';
 
 export async function runLoss(opts: Options, io: Io, load: Loader, paint: Paint): Promise<number> {
-  const logits = (await load('logits', opts.logits))!;
+  const loaded = (await load('logits', opts.logits))!;
+  const progress = new Progress(io.stderrIsTTY ? io.stderr : { write: () => undefined }, `${opts.mode} ${opts.logits}`);
+  const logits = withProgress(asValues(loaded), progress);
   const labels = (await load('labels', opts.labels))!;
   const inputs = {
     logits,
@@ -29,10 +33,11 @@ export async function runLoss(opts: Options, io: Io, load: Loader, paint: Paint)
   const kind: PredictionKind = binary ? 'binary' : opts.mode === 'nll' && !opts.logSoftmax ? 'log-probabilities' : 'logits';
   const details =
     opts.top > 0 ? breakdown(logits, labels, outcome.result, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex }) : undefined;
+  progress.done();
   if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result);
 
   if (opts.quiet) io.stdout.write(renderQuiet(outcome.result));
   else if (opts.json) io.stdout.write(renderJson(outcome, { logits: logits.shape, labels: labels.shape }, details));
-  else io.stdout.write(renderHuman(outcome, { logits, labels }, paint, details && { breakdown: details, binary }));
+  else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary }));
   return outcome.ok ? 0 : 1;
 }

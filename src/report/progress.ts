@@ -1,0 +1,52 @@
+/**
+ * A progress bar on stderr for work that takes more than about a second, only on a terminal.
+ * It is fed by wrapping the logits' Values: each block read moves the bar, so kernels stay
+ * unaware of it. Drawing is throttled and the line is cleared when the work is done.
+ */
+import type { Values } from '../values.js';
+
+const DELAY_MS = 1000;
+const REDRAW_MS = 100;
+const WIDTH = 30;
+
+export class Progress {
+  private readonly started: number;
+  private lastDraw = 0;
+  private drawn = false;
+
+  constructor(
+    private readonly stream: { write(s: string): unknown },
+    private readonly label: string,
+    private readonly clock: () => number = () => performance.now(),
+  ) {
+    this.started = clock();
+  }
+
+  update(fraction: number): void {
+    const now = this.clock();
+    if (now - this.started < DELAY_MS || now - this.lastDraw < REDRAW_MS) return;
+    this.lastDraw = now;
+    this.drawn = true;
+    const filled = Math.round(Math.min(1, fraction) * WIDTH);
+    this.stream.write(`\r${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)} ${(100 * fraction).toFixed(0).padStart(3)}% ${this.label}\x1b[K`);
+  }
+
+  done(): void {
+    if (this.drawn) this.stream.write('\r\x1b[K');
+    this.drawn = false;
+  }
+}
+
+/** The same values, moving `progress` as blocks are read (each full pass counts 0..1). */
+export function withProgress(v: Values, progress: Progress): Values {
+  return {
+    shape: v.shape,
+    dtype: v.dtype,
+    read(unit, start, end, visit) {
+      v.read(unit, start, end, (data, first, count) => {
+        visit(data, first, count);
+        progress.update((first + count - start) / Math.max(1, end - start));
+      });
+    },
+  };
+}
