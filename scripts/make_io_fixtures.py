@@ -1,30 +1,47 @@
 """Write the reader fixtures in fixtures/io/ with numpy's own writers, for test/io.
 
-Run from the repository root with Debian's python (the one that has numpy):
+Run from the repository root with Debian's python (the one that has numpy and torch):
 
     /usr/bin/python3 scripts/make_io_fixtures.py
 
 fixtures/io/ is generated: the script empties it and writes it again. It is seeded, so
-every run writes the same bytes. Besides the .npy/.csv/.tsv/.json files it writes
-fixtures/io/expected.json:
+every run writes the same bytes. Besides the .npy/.npz/.safetensors/.csv/.tsv/.json/.jsonl
+files it writes fixtures/io/expected.json:
 
-  files:       name -> {shape, dtype, values}; values are the flat C-order list, non-finite
-               floats as "NaN"/"Infinity"/"-Infinity", 64-bit integers as decimal strings,
-               bools as 0/1
+  files:       spec -> {shape, dtype, values}; a spec is a file name, or `file:key` for an
+               array in a container; values are the flat C-order list, non-finite floats as
+               "NaN"/"Infinity"/"-Infinity", 64-bit integers as decimal strings, bools as 0/1
+  containers:  file -> {keys}; the arrays a .npz/.safetensors/.json object holds, in file order
+  tables:      file -> {labelColumn, dropColumns, logits, labels}; one CSV with everything
+  concat:      [{parts, shape, dtype, values}]; np.concatenate of the parts along dim 0
+  errors:      file -> facts about a broken file (what is wrong and where) for the error tests
   unsupported: name -> {descr}; .npy files whose dtype the reader must refuse
   f32_to_f16:  {inputs, bits}; float32 values and numpy's float16 bit patterns for them
+
+There is no safetensors package here, so .safetensors files are written by following the
+format (https://github.com/huggingface/safetensors): an 8-byte little-endian header length,
+the JSON header {"__metadata__": {...}, name: {dtype, shape, data_offsets}} padded with
+spaces to a multiple of 8 bytes, then the raw little-endian data, tensors in the order the
+reference writer uses (larger dtype alignment first, then by name). bfloat16 comes from torch.
 """
+import csv
 import json
 import math
 import pathlib
 import shutil
+import struct
 
 import numpy as np
+import torch
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "io"
 rng = np.random.default_rng(20240611)
 files = {}
 unsupported = {}
+containers = {}
+tables = {}
+concat = []
+errors = {}
 
 
 def json_value(v, wide_int):
@@ -39,13 +56,17 @@ def json_value(v, wide_int):
     return str(v) if wide_int else v
 
 
-def record(name, arr):
+def expected(arr, dtype=None):
     wide = arr.dtype.kind in "iu" and arr.dtype.itemsize == 8
-    files[name] = {
+    return {
         "shape": list(arr.shape),
-        "dtype": arr.dtype.name,
+        "dtype": dtype or arr.dtype.name,
         "values": [json_value(v, wide) for v in np.ravel(arr, order="C").tolist()],
     }
+
+
+def record(name, arr, dtype=None):
+    files[name] = expected(arr, dtype)
 
 
 def save(name, arr, version=(1, 0)):
@@ -74,6 +95,242 @@ def sample(code, n):
 
 
 CODES = ["f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "b1"]
+
+
+# ---- containers: npz, safetensors, JSON objects ----
+
+# safetensors dtype -> (numpy little-endian code, losscalc dtype name)
+ST_DTYPES = {
+    "F64": ("<f8", "float64"),
+    "F32": ("<f4", "float32"),
+    "F16": ("<f2", "float16"),
+    "I64": ("<i8", "int64"),
+    "I32": ("<i4", "int32"),
+    "I16": ("<i2", "int16"),
+    "I8": ("|i1", "int8"),
+    "U8": ("|u1", "uint8"),
+    "BOOL": ("|b1", "bool"),
+}
+ST_SIZE = {"F64": 8, "I64": 8, "U64": 8, "F32": 4, "I32": 4, "U32": 4, "F16": 2, "BF16": 2, "I16": 2, "U16": 2, "I8": 1, "U8": 1, "BOOL": 1}
+
+
+def safetensors_bytes(tensors, metadata=None):
+    """tensors: name -> (dtype, shape, raw little-endian bytes). The reference writer's layout."""
+    order = sorted(tensors, key=lambda n: (-ST_SIZE[tensors[n][0]], n))
+    header = {}
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    offset = 0
+    for name in order:
+        dtype, shape, data = tensors[name]
+        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    return struct.pack("<Q", len(text)) + text + b"".join(tensors[n][2] for n in order), order
+
+
+def write_safetensors(name, tensors, metadata=None):
+    data, order = safetensors_bytes(tensors, metadata)
+    (OUT / name).write_bytes(data)
+    return order
+
+
+def raw_safetensors(name, header, data, pad=True):
+    """A file from a header dict (or raw header bytes) and data bytes, for the broken ones."""
+    text = header if isinstance(header, bytes) else json.dumps(header, separators=(",", ":")).encode()
+    if pad:
+        text += b" " * ((8 - len(text) % 8) % 8)
+    (OUT / name).write_bytes(struct.pack("<Q", len(text)) + text + data)
+    return len(text)
+
+
+def bfloat16(values):
+    """torch's bfloat16 rounding of float64 values: (bits as uint16, the values as float32)."""
+    t = torch.tensor(values, dtype=torch.float64).to(torch.bfloat16)
+    return t.view(torch.int16).numpy().view(np.uint16), t.float().numpy()
+
+
+def make_containers():
+    # npz: np.savez (stored) and np.savez_compressed (deflated); numpy forces zip64 headers
+    logits = rng.normal(size=(4, 3)).astype(np.float32)
+    labels = np.array([2, 0, 1, 2], dtype=np.int64)
+    np.savez(OUT / "dump.npz", logits=logits, labels=labels)
+    containers["dump.npz"] = {"keys": ["logits", "labels"]}
+    record("dump.npz:logits", logits)
+    record("dump.npz:labels", labels)
+    weight = np.array([0.5, 1.0, 2.0])
+    halves = sample("f2", 6).astype(">f2").reshape(3, 2)
+    np.savez_compressed(OUT / "dump_compressed.npz", logits=logits, labels=labels, weight=weight, halves=halves)
+    containers["dump_compressed.npz"] = {"keys": ["logits", "labels", "weight", "halves"]}
+    for key, arr in [("logits", logits), ("labels", labels), ("weight", weight), ("halves", halves)]:
+        record(f"dump_compressed.npz:{key}", arr)
+    single = np.asfortranarray(rng.normal(size=(2, 3)))
+    np.savez_compressed(OUT / "single.npz", single)  # unnamed: key arr_0
+    containers["single.npz"] = {"keys": ["arr_0"]}
+    record("single.npz", single)
+    record("single.npz:arr_0", single)
+    empty = OUT / "empty.npz"
+    np.savez(empty)
+    containers["empty.npz"] = {"keys": []}
+    whole = (OUT / "dump_compressed.npz").read_bytes()
+    (OUT / "truncated.npz").write_bytes(whole[: len(whole) // 2])
+    errors["truncated.npz"] = {"size": len(whole) // 2}
+
+    # safetensors: every dtype, including bfloat16 (from torch) and 0-d / 0-size tensors
+    tensors = {}
+    shapes = {"F64": (2, 3), "F32": (3, 2), "F16": (2, 1, 3), "I64": (6,), "I32": (2, 3), "I16": (3, 2), "I8": (6,), "U8": (2, 3), "BOOL": (3, 2)}
+    for st, (code, name) in ST_DTYPES.items():
+        arr = sample(code.lstrip("<|"), 6).astype(code).reshape(shapes[st])
+        tensors[st.lower()] = (st, arr.shape, arr.tobytes())
+        record(f"all_dtypes.safetensors:{st.lower()}", arr, name)
+    bits, values = bfloat16([1 / 3, np.nan, np.inf, -np.inf, -0.0, 3e38, 1e-40, -2.5, 65504.0, 1e-3])
+    tensors["bf16"] = ("BF16", (2, 5), bits.astype("<u2").tobytes())
+    record("all_dtypes.safetensors:bf16", values.reshape(2, 5), "bfloat16")
+    scalar = np.array(1.25, dtype="<f4")
+    tensors["scalar"] = ("F32", (), scalar.tobytes())
+    record("all_dtypes.safetensors:scalar", scalar)
+    tensors["nothing"] = ("F32", (0, 4), b"")
+    record("all_dtypes.safetensors:nothing", np.zeros((0, 4), dtype=np.float32))
+    order = write_safetensors("all_dtypes.safetensors", tensors, {"format": "pt", "source": "make_io_fixtures.py"})
+    containers["all_dtypes.safetensors"] = {"keys": order}
+    probs = rng.random(size=(3, 2)).astype(np.float16)
+    order = write_safetensors("single.safetensors", {"probs": ("F16", probs.shape, probs.astype("<f2").tobytes())}, {"format": "np"})
+    containers["single.safetensors"] = {"keys": order}
+    record("single.safetensors", probs)
+    record("single.safetensors:probs", probs)
+
+    # broken safetensors files: each says what is wrong and where
+    f32 = np.arange(4, dtype="<f4").tobytes()  # 16 bytes
+    ok = {"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}
+    raw_safetensors("st_length_past_eof.safetensors", ok, f32)
+    data = (OUT / "st_length_past_eof.safetensors").read_bytes()
+    claimed = len(data)  # the header length now claims the whole file, which runs past its end
+    (OUT / "st_length_past_eof.safetensors").write_bytes(struct.pack("<Q", claimed) + data[8:])
+    errors["st_length_past_eof.safetensors"] = {"header_length": claimed, "file_size": len(data)}
+    (OUT / "st_short.safetensors").write_bytes(b"\x10\x00\x00")
+    errors["st_short.safetensors"] = {"file_size": 3}
+    length = raw_safetensors("st_bad_json.safetensors", b'{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}', f32)
+    errors["st_bad_json.safetensors"] = {"header_length": length}
+    length = raw_safetensors("st_offsets_outside.safetensors", ok, f32[:8])
+    errors["st_offsets_outside.safetensors"] = {"tensor": "a", "data_offsets": [0, 16], "data_size": 8, "data_start": 8 + length}
+    overlap = {
+        "a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]},
+        "b": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]},
+    }
+    raw_safetensors("st_overlap.safetensors", overlap, f32)
+    errors["st_overlap.safetensors"] = {"tensor": "b", "other": "a", "data_offsets": [8, 16], "other_offsets": [0, 16]}
+    wrong = {"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 16]}}
+    raw_safetensors("st_wrong_count.safetensors", wrong, f32)
+    errors["st_wrong_count.safetensors"] = {"tensor": "a", "bytes": 16, "needed": 12}
+    fp8 = {"a": {"dtype": "F8_E4M3", "shape": [4], "data_offsets": [0, 4]}}
+    raw_safetensors("st_bad_dtype.safetensors", fp8, f32[:4])
+    errors["st_bad_dtype.safetensors"] = {"tensor": "a", "dtype": "F8_E4M3"}
+
+    # a JSON object of arrays, as json.dump of a dict; nested objects are reached with dots
+    outputs = rng.normal(size=(3, 4))
+    outputs[1, 1] = np.nan
+    targets = np.array([3.0, 0.0, 1.0])
+    auc = np.array([0.5, 0.75])
+    dump = {"outputs": outputs.tolist(), "labels": targets.tolist(), "name": "run 7",
+            "meta": {"epoch": 3, "ok": True, "scores": {"auc": auc.tolist()}}}
+    (OUT / "dump.json").write_text(json.dumps(dump, indent=1))
+    containers["dump.json"] = {"keys": ["outputs", "labels", "meta.epoch", "meta.scores.auc"]}
+    record("dump.json:outputs", outputs)
+    record("dump.json:labels", targets)
+    record("dump.json:meta.epoch", np.array(3.0))
+    record("dump.json:meta.scores.auc", auc)
+    only = rng.normal(size=(2, 2))
+    (OUT / "single_key.json").write_text(json.dumps({"logits": only.tolist(), "note": "one array"}))
+    containers["single_key.json"] = {"keys": ["logits"]}
+    record("single_key.json", only)
+
+
+# ---- text: TSV, JSON Lines, one CSV with everything ----
+
+def make_text():
+    # TSV by csv.writer: BOM, every field quoted, CRLF line ends, a header row
+    table = rng.normal(size=(3, 2))
+    table[0, 1] = np.inf
+    with open(OUT / "quoted_bom.tsv", "w", newline="", encoding="utf-8-sig") as f:
+        w = csv.writer(f, delimiter="\t", quoting=csv.QUOTE_ALL)
+        w.writerow(["x", "y"])
+        w.writerows([[repr(float(v)) for v in row] for row in table])
+    record("quoted_bom.tsv", table)
+    # the same values separated by ';', for an explicit delimiter
+    with open(OUT / "semicolon.txt", "w", newline="") as f:
+        csv.writer(f, delimiter=";", lineterminator="\n").writerows([[repr(float(v)) for v in row] for row in table])
+    record("semicolon.txt", table)
+
+    # JSON Lines: rows of a matrix (json.dumps: bare NaN), a blank line, CRLF; numbers per line
+    rows = rng.normal(size=(4, 3))
+    rows[2, 0] = np.nan
+    lines = [json.dumps(r) for r in rows.tolist()]
+    (OUT / "rows.jsonl").write_bytes(("\r\n".join(lines[:2] + [""] + lines[2:]) + "\r\n").encode())
+    record("rows.jsonl", rows)
+    numbers = np.array([2.0, 0.0, 1.0, 1e-300])
+    (OUT / "numbers.jsonl").write_text("\n".join(json.dumps(v) for v in numbers.tolist()) + "\n")
+    record("numbers.jsonl", numbers)
+    cubes = rng.normal(size=(2, 2, 2))
+    (OUT / "nested.jsonl").write_text("\n".join(json.dumps(c) for c in cubes.tolist()))
+    record("nested.jsonl", cubes)
+    (OUT / "ragged.jsonl").write_text("[1, 2, 3]\n[4, 5, 6]\n\n[7, 8]\n")
+    errors["ragged.jsonl"] = {"line": 4, "shape": [2], "first_shape": [3]}
+    (OUT / "bad_value.jsonl").write_text('[1, 2]\n[3, "x"]\n')
+    errors["bad_value.jsonl"] = {"line": 2, "column": 5}
+
+    # pandas' to_csv(index=True): an unnamed index column first, the label column last
+    logits = rng.normal(size=(5, 3))
+    labels = np.array([0, 2, 1, 1, 0])
+    with open(OUT / "pandas_index.csv", "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["", "f0", "f1", "f2", "label"])
+        for i in range(5):
+            w.writerow([i] + [repr(float(v)) for v in logits[i]] + [int(labels[i])])
+    tables["pandas_index.csv"] = {"labelColumn": "label", "dropColumns": [0],
+                                  "logits": expected(logits), "labels": expected(labels.astype(np.float64))}
+    # string ids, the label column in the middle, csv.writer's CRLF and quoting of numbers
+    logits = rng.normal(size=(3, 2))
+    targets = rng.random(size=3)
+    with open(OUT / "ids_table.csv", "w", newline="") as f:
+        w = csv.writer(f, quoting=csv.QUOTE_NONNUMERIC)
+        w.writerow(["id", "a", "target", "b"])
+        for i in range(3):
+            w.writerow([f"sample-{i}", float(logits[i, 0]), float(targets[i]), float(logits[i, 1])])
+    tables["ids_table.csv"] = {"labelColumn": "target", "dropColumns": ["id"],
+                               "logits": expected(logits), "labels": expected(targets)}
+    # no header: columns by index; the label is the last column
+    logits = rng.normal(size=(4, 2))
+    labels = np.array([1, 0, 1, 1])
+    np.savetxt(OUT / "noheader_table.tsv", np.column_stack([logits, labels]), delimiter="\t")
+    tables["noheader_table.tsv"] = {"labelColumn": 2, "dropColumns": [],
+                                    "logits": expected(logits), "labels": expected(labels.astype(np.float64))}
+    # a column that is not numeric and is not dropped
+    with open(OUT / "bad_table.csv", "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["", "f0", "f1", "label"])
+        w.writerows([[0, 0.5, 1.5, 1], [1, 0.25, -1.0, 0], [2, 0.75, "n/a", 1]])
+    errors["bad_table.csv"] = {"line": 4, "column": 3, "name": "f1", "cell": "n/a"}
+
+
+# ---- shards: files of one batch, concatenated along dim 0 ----
+
+def make_shards():
+    parts = {
+        "shard_0.npy": rng.normal(size=(2, 3)).astype(np.float32),
+        "shard_1.npy": rng.normal(size=(1, 3)).astype(np.float32),
+        "shard_2.npy": rng.normal(size=(3, 3)),  # float64: a different dtype
+        "shard_bad.npy": rng.normal(size=(2, 4)).astype(np.float32),
+        "labels_0.npy": np.array([0, 2], dtype=np.int64),
+        "labels_1.npy": np.array([1], dtype=np.int64),
+    }
+    for name, arr in parts.items():
+        save(name, arr)
+    for names in [["shard_0.npy", "shard_1.npy"], ["shard_0.npy", "shard_1.npy", "shard_2.npy"], ["labels_0.npy", "labels_1.npy"]]:
+        concat.append({"parts": names, **expected(np.concatenate([parts[n] for n in names]))})
+    errors["shard_bad.npy"] = {"shape": [2, 4], "first": "shard_0.npy", "first_shape": [2, 3]}
+    scalar = np.array(1.5)
+    save("shard_scalar.npy", scalar)
 
 
 def main():
@@ -152,11 +409,18 @@ def main():
         bits = inputs.astype(np.float16).view(np.uint16)
     f32_to_f16 = {"inputs": [float(v) for v in inputs], "bits": [int(b) for b in bits]}
 
+    make_containers()
+    make_text()
+    make_shards()
+
     lines = ['{', ' "files": {']
     lines.append(",\n".join(f"  {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in files.items()))
-    lines += [' },', ' "unsupported": {']
-    lines.append(",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in unsupported.items()))
-    lines += [' },', f' "f32_to_f16": {json.dumps(f32_to_f16, allow_nan=False)}', '}']
+    for section, entries in [("containers", containers), ("tables", tables), ("errors", errors), ("unsupported", unsupported)]:
+        lines += [' },', f' "{section}": {{']
+        lines.append(",\n".join(f"  {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in entries.items()))
+    lines += [' },', ' "concat": [']
+    lines.append(",\n".join(f"  {json.dumps(v, allow_nan=False)}" for v in concat))
+    lines += [' ],', f' "f32_to_f16": {json.dumps(f32_to_f16, allow_nan=False)}', '}']
     (OUT / "expected.json").write_text("\n".join(lines) + "\n")
     total = sum(p.stat().st_size for p in OUT.iterdir())
     print(f"wrote {len(list(OUT.iterdir()))} files, {total} bytes, to {OUT}")

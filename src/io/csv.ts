@@ -3,10 +3,14 @@
  * as the rows arrive. A first row of names is skipped, as are blank lines and lines starting
  * with '#' (np.savetxt's header). Numbers are read by `parseNumber`, numpy's text tokens
  * (nan, inf, ...) included. Errors name the line and column as a text editor shows them.
+ *
+ * `scanCsv` is the shared walk over the rows (header detection, line numbers, ragged rows);
+ * `parseCsv` and the table reader (table.ts) decide what to do with the cells.
  */
 import Papa from 'papaparse';
-import { InputError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { Float64Buffer } from './float64-buffer.js';
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE = /^([+-]?)(nan|inf|infinity)$/i;
@@ -26,45 +30,77 @@ export interface CsvOptions {
   delimiter?: string;
 }
 
-interface Row {
+export interface CsvRow {
   cells: string[];
-  line: number; // 1-based line of the row's first cell
+  /** 1-based line of the row's first cell */
+  line: number;
+}
+
+/** What a reader does with the rows `scanCsv` finds. */
+export interface RowSink {
+  /** Once, before the first data row: the header row if the text has one, and the column count. */
+  begin(header: CsvRow | undefined, columns: number): void;
+  /** Each data row, in order; its cell count is the column count. */
+  row(row: CsvRow): void;
 }
 
 export function parseCsv(text: string, source: string, opts: CsvOptions = {}): Tensor {
+  const values = new Float64Buffer();
+  let columns = 0;
+  const rows = scanCsv(text, source, opts, {
+    begin: (_, n) => {
+      columns = n;
+    },
+    row: (row) => {
+      for (let c = 0; c < columns; c++) values.push(cellNumber(row, c, source, opts));
+    },
+  });
+  return { data: values.values(), shape: columns === 1 ? [rows] : [rows, columns], dtype: 'float64' };
+}
+
+/**
+ * The number in cell `c` of a row, or an InputError naming its line and column (1-based, as
+ * an editor shows them); `name` follows the column number in the message.
+ */
+export function cellNumber(row: CsvRow, c: number, source: string, opts: CsvOptions, name = ''): number {
+  const cell = row.cells[c];
+  const v = parseNumber(cell);
+  if (v !== undefined) return v;
+  let line = row.line;
+  for (let i = 0; i < c; i++) line += newlines(row.cells[i]);
+  throw new InputError(`line ${line}, column ${c + 1}${name}: ${describe(cell)} is not a number${hint(cell, opts)}`, source);
+}
+
+/**
+ * Walks the rows of delimited text, skipping blank lines and '#' comments, holding the first
+ * row back until the second says whether it is a header. Returns the number of data rows.
+ */
+export function scanCsv(text: string, source: string, opts: CsvOptions, sink: RowSink): number {
   const fail = (message: string): never => {
     throw new InputError(message, source);
   };
+  const delimiter = opts.delimiter ?? ',';
+  if (delimiter === '' || /[\r\n"#]/.test(delimiter) || delimiter === '\uFEFF') {
+    throw new UsageError(`delimiter ${JSON.stringify(delimiter)} cannot separate fields: it must not be empty, a quote, '#' or a line break`);
+  }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') fail('empty file');
 
   const lines = lineCounter(text);
-  let data = new Float64Array(1024);
   let rows = 0;
   let columns = 0;
-  let first: Row | undefined; // held back until the next row says whether it is a header
+  let first: CsvRow | undefined; // held back until the next row says whether it is a header
   let caught: unknown; // thrown inside papaparse's callback, rethrown after it stops
   let lastCursor = 0;
 
-  const append = (row: Row): void => {
+  const append = (row: CsvRow): void => {
     if (row.cells.length !== columns) throw new InputError(`line ${row.line} has ${row.cells.length} columns, expected ${columns}`, source);
-    if ((rows + 1) * columns > data.length) {
-      const grown = new Float64Array(Math.max(2 * data.length, (rows + 1) * columns));
-      grown.set(data);
-      data = grown;
-    }
-    let line = row.line;
-    row.cells.forEach((cell, c) => {
-      const v = parseNumber(cell);
-      if (v === undefined) throw new InputError(`line ${line}, column ${c + 1}: ${describe(cell)} is not a number${hint(cell, opts)}`, source);
-      data[rows * columns + c] = v;
-      line += newlines(cell);
-    });
+    sink.row(row);
     rows++;
   };
 
   Papa.parse<string[]>(text, {
-    delimiter: opts.delimiter ?? ',',
+    delimiter,
     comments: '#',
     step: (result, parser) => {
       const cursor = result.meta.cursor;
@@ -85,7 +121,9 @@ export function parseCsv(text: string, source: string, opts: CsvOptions = {}): T
           columns = cells.length;
         } else {
           if (first !== undefined) {
-            if (!isHeader(first.cells, cells)) append(first);
+            const header = isHeader(first.cells, cells);
+            sink.begin(header ? first : undefined, columns);
+            if (!header) append(first);
             first = undefined;
           }
           append(row);
@@ -102,11 +140,11 @@ export function parseCsv(text: string, source: string, opts: CsvOptions = {}): T
   if (first !== undefined) {
     // a single row: data if it is all numbers, otherwise a header with nothing under it
     if (first.cells.every(isName)) fail('only a header row, no data');
+    sink.begin(undefined, columns);
     append(first);
   }
   if (rows === 0) fail('no data: only blank lines and comments');
-  const values = data.length === rows * columns ? data : data.slice(0, rows * columns);
-  return { data: values, shape: columns === 1 ? [rows] : [rows, columns], dtype: 'float64' };
+  return rows;
 }
 
 /**

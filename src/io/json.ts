@@ -3,9 +3,16 @@
  * single-pass parser writes the values straight into a Float64Array and infers the shape as
  * arrays close, so errors name both the element path ([3][1]) and the line/column. Beyond
  * JSON it accepts Python's json.dumps spellings NaN, Infinity and -Infinity.
+ *
+ * A JSON object is a container: its arrays (and numbers) are picked by key, nested objects'
+ * with dots (`meta.scores.auc`). Only the picked value is parsed as a tensor; the rest is
+ * skipped, so strings, booleans and null may sit beside the arrays.
  */
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { pickArray } from './container.js';
+import { Float64Buffer } from './float64-buffer.js';
+import { failAt, jsonObject, skipSpace, stringEnd } from './json-scan.js';
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 /** Strings that stand for non-finite values (lower-cased). */
@@ -27,14 +34,31 @@ const BARE = new Map([
   ['-Infinity', -Infinity],
 ]);
 
-export function parseJson(text: string, source: string): Tensor {
-  return new JsonTensorParser(text, source).parse();
+/** The tensor in a JSON text; for a JSON object, the array `key` names (or its only one). */
+export function parseJson(text: string, source: string, key?: string): Tensor {
+  const start = skipSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0, text.length);
+  if (text[start] === '{') {
+    const container = jsonObject(text, source, start, (at, keySource) => new JsonTensorParser(text, keySource, at, text.length, false).parse());
+    return pickArray(container, key, source);
+  }
+  if (key !== undefined && start < text.length) {
+    throw new InputError(`a JSON ${text[start] === '[' ? 'array' : 'number'} has no keys (got ':${key}'); only a JSON object does`, source);
+  }
+  return new JsonTensorParser(text, source, 0, text.length).parse();
+}
+
+/**
+ * The value starting at `start` and ending by `end`: a tensor, nothing but spaces after it.
+ * `end` bounds the search, so a line of JSON Lines is parsed where it sits and errors count
+ * lines and columns in the whole text.
+ */
+export function parseJsonValue(text: string, source: string, start: number, end: number, where = 'input'): Tensor {
+  return new JsonTensorParser(text, source, start, end, true, where).parse();
 }
 
 class JsonTensorParser {
-  private pos = 0;
-  private values = new Float64Array(1024);
-  private count = 0;
+  private pos: number;
+  private readonly values: Float64Buffer;
   /** Elements seen so far in each open array, outermost first: also the path of the next value. */
   private readonly open: number[] = [];
   /** Where each open array started, for errors about its length. */
@@ -44,36 +68,50 @@ class JsonTensorParser {
   /** Depth of the numbers, fixed by the first number or innermost empty array. */
   private ndim: number | undefined;
 
+  /**
+   * Parses the value at `start`; `whole` requires nothing but spaces from its end to `end`,
+   * `where` names what `end` is in messages ("input", "line").
+   */
   constructor(
     private readonly text: string,
     private readonly source: string,
+    start: number,
+    private readonly end: number,
+    private readonly whole = true,
+    private readonly where = 'input',
   ) {
-    if (text.charCodeAt(0) === 0xfeff) this.pos = 1;
+    this.pos = start === 0 && text.charCodeAt(0) === 0xfeff ? 1 : start;
+    // a value is at least one character, and all but the last are followed by a comma
+    this.values = new Float64Buffer(Math.min(1024, (end - start + 1) >> 1));
   }
 
   parse(): Tensor {
     const { text, open } = this;
     this.skipSpace();
-    if (this.pos === text.length) this.fail('empty file');
+    if (this.pos >= this.end) this.fail('empty file');
     for (;;) {
       // a value is expected at this.pos
       this.skipSpace();
-      if (text[this.pos] === '[') {
+      if (text[this.pos] === '[' && this.pos < this.end) {
         this.openArray();
         this.skipSpace();
-        if (text[this.pos] !== ']') continue;
+        if (text[this.pos] !== ']' || this.pos >= this.end) continue;
         this.closeArray();
       } else {
         this.leaf();
       }
       // a value just ended: close arrays until one continues with a comma
       for (;;) {
+        const valueEnd = this.pos;
         this.skipSpace();
         if (open.length === 0) {
-          if (this.pos < text.length) this.syntax('unexpected text after the end of the data');
+          if (this.whole && this.pos < this.end) {
+            const nextLine = text.slice(valueEnd, this.pos).includes('\n');
+            this.syntax(nextLine ? 'a second value after the end of the data; JSON Lines need a .jsonl name or the jsonl format' : 'unexpected text after the end of the data');
+          }
           return this.result();
         }
-        const ch = text[this.pos];
+        const ch = this.pos < this.end ? text[this.pos] : undefined;
         if (ch === ',') {
           open[open.length - 1]++;
           this.pos++;
@@ -115,17 +153,13 @@ class JsonTensorParser {
     const depth = this.open.length;
     this.ndim ??= depth;
     if (depth !== this.ndim) this.fail(`ragged array at ${this.path()}: a number where a list was expected`, start);
-    if (this.count === this.values.length) {
-      const grown = new Float64Array(2 * this.values.length);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.count++] = value;
+    this.values.push(value);
   }
 
   private scalar(): number {
     const { text } = this;
     const start = this.pos;
+    if (start >= this.end) this.syntax(`unexpected end of ${this.where}, expected a value`);
     const ch = text[start];
     if (ch === '"') {
       const s = this.string();
@@ -147,24 +181,17 @@ class JsonTensorParser {
     }
     NUMBER.lastIndex = start;
     const m = NUMBER.exec(text);
-    if (!m || m[0] === '-') {
-      if (start === text.length) this.syntax('unexpected end of input, expected a value');
-      this.syntax(`unexpected ${JSON.stringify(word ?? ch)}, expected a value`);
-    }
+    if (!m || m[0] === '-') this.syntax(`unexpected ${JSON.stringify(word ?? ch)}, expected a value`);
     this.pos += m![0].length;
     return Number(m![0]);
   }
 
   /** A JSON string starting at this.pos, decoded by JSON.parse once its end is found. */
   private string(): string {
-    const { text } = this;
     const start = this.pos;
-    let i = start + 1;
-    while (i < text.length && text[i] !== '"' && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
-    if (text[i] !== '"') this.syntax('unterminated string');
-    this.pos = i + 1;
+    this.pos = stringEnd(this.text, start, (at, what) => this.fail(`invalid JSON: ${what}`, at));
     try {
-      return JSON.parse(text.slice(start, i + 1)) as string;
+      return JSON.parse(this.text.slice(start, this.pos)) as string;
     } catch {
       this.pos = start;
       return this.syntax('invalid string');
@@ -172,19 +199,14 @@ class JsonTensorParser {
   }
 
   private skipSpace(): void {
-    const { text } = this;
-    for (;;) {
-      const ch = text.charCodeAt(this.pos);
-      if (ch !== 0x20 && ch !== 0x0a && ch !== 0x0d && ch !== 0x09) return;
-      this.pos++;
-    }
+    this.pos = skipSpace(this.text, this.pos, this.end);
   }
 
   private result(): Tensor {
-    const { values, count, shape } = this;
+    const { values, shape } = this;
     const dims = shape.slice(0, this.ndim);
-    if (dims.reduce((a, b) => a * b, 1) !== count) throw new Error(`internal: ${count} values for shape [${dims.join(', ')}]`);
-    return { data: count === values.length ? values : values.slice(0, count), shape: dims, dtype: 'float64' };
+    if (dims.reduce((a, b) => a * b, 1) !== values.length) throw new Error(`internal: ${values.length} values for shape [${dims.join(', ')}]`);
+    return { data: values.values(), shape: dims, dtype: 'float64' };
   }
 
   private path(): string {
@@ -196,20 +218,9 @@ class JsonTensorParser {
   }
 
   private fail(message: string, at?: number): never {
-    throw new InputError(at === undefined ? message : `${message} (${lineColumn(this.text, at)})`, this.source);
+    if (at === undefined) throw new InputError(message, this.source);
+    return failAt(this.text, this.source, at, message);
   }
-}
-
-function lineColumn(text: string, at: number): string {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < at && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return `line ${line}, column ${at - lineStart + 1}`;
 }
 
 function plural(n: number): string {

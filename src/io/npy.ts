@@ -5,36 +5,34 @@
  * Fortran order; `encodeNpy` writes version 1.0, little-endian, C order.
  */
 import { InputError } from '../errors.js';
-import { formatShape, numel, type DType, type Storage, type Tensor } from '../tensor.js';
+import { formatShape, numel, type DType, type Tensor } from '../tensor.js';
+import { byteSize, copyBytes, decodeData, ELEMENT, littleEndian, type ElementType } from './binary.js';
+import { floatToHalf } from './float16.js';
+import { parsePyLiteral, pyRepr, PyTuple } from './py-literal.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const PREAMBLE = 8; // magic + major + minor
-const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-type ViewCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Storage;
-
-interface DTypeSpec {
-  dtype: DType;
-  size: number;
-  /** The typed array the bytes are viewed as; float16 and bool are decoded instead. */
-  view?: ViewCtor;
-}
 
 /** kind + itemsize, as in numpy's dtype.str without the byte order. */
-const SPECS: Record<string, DTypeSpec> = {
-  f2: { dtype: 'float16', size: 2 },
-  f4: { dtype: 'float32', size: 4, view: Float32Array },
-  f8: { dtype: 'float64', size: 8, view: Float64Array },
-  i1: { dtype: 'int8', size: 1, view: Int8Array },
-  i2: { dtype: 'int16', size: 2, view: Int16Array },
-  i4: { dtype: 'int32', size: 4, view: Int32Array },
-  i8: { dtype: 'int64', size: 8, view: BigInt64Array },
-  u1: { dtype: 'uint8', size: 1, view: Uint8Array },
-  u2: { dtype: 'uint16', size: 2, view: Uint16Array },
-  u4: { dtype: 'uint32', size: 4, view: Uint32Array },
-  u8: { dtype: 'uint64', size: 8, view: BigUint64Array },
-  b1: { dtype: 'bool', size: 1 },
+const SPECS: Record<string, ElementType> = {
+  f2: ELEMENT.float16,
+  f4: ELEMENT.float32,
+  f8: ELEMENT.float64,
+  i1: ELEMENT.int8,
+  i2: ELEMENT.int16,
+  i4: ELEMENT.int32,
+  i8: ELEMENT.int64,
+  u1: ELEMENT.uint8,
+  u2: ELEMENT.uint16,
+  u4: ELEMENT.uint32,
+  u8: ELEMENT.uint64,
+  b1: ELEMENT.bool,
 };
+
+/** True when `buf` starts with the NPY magic. */
+export function isNpy(buf: Uint8Array): boolean {
+  return buf.length >= MAGIC.length && MAGIC.every((b, i) => buf[i] === b);
+}
 
 const UNSUPPORTED_KINDS: Record<string, string> = {
   c: 'complex',
@@ -55,7 +53,7 @@ export function parseNpy(buf: Uint8Array, source: string): Tensor {
   const fail = (message: string): never => {
     throw new InputError(message, source);
   };
-  if (buf.length < MAGIC.length || MAGIC.some((b, i) => buf[i] !== b)) {
+  if (!isNpy(buf)) {
     fail('not an NPY file: bad magic at byte 0 (expected "\\x93NUMPY")');
   }
   if (buf.length < PREAMBLE) fail(`truncated NPY file: ${buf.length} bytes, the version alone ends at byte ${PREAMBLE}`);
@@ -79,8 +77,7 @@ export function parseNpy(buf: Uint8Array, source: string): Tensor {
 
   // Size check against the file before any allocation.
   const count = numel(shape);
-  if (count > Number.MAX_SAFE_INTEGER / spec.size) fail(`shape ${formatShape(shape)} in header field 'shape' is too large`);
-  const expected = count * spec.size;
+  const expected = byteSize(count, spec.size) ?? fail(`shape ${formatShape(shape)} in header field 'shape' is too large`);
   const actual = buf.length - dataStart;
   if (actual < expected) {
     fail(`truncated data: shape ${formatShape(shape)} of ${spec.dtype} needs ${expected} bytes from byte ${dataStart}, file has ${actual}`);
@@ -113,7 +110,7 @@ function decodeHeader(bytes: Uint8Array, utf8: boolean, at: number, fail: (m: st
 }
 
 interface Header {
-  spec: DTypeSpec;
+  spec: ElementType;
   bigEndian: boolean;
   fortran: boolean;
   shape: number[];
@@ -142,7 +139,7 @@ function readHeaderDict(header: string, headerStart: number, fail: (m: string) =
   return { ...parseDescr(dict.get('descr'), fail), fortran: fortran as boolean, shape: dims };
 }
 
-function parseDescr(descr: unknown, fail: (m: string) => never): { spec: DTypeSpec; bigEndian: boolean } {
+function parseDescr(descr: unknown, fail: (m: string) => never): { spec: ElementType; bigEndian: boolean } {
   if (typeof descr !== 'string') {
     return fail(`unsupported dtype ${pyRepr(descr)} in header field 'descr': structured dtypes are not supported`);
   }
@@ -181,176 +178,6 @@ function fortranToC(src: Uint8Array, shape: readonly number[], size: number): Ui
     }
   }
   return out;
-}
-
-/** Views or copies the C-ordered bytes as the dtype's typed array; never at a misaligned offset. */
-function decodeData(raw: Uint8Array, owned: boolean, spec: DTypeSpec, bigEndian: boolean, count: number): Storage {
-  if (spec.dtype === 'bool') {
-    const out = new Uint8Array(count);
-    for (let i = 0; i < count; i++) out[i] = raw[i] === 0 ? 0 : 1;
-    return out;
-  }
-  if (spec.dtype === 'float16') {
-    const out = new Float32Array(count);
-    const [lo, hi] = bigEndian ? [1, 0] : [0, 1];
-    for (let i = 0; i < count; i++) out[i] = halfToFloat(raw[2 * i + lo] | (raw[2 * i + hi] << 8));
-    return out;
-  }
-  const View = spec.view!;
-  const swap = spec.size > 1 && bigEndian === HOST_LITTLE; // the file's byte order is not the host's
-  if (!swap && (raw.byteOffset % spec.size === 0 || owned)) return new View(raw.buffer, raw.byteOffset, count);
-  if (!owned) raw = copyBytes(raw);
-  if (swap) swapBytes(raw, spec.size);
-  return new View(raw.buffer, raw.byteOffset, count);
-}
-
-function copyBytes(src: Uint8Array): Uint8Array {
-  const out = new Uint8Array(src.length); // fresh buffer, offset 0: aligned for any type
-  out.set(src);
-  return out;
-}
-
-function swapBytes(bytes: Uint8Array, size: number): void {
-  for (let i = 0; i < bytes.length; i += size) {
-    for (let a = i, b = i + size - 1; a < b; a++, b--) {
-      const t = bytes[a];
-      bytes[a] = bytes[b];
-      bytes[b] = t;
-    }
-  }
-}
-
-/** IEEE binary16 bits to their exact value (every half is a float32). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1024 + frac) * 2 ** (exp - 25);
-}
-
-/** A number to binary16 bits, rounding to nearest, ties to even (as numpy's astype). */
-export function floatToHalf(x: number): number {
-  if (Number.isNaN(x)) return 0x7e00;
-  const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
-  const a = Math.abs(x);
-  if (a >= 65520) return sign | 0x7c00; // 65504 + half an ulp rounds (to even) to infinity
-  if (a < 2 ** -14) return sign | roundHalfEven(a * 2 ** 24); // subnormal; 1024 carries into the exponent
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  else if (2 ** (e + 1) <= a) e++;
-  const m = roundHalfEven(a * 2 ** (10 - e)); // in [1024, 2048]; 2048 carries into the exponent
-  return sign | (((e + 15) << 10) + m - 1024);
-}
-
-function roundHalfEven(v: number): number {
-  const f = Math.floor(v);
-  const d = v - f;
-  return d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
-}
-
-// ---- the header's Python literal: dicts, tuples, lists, strings, ints, True/False/None ----
-
-class PyTuple {
-  constructor(readonly items: PyValue[]) {}
-}
-type PyValue = string | bigint | boolean | null | PyTuple | PyValue[] | Map<PyValue, PyValue>;
-
-/** Parses one Python literal followed only by whitespace; `fail(pos, what)` must throw. */
-function parsePyLiteral(text: string, fail: (pos: number, what: string) => never): PyValue {
-  let pos = 0;
-  const skip = (): void => {
-    while (pos < text.length && /\s/.test(text[pos])) pos++;
-  };
-  const got = (): string => (pos < text.length ? `got ${JSON.stringify(text[pos])}` : 'got the end of the header');
-  const expect = (ch: string, what: string): void => {
-    skip();
-    if (text[pos] !== ch) fail(pos, `expected ${what}, ${got()}`);
-    pos++;
-  };
-  /** Items up to `close`, comma separated, trailing comma allowed; reports whether a comma was seen. */
-  const items = (close: string, item: () => void): boolean => {
-    let comma = false;
-    for (;;) {
-      skip();
-      if (text[pos] === close) {
-        pos++;
-        return comma;
-      }
-      item();
-      skip();
-      if (text[pos] === ',') {
-        pos++;
-        comma = true;
-      } else if (text[pos] !== close) {
-        fail(pos, `expected ',' or '${close}', ${got()}`);
-      }
-    }
-  };
-  const value = (): PyValue => {
-    skip();
-    const start = pos;
-    const ch = text[pos];
-    if (ch === '{') {
-      pos++;
-      const map = new Map<PyValue, PyValue>();
-      items('}', () => {
-        const keyAt = pos;
-        const key = value();
-        if (typeof key !== 'string') fail(keyAt, 'expected a string key');
-        if (map.has(key)) fail(keyAt, `duplicate key ${pyRepr(key)}`);
-        expect(':', "':' after a dict key");
-        map.set(key, value());
-      });
-      return map;
-    }
-    if (ch === '(' || ch === '[') {
-      pos++;
-      const list: PyValue[] = [];
-      const comma = items(ch === '(' ? ')' : ']', () => list.push(value()));
-      if (ch === '[') return list;
-      return list.length === 1 && !comma ? list[0] : new PyTuple(list); // (3) is 3, (3,) a tuple
-    }
-    if (ch === "'" || ch === '"') return pyString();
-    const word = /^-?\d+L?|^[A-Za-z_]\w*/.exec(text.slice(pos, pos + 32))?.[0];
-    if (word === undefined) return fail(start, `expected a value, ${got()}`);
-    pos += word.length;
-    if (word === 'True') return true;
-    if (word === 'False') return false;
-    if (word === 'None') return null;
-    if (/^-?\d/.test(word)) return BigInt(word.replace('L', '')); // 3L: written by Python 2's numpy
-    return fail(start, `unexpected name ${JSON.stringify(word)}`);
-  };
-  const pyString = (): string => {
-    const quote = text[pos];
-    const start = pos++;
-    let s = '';
-    while (pos < text.length && text[pos] !== quote) {
-      if (text[pos] === '\n') break;
-      if (text[pos] === '\\' && pos + 1 < text.length) pos++;
-      s += text[pos++];
-    }
-    if (text[pos] !== quote) fail(start, 'unterminated string');
-    pos++;
-    return s;
-  };
-  const result = value();
-  skip();
-  if (pos < text.length) fail(pos, `unexpected ${JSON.stringify(text[pos])} after the dict`);
-  return result;
-}
-
-function pyRepr(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
-  if (typeof v === 'bigint') return String(v);
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (v === null || v === undefined) return 'None';
-  if (v instanceof PyTuple) return v.items.length === 1 ? `(${pyRepr(v.items[0])},)` : `(${v.items.map(pyRepr).join(', ')})`;
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  if (v instanceof Map) return `{${[...v].map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
-  return String(v);
 }
 
 // ---- writing ----
@@ -406,9 +233,4 @@ function dataBytes(t: Tensor, code: string): Uint8Array {
   if (!(t.data instanceof SPECS[code].view!)) throw new Error(`internal: ${t.dtype} tensor stored as ${t.data.constructor.name}`);
   const bytes = copyBytes(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
   return littleEndian(bytes, SPECS[code].size);
-}
-
-function littleEndian(bytes: Uint8Array, size: number): Uint8Array {
-  if (!HOST_LITTLE) swapBytes(bytes, size);
-  return bytes;
 }

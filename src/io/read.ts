@@ -1,68 +1,117 @@
 /**
- * Reading a tensor from a path: the reader is picked by extension (.npy, .csv, .txt, .tsv,
- * .json), or by sniffing the content when the extension says nothing. File-system failures
+ * Reading inputs named on a command line: a path, `-` for standard input, `<file>:<key>` for
+ * an array in a container, several of them for shards. The reader is picked by the format
+ * asked for, else the extension, else the first bytes (format.ts). File-system failures
  * become InputErrors naming the path. `parseList` reads inline values such as `1,2,0.5`.
+ *
+ * A spec is a path when a file of that name exists (colons and all); otherwise it splits at
+ * its last ':' into a path and a key. `-` is standard input, and `-:<key>` a key in it.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { extname } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { parseCsv, parseNumber } from './csv.js';
-import { parseJson } from './json.js';
-import { parseNpy } from './npy.js';
+import { refuseKey } from './container.js';
+import { concatBatch } from './concat.js';
+import { parseNumber } from './csv.js';
+import { decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, sniffFormat, type Format } from './format.js';
+import { parseTable, type Table, type TableOptions } from './table.js';
 
-export type Format = 'npy' | 'csv' | 'tsv' | 'json';
-
-const BY_EXTENSION: Record<string, Format> = { '.npy': 'npy', '.csv': 'csv', '.txt': 'csv', '.tsv': 'tsv', '.json': 'json' };
-
-/** The format an extension names (case-insensitive), or undefined. */
-export function formatOfPath(path: string): Format | undefined {
-  const ext = extname(path).toLowerCase();
-  return Object.hasOwn(BY_EXTENSION, ext) ? BY_EXTENSION[ext] : undefined;
+export interface ReadOptions {
+  /** The format of every input; otherwise by extension, then by content. */
+  format?: Format;
+  /** The field separator of CSV/TSV text (ignored for other formats). */
+  delimiter?: string;
+  /** What `-` reads: the bytes, or a function giving them; `readStdin()` by default. */
+  stdin?: Uint8Array | (() => Promise<Uint8Array>);
 }
 
-/** NPY magic → npy; a first non-space '[' or '{' → json; anything else → csv. */
-export function sniffFormat(buf: Uint8Array): Format {
-  if (buf[0] === 0x93 && buf[1] === 0x4e && buf[2] === 0x55 && buf[3] === 0x4d && buf[4] === 0x50 && buf[5] === 0x59) return 'npy';
-  let i = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0; // UTF-8 BOM
-  while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0a || buf[i] === 0x0d)) i++;
-  return buf[i] === 0x5b || buf[i] === 0x7b ? 'json' : 'csv';
+export interface ReadTableOptions extends ReadOptions, Omit<TableOptions, 'delimiter'> {}
+
+/** The tensor a spec names; several specs are shards, concatenated along dim 0 in order. */
+export async function readInput(spec: string | readonly string[], options: ReadOptions = {}): Promise<Tensor> {
+  if (typeof spec === 'string') return readOne(spec, options);
+  const parts = [];
+  for (const s of spec) parts.push({ tensor: await readOne(s, options), source: s });
+  return concatBatch(parts);
 }
 
-/** The file's bytes as a tensor; `source` names it in errors. */
-export function parseTensor(buf: Uint8Array, source: string, format?: Format): Tensor {
-  if (buf.length === 0) throw new InputError('empty file', source);
-  const fmt = format ?? sniffFormat(buf);
-  if (fmt === 'npy') return parseNpy(buf, source);
-  if (buf[0] === 0x50 && buf[1] === 0x4b && buf[2] === 0x03 && buf[3] === 0x04) {
-    throw new InputError('a zip archive (.npz?) is not a supported input', source);
-  }
-  const text = new TextDecoder('utf-8').decode(buf); // drops a BOM
-  if (fmt === 'json') return parseJson(text, source);
-  return parseCsv(text, source, { delimiter: fmt === 'tsv' ? '\t' : ',' });
+/**
+ * Logits and labels from one CSV/TSV table (see table.ts for how columns are named); several
+ * specs are shards, each with the same columns, concatenated in order.
+ */
+export async function readTable(spec: string | readonly string[], options: ReadTableOptions): Promise<Table> {
+  if (typeof spec === 'string') return readOneTable(spec, options);
+  const tables = [];
+  for (const s of spec) tables.push({ table: await readOneTable(s, options), source: s });
+  return {
+    logits: concatBatch(tables.map((t) => ({ tensor: t.table.logits, source: t.source }))),
+    labels: concatBatch(tables.map((t) => ({ tensor: t.table.labels, source: t.source }))),
+  };
 }
 
+/** One path (or spec) with the format from its extension or content. */
 export async function readTensor(path: string): Promise<Tensor> {
-  let buf: Uint8Array;
-  try {
-    if ((await stat(path)).isDirectory()) throw new InputError('is a directory', path);
-    buf = await readFile(path);
-  } catch (e) {
-    throw fileError(e, path);
-  }
-  return parseTensor(buf, path, formatOfPath(path));
+  return readOne(path, {});
 }
 
-export function readTensorSync(path: string): Tensor {
-  let buf: Uint8Array;
-  try {
-    if (statSync(path).isDirectory()) throw new InputError('is a directory', path);
-    buf = readFileSync(path);
-  } catch (e) {
-    throw fileError(e, path);
+async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
+  const at = await locate(spec);
+  const bytes = await load(at, options);
+  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
+  return parseInput(bytes, at.path, { format, delimiter: options.delimiter, key: at.key });
+}
+
+async function readOneTable(spec: string, options: ReadTableOptions): Promise<Table> {
+  const at = await locate(spec);
+  const bytes = await load(at, options);
+  if (bytes.length === 0) throw new InputError(at.stdin ? 'no data on standard input' : 'empty file', at.path);
+  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path)) ?? sniffFormat(bytes);
+  if (format !== 'csv' && format !== 'tsv') {
+    throw new InputError(`a label column needs a CSV or TSV table, and this is ${FORMAT_NAMES[format]}`, at.path);
   }
-  return parseTensor(buf, path, formatOfPath(path));
+  refuseKey(FORMAT_NAMES[format], at.key, at.path);
+  return parseTable(decodeText(bytes), at.path, { ...options, delimiter: delimiterOf(format, options.delimiter) });
+}
+
+interface Location {
+  /** The file, or '-' for standard input. */
+  path: string;
+  stdin: boolean;
+  key?: string;
+  /** As given. */
+  spec: string;
+}
+
+async function locate(spec: string): Promise<Location> {
+  if (spec === '-' || spec.startsWith('-:')) return { path: '-', stdin: true, key: spec === '-' ? undefined : spec.slice(2), spec };
+  const colon = spec.lastIndexOf(':');
+  if (colon <= 0 || (await exists(spec))) return { path: spec, stdin: false, spec };
+  return { path: spec.slice(0, colon), stdin: false, key: spec.slice(colon + 1), spec };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code !== 'ENOENT' && code !== 'ENOTDIR'; // anything else is reported when it is read
+  }
+}
+
+async function load(at: Location, options: ReadOptions): Promise<Uint8Array> {
+  if (at.stdin) {
+    const { stdin } = options;
+    return stdin === undefined ? readStdin() : typeof stdin === 'function' ? stdin() : stdin;
+  }
+  try {
+    if ((await stat(at.path)).isDirectory()) throw new InputError('is a directory', at.path);
+    return await readFile(at.path);
+  } catch (e) {
+    // neither `file:key` nor `file` exists: name what was given
+    const missing = at.key !== undefined && (e as NodeJS.ErrnoException).code === 'ENOENT';
+    throw fileError(e, missing ? at.spec : at.path);
+  }
 }
 
 function fileError(e: unknown, path: string): InputError {
@@ -72,6 +121,32 @@ function fileError(e: unknown, path: string): InputError {
   if (code === 'EISDIR') return new InputError('is a directory', path);
   if (code === 'EACCES' || code === 'EPERM') return new InputError('cannot read: permission denied', path);
   return new InputError(`cannot read: ${e instanceof Error ? e.message : String(e)}`, path);
+}
+
+const stdinReads = new WeakMap<object, Promise<Uint8Array>>();
+
+/**
+ * All of standard input (or `stream`), read once: later calls get the same bytes, so that
+ * `-:logits` and `-:labels` can both name arrays of one archive piped in.
+ */
+export function readStdin(stream: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin): Promise<Uint8Array> {
+  let read = stdinReads.get(stream);
+  if (read === undefined) {
+    read = readAll(stream);
+    stdinReads.set(stream, read);
+  }
+  return read;
+}
+
+async function readAll(stream: NodeJS.ReadableStream & { isTTY?: boolean }): Promise<Uint8Array> {
+  if (stream.isTTY) throw new InputError('standard input is a terminal: pipe the data in, or name a file', '-');
+  const chunks: Uint8Array[] = [];
+  try {
+    for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  } catch (e) {
+    throw new InputError(`cannot read standard input: ${e instanceof Error ? e.message : String(e)}`, '-');
+  }
+  return Buffer.concat(chunks);
 }
 
 /**

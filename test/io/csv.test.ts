@@ -3,7 +3,7 @@
  * text tokens, and errors that name line and column.
  */
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError, UsageError } from '../../src/errors.js';
 import { parseCsv, parseNumber } from '../../src/io/csv.js';
 import { expectTensor, fixtureText, manifest } from './manifest.js';
 
@@ -57,6 +57,14 @@ describe('parseCsv on numpy-written text', () => {
 
   it('reads tab-separated savetxt output', () => {
     expectTensor(parseCsv(fixtureText('savetxt.tsv'), 'savetxt.tsv', { delimiter: '\t' }), manifest.files['savetxt.tsv'], 'float64');
+  });
+
+  it('reads TSV written by csv.writer: a BOM, every field quoted, CRLF, a header', () => {
+    expectTensor(parseCsv(fixtureText('quoted_bom.tsv'), 'q.tsv', { delimiter: '\t' }), manifest.files['quoted_bom.tsv'], 'float64');
+  });
+
+  it('reads another delimiter', () => {
+    expectTensor(parseCsv(fixtureText('semicolon.txt'), 's.txt', { delimiter: ';' }), manifest.files['semicolon.txt'], 'float64');
   });
 
   it('reads a single column as a 1-D tensor', () => {
@@ -167,6 +175,12 @@ describe('parseCsv errors', () => {
     );
     expect(csvError('1 2 3\n')).toBe('line 1, column 1: "1 2 3" is not a number (the delimiter is ","; is the file space-separated?)');
     expect(csvError('a b\n1 2\n')).toBe('line 2, column 1: "1 2" is not a number (the delimiter is ","; is the file space-separated?)');
+  });
+
+  it('refuses a delimiter that cannot separate fields', () => {
+    for (const delimiter of ['', '"', '\n', '\r\n', '#']) {
+      expect(() => parseCsv('1,2\n', 't.csv', { delimiter })).toThrow(UsageError);
+    }
   });
 
   it('a long cell is shortened in the message', () => {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { parseJson } from '../../src/io/json.js';
+import { inputErrorSync } from './helpers.js';
 import { expectTensor, fixtureText, manifest } from './manifest.js';
 
 const parse = (text: string): { shape: number[]; values: number[] } => {
@@ -89,8 +90,8 @@ describe('parseJson errors', () => {
     expect(jsonError('"abc"')).toBe('the top level: "abc" is not a number (line 1, column 1)');
   });
 
-  it('an object at the top level', () => {
-    expect(jsonError('{"logits": [1, 2]}')).toBe('a JSON object is not supported: expected nested arrays of numbers, or a number (line 1, column 1)');
+  it('an object inside an array', () => {
+    expect(jsonError('[{"logits": [1, 2]}]')).toBe('[0]: an object is not a number (line 1, column 2)');
   });
 
   it('invalid JSON gives line and column', () => {
@@ -110,5 +111,73 @@ describe('parseJson errors', () => {
   it('an empty file', () => {
     expect(jsonError('')).toBe('empty file');
     expect(jsonError(' \n\t')).toBe('empty file');
+  });
+});
+
+describe('parseJson on a JSON object: arrays by key', () => {
+  const { keys } = manifest.containers['dump.json'];
+  const listed = keys.map((k) => JSON.stringify(k)).join(', ');
+
+  it.each(keys)("reads json.dump's object by key %s", (key) => {
+    expectTensor(parseJson(fixtureText('dump.json'), 'dump.json', key), manifest.files[`dump.json:${key}`], 'float64');
+  });
+
+  it('needs no key when the object holds one array', () => {
+    expectTensor(parseJson(fixtureText('single_key.json'), 'single_key.json'), manifest.files['single_key.json'], 'float64');
+  });
+
+  it('lists the keys when none or an unknown one is given', () => {
+    const text = fixtureText('dump.json');
+    expect(inputErrorSync(() => parseJson(text, 'dump.json'), 'dump.json').message).toBe(
+      `the JSON object holds ${keys.length} arrays: pick one as dump.json:<key>; the keys are ${listed}`,
+    );
+    expect(inputErrorSync(() => parseJson(text, 'dump.json', 'logits'), 'dump.json').message).toBe(
+      `no array "logits" in the JSON object; the keys are ${listed}`,
+    );
+    // strings, booleans and objects are not arrays
+    for (const key of ['name', 'meta', 'meta.ok', 'meta.scores']) {
+      expect(inputErrorSync(() => parseJson(text, 'dump.json', key), 'dump.json').message).toMatch(/^no array /);
+    }
+    expect(inputErrorSync(() => parseJson(text, 'dump.json', ''), 'dump.json').message).toBe(
+      `an empty key after ':' in the JSON object; the keys are ${listed}`,
+    );
+  });
+
+  it('walks nested objects, skipping strings with brackets and escapes', () => {
+    const text = '{"s": "[{\\"}", "a": {"b": {"c": [[1, 2]]}, "d": -Infinity}, "e": [], "f": [{"x": 1}]}';
+    const t = parseJson(text, 'n.json', 'a.b.c');
+    expect([t.shape, Array.from(t.data)]).toEqual([[1, 2], [1, 2]]);
+    expect(Array.from(parseJson(text, 'n.json', 'a.d').data)).toEqual([-Infinity]);
+    expect(parseJson(text, 'n.json', 'e').shape).toEqual([0]);
+    expect(inputErrorSync(() => parseJson(text, 'n.json', 'f'), 'n.json:f').message).toBe('[0]: an object is not a number (line 1, column 76)');
+  });
+
+  it('names file:key and the line of an error inside the array', () => {
+    const e = inputErrorSync(() => parseJson('{"a": [1, 2],\n "b": [[1, 2], [3]]}', 't.json', 'b'), 't.json:b');
+    expect(e.message).toBe('ragged array at [1]: 1 element, expected 2 (line 2, column 16)');
+  });
+
+  it('an object with no arrays', () => {
+    expect(inputErrorSync(() => parseJson('{}', 't.json'), 't.json').message).toBe('the JSON object holds no arrays');
+    expect(inputErrorSync(() => parseJson('{"a": "x"}', 't.json', 'a'), 't.json').message).toBe('no array "a" in the JSON object; the JSON object holds no arrays');
+  });
+
+  it('a key for an array or a number', () => {
+    expect(inputErrorSync(() => parseJson('[1, 2]', 't.json', 'a'), 't.json').message).toBe("a JSON array has no keys (got ':a'); only a JSON object does");
+    expect(inputErrorSync(() => parseJson('3', 't.json', 'a'), 't.json').message).toBe("a JSON number has no keys (got ':a'); only a JSON object does");
+  });
+
+  it.each([
+    ['{"a" [1]}', "invalid JSON: expected ':' after an object key (line 1, column 6)"],
+    ['{"a": [1] "b": 2}', "invalid JSON: expected ',' or '}' after an object member (line 1, column 11)"],
+    ['{"a": [1],}', 'invalid JSON: expected a string key (line 1, column 11)'],
+    ['{a: [1]}', "invalid JSON: expected a string key or '}' (line 1, column 2)"],
+    ['{"a": [1, [2}', 'invalid JSON: unexpected "}" (line 1, column 13)'],
+    ['{"a": [1, 2', 'invalid JSON: unexpected end of input, expected a value (line 1, column 12)'],
+    ['{"a": [1]}\n[2]', 'invalid JSON: unexpected text after the end of the data (line 2, column 1)'],
+    ['{"a": [1], "a": [2]}', 'duplicate key "a" (line 1, column 17)'],
+    ['{"a": "x\n"}', 'invalid JSON: unterminated string (line 1, column 7)'],
+  ])('malformed object %j', (text, message) => {
+    expect(inputErrorSync(() => parseJson(text, 't.json', 'a'), 't.json').message).toBe(message);
   });
 });

@@ -16,8 +16,23 @@ export interface Expected {
   values: (number | string)[];
 }
 
+export interface ExpectedTable {
+  labelColumn: string | number;
+  dropColumns: (string | number)[];
+  logits: Expected;
+  labels: Expected;
+}
+
 interface Manifest {
+  /** by file name, or `file:key` for an array in a container */
   files: Record<string, Expected>;
+  /** the keys of each container, in file order */
+  containers: Record<string, { keys: string[] }>;
+  tables: Record<string, ExpectedTable>;
+  /** np.concatenate of the parts along dim 0 */
+  concat: (Expected & { parts: string[] })[];
+  /** facts about each broken file, as the generator made it */
+  errors: Record<string, Record<string, unknown>>;
   unsupported: Record<string, { descr: string }>;
   f32_to_f16: { inputs: number[]; bits: number[] };
 }
@@ -37,6 +52,13 @@ function nonFinite(v: string): number {
   if (v === 'Infinity') return Infinity;
   if (v === '-Infinity') return -Infinity;
   throw new Error(`manifest: unexpected string value ${v}`);
+}
+
+/** A fact about a broken fixture. */
+export function fact<T = number>(file: string, name: string): T {
+  const facts = manifest.errors[file];
+  if (facts === undefined || !(name in facts)) throw new Error(`manifest: no ${name} for ${file}`);
+  return facts[name] as T;
 }
 
 /** Shape, dtype and every value (NaN, -0 and 64-bit integers exactly). */

@@ -1,13 +1,14 @@
 /**
  * Picking a reader by extension or content, file-system errors as InputErrors naming the
- * path, and inline lists.
+ * path, and inline lists. Specs, keys, stdin and shards: spec.test.ts.
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { parseList, readTensor, readTensorSync, sniffFormat } from '../../src/io/read.js';
+import { sniffFormat } from '../../src/io/format.js';
+import { parseList, readInput, readTensor } from '../../src/io/read.js';
 import type { Tensor } from '../../src/tensor.js';
 import { expectTensor, fixtureBytes, manifest } from './manifest.js';
 
@@ -22,7 +23,7 @@ function file(name: string, content: string | Uint8Array): string {
 
 const readers: [string, (path: string) => Promise<Tensor>][] = [
   ['readTensor', readTensor],
-  ['readTensorSync', async (path) => readTensorSync(path)],
+  ['readInput', (path) => readInput(path)],
 ];
 
 async function readError(read: (path: string) => Promise<Tensor>, path: string): Promise<InputError> {
@@ -48,6 +49,11 @@ describe.each(readers)('%s', (_, read) => {
     expect(values(await read(file('e.tsv', '1\t2\n3\t4\n')))).toEqual([1, 2, 3, 4]);
     expect(values(await read(file('f.txt', '1,2\n3,4\n')))).toEqual([1, 2, 3, 4]);
     expect((await read(file('g.json', '[[1, 2], [3, 4]]'))).shape).toEqual([2, 2]);
+    expect((await read(file('i.jsonl', '[1, 2]\n[3, 4]\n[5, 6]\n'))).shape).toEqual([3, 2]);
+    expect((await read(file('j.ndjson', '1\n2\n'))).shape).toEqual([2]);
+    expect(values(await read(file('k.tab', '1\t2\n')))).toEqual([1, 2]);
+    expectTensor(await read(file('l.NPZ', fixtureBytes('single.npz'))), manifest.files['single.npz']);
+    expectTensor(await read(file('m.safetensors', fixtureBytes('single.safetensors'))), manifest.files['single.safetensors']);
   });
 
   it('goes by the extension even when the content looks like another format', async () => {
@@ -59,6 +65,10 @@ describe.each(readers)('%s', (_, read) => {
     expectTensor(await read(file('x.dat', fixtureBytes('dtype_f2.npy'))), manifest.files['dtype_f2.npy']);
     expect((await read(file('x.out', '\n  [[1], [2]]'))).shape).toEqual([2, 1]);
     expect((await read(file('noext', '1,2\n3,4\n'))).shape).toEqual([2, 2]);
+    expectTensor(await read(file('x.bin', fixtureBytes('single.npz'))), manifest.files['single.npz']);
+    expectTensor(await read(file('x.st', fixtureBytes('single.safetensors'))), manifest.files['single.safetensors']);
+    expectTensor(await read(file('x.log', fixtureBytes('rows.jsonl'))), manifest.files['rows.jsonl']);
+    expectTensor(await read(file('x.dump', fixtureBytes('single_key.json'))), manifest.files['single_key.json']);
   });
 
   it('names the file in errors from the readers', async () => {
@@ -97,9 +107,10 @@ describe.each(readers)('%s', (_, read) => {
     expect((await readError(read, path)).message).toBe('cannot read: permission denied');
   });
 
-  it('a zip archive', async () => {
-    const e = await readError(read, file('z.npz', new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0, 0])));
-    expect(e.message).toBe('a zip archive (.npz?) is not a supported input');
+  it('a file whose first bytes say it is of another format than its extension', async () => {
+    expect((await readError(read, file('z.csv', fixtureBytes('single.npz')))).message).toBe('this is an npz archive (by its first bytes), not CSV text');
+    expect((await readError(read, file('z.json', fixtureBytes('v2_f4.npy')))).message).toBe('this is an NPY file (by its first bytes), not JSON');
+    expect((await readError(read, file('z.npy', fixtureBytes('dump.npz')))).message).toBe('this is an npz archive (by its first bytes), not an NPY file');
   });
 });
 
@@ -111,11 +122,23 @@ describe('sniffFormat', () => {
     ['\uFEFF \r\n\t{"a": 1}', 'json'],
     ['5', 'csv'],
     ['a,b\n1,2', 'csv'],
+    ['PK', 'csv'],
+    ['{"a": 1}\n{"b": 2}', 'json'],
   ])('%j is %s', (text, format) => {
     expect(sniffFormat(bytes(text))).toBe(format);
   });
-  it('NPY magic', () => {
-    expect(sniffFormat(fixtureBytes('v3_f4.npy'))).toBe('npy');
+  it.each([
+    ['v3_f4.npy', 'npy'],
+    ['dump.npz', 'npz'],
+    ['dump_compressed.npz', 'npz'],
+    ['empty.npz', 'npz'],
+    ['all_dtypes.safetensors', 'safetensors'],
+    ['single.safetensors', 'safetensors'],
+    ['dump.json', 'json'],
+    ['rows.jsonl', 'json'], // parseInput then sees a second value on a later line: JSON Lines
+    ['savetxt.tsv', 'csv'],
+  ])('%s is %s by its first bytes', (name, format) => {
+    expect(sniffFormat(fixtureBytes(name))).toBe(format);
   });
 });
 

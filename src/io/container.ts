@@ -1,0 +1,47 @@
+/**
+ * Files that hold several named arrays (.npz, .safetensors, a JSON object) and how a key
+ * picks one: `file:key`, or no key when the file holds exactly one array.
+ */
+import { InputError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+
+export interface Container {
+  /** What the file is, for messages: "npz archive", "safetensors file", "JSON object". */
+  kind: string;
+  /** The arrays' names, in file order. */
+  keys: readonly string[];
+  /** The array named `key`, one of `keys`; errors name `source`. */
+  read(key: string, source: string): Tensor;
+}
+
+/** At most this many keys are listed in a message. */
+const LISTED = 20;
+
+/**
+ * The array `key` names, or the only one when `key` is undefined. Errors about the key name
+ * the file (`source`); errors inside the array name `source:key`.
+ */
+export function pickArray(container: Container, key: string | undefined, source: string): Tensor {
+  const { keys, kind } = container;
+  if (key === undefined) {
+    if (keys.length === 1) return container.read(keys[0], source);
+    if (keys.length === 0) throw new InputError(`the ${kind} holds no arrays`, source);
+    throw new InputError(`the ${kind} holds ${keys.length} arrays: pick one as ${source}:<key>; the keys are ${listKeys(keys)}`, source);
+  }
+  if (!keys.includes(key)) {
+    const what = key === '' ? "an empty key after ':'" : `no array ${JSON.stringify(key)}`;
+    const there = keys.length === 0 ? `the ${kind} holds no arrays` : `the keys are ${listKeys(keys)}`;
+    throw new InputError(`${what} in the ${kind}; ${there}`, source);
+  }
+  return container.read(key, `${source}:${key}`);
+}
+
+/** A file of a format that holds one array was given a key. */
+export function refuseKey(kind: string, key: string | undefined, source: string): void {
+  if (key !== undefined) throw new InputError(`${kind} holds a single array and has no keys (got ':${key}')`, source);
+}
+
+function listKeys(keys: readonly string[]): string {
+  const shown = keys.slice(0, LISTED).map((k) => JSON.stringify(k)).join(', ');
+  return keys.length > LISTED ? `${shown} and ${keys.length - LISTED} more` : shown;
+}

@@ -1,0 +1,131 @@
+/**
+ * Which reader a file needs — by the format asked for, the extension, or the first bytes —
+ * and the bytes-to-tensor step for each. Pure: no file system here (read.ts has that).
+ */
+import { extname } from 'node:path';
+import { InputError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { pickArray, refuseKey } from './container.js';
+import { parseCsv } from './csv.js';
+import { parseJson } from './json.js';
+import { skipJsonValue } from './json-scan.js';
+import { parseJsonLines } from './jsonl.js';
+import { isNpy, parseNpy } from './npy.js';
+import { isZip, parseNpz } from './npz.js';
+import { looksLikeSafetensors, parseSafetensors } from './safetensors.js';
+
+export type Format = 'npy' | 'npz' | 'safetensors' | 'csv' | 'tsv' | 'json' | 'jsonl';
+
+export const FORMATS: readonly Format[] = ['npy', 'npz', 'safetensors', 'csv', 'tsv', 'json', 'jsonl'];
+
+/** How messages name a format. */
+export const FORMAT_NAMES: Record<Format, string> = {
+  npy: 'an NPY file',
+  npz: 'an npz archive',
+  safetensors: 'a safetensors file',
+  csv: 'CSV text',
+  tsv: 'TSV text',
+  json: 'JSON',
+  jsonl: 'JSON Lines',
+};
+
+const BY_EXTENSION: Record<string, Format> = {
+  '.npy': 'npy',
+  '.npz': 'npz',
+  '.safetensors': 'safetensors',
+  '.csv': 'csv',
+  '.txt': 'csv',
+  '.tsv': 'tsv',
+  '.tab': 'tsv',
+  '.json': 'json',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+};
+
+/** The format an extension names (case-insensitive), or undefined. */
+export function formatOfPath(path: string): Format | undefined {
+  const ext = extname(path).toLowerCase();
+  return Object.hasOwn(BY_EXTENSION, ext) ? BY_EXTENSION[ext] : undefined;
+}
+
+/**
+ * NPY magic → npy; zip magic ("PK") → npz; an 8-byte length then '{' → safetensors; a first
+ * non-space '[' or '{' → json; anything else → csv.
+ */
+export function sniffFormat(buf: Uint8Array): Format {
+  if (isNpy(buf)) return 'npy';
+  if (isZip(buf)) return 'npz';
+  if (looksLikeSafetensors(buf)) return 'safetensors';
+  let i = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0; // UTF-8 BOM
+  while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0a || buf[i] === 0x0d)) i++;
+  return buf[i] === 0x5b || buf[i] === 0x7b ? 'json' : 'csv';
+}
+
+export interface ParseOptions {
+  /** The format; sniffed from the bytes when undefined. */
+  format?: Format;
+  /** The field separator of CSV text; '\t' for tsv and ',' for csv by default. */
+  delimiter?: string;
+  /** The array to pick in a container (.npz, .safetensors, a JSON object). */
+  key?: string;
+}
+
+/** The bytes of one input as a tensor; `source` names it in errors. */
+export function parseInput(buf: Uint8Array, source: string, opts: ParseOptions = {}): Tensor {
+  if (buf.length === 0) throw new InputError(source === '-' ? 'no data on standard input' : 'empty file', source);
+  const { key } = opts;
+  const format = opts.format ?? sniffFormat(buf);
+  checkContent(buf, format, source);
+  switch (format) {
+    case 'npy':
+      refuseKey(FORMAT_NAMES.npy, key, source);
+      return parseNpy(buf, source);
+    case 'npz':
+      return pickArray(parseNpz(buf, source), key, source);
+    case 'safetensors':
+      return pickArray(parseSafetensors(buf, source), key, source);
+    case 'json': {
+      const text = decodeText(buf);
+      if (opts.format === undefined && severalValues(text, source)) return parseJsonLines(text, source);
+      return parseJson(text, source, key);
+    }
+    case 'jsonl':
+      refuseKey(FORMAT_NAMES.jsonl, key, source);
+      return parseJsonLines(decodeText(buf), source);
+    case 'csv':
+    case 'tsv':
+      refuseKey(FORMAT_NAMES[format], key, source);
+      return parseCsv(decodeText(buf), source, { delimiter: delimiterOf(format, opts.delimiter) });
+  }
+}
+
+/** The delimiter of CSV or TSV text: the one asked for, or the format's own. */
+export function delimiterOf(format: 'csv' | 'tsv', delimiter: string | undefined): string {
+  return delimiter ?? (format === 'tsv' ? '\t' : ',');
+}
+
+/** UTF-8 text; a BOM is dropped, invalid bytes become U+FFFD (and then fail as numbers). */
+export function decodeText(buf: Uint8Array): string {
+  return new TextDecoder('utf-8').decode(buf);
+}
+
+/** NPY and zip magic are certain: a file that has one is not of another format. */
+function checkContent(buf: Uint8Array, format: Format, source: string): void {
+  const actual = isNpy(buf) ? 'npy' : isZip(buf) ? 'npz' : undefined;
+  if (actual !== undefined && actual !== format) {
+    throw new InputError(`this is ${FORMAT_NAMES[actual]} (by its first bytes), not ${FORMAT_NAMES[format]}`, source);
+  }
+}
+
+/** A sniffed JSON text with a second value on a later line is JSON Lines. */
+function severalValues(text: string, source: string): boolean {
+  const start = text.search(/\S/);
+  if (text[start] === '{') return false;
+  let end: number;
+  try {
+    end = skipJsonValue(text, start, source);
+  } catch {
+    return false; // the JSON reader reports it
+  }
+  return /^[ \t\r]*\n\s*\S/.test(text.slice(end));
+}

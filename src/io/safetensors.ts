@@ -1,0 +1,159 @@
+/**
+ * safetensors files (https://github.com/huggingface/safetensors): an 8-byte little-endian
+ * header length N, N bytes of JSON {name: {dtype, shape, data_offsets: [begin, end]},
+ * "__metadata__": {...}}, then the data area; offsets count from its start. The header is
+ * validated as the reference implementation does before any tensor is read: every tensor's
+ * bytes inside the data area, of exactly shape x dtype size, no overlaps, no gaps, nothing
+ * after the last tensor. Data is little-endian, C order.
+ */
+import { InputError } from '../errors.js';
+import { formatShape, numel } from '../tensor.js';
+import { byteSize, decodeData, ELEMENT, type ElementType } from './binary.js';
+import type { Container } from './container.js';
+
+/** The reference implementation refuses larger headers. */
+const MAX_HEADER = 100_000_000;
+
+const DTYPES: Record<string, ElementType> = {
+  F16: ELEMENT.float16,
+  BF16: ELEMENT.bfloat16,
+  F32: ELEMENT.float32,
+  F64: ELEMENT.float64,
+  I8: ELEMENT.int8,
+  I16: ELEMENT.int16,
+  I32: ELEMENT.int32,
+  I64: ELEMENT.int64,
+  U8: ELEMENT.uint8,
+  U16: ELEMENT.uint16,
+  U32: ELEMENT.uint32,
+  U64: ELEMENT.uint64,
+  BOOL: ELEMENT.bool,
+};
+
+interface Entry {
+  name: string;
+  dtype: string;
+  type: ElementType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/**
+ * A plausible safetensors start: a header length that fits the file followed by '{'. No
+ * text file passes: its first 8 bytes read as a length far beyond any file.
+ */
+export function looksLikeSafetensors(buf: Uint8Array): boolean {
+  if (buf.length < 10 || buf[8] !== 0x7b) return false;
+  const view = new DataView(buf.buffer, buf.byteOffset, 8);
+  return view.getUint32(4, true) === 0 && view.getUint32(0, true) <= buf.length - 8;
+}
+
+export function parseSafetensors(buf: Uint8Array, source: string): Container {
+  const fail = (message: string): never => {
+    throw new InputError(message, source);
+  };
+  if (buf.length < 8) fail(`truncated safetensors file: the header length at byte 0 needs 8 bytes, file has ${buf.length}`);
+  const claimed = new DataView(buf.buffer, buf.byteOffset, 8).getBigUint64(0, true);
+  if (claimed > BigInt(buf.length - 8)) {
+    fail(`header length ${claimed} at byte 0 runs past the end of the file: ${buf.length - 8} bytes follow it`);
+  }
+  const headerLength = Number(claimed);
+  if (headerLength > MAX_HEADER) fail(`header length ${headerLength} at byte 0 is over safetensors' limit of ${MAX_HEADER} bytes`);
+  const dataStart = 8 + headerLength;
+  const header = parseHeader(buf.subarray(8, dataStart), fail);
+  const entries = readEntries(header, fail);
+  checkLayout(entries, buf.length - dataStart, dataStart, fail);
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  return {
+    kind: 'safetensors file',
+    keys: Object.keys(header).filter((k) => k !== '__metadata__'),
+    read(key) {
+      const { type, shape, begin, end } = byName.get(key)!;
+      const data = decodeData(buf.subarray(dataStart + begin, dataStart + end), false, type, false, numel(shape));
+      return { data, shape, dtype: type.dtype };
+    },
+  };
+}
+
+function parseHeader(bytes: Uint8Array, fail: (m: string) => never): Record<string, unknown> {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return fail('header at byte 8 is not valid UTF-8');
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    const pos = /at position (\d+)/.exec(why);
+    const at = pos ? 8 + new TextEncoder().encode(text.slice(0, Number(pos[1]))).length : undefined;
+    const detail = why.replace(/ in JSON at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '');
+    return fail(`header at byte 8 is not valid JSON: ${detail}${at === undefined ? '' : ` at byte ${at}`}`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) return fail('header at byte 8 is not a JSON object');
+  return header as Record<string, unknown>;
+}
+
+function readEntries(header: Record<string, unknown>, fail: (m: string) => never): Entry[] {
+  const entries: Entry[] = [];
+  for (const [name, info] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      if (typeof info !== 'object' || info === null || Array.isArray(info)) {
+        fail(`header field '__metadata__' is ${JSON.stringify(info)}, expected an object of strings`);
+      }
+      continue;
+    }
+    const field = (key: string, what: string): never => {
+      const value = (info as Record<string, unknown>)[key];
+      return fail(`tensor ${JSON.stringify(name)}: header field '${key}' is ${value === undefined ? 'missing' : JSON.stringify(value)}, expected ${what}`);
+    };
+    if (typeof info !== 'object' || info === null || Array.isArray(info)) {
+      fail(`tensor ${JSON.stringify(name)}: header entry is ${JSON.stringify(info)}, expected {dtype, shape, data_offsets}`);
+    }
+    const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
+    const type = typeof dtype === 'string' && Object.hasOwn(DTYPES, dtype) ? DTYPES[dtype] : field('dtype', `one of ${Object.keys(DTYPES).join(', ')}`);
+    if (!Array.isArray(shape) || !shape.every(isCount)) field('shape', 'a list of non-negative integers');
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1]) {
+      field('data_offsets', '[begin, end] with 0 <= begin <= end');
+    }
+    entries.push({ name, dtype: dtype as string, type, shape: shape as number[], begin: (offsets as number[])[0], end: (offsets as number[])[1] });
+  }
+  return entries;
+}
+
+function isCount(v: unknown): v is number {
+  return Number.isSafeInteger(v) && (v as number) >= 0;
+}
+
+/** Each tensor's bytes: inside the data area, the size its shape needs, and tiling the area. */
+function checkLayout(entries: Entry[], dataSize: number, dataStart: number, fail: (m: string) => never): void {
+  const name = (e: Entry): string => `tensor ${JSON.stringify(e.name)}`;
+  const span = (e: Entry): string => `data_offsets [${e.begin}, ${e.end}]`;
+  for (const e of entries) {
+    if (e.end > dataSize) {
+      fail(`${name(e)}: ${span(e)} end past the data area, which has ${dataSize} bytes (from byte ${dataStart})`);
+    }
+    const needed = byteSize(numel(e.shape), e.type.size);
+    if (needed !== e.end - e.begin) {
+      const need = needed === undefined ? 'is too large' : `needs ${needed}`;
+      fail(`${name(e)}: ${span(e)} hold ${e.end - e.begin} bytes, but shape ${formatShape(e.shape)} of ${e.dtype} ${need}`);
+    }
+  }
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let covered = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const e = sorted[i];
+    if (e.begin < covered) {
+      const other = sorted.slice(0, i).find((o) => o.end > e.begin)!;
+      fail(`${name(e)}: ${span(e)} overlap ${name(other)} at [${other.begin}, ${other.end}]`);
+    }
+    if (e.begin > covered) fail(`${name(e)}: ${span(e)} leave bytes ${covered} to ${e.begin} of the data area unused`);
+    covered = e.end;
+  }
+  if (covered < dataSize) {
+    fail(`${dataSize - covered} bytes after the last tensor's data, which ends at byte ${dataStart + covered} (file is ${dataStart + dataSize} bytes)`);
+  }
+}

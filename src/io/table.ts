@@ -1,0 +1,100 @@
+/**
+ * One CSV with everything: the logits' columns, a label column, and columns to drop (ids,
+ * pandas' index). A column is named by a `ColumnRef`:
+ *
+ * - a number is a 0-based index; negative counts from the end (-1 is the last column);
+ * - a string is a header name (compared without surrounding spaces); a string that names no
+ *   header cell but is an integer ("3", "-1") is an index, so flag values work as given.
+ *
+ * Every column that is neither the label nor dropped must be numeric; so must the labels.
+ * Dropped columns are not read at all. A header cell with no name (pandas writes one for
+ * its index) must be dropped: an index column silently read as logits would shift every
+ * class. Logits are (N, C), or (N) for a single column; labels are float64 (N).
+ */
+import { InputError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { cellNumber, scanCsv, type CsvOptions, type CsvRow } from './csv.js';
+import { Float64Buffer } from './float64-buffer.js';
+
+export type ColumnRef = string | number;
+
+export interface TableOptions extends CsvOptions {
+  /** The column holding the labels (targets). */
+  labelColumn: ColumnRef;
+  /** Columns that are not data, such as ids. */
+  dropColumns?: readonly ColumnRef[];
+}
+
+export interface Table {
+  logits: Tensor;
+  labels: Tensor;
+}
+
+export function parseTable(text: string, source: string, opts: TableOptions): Table {
+  const logits = new Float64Buffer();
+  const labels = new Float64Buffer();
+  let keep: number[] = [];
+  let label = 0;
+  let named: string[] = []; // ' ("name")' after a column's number in messages, when there is a header
+  const rows = scanCsv(text, source, opts, {
+    begin: (header, columns) => {
+      const names = header?.cells.map((cell) => cell.trim());
+      named = Array.from({ length: columns }, (_, c) => (names === undefined ? '' : ` (${JSON.stringify(names[c])})`));
+      ({ keep, label } = chooseColumns(names, columns, opts, source));
+    },
+    row: (row: CsvRow) => {
+      labels.push(cellNumber(row, label, source, opts, named[label]));
+      for (const c of keep) logits.push(cellNumber(row, c, source, opts, named[c]));
+    },
+  });
+  return {
+    logits: { data: logits.values(), shape: keep.length === 1 ? [rows] : [rows, keep.length], dtype: 'float64' },
+    labels: { data: labels.values(), shape: [rows], dtype: 'float64' },
+  };
+}
+
+function chooseColumns(names: string[] | undefined, columns: number, opts: TableOptions, source: string): { keep: number[]; label: number } {
+  const fail = (message: string): never => {
+    throw new InputError(message, source);
+  };
+  const label = resolveColumn(opts.labelColumn, 'label column', names, columns, fail);
+  const dropped = new Set<number>();
+  for (const ref of opts.dropColumns ?? []) {
+    const c = resolveColumn(ref, 'column to drop', names, columns, fail);
+    if (c === label) fail(`the label column ${describeColumn(c, names)} is also among the columns to drop`);
+    dropped.add(c);
+  }
+  const keep: number[] = [];
+  for (let c = 0; c < columns; c++) {
+    if (c === label || dropped.has(c)) continue;
+    if (names !== undefined && names[c] === '') {
+      fail(`column ${c + 1} (index ${c}) has no name in the header, as pandas writes its index: drop it, or name it`);
+    }
+    keep.push(c);
+  }
+  if (keep.length === 0) fail(`no columns left for the logits: the table has ${columns}, one is the label column and ${dropped.size} ${dropped.size === 1 ? 'is' : 'are'} dropped`);
+  return { keep, label };
+}
+
+/** The 0-based index `ref` names; `what` says which column it is in messages. */
+function resolveColumn(ref: ColumnRef, what: string, names: string[] | undefined, columns: number, fail: (m: string) => never): number {
+  if (typeof ref === 'string') {
+    const wanted = ref.trim();
+    const found = names === undefined ? [] : names.flatMap((n, c) => (n === wanted ? [c] : []));
+    if (found.length > 1) fail(`the ${what} ${JSON.stringify(ref)} is ambiguous: it is the name of columns ${found.join(' and ')} (0-based)`);
+    if (found.length === 1) return found[0];
+    if (!/^[+-]?\d+$/.test(wanted)) {
+      if (names === undefined) fail(`the ${what} ${JSON.stringify(ref)} is a name, but the table has no header row; give a 0-based index`);
+      fail(`the ${what} ${JSON.stringify(ref)} is not in the header; the columns are ${names!.map((n) => JSON.stringify(n)).join(', ')}`);
+    }
+    ref = Number(wanted);
+  }
+  if (!Number.isInteger(ref)) fail(`the ${what} ${ref} is not a column index: expected an integer`);
+  const c = ref < 0 ? columns + ref : ref;
+  if (c < 0 || c >= columns) fail(`the ${what} index ${ref} is out of range: the table has ${columns} columns (0-based indices 0 to ${columns - 1}, or -1 to -${columns} from the end)`);
+  return c;
+}
+
+function describeColumn(c: number, names: string[] | undefined): string {
+  return names === undefined || names[c] === '' ? `(index ${c})` : `${JSON.stringify(names[c])} (index ${c})`;
+}

@@ -1,0 +1,133 @@
+/**
+ * NPZ archives: np.savez (stored) and np.savez_compressed (deflated) fixtures read by key,
+ * the key rules, and broken archives: truncated, corrupt deflate data, lying sizes.
+ */
+import { zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { pickArray } from '../../src/io/container.js';
+import { encodeNpy } from '../../src/io/npy.js';
+import { parseNpz } from '../../src/io/npz.js';
+import type { Tensor } from '../../src/tensor.js';
+import { inputErrorSync } from './helpers.js';
+import { expectTensor, fact, fixtureBytes, manifest } from './manifest.js';
+
+const archives = ['dump.npz', 'dump_compressed.npz', 'single.npz'];
+const read = (bytes: Uint8Array, source: string, key?: string): Tensor => pickArray(parseNpz(bytes, source), key, source);
+
+/** Offsets of the central directory entries ("PK\1\2") in an archive. */
+function centralEntries(zip: Uint8Array): number[] {
+  const at: number[] = [];
+  for (let i = 0; i + 4 <= zip.length; i++) {
+    if (zip[i] === 0x50 && zip[i + 1] === 0x4b && zip[i + 2] === 1 && zip[i + 3] === 2) at.push(i);
+  }
+  return at;
+}
+
+const npy = encodeNpy({ data: new Float64Array([1, 2, 3]), shape: [3], dtype: 'float64' });
+
+describe('parseNpz on numpy-written archives', () => {
+  it.each(archives)('%s lists its keys in file order', (name) => {
+    expect(parseNpz(fixtureBytes(name), name).keys).toEqual(manifest.containers[name].keys);
+  });
+
+  it.each(archives.flatMap((name) => manifest.containers[name].keys.map((key) => [name, key])))('%s:%s', (name, key) => {
+    expectTensor(read(fixtureBytes(name), name, key), manifest.files[`${name}:${key}`]);
+  });
+
+  it('needs no key for a single array (np.savez with a positional array: arr_0)', () => {
+    expectTensor(read(fixtureBytes('single.npz'), 'single.npz'), manifest.files['single.npz']);
+  });
+
+  it("takes the key without the entry's .npy suffix", () => {
+    const e = inputErrorSync(() => read(fixtureBytes('dump.npz'), 'dump.npz', 'logits.npy'), 'dump.npz');
+    expect(e.message).toBe('no array "logits.npy" in the npz archive; the keys are "logits", "labels"');
+  });
+
+  it('lists the keys when the key is missing or unknown', () => {
+    const listed = manifest.containers['dump_compressed.npz'].keys.map((k) => JSON.stringify(k)).join(', ');
+    const bytes = fixtureBytes('dump_compressed.npz');
+    expect(inputErrorSync(() => read(bytes, 'd.npz'), 'd.npz').message).toBe(
+      `the npz archive holds ${manifest.containers['dump_compressed.npz'].keys.length} arrays: pick one as d.npz:<key>; the keys are ${listed}`,
+    );
+    expect(inputErrorSync(() => read(bytes, 'd.npz', 'logit'), 'd.npz').message).toBe(`no array "logit" in the npz archive; the keys are ${listed}`);
+  });
+
+  it('an archive with no arrays (np.savez with none)', () => {
+    expect(parseNpz(fixtureBytes('empty.npz'), 'e.npz').keys).toEqual(manifest.containers['empty.npz'].keys);
+    expect(inputErrorSync(() => read(fixtureBytes('empty.npz'), 'e.npz'), 'e.npz').message).toBe('the npz archive holds no arrays');
+    expect(inputErrorSync(() => read(fixtureBytes('empty.npz'), 'e.npz', 'x'), 'e.npz').message).toBe(
+      'no array "x" in the npz archive; the npz archive holds no arrays',
+    );
+  });
+
+  it('lists many keys shortly', () => {
+    const files = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`k${i}.npy`, npy]));
+    const e = inputErrorSync(() => read(zipSync(files), 'm.npz'), 'm.npz');
+    expect(e.message).toMatch(/the keys are "k0", "k1", .*"k19" and 5 more$/);
+  });
+});
+
+describe('parseNpz on archives made here', () => {
+  it('reads stored and deflated entries, skips directories, keeps other names as keys', () => {
+    const zip = zipSync({ 'a.npy': [npy, { level: 0 }], 'b.npy': [npy, { level: 9 }], 'dir/': new Uint8Array(0), 'notes.txt': new Uint8Array([104, 105]) });
+    const archive = parseNpz(zip, 'z.npz');
+    expect(archive.keys).toEqual(['a', 'b', 'notes.txt']);
+    for (const key of ['a', 'b']) expect(Array.from(pickArray(archive, key, 'z.npz').data)).toEqual([1, 2, 3]);
+    const e = inputErrorSync(() => pickArray(archive, 'notes.txt', 'z.npz'), 'z.npz:notes.txt');
+    expect(e.message).toMatch(/^not an NPY file: bad magic at byte 0/);
+  });
+
+  it('names file:key for an error inside an entry', () => {
+    const zip = zipSync({ 'x.npy': npy.subarray(0, npy.length - 4) });
+    expect(inputErrorSync(() => read(zip, 'z.npz', 'x'), 'z.npz:x').message).toBe(
+      'truncated data: shape (3,) of float64 needs 24 bytes from byte 128, file has 20',
+    );
+  });
+});
+
+describe('parseNpz errors', () => {
+  it('a truncated archive', () => {
+    const bytes = fixtureBytes('truncated.npz');
+    expect(bytes.length).toBe(fact('truncated.npz', 'size'));
+    expect(inputErrorSync(() => parseNpz(bytes, 't.npz'), 't.npz').message).toBe(
+      'not a zip archive, or a truncated one: no end-of-central-directory record',
+    );
+  });
+
+  it('corrupt deflate data', () => {
+    const bytes = fixtureBytes('dump_compressed.npz').slice();
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    const data = 30 + view.getUint16(26, true) + view.getUint16(28, true); // the first entry's data
+    bytes[data] = 0xff; // BTYPE 11: a reserved block type
+    const key = manifest.containers['dump_compressed.npz'].keys[0];
+    expect(inputErrorSync(() => read(bytes, 'c.npz', key), `c.npz:${key}`).message).toBe('corrupt zip archive: invalid block type in the deflate data');
+  });
+
+  it('an entry claiming more bytes than deflate can make of its data, before inflating', () => {
+    const zip = zipSync({ 'x.npy': npy });
+    const [entry] = centralEntries(zip);
+    new DataView(zip.buffer).setUint32(entry + 24, 0xfffffff0, true); // uncompressed size
+    expect(inputErrorSync(() => parseNpz(zip, 'z.npz'), 'z.npz').message).toMatch(/^entry "x.npy" claims 4294967280 bytes from \d+ compressed ones$/);
+  });
+
+  it('a stored entry whose sizes disagree, or that runs past the end', () => {
+    const zip = zipSync({ 'x.npy': [npy, { level: 0 }] });
+    const [entry] = centralEntries(zip);
+    const sizes = new DataView(zip.buffer);
+    sizes.setUint32(entry + 24, npy.length + 1, true);
+    expect(inputErrorSync(() => parseNpz(zip, 'z.npz'), 'z.npz').message).toBe(`entry "x.npy" claims ${npy.length + 1} bytes from ${npy.length} stored ones`);
+    sizes.setUint32(entry + 20, zip.length + 1, true);
+    expect(inputErrorSync(() => parseNpz(zip, 'z.npz'), 'z.npz').message).toBe(
+      `entry "x.npy" claims ${zip.length + 1} compressed bytes, more than the archive's ${zip.length}`,
+    );
+  });
+
+  it('a compression method other than stored and deflate', () => {
+    const zip = zipSync({ 'x.npy': npy });
+    const [entry] = centralEntries(zip);
+    new DataView(zip.buffer).setUint16(entry + 10, 12, true); // bzip2
+    expect(inputErrorSync(() => parseNpz(zip, 'z.npz'), 'z.npz').message).toBe(
+      'entry "x.npy" uses compression method 12; only stored (0) and deflate (8) are read',
+    );
+  });
+});
