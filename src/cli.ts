@@ -9,9 +9,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { runCompare } from './commands/compare.js';
 import type { Io, Loader } from './commands/io.js';
 import { runLoss } from './commands/loss.js';
+import { runMerge } from './commands/merge.js';
 import { InputError, UsageError, type Operand } from './errors.js';
-import { parseList, readTensor } from './io/read.js';
-import { MODE_ALIASES, MODES, parseCompareOptions, parseOptions, type Mode, type RawOptions } from './options.js';
+import { FORMATS, formatOfPath } from './io/format.js';
+import { parseList, readInput, readTable } from './io/read.js';
+import { MODE_ALIASES, MODES, parseCompareOptions, parseMergeOptions, parseOptions, type InputOptions, type Mode, type RawOptions } from './options.js';
 import { paint, useColour } from './report/paint.js';
 
 export type { Io } from './commands/io.js';
@@ -24,7 +26,7 @@ const processIo = (): Io => ({
   stderrIsTTY: Boolean(process.stderr.isTTY),
 });
 
-const EXAMPLES: Record<Mode | 'compare', string> = {
+const EXAMPLES: Record<Mode | 'compare' | 'merge', string> = {
   'cross-entropy': `
 Examples:
   losscalc ce logits.npy labels.npy
@@ -49,6 +51,10 @@ Examples:
 Examples:
   losscalc check logits.npy labels.npy        # cross-entropy = nll(log_softmax) = gather = one-hot
   losscalc check logits.npy targets.npy       # labels of the logits' shape: bce-logits = 2-class CE`,
+  merge: `
+Examples:
+  for i in 0 1 2; do losscalc ce logits_$i.npy labels_$i.npy --json > part_$i.json; done
+  losscalc merge part_*.json                  # the loss over all shards, as one run would give it`,
   compare: `
 Examples:
   losscalc compare ours.npy torch_dump.npy
@@ -63,7 +69,9 @@ const DESCRIPTIONS: Record<Mode, string> = {
   check: 'run every way that applies and prove that they agree (exit 1 if not)',
 };
 
-type Action = { command: Mode | 'compare'; positional: string[]; raw: RawOptions & { color?: boolean } };
+const append = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+type Action = { command: Mode | 'compare' | 'merge'; positional: string[]; raw: RawOptions & { color?: boolean } };
 
 function program(io: Io, onAction: (a: Action) => void): Command {
   const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -79,7 +87,7 @@ function program(io: Io, onAction: (a: Action) => void): Command {
       outputError: (s, write) => write(`losscalc: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
     })
     .showSuggestionAfterError()
-    .addHelpText('after', `\nModes: ${MODES.join(', ')}, compare (aliases: ce, bce). 'losscalc <mode> --help' shows a mode's options.`);
+    .addHelpText('after', `\nModes: ${MODES.join(', ')}, compare, merge (aliases: ce, bce). 'losscalc <mode> --help' shows a mode's options.`);
   const collect = (command: Action['command']) => (...args: unknown[]) => {
     const raw = args[args.length - 2] as Action['raw'];
     const positional = (args.slice(0, -2) as (string | undefined)[]).filter((a): a is string => a !== undefined);
@@ -87,6 +95,8 @@ function program(io: Io, onAction: (a: Action) => void): Command {
   };
   const tolerances = (cmd: Command) =>
     cmd
+      .option('--format <format>', `input format of stdin (-) and of files without a known extension: ${FORMATS.join(', ')}`)
+      .option('--delimiter <char>', "CSV field separator (default ',', '\\t' for .tsv)")
       .option('--rtol <x>', 'relative tolerance (default: 1e-5)')
       .option('--atol <x>', 'absolute tolerance (default: 1e-8)')
       .option('--json', 'one JSON object on stdout')
@@ -98,9 +108,11 @@ function program(io: Io, onAction: (a: Action) => void): Command {
       .description(DESCRIPTIONS[mode])
       .argument('[logits]', mode === 'nll' ? 'log-probabilities file (logits with --log-softmax)' : 'logits file')
       .argument('[labels]', 'labels (targets) file')
-      .option('-l, --logits <file>', 'predictions (for nll: log-probabilities)')
-      .option('-y, --labels <file>', 'targets (alias --targets)')
-      .addOption(new Option('--targets <file>').hideHelp())
+      .option('-l, --logits <file>', 'predictions (for nll: log-probabilities); repeat for shards', append)
+      .option('-y, --labels <file>', 'targets (alias --targets); repeat for shards', append)
+      .addOption(new Option('--targets <file>').hideHelp().argParser(append))
+      .option('--label-column <name|index>', 'labels from this column of the logits CSV (no labels file then)')
+      .option('--drop-columns <a,b>', 'with --label-column: columns to leave out, such as ids')
       .option('--reduction <mean|sum|none>', 'reduction (default: mean)')
       .option('--weight <file|list>', 'class weights, size C (cross-entropy, nll); bce-logits: broadcast to the logits')
       .option('--pos-weight <file|list>', 'bce-logits: weight of positives, broadcast along the last dim')
@@ -126,6 +138,15 @@ function program(io: Io, onAction: (a: Action) => void): Command {
   )
     .addHelpText('after', EXAMPLES.compare)
     .action(collect('compare'));
+  prog
+    .command('merge')
+    .description('combine --json results computed per shard into the loss of the union')
+    .argument('<results...>', 'losscalc --json outputs, one per shard')
+    .option('--json', 'one JSON object on stdout')
+    .option('-q, --quiet', 'print only the loss')
+    .option('--no-color', 'no colour, even on a terminal')
+    .addHelpText('after', EXAMPLES.merge)
+    .action((files: string[], raw: Action['raw']) => onAction({ command: 'merge', positional: files, raw }));
   return prog;
 }
 
@@ -149,28 +170,53 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
   const sources: Partial<Record<Operand, string>> = {};
   try {
     const colours = paint(useColour(action.raw.color !== false, io.env, io.isTTY));
-    const load = loader(sources);
+    if (action.command === 'merge') return await runMerge(parseMergeOptions(action.positional, action.raw), io, colours);
     if (action.command === 'compare') {
-      return await runCompare(parseCompareOptions(action.positional, action.raw), io, load, colours);
+      return await runCompare(parseCompareOptions(action.positional, action.raw), io, loader(sources), colours);
     }
-    return await runLoss(parseOptions(action.command, action.positional, action.raw), io, load, colours);
+    const opts = parseOptions(action.command, action.positional, action.raw);
+    return await runLoss(opts, io, loader(sources, opts.input), colours);
   } catch (e) {
     return fail(e, io, sources);
   }
 }
 
-/** Reads operands, remembering where each came from so that errors can name it. */
-function loader(sources: Partial<Record<Operand, string>>): Loader {
-  return async (operand, spec, opts = {}) => {
-    if (spec === undefined) return undefined;
-    const list = opts.list ? parseList(spec) : undefined;
-    sources[operand] = list ? `--${operand}` : spec;
-    if (list) return { data: list, shape: [list.length], dtype: 'float64' };
+/**
+ * Reads operands, remembering where each came from so that errors can name it. --format
+ * applies to standard input and to files whose extension names no format.
+ */
+function loader(sources: Partial<Record<Operand, string>>, input: InputOptions = {}): Loader {
+  const named = async <T>(operand: Operand, specs: readonly string[], read: () => Promise<T>): Promise<T> => {
+    sources[operand] = specs.join(' + ');
     try {
-      return await readTensor(spec);
+      return await read();
     } catch (e) {
-      throw e instanceof InputError && !e.source ? e.withSource(spec) : e;
+      throw e instanceof InputError && !e.source ? e.withSource(sources[operand]!) : e;
     }
+  };
+  const forced = (s: string) => s === '-' || s.startsWith('-:') || formatOfPath(s.replace(/:[^:/\\]*$/, '')) === undefined;
+  const options = (specs: readonly string[]) => ({
+    format: input.format && specs.every(forced) ? input.format : undefined,
+    delimiter: input.delimiter,
+  });
+  const one = (specs: readonly string[]) => (specs.length === 1 ? specs[0] : specs);
+  return {
+    async read(operand, spec, opts = {}) {
+      if (spec === undefined) return undefined;
+      const specs = typeof spec === 'string' ? [spec] : spec;
+      const list = opts.list && specs.length === 1 ? parseList(specs[0]) : undefined;
+      if (list) {
+        sources[operand] = `--${operand}`;
+        return { data: list, shape: [list.length], dtype: 'float64' };
+      }
+      return named(operand, specs, () => readInput(one(specs), options(specs)));
+    },
+    async table(specs) {
+      sources.labels = `${specs.join(' + ')} (column ${input.labelColumn})`;
+      return named('logits', specs, () =>
+        readTable(one(specs), { ...options(specs), labelColumn: input.labelColumn!, dropColumns: input.dropColumns }),
+      );
+    },
   };
 }
 

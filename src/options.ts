@@ -5,6 +5,7 @@
 import { UsageError } from './errors.js';
 import { REDUCTIONS, type Reduction } from './losses/reduce.js';
 import type { Tolerance } from './checks.js';
+import { FORMATS, type Format } from './io/format.js';
 import { SAVE_EXTENSIONS } from './report/save.js';
 
 export type Mode = 'cross-entropy' | 'nll' | 'bce-logits' | 'gather' | 'check';
@@ -17,8 +18,11 @@ export type Source = string;
 
 export interface Options {
   mode: Mode;
-  logits: Source;
-  labels: Source;
+  /** One file, or shards concatenated along the batch dim in order. */
+  logits: Source[];
+  /** Empty when the labels are a column of the logits table (`labelColumn`). */
+  labels: Source[];
+  input: InputOptions;
   reduction: Reduction;
   weight?: Source;
   posWeight?: Source;
@@ -35,6 +39,14 @@ export interface Options {
   savePerSample?: string;
 }
 
+/** How files are read: --format, --delimiter, and the one-CSV table columns. */
+export interface InputOptions {
+  format?: Format;
+  delimiter?: string;
+  labelColumn?: string;
+  dropColumns?: string[];
+}
+
 export interface CompareOptions {
   a: Source;
   b: Source;
@@ -44,9 +56,13 @@ export interface CompareOptions {
 
 /** What commander hands over: every value still a string. */
 export interface RawOptions {
-  logits?: string;
-  labels?: string;
-  targets?: string;
+  logits?: string[];
+  labels?: string[];
+  targets?: string[];
+  format?: string;
+  delimiter?: string;
+  labelColumn?: string;
+  dropColumns?: string;
   reduction?: string;
   weight?: string;
   posWeight?: string;
@@ -75,9 +91,25 @@ const FLAG_MODES: Record<string, readonly Mode[]> = {
 };
 
 export function parseOptions(mode: Mode, positional: string[], raw: RawOptions): Options {
-  if (positional.length > 2) throw new UsageError(`too many arguments: ${positional.slice(2).join(' ')}`);
-  const logits = pick('logits', raw.logits, positional[0]);
-  const labels = pick('labels', raw.labels ?? raw.targets, positional[raw.logits === undefined ? 1 : 0]);
+  const flagLogits = raw.logits ?? [];
+  const flagLabels = [...(raw.labels ?? []), ...(raw.targets ?? [])];
+  const rest = [...positional];
+  const logits = flagLogits.length > 0 ? flagLogits : rest.splice(0, 1);
+  if (logits.length === 0) throw new UsageError('missing logits: give them as an argument or with --logits <file>');
+  const input = parseInputOptions(raw);
+  let labels: string[] = [];
+  if (input.labelColumn !== undefined) {
+    if (flagLabels.length > 0 || rest.length > 0) {
+      throw new UsageError('--label-column takes the labels from the logits file: give no labels file as well');
+    }
+  } else {
+    labels = flagLabels.length > 0 ? flagLabels : rest.splice(0, 1);
+    if (labels.length === 0) throw new UsageError('missing labels: give them as an argument or with --labels <file>');
+  }
+  if (rest.length > 0) throw new UsageError(`too many arguments: ${rest.join(' ')}`);
+  if ([...logits, ...labels].filter((s) => s === '-').length > 1) {
+    throw new UsageError('standard input (-) can be read once: give at most one operand as -');
+  }
 
   const given: Record<string, unknown> = {
     '--weight': raw.weight,
@@ -119,6 +151,7 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions):
     mode,
     logits,
     labels,
+    input,
     reduction,
     weight: raw.weight,
     posWeight: raw.posWeight,
@@ -133,6 +166,18 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions):
     quiet: Boolean(raw.quiet),
     savePerSample: save,
   };
+}
+
+export interface MergeOptions {
+  files: string[];
+  json: boolean;
+  quiet: boolean;
+}
+
+export function parseMergeOptions(positional: string[], raw: RawOptions): MergeOptions {
+  if (positional.length === 0) throw new UsageError('merge needs the --json results to combine: losscalc merge a.json b.json ...');
+  if (raw.quiet && raw.json) throw new UsageError('--quiet and --json do not go together: pick one');
+  return { files: positional, json: Boolean(raw.json), quiet: Boolean(raw.quiet) };
 }
 
 export function parseCompareOptions(positional: string[], raw: RawOptions): CompareOptions {
@@ -153,12 +198,20 @@ function count(flag: string, text: string): number {
   return v;
 }
 
-function pick(name: string, flag: string | undefined, positional: string | undefined): string {
-  const value = flag ?? positional;
-  if (value === undefined || value === '') {
-    throw new UsageError(`missing ${name}: give them as an argument or with --${name} <file>`);
+function parseInputOptions(raw: RawOptions): InputOptions {
+  const format = raw.format?.toLowerCase() as Format | undefined;
+  if (format !== undefined && !FORMATS.includes(format)) {
+    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${raw.format}"`);
   }
-  return value;
+  if (raw.dropColumns !== undefined && raw.labelColumn === undefined) {
+    throw new UsageError('--drop-columns goes with --label-column (one CSV holding logits and labels)');
+  }
+  return {
+    format,
+    delimiter: raw.delimiter === '\\t' ? '\t' : raw.delimiter,
+    labelColumn: raw.labelColumn,
+    dropColumns: raw.dropColumns?.split(',').map((c) => c.trim()),
+  };
 }
 
 /** A decimal number, or Python's nan/inf spellings; anything else is a usage error. */

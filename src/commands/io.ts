@@ -12,5 +12,12 @@ export interface Io {
   stderrIsTTY?: boolean;
 }
 
-/** Reads a file (or, with `list`, inline numbers like `1,2,0.5`) as the given operand. */
-export type Loader = (operand: Operand, spec: string | undefined, opts?: { list?: boolean }) => Promise<Tensor | undefined>;
+/**
+ * Reads a file, shards of one (several specs, concatenated along the batch dim), or with
+ * `list` inline numbers like `1,2,0.5`, as the given operand.
+ */
+export interface Loader {
+  read(operand: Operand, spec: string | readonly string[] | undefined, opts?: { list?: boolean }): Promise<Tensor | undefined>;
+  /** Logits and labels from one CSV table: --label-column (and --drop-columns). */
+  table(spec: readonly string[]): Promise<{ logits: Tensor; labels: Tensor }>;
+}

@@ -20,6 +20,8 @@ export interface JsonReport {
   sum: JsonNumber;
   weightSum: JsonNumber;
   shapes: { logits: number[]; labels: number[] };
+  /** Shape of the unreduced loss (PyTorch's output shape for reduction none). */
+  shape: number[];
   /** The unreduced losses, flat (row-major). */
   perSample: JsonNumber[];
   /** check mode: each way's loss, and the ways skipped with the reason. */
@@ -72,6 +74,7 @@ export function toJsonReport(o: Outcome, shapes: { logits: number[]; labels: num
     sum: jsonNumber(r.sum),
     weightSum: jsonNumber(r.weightSum),
     shapes,
+    shape: r.shape,
     perSample: Array.from(r.perSample, jsonNumber),
     checks: o.checks.map((c) => ({ ...c, a: jsonNumber(c.a), b: jsonNumber(c.b), diff: jsonNumber(c.diff) })),
     ok: o.ok,
