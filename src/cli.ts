@@ -11,8 +11,8 @@ import type { Io, Loader } from './commands/io.js';
 import { runLoss } from './commands/loss.js';
 import { runMerge } from './commands/merge.js';
 import { InputError, UsageError, type Operand } from './errors.js';
-import { FORMATS, formatOfPath } from './io/format.js';
-import { parseList, readInput, readTable } from './io/read.js';
+import { FORMATS, formatFor } from './io/format.js';
+import { openInput, parseList, readInput, readTable } from './io/read.js';
 import { MODE_ALIASES, MODES, parseCompareOptions, parseMergeOptions, parseOptions, type InputOptions, type Mode, type RawOptions } from './options.js';
 import { paint, useColour } from './report/paint.js';
 
@@ -73,8 +73,22 @@ const append = (value: string, previous: string[] | undefined): string[] => [...
 
 type Action = { command: Mode | 'compare' | 'merge'; positional: string[]; raw: RawOptions & { color?: boolean } };
 
+/** The version in package.json, found from this module (src/, dist/ or the dist/bundle/ build). */
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  for (const path of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = require(path) as { name?: string; version?: string };
+      if (pkg.name === 'losscalc' && pkg.version) return pkg.version;
+    } catch {
+      // not at this depth
+    }
+  }
+  return 'unknown';
+}
+
 function program(io: Io, onAction: (a: Action) => void): Command {
-  const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+  const version = packageVersion();
   const prog = new Command('losscalc')
     .description("PyTorch's losses from the command line, on CSV, JSON and NPY files")
     .usage('<mode> [logits] [labels] [options]')
@@ -124,7 +138,8 @@ function program(io: Io, onAction: (a: Action) => void): Command {
       .option('--per-sample', 'worst samples, per-class table and a histogram of the losses')
       .option('--top <k>', 'how many worst samples (default: 10); turns --per-sample on')
       .option('--save-per-sample <file>', 'write the unreduced losses to .npy, .csv or .json')
-      .option('-q, --quiet', 'print only the loss, a bare number');
+      .option('-q, --quiet', 'print only the loss, a bare number')
+      .option('-j, --threads <n>', 'threads for large NPY inputs (default: every core from 4M values on)');
     tolerances(cmd).addHelpText('after', EXAMPLES[mode]).action(collect(mode));
     for (const [alias, target] of Object.entries(MODE_ALIASES)) if (target === mode) cmd.alias(alias);
   }
@@ -172,10 +187,10 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     const colours = paint(useColour(action.raw.color !== false, io.env, io.isTTY));
     if (action.command === 'merge') return await runMerge(parseMergeOptions(action.positional, action.raw), io, colours);
     if (action.command === 'compare') {
-      return await runCompare(parseCompareOptions(action.positional, action.raw), io, loader(sources), colours);
+      return await runCompare(parseCompareOptions(action.positional, action.raw), io, loader(sources, {}, io.stdin), colours);
     }
     const opts = parseOptions(action.command, action.positional, action.raw);
-    return await runLoss(opts, io, loader(sources, opts.input), colours);
+    return await runLoss(opts, io, loader(sources, opts.input, io.stdin), colours);
   } catch (e) {
     return fail(e, io, sources);
   }
@@ -185,7 +200,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
  * Reads operands, remembering where each came from so that errors can name it. --format
  * applies to standard input and to files whose extension names no format.
  */
-function loader(sources: Partial<Record<Operand, string>>, input: InputOptions = {}): Loader {
+function loader(sources: Partial<Record<Operand, string>>, input: InputOptions = {}, stdin?: Uint8Array): Loader {
   const named = async <T>(operand: Operand, specs: readonly string[], read: () => Promise<T>): Promise<T> => {
     sources[operand] = specs.join(' + ');
     try {
@@ -194,10 +209,10 @@ function loader(sources: Partial<Record<Operand, string>>, input: InputOptions =
       throw e instanceof InputError && !e.source ? e.withSource(sources[operand]!) : e;
     }
   };
-  const forced = (s: string) => s === '-' || s.startsWith('-:') || formatOfPath(s.replace(/:[^:/\\]*$/, '')) === undefined;
   const options = (specs: readonly string[]) => ({
-    format: input.format && specs.every(forced) ? input.format : undefined,
+    format: specs.every((s) => formatFor(s, input.format)) ? input.format : undefined,
     delimiter: input.delimiter,
+    stdin,
   });
   const one = (specs: readonly string[]) => (specs.length === 1 ? specs[0] : specs);
   return {
@@ -210,6 +225,10 @@ function loader(sources: Partial<Record<Operand, string>>, input: InputOptions =
         return { data: list, shape: [list.length], dtype: 'float64' };
       }
       return named(operand, specs, () => readInput(one(specs), options(specs)));
+    },
+    async open(operand, specs) {
+      if (specs.length > 1) return (await this.read(operand, specs))!;
+      return named(operand, specs, () => openInput(specs[0], options(specs)));
     },
     async table(specs) {
       sources.labels = `${specs.join(' + ')} (column ${input.labelColumn})`;
@@ -231,7 +250,7 @@ function fail(e: unknown, io: Io, sources: Partial<Record<Operand, string>>): nu
     io.stderr.write(`losscalc: ${e.message}\n`);
     return 2;
   }
-  const message = e instanceof Error ? e.message : String(e);
+  const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
   io.stderr.write(`losscalc: internal error: ${message} (please report it with the command and its input files)\n`);
   return 3;
 }

@@ -34,11 +34,19 @@ export interface Outcome {
   warnings: string[];
 }
 
-export function evaluate(inputs: LossInputs & { reference?: Tensor }, settings: Settings): Outcome {
+/**
+ * The run's result and checks. `computed` is the mode's loss when the shell already has it
+ * (a parallel run computes it in threads, each over its rows, with lossFor).
+ */
+export function evaluate(inputs: LossInputs & { reference?: Tensor }, settings: Settings, computed?: LossResult): Outcome {
   const ways =
     settings.mode === 'check'
       ? equivalences(inputs, settings, settings.tolerance)
-      : { losses: [[settings.mode, lossFor(settings.mode, inputs, settings)] as [string, LossResult]], skipped: [], checks: [] };
+      : {
+          losses: [[settings.mode, computed ?? lossFor(settings.mode, inputs, settings)] as [string, LossResult]],
+          skipped: [],
+          checks: [],
+        };
   const result = ways.losses[0][1];
   const checks = [...ways.checks];
   if (settings.expect !== undefined) {
@@ -56,7 +64,10 @@ export function evaluate(inputs: LossInputs & { reference?: Tensor }, settings: 
   };
 }
 
-function lossFor(mode: Exclude<Mode, 'check'>, inputs: LossInputs, s: Settings): LossResult {
+export type LossMode = Exclude<Mode, 'check'>;
+
+/** The loss of one mode (not check) over the inputs. */
+export function lossFor(mode: LossMode, inputs: LossInputs, s: Omit<Settings, 'mode' | 'tolerance'>): LossResult {
   const { logits, labels, weight, posWeight } = inputs;
   const { reduction, ignoreIndex, labelSmoothing } = s;
   switch (mode) {

@@ -37,6 +37,8 @@ export interface Options {
   top: number;
   quiet: boolean;
   savePerSample?: string;
+  /** -j/--threads; undefined: every core for large NPY inputs, one thread otherwise. */
+  threads?: number;
 }
 
 /** How files are read: --format, --delimiter, and the one-CSV table columns. */
@@ -79,6 +81,7 @@ export interface RawOptions {
   quiet?: boolean;
   savePerSample?: string;
   equalNan?: boolean;
+  threads?: string;
 }
 
 /** Which modes take which flag; absent flags are accepted everywhere. */
@@ -165,6 +168,7 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions):
     top,
     quiet: Boolean(raw.quiet),
     savePerSample: save,
+    threads: raw.threads === undefined ? undefined : count('--threads', raw.threads),
   };
 }
 

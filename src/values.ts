@@ -94,3 +94,19 @@ function concat(parts: Storage[], length: number): Float64Array {
   }
   return out;
 }
+
+/**
+ * Batch rows [start, end) of `v` as Values of their own (shape (end - start, ...)): what one
+ * thread of a parallel run reads. Readers must ask for units that divide a batch row.
+ */
+export function rowWindow(v: Values, start: number, end: number): Values {
+  const rowSize = numel(v.shape.slice(1));
+  return {
+    shape: [end - start, ...v.shape.slice(1)],
+    dtype: v.dtype,
+    read(unit, s, e, visit) {
+      const offset = (start * rowSize) / unit;
+      v.read(unit, s + offset, e + offset, (data, first, count) => visit(data, first - offset, count));
+    },
+  };
+}

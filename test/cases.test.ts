@@ -2,78 +2,41 @@
  * Every case in fixtures/cases.json (inputs and results made by PyTorch in float64, see
  * scripts/make_fixtures.py) run through the CLI with --json, compared to 1e-12 relative.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isClose } from '../src/checks.js';
-import { FIXTURES, flatten, readJson, runCli, shapeOf, type Expected } from './helpers.js';
-
-interface Case {
-  name: string;
-  argv: string[];
-  expected: {
-    loss?: Expected;
-    count?: number;
-    losses?: Record<string, Expected>;
-    worst?: Record<string, Expected>[];
-    perClass?: Record<string, Expected>[];
-  };
-  note?: string;
-}
-
-/** float64 agreement with PyTorch: relative 1e-12, with an absolute floor of a few ulps of 1. */
-const TOL = { rtol: 1e-12, atol: 1e-15, equalNan: true };
-
-const cases = readJson<Case[]>(join(FIXTURES, 'cases.json'));
-const FILE_FLAGS = new Set(['--weight', '--pos-weight', '--reference', '--logits', '--labels', '-l', '-y']);
-
-/** argv with fixture paths made absolute (a path is any argument that names a file under fixtures/). */
-function resolveArgv(argv: string[]): string[] {
-  return argv.map((a, i) => (i > 0 && (FILE_FLAGS.has(argv[i - 1]) || !a.startsWith('-')) && /\.(npy|csv|json|tsv)$/.test(a) ? join(FIXTURES, a) : a));
-}
-
-function expectClose(actual: Expected, expected: Expected, what: string): void {
-  expect(shapeOf(actual), `${what}: shape`).toEqual(shapeOf(expected));
-  const a = flatten(actual);
-  const b = flatten(expected);
-  const bad = a.findIndex((v, i) => !isClose(v, b[i], TOL));
-  expect(bad === -1 ? 'all close' : `element ${bad}: ${a[bad]} vs PyTorch ${b[bad]}`, what).toBe('all close');
-}
+import { cases, expectClose, expectReport, resolveArgv, type Case, type Report } from './cases.js';
+import { FIXTURES, flatten, readJson, runCli, type Expected } from './helpers.js';
 
 describe('PyTorch fixtures through the CLI', () => {
   it('has cases', () => expect(cases.length).toBeGreaterThan(50));
 
   for (const c of cases) {
     it(`${c.name}${c.note ? ` (${c.note})` : ''}`, async () => {
-      const out = await runCli([...resolveArgv(c.argv), '--json']);
+      const out = await runCase(c);
       expect(out.stderr.includes('internal error'), out.stderr).toBe(false);
       expect([0, 1], out.stderr).toContain(out.code);
-      const report = JSON.parse(out.stdout) as {
-        loss: Expected;
-        count: number;
-        losses?: Record<string, Expected>;
-        worst?: Record<string, Expected>[];
-        perClass?: Record<string, Expected>[];
-      };
-      if (c.expected.loss !== undefined) expectClose(report.loss, c.expected.loss, 'loss');
-      if (c.expected.count !== undefined) expect(report.count).toBe(c.expected.count);
-      for (const [way, value] of Object.entries(c.expected.losses ?? {})) {
-        expect(report.losses, 'check mode reports each way').toHaveProperty([way]);
-        expectClose(report.losses![way], value, way);
-      }
-      for (const table of ['worst', 'perClass'] as const) {
-        const want = c.expected[table];
-        if (!want) continue;
-        const got = report[table] ?? [];
-        expect(got.length, `${table}: rows`).toBe(want.length);
-        want.forEach((row, i) => {
-          for (const [field, value] of Object.entries(row)) expectClose(got[i][field], value, `${table}[${i}].${field}`);
-        });
-      }
+      expectReport(c, JSON.parse(out.stdout) as Report);
     });
   }
 });
+
+/** A case run in-process: piped stdin, shards merged, or a plain argv. */
+async function runCase(c: Case) {
+  if (c.merge) {
+    const dir = mkdtempSync(join(tmpdir(), 'losscalc-merge-'));
+    const parts: string[] = [];
+    for (const [i, argv] of c.merge.entries()) {
+      const part = await runCli([...resolveArgv(argv), '--json']);
+      expect(part.code, part.stderr).toBe(0);
+      parts.push(join(dir, `part${i}.json`));
+      writeFileSync(parts[i], part.stdout);
+    }
+    return runCli(['merge', ...parts, '--json']);
+  }
+  return runCli([...resolveArgv(c.argv), '--json'], {}, false, c.stdin ? readFileSync(join(FIXTURES, c.stdin)) : undefined);
+}
 
 interface CompareCase {
   name: string;
@@ -111,7 +74,9 @@ describe('compare against numpy/torch.isclose statistics', () => {
  */
 describe('--expect and --reference against PyTorch', () => {
   const dir = mkdtempSync(join(tmpdir(), 'losscalc-ref-'));
-  const finite = cases.filter((c) => c.expected.loss !== undefined && flatten(c.expected.loss).every(Number.isFinite));
+  const finite = cases.filter(
+    (c) => !c.merge && !c.stdin && c.expected.loss !== undefined && flatten(c.expected.loss).every(Number.isFinite),
+  );
   const strict = ['--rtol', '1e-12', '--atol', '1e-15'];
 
   const unreduced = (c: Case) => c.argv.includes('none');

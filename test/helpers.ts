@@ -11,7 +11,12 @@ export interface RunOutput {
   stderr: string;
 }
 
-export async function runCli(argv: string[], env: Record<string, string | undefined> = {}, isTTY = false): Promise<RunOutput> {
+export async function runCli(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+  isTTY = false,
+  stdin?: Uint8Array,
+): Promise<RunOutput> {
   let stdout = '';
   let stderr = '';
   const code = await run(argv, {
@@ -19,6 +24,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     stderr: { write: (s: string) => (stderr += s) },
     env,
     isTTY,
+    stdin,
   });
   return { code, stdout, stderr };
 }

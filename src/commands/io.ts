@@ -1,6 +1,7 @@
 /** What a command gets from the CLI: the terminal streams, and a loader that remembers sources. */
 import type { Operand } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import type { Values } from '../values.js';
 
 export interface Io {
   stdout: { write(s: string): unknown };
@@ -10,6 +11,8 @@ export interface Io {
   isTTY: boolean;
   /** Whether stderr is a terminal (the progress bar is only drawn there). */
   stderrIsTTY?: boolean;
+  /** What `-` reads; process.stdin when absent. */
+  stdin?: Uint8Array;
 }
 
 /**
@@ -18,6 +21,8 @@ export interface Io {
  */
 export interface Loader {
   read(operand: Operand, spec: string | readonly string[] | undefined, opts?: { list?: boolean }): Promise<Tensor | undefined>;
+  /** Like read, but a file that can be read in blocks (NPY) comes back as Values: for the large operands. */
+  open(operand: Operand, spec: readonly string[]): Promise<Tensor | Values>;
   /** Logits and labels from one CSV table: --label-column (and --drop-columns). */
   table(spec: readonly string[]): Promise<{ logits: Tensor; labels: Tensor }>;
 }

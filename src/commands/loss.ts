@@ -10,8 +10,10 @@ import { renderJson } from '../report/json.js';
 import type { Paint } from '../report/paint.js';
 import { savePerSample } from '../report/save.js';
 import { Progress, withProgress } from '../report/progress.js';
-import { sameShape, type Tensor } from '../tensor.js';
-import { asValues } from '../values.js';
+import { numel, sameShape, type Tensor } from '../tensor.js';
+import { asValues, isValues, type Values } from '../values.js';
+import { parallelLoss, threadCount, type ParallelJob } from '../parallel.js';
+import { formatFor } from '../io/format.js';
 import type { Io, Loader } from './io.js';
 
 export async function runLoss(opts: Options, io: Io, load: Loader, paint: Paint): Promise<number> {
@@ -25,7 +27,7 @@ export async function runLoss(opts: Options, io: Io, load: Loader, paint: Paint)
     posWeight: await load.read('pos-weight', opts.posWeight, { list: true }),
     reference: await load.read('reference', opts.reference),
   };
-  const outcome = evaluate(inputs, opts);
+  const outcome = evaluate(inputs, opts, await inThreads(opts, loaded, inputs));
   for (const w of outcome.warnings) io.stderr.write(`losscalc: warning: ${w}\n`);
 
   const binary = opts.mode === 'bce-logits' || (opts.mode === 'check' && sameShape(labels.shape, logits.shape));
@@ -42,7 +44,34 @@ export async function runLoss(opts: Options, io: Io, load: Loader, paint: Paint)
 }
 
 /** Logits and labels from their files, or both from one table (--label-column). */
-async function loadLogitsAndLabels(opts: Options, load: Loader): Promise<{ logits: Tensor; labels: Tensor }> {
+async function loadLogitsAndLabels(opts: Options, load: Loader): Promise<{ logits: Tensor | Values; labels: Tensor | Values }> {
   if (opts.input.labelColumn !== undefined) return load.table(opts.logits);
-  return { logits: (await load.read('logits', opts.logits))!, labels: (await load.read('labels', opts.labels))! };
+  return { logits: await load.open('logits', opts.logits), labels: await load.open('labels', opts.labels) };
+}
+
+/**
+ * The mode's loss computed on several threads, when the logits are an NPY file read in
+ * blocks and large enough (or -j asks); undefined to compute it here.
+ */
+async function inThreads(opts: Options, logits: Tensor | Values, inputs: { weight?: Tensor; posWeight?: Tensor }) {
+  if (opts.mode === 'check' || !isValues(logits) || logits.shape.length < 2) return undefined;
+  if (opts.logits.length !== 1 || opts.labels.length !== 1) return undefined;
+  const threads = threadCount(opts.threads, numel(logits.shape), logits.shape[0]);
+  if (threads < 2) return undefined;
+  const [logitsSpec, labelsSpec] = [opts.logits[0], opts.labels[0]];
+  const job: ParallelJob = {
+    mode: opts.mode,
+    logits: logitsSpec,
+    labels: labelsSpec,
+    logitsFormat: formatFor(logitsSpec, opts.input.format),
+    labelsFormat: formatFor(labelsSpec, opts.input.format),
+    delimiter: opts.input.delimiter,
+    weight: inputs.weight,
+    posWeight: inputs.posWeight,
+    reduction: opts.reduction,
+    ignoreIndex: opts.ignoreIndex,
+    labelSmoothing: opts.labelSmoothing,
+    logSoftmax: opts.logSoftmax,
+  };
+  return parallelLoss(job, logits.shape[0], threads);
 }

@@ -7,7 +7,7 @@ import { InputError } from '../errors.js';
 import { REDUCTIONS, type Reduction } from '../losses/reduce.js';
 import { mergeResults, type PartialResult } from '../merge.js';
 import type { MergeOptions } from '../options.js';
-import { jsonNumber } from '../report/json.js';
+import { jsonNumber, nest } from '../report/json.js';
 import type { Paint } from '../report/paint.js';
 import { formatNumber } from '../report/table.js';
 import { formatShape } from '../tensor.js';
@@ -25,7 +25,7 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
       JSON.stringify({
         mode: merged.mode,
         reduction: merged.reduction,
-        loss: loss !== undefined ? jsonNumber(loss) : Array.from(merged.perSample, jsonNumber),
+        loss: loss !== undefined ? jsonNumber(loss) : nest(merged.perSample, merged.shape),
         count: merged.count,
         sum: jsonNumber(merged.sum),
         weightSum: jsonNumber(merged.weightSum),

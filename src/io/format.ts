@@ -129,3 +129,13 @@ function severalValues(text: string, source: string): boolean {
   }
   return /^[ \t\r]*\n\s*\S/.test(text.slice(end));
 }
+
+/**
+ * The format a --format flag imposes on one spec: it applies to standard input and to files
+ * whose extension names no format, so `--format csv` for a pipe leaves labels.npy alone.
+ */
+export function formatFor(spec: string, format: Format | undefined): Format | undefined {
+  if (format === undefined) return undefined;
+  const stdin = spec === '-' || spec.startsWith('-:');
+  return stdin || formatOfPath(spec.replace(/:[^:/\\]*$/, '')) === undefined ? format : undefined;
+}

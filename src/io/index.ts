@@ -2,7 +2,7 @@
  * The readers' public face, for the CLI and the library: specs (`file`, `file:key`, `-`),
  * shards, one-CSV tables, and the per-format parsers over bytes or text.
  */
-export { readInput, readTable, readTensor, readStdin, parseList, type ReadOptions, type ReadTableOptions } from './read.js';
+export { openInput, readInput, readTable, readTensor, readStdin, parseList, type ReadOptions, type ReadTableOptions } from './read.js';
 export { parseInput, sniffFormat, formatOfPath, FORMATS, type Format, type ParseOptions } from './format.js';
 export { concatBatch, type Part } from './concat.js';
 export { parseTable, type ColumnRef, type Table, type TableOptions } from './table.js';

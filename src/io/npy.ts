@@ -50,13 +50,48 @@ const UNSUPPORTED_KINDS: Record<string, string> = {
  * place (the tensor shares `buf`'s memory); anything else is copied into a fresh buffer.
  */
 export function parseNpy(buf: Uint8Array, source: string): Tensor {
+  const layout = parseNpyHeader(buf, buf.length, source);
+  const { spec, bigEndian, fortran, shape, dataStart, byteLength } = layout;
+  let raw = buf.subarray(dataStart, dataStart + byteLength);
+  let owned = false; // true once `raw` is our own aligned copy
+  if (fortran && shape.length > 1) {
+    raw = fortranToC(raw, shape, spec.size);
+    owned = true;
+  }
+  return { data: decodeData(raw, owned, spec, bigEndian, numel(shape)), shape, dtype: spec.dtype };
+}
+
+/** Where an NPY file's data is and how to read it; everything checked against the file size. */
+export interface NpyLayout {
+  spec: ElementType;
+  bigEndian: boolean;
+  fortran: boolean;
+  shape: number[];
+  /** Byte offset of the data, and its length (numel x itemsize). */
+  dataStart: number;
+  byteLength: number;
+}
+
+/** Bytes needed from the start of the file to parse its header (at most 12 for the length). */
+export function npyHeaderEnd(prefix: Uint8Array): number {
+  if (prefix.length < 12) return 12;
+  const major = prefix[6];
+  return major === 1 ? 10 + (prefix[8] | (prefix[9] << 8)) : 12 + ((prefix[8] | (prefix[9] << 8) | (prefix[10] << 16) | (prefix[11] << 24)) >>> 0);
+}
+
+/**
+ * The header of an NPY file of `fileSize` bytes whose first bytes are `buf` (all of the file,
+ * or at least up to the end of the header): magic, version, dict, and the data size against
+ * the file size, before anything is allocated.
+ */
+export function parseNpyHeader(buf: Uint8Array, fileSize: number, source: string): NpyLayout {
   const fail = (message: string): never => {
     throw new InputError(message, source);
   };
   if (!isNpy(buf)) {
     fail('not an NPY file: bad magic at byte 0 (expected "\\x93NUMPY")');
   }
-  if (buf.length < PREAMBLE) fail(`truncated NPY file: ${buf.length} bytes, the version alone ends at byte ${PREAMBLE}`);
+  if (fileSize < PREAMBLE) fail(`truncated NPY file: ${fileSize} bytes, the version alone ends at byte ${PREAMBLE}`);
   const major = buf[6];
   const minor = buf[7];
   if (minor !== 0 || major < 1 || major > 3) {
@@ -64,12 +99,12 @@ export function parseNpy(buf: Uint8Array, source: string): Tensor {
   }
   const lengthBytes = major === 1 ? 2 : 4;
   const headerStart = PREAMBLE + lengthBytes;
-  if (buf.length < headerStart) fail(`truncated NPY file: the header length at byte 8 needs ${lengthBytes} bytes, file has ${buf.length - 8}`);
+  if (fileSize < headerStart) fail(`truncated NPY file: the header length at byte 8 needs ${lengthBytes} bytes, file has ${fileSize - 8}`);
   const headerLength =
     major === 1 ? buf[8] | (buf[9] << 8) : (buf[8] | (buf[9] << 8) | (buf[10] << 16) | (buf[11] << 24)) >>> 0;
   const dataStart = headerStart + headerLength;
-  if (dataStart > buf.length) {
-    fail(`truncated NPY header: ${headerLength} bytes claimed at byte ${headerStart}, file has ${buf.length - headerStart}`);
+  if (dataStart > fileSize) {
+    fail(`truncated NPY header: ${headerLength} bytes claimed at byte ${headerStart}, file has ${fileSize - headerStart}`);
   }
 
   const header = decodeHeader(buf.subarray(headerStart, dataStart), major === 3, headerStart, fail);
@@ -78,21 +113,14 @@ export function parseNpy(buf: Uint8Array, source: string): Tensor {
   // Size check against the file before any allocation.
   const count = numel(shape);
   const expected = byteSize(count, spec.size) ?? fail(`shape ${formatShape(shape)} in header field 'shape' is too large`);
-  const actual = buf.length - dataStart;
+  const actual = fileSize - dataStart;
   if (actual < expected) {
     fail(`truncated data: shape ${formatShape(shape)} of ${spec.dtype} needs ${expected} bytes from byte ${dataStart}, file has ${actual}`);
   }
   if (actual > expected) {
-    fail(`${actual - expected} trailing bytes after the data, which ends at byte ${dataStart + expected} (file is ${buf.length} bytes)`);
+    fail(`${actual - expected} trailing bytes after the data, which ends at byte ${dataStart + expected} (file is ${fileSize} bytes)`);
   }
-
-  let raw = buf.subarray(dataStart, dataStart + expected);
-  let owned = false; // true once `raw` is our own aligned copy
-  if (fortran && shape.length > 1) {
-    raw = fortranToC(raw, shape, spec.size);
-    owned = true;
-  }
-  return { data: decodeData(raw, owned, spec, bigEndian, count), shape, dtype: spec.dtype };
+  return { spec, bigEndian, fortran, shape, dataStart, byteLength: expected };
 }
 
 /** Latin-1 for versions 1 and 2, UTF-8 for version 3 (as numpy writes them). */

@@ -14,7 +14,9 @@ import { refuseKey } from './container.js';
 import { concatBatch } from './concat.js';
 import { parseNumber } from './csv.js';
 import { decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, sniffFormat, type Format } from './format.js';
+import { openNpyFile } from './npy-file.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
+import type { Values } from '../values.js';
 
 export interface ReadOptions {
   /** The format of every input; otherwise by extension, then by content. */
@@ -47,6 +49,20 @@ export async function readTable(spec: string | readonly string[], options: ReadT
     logits: concatBatch(tables.map((t) => ({ tensor: t.table.logits, source: t.source }))),
     labels: concatBatch(tables.map((t) => ({ tensor: t.table.labels, source: t.source }))),
   };
+}
+
+/**
+ * Like readInput for one spec, except that an NPY file that can be read in blocks comes back
+ * as Values (io/npy-file.ts) instead of being read whole. For the logits and other large
+ * operands; small ones gain nothing from it.
+ */
+export async function openInput(spec: string, options: ReadOptions = {}): Promise<Tensor | Values> {
+  const plainFile = spec !== '-' && !spec.startsWith('-:') && (await stat(spec).then((s) => s.isFile(), () => false));
+  if (plainFile && (options.format ?? formatOfPath(spec)) === 'npy') {
+    const values = openNpyFile(spec);
+    if (values) return values;
+  }
+  return readInput(spec, options);
 }
 
 /** One path (or spec) with the format from its extension or content. */

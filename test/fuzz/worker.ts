@@ -1,0 +1,81 @@
+/**
+ * A fuzzing worker thread (bundled by esbuild from this file, see driver.ts): runs the cases
+ * `start, start + stride, ...` below `end`, until the deadline. Before each case it writes the
+ * iteration to shared memory, so that the main thread can name the case a hang or crash was in.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { runCase, signature, type Finding, type Limits } from './check.js';
+import { CaseGenerator } from './generate.js';
+import type { Seed } from './seeds.js';
+
+export interface WorkerInput {
+  seeds: Seed[];
+  runSeed: number;
+  start: number;
+  stride: number;
+  end: number;
+  /** Date.now() after which no case starts. */
+  deadline: number;
+  limits: Limits;
+  /** Int32Array view: [0] the iteration in progress, [1] 1 while a case runs, [2] cases done. */
+  state: SharedArrayBuffer;
+}
+
+export interface GroupStats {
+  cases: number;
+  tensors: number;
+  inputErrors: number;
+  /** InputError message patterns and how often each was seen. */
+  patterns: Record<string, number>;
+}
+
+export interface WorkerStats {
+  cases: number;
+  byGroup: Record<string, GroupStats>;
+  slowestMs: number;
+  slowestIteration: number;
+}
+
+export type WorkerMessage =
+  | { type: 'finding'; iteration: number; findings: Finding[]; signatures: string[]; bytes: Uint8Array }
+  | { type: 'done'; stats: WorkerStats; next: number };
+
+function main(): void {
+  const input = workerData as WorkerInput;
+  const state = new Int32Array(input.state);
+  const generator = new CaseGenerator(input.seeds);
+  const stats: WorkerStats = { cases: 0, byGroup: {}, slowestMs: 0, slowestIteration: -1 };
+  let i = input.start;
+  for (; i < input.end; i += input.stride) {
+    if (Date.now() > input.deadline) break;
+    Atomics.store(state, 0, i);
+    Atomics.store(state, 1, 1);
+    const c = generator.make(input.runSeed, i);
+    const outcome = runCase(c, input.limits);
+    Atomics.store(state, 1, 0);
+    Atomics.add(state, 2, 1);
+    stats.cases++;
+    const g = (stats.byGroup[c.group] ??= { cases: 0, tensors: 0, inputErrors: 0, patterns: {} });
+    g.cases++;
+    for (const r of outcome.results) {
+      if (r === 'tensor') g.tensors++;
+      else if (r !== 'exception') {
+        g.inputErrors++;
+        g.patterns[r] = (g.patterns[r] ?? 0) + 1;
+      }
+    }
+    if (outcome.ms > stats.slowestMs) {
+      stats.slowestMs = outcome.ms;
+      stats.slowestIteration = i;
+    }
+    if (outcome.findings.length > 0) {
+      const message: WorkerMessage = { type: 'finding', iteration: i, findings: outcome.findings, signatures: outcome.findings.map(signature), bytes: c.bytes };
+      parentPort!.postMessage(message);
+    }
+  }
+  const done: WorkerMessage = { type: 'done', stats, next: i };
+  parentPort!.postMessage(done);
+}
+
+process.setSourceMapsEnabled?.(true);
+main();

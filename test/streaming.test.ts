@@ -1,0 +1,77 @@
+/**
+ * The fast paths against PyTorch: NPY logits read in blocks (tiny blocks here, so that rows
+ * cross block boundaries) and computed on several threads (the built binary with -j), must
+ * give PyTorch's values exactly as the whole-array path does.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { streaming } from '../src/io/npy-file.js';
+import { encodeNpy } from '../src/io/npy.js';
+import { cases, expectReport, resolveArgv, type Report } from './cases.js';
+import { runCli } from './helpers.js';
+
+const npyCases = cases.filter((c) => !c.merge && !c.stdin && /\.npy$/.test(c.argv[1] ?? '') && c.argv[0] !== 'check');
+
+describe('NPY logits in blocks of 64 bytes', () => {
+  const saved = streaming.blockBytes;
+  beforeAll(() => {
+    streaming.blockBytes = 64;
+  });
+  afterAll(() => {
+    streaming.blockBytes = saved;
+  });
+  it('has cases', () => expect(npyCases.length).toBeGreaterThan(100));
+  for (const c of npyCases) {
+    it(c.name, async () => {
+      const out = await runCli([...resolveArgv(c.argv), '--json']);
+      expect([0, 1], out.stderr).toContain(out.code);
+      expectReport(c, JSON.parse(out.stdout) as Report);
+    });
+  }
+});
+
+describe('on three threads, in blocks of 256 bytes (the built binary)', () => {
+  const BIN = join(import.meta.dirname, '..', 'bin', 'losscalc.js');
+  const names = [
+    'ce_weight_ignore_mean',
+    'ce_ls02_weight_none',
+    'ce_kdim2_weight_ignore_sum',
+    'ce_prob_weight_mean',
+    'ce_float32_logits_int32_labels_weight_none',
+    'nll_logsoftmax_weight_ignore_mean',
+    'nll_kdim1_weight_ignore_none',
+    'gather_ignore_default_sum',
+    'bce_weight_posweight_none',
+    'bce_posweight_3d_lastdim_mean',
+    'ce_all_ignored_mean',
+  ];
+  for (const name of names) {
+    it(name, () => {
+      const c = cases.find((k) => k.name === name)!;
+      expect(c, name).toBeDefined();
+      const r = spawnSync(process.execPath, [BIN, ...resolveArgv(c.argv), '--json', '-j', '3'], {
+        encoding: 'utf8',
+        env: { ...process.env, LOSSCALC_BLOCK_BYTES: '256' },
+      });
+      expect(r.stderr.includes('internal error'), r.stderr).toBe(false);
+      expectReport(c, JSON.parse(r.stdout) as Report);
+    });
+  }
+
+  it('names a bad label by its place in the whole file, not in a thread part', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'losscalc-threads-'));
+    const rows = 12;
+    const logits = join(dir, 'logits.npy');
+    const labels = join(dir, 'labels.npy');
+    writeFileSync(logits, encodeNpy({ data: Float32Array.from({ length: rows * 4 }, (_, i) => Math.sin(i)), shape: [rows, 4], dtype: 'float32' }));
+    const y = BigInt64Array.from({ length: rows }, (_, i) => BigInt(i % 4));
+    y[10] = 7n; // in the last of three parts
+    writeFileSync(labels, encodeNpy({ data: y, shape: [rows], dtype: 'int64' }));
+    const r = spawnSync(process.execPath, [BIN, 'ce', logits, labels, '-j', '3'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`losscalc: ${labels}: label 7 at index 10 is outside [0, 4)\n`);
+  });
+});
