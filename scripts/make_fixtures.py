@@ -1707,6 +1707,787 @@ def compare_cases():
     COMPARE_JSON.write_text(json.dumps(COMPARE_CASES, indent=1, allow_nan=False) + "\n")
 
 
+# ================================================================ formats (issue 4)
+#
+# Each format losscalc reads, end to end through a loss: npz (np.savez / np.savez_compressed),
+# safetensors (written byte by byte as the format specifies), NPY big-endian / Fortran /
+# float16, a JSON object with (nested) keys, TSV, JSON Lines, CSV with numpy's nan/inf tokens,
+# quoted fields + CRLF + BOM, pandas-style tables (--label-column, --drop-columns), shards
+# (repeated -l/-y), stdin (entry field "stdin": the file to pipe into `-`) and merge (entry
+# field "merge": the argv of each shard; run each with --json, then `losscalc merge` them; the
+# entry's "argv" is just ["merge"]). Expected values come from the values read back from the
+# files, independently of losscalc's readers.
+
+
+def write_bytes(name, fname, data):
+    p = case_dir(name) / fname
+    p.write_bytes(data)
+    return rel(p)
+
+
+def write_npz(name, fname, arrays, compressed=False):
+    """np.savez / np.savez_compressed of a dict (keyword arrays) or a list (arr_0, ...);
+    returns (path, {key: array as stored})."""
+    p = case_dir(name) / fname
+    save = np.savez_compressed if compressed else np.savez
+    if isinstance(arrays, dict):
+        save(p, **arrays)
+    else:
+        save(p, *arrays)
+    with np.load(p) as z:
+        back = {k: z[k] for k in z.files}
+    return rel(p), back
+
+
+# safetensors: dtype name -> (numpy dtype of the raw little-endian data, bytes per element)
+ST_DTYPES = {
+    "F64": ("<f8", 8), "F32": ("<f4", 4), "F16": ("<f2", 2), "BF16": ("<u2", 2),
+    "I64": ("<i8", 8), "I32": ("<i4", 4), "I16": ("<i2", 2), "I8": ("i1", 1),
+    "U8": ("u1", 1), "BOOL": ("u1", 1),
+}
+
+
+def st_bytes(dtype, arr):
+    """The raw little-endian bytes of arr as safetensors dtype `dtype` (BF16 through torch)."""
+    if dtype == "BF16":
+        t = torch.tensor(np.asarray(arr, dtype=np.float64)).to(torch.bfloat16)
+        return t.view(torch.int16).numpy().astype("<i2").tobytes()
+    if dtype == "BOOL":
+        return np.asarray(arr, dtype=bool).astype("u1").tobytes()
+    return np.ascontiguousarray(arr, dtype=ST_DTYPES[dtype][0]).tobytes()
+
+
+def write_safetensors(name, fname, tensors, metadata=None):
+    """tensors: {key: (dtype, array)}. The layout of safetensors' own serializer: an 8-byte
+    little-endian header length, the compact JSON header (__metadata__ first, then the tensors
+    in data order: larger dtypes first, then by name) padded with spaces so the data starts at
+    a multiple of 8, then the tensors' raw bytes back to back. Returns (path, read back)."""
+    order = sorted(tensors, key=lambda k: (-ST_DTYPES[tensors[k][0]][1], k))
+    header, blobs, off = {}, [], 0
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    for k in order:
+        dtype, arr = tensors[k]
+        b = st_bytes(dtype, arr)
+        header[k] = {"dtype": dtype, "shape": list(np.shape(arr)), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-(8 + len(h)) % 8)
+    data = len(h).to_bytes(8, "little") + h + b"".join(blobs)
+    p = case_dir(name) / fname
+    p.write_bytes(data)
+    return rel(p), read_safetensors(p)
+
+
+def read_safetensors(p):
+    """An independent reader: {key: float64/int64/bool numpy array} (BF16 upcast by torch)."""
+    buf = Path(p).read_bytes()
+    n = int.from_bytes(buf[:8], "little")
+    assert (8 + n) % 8 == 0
+    header = json.loads(buf[8:8 + n].decode())
+    base = 8 + n
+    out_ = {}
+    spans = []
+    for k, v in header.items():
+        if k == "__metadata__":
+            assert all(isinstance(x, str) for x in v.values())
+            continue
+        a, b = v["data_offsets"]
+        spans.append((a, b))
+        raw = buf[base + a:base + b]
+        npdt, size = ST_DTYPES[v["dtype"]]
+        count = int(np.prod(v["shape"])) if v["shape"] else 1
+        assert len(raw) == count * size, k
+        if v["dtype"] == "BF16":
+            t = torch.frombuffer(bytearray(raw), dtype=torch.bfloat16).to(torch.float64)
+            arr = t.numpy().reshape(v["shape"])
+        elif v["dtype"] == "BOOL":
+            u = np.frombuffer(raw, dtype="u1")
+            assert set(u.tolist()) <= {0, 1}
+            arr = u.astype(bool).reshape(v["shape"])
+        else:
+            arr = np.frombuffer(raw, dtype=npdt).reshape(v["shape"])
+        out_[k] = arr.copy()
+    spans.sort()
+    assert spans[0][0] == 0 and spans[-1][1] == len(buf) - base
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))  # contiguous, no overlap
+    return out_
+
+
+def write_savetxt(name, fname, arr, delimiter=",", fmt="%.18e", header=None):
+    """np.savetxt (numpy's own text: '%.18e', nan/inf/-inf tokens, '# ' header comment);
+    read back with np.loadtxt."""
+    p = case_dir(name) / fname
+    kw = {} if header is None else {"header": header}
+    np.savetxt(p, arr, delimiter=delimiter, fmt=fmt, **kw)
+    back = np.loadtxt(p, delimiter=delimiter, ndmin=1)
+    back = back.reshape(np.shape(arr))
+    assert np.array_equal(back, np.asarray(arr, dtype=np.float64), equal_nan=True), name
+    return rel(p), back
+
+
+def write_jsonl(name, fname, arr):
+    """JSON Lines: one row (an array, or a number for 1-D) per line."""
+    p = case_dir(name) / fname
+    p.write_text("".join(json.dumps(r) + "\n" for r in np.asarray(arr).tolist()))
+    back = np.array([json.loads(line) for line in p.read_text().splitlines() if line.strip()])
+    assert np.array_equal(back, arr), name
+    return rel(p), back
+
+
+def write_csv_module(name, fname, rows, header=None):
+    """Python's csv module as Excel writes it: every field quoted, CRLF line ends, a UTF-8
+    BOM (encoding utf-8-sig). rows: lists of numbers (floats by repr, ints as ints)."""
+    import csv
+    import io
+    s = io.StringIO()
+    w = csv.writer(s, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    if header is not None:
+        w.writerow(header)
+    for r in rows:
+        w.writerow([repr(float(v)) if isinstance(v, float) else str(int(v)) for v in r])
+    p = case_dir(name) / fname
+    p.write_bytes(s.getvalue().encode("utf-8-sig"))
+    text = p.read_bytes().decode("utf-8-sig")
+    assert text.count("\r\n") == len(rows) + (header is not None)
+    parsed = list(csv.reader(io.StringIO(text, newline="")))[1 if header is not None else 0:]
+    back = np.array([[float(c) for c in r] for r in parsed])
+    return rel(p), back
+
+
+def pandas_csv(name, fname, columns, index=True, sep=","):
+    """What DataFrame.to_csv writes (pandas itself is not needed): a header of the column
+    names, preceded by an empty name when the index is written, the index 0..N-1 first; floats
+    as repr (shortest round-trip), ints as ints, strings as they are. columns: list of
+    (name, values). Returns (path, {name: values read back})."""
+    n = len(columns[0][1])
+    names = ([""] if index else []) + [c for c, _ in columns]
+    lines = [sep.join(names)]
+
+    def cell(v):
+        if isinstance(v, str):
+            return v
+        if isinstance(v, (float, np.floating)):
+            return repr(float(v))
+        return str(int(v))
+
+    for i in range(n):
+        lines.append(sep.join(([str(i)] if index else []) + [cell(vals[i]) for _, vals in columns]))
+    p = case_dir(name) / fname
+    p.write_text("\n".join(lines) + "\n")
+    body = [line.split(sep) for line in p.read_text().splitlines()[1:]]
+    off = 1 if index else 0
+    back = {}
+    for j, (c, vals) in enumerate(columns):
+        col = [r[off + j] for r in body]
+        back[c] = col if isinstance(vals[0], str) else np.array([float(v) for v in col])
+    return rel(p), back
+
+
+def add_extra(**fields):
+    CASES[-1].update(fields)
+
+
+def add_merge(name, shards, loss, count, note):
+    """A merge case: `shards` are full argv lists (without --json); expected is the loss of
+    the union computed in one torch call."""
+    add(name, ["merge"], loss, count, note)
+    CASES[-1]["merge"] = shards
+    CASES[-1] = {k: CASES[-1][k] for k in ("name", "argv", "merge", "expected", "note")}
+
+
+def formats_cases():
+    # ------------------------------------------------------------------ npz
+    n = "fmt_npz_savez_keys_mean"
+    rng = rng_for(n)
+    p, z = write_npz(n, "dump.npz", {"logits": logits(rng, (7, 4)),
+                                     "labels": labels(rng, (7,), 4, n_ignore=2)})
+    x, y = T(z["logits"]), L(z["labels"])
+    add(n, ["ce", p + ":logits", p + ":labels"], torch_ce(x, y), n_counted(y),
+        "np.savez(dump.npz, logits=, labels=) (stored zip): dump.npz:logits and dump.npz:labels; "
+        "two -100 targets")
+
+    for r in ("sum", "none"):
+        n = f"fmt_npz_compressed_weight_{r}"
+        rng = rng_for("fmt_npz_compressed_weight")
+        p, z = write_npz(n, "dump.npz", {"logits": logits(rng, (6, 3)).astype(np.float32),
+                                         "labels": labels(rng, (6,), 3, n_ignore=1).astype(np.int32),
+                                         "weight": weights(rng, 3)}, compressed=True)
+        x, y, w = T(z["logits"]), L(z["labels"]), T(z["weight"])
+        add(n, ["ce", p + ":logits", p + ":labels", "--weight", p + ":weight"] + red_argv(r),
+            torch_ce(x, y, weight=w, reduction=r), n_counted(y),
+            f"np.savez_compressed (deflated zip) of float32 logits, int32 labels and float64 "
+            f"weight, each picked by key (also --weight dump.npz:weight); reduction {r}")
+
+    n = "fmt_npz_single_nokey_mean"
+    rng = rng_for(n)
+    xp, zx = write_npz(n, "logits.npz", [logits(rng, (5, 4))])
+    yp, zy = write_npz(n, "labels.npz", [labels(rng, (5,), 4)], compressed=True)
+    assert list(zx) == ["arr_0"] and list(zy) == ["arr_0"]
+    x, y = T(zx["arr_0"]), L(zy["arr_0"])
+    add(n, ["ce", xp, yp], torch_ce(x, y), 5,
+        "npz files holding one array each (np.savez(f, x) -> arr_0; labels savez_compressed): "
+        "no key needed")
+
+    n = "fmt_npz_bce_kdim_mean"
+    rng = rng_for(n)
+    p, z = write_npz(n, "outputs.npz", {"scores": logits(rng, (2, 3, 4)),
+                                        "targets": rng.integers(0, 2, size=(2, 3, 4)).astype(np.uint8)},
+                     compressed=True)
+    x, t = T(z["scores"]), T(z["targets"])
+    add(n, ["bce", p + ":scores", p + ":targets", "--pos-weight", "2,1,0.5,3"],
+        torch_bce(x, t, pos_weight=T([2, 1, 0.5, 3])), 24,
+        "bce-logits from a compressed npz: (2,3,4) scores, uint8 0/1 targets, inline pos_weight")
+
+    # ------------------------------------------------------------------ safetensors
+    for r in ("mean", "none"):
+        n = f"fmt_st_f32_i64_{r}"
+        rng = rng_for("fmt_st_f32_i64")
+        p, st = write_safetensors(n, "model.safetensors", {
+            "logits": ("F32", logits(rng, (6, 4))),
+            "labels": ("I64", labels(rng, (6,), 4, n_ignore=1)),
+            "class_weight": ("F64", weights(rng, 4)),
+        }, metadata={"format": "pt", "step": "1200"})
+        x, y, w = T(st["logits"]), L(st["labels"]), T(st["class_weight"])
+        add(n, ["ce", p + ":logits", p + ":labels", "--weight", p + ":class_weight"] + red_argv(r),
+            torch_ce(x, y, weight=w, reduction=r), n_counted(y),
+            f"one safetensors file (with __metadata__) holding F32 logits, I64 labels (one -100) "
+            f"and F64 class weights, each picked by key; reduction {r}")
+
+    n = "fmt_st_bf16_logits_mean"
+    rng = rng_for(n)
+    xp, sx = write_safetensors(n, "logits.safetensors", {"logits": ("BF16", logits(rng, (5, 3)))})
+    yp, sy = write_safetensors(n, "labels.safetensors", {"y": ("I64", labels(rng, (5,), 3))})
+    x, y = T(sx["logits"]), L(sy["y"])
+    assert torch.equal(x.to(torch.bfloat16).to(torch.float64), x)
+    add(n, ["ce", xp, yp], torch_ce(x, y), 5,
+        "BF16 logits (torch.bfloat16, upcast to float64 for the expected value) and I64 labels, "
+        "each the only tensor of its safetensors file (no key, no __metadata__)")
+
+    n = "fmt_st_bf16_logits_ls_sum"
+    rng = rng_for(n)
+    p, st = write_safetensors(n, "dump.safetensors", {
+        "logits": ("BF16", logits(rng, (4, 5), scale=20.0)),
+        "labels": ("I16", labels(rng, (4,), 5)),
+    }, metadata={"format": "pt"})
+    x, y = T(st["logits"]), L(st["labels"])
+    add(n, ["ce", p + ":logits", p + ":labels", "--label-smoothing", "0.1", "--reduction", "sum"],
+        torch_ce(x, y, ls=0.1, reduction="sum"), 4,
+        "BF16 logits of large magnitude (scale 20) and I16 labels in one file; label smoothing "
+        "0.1, sum")
+
+    for r in ("mean", "none"):
+        n = f"fmt_st_f16_kdim_{r}"
+        rng = rng_for("fmt_st_f16_kdim")
+        p, st = write_safetensors(n, "seg.safetensors", {
+            "logits": ("F16", logits(rng, (2, 4, 3))),
+            "labels": ("I32", labels(rng, (2, 3), 4, n_ignore=1)),
+        }, metadata={"format": "pt"})
+        x, y = T(st["logits"]), L(st["labels"])
+        add(n, ["ce", p + ":logits", p + ":labels"] + red_argv(r),
+            torch_ce(x, y, reduction=r), n_counted(y),
+            f"F16 K-dim logits (2,4,3) and I32 labels (2,3) with a -100 in one safetensors file; "
+            f"reduction {r}")
+
+    n = "fmt_st_u8_i8_labels_sum"
+    rng = rng_for(n)
+    p, st = write_safetensors(n, "dump.safetensors", {
+        "a": ("F64", logits(rng, (5, 3))),
+        "b": ("F64", logits(rng, (5, 3))),
+        "labels_u8": ("U8", labels(rng, (5,), 3).astype(np.uint8)),
+        "labels_i8": ("I8", labels(rng, (5,), 3).astype(np.int8)),
+    })
+    x, y = T(st["b"]), L(st["labels_i8"])
+    add(n, ["nll", p + ":b", p + ":labels_i8", "--log-softmax", "--reduction", "sum"],
+        F.nll_loss(F.log_softmax(x, 1), y, reduction="sum"), 5,
+        "safetensors with four tensors (two F64, U8 and I8): picks the second F64 and the I8 "
+        "labels; nll --log-softmax, sum")
+    assert close(CASES[-1]["expected"]["loss"], torch_ce(x, y, reduction="sum"))
+
+    for r in ("mean", "none"):
+        n = f"fmt_st_bce_bool_{r}"
+        rng = rng_for("fmt_st_bce_bool")
+        p, st = write_safetensors(n, "bce.safetensors", {
+            "logits": ("F32", logits(rng, (4, 3))),
+            "targets": ("BOOL", rng.integers(0, 2, size=(4, 3)).astype(bool)),
+            "pos_weight": ("F32", weights(rng, 3)),
+        }, metadata={"format": "pt"})
+        x, t, pw = T(st["logits"]), T(st["targets"]), T(st["pos_weight"])
+        add(n, ["bce", p + ":logits", p + ":targets", "--pos-weight", p + ":pos_weight"]
+            + red_argv(r), torch_bce(x, t, pos_weight=pw, reduction=r), 12,
+            f"bce-logits with safetensors BOOL targets (one byte 0/1), F32 logits and F32 "
+            f"pos_weight from the same file; reduction {r}")
+
+    # ------------------------------------------------------------------ NPY variants
+    for r in ("mean", "none"):
+        n = f"fmt_npy_bigendian_{r}"
+        rng = rng_for("fmt_npy_bigendian")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (6, 4)).astype(">f8"))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (6,), 4, n_ignore=1).astype(">i8"))
+        wp, w = write_npy(n, "weight.npy", weights(rng, 4).astype(">f4"))
+        assert x.dtype.str == ">f8" and y.dtype.str == ">i8" and w.dtype.str == ">f4"
+        x, y, w = T(x), L(y), T(w)
+        add(n, ["ce", xp, yp, "--weight", wp] + red_argv(r),
+            torch_ce(x, y, weight=w, reduction=r), n_counted(y),
+            f"big-endian NPY: >f8 logits, >i8 labels with a -100, >f4 weight; reduction {r}")
+
+    n = "fmt_npy_fortran_2d_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", np.asfortranarray(logits(rng, (6, 5))))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (6,), 5))
+    assert x.flags.f_contiguous and not x.flags.c_contiguous
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp], torch_ce(x, y), 6,
+        "Fortran-order (fortran_order: True) float64 (6,5) logits: column-major data on disk")
+
+    for r in ("sum", "none"):
+        n = f"fmt_npy_fortran_be_kdim_{r}"
+        rng = rng_for("fmt_npy_fortran_be_kdim")
+        xp, x = write_npy(n, "logits.npy", np.asfortranarray(logits(rng, (2, 3, 4)).astype(">f4")))
+        yp, y = write_npy(n, "labels.npy", np.asfortranarray(labels(rng, (2, 4), 3, n_ignore=1)))
+        assert x.flags.f_contiguous and y.flags.f_contiguous and x.dtype.str == ">f4"
+        x, y = T(x), L(y)
+        add(n, ["ce", xp, yp] + red_argv(r), torch_ce(x, y, reduction=r), n_counted(y),
+            f"Fortran-order big-endian >f4 K-dim logits (2,3,4) and Fortran-order int64 labels "
+            f"(2,4); reduction {r}")
+
+    n = "fmt_npy_f2_kdim_ignore_sum"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (3, 4, 2)).astype(np.float16))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (3, 2), 4, n_ignore=1))
+    assert x.dtype == np.float16
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp, "--reduction", "sum"], torch_ce(x, y, reduction="sum"), n_counted(y),
+        "float16 NPY K-dim logits (3,4,2), one -100; expected from the stored halves, sum")
+
+    n = "fmt_npy_f2_be_bce_none"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (2, 3)).astype(">f2"))
+    yp, t = write_npy(n, "targets.npy", rng.uniform(0, 1, size=(2, 3)).astype(np.float16))
+    assert x.dtype.str == ">f2"
+    x, t = T(x), T(t)
+    add(n, ["bce", xp, yp, "--reduction", "none"], torch_bce(x, t, reduction="none"), 6,
+        "big-endian float16 logits and little-endian float16 soft targets, bce none")
+
+    # ------------------------------------------------------------------ JSON object
+    n = "fmt_json_object_keys_mean"
+    rng = rng_for(n)
+    xa, ya = logits(rng, (5, 3)), labels(rng, (5,), 3, n_ignore=1)
+    p = case_dir(n) / "dump.json"
+    p.write_text(json.dumps({"epoch": 3, "logits": xa.tolist(), "labels": ya.tolist(),
+                             "run": "eval"}, indent=1) + "\n")
+    back = json.loads(p.read_text())
+    x, y = T(back["logits"]), L(back["labels"])
+    add(n, ["ce", rel(p) + ":logits", rel(p) + ":labels"], torch_ce(x, y), n_counted(y),
+        "a JSON object (with a number and a string beside the arrays): dump.json:logits, "
+        "dump.json:labels")
+
+    for r in ("sum", "none"):
+        n = f"fmt_json_nested_key_{r}"
+        rng = rng_for("fmt_json_nested_key")
+        xa, ya = logits(rng, (2, 3, 2)), labels(rng, (2, 2), 3)
+        wa = weights(rng, 3)
+        p = case_dir(n) / "dump.json"
+        p.write_text(json.dumps({"model": {"name": "net", "outputs": {"logits": xa.tolist()}},
+                                 "batch": {"labels": ya.tolist(), "size": 2},
+                                 "class_weight": wa.tolist()}) + "\n")
+        back = json.loads(p.read_text())
+        x = T(back["model"]["outputs"]["logits"])
+        y = L(back["batch"]["labels"])
+        w = T(back["class_weight"])
+        add(n, ["ce", rel(p) + ":model.outputs.logits", rel(p) + ":batch.labels",
+                "--weight", rel(p) + ":class_weight"] + red_argv(r),
+            torch_ce(x, y, weight=w, reduction=r), 4,
+            f"nested keys with dots: dump.json:model.outputs.logits (K-dim (2,3,2)), "
+            f"dump.json:batch.labels, --weight dump.json:class_weight; reduction {r}")
+
+    # ------------------------------------------------------------------ TSV
+    n = "fmt_tsv_savetxt_mean"
+    rng = rng_for(n)
+    xp, x = write_savetxt(n, "logits.tsv", logits(rng, (6, 4)), delimiter="\t",
+                          header="c0\tc1\tc2\tc3")
+    yp, y = write_savetxt(n, "labels.tsv", labels(rng, (6,), 4, n_ignore=1), delimiter="\t",
+                          fmt="%d")
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp], torch_ce(x, y), n_counted(y),
+        "np.savetxt(delimiter='\\t') .tsv files: '%.18e' logits under a '# ' header comment, "
+        "'%d' labels with a -100")
+
+    n = "fmt_delimiter_tab_txt_none"
+    rng = rng_for(n)
+    xp, x = write_savetxt(n, "logits.txt", logits(rng, (4, 3)), delimiter="\t")
+    yp, y = write_savetxt(n, "labels.txt", labels(rng, (4,), 3), delimiter="\t", fmt="%d")
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp, "--delimiter", "\\t", "--reduction", "none"],
+        torch_ce(x, y, reduction="none"), 4,
+        "tab-separated .txt files read with --delimiter '\\t' (the two characters backslash, t)")
+
+    # ------------------------------------------------------------------ JSON Lines
+    n = "fmt_jsonl_weight_mean"
+    rng = rng_for(n)
+    xp, x = write_jsonl(n, "logits.jsonl", logits(rng, (6, 3)))
+    yp, y = write_jsonl(n, "labels.jsonl", labels(rng, (6,), 3, n_ignore=1))
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp, "--weight", "1,0.5,2"], torch_ce(x, y, weight=T([1, 0.5, 2])),
+        n_counted(y),
+        "JSON Lines: a logits row (array) per line, a bare-number label per line (one -100); "
+        "inline weight")
+
+    n = "fmt_jsonl_kdim_none"
+    rng = rng_for(n)
+    xp, x = write_jsonl(n, "logits.jsonl", logits(rng, (3, 4, 2)))
+    yp, y = write_jsonl(n, "labels.jsonl", labels(rng, (3, 2), 4))
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp, "--reduction", "none"], torch_ce(x, y, reduction="none"), 6,
+        "JSON Lines with nested rows: each line a (C,d)=(4,2) array -> logits (3,4,2); labels "
+        "a [d] array per line -> (3,2)")
+
+    n = "fmt_jsonl_bce_sum"
+    rng = rng_for(n)
+    xp, x = write_jsonl(n, "logits.jsonl", logits(rng, (5,)))
+    yp, t = write_jsonl(n, "targets.jsonl", rng.uniform(0, 1, size=(5,)))
+    x, t = T(x), T(t)
+    add(n, ["bce", xp, yp, "--reduction", "sum"], torch_bce(x, t, reduction="sum"), 5,
+        "bce on JSON Lines of bare numbers (one logit / one target per line)")
+
+    # ------------------------------------------------------------------ CSV, numpy's tokens
+    for r in ("mean", "none"):
+        n = f"fmt_csv_nonfinite_tokens_{r}"
+        a = logits(rng_for("fmt_csv_nonfinite_tokens"), (5, 4))
+        a[0, 2] = -np.inf   # a -inf on a non-target class: harmless without label smoothing
+        a[3, 0] = -np.inf
+        a[3, 3] = -np.inf
+        a[2, 1] = np.nan    # NaN and +inf only in the ignored row 2
+        a[2, 3] = np.inf
+        ya = np.array([1, 0, IGN, 2, 3], dtype=np.int64)
+        xp, x = write_savetxt(n, "logits.csv", a)
+        yp, y = write_savetxt(n, "labels.csv", ya, fmt="%d")
+        x, y = T(x), L(y)
+        got = torch_ce(x, y, reduction=r)
+        assert bool(torch.isfinite(got).all())
+        add(n, ["ce", xp, yp] + red_argv(r), got, 4,
+            f"np.savetxt CSV with numpy's tokens: -inf on non-target classes (finite loss), nan "
+            f"and inf only in the row whose target is -100 (ignored, so the result stays "
+            f"finite); reduction {r}")
+
+    n = "fmt_csv_inf_token_nan_none"
+    a = logits(rng_for(n), (3, 3))
+    a[1, 2] = np.inf
+    a[2, 0] = np.nan
+    xp, x = write_savetxt(n, "logits.csv", a)
+    yp, y = write_savetxt(n, "labels.csv", np.array([0, 1, 2]), fmt="%d")
+    x, y = T(x), L(y)
+    # (torch's log_softmax subtracts the row max: with a +inf logit every entry is NaN, even
+    # the -inf a naive x - logsumexp would give, so no independent reference here)
+    got = F.cross_entropy(x, y, reduction="none")
+    assert math.isnan(got[1]) and math.isnan(got[2]) and math.isfinite(got[0])
+    assert close(got[0], torch_ce(x[:1], y[:1], reduction="none")[0])
+    add(n, ["ce", xp, yp, "--reduction", "none"], got, 3,
+        "np.savetxt CSV with an inf and a nan token in counted rows: torch gives NaN for both "
+        "rows (a +inf logit on a non-target class is NaN too: inf - inf in log_softmax)")
+
+    n = "fmt_csv_bce_tokens_mean"
+    a = np.array([[-np.inf, 1.5], [np.inf, -0.25], [0.75, -np.inf]])
+    ta = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.0]])
+    xp, x = write_savetxt(n, "logits.csv", a)
+    yp, t = write_savetxt(n, "targets.csv", ta, fmt="%.1f")
+    x, t = T(x), T(t)
+    got = torch_bce(x, t)
+    add(n, ["bce", xp, yp], got, 6,
+        "bce on np.savetxt CSV with -inf/inf logits: torch's formula gives NaN where the "
+        "prediction is right (inf-inf), so the mean is NaN")
+    assert math.isnan(got.item())
+
+    # ------------------------------------------------------------------ quoted + CRLF + BOM
+    for r in ("mean", "sum"):
+        n = f"fmt_csv_quoted_crlf_bom_{r}"
+        rng = rng_for("fmt_csv_quoted_crlf_bom")
+        xa = logits(rng, (5, 3))
+        xa[1, 1] = 1.25e-7  # repr writes an exponent
+        xa[4, 0] = -3.5e12
+        xp, x = write_csv_module(n, "logits.csv", xa.tolist(), header=["cat", "dog", "bird"])
+        yp, y = write_csv_module(n, "labels.csv", [[int(v)] for v in labels(rng, (5,), 3)],
+                                 header=["label"])
+        x, y = T(x), L(y.reshape(-1))
+        add(n, ["ce", xp, yp] + red_argv(r), torch_ce(x, y, reduction=r), 5,
+            f"csv.writer(QUOTE_ALL) with CRLF line ends and a UTF-8 BOM (utf-8-sig): every "
+            f"field quoted, a quoted header, exponents; reduction {r}")
+
+    # ------------------------------------------------------------------ tables
+    for r in ("mean", "none"):
+        n = f"fmt_table_pandas_index_{r}"
+        rng = rng_for("fmt_table_pandas_index")
+        xa = logits(rng, (6, 4))
+        ya = labels(rng, (6,), 4, n_ignore=1)
+        p, back = pandas_csv(n, "table.csv", [(f"f{j}", xa[:, j]) for j in range(4)]
+                             + [("label", ya)])
+        x = T(np.stack([back[f"f{j}"] for j in range(4)], 1))
+        y = L(back["label"])
+        add(n, ["ce", p, "--label-column", "label", "--drop-columns", "0", "--weight", "2,1,1,0.5"]
+            + red_argv(r), torch_ce(x, y, weight=T([2, 1, 1, 0.5]), reduction=r), n_counted(y),
+            f"a pandas to_csv table (header ',f0,f1,f2,f3,label', index column first): "
+            f"--label-column label --drop-columns 0 (the unnamed index, by index); weight and a "
+            f"-100 label; reduction {r}")
+
+    n = "fmt_table_ids_by_name_sum"
+    rng = rng_for(n)
+    xa = logits(rng, (5, 3))
+    ya = labels(rng, (5,), 3)
+    p, back = pandas_csv(n, "table.csv", [("id", [f"img_{i:03d}" for i in range(5)])]
+                         + [(f"logit_{j}", xa[:, j]) for j in range(3)] + [("label", ya)],
+                         index=False)
+    x = T(np.stack([back[f"logit_{j}"] for j in range(3)], 1))
+    y = L(back["label"])
+    add(n, ["ce", p, "--label-column", "label", "--drop-columns", "id", "--reduction", "sum"],
+        torch_ce(x, y, reduction="sum"), 5,
+        "a table written with index=False: string ids dropped by name (--drop-columns id), "
+        "labels from the last column")
+
+    n = "fmt_table_index_and_id_label_by_index_mean"
+    rng = rng_for(n)
+    xa = logits(rng, (6, 3))
+    ya = labels(rng, (6,), 3, n_ignore=1)
+    p, back = pandas_csv(n, "table.csv", [("y", ya), ("id", [str(1000 + 7 * i) for i in range(6)])]
+                         + [(f"x{j}", xa[:, j]) for j in range(3)])
+    x = T(np.stack([back[f"x{j}"] for j in range(3)], 1))
+    y = L(back["y"])
+    add(n, ["ce", p, "--label-column", "1", "--drop-columns", "0,id"], torch_ce(x, y),
+        n_counted(y),
+        "pandas table ',y,id,x0,x1,x2': the label column given by index (1, right after the "
+        "index), the index dropped by index and a numeric id column by name (--drop-columns "
+        "0,id); one -100")
+
+    n = "fmt_table_bce_single_logit_mean"
+    rng = rng_for(n)
+    xa = logits(rng, (7,))
+    ta = rng.integers(0, 2, size=(7,)).astype(np.float64)
+    p, back = pandas_csv(n, "table.csv", [("score", xa), ("target", ta)])
+    x, t = T(back["score"]), T(back["target"])
+    add(n, ["bce", p, "--label-column", "target", "--drop-columns", "0"], torch_bce(x, t), 7,
+        "bce-logits from a pandas table with one score column (logits (7,)) and float 0.0/1.0 "
+        "targets in the label column")
+
+    n = "fmt_table_tsv_none"
+    rng = rng_for(n)
+    xa = logits(rng, (4, 3))
+    ya = labels(rng, (4,), 3)
+    p, back = pandas_csv(n, "table.tsv", [(f"f{j}", xa[:, j]) for j in range(3)] + [("label", ya)],
+                         sep="\t")
+    x = T(np.stack([back[f"f{j}"] for j in range(3)], 1))
+    y = L(back["label"])
+    add(n, ["ce", p, "--label-column", "label", "--drop-columns", "0", "--reduction", "none"],
+        torch_ce(x, y, reduction="none"), 4,
+        "to_csv(sep='\\t') table in a .tsv file with --label-column and --drop-columns 0")
+
+    # ------------------------------------------------------------------ shards
+    for r in REDS:
+        n = f"fmt_shards_npy_{r}"
+        rng = rng_for("fmt_shards_npy")
+        sizes = (4, 1, 3)
+        argv, xs, ys = ["ce"], [], []
+        for i, m in enumerate(sizes):
+            xp, x = write_npy(n, f"logits_{i}.npy", logits(rng, (m, 4)))
+            argv += ["-l", xp]
+            xs.append(x)
+        for i, m in enumerate(sizes):
+            yp, y = write_npy(n, f"labels_{i}.npy", labels(rng, (m,), 4, n_ignore=1 if m > 1 else 0))
+            argv += ["-y", yp]
+            ys.append(y)
+        wp, w = write_npy(n, "weight.npy", weights(rng, 4))
+        x, y, w = T(np.concatenate(xs)), L(np.concatenate(ys)), T(w)
+        add(n, argv + ["--weight", wp] + red_argv(r), torch_ce(x, y, weight=w, reduction=r),
+            n_counted(y),
+            f"three shards (4, 1 and 3 rows) via -l a -l b -l c -y a -y b -y c, concatenated "
+            f"along dim 0; weight and -100 labels; reduction {r}")
+
+    n = "fmt_shards_mixed_formats_mean"
+    rng = rng_for(n)
+    x0, y0 = logits(rng, (3, 3)), labels(rng, (3,), 3)
+    x1, y1 = logits(rng, (2, 3)), labels(rng, (2,), 3, n_ignore=1)
+    x2, y2 = logits(rng, (2, 3)), labels(rng, (2,), 3)
+    p0, z0 = write_npz(n, "part0.npz", {"logits": x0, "labels": y0})
+    p1, s1 = write_safetensors(n, "part1.safetensors", {"logits": ("F64", x1), "labels": ("I64", y1)})
+    p2x, b2x = write_csv(n, "part2_logits.csv", x2)
+    p2y, b2y = write_jsonl(n, "part2_labels.jsonl", y2)
+    x = T(np.concatenate([z0["logits"], s1["logits"], b2x]))
+    y = L(np.concatenate([z0["labels"], s1["labels"], b2y]))
+    add(n, ["ce", "-l", p0 + ":logits", "-l", p1 + ":logits", "-l", p2x,
+            "-y", p0 + ":labels", "-y", p1 + ":labels", "-y", p2y],
+        torch_ce(x, y), n_counted(y),
+        "shards of different formats: npz:key, safetensors:key and CSV logits; npz, "
+        "safetensors and JSON Lines labels")
+
+    n = "fmt_shards_kdim_none"
+    rng = rng_for(n)
+    argv, xs, ys = ["ce"], [], []
+    for i, m in enumerate((1, 2)):
+        xp, xa = write_npy(n, f"logits_{i}.npy", logits(rng, (m, 3, 2)))
+        yp, ya = write_npy(n, f"labels_{i}.npy", labels(rng, (m, 2), 3))
+        argv += ["--logits", xp, "--labels", yp]
+        xs.append(xa)
+        ys.append(ya)
+    x, y = T(np.concatenate(xs)), L(np.concatenate(ys))
+    add(n, argv + ["--reduction", "none"], torch_ce(x, y, reduction="none"), 6,
+        "K-dim shards (1,3,2) and (2,3,2) with --logits/--labels interleaved: result (3,2)")
+
+    n = "fmt_shards_table_sum"
+    rng = rng_for(n)
+    argv, xs, ys = ["ce"], [], []
+    for i, m in enumerate((3, 2)):
+        xa, ya = logits(rng, (m, 3)), labels(rng, (m,), 3)
+        p, back = pandas_csv(n, f"part{i}.csv", [(f"f{j}", xa[:, j]) for j in range(3)]
+                             + [("label", ya)])
+        argv += ["-l", p]
+        xs.append(np.stack([back[f"f{j}"] for j in range(3)], 1))
+        ys.append(back["label"])
+    x, y = T(np.concatenate(xs)), L(np.concatenate(ys))
+    add(n, argv + ["--label-column", "label", "--drop-columns", "0", "--reduction", "sum"],
+        torch_ce(x, y, reduction="sum"), 5,
+        "two pandas tables as shards (-l part0.csv -l part1.csv) with --label-column label "
+        "--drop-columns 0 (each restarts its index at 0)")
+
+    n = "fmt_shards_bce_mean"
+    rng = rng_for(n)
+    argv, xs, ts = ["bce"], [], []
+    for i, m in enumerate((2, 3)):
+        xp, xa = write_npy(n, f"logits_{i}.npy", logits(rng, (m, 4)))
+        tp, ta = write_npy(n, f"targets_{i}.npy", rng.uniform(0, 1, size=(m, 4)))
+        argv += ["-l", xp, "-y", tp]
+        xs.append(xa)
+        ts.append(ta)
+    x, t = T(np.concatenate(xs)), T(np.concatenate(ts))
+    add(n, argv + ["--pos-weight", "1,2,3,0.5"], torch_bce(x, t, pos_weight=T([1, 2, 3, 0.5])),
+        20, "bce-logits on two shards with pos_weight: mean over all 20 elements")
+
+    # ------------------------------------------------------------------ stdin
+    n = "fmt_stdin_npy_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (5, 4)).astype(np.float32))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (5,), 4, n_ignore=1))
+    x, y = T(x), L(y)
+    add(n, ["ce", "-", yp], torch_ce(x, y), n_counted(y),
+        "logits on standard input (`-`, format sniffed from the NPY magic): float32 NPY piped in")
+    add_extra(stdin=xp)
+
+    n = "fmt_stdin_csv_sum"
+    rng = rng_for(n)
+    xp, x = write_csv(n, "logits.csv", logits(rng, (4, 3)), header=["a", "b", "c"])
+    yp, y = write_npy(n, "labels.npy", labels(rng, (4,), 3))
+    x, y = T(x), L(y)
+    add(n, ["ce", "-", yp, "--format", "csv", "--reduction", "sum"],
+        torch_ce(x, y, reduction="sum"), 4,
+        "CSV logits (with a header) on standard input with --format csv (which names the "
+        "format of stdin; labels.npy is still read by its extension)")
+    add_extra(stdin=xp)
+
+    n = "fmt_stdin_npz_keys_mean"
+    rng = rng_for(n)
+    p, z = write_npz(n, "dump.npz", {"logits": logits(rng, (5, 3)),
+                                     "labels": labels(rng, (5,), 3, n_ignore=1)}, compressed=True)
+    x, y = T(z["logits"]), L(z["labels"])
+    add(n, ["ce", "-l", "-:logits", "-y", "-:labels"], torch_ce(x, y), n_counted(y),
+        "a compressed npz piped in once, both arrays picked from standard input by key "
+        "(-l -:logits -y -:labels)")
+    add_extra(stdin=p)
+
+    # ------------------------------------------------------------------ merge
+    # Shard results computed apart, merged: the mean of the union is sum(sums)/sum(weightSums),
+    # not the mean of the shards' means. Shard 2 has every target ignored (its mean is NaN).
+    for r in REDS:
+        n = f"merge_ce_weight_ignore_{r}"
+        rng = rng_for("merge_ce_weight_ignore")
+        wp, w = write_npy(n, "weight.npy", np.array([0.5, 4.0, 1.0, 2.0]))
+        shards, xs, ys = [], [], []
+        specs = ((5, 1), (2, 0), (3, 3), (4, 2))  # (rows, ignored)
+        for i, (m, k) in enumerate(specs):
+            xp, xa = write_npy(n, f"logits_{i}.npy", logits(rng, (m, 4)))
+            yp, ya = write_npy(n, f"labels_{i}.npy", labels(rng, (m,), 4, n_ignore=k))
+            shards.append(["ce", xp, yp, "--weight", wp] + red_argv(r))
+            xs.append(xa)
+            ys.append(ya)
+        x, y, wt = T(np.concatenate(xs)), L(np.concatenate(ys)), T(w)
+        got = torch_ce(x, y, weight=wt, reduction=r)
+        if r == "mean":
+            means = [torch_ce(T(a), L(b), weight=wt) for a, b in zip(xs, ys)]
+            assert math.isnan(means[2])
+            finite = [m for m in means if not math.isnan(m)]
+            assert abs(sum(finite) / len(finite) - got) > 1e-3  # averaging means would be wrong
+        add_merge(n, shards, got, n_counted(y),
+                  f"merge of 4 shard results (5, 2, 3, 4 rows; the 3-row shard all -100) with "
+                  f"class weights: the union's {r} (mean = total weighted sum / total weight "
+                  f"of the non-ignored targets)")
+
+    for r in ("mean", "none"):
+        n = f"merge_ce_ls_kdim_{r}"
+        rng = rng_for("merge_ce_ls_kdim")
+        shards, xs, ys = [], [], []
+        for i, m in enumerate((1, 3)):
+            xp, xa = write_npy(n, f"logits_{i}.npy", logits(rng, (m, 3, 2)))
+            yp, ya = write_npy(n, f"labels_{i}.npy", labels(rng, (m, 2), 3, n_ignore=1))
+            shards.append(["ce", xp, yp, "--weight", "3,1,0.25", "--label-smoothing", "0.2"]
+                          + red_argv(r))
+            xs.append(xa)
+            ys.append(ya)
+        x, y = T(np.concatenate(xs)), L(np.concatenate(ys))
+        add_merge(n, shards, torch_ce(x, y, weight=T([3, 1, 0.25]), ls=0.2, reduction=r),
+                  n_counted(y),
+                  f"merge of 2 K-dim shards (1,3,2) and (3,3,2) with weight, label smoothing 0.2 "
+                  f"and a -100 in each; none concatenates to (4,2); reduction {r}")
+
+    n = "merge_ce_custom_ignore_mean"
+    rng = rng_for(n)
+    shards, xs, ys = [], [], []
+    for i, m in enumerate((6, 2)):
+        xp, xa = write_npy(n, f"logits_{i}.npy", logits(rng, (m, 3)))
+        ya = labels(rng, (m,), 3)
+        ya[0] = 0
+        yp, ya = write_npy(n, f"labels_{i}.npy", ya)
+        shards.append(["ce", xp, yp, "--ignore-index", "0"])
+        xs.append(xa)
+        ys.append(ya)
+    x, y = T(np.concatenate(xs)), L(np.concatenate(ys))
+    add_merge(n, shards, torch_ce(x, y, ignore_index=0), n_counted(y, 0),
+              "merge with --ignore-index 0 (a valid class): the mean's denominator counts only "
+              "targets != 0 over both shards")
+
+    for r in ("mean", "sum"):
+        n = f"merge_bce_weight_{r}"
+        rng = rng_for("merge_bce_weight")
+        shards, xs, ts = [], [], []
+        for i, m in enumerate((1, 4, 2)):
+            xp, xa = write_npy(n, f"logits_{i}.npy", logits(rng, (m, 3)))
+            tp, ta = write_npy(n, f"targets_{i}.npy", rng.uniform(0, 1, size=(m, 3)))
+            shards.append(["bce", xp, tp, "--weight", "0.5,2,1", "--pos-weight", "3,1,1"]
+                          + red_argv(r))
+            xs.append(xa)
+            ts.append(ta)
+        x, t = T(np.concatenate(xs)), T(np.concatenate(ts))
+        add_merge(n, shards, torch_bce(x, t, weight=T([0.5, 2, 1]), pos_weight=T([3, 1, 1]),
+                                       reduction=r), x.numel(),
+                  f"merge of 3 bce-logits shards (1, 4, 2 rows) with weight and pos_weight: the "
+                  f"mean divides by the element count (21), not by the weights; reduction {r}")
+
+    n = "merge_mixed_formats_mean"
+    rng = rng_for(n)
+    x0, y0 = logits(rng, (4, 3)), labels(rng, (4,), 3, n_ignore=1)
+    x1, y1 = logits(rng, (2, 3)), labels(rng, (2,), 3)
+    x2, y2 = logits(rng, (3, 3)), labels(rng, (3,), 3, n_ignore=1)
+    p0, z0 = write_npz(n, "shard0.npz", {"logits": x0, "labels": y0}, compressed=True)
+    p1, s1 = write_safetensors(n, "shard1.safetensors", {"logits": ("F32", x1),
+                                                         "labels": ("I64", y1)})
+    p2, b2 = pandas_csv(n, "shard2.csv", [(f"f{j}", x2[:, j]) for j in range(3)] + [("label", y2)])
+    wflag = ["--weight", "1,3,0.5"]
+    shards = [["ce", p0 + ":logits", p0 + ":labels"] + wflag,
+              ["ce", p1 + ":logits", p1 + ":labels"] + wflag,
+              ["ce", p2, "--label-column", "label", "--drop-columns", "0"] + wflag]
+    x = T(np.concatenate([z0["logits"], s1["logits"], np.stack([b2[f"f{j}"] for j in range(3)], 1)]))
+    y = L(np.concatenate([z0["labels"], s1["labels"], b2["label"]]))
+    add_merge(n, shards, torch_ce(x, y, weight=T([1, 3, 0.5])), n_counted(y),
+              "merge of shards stored as npz, safetensors (F32) and a pandas table, with weights "
+              "and -100 labels")
+
+
 # ======================================================================== main
 
 
@@ -1723,14 +2504,17 @@ def main():
     check_cases()
     example_cases()
     top_cases()  # after the existing cases, so those keep their places in cases.json
+    formats_cases()  # likewise appended
     compare_cases()
 
-    # every file an argv names exists; every case folder is used
+    # every file an argv names exists (a `file:key` names the file); every case folder is used
     used = set()
     for c in CASES:
-        for a in c["argv"]:
+        argvs = [c["argv"]] + c.get("merge", []) + ([[c["stdin"]]] if "stdin" in c else [])
+        for a in (a for argv in argvs for a in argv):
             if a.startswith("losses/") or a.startswith("example/"):
-                assert (FIXTURES / a).is_file(), (c["name"], a)
+                path = a if (FIXTURES / a).is_file() else a.rsplit(":", 1)[0]
+                assert (FIXTURES / path).is_file(), (c["name"], a)
                 used.add(a.split("/")[1] if a.startswith("losses/") else None)
     assert {p.name for p in LOSSES.iterdir()} <= used
     text = json.dumps(CASES, indent=1, allow_nan=False)
