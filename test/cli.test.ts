@@ -201,3 +201,19 @@ describe('input errors exit 2 naming the file and the place', () => {
     });
   }
 });
+
+describe('a closed pipe', () => {
+  it('ends quietly when the reader goes away (losscalc ... | head -1)', async () => {
+    const { spawn } = await import('node:child_process');
+    const rows = 200_000;
+    const x = file('pipe-x.csv', Array.from({ length: rows }, (_, i) => `${i % 7},${i % 3}`).join('\n'));
+    const y = file('pipe-y.csv', Array.from({ length: rows }, (_, i) => String(i % 2)).join('\n'));
+    const child = spawn(process.execPath, [BIN, 'ce', x, y, '--reduction', 'none', '-q']);
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
