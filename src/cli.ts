@@ -98,7 +98,15 @@ function program(io: Io, onAction: (a: Action) => void): Command {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
       // one line: commander's "(Did you mean ...?)" hint joins the message
-      outputError: (s, write) => write(`losscalc: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
+      outputError: (s, write) =>
+        write(
+          `losscalc: ${s
+            .replace(/^error: /, '')
+            .replace(/^unknown command/, 'unknown mode')
+            .replace('(Did you mean', '(did you mean')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')}\n`,
+        ),
     })
     .showSuggestionAfterError()
     .addHelpText('after', `\nModes: ${MODES.join(', ')}, compare, merge (aliases: ce, bce). 'losscalc <mode> --help' shows a mode's options.`);

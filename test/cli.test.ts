@@ -147,7 +147,7 @@ describe('losscalc binary', () => {
 describe('usage errors exit 2 with one line', () => {
   const cases: [string, string[], string[]][] = [
     ['no arguments', [], []],
-    ['unknown mode', ['crossentropy', logits, labels], ['unknown command']],
+    ['unknown mode', ['crossentropy', logits, labels], ['unknown mode']],
     ['unknown option', ['ce', logits, labels, '--frobnicate'], ['unknown option']],
     ['bad reduction', ['ce', logits, labels, '--reduction', 'avg'], ['--reduction must be one of mean, sum, none']],
     ['label smoothing above 1', ['ce', logits, labels, '--label-smoothing', '1.5'], ['--label-smoothing must be in [0, 1]']],

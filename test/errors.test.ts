@@ -1,0 +1,107 @@
+/**
+ * The README's error table is the contract: every row names an error class, the exit code and
+ * the exact message. Each row has a scenario here that must print exactly that line, and every
+ * scenario must have its row, so the table and the tool cannot drift apart.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { encodeNpy } from '../src/io/npy.js';
+import { runCli } from './helpers.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const section = readFileSync(join(ROOT, 'README.md'), 'utf8').split('## Errors')[1]?.split('\n## ')[0] ?? '';
+/** | class | exit | `message` | */
+const rows = [...section.matchAll(/^\| ([^|]+?) \| (\d) \| `([^`]+)` \|$/gm)].map((m) => ({ what: m[1], exit: Number(m[2]), message: m[3] }));
+
+const dir = mkdtempSync(join(tmpdir(), 'losscalc-errors-'));
+const at = (name: string) => join(dir, name);
+const write = (name: string, data: string | Uint8Array) => (writeFileSync(at(name), data), name);
+const f64 = (values: number[], shape: number[]) => encodeNpy({ data: Float64Array.from(values), shape, dtype: 'float64' });
+const i64 = (values: number[]) => encodeNpy({ data: BigInt64Array.from(values.map(BigInt)), shape: [values.length], dtype: 'int64' });
+
+/** An NPY file with a hand-written header dict and `dataBytes` zero bytes of data. */
+function npy(header: string, dataBytes: number, version = 1): Uint8Array {
+  let h = header;
+  while ((10 + h.length + 1) % 64 !== 0) h += ' ';
+  h += '\n';
+  const out = new Uint8Array(10 + h.length + dataBytes);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0, h.length & 0xff, h.length >> 8]);
+  out.set(new TextEncoder().encode(h), 10);
+  return out;
+}
+
+function safetensors(header: string, dataBytes: number): Uint8Array {
+  const h = new TextEncoder().encode(header);
+  const out = new Uint8Array(8 + h.length + dataBytes);
+  new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+  out.set(h, 8);
+  return out;
+}
+
+// 10 samples x 4 classes, labels 0..3
+const LOGITS = write('logits.npy', f64(Array.from({ length: 40 }, (_, i) => Math.sin(i)), [10, 4]));
+const LABELS = write('labels.npy', i64([0, 1, 2, 3, 0, 1, 2, 3, 0, 1]));
+mkdirSync(at('a-directory'));
+
+/** The command for each class; files are named relative to the scenario folder. */
+const scenarios: Record<string, string[]> = {
+  'missing file': ['ce', 'nope.npy', LABELS],
+  'a directory': ['ce', 'a-directory', LABELS],
+  'empty file': ['ce', write('empty.csv', ''), LABELS],
+  'CSV: only a header': ['ce', write('header.csv', 'cat,dog,bird\n'), LABELS],
+  'CSV: non-numeric cell': ['ce', write('cell.csv', '1,2,3\n4,abc,6\n'), LABELS],
+  'CSV: ragged row': ['ce', write('ragged.csv', '1,2,3\n4,5\n'), LABELS],
+  'CSV: unknown label column': ['ce', write('table.csv', 'a,b,label\n1,2,0\n'), '--label-column', 'target'],
+  'JSON: syntax': ['ce', write('bad.json', '[[1, 2],\n [3, ]]'), LABELS],
+  'JSON: ragged nesting': ['ce', write('ragged.json', '[[1, 2], [3]]'), LABELS],
+  'NPY: bad magic': ['ce', write('magic.npy', new Uint8Array(64)), LABELS],
+  'NPY: version': ['ce', write('version.npy', npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", 16, 9)), LABELS],
+  'NPY: malformed header': ['ce', write('header.npy', npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,) ", 16)), LABELS],
+  'NPY: unsupported dtype': ['ce', write('complex.npy', npy("{'descr': '<c16', 'fortran_order': False, 'shape': (2,), }", 32)), LABELS],
+  'NPY: truncated data': ['ce', write('truncated.npy', npy("{'descr': '<f8', 'fortran_order': False, 'shape': (10, 4), }", 100)), LABELS],
+  'NPY: a huge claimed shape': ['ce', write('huge.npy', npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776,), }", 16)), LABELS],
+  'NPY: trailing bytes': ['ce', write('trailing.npy', npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", 20)), LABELS],
+  'NPZ: no key given': ['ce', write('dump.npz', zipSync({ 'logits.npy': f64([1, 2], [1, 2]), 'labels.npy': i64([0]) })), LABELS],
+  'NPZ: unknown key': ['ce', 'dump.npz:outputs', LABELS],
+  'safetensors: offsets outside the file': [
+    'ce',
+    write('model.safetensors', safetensors('{"logits":{"dtype":"F64","shape":[4],"data_offsets":[0,64]}}', 32)),
+    LABELS,
+  ],
+  'label out of range': ['ce', LOGITS, write('big-label.npy', i64([0, 1, 2, 3, 0, 12, 2, 3, 0, 1]))],
+  'label not an integer': ['ce', LOGITS, write('frac.json', '[0, 1, 2, 2.5, 0, 1, 2, 3, 0, 1]')],
+  'shapes that do not fit': ['ce', LOGITS, write('short.npy', i64([0, 1, 2]))],
+  'shards that do not fit': ['ce', '-l', LOGITS, '-l', write('narrow.npy', f64([1, 2, 3], [1, 3])), '-y', LABELS, '-y', LABELS],
+  'weight of the wrong size': ['ce', LOGITS, LABELS, '--weight', '1,2,3'],
+  'pos_weight of the wrong size': ['bce', LOGITS, write('targets.npy', f64(new Array(40).fill(1), [10, 4])), '--pos-weight', '1,2'],
+  'label smoothing outside [0, 1]': ['ce', LOGITS, LABELS, '--label-smoothing', '1.5'],
+  'bad reduction': ['ce', LOGITS, LABELS, '--reduction', 'avg'],
+  'bad mode': ['crossentropy', LOGITS, LABELS],
+  'an option the mode does not take': ['gather', LOGITS, LABELS, '--weight', '1,1,1,1'],
+  'conflicting options': ['ce', LOGITS, LABELS, '-q', '--json'],
+};
+
+describe('the README error table', () => {
+  it('has a row for every scenario and a scenario for every row', () => {
+    expect(rows.map((r) => r.what).sort()).toEqual(Object.keys(scenarios).sort());
+  });
+  for (const row of rows) {
+    it(`${row.what}: exit ${row.exit}, ${row.message}`, async () => {
+      const args = scenarios[row.what];
+      expect(args, `no scenario for "${row.what}"`).toBeDefined();
+      const cwd = process.cwd();
+      process.chdir(dir);
+      try {
+        const r = await runCli(args);
+        expect(r.code).toBe(row.exit);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toBe(`${row.message}\n`);
+      } finally {
+        process.chdir(cwd);
+      }
+    });
+  }
+});
