@@ -186,3 +186,22 @@ describe('progress bar', () => {
     expect(r.stderr).toBe('');
   });
 });
+
+describe('internal errors', () => {
+  it('exit 3 with one line that says how to report it, never a stack trace', async () => {
+    const { run } = await import('../src/cli.js');
+    let stderr = '';
+    const code = await run(['ce', ...EXAMPLE], {
+      stdout: {
+        write: () => {
+          throw new TypeError('boom\n    at somewhere (file.js:1:1)');
+        },
+      },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: {},
+      isTTY: false,
+    });
+    expect(code).toBe(3);
+    expect(stderr).toBe('losscalc: internal error: boom (please report it with the command and its input files)\n');
+  });
+});
