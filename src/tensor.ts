@@ -145,19 +145,29 @@ export function broadcastTo(values: Float64Array, from: readonly number[], shape
     strides[offset + i] = from[i] === 1 ? 0 : s;
     s *= from[i];
   }
+  stridedWalk(shape, strides, (i, src) => (out[i] = values[src]));
+  return out;
+}
+
+/**
+ * Visit every element of `shape` in row-major order with its index in another layout of the
+ * same elements, given that layout's strides (in elements; 0 repeats a broadcast dim): the
+ * one odometer behind broadcasting and Fortran-order reading.
+ */
+export function stridedWalk(shape: readonly number[], strides: readonly number[], visit: (i: number, from: number) => void): void {
+  const total = numel(shape);
   const index = new Array<number>(shape.length).fill(0);
-  let src = 0;
+  let from = 0;
   for (let i = 0; i < total; i++) {
-    out[i] = values[src];
+    visit(i, from);
     for (let d = shape.length - 1; d >= 0; d--) {
       index[d]++;
-      src += strides[d];
+      from += strides[d];
       if (index[d] < shape[d]) break;
-      src -= strides[d] * shape[d];
+      from -= strides[d] * shape[d];
       index[d] = 0;
     }
   }
-  return out;
 }
 
 /** "5" for a vector, "(1, 2, 3)" for a multi-dim position: how an element is named in errors. */

@@ -5,7 +5,7 @@
  * Fortran order; `encodeNpy` writes version 1.0, little-endian, C order.
  */
 import { InputError } from '../errors.js';
-import { formatShape, numel, type DType, type Tensor } from '../tensor.js';
+import { formatShape, numel, stridedWalk, type DType, type Tensor } from '../tensor.js';
 import { byteSize, copyBytes, decodeData, ELEMENT, littleEndian, type ElementType } from './binary.js';
 import { floatToHalf } from './float16.js';
 import { parsePyLiteral, pyRepr, PyTuple } from './py-literal.js';
@@ -186,25 +186,15 @@ function parseDescr(descr: unknown, fail: (m: string) => never): { spec: Element
 /** Reorders column-major (Fortran) elements of `size` bytes into row-major order. */
 function fortranToC(src: Uint8Array, shape: readonly number[], size: number): Uint8Array {
   const out = new Uint8Array(src.length);
-  const n = src.length / size;
   const strides: number[] = []; // Fortran strides in elements
   let s = 1;
   for (const d of shape) {
     strides.push(s);
     s *= d;
   }
-  const index = new Array<number>(shape.length).fill(0);
-  let from = 0;
-  for (let i = 0; i < n; i++) {
+  stridedWalk(shape, strides, (i, from) => {
     for (let b = 0, o = i * size, f = from * size; b < size; b++) out[o + b] = src[f + b];
-    for (let d = shape.length - 1; d >= 0; d--) {
-      index[d]++;
-      from += strides[d];
-      if (index[d] < shape[d]) break;
-      from -= strides[d] * shape[d];
-      index[d] = 0;
-    }
-  }
+  });
   return out;
 }
 
