@@ -11,6 +11,7 @@ import { lossFor, type LossMode } from './evaluate.js';
 import type { Format } from './io/format.js';
 import { openInput } from './io/read.js';
 import type { LossResult, Reduction } from './losses/reduce.js';
+import { combineNonFinite, NonFiniteScan, type NonFinite } from './warnings.js';
 import { mergeResults } from './merge.js';
 import type { Tensor } from './tensor.js';
 import { asValues, rowWindow } from './values.js';
@@ -39,17 +40,29 @@ export function threadCount(asked: number | undefined, values: number, rows: num
   return Math.max(1, Math.min(n, rows));
 }
 
+/** A part's loss, and the non-finite values seen in its rows of each input. */
+export interface Part {
+  result: LossResult;
+  logits: NonFinite;
+  labels: NonFinite;
+}
+
 /** One thread's part: rows [start, end) of the job's files. */
-export async function computePart(job: ParallelJob, start: number, end: number): Promise<LossResult> {
+export async function computePart(job: ParallelJob, start: number, end: number): Promise<Part> {
   const { delimiter } = job;
-  const logits = rowWindow(asValues(await openInput(job.logits, { format: job.logitsFormat, delimiter })), start, end);
-  const labels = rowWindow(asValues(await openInput(job.labels, { format: job.labelsFormat, delimiter })), start, end);
-  return lossFor(job.mode, { logits, labels, weight: job.weight, posWeight: job.posWeight }, job);
+  const scans = { logits: new NonFiniteScan(), labels: new NonFiniteScan() };
+  const open = async (spec: string, format: Format | undefined, scan: NonFiniteScan) =>
+    scan.observe(rowWindow(asValues(await openInput(spec, { format, delimiter })), start, end));
+  const logits = await open(job.logits, job.logitsFormat, scans.logits);
+  const labels = await open(job.labels, job.labelsFormat, scans.labels);
+  const result = lossFor(job.mode, { logits, labels, weight: job.weight, posWeight: job.posWeight }, job);
+  const plain = (s: NonFiniteScan): NonFinite => ({ count: s.count, first: s.first, firstValue: s.firstValue });
+  return { result, logits: plain(scans.logits), labels: plain(scans.labels) };
 }
 
 interface PartMessage {
   ok: boolean;
-  result?: Pick<LossResult, 'perSample' | 'sum' | 'weightSum' | 'count' | 'shape'>;
+  part?: { result: Pick<LossResult, 'perSample' | 'sum' | 'weightSum' | 'count' | 'shape'>; logits: NonFinite; labels: NonFinite };
   message?: string;
 }
 
@@ -58,10 +71,15 @@ interface PartMessage {
  * failed on its input: the caller then runs single-threaded, which names the failing place
  * in the whole file rather than in a part.
  */
-export async function parallelLoss(job: ParallelJob, rows: number, threads: number): Promise<LossResult | undefined> {
+export async function parallelLoss(
+  job: ParallelJob,
+  rows: number,
+  threads: number,
+  rowSizes: { logits: number; labels: number },
+): Promise<Part | undefined> {
   const bounds = Array.from({ length: threads + 1 }, (_, i) => Math.round((i * rows) / threads));
   const workers = bounds.slice(1, -1).map((start, i) => runWorker(job, start, bounds[i + 2]));
-  let mine: LossResult | undefined;
+  let mine: Part | undefined;
   try {
     mine = await computePart(job, 0, bounds[1]);
   } catch (e) {
@@ -73,14 +91,14 @@ export async function parallelLoss(job: ParallelJob, rows: number, threads: numb
     if (internal) throw new Error(internal.message!.slice('internal:'.length));
     return undefined;
   }
-  const parts = [mine, ...others.map((m) => m.result!)].map((r, i) => ({
-    ...r,
-    mode: job.mode,
-    reduction: job.reduction,
-    source: `rows ${bounds[i]}..${bounds[i + 1]}`,
-  }));
-  const merged = mergeResults(parts);
-  return { ...merged, shape: mine.shape.length === 0 ? [] : merged.shape };
+  const all = [mine, ...others.map((m) => m.part!)];
+  const merged = mergeResults(
+    all.map((p, i) => ({ ...p.result, mode: job.mode, reduction: job.reduction, source: `rows ${bounds[i]}..${bounds[i + 1]}` })),
+  );
+  // a part's first non-finite index counts from its first row
+  const seen = (input: 'logits' | 'labels') =>
+    combineNonFinite(all.map((p, i) => ({ scan: p[input], offset: bounds[i] * rowSizes[input] })));
+  return { result: merged, logits: seen('logits'), labels: seen('labels') };
 }
 
 function runWorker(job: ParallelJob, start: number, end: number): Promise<PartMessage> {

@@ -5,8 +5,8 @@
 import type { LossInputs } from './equivalences.js';
 import type { LossResult } from './losses/reduce.js';
 import type { Mode } from './options.js';
-import { asFloats, formatIndex, numel, sameShape } from './tensor.js';
-import { asValues } from './values.js';
+import { asFloats, formatIndex, numel, sameShape, type Storage } from './tensor.js';
+import { asValues, type Values } from './values.js';
 
 export function dataWarnings(mode: Mode, inputs: LossInputs, result: LossResult, ignoreIndex: number): string[] {
   const warnings: string[] = [];
@@ -47,4 +47,65 @@ export function dataWarnings(mode: Mode, inputs: LossInputs, result: LossResult,
     warnings.push(`all targets equal ignore_index ${ignoreIndex}: nothing contributes, the mean is NaN`);
   }
   return warnings;
+}
+
+/** Non-finite values seen in an input: how many, and the first one (flat index, value). */
+export interface NonFinite {
+  count: number;
+  first: number;
+  firstValue: number;
+}
+
+/**
+ * Counts the NaN and ±inf values of an input while a kernel reads it, so the warning costs no
+ * pass of its own: the wrapper looks at each value the first time a read reaches it.
+ */
+export class NonFiniteScan implements NonFinite {
+  count = 0;
+  first = -1;
+  firstValue = 0;
+  /** Values [0, seen) have been looked at. */
+  private seen = 0;
+
+  observe(v: Values): Values {
+    return {
+      shape: v.shape,
+      dtype: v.dtype,
+      read: (unit, start, end, visit) =>
+        v.read(unit, start, end, (data, first, count) => {
+          const from = first * unit;
+          if (from <= this.seen && from + data.length > this.seen) this.scan(data, from);
+          visit(data, first, count);
+        }),
+    };
+  }
+
+  private scan(data: Storage, from: number): void {
+    const x = asFloats(data);
+    for (let i = this.seen - from; i < x.length; i++) {
+      const v = x[i];
+      if (v - v !== 0 && this.count++ === 0) {
+        this.first = from + i;
+        this.firstValue = v;
+      }
+    }
+    this.seen = from + x.length;
+  }
+}
+
+/** Parts of one input scanned apart (threads), as one: counts add, the earliest first wins. */
+export function combineNonFinite(parts: { scan: NonFinite; offset: number }[]): NonFinite {
+  const hit = parts.find((p) => p.scan.count > 0);
+  return {
+    count: parts.reduce((n, p) => n + p.scan.count, 0),
+    first: hit ? hit.offset + hit.scan.first : -1,
+    firstValue: hit ? hit.scan.firstValue : 0,
+  };
+}
+
+/** "3 non-finite logits, first NaN at index (1, 0)" or nothing. */
+export function nonFiniteWarning(what: string, scan: NonFinite, shape: readonly number[]): string[] {
+  if (scan.count === 0) return [];
+  const value = Number.isNaN(scan.firstValue) ? 'NaN' : String(scan.firstValue);
+  return [`${scan.count} non-finite ${what}, first ${value} at index ${formatIndex(scan.first, shape)}`];
 }

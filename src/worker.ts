@@ -6,9 +6,9 @@ import { computePart, type ParallelJob } from './parallel.js';
 const { job, start, end } = workerData as { job: ParallelJob; start: number; end: number };
 
 computePart(job, start, end).then(
-  (r) => {
+  ({ result: r, logits, labels }) => {
     const result = { perSample: r.perSample, sum: r.sum, weightSum: r.weightSum, count: r.count, shape: r.shape };
-    parentPort!.postMessage({ ok: true, result }, [r.perSample.buffer as ArrayBuffer]);
+    parentPort!.postMessage({ ok: true, part: { result, logits, labels } }, [r.perSample.buffer as ArrayBuffer]);
   },
   (e: unknown) => {
     const message = e instanceof Error ? e.message : String(e);

@@ -105,6 +105,14 @@ describe('warnings go to stderr', () => {
     expect(r.stderr).toContain('warning: 2 non-finite loss value(s), first NaN at index 1');
     expect(JSON.parse(r.stdout).loss).toBe('NaN');
   });
+  it('non-finite logits and targets: how many and the first index, also when the loss stays finite', async () => {
+    const r = await runCli(['ce', file('inf.csv', '1,2,3\n0,-inf,1\n2,1,-inf\n'), file('l3.csv', '0\n2\n0\n'), '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('losscalc: warning: 2 non-finite logits, first -Infinity at index (1, 1)\n');
+    expect(Number.isFinite(JSON.parse(r.stdout).loss)).toBe(true);
+    const t = await runCli(['bce', file('bx2.csv', '0.5\n-1\n2\n'), file('bt2.csv', '1\nnan\n0\n')]);
+    expect(t.stderr).toContain('warning: 1 non-finite labels, first NaN at index 1');
+  });
   it('all targets ignored', async () => {
     const r = await runCli(['ce', file('a.csv', '1,2\n3,4\n'), file('ign.csv', '-100\n-100\n')]);
     expect(r.stderr).toContain('all targets equal ignore_index -100');

@@ -61,6 +61,21 @@ describe('on three threads, in blocks of 256 bytes (the built binary)', () => {
     });
   }
 
+  it('counts non-finite logits over every thread, naming the first by its place in the whole file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'losscalc-threads-'));
+    const logits = join(dir, 'nan-logits.npy');
+    const labels = join(dir, 'nan-labels.npy');
+    const x = Float64Array.from({ length: 12 * 4 }, (_, i) => Math.cos(i));
+    x[9 * 4 + 2] = NaN; // row 9: in the last of three parts
+    x[11 * 4 + 1] = Infinity;
+    writeFileSync(logits, encodeNpy({ data: x, shape: [12, 4], dtype: 'float64' }));
+    writeFileSync(labels, encodeNpy({ data: BigInt64Array.from({ length: 12 }, (_, i) => BigInt(i % 4)), shape: [12], dtype: 'int64' }));
+    const r = spawnSync(process.execPath, [BIN, 'ce', logits, labels, '-j', '3', '-q'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('nan');
+    expect(r.stderr).toContain('warning: 2 non-finite logits, first NaN at index (9, 2)');
+  });
+
   it('names a bad label by its place in the whole file, not in a thread part', () => {
     const dir = mkdtempSync(join(tmpdir(), 'losscalc-threads-'));
     const rows = 12;

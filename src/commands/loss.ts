@@ -14,20 +14,33 @@ import { numel, sameShape, type Tensor } from '../tensor.js';
 import { asValues, isValues, type Values } from '../values.js';
 import { parallelLoss, threadCount, type ParallelJob } from '../parallel.js';
 import { formatFor } from '../io/format.js';
+import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
 import type { Io, Loader } from './io.js';
 
 export async function runLoss(opts: Options, io: Io, load: Loader, paint: Paint): Promise<number> {
   const { logits: loaded, labels } = await loadLogitsAndLabels(opts, load);
   const progress = new Progress(io.stderrIsTTY ? io.stderr : { write: () => undefined }, `${opts.mode} ${opts.logits}`);
-  const logits = withProgress(asValues(loaded), progress);
+  // non-finite logits and labels are counted as the kernels read them (warnings.ts)
+  const scans = { logits: new NonFiniteScan(), labels: new NonFiniteScan() };
+  const logits = scans.logits.observe(withProgress(asValues(loaded), progress));
   const inputs = {
     logits,
-    labels,
+    labels: scans.labels.observe(asValues(labels)),
     weight: await load.read('weight', opts.weight, { list: true }),
     posWeight: await load.read('pos-weight', opts.posWeight, { list: true }),
     reference: await load.read('reference', opts.reference),
   };
-  const outcome = evaluate(inputs, opts, await inThreads(opts, loaded, inputs));
+  const threaded = await inThreads(opts, loaded, labels.shape, inputs);
+  const evaluated = evaluate(inputs, opts, threaded?.result);
+  const seen = threaded ?? scans;
+  const outcome = {
+    ...evaluated,
+    warnings: [
+      ...nonFiniteWarning('logits', seen.logits, loaded.shape),
+      ...nonFiniteWarning('labels', seen.labels, labels.shape),
+      ...evaluated.warnings,
+    ],
+  };
   for (const w of outcome.warnings) io.stderr.write(`losscalc: warning: ${w}\n`);
 
   const binary = opts.mode === 'bce-logits' || (opts.mode === 'check' && sameShape(labels.shape, logits.shape));
@@ -53,7 +66,7 @@ async function loadLogitsAndLabels(opts: Options, load: Loader): Promise<{ logit
  * The mode's loss computed on several threads, when the logits are an NPY file read in
  * blocks and large enough (or -j asks); undefined to compute it here.
  */
-async function inThreads(opts: Options, logits: Tensor | Values, inputs: { weight?: Tensor; posWeight?: Tensor }) {
+async function inThreads(opts: Options, logits: Tensor | Values, labelsShape: number[], inputs: { weight?: Tensor; posWeight?: Tensor }) {
   if (opts.mode === 'check' || !isValues(logits) || logits.shape.length < 2) return undefined;
   if (opts.logits.length !== 1 || opts.labels.length !== 1) return undefined;
   const threads = threadCount(opts.threads, numel(logits.shape), logits.shape[0]);
@@ -73,5 +86,6 @@ async function inThreads(opts: Options, logits: Tensor | Values, inputs: { weigh
     labelSmoothing: opts.labelSmoothing,
     logSoftmax: opts.logSoftmax,
   };
-  return parallelLoss(job, logits.shape[0], threads);
+  const rowValues = (shape: number[]) => numel(shape.slice(1));
+  return parallelLoss(job, logits.shape[0], threads, { logits: rowValues(logits.shape), labels: rowValues(labelsShape) });
 }
