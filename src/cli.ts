@@ -10,7 +10,7 @@ import { runCompare } from './commands/compare.js';
 import type { Io, Loader } from './commands/io.js';
 import { runLoss } from './commands/loss.js';
 import { runMerge } from './commands/merge.js';
-import { InputError, UsageError, type Operand } from './errors.js';
+import { InputError, oneLine, UsageError, type Operand } from './errors.js';
 import { FORMATS, formatFor } from './io/format.js';
 import { openInput, parseList, readInput, readTable } from './io/read.js';
 import { MODE_ALIASES, MODES, parseCompareOptions, parseMergeOptions, parseOptions, type InputOptions, type Mode, type RawOptions } from './options.js';
@@ -255,10 +255,10 @@ function fail(e: unknown, io: Io, sources: Partial<Record<Operand, string>>): nu
     return 2;
   }
   if (e instanceof UsageError) {
-    io.stderr.write(`losscalc: ${e.message}\n`);
+    io.stderr.write(`losscalc: ${oneLine(e.message)}\n`);
     return 2;
   }
-  const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  const message = oneLine((e instanceof Error ? e.message : String(e)).split('\n')[0]);
   io.stderr.write(`losscalc: internal error: ${message} (please report it with the command and its input files)\n`);
   return 3;
 }

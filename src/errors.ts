@@ -22,11 +22,25 @@ export class InputError extends Error {
     readonly source?: string,
     readonly operand?: Operand,
   ) {
-    super(message);
+    super(oneLine(message));
   }
 
   /** The same error, now naming its file. */
   withSource(source: string): InputError {
     return new InputError(this.message, source, this.operand);
   }
+}
+
+const MAX_MESSAGE = 400;
+
+/**
+ * A message fit for one terminal line, whatever a file put in it: control characters (a
+ * newline, an escape sequence quoted from a header) are shown escaped, and a message longer
+ * than 400 characters keeps its start and end.
+ */
+export function oneLine(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = message.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  if (clean.length <= MAX_MESSAGE) return clean;
+  return `${clean.slice(0, MAX_MESSAGE - 100)} ... ${clean.slice(-90)}`;
 }

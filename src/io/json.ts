@@ -14,6 +14,9 @@ import { pickArray } from './container.js';
 import { Float64Buffer } from './float64-buffer.js';
 import { failAt, jsonObject, skipSpace, stringEnd } from './json-scan.js';
 
+/** PyTorch's limit on a tensor's dims; deeper nesting is not a tensor. */
+const MAX_DIMS = 64;
+
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 /** Strings that stand for non-finite values (lower-cased). */
 const NON_FINITE_STRINGS = new Map([
@@ -125,6 +128,7 @@ class JsonTensorParser {
   }
 
   private openArray(): void {
+    if (this.open.length >= MAX_DIMS) this.fail(`arrays nested more than ${MAX_DIMS} deep: a tensor has at most ${MAX_DIMS} dims`, this.pos);
     if (this.ndim !== undefined && this.open.length >= this.ndim) {
       this.fail(`ragged array at ${this.path()}: a list where a number was expected`, this.pos);
     }

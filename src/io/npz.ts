@@ -41,6 +41,7 @@ export function parseNpz(buf: Uint8Array, source: string): Container {
 
 /** fflate's unzipSync with its errors (and anything it trips over) as InputErrors. */
 function unzip(buf: Uint8Array, source: string, filter: (info: UnzipFileInfo) => boolean): Record<string, Uint8Array> {
+  checkEntryCount(buf, source);
   try {
     return unzipSync(buf, { filter });
   } catch (e) {
@@ -49,6 +50,30 @@ function unzip(buf: Uint8Array, source: string, filter: (info: UnzipFileInfo) =>
     if (code === 13) throw new InputError('not a zip archive, or a truncated one: no end-of-central-directory record', source);
     const why = e instanceof Error ? e.message : String(e);
     throw new InputError(`corrupt zip archive: ${why}${code !== undefined && code <= 3 ? ' in the deflate data' : ''}`, source);
+  }
+}
+
+/**
+ * The entry count of the end-of-central-directory record (or its zip64 twin) against the file:
+ * each entry takes at least 46 bytes of directory, so a count beyond that is a corrupt archive,
+ * which fflate would otherwise walk entry by entry (2^32 of them take half an hour).
+ */
+function checkEntryCount(buf: Uint8Array, source: string): void {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  for (let e = buf.length - 22; e >= Math.max(0, buf.length - 22 - 0xffff); e--) {
+    if (view.getUint32(e, true) !== 0x06054b50) continue;
+    let entries = view.getUint16(e + 10, true);
+    const locator = e - 20;
+    if (locator >= 0 && view.getUint32(locator, true) === 0x07064b50) {
+      const record = Number(view.getBigUint64(locator + 8, true));
+      if (record + 40 <= buf.length && view.getUint32(record, true) === 0x06064b50) {
+        entries = Number(view.getBigUint64(record + 32, true));
+      }
+    }
+    if (entries * 46 > buf.length) {
+      throw new InputError(`corrupt zip archive: the directory at byte ${e} claims ${entries} entries, more than ${buf.length} bytes can hold`, source);
+    }
+    return;
   }
 }
 

@@ -3,6 +3,8 @@
  * as `ast.literal_eval` reads them (numpy's own reader), without evaluating anything.
  */
 
+const MAX_DEPTH = 32;
+
 export class PyTuple {
   constructor(readonly items: PyValue[]) {}
 }
@@ -39,10 +41,21 @@ export function parsePyLiteral(text: string, fail: (pos: number, what: string) =
       }
     }
   };
+  // numpy's headers nest three deep; anything far deeper is not a header (and would exhaust the stack)
+  let depth = 0;
   const value = (): PyValue => {
     skip();
     const start = pos;
     const ch = text[pos];
+    if ((ch === '{' || ch === '(' || ch === '[') && depth >= MAX_DEPTH) fail(pos, `nested more than ${MAX_DEPTH} deep`);
+    depth++;
+    try {
+      return nested(start, ch);
+    } finally {
+      depth--;
+    }
+  };
+  const nested = (start: number, ch: string): PyValue => {
     if (ch === '{') {
       pos++;
       const map = new Map<PyValue, PyValue>();

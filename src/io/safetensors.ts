@@ -102,16 +102,16 @@ function readEntries(header: Record<string, unknown>, fail: (m: string) => never
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') {
       if (typeof info !== 'object' || info === null || Array.isArray(info)) {
-        fail(`header field '__metadata__' is ${JSON.stringify(info)}, expected an object of strings`);
+        fail(`header field '__metadata__' is ${brief(info)}, expected an object of strings`);
       }
       continue;
     }
     const field = (key: string, what: string): never => {
       const value = (info as Record<string, unknown>)[key];
-      return fail(`tensor ${JSON.stringify(name)}: header field '${key}' is ${value === undefined ? 'missing' : JSON.stringify(value)}, expected ${what}`);
+      return fail(`tensor ${JSON.stringify(name)}: header field '${key}' is ${value === undefined ? 'missing' : brief(value)}, expected ${what}`);
     };
     if (typeof info !== 'object' || info === null || Array.isArray(info)) {
-      fail(`tensor ${JSON.stringify(name)}: header entry is ${JSON.stringify(info)}, expected {dtype, shape, data_offsets}`);
+      fail(`tensor ${JSON.stringify(name)}: header entry is ${brief(info)}, expected {dtype, shape, data_offsets}`);
     }
     const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
     const type = typeof dtype === 'string' && Object.hasOwn(DTYPES, dtype) ? DTYPES[dtype] : field('dtype', `one of ${Object.keys(DTYPES).join(', ')}`);
@@ -156,4 +156,19 @@ function checkLayout(entries: Entry[], dataSize: number, dataStart: number, fail
   if (covered < dataSize) {
     fail(`${dataSize - covered} bytes after the last tensor's data, which ends at byte ${dataStart + covered} (file is ${dataStart + dataSize} bytes)`);
   }
+}
+
+/** A header value as JSON, cut short: a field of any depth or size becomes a short quote. */
+function brief(value: unknown, depth = 0): string {
+  if (Array.isArray(value)) {
+    if (depth >= 2) return '[...]';
+    const items = value.slice(0, 8).map((v) => brief(v, depth + 1));
+    return `[${items.join(',')}${value.length > 8 ? ',...' : ''}]`;
+  }
+  if (typeof value === 'object' && value !== null) {
+    if (depth >= 2) return '{...}';
+    const entries = Object.entries(value).slice(0, 8).map(([k, v]) => `${JSON.stringify(k)}:${brief(v, depth + 1)}`);
+    return `{${entries.join(',')}${Object.keys(value).length > 8 ? ',...' : ''}}`;
+  }
+  return JSON.stringify(value) ?? String(value);
 }

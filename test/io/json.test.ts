@@ -55,11 +55,13 @@ describe('parseJson', () => {
     expect(parse('\uFEFF \n[\r\n [1,\t2] ,\n [3, 4]\n]\n\n')).toEqual({ shape: [2, 2], values: [1, 2, 3, 4] });
   });
 
-  it('nests deeply without recursion', () => {
-    const depth = 20000;
-    const t = parseJson('['.repeat(depth) + '1' + ']'.repeat(depth), 'deep.json');
-    expect(t.shape.length).toBe(depth);
+  it('nests as deep as a tensor can (64 dims), and refuses deeper nesting early', () => {
+    const t = parseJson('['.repeat(64) + '1' + ']'.repeat(64), 'deep.json');
+    expect(t.shape.length).toBe(64);
     expect(Array.from(t.data as Float64Array)).toEqual([1]);
+    expect(() => parseJson('['.repeat(20000) + '1' + ']'.repeat(20000), 'deep.json')).toThrow(
+      'arrays nested more than 64 deep: a tensor has at most 64 dims',
+    );
   });
 
   it('grows past its initial buffer', () => {
