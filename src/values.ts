@@ -1,7 +1,7 @@
 /**
  * Values: a tensor that is read block by block, so that a loss over a file larger than
  * memory needs memory for one block only. A Tensor in memory is one block; a file reader
- * (io/npy-rows.ts, io/csv-rows.ts) hands out blocks through a reused buffer. Kernels never
+ * (io/npy-file.ts, io/csv-file.ts) hands out blocks through a reused buffer. Kernels never
  * know which: they are written over blocks of whole "units" (a unit is what one pass of the
  * kernel needs together, e.g. the C x d1 x ... x dk values of one batch row).
  */

@@ -14,6 +14,7 @@ import { refuseKey } from './container.js';
 import { concatBatch } from './concat.js';
 import { parseNumber } from './csv.js';
 import { decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, sniffFormat, type Format } from './format.js';
+import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
 import type { Values } from '../values.js';
@@ -52,14 +53,19 @@ export async function readTable(spec: string | readonly string[], options: ReadT
 }
 
 /**
- * Like readInput for one spec, except that an NPY file that can be read in blocks comes back
- * as Values (io/npy-file.ts) instead of being read whole. For the logits and other large
- * operands; small ones gain nothing from it.
+ * Like readInput for one spec, except that an NPY file that can be read in blocks, or a CSV/TSV
+ * file of plain numbers, comes back as Values (io/npy-file.ts, io/csv-file.ts) instead of
+ * being read whole. For the logits and other large operands; small ones gain nothing from it.
  */
 export async function openInput(spec: string, options: ReadOptions = {}): Promise<Tensor | Values> {
   const plainFile = spec !== '-' && !spec.startsWith('-:') && (await stat(spec).then((s) => s.isFile(), () => false));
-  if (plainFile && (options.format ?? formatOfPath(spec)) === 'npy') {
+  const format = plainFile ? (options.format ?? formatOfPath(spec)) : undefined;
+  if (format === 'npy') {
     const values = openNpyFile(spec);
+    if (values) return values;
+  }
+  if (format === 'csv' || format === 'tsv') {
+    const values = openCsvFile(spec, format, delimiterOf(format, options.delimiter));
     if (values) return values;
   }
   return readInput(spec, options);

@@ -3,22 +3,31 @@
  * InputError with a non-empty one-line message naming the input, within a time bound and
  * without allocating far beyond what the file holds. Anything else is a finding.
  */
+import { writeFileSync } from 'node:fs';
 import { InputError } from '../../src/errors.js';
-import { decodeText, parseInput } from '../../src/io/format.js';
+import { openCsvFile } from '../../src/io/csv-file.js';
+import { decodeText, delimiterOf, parseInput } from '../../src/io/format.js';
+import { openNpyFile, streaming } from '../../src/io/npy-file.js';
 import { parseTable, type Table } from '../../src/io/table.js';
 import type { Tensor } from '../../src/tensor.js';
+import type { Values } from '../../src/values.js';
 import type { FuzzCase } from './generate.js';
 
 export type FindingKind =
   | 'exception' // something other than an InputError was thrown
   | 'bad-message' // an InputError with an empty, multi-line or control-character message
   | 'no-source' // an InputError that does not name the input
+  | 'long-message' // a note, not a failure: an InputError message too long to read (it quotes the input at length)
   | 'bad-tensor' // a result that breaks the Tensor invariants
   | 'slow' // one call over the time bound
   | 'memory' // an allocation far beyond the input's size
   | 'mutated-input' // the reader changed the caller's bytes
+  | 'inconsistent' // a streaming file reader (NPY, CSV) and parseInput disagree on the same bytes
   | 'hang' // a call the watchdog had to kill
   | 'crash'; // the worker died (out of memory, native crash)
+
+/** Kinds that are reported but do not fail a run. */
+export const NOTES: readonly FindingKind[] = ['long-message'];
 
 export interface Finding {
   kind: FindingKind;
@@ -28,6 +37,8 @@ export interface Finding {
   detail: string;
   /** The top stack frames, when something was thrown. */
   stack?: string;
+  /** The thrown message with numbers and quoted text masked, for grouping. */
+  pattern?: string;
 }
 
 export interface Outcome {
@@ -43,6 +54,10 @@ export interface Limits {
   callMs: number;
   /** Measure ArrayBuffer memory around each call (process-wide, so only large jumps count). */
   memory: boolean;
+  /** ArrayBuffer growth allowed in a call beyond 8x what the result may hold (64 MB: other threads allocate too). */
+  slackBytes?: number;
+  /** A file this thread may write NPY cases to, for the streaming reader; none: not run. */
+  scratch?: string;
 }
 
 /** The typed array each dtype is stored in; the 16-bit floats widen to float32. */
@@ -120,69 +135,196 @@ function errorDetail(e: unknown): string {
   return `non-Error thrown: ${typeof e} ${String(e).slice(0, 200)}`;
 }
 
+/** Longer messages quote too much of the input to be read on a terminal line. */
+const MAX_MESSAGE = 1000;
+
 function checkError(e: unknown, call: string, source: string, findings: Finding[]): string {
   if (!(e instanceof InputError)) {
-    findings.push({ kind: 'exception', call, detail: errorDetail(e), stack: topFrames(e) });
+    const pattern = e instanceof Error ? `${e.constructor.name}: ${messagePattern(e.message)}` : 'non-Error';
+    findings.push({ kind: 'exception', call, detail: errorDetail(e), stack: topFrames(e), pattern });
     return 'exception';
   }
   const m = e.message;
+  const pattern = typeof m === 'string' ? messagePattern(m) : '';
+  const stack = topFrames(e);
   if (typeof m !== 'string' || m.trim() === '') {
-    findings.push({ kind: 'bad-message', call, detail: `empty message`, stack: topFrames(e) });
-  } else if (/[\r\n\u2028\u2029]/.test(m)) {
-    findings.push({ kind: 'bad-message', call, detail: `message spans lines: ${JSON.stringify(m.slice(0, 300))}`, stack: topFrames(e) });
-  } else if (/[\x00-\x08\x0b-\x1f\x7f]/.test(m)) {
-    findings.push({ kind: 'bad-message', call, detail: `message holds control characters: ${JSON.stringify(m.slice(0, 300))}`, stack: topFrames(e) });
+    findings.push({ kind: 'bad-message', call, detail: `empty message`, stack, pattern: 'empty' });
+  } else if (m.includes('\n')) {
+    findings.push({ kind: 'bad-message', call, detail: `message spans lines: ${JSON.stringify(m.slice(0, 300))}`, stack, pattern: `line break in: ${pattern}` });
+  } else if (/[\x00-\x08\x0b-\x1f]/.test(m)) {
+    // raw control characters (a carriage return, ESC) from the input garble the one-line message on a terminal
+    findings.push({ kind: 'bad-message', call, detail: `message holds control characters: ${JSON.stringify(m.slice(0, 300))}`, stack, pattern: `control character in: ${pattern}` });
+  }
+  if (typeof m === 'string' && m.length > MAX_MESSAGE) {
+    findings.push({ kind: 'long-message', call, detail: `a message of ${m.length} characters: ${JSON.stringify(m.slice(0, 200))}...`, stack, pattern: 'long' });
   }
   if (typeof e.source !== 'string' || (e.source !== source && !e.source.startsWith(`${source}:`))) {
-    findings.push({ kind: 'no-source', call, detail: `source ${JSON.stringify(e.source)} for ${source}: ${m}`, stack: topFrames(e) });
+    findings.push({ kind: 'no-source', call, detail: `source ${JSON.stringify(e.source)} for ${source}: ${m}`, stack, pattern });
   }
   return messagePattern(m);
 }
 
-/** Runs `call`, classifying what it does. */
-function probe(name: string, c: FuzzCase, limits: Limits, findings: Finding[], call: () => unknown, problem: (r: unknown) => string | undefined): { result: string; ms: number } {
+interface Probe {
+  /** 'tensor', 'exception', or the InputError's message pattern. */
+  result: string;
+  ms: number;
+  value?: unknown;
+  error?: unknown;
+}
+
+/** Runs `call`, classifying what it does; errors must name `source`. */
+function probe(name: string, c: FuzzCase, source: string, limits: Limits, findings: Finding[], call: () => unknown, problem: (r: unknown) => string | undefined): Probe {
   const before = c.bytes.slice();
   const memBefore = limits.memory ? process.memoryUsage().arrayBuffers : 0;
   const t0 = performance.now();
-  let result: string;
+  let out: Probe;
   try {
-    const r = call();
-    const p = problem(r);
-    if (p !== undefined) findings.push({ kind: p.startsWith('memory') ? 'memory' : 'bad-tensor', call: name, detail: p });
-    result = 'tensor';
+    const value = call();
+    out = { result: 'tensor', ms: 0, value };
+    const p = problem(value);
+    if (p !== undefined) findings.push({ kind: p.startsWith('memory') ? 'memory' : p.startsWith('inconsistent') ? 'inconsistent' : 'bad-tensor', call: name, detail: p });
   } catch (e) {
-    result = checkError(e, name, c.source, findings);
+    out = { result: checkError(e, name, source, findings), ms: 0, error: e };
   }
-  const ms = performance.now() - t0;
-  if (ms > limits.callMs) findings.push({ kind: 'slow', call: name, detail: `took ${Math.round(ms)} ms (bound ${limits.callMs} ms) on ${c.bytes.length} bytes` });
+  out.ms = performance.now() - t0;
+  if (out.ms > limits.callMs) {
+    // slow cases by reader and outcome, so that different causes stay apart
+    const ending = out.result === 'tensor' || out.result === 'exception' ? out.result : 'input error';
+    const slow = `took ${Math.round(out.ms)} ms (bound ${limits.callMs} ms) on ${c.bytes.length} bytes of ${c.group}, ending in ${ending}`;
+    findings.push({ kind: 'slow', call: name, detail: slow, pattern: `${c.group} ${ending}` });
+  }
   if (limits.memory) {
     const grown = process.memoryUsage().arrayBuffers - memBefore;
-    const bound = 256 * 1024 * 1024 + 8 * resultBound(c);
+    const bound = (limits.slackBytes ?? 64 << 20) + 8 * resultBound(c);
     if (grown > bound) findings.push({ kind: 'memory', call: name, detail: `ArrayBuffer memory grew by ${grown} bytes on a ${c.bytes.length}-byte input` });
   }
   if (!Buffer.from(before.buffer, before.byteOffset, before.length).equals(c.bytes)) {
     findings.push({ kind: 'mutated-input', call: name, detail: 'the reader changed the bytes it was given' });
   }
-  return { result, ms };
+  return out;
+}
+
+/** Block sizes for the streaming reader: tiny ones cross every boundary, the default none. */
+const BLOCK_BYTES = [1, 3, 8, 24, 64, 1000, 4096, 4 << 20];
+
+interface Streamed {
+  shape: number[];
+  dtype: string;
+  bytes: Uint8Array;
+}
+
+/** Everything a file reader streams, block by block, as a kernel reads it (a batch row per unit). */
+function stream(open: () => Values | undefined, blockBytes: number): Streamed | undefined {
+  const saved = streaming.blockBytes;
+  streaming.blockBytes = blockBytes;
+  try {
+    const v = open();
+    if (v === undefined) return undefined;
+    const count = v.shape.reduce((a, d) => a * d, 1);
+    const row = v.shape.length === 0 ? 1 : v.shape.slice(1).reduce((a, d) => a * d, 1);
+    const unit = row > 0 ? row : 1;
+    const chunks: Uint8Array[] = [];
+    let next = 0;
+    if (count > 0) {
+      v.read(unit, 0, count / unit, (data, first, n) => {
+        if (first !== next) throw new Error(`fuzz: block at unit ${first}, expected ${next}`);
+        if (data.length !== n * unit) throw new Error(`fuzz: block of ${data.length} values for ${n} units of ${unit}`);
+        next += n;
+        chunks.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice());
+      });
+      if (next !== count / unit) throw new Error(`fuzz: ${next} units read of ${count / unit}`);
+    }
+    return { shape: v.shape, dtype: v.dtype, bytes: Buffer.concat(chunks) };
+  } finally {
+    streaming.blockBytes = saved;
+  }
+}
+
+/** The streaming reader must agree with the whole-file reader on the same bytes, to the bit. */
+function streamProblem(r: unknown, whole: Probe): string | undefined {
+  if (r === undefined) return undefined; // not streamable: read whole instead
+  const s = r as Streamed;
+  if (whole.error !== undefined) return `inconsistent: streamed shape [${s.shape}] ${s.dtype}, but parseInput threw: ${String((whole.error as Error).message).slice(0, 300)}`;
+  const t = whole.value as Tensor;
+  if (s.dtype !== t.dtype || s.shape.length !== t.shape.length || s.shape.some((d, i) => d !== t.shape[i])) {
+    return `inconsistent: streamed shape [${s.shape}] ${s.dtype}, parseInput [${t.shape}] ${t.dtype}`;
+  }
+  const b = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  if (!b.equals(s.bytes)) {
+    let i = 0;
+    while (i < b.length && b[i] === s.bytes[i]) i++;
+    const k = Math.floor(i / t.data.BYTES_PER_ELEMENT);
+    const streamedValue = new (t.data.constructor as new (b: ArrayBufferLike) => ArrayLike<unknown>)(s.bytes.slice().buffer)[k];
+    return `inconsistent: streamed values differ from parseInput's at element ${k}: ${String(streamedValue)} vs ${String(t.data[k])} (shape [${s.shape}] ${s.dtype})`;
+  }
+  return undefined;
 }
 
 export function runCase(c: FuzzCase, limits: Limits): Outcome {
   const findings: Finding[] = [];
   const maxBytes = resultBound(c);
-  const a = probe('parseInput', c, limits, findings, () => parseInput(c.bytes, c.source, c.options), (r) => tensorProblem(r, maxBytes));
+  const a = probe('parseInput', c, c.source, limits, findings, () => parseInput(c.bytes, c.source, c.options), (r) => tensorProblem(r, maxBytes));
   const results = [a.result];
   let ms = a.ms;
   if (c.table) {
     const table = c.table;
-    const b = probe('parseTable', c, limits, findings, () => parseTable(decodeText(c.bytes), c.source, table), (r) => tableProblem(r, maxBytes));
+    const b = probe('parseTable', c, c.source, limits, findings, () => parseTable(decodeText(c.bytes), c.source, table), (r) => tableProblem(r, maxBytes));
     results.push(b.result);
     ms = Math.max(ms, b.ms);
+  }
+  const { format, key } = c.options;
+  if (limits.scratch !== undefined && key === undefined && (format === 'npy' || format === 'csv' || format === 'tsv')) {
+    // the CLI streams NPY and plain CSV logits from the file (io/npy-file.ts, io/csv-file.ts)
+    // instead of parsing their bytes whole: both ways must agree
+    const path = limits.scratch;
+    writeFileSync(path, c.bytes);
+    const blockBytes = BLOCK_BYTES[c.iteration % BLOCK_BYTES.length];
+    const name = format === 'npy' ? 'openNpyFile' : 'openCsvFile';
+    const open = format === 'npy' ? () => openNpyFile(path) : () => openCsvFile(path, format, delimiterOf(format, c.options.delimiter));
+    const s = probe(name, c, path, limits, findings, () => stream(open, blockBytes), (r) => streamProblem(r, a));
+    ms = Math.max(ms, s.ms);
+    const streamError = s.error instanceof InputError ? s.error.message : undefined;
+    const wholeError = a.error instanceof InputError ? a.error.message : undefined;
+    if (streamError !== undefined && a.error === undefined) {
+      findings.push({ kind: 'inconsistent', call: name, detail: `inconsistent: parseInput read shape [${(a.value as Tensor).shape}], ${name} (blocks of ${blockBytes} bytes) threw: ${streamError.slice(0, 300)}` });
+    } else if (format !== 'npy' && streamError !== undefined && wholeError !== undefined && streamError !== wholeError) {
+      // csv-file.ts promises the ordinary reader's error, word for word
+      findings.push({ kind: 'inconsistent', call: name, detail: `inconsistent errors: ${name} (blocks of ${blockBytes} bytes) threw ${JSON.stringify(streamError.slice(0, 200))}, parseInput ${JSON.stringify(wholeError.slice(0, 200))}`, pattern: 'different errors' });
+    }
   }
   return { results, findings, ms };
 }
 
-/** One line per distinct finding: its kind, call and detail with numbers masked, and where it was thrown. */
+const HELPERS = /^(fail|failAt|syntax|field|expect|new \w+|Object\.\w+|<anonymous>)$/;
+
+/** The first stack frame that is not an error helper, as `function (file)`: where a message was made. */
+function site(stack: string | undefined): string {
+  for (const frame of stack?.split(' < ') ?? []) {
+    const m = /^(.*?) \(([^():]*)[:)]/.exec(frame) ?? /^()([^():]*)/.exec(frame);
+    if (m && !HELPERS.test(m[1])) return `${m[1]} (${m[2]})`;
+  }
+  return '';
+}
+
+/**
+ * What makes findings the same: the kind and where they come from. A bad message by the
+ * function that made it (whichever reader called it); an exception by its class, message and
+ * file (a stack overflow surfaces in any of its functions); anything else by its detail.
+ */
 export function signature(f: Finding): string {
-  const where = f.stack?.split(' < ')[0]?.replace(/:\d+:\d+\)?$/, '') ?? '';
-  return `${f.kind} ${f.call} ${messagePattern(f.detail)} @ ${where}`;
+  const top = f.stack?.split(' < ')[0] ?? '';
+  switch (f.kind) {
+    case 'bad-message':
+      return `bad-message ${f.pattern?.replace(/ in: [\s\S]*$/, '')} from ${site(f.stack)}`;
+    case 'long-message':
+      return `long-message from ${site(f.stack)}`;
+    case 'no-source':
+      return `no-source ${f.call} ${f.pattern} from ${site(f.stack)}`;
+    case 'exception':
+      return `exception ${f.pattern} @ ${/(src|node_modules|test)\/[^\s:()]*/.exec(f.stack ?? '')?.[0] ?? top}`;
+    case 'slow':
+      return `slow ${f.call} ${f.pattern ?? ''}`;
+    default:
+      return `${f.kind} ${f.call} ${messagePattern(f.detail)}`;
+  }
 }

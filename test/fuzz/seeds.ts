@@ -30,7 +30,8 @@ export interface Seed {
   table?: TableOptions;
 }
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository (computed when called: the worker bundle has no import.meta). */
+export const root = (): string => fileURLToPath(new URL('../../', import.meta.url));
 const DIRS = ['fixtures/io', 'fixtures/losses', 'fixtures/example', 'fixtures/compare'];
 
 /** One-CSV tables (read by parseTable as well as parseInput) and their columns. */
@@ -80,15 +81,15 @@ function containerKeys(format: Format, bytes: Uint8Array, name: string): string[
   return [];
 }
 
-export function loadSeeds(root = ROOT): Seed[] {
+export function loadSeeds(dir = root()): Seed[] {
   const files: string[] = [];
-  for (const dir of DIRS) walk(join(root, dir), files);
+  for (const d of DIRS) walk(join(dir, d), files);
   // tables first, so that a loss fixture with the same bytes does not take their place
-  files.sort((a, b) => Number(relative(root, b) in TABLES) - Number(relative(root, a) in TABLES));
+  files.sort((a, b) => Number(relative(dir, b) in TABLES) - Number(relative(dir, a) in TABLES));
   const seen = new Set<string>();
   const seeds: Seed[] = [];
   for (const path of files) {
-    const name = relative(root, path);
+    const name = relative(dir, path);
     const format = formatOfPath(path);
     if (format === undefined || name.endsWith('expected.json')) continue; // the manifest is not data
     const bytes = new Uint8Array(readFileSync(path));

@@ -3,7 +3,10 @@
  * `start, start + stride, ...` below `end`, until the deadline. Before each case it writes the
  * iteration to shared memory, so that the main thread can name the case a hang or crash was in.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { runCase, signature, type Finding, type Limits } from './check.js';
 import { CaseGenerator } from './generate.js';
 import type { Seed } from './seeds.js';
@@ -17,7 +20,7 @@ export interface WorkerInput {
   /** Date.now() after which no case starts. */
   deadline: number;
   limits: Limits;
-  /** Int32Array view: [0] the iteration in progress, [1] 1 while a case runs, [2] cases done. */
+  /** Int32Array view: [0] the iteration in progress, [1] 2 while it is made, 1 while it runs, 0 between; [2] cases done. */
   state: SharedArrayBuffer;
 }
 
@@ -38,20 +41,39 @@ export interface WorkerStats {
 
 export type WorkerMessage =
   | { type: 'finding'; iteration: number; findings: Finding[]; signatures: string[]; bytes: Uint8Array }
-  | { type: 'done'; stats: WorkerStats; next: number };
+  | { type: 'stats'; stats: WorkerStats }
+  | { type: 'done'; next: number }
+  /** The fuzzer itself failed (making a case): a bug in test/fuzz, not in the readers. */
+  | { type: 'harness'; iteration: number; error: string };
 
 function main(): void {
   const input = workerData as WorkerInput;
   const state = new Int32Array(input.state);
   const generator = new CaseGenerator(input.seeds);
-  const stats: WorkerStats = { cases: 0, byGroup: {}, slowestMs: 0, slowestIteration: -1 };
+  const scratch = join(tmpdir(), `losscalc-fuzz-${process.pid}-${threadId}.npy`);
+  const limits: Limits = { ...input.limits, scratch };
+  let stats: WorkerStats = { cases: 0, byGroup: {}, slowestMs: 0, slowestIteration: -1 };
+  /** Statistics go out every so often, so that those of a worker killed in a hang are not lost. */
+  const flush = (): void => {
+    const message: WorkerMessage = { type: 'stats', stats };
+    parentPort!.postMessage(message);
+    stats = { cases: 0, byGroup: {}, slowestMs: 0, slowestIteration: -1 };
+  };
   let i = input.start;
   for (; i < input.end; i += input.stride) {
     if (Date.now() > input.deadline) break;
     Atomics.store(state, 0, i);
-    Atomics.store(state, 1, 1);
-    const c = generator.make(input.runSeed, i);
-    const outcome = runCase(c, input.limits);
+    Atomics.store(state, 1, 2); // making the case
+    let c;
+    try {
+      c = generator.make(input.runSeed, i);
+    } catch (e) {
+      const harness: WorkerMessage = { type: 'harness', iteration: i, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+      parentPort!.postMessage(harness);
+      return;
+    }
+    Atomics.store(state, 1, 1); // the readers at work
+    const outcome = runCase(c, limits);
     Atomics.store(state, 1, 0);
     Atomics.add(state, 2, 1);
     stats.cases++;
@@ -68,14 +90,16 @@ function main(): void {
       stats.slowestMs = outcome.ms;
       stats.slowestIteration = i;
     }
+    if (stats.cases >= 200) flush();
     if (outcome.findings.length > 0) {
       const message: WorkerMessage = { type: 'finding', iteration: i, findings: outcome.findings, signatures: outcome.findings.map(signature), bytes: c.bytes };
       parentPort!.postMessage(message);
     }
   }
-  const done: WorkerMessage = { type: 'done', stats, next: i };
+  rmSync(scratch, { force: true });
+  flush();
+  const done: WorkerMessage = { type: 'done', next: i };
   parentPort!.postMessage(done);
 }
 
-process.setSourceMapsEnabled?.(true);
 main();
