@@ -6,10 +6,8 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
-import { runCompare } from './commands/compare.js';
 import type { Io, Loader } from './commands/io.js';
 import { runLoss } from './commands/loss.js';
-import { runMerge } from './commands/merge.js';
 import { InputError, oneLine, UsageError, type Operand } from './errors.js';
 import { FORMATS, formatFor } from './io/format.js';
 import { openInput, parseList, readInput, readTable } from './io/read.js';
@@ -192,9 +190,14 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
   if (!action) return 2;
   const sources: Partial<Record<Operand, string>> = {};
   try {
-    const colours = paint(useColour(action.raw.color !== false, io.env, io.isTTY));
-    if (action.command === 'merge') return await runMerge(parseMergeOptions(action.positional, action.raw), io, colours);
+    const colours = await paint(useColour(action.raw.color !== false, io.env, io.isTTY));
+    // compare and merge are loaded when used, so that a loss run starts with less to compile
+    if (action.command === 'merge') {
+      const { runMerge } = await import('./commands/merge.js');
+      return await runMerge(parseMergeOptions(action.positional, action.raw), io, colours);
+    }
     if (action.command === 'compare') {
+      const { runCompare } = await import('./commands/compare.js');
       return await runCompare(parseCompareOptions(action.positional, action.raw), io, loader(sources, {}, io.stdin), colours);
     }
     const opts = parseOptions(action.command, action.positional, action.raw);

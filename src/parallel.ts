@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { mayUseThreads } from './threads.js';
 import { InputError } from './errors.js';
 import { lossFor, type LossMode } from './evaluate.js';
 import type { Format } from './io/format.js';
@@ -16,8 +17,6 @@ import { mergeResults } from './merge.js';
 import type { Tensor } from './tensor.js';
 import { asValues, rowWindow } from './values.js';
 
-/** Below this many logits a second thread costs more to start than it saves. */
-export const PARALLEL_MIN_VALUES = 1 << 22;
 
 export interface ParallelJob {
   mode: LossMode;
@@ -36,7 +35,7 @@ export interface ParallelJob {
 
 /** How many threads to use: what was asked, else every core for inputs big enough to gain. */
 export function threadCount(asked: number | undefined, values: number, rows: number): number {
-  const n = asked ?? (values >= PARALLEL_MIN_VALUES ? Math.min(availableParallelism(), 8) : 1);
+  const n = asked ?? (mayUseThreads(undefined, values) ? Math.min(availableParallelism(), 8) : 1);
   return Math.max(1, Math.min(n, rows));
 }
 

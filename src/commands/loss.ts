@@ -12,7 +12,8 @@ import { savePerSample } from '../report/save.js';
 import { Progress, withProgress } from '../report/progress.js';
 import { numel, sameShape, type Tensor } from '../tensor.js';
 import { asValues, isValues, type Values } from '../values.js';
-import { parallelLoss, threadCount, type ParallelJob } from '../parallel.js';
+import type { ParallelJob } from '../parallel.js';
+import { mayUseThreads } from '../threads.js';
 import { formatFor } from '../io/format.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
 import type { Io, Loader } from './io.js';
@@ -69,6 +70,9 @@ async function loadLogitsAndLabels(opts: Options, load: Loader): Promise<{ logit
 async function inThreads(opts: Options, logits: Tensor | Values, labelsShape: number[], inputs: { weight?: Tensor; posWeight?: Tensor }) {
   if (opts.mode === 'check' || !isValues(logits) || logits.shape.length < 2) return undefined;
   if (opts.logits.length !== 1 || opts.labels.length !== 1) return undefined;
+  // worker_threads and the worker's bundle are loaded only for a run that uses them
+  if (!mayUseThreads(opts.threads, numel(logits.shape))) return undefined;
+  const { parallelLoss, threadCount } = await import('../parallel.js');
   const threads = threadCount(opts.threads, numel(logits.shape), logits.shape[0]);
   if (threads < 2) return undefined;
   const [logitsSpec, labelsSpec] = [opts.logits[0], opts.labels[0]];

@@ -7,7 +7,7 @@
  * A spec is a path when a file of that name exists (colons and all); otherwise it splits at
  * its last ':' into a path and a key. `-` is standard input, and `-:<key>` a key in it.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { refuseKey } from './container.js';
@@ -58,7 +58,7 @@ export async function readTable(spec: string | readonly string[], options: ReadT
  * being read whole. For the logits and other large operands; small ones gain nothing from it.
  */
 export async function openInput(spec: string, options: ReadOptions = {}): Promise<Tensor | Values> {
-  const plainFile = spec !== '-' && !spec.startsWith('-:') && (await stat(spec).then((s) => s.isFile(), () => false));
+  const plainFile = spec !== '-' && !spec.startsWith('-:') && isFile(spec);
   const format = plainFile ? (options.format ?? formatOfPath(spec)) : undefined;
   if (format === 'npy') {
     const values = openNpyFile(spec);
@@ -69,6 +69,14 @@ export async function openInput(spec: string, options: ReadOptions = {}): Promis
     if (values) return values;
   }
   return readInput(spec, options);
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** One path (or spec) with the format from its extension or content. */
@@ -113,7 +121,7 @@ async function locate(spec: string): Promise<Location> {
 
 async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path);
+    statSync(path);
     return true;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -127,8 +135,8 @@ async function load(at: Location, options: ReadOptions): Promise<Uint8Array> {
     return stdin === undefined ? readStdin() : typeof stdin === 'function' ? stdin() : stdin;
   }
   try {
-    if ((await stat(at.path)).isDirectory()) throw new InputError('is a directory', at.path);
-    return await readFile(at.path);
+    if (statSync(at.path).isDirectory()) throw new InputError('is a directory', at.path);
+    return readFileSync(at.path);
   } catch (e) {
     // neither `file:key` nor `file` exists: name what was given
     const missing = at.key !== undefined && (e as NodeJS.ErrnoException).code === 'ENOENT';

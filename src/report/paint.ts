@@ -1,5 +1,4 @@
 /** Colour, decided once by the CLI: --no-color wins, then NO_COLOR, then FORCE_COLOR, else a TTY. */
-import { Chalk } from 'chalk';
 
 export interface Paint {
   ok(s: string): string;
@@ -15,7 +14,12 @@ export function useColour(flag: boolean, env: Record<string, string | undefined>
   return isTTY;
 }
 
-export function paint(colour: boolean): Paint {
-  const c = new Chalk({ level: colour ? 1 : 0 });
+const plain = (s: string): string => s;
+
+/** chalk is loaded only when there is colour to paint: pipes and CI start without it. */
+export async function paint(colour: boolean): Promise<Paint> {
+  if (!colour) return { ok: plain, bad: plain, dim: plain, bold: plain };
+  const { Chalk } = await import('chalk');
+  const c = new Chalk({ level: 1 });
   return { ok: c.green, bad: c.red, dim: c.dim, bold: c.bold };
 }

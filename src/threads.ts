@@ -1,0 +1,9 @@
+/**
+ * Whether a run may use threads, decided before parallel.ts (and worker_threads) is loaded:
+ * below PARALLEL_MIN_VALUES logits a second thread costs more to start than it saves.
+ */
+export const PARALLEL_MIN_VALUES = 1 << 22;
+
+export function mayUseThreads(asked: number | undefined, values: number): boolean {
+  return asked === undefined ? values >= PARALLEL_MIN_VALUES : asked > 1;
+}
