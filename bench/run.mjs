@@ -3,7 +3,7 @@
  * losscalc's benchmark (issue 5): `npm run bench [-- options]`, i.e. `node bench/run.mjs`.
  *
  * Generates seeded workloads once into a cache folder outside the repo, then times
- * `node bin/losscalc.js ce <logits> <labels> --json` end to end as a whole process, side by
+ * `node bin/losscalc.cjs ce <logits> <labels> --json` end to end as a whole process, side by
  * side with the same loss as Python one-liners (numpy spelled out, PyTorch F.cross_entropy,
  * both in float64) where they are installed. Prints a markdown table of median wall times,
  * ratios, peak RSS and losses, the issue's targets with met / NOT met, and the machine.

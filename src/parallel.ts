@@ -5,6 +5,7 @@
  * (merge.ts). Nothing but the small per-row results crosses between threads.
  */
 import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { mayUseThreads } from './threads.js';
 import { InputError } from './errors.js';
@@ -100,9 +101,15 @@ export async function parallelLoss(
   return { result: merged, logits: seen('logits'), labels: seen('labels') };
 }
 
+/** worker.js beside this module, or worker.cjs beside the CommonJS bundle. */
+function workerScript(): URL {
+  const here = new URL(import.meta.url);
+  return new URL(`./worker${extname(here.pathname)}`, here);
+}
+
 function runWorker(job: ParallelJob, start: number, end: number): Promise<PartMessage> {
   return new Promise((resolve) => {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { job, start, end } });
+    const worker = new Worker(workerScript(), { workerData: { job, start, end } });
     worker.once('message', (m: PartMessage) => {
       resolve(m);
       void worker.terminate();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES } from './helpers.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'losscalc.js');
+const BIN = join(import.meta.dirname, '..', 'bin', 'losscalc.cjs');
 const EXAMPLE = [join(FIXTURES, 'example', 'logits.csv'), join(FIXTURES, 'example', 'labels.csv')];
 
 function losscalc(args: string[], env: Record<string, string> = {}) {

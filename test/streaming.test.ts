@@ -34,7 +34,7 @@ describe('NPY logits in blocks of 64 bytes', () => {
 });
 
 describe('on three threads, in blocks of 256 bytes (the built binary)', () => {
-  const BIN = join(import.meta.dirname, '..', 'bin', 'losscalc.js');
+  const BIN = join(import.meta.dirname, '..', 'bin', 'losscalc.cjs');
   const names = [
     'ce_weight_ignore_mean',
     'ce_ls02_weight_none',

@@ -1,5 +1,5 @@
 /**
- * The tools being compared, each run as a whole process: losscalc (node bin/losscalc.js ce
+ * The tools being compared, each run as a whole process: losscalc (node bin/losscalc.cjs ce
  * <logits> <labels> --json) and two Python one-liners, numpy and PyTorch, each printing
  * repr(float(loss)). A process is timed from spawn to exit, and its peak RSS comes from GNU
  * time's %M when /usr/bin/time exists.
@@ -77,7 +77,7 @@ export function makeTools({ repo, numpy, torch }) {
     {
       name: 'losscalc',
       command: process.execPath,
-      args: (logits, labels) => [path.join(repo, 'bin', 'losscalc.js'), 'ce', logits, labels, '--json'],
+      args: (logits, labels) => [path.join(repo, 'bin', 'losscalc.cjs'), 'ce', logits, labels, '--json'],
       env: process.env,
       parse: (stdout) => {
         const loss = JSON.parse(stdout).loss;

@@ -439,7 +439,7 @@ describe('properties', () => {
 });
 
 describe('the PyTorch cases with CSV logits, on three threads, in blocks of 64 bytes (the built binary)', () => {
-  const BIN = join(import.meta.dirname, '..', '..', 'bin', 'losscalc.js');
+  const BIN = join(import.meta.dirname, '..', '..', 'bin', 'losscalc.cjs');
   const csvCases = pytorchCases.filter(
     (c) => !c.merge && !c.stdin && c.argv[0] !== 'check' && /\.(csv|tsv|txt)$/.test(c.argv[1] ?? '') && !c.argv.includes('--label-column'),
   );
