@@ -213,3 +213,17 @@ describe('internal errors', () => {
     expect(stderr).toBe('losscalc: internal error: boom (please report it with the command and its input files)\n');
   });
 });
+
+describe('--reference takes a scalar dump in any format', () => {
+  it('a 0-d .npy, a JSON number and a one-value CSV, compared with the reduced loss', async () => {
+    const { encodeNpy } = await import('../src/io/npy.js');
+    const loss = (await json(['ce', ...EXAMPLE])).loss as number;
+    const npy = join(dir, 'ref0d.npy');
+    writeFileSync(npy, encodeNpy({ data: Float64Array.of(loss), shape: [], dtype: 'float64' }));
+    for (const ref of [npy, file('ref.json', String(loss)), file('ref1.csv', `${loss}\n`)]) {
+      expect((await runCli(['ce', ...EXAMPLE, '--reference', ref])).code, ref).toBe(0);
+    }
+    writeFileSync(npy, encodeNpy({ data: Float64Array.of(loss * 1.01), shape: [], dtype: 'float64' }));
+    expect((await runCli(['ce', ...EXAMPLE, '--reference', npy])).code).toBe(1);
+  });
+});
