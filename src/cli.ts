@@ -152,7 +152,7 @@ function program(io: Io, onAction: (a: Action) => void, invoked?: string): Comma
       .option('--top <k>', 'how many worst samples (default: 10); turns --per-sample on')
       .option('--save-per-sample <file>', 'write the unreduced losses to .npy, .csv or .json')
       .option('-q, --quiet', 'print only the loss, a bare number')
-      .option('-j, --threads <n>', 'threads for large NPY inputs (default: every core from 4M values on)');
+      .option('-j, --threads <n>', 'threads for large NPY and CSV inputs (default: every core from 4M values on)');
     tolerances(cmd).addHelpText('after', EXAMPLES[mode]).action(collect(mode));
     for (const [alias, target] of Object.entries(MODE_ALIASES)) if (target === mode) cmd.alias(alias);
   }

@@ -13,8 +13,11 @@ import { gatherLoss } from './losses/gather.js';
 import { logSoftmaxValues } from './losses/log-softmax.js';
 import { nllLoss } from './losses/nll.js';
 import type { LossResult, Reduction } from './losses/reduce.js';
-import { classIndices, materialize } from './losses/targets.js';
-import { asFloats, classLayout, numel, sameShape, type Tensor } from './tensor.js';
+import { binaryLabels, classIndices, IGNORE_INDEX, materialize } from './losses/targets.js';
+import { UsageError } from './errors.js';
+
+const BINARY = 'these labels have the logits shape, so check compares bce-logits with two-class cross-entropy';
+import { asFloats, classLayout, numel, type Tensor } from './tensor.js';
 import { asValues, generated, type Values } from './values.js';
 
 export interface LossInputs {
@@ -39,9 +42,14 @@ export interface Equivalence {
 }
 
 export function equivalences(inputs: LossInputs, settings: LossSettings, tol: Tolerance): Equivalence {
-  return sameShape(inputs.labels.shape, inputs.logits.shape)
-    ? binaryWays(inputs, settings, tol)
-    : classIndexWays(inputs, settings, tol);
+  const binary = binaryLabels('check', inputs.logits.shape, inputs.labels.shape);
+  // a flag for the other kind of labels would be silently ignored: say so instead
+  if (binary && settings.labelSmoothing > 0) throw new UsageError(`--label-smoothing applies to class labels; ${BINARY}`);
+  if (binary && settings.ignoreIndex !== IGNORE_INDEX) throw new UsageError(`--ignore-index applies to class labels; ${BINARY}`);
+  if (!binary && inputs.posWeight) {
+    throw new UsageError('--pos-weight applies to binary targets (labels of the logits shape); these labels are class indices');
+  }
+  return binary ? binaryWays(inputs, settings, tol) : classIndexWays(inputs, settings, tol);
 }
 
 function classIndexWays(inputs: LossInputs, settings: LossSettings, tol: Tolerance): Equivalence {

@@ -12,7 +12,7 @@ import { logSoftmaxValues } from './losses/log-softmax.js';
 import { nllLoss } from './losses/nll.js';
 import type { LossResult } from './losses/reduce.js';
 import type { Mode } from './options.js';
-import { formatShape, numel, toFloat64, type Tensor } from './tensor.js';
+import { formatShape, numel, sameShape, toFloat64, type Tensor } from './tensor.js';
 import { asValues } from './values.js';
 import { dataWarnings } from './warnings.js';
 
@@ -85,7 +85,9 @@ export function lossFor(mode: LossMode, inputs: LossInputs, s: Omit<Settings, 'm
 /** A scalar reference for mean/sum, an array of the output's size for none. */
 function referenceCheck(result: LossResult, reference: Tensor, tol: Tolerance): Check {
   const want = result.reduction === 'none' ? numel(result.shape) : 1;
-  if (reference.data.length !== want) {
+  // the loss's own shape, or (for none) its values flat; a scalar for mean and sum
+  const fits = result.reduction === 'none' ? sameShape(reference.shape, result.shape) || reference.shape.length <= 1 : true;
+  if (reference.data.length !== want || !fits) {
     const what = result.reduction === 'none' ? `the loss's shape ${formatShape(result.shape)}` : 'one value (the reduced loss)';
     throw new InputError(
       `reference has shape ${formatShape(reference.shape)}, expected ${what}`,

@@ -1,10 +1,11 @@
 /**
- * Results computed apart (one run per shard) combined into the loss of the union, exactly as
- * one run would reduce it: sum = Σ sums, mean = Σ sums / Σ weight sums, none = the shards'
- * unreduced losses one after another (along the batch dim).
+ * Results computed apart (one run per shard, or per thread) combined into the loss of the
+ * union, as one run would reduce it: sum = Σ sums, mean = Σ sums / Σ weight sums, none = the
+ * parts' unreduced losses one after another (along the batch dim). Parts that carry their
+ * per-element weights (threads) are summed again element by element, giving one run's bits.
  */
 import { InputError } from './errors.js';
-import { CompensatedSum, type LossResult, type Reduction } from './losses/reduce.js';
+import { CompensatedSum, reduced, type LossResult, type Reduction } from './losses/reduce.js';
 
 /** The fields of a `--json` result that merging needs. */
 export interface PartialResult {
@@ -14,6 +15,8 @@ export interface PartialResult {
   weightSum: number;
   count: number;
   perSample: Float64Array;
+  /** Each element's weight in the mean (threads have it; --json results do not). */
+  perWeight?: Float64Array;
   /** The unreduced loss shape of this part. */
   shape: number[];
   /** Where it came from, for errors. */
@@ -38,19 +41,35 @@ export function mergeResults(parts: PartialResult[]): LossResult & { mode: strin
     if (rest(p.shape) !== rest(first.shape)) {
       throw new InputError(`loss shape (${p.shape.join(', ')}) does not continue (${first.shape.join(', ')}) along the batch dim`, p.source);
     }
-    sum.add(p.sum);
-    weightSum.add(p.weightSum);
     count += p.count;
     rows += p.shape[0] ?? 1;
   }
-  const perSample = new Float64Array(parts.reduce((n, p) => n + p.perSample.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    perSample.set(p.perSample, offset);
-    offset += p.perSample.length;
+  const perSample = concat(parts.map((p) => p.perSample));
+  const perWeight = parts.every((p) => p.perWeight) ? concat(parts.map((p) => p.perWeight!)) : undefined;
+  if (perWeight) {
+    // every element again, in one run's order: the same bits as one run
+    for (let i = 0; i < perSample.length; i++) {
+      sum.add(perSample[i]);
+      weightSum.add(perWeight[i]);
+    }
+  } else {
+    for (const p of parts) {
+      sum.add(p.sum);
+      weightSum.add(p.weightSum);
+    }
   }
   const shape = first.shape.length === 0 ? [parts.length] : [rows, ...first.shape.slice(1)];
   const reduction = first.reduction;
-  const loss = reduction === 'none' ? perSample : reduction === 'sum' ? sum.value : sum.value / weightSum.value;
-  return { mode: first.mode, reduction, loss, perSample, shape, sum: sum.value, weightSum: weightSum.value, count };
+  const loss = reduced(reduction, perSample, sum.value, weightSum.value);
+  return { mode: first.mode, reduction, loss, perSample, perWeight, shape, sum: sum.value, weightSum: weightSum.value, count };
+}
+
+function concat(arrays: Float64Array[]): Float64Array {
+  const out = new Float64Array(arrays.reduce((n, a) => n + a.length, 0));
+  let offset = 0;
+  for (const a of arrays) {
+    out.set(a, offset);
+    offset += a.length;
+  }
+  return out;
 }

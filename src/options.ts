@@ -4,7 +4,8 @@
  */
 import { UsageError } from './errors.js';
 import { REDUCTIONS, type Reduction } from './losses/reduce.js';
-import type { Tolerance } from './checks.js';
+import { DEFAULT_TOLERANCE, type Tolerance } from './checks.js';
+import { IGNORE_INDEX } from './losses/targets.js';
 import { FORMATS, type Format } from './io/format.js';
 import { SAVE_EXTENSIONS } from './report/save.js';
 
@@ -135,7 +136,7 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions):
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
     throw new UsageError(`--label-smoothing must be in [0, 1], got ${raw.labelSmoothing}`);
   }
-  const ignoreIndex = raw.ignoreIndex === undefined ? -100 : number('--ignore-index', raw.ignoreIndex);
+  const ignoreIndex = raw.ignoreIndex === undefined ? IGNORE_INDEX : number('--ignore-index', raw.ignoreIndex);
   if (!Number.isSafeInteger(ignoreIndex)) {
     throw new UsageError(`--ignore-index must be an integer, got ${raw.ignoreIndex}`);
   }
@@ -191,8 +192,8 @@ export function parseCompareOptions(positional: string[], raw: RawOptions): Comp
 
 function tolerances(raw: RawOptions): Tolerance {
   return {
-    rtol: raw.rtol === undefined ? 1e-5 : tolerance('--rtol', raw.rtol),
-    atol: raw.atol === undefined ? 1e-8 : tolerance('--atol', raw.atol),
+    rtol: raw.rtol === undefined ? DEFAULT_TOLERANCE.rtol : tolerance('--rtol', raw.rtol),
+    atol: raw.atol === undefined ? DEFAULT_TOLERANCE.atol : tolerance('--atol', raw.atol),
   };
 }
 

@@ -62,7 +62,7 @@ export async function computePart(job: ParallelJob, start: number, end: number):
 
 interface PartMessage {
   ok: boolean;
-  part?: { result: Pick<LossResult, 'perSample' | 'sum' | 'weightSum' | 'count' | 'shape'>; logits: NonFinite; labels: NonFinite };
+  part?: { result: Pick<LossResult, 'perSample' | 'perWeight' | 'sum' | 'weightSum' | 'count' | 'shape'>; logits: NonFinite; labels: NonFinite };
   message?: string;
 }
 

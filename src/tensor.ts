@@ -45,10 +45,6 @@ export function numel(shape: readonly number[]): number {
   return n;
 }
 
-export function isFloating(dtype: DType): boolean {
-  return dtype === 'float16' || dtype === 'bfloat16' || dtype === 'float32' || dtype === 'float64';
-}
-
 /** "(4, 10)", "(5,)", "()" — Python's spelling, so shapes read as PyTorch prints them. */
 export function formatShape(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
@@ -69,26 +65,6 @@ export function toFloat64(t: Tensor | Storage): Float64Array {
     out.set(data);
   }
   return out;
-}
-
-export function tensor(data: Storage, shape: number[], dtype?: DType): Tensor {
-  if (numel(shape) !== data.length) {
-    throw new Error(`internal: ${data.length} values for shape ${formatShape(shape)}`);
-  }
-  return { data, shape, dtype: dtype ?? dtypeOf(data) };
-}
-
-export function dtypeOf(data: Storage): DType {
-  if (data instanceof Float64Array) return 'float64';
-  if (data instanceof Float32Array) return 'float32';
-  if (data instanceof Int8Array) return 'int8';
-  if (data instanceof Int16Array) return 'int16';
-  if (data instanceof Int32Array) return 'int32';
-  if (data instanceof BigInt64Array) return 'int64';
-  if (data instanceof Uint8Array) return 'uint8';
-  if (data instanceof Uint16Array) return 'uint16';
-  if (data instanceof Uint32Array) return 'uint32';
-  return 'uint64';
 }
 
 /**
@@ -115,11 +91,6 @@ export function classLayout(inputShape: readonly number[]): ClassLayout {
   return { outer: n, classes: c, inner: numel(rest), outShape: [n, ...rest] };
 }
 
-/**
- * A per-class or per-element tensor broadcast against `shape` (numpy/PyTorch rules, aligned
- * on the right, without growing `shape`). Returns an index map: element i of the broadcast
- * reads `values[map(i)]`; materialised as a Float64Array of `shape`'s size.
- */
 /** Throws unless `from` broadcasts to `shape` (numpy's rules, aligned on the right, `shape` not grown). */
 export function checkBroadcast(from: readonly number[], shape: readonly number[], operand: Operand): void {
   const offset = shape.length - from.length;

@@ -4,13 +4,14 @@
  */
 import type { LossInputs } from './equivalences.js';
 import type { LossResult } from './losses/reduce.js';
+import { binaryLabels } from './losses/targets.js';
 import type { Mode } from './options.js';
 import { asFloats, formatIndex, numel, sameShape, type Storage } from './tensor.js';
 import { asValues, type Values } from './values.js';
 
 export function dataWarnings(mode: Mode, inputs: LossInputs, result: LossResult, ignoreIndex: number): string[] {
   const warnings: string[] = [];
-  const binary = mode === 'bce-logits' || (mode === 'check' && sameShape(inputs.labels.shape, inputs.logits.shape));
+  const binary = binaryLabels(mode, inputs.logits.shape, inputs.labels.shape);
   if (binary) {
     let outside = 0;
     let first = -1;

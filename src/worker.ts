@@ -7,8 +7,10 @@ const { job, start, end } = workerData as { job: ParallelJob; start: number; end
 
 computePart(job, start, end).then(
   ({ result: r, logits, labels }) => {
-    const result = { perSample: r.perSample, sum: r.sum, weightSum: r.weightSum, count: r.count, shape: r.shape };
-    parentPort!.postMessage({ ok: true, part: { result, logits, labels } }, [r.perSample.buffer as ArrayBuffer]);
+    const { perSample, perWeight, sum, weightSum, count, shape } = r;
+    const result = { perSample, perWeight, sum, weightSum, count, shape };
+    const transfer = [perSample.buffer, perWeight?.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+    parentPort!.postMessage({ ok: true, part: { result, logits, labels } }, transfer);
   },
   (e: unknown) => {
     const message = e instanceof Error ? e.message : String(e);

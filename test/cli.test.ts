@@ -189,6 +189,9 @@ describe('input errors exit 2 naming the file and the place', () => {
     ['weight file size', () => ['ce', logits, labels, '--weight', file('w.csv', '1\n2\n')], (a) => [a[4], 'expected (3,)']],
     ['pos-weight size', () => ['bce', logits, file('t.csv', '0,1,0\n1,0,1\n'), '--pos-weight', '1,2'], () => ['--pos-weight', 'does not broadcast to logits shape (2, 3)']],
     ['ignore index with probabilities', () => ['ce', logits, file('p.csv', '0,0,1\n1,0,0\n'), '--ignore-index', '0'], (a) => [a[2], 'ignore_index is not supported']],
+    ['check: label smoothing with binary labels', () => ['check', logits, file('bin.csv', '0,1,0\n1,0,1\n'), '--label-smoothing', '0.1'], () => ['--label-smoothing applies to class labels']],
+    ['check: pos-weight with class labels', () => ['check', logits, labels, '--pos-weight', '2'], () => ['--pos-weight applies to binary targets']],
+    ['reference of another shape', () => ['ce', logits, labels, '--reduction', 'none', '--reference', file('ref21.json', '[[1], [2]]')], (a) => [a[6], "expected the loss's shape (2,)"]],
     ['non-numeric CSV cell', () => ['ce', file('bad.csv', '1,2,3\n4,x,6\n'), labels], (a) => [a[1], 'line 2']],
   ];
   for (const [what, argsOf, partsOf] of cases) {

@@ -61,6 +61,22 @@ describe('on three threads, in blocks of 256 bytes (the built binary)', () => {
     });
   }
 
+  it('gives the single-thread result to the last bit, whatever the thread count', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'losscalc-bits-'));
+    const rows = 997;
+    const logits = join(dir, 'x.npy');
+    const labels = join(dir, 'y.npy');
+    writeFileSync(logits, encodeNpy({ data: Float64Array.from({ length: rows * 7 }, (_, i) => Math.sin(i * 1.3) * 9), shape: [rows, 7], dtype: 'float64' }));
+    writeFileSync(labels, encodeNpy({ data: BigInt64Array.from({ length: rows }, (_, i) => BigInt(i % 5 === 0 ? -100 : i % 7)), shape: [rows], dtype: 'int64' }));
+    const run = (j: string, extra: string[]) =>
+      spawnSync(process.execPath, [BIN, 'ce', logits, labels, '-q', '-j', j, ...extra], { encoding: 'utf8' }).stdout;
+    for (const extra of [[], ['--weight', '0.3,1.7,2.9,0.11,5,1,0.5'], ['--reduction', 'sum', '--label-smoothing', '0.1']]) {
+      const one = run('1', extra);
+      expect(one).toMatch(/^\d/);
+      for (const j of ['2', '3', '5']) expect(run(j, extra), `-j ${j} ${extra.join(' ')}`).toBe(one);
+    }
+  });
+
   it('counts non-finite logits over every thread, naming the first by its place in the whole file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'losscalc-threads-'));
     const logits = join(dir, 'nan-logits.npy');

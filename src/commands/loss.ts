@@ -10,7 +10,8 @@ import { renderJson } from '../report/json.js';
 import type { Paint } from '../report/paint.js';
 import { savePerSample } from '../report/save.js';
 import { Progress, withProgress } from '../report/progress.js';
-import { numel, sameShape, type Tensor } from '../tensor.js';
+import { binaryLabels } from '../losses/targets.js';
+import { numel, type Tensor } from '../tensor.js';
 import { asValues, isValues, type Values } from '../values.js';
 import type { ParallelJob } from '../parallel.js';
 import { mayUseThreads } from '../threads.js';
@@ -44,7 +45,7 @@ export async function runLoss(opts: Options, io: Io, load: Loader, paint: Paint)
   };
   for (const w of outcome.warnings) io.stderr.write(`losscalc: warning: ${w}\n`);
 
-  const binary = opts.mode === 'bce-logits' || (opts.mode === 'check' && sameShape(labels.shape, logits.shape));
+  const binary = binaryLabels(opts.mode, logits.shape, labels.shape);
   const kind: PredictionKind = binary ? 'binary' : opts.mode === 'nll' && !opts.logSoftmax ? 'log-probabilities' : 'logits';
   const details =
     opts.top > 0 ? breakdown(logits, labels, outcome.result, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex }) : undefined;

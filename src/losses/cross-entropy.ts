@@ -17,7 +17,7 @@ import { asFloats, classLayout, numel, type ClassLayout, type FloatArray, type T
 import { asValues, readTogether, type Values } from '../values.js';
 import { rowStats, type RowStats } from './log-softmax.js';
 import { Reducer, type LossResult, type Reduction } from './reduce.js';
-import { classIndices, classWeights, materialize, targetKind } from './targets.js';
+import { classIndices, classWeights, IGNORE_INDEX, materialize, targetKind } from './targets.js';
 
 export interface CrossEntropyOptions {
   weight?: Tensor;
@@ -37,13 +37,13 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
   const unit = C * inner;
 
   if (kind === 'indices') {
-    const ignoreIndex = options.ignoreIndex ?? -100;
+    const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
     const y = classIndices(materialize(target), x.shape, layout, ignoreIndex);
     x.read(unit, 0, outer, (block, first, count) =>
       indexRows(asFloats(block), y, first, count, layout, w, eps, ignoreIndex, reducer),
     );
   } else {
-    if ((options.ignoreIndex ?? -100) >= 0) {
+    if ((options.ignoreIndex ?? IGNORE_INDEX) >= 0) {
       // PyTorch: "ignore_index is not supported for floating point target"
       throw new InputError('ignore_index is not supported for class-probability labels (labels of the logits shape)', undefined, 'labels');
     }

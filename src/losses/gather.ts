@@ -11,7 +11,7 @@ import { asFloats, classLayout, numel, type Tensor } from '../tensor.js';
 import { asValues, type Values } from '../values.js';
 import { logSoftmaxRows } from './log-softmax.js';
 import { Reducer, type LossResult, type Reduction } from './reduce.js';
-import { classIndices, materialize } from './targets.js';
+import { classIndices, IGNORE_INDEX, materialize } from './targets.js';
 
 export interface GatherOptions {
   ignoreIndex?: number;
@@ -22,7 +22,7 @@ export function gatherLoss(input: Tensor | Values, target: Tensor | Values, opti
   const x = asValues(input);
   const layout = classLayout(x.shape);
   const { outer, classes: C, inner, outShape } = layout;
-  const ignoreIndex = options.ignoreIndex ?? -100;
+  const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   const y = classIndices(materialize(target), x.shape, layout, ignoreIndex);
   const reducer = new Reducer(outShape, numel(outShape));
   x.read(C * inner, 0, outer, (block, first, count) => {

@@ -6,7 +6,7 @@
 import { asFloats, classLayout, numel, type Tensor } from '../tensor.js';
 import { asValues, type Values } from '../values.js';
 import { Reducer, type LossResult, type Reduction } from './reduce.js';
-import { classIndices, classWeights, materialize } from './targets.js';
+import { classIndices, classWeights, IGNORE_INDEX, materialize } from './targets.js';
 
 export interface NllOptions {
   weight?: Tensor;
@@ -18,7 +18,7 @@ export function nllLoss(input: Tensor | Values, target: Tensor | Values, options
   const x = asValues(input);
   const layout = classLayout(x.shape);
   const { outer, classes: C, inner, outShape } = layout;
-  const ignoreIndex = options.ignoreIndex ?? -100;
+  const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   const y = classIndices(materialize(target), x.shape, layout, ignoreIndex);
   const w = classWeights(options.weight, C);
   const reducer = new Reducer(outShape, numel(outShape));

@@ -41,21 +41,34 @@ export interface LossResult {
   weightSum: number;
   /** How many elements contributed (ignored targets do not). */
   count: number;
+  /**
+   * Each element's weight in the mean's denominator (0 where ignored): parts computed apart
+   * (threads) are summed again in one run's order, so they give its result to the last bit.
+   */
+  perWeight?: Float64Array;
+}
+
+/** PyTorch's reduction of the unreduced losses, given their sum and the mean's denominator. */
+export function reduced(reduction: Reduction, perSample: Float64Array, sum: number, weightSum: number): number | Float64Array {
+  return reduction === 'none' ? perSample : reduction === 'sum' ? sum : sum / weightSum;
 }
 
 export class Reducer {
   readonly perSample: Float64Array;
+  readonly perWeight: Float64Array;
   private readonly sum = new CompensatedSum();
   private readonly weightSum = new CompensatedSum();
   private count = 0;
 
   constructor(readonly shape: number[], size: number) {
     this.perSample = new Float64Array(size);
+    this.perWeight = new Float64Array(size);
   }
 
   /** Element `pos` contributes `loss`, counting `weight` in the mean's denominator. */
   add(pos: number, loss: number, weight = 1): void {
     this.perSample[pos] = loss;
+    this.perWeight[pos] = weight;
     this.sum.add(loss);
     this.weightSum.add(weight);
     this.count++;
@@ -64,7 +77,7 @@ export class Reducer {
   finish(reduction: Reduction): LossResult {
     const sum = this.sum.value;
     const weightSum = this.weightSum.value;
-    const loss = reduction === 'none' ? this.perSample : reduction === 'sum' ? sum : sum / weightSum;
-    return { reduction, loss, perSample: this.perSample, shape: this.shape, sum, weightSum, count: this.count };
+    const { perSample, perWeight, shape, count } = this;
+    return { reduction, loss: reduced(reduction, perSample, sum, weightSum), perSample, shape, sum, weightSum, count, perWeight };
   }
 }

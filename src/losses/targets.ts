@@ -3,10 +3,21 @@
  * class probabilities), validated class indices, and per-class weights.
  */
 import { InputError } from '../errors.js';
-import { asFloats, formatIndex, formatShape, numel, sameShape, toFloat64, type ClassLayout, type Tensor } from '../tensor.js';
+import { formatIndex, formatShape, numel, sameShape, toFloat64, type ClassLayout, type Storage, type Tensor } from '../tensor.js';
 import { isValues, type Values } from '../values.js';
 
 export type TargetKind = 'indices' | 'probabilities';
+
+/** PyTorch's default ignore_index. */
+export const IGNORE_INDEX = -100;
+
+/**
+ * Whether a run's labels are binary (or multi-label) targets rather than classes: always for
+ * bce-logits, and for check when the labels have the logits' shape. The one place that rule is.
+ */
+export function binaryLabels(mode: string, logitsShape: readonly number[], labelsShape: readonly number[]): boolean {
+  return mode === 'bce-logits' || (mode === 'check' && sameShape(labelsShape, logitsShape));
+}
 
 /**
  * F.cross_entropy's rule: a target of the input's shape holds class probabilities; one of the
@@ -58,7 +69,9 @@ export function classIndices(
     if (t >= 0 && t < C && Number.isInteger(t)) continue;
     const where = `at index ${formatIndex(i, target.shape)}`;
     const what = Number.isInteger(t) ? `is outside [0, ${C})` : 'is not an integer class index';
-    throw new InputError(`label ${formatNumber(t)} ${where} ${what}`, undefined, 'labels');
+    // int64 labels are named by their exact value, not its float64 rounding
+    const value = typeof target.data[i] === 'bigint' ? String(target.data[i]) : formatNumber(t);
+    throw new InputError(`label ${value} ${where} ${what}`, undefined, 'labels');
   }
   return y;
 }
@@ -80,10 +93,17 @@ function formatNumber(v: number): string {
   return Number.isNaN(v) ? 'NaN' : String(v);
 }
 
-/** All of `v` in memory (class-index targets are one value per row: small next to the logits). */
+/**
+ * All of `v` in memory, in its own storage type (class-index targets are one value per row:
+ * small next to the logits; int64 labels stay exact for error messages).
+ */
 export function materialize(v: Tensor | Values): Tensor {
   if (!isValues(v)) return v;
-  const out = new Float64Array(numel(v.shape));
-  v.read(1, 0, out.length, (d, first) => out.set(asFloats(d), first));
-  return { data: out, shape: [...v.shape], dtype: v.dtype };
+  const total = numel(v.shape);
+  let out: Storage | undefined;
+  v.read(1, 0, total, (d, first) => {
+    out ??= new (d.constructor as new (n: number) => Storage)(total);
+    (out as { set(a: ArrayLike<number | bigint>, at: number): void }).set(d, first);
+  });
+  return { data: out ?? new Float64Array(0), shape: [...v.shape], dtype: out ? v.dtype : 'float64' };
 }
