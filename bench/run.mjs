@@ -202,7 +202,7 @@ function main() {
       ? `${set.map((v) => `${v}=${process.env[v]}`).join(', ')} ${set.length > 1 ? 'are' : 'is'} set in this environment; ${set.length > 1 ? 'they were' : 'it was'} unset for the numpy and torch processes only (numpy then runs at its normal speed).`
       : 'OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are not set.',
     `Start-up floor: an empty \`node -e 0\` takes ${bareWall.toFixed(3)} s here (median of ${bareRuns.length}).`,
-    `Workloads: ${workloads.map((w) => `${w.name} = ${w.about}`).join('; ')}. Cache: ${opts.cache}.`,
+    `Workloads: ${workloads.map((w) => `${w.name} = ${w.about}`).join('; ')}. Cache: ${opts.cache.replace(os.homedir(), '~')}.`,
   ];
   const partial = workloads.length < WORKLOADS.length || opts.tools.length < TOOL_NAMES.length;
   const body = [
