@@ -117,7 +117,8 @@ function program(io: Io, onAction: (a: Action) => void, invoked?: string): Comma
     .addHelpText('after', `\nModes: ${MODES.join(', ')}, compare, merge (aliases: ce, bce). 'losscalc <mode> --help' shows a mode's options.`);
   const collect = (command: Action['command']) => (...args: unknown[]) => {
     const raw = args[args.length - 2] as Action['raw'];
-    const positional = (args.slice(0, -2) as (string | undefined)[]).filter((a): a is string => a !== undefined);
+    // every operand, also the ones past the declared arguments (parseOptions judges them)
+    const positional = (args[args.length - 1] as Command).args;
     onAction({ command, positional, raw });
   };
   const tolerances = (cmd: Command) =>
@@ -153,7 +154,9 @@ function program(io: Io, onAction: (a: Action) => void, invoked?: string): Comma
       .option('--save-per-sample <file>', 'write the unreduced losses to .npy, .csv or .json')
       .option('-q, --quiet', 'print only the loss, a bare number')
       .option('-j, --threads <n>', 'threads for large NPY and CSV inputs (default: every core from 4M values on)');
-    tolerances(cmd).addHelpText('after', EXAMPLES[mode]).action(collect(mode));
+    // `-:key` (an array of an archive on stdin) looks like an option to commander: unknown
+    // options reach parseOptions as arguments, which names any that is not a stdin key
+    tolerances(cmd).allowUnknownOption().allowExcessArguments().addHelpText('after', EXAMPLES[mode]).action(collect(mode));
     for (const [alias, target] of Object.entries(MODE_ALIASES)) if (target === mode) cmd.alias(alias);
   }
   if (wanted('compare')) {

@@ -97,6 +97,8 @@ const FLAG_MODES: Record<string, readonly Mode[]> = {
 export function parseOptions(mode: Mode, positional: string[], raw: RawOptions): Options {
   const flagLogits = raw.logits ?? [];
   const flagLabels = [...(raw.labels ?? []), ...(raw.targets ?? [])];
+  const unknown = positional.find((a) => a.startsWith('-') && a !== '-' && !a.startsWith('-:'));
+  if (unknown !== undefined) throw new UsageError(`unknown option '${unknown}' (see losscalc ${mode} --help)`);
   const rest = [...positional];
   const logits = flagLogits.length > 0 ? flagLogits : rest.splice(0, 1);
   if (logits.length === 0) throw new UsageError('missing logits: give them as an argument or with --logits <file>');

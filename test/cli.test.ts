@@ -3,7 +3,7 @@
  * checked against PyTorch in cases.test.ts; here it is the contract around them.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -218,5 +218,19 @@ describe('a closed pipe', () => {
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect(stderr).toBe('');
     expect(code).toBe(0);
+  });
+});
+
+describe('standard input', () => {
+  it('reads - and -:key as arguments, the same loss as from the files', () => {
+    const dir2 = join(FIXTURES, 'losses', 'fmt_npz_savez_keys_mean');
+    const npz = join(dir2, 'dump.npz');
+    const want = losscalc(['ce', `${npz}:logits`, `${npz}:labels`, '-q']).stdout;
+    expect(want).toMatch(/^\d/);
+    const r = spawnSync(process.execPath, [BIN, 'ce', '-:logits', '-:labels', '-q'], { input: readFileSync(npz), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(want);
+    const csv = spawnSync(process.execPath, [BIN, 'ce', '-', EXAMPLE[1], '-q'], { input: readFileSync(EXAMPLE[0]), encoding: 'utf8' });
+    expect(csv.stdout).toBe(losscalc(['ce', ...EXAMPLE, '-q']).stdout);
   });
 });
