@@ -93,11 +93,10 @@ function packageVersion(): string {
 function program(io: Io, onAction: (a: Action) => void, invoked?: string): Command {
   const named = invoked === undefined ? undefined : (MODE_ALIASES[invoked] ?? invoked);
   const wanted = (name: string) => named === undefined || !COMMANDS.includes(named) || named === name;
-  const version = packageVersion();
+  // the version (read from package.json) is for the program's own options, not a command's run
   const prog = new Command('losscalc')
     .description("PyTorch's losses from the command line, on CSV, JSON and NPY files")
     .usage('<mode> [logits] [labels] [options]')
-    .version(version)
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -130,6 +129,7 @@ function program(io: Io, onAction: (a: Action) => void, invoked?: string): Comma
       .option('--json', 'one JSON object on stdout')
       .option('--no-color', 'no colour, even on a terminal');
 
+  if (named === undefined || !COMMANDS.includes(named)) prog.version(packageVersion());
   for (const mode of MODES.filter(wanted)) {
     const cmd = prog
       .command(mode)
