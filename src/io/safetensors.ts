@@ -76,6 +76,26 @@ export function parseSafetensors(buf: Uint8Array, source: string): Container {
   };
 }
 
+/** A real header nests 3 deep ({name: {shape: [...]}}); JSON.parse of a million levels takes seconds. */
+const MAX_NESTING = 64;
+
+/** The offset where brackets (outside strings) first nest deeper than MAX_NESTING, if anywhere. */
+function nestedTooDeep(text: string): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_NESTING) return i;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return undefined;
+}
+
 function parseHeader(bytes: Uint8Array, fail: (m: string) => never): Record<string, unknown> {
   let text: string;
   try {
@@ -83,6 +103,8 @@ function parseHeader(bytes: Uint8Array, fail: (m: string) => never): Record<stri
   } catch {
     return fail('header at byte 8 is not valid UTF-8');
   }
+  const deep = nestedTooDeep(text);
+  if (deep !== undefined) return fail(`header nested more than ${MAX_NESTING} deep at byte ${8 + deep}: not a safetensors header`);
   let header: unknown;
   try {
     header = JSON.parse(text);

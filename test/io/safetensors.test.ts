@@ -190,3 +190,14 @@ describe('parseSafetensors header validation', () => {
     expect(headerError(file)).toBe('header length 18446744073709551615 at byte 0 runs past the end of the file: 8 bytes follow it');
   });
 });
+
+describe('a header nested absurdly deep', () => {
+  it('is refused before JSON.parse spends seconds on it', async () => {
+    const { parseSafetensors } = await import('../../src/io/safetensors.js');
+    const h = '{"a":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}';
+    const buf = new Uint8Array(8 + h.length);
+    new DataView(buf.buffer).setBigUint64(0, BigInt(h.length), true);
+    buf.set(new TextEncoder().encode(h), 8);
+    expect(() => parseSafetensors(buf, 'deep.safetensors')).toThrow('header nested more than 64 deep at byte 76');
+  });
+});
