@@ -192,8 +192,7 @@ describe('parseSafetensors header validation', () => {
 });
 
 describe('a header nested absurdly deep', () => {
-  it('is refused before JSON.parse spends seconds on it', async () => {
-    const { parseSafetensors } = await import('../../src/io/safetensors.js');
+  it('is refused before JSON.parse spends seconds on it', () => {
     const h = '{"a":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}';
     const buf = new Uint8Array(8 + h.length);
     new DataView(buf.buffer).setBigUint64(0, BigInt(h.length), true);
