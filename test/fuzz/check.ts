@@ -12,6 +12,7 @@ import { parseTable, type Table } from '../../src/io/table.js';
 import type { Tensor } from '../../src/tensor.js';
 import type { Values } from '../../src/values.js';
 import type { FuzzCase } from './generate.js';
+import { STORAGE } from '../storage.js';
 
 export type FindingKind =
   | 'exception' // something other than an InputError was thrown
@@ -60,22 +61,6 @@ export interface Limits {
   scratch?: string;
 }
 
-/** The typed array each dtype is stored in; the 16-bit floats widen to float32. */
-const STORAGE: Record<string, string> = {
-  float16: 'Float32Array',
-  bfloat16: 'Float32Array',
-  float32: 'Float32Array',
-  float64: 'Float64Array',
-  int8: 'Int8Array',
-  int16: 'Int16Array',
-  int32: 'Int32Array',
-  int64: 'BigInt64Array',
-  uint8: 'Uint8Array',
-  uint16: 'Uint16Array',
-  uint32: 'Uint32Array',
-  uint64: 'BigUint64Array',
-  bool: 'Uint8Array',
-};
 
 /** Bytes a result may hold per input byte: deflate expands up to 1032:1, then float16 doubles. */
 function resultBound(c: FuzzCase): number {
