@@ -13,11 +13,9 @@
  * and column. The layout is shared with the worker threads started later (worker_threads'
  * environment data), so that they skip the pass.
  *
- * Cells are read as parseNumber reads them, to the bit: a decimal of at most 15 digits and an
- * exponent within ±22 takes Clinger's fast path (m * 10^e or m / 10^-e, both exact doubles:
- * one correctly rounded operation); other decimals go through Number() on the cell's text. A
- * bad cell past the rows checked at the open stops the read the same way: parseCsv reads the
- * file and throws its error (the same message, only later: after any shape check).
+ * Cells are read as parseNumber reads them, to the bit (csv-cells.ts). A bad cell past the
+ * rows checked at the open stops the read the same way: parseCsv reads the file and throws
+ * its error (the same message, only later: after any shape check).
  */
 import { isAscii } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readFileSync, readSync, type Stats } from 'node:fs';
@@ -28,6 +26,7 @@ import { sameShape, type Tensor } from '../tensor.js';
 import type { Values } from '../values.js';
 import { scanCsv } from './csv.js';
 import { parseInput } from './format.js';
+import { CR, HASH, NL, parseRow, QUOTE, whitespace } from './csv-cells.js';
 import { streaming } from './npy-file.js';
 
 export const csvChecks = {
@@ -110,19 +109,6 @@ const NOT_DELIMITER = /[0-9A-Za-z+\-."#]/;
  */
 function blockBytes(): number {
   return Math.min(streaming.blockBytes, 1 << 20);
-}
-
-const NL = 10;
-const CR = 13;
-const HASH = 35;
-const QUOTE = 34;
-
-/** The bytes String.prototype.trim removes inside a line, less the delimiter. */
-function whitespace(delimiter: number): Uint8Array {
-  const ws = new Uint8Array(256);
-  for (const b of [0x09, 0x0b, 0x0c, 0x0d, 0x20]) ws[b] = 1;
-  ws[delimiter] = 0;
-  return ws;
 }
 
 /**
@@ -473,115 +459,6 @@ class RowParser {
       return true;
     }
   }
-}
-
-/** Exact powers of ten: every 10^k for k <= 22 is a double. */
-const POW10 = Float64Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
-
-/**
- * Parse `columns` cells of the line at b[p] into out[o...]: each a number as parseNumber
- * reads it, with optional whitespace around it, separated by `delim`, the last followed by
- * '\n'. Returns the offset after the '\n', or -1 if the line is anything else. The line
- * must end in '\n' inside `b`: nothing here reads past it.
- */
-function parseRow(b: Buffer, p: number, out: Float64Array, o: number, columns: number, delim: number, ws: Uint8Array): number {
-  const last = columns - 1;
-  for (let c = 0; c < columns; c++) {
-    let ch = b[p];
-    while (ch <= 32 && ws[ch] === 1) ch = b[++p];
-    const s = p;
-    // the sign without a branch (signs are random in data: a branch on them mispredicts)
-    const negative = ((ch ^ 45) - 1) >>> 31; // 1 for '-', else 0
-    p += negative;
-    ch = b[p];
-    if (ch === 43 && negative === 0) ch = b[++p];
-    let value: number;
-    let d = ch - 48; // a digit when d >>> 0 < 10; '.' is -2
-    if (d >>> 0 < 10 || d === -2) {
-      // digits [. digits] [(e|E) [+-] digits], with at least one digit before the exponent
-      let m = 0;
-      let exponent = 0;
-      const first = p;
-      while (d >>> 0 < 10) {
-        m = m * 10 + d;
-        d = b[++p] - 48;
-      }
-      let digits = p - first;
-      if (d === -2) {
-        const fraction = ++p;
-        d = b[p] - 48;
-        while (d >>> 0 < 10) {
-          m = m * 10 + d;
-          d = b[++p] - 48;
-        }
-        exponent = fraction - p; // minus the number of fraction digits
-        digits -= exponent;
-      }
-      if (digits === 0) return -1;
-      ch = d + 48;
-      if ((ch | 0x20) === 101) {
-        ch = b[++p];
-        let negativeExponent = false;
-        if (ch === 45) {
-          negativeExponent = true;
-          ch = b[++p];
-        } else if (ch === 43) {
-          ch = b[++p];
-        }
-        if (ch - 48 >>> 0 >= 10) return -1;
-        let x = 0;
-        while (ch - 48 >>> 0 < 10) {
-          if (x < 1e6) x = x * 10 + (ch - 48);
-          ch = b[++p];
-        }
-        exponent += negativeExponent ? -x : x;
-      }
-      if (digits <= 15 && exponent >= -22 && exponent <= 22) {
-        // Clinger's fast path: ±m (|m| < 10^15) and 10^|e| are exact doubles, so one operation
-        // rounds once; the sign enters exactly, by a multiplication by ±1
-        const signed = m * (1 - 2 * negative);
-        value = exponent < 0 ? signed / POW10[-exponent] : signed * POW10[exponent];
-      } else {
-        value = slowNumber(b, s, p);
-      }
-    } else {
-      // nan, inf, infinity, in any case
-      const l0 = ch | 0x20;
-      if (l0 === 110 && (b[p + 1] | 0x20) === 97 && (b[p + 2] | 0x20) === 110) {
-        value = NaN;
-        p += 3;
-      } else if (l0 === 105 && (b[p + 1] | 0x20) === 110 && (b[p + 2] | 0x20) === 102) {
-        p += 3;
-        if (
-          (b[p] | 0x20) === 105 &&
-          (b[p + 1] | 0x20) === 110 &&
-          (b[p + 2] | 0x20) === 105 &&
-          (b[p + 3] | 0x20) === 116 &&
-          (b[p + 4] | 0x20) === 121
-        ) {
-          p += 5;
-        }
-        value = negative === 0 ? Infinity : -Infinity;
-      } else {
-        return -1;
-      }
-      ch = b[p];
-    }
-    out[o + c] = value;
-    if (ch === delim && c < last) {
-      p++;
-      continue;
-    }
-    while (ch <= 32 && ws[ch] === 1) ch = b[++p];
-    if (c < last ? ch !== delim : ch !== NL) return -1;
-    p++;
-  }
-  return p;
-}
-
-/** A decimal the fast path cannot round exactly: Number() on its text, as parseNumber does. */
-function slowNumber(b: Buffer, start: number, end: number): number {
-  return Number(b.toString('latin1', start, end));
 }
 
 function withFile<T>(path: string, run: (fd: number) => T): T {
