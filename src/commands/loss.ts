@@ -65,8 +65,8 @@ async function loadLogitsAndLabels(opts: Options, load: Loader): Promise<{ logit
 }
 
 /**
- * The mode's loss computed on several threads, when the logits are an NPY file read in
- * blocks and large enough (or -j asks); undefined to compute it here.
+ * The mode's loss computed on several threads, when the logits are a file read in blocks
+ * (NPY or CSV) and large enough (or -j asks); undefined to compute it here.
  */
 async function inThreads(opts: Options, logits: Tensor | Values, labelsShape: number[], inputs: { weight?: Tensor; posWeight?: Tensor }) {
   if (opts.mode === 'check' || !isValues(logits) || logits.shape.length < 2) return undefined;

@@ -7,6 +7,7 @@ import { InputError } from '../errors.js';
 import { REDUCTIONS, type Reduction } from '../losses/reduce.js';
 import { mergeResults, type PartialResult } from '../merge.js';
 import type { MergeOptions } from '../options.js';
+import { renderQuiet } from '../report/human.js';
 import { jsonNumber, nest } from '../report/json.js';
 import type { Paint } from '../report/paint.js';
 import { formatNumber } from '../report/table.js';
@@ -19,7 +20,7 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
   const merged = mergeResults(parts);
   const loss = typeof merged.loss === 'number' ? merged.loss : undefined;
   if (opts.quiet) {
-    io.stdout.write(loss !== undefined ? `${formatNumber(loss)}\n` : Array.from(merged.perSample, (v) => `${formatNumber(v)}\n`).join(''));
+    io.stdout.write(renderQuiet(merged));
   } else if (opts.json) {
     io.stdout.write(
       JSON.stringify({
