@@ -4,6 +4,7 @@
  * computed with other settings, or a shard given twice are refused with one line naming the
  * file and the field or setting. Also what --json records for it (settings, input digests).
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -215,6 +216,14 @@ describe('merge - reads JSON lines', () => {
     await expectRefused(merge(['-'], twice), '-: line 3: is the same input as line 1: a shard given twice');
     await expectRefused(merge(['-'], new TextEncoder().encode('{"mode":\n')), '-: line 1: not a JSON result: run each shard with --json and merge what it printed');
     await expectRefused(merge(['-'], new Uint8Array(0)), '-: no results on standard input: pipe in the --json output of each shard, one per line');
+  });
+
+  it('through a real pipe, as the built binary reads it', async () => {
+    const parts = [await part(shard(0)), await part(shard(2))];
+    const bin = join(import.meta.dirname, '..', 'bin', 'losscalc.cjs');
+    const r = spawnSync(process.execPath, [bin, 'merge', '-', '--json'], { input: lines(parts), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe((await merge(files(...parts))).stdout);
   });
 
   it('mixes with files', async () => {
