@@ -22,7 +22,8 @@ interface MergeCase {
   note: string;
 }
 
-type Part = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** A --json result, edited freely by the tests. */
+type Part = Record<string, any>;
 
 const dir = mkdtempSync(join(tmpdir(), 'losscalc-merge-'));
 let written = 0;
@@ -215,6 +216,7 @@ describe('merge - reads JSON lines', () => {
     const twice = new TextEncoder().encode(`${JSON.stringify(parts[0])}\n\n${JSON.stringify(parts[0])}\n`);
     await expectRefused(merge(['-'], twice), '-: line 3: is the same input as line 1: a shard given twice');
     await expectRefused(merge(['-'], new TextEncoder().encode('{"mode":\n')), '-: line 1: not a JSON result: run each shard with --json and merge what it printed');
+    await expectRefused(merge(['-', '-'], lines(parts)), 'merge reads standard input once: give - once');
     await expectRefused(merge(['-'], new Uint8Array(0)), '-: no results on standard input: pipe in the --json output of each shard, one per line');
   });
 
