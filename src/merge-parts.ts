@@ -46,8 +46,9 @@ const isObject = (v: unknown): v is Field => typeof v === 'object' && v !== null
 export function parsePart(j: unknown, file: string, line?: number): RecordedResult {
   const source = sourceOf(file, line);
   const o = isObject(j) ? j : {};
-  const need = <T>(from: Field, field: string, ok: (v: unknown) => boolean, what: string): T => {
-    const v = from[field];
+  /** from[key], named `field` in errors ("sum", "settings.weight"), if `ok` says it is `what`. */
+  const need = <T>(from: Field, key: string, ok: (v: unknown) => boolean, what: string, field = key): T => {
+    const v = from[key];
     if (v === undefined) throw new InputError(`field "${field}" is missing: is this a losscalc --json result?`, source);
     if (!ok(v)) throw new InputError(`field "${field}" is ${quote(v)}, not ${what}`, source);
     return v as T;
@@ -63,13 +64,13 @@ export function parsePart(j: unknown, file: string, line?: number): RecordedResu
     throw new InputError(`no "${isObject(o.settings) ? 'inputs' : 'settings'}": a result from an older losscalc; rerun it with this version`, source);
   }
   const s = o.settings;
-  const setting = <T>(key: keyof ResultSettings, ok: (v: unknown) => boolean, what: string) => need<T>(s, key, ok, what);
+  const setting = <T>(key: keyof ResultSettings, ok: (v: unknown) => boolean, what: string) => need<T>(s, key, ok, what, `settings.${key}`);
   const weight = (key: 'weight' | 'posWeight'): WeightRecord | null => {
     const w = setting<Field | null>(key, (v) => v === null || (isObject(v) && isDigest(v.sha256) && isNumber(v.min) && isNumber(v.max)), 'null or {sha256, min, max}');
     return w && { sha256: w.sha256 as string, min: toNumber(w.min), max: toNumber(w.max) };
   };
   const settings: ResultSettings = {
-    ignoreIndex: setting<number>('ignoreIndex', Number.isSafeInteger, 'a whole number'),
+    ignoreIndex: setting<number>('ignoreIndex', Number.isInteger, 'a whole number'),
     labelSmoothing: setting<number>('labelSmoothing', (v) => typeof v === 'number', 'a number'),
     logSoftmax: setting<boolean>('logSoftmax', (v) => typeof v === 'boolean', 'true or false'),
     weight: weight('weight'),
@@ -78,8 +79,8 @@ export function parsePart(j: unknown, file: string, line?: number): RecordedResu
   };
   const digests = (v: unknown) => Array.isArray(v) && v.every(isDigest);
   const inputs: InputDigests = {
-    logits: need<string[]>(o.inputs, 'logits', digests, 'a list of SHA-256 digests'),
-    labels: need<string[]>(o.inputs, 'labels', digests, 'a list of SHA-256 digests'),
+    logits: need<string[]>(o.inputs, 'logits', digests, 'a list of SHA-256 digests', 'inputs.logits'),
+    labels: need<string[]>(o.inputs, 'labels', digests, 'a list of SHA-256 digests', 'inputs.labels'),
   };
   return { mode, reduction, sum, weightSum, count, perSample: Float64Array.from(perSample, toNumber), shape, source, settings, inputs, file, line };
 }

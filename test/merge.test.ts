@@ -151,6 +151,8 @@ describe('merge refuses a part that does not add up', () => {
     );
     await expectRefused(merge([f]), `${f}: no "settings": a result from an older losscalc; rerun it with this version`);
     await expectRefused(merge([g]), `${g}: field "sum" is missing: is this a losscalc --json result?`);
+    const h = files(edited(a, (q) => (q.settings.labelSmoothing = '0.1')))[0];
+    await expectRefused(merge([h]), `${h}: field "settings.labelSmoothing" is "0.1", not a number`);
   });
 });
 
