@@ -52,7 +52,8 @@ Examples:
   merge: `
 Examples:
   for i in 0 1 2; do losscalc ce logits_$i.npy labels_$i.npy --json > part_$i.json; done
-  losscalc merge part_*.json                  # the loss over all shards, as one run would give it`,
+  losscalc merge part_*.json                  # the loss over all shards, as one run would give it
+  cat part_*.json | losscalc merge -          # the same, read as JSON lines from stdin`,
   compare: `
 Examples:
   losscalc compare ours.npy torch_dump.npy
@@ -175,7 +176,7 @@ function program(io: Io, onAction: (a: Action) => void, invoked?: string): Comma
     prog
       .command('merge')
       .description('combine --json results computed per shard into the loss of the union')
-      .argument('<results...>', 'losscalc --json outputs, one per shard')
+      .argument('<results...>', 'losscalc --json outputs, one per shard; - reads them as JSON lines from stdin')
       .option('--json', 'one JSON object on stdout')
       .option('-q, --quiet', 'print only the loss')
       .option('--no-color', 'no colour, even on a terminal')

@@ -58,7 +58,8 @@ export function mergeResults(parts: PartialResult[]): LossResult & { mode: strin
       weightSum.add(p.weightSum);
     }
   }
-  const shape = first.shape.length === 0 ? [parts.length] : [rows, ...first.shape.slice(1)];
+  // an unbatched part (shape ()) is one row
+  const shape = [rows, ...first.shape.slice(1)];
   const reduction = first.reduction;
   const loss = reduced(reduction, perSample, sum.value, weightSum.value);
   return { mode: first.mode, reduction, loss, perSample, perWeight, shape, sum: sum.value, weightSum: weightSum.value, count };

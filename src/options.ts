@@ -184,6 +184,7 @@ export interface MergeOptions {
 export function parseMergeOptions(positional: string[], raw: RawOptions): MergeOptions {
   if (positional.length === 0) throw new UsageError('merge needs the --json results to combine: losscalc merge a.json b.json ...');
   if (raw.quiet && raw.json) throw new UsageError('--quiet and --json do not go together: pick one');
+  if (positional.filter((f) => f === '-').length > 1) throw new UsageError('merge reads standard input once: give - once');
   return { files: positional, json: Boolean(raw.json), quiet: Boolean(raw.quiet) };
 }
 

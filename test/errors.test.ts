@@ -41,6 +41,15 @@ function safetensors(header: string, dataBytes: number): Uint8Array {
   return out;
 }
 
+/** A --json result of cross-entropy over two samples; `edit` changes fields or settings. */
+function result(edit: { sum?: number; perSample?: number[]; labelSmoothing?: number }): string {
+  const perSample = edit.perSample ?? [1, 0.5];
+  const settings = { ignoreIndex: -100, labelSmoothing: edit.labelSmoothing ?? 0, logSoftmax: false, weight: null, posWeight: null, classes: 4 };
+  const inputs = { logits: ['1'.repeat(64)], labels: ['2'.repeat(64)] };
+  return JSON.stringify({ mode: 'cross-entropy', reduction: 'mean', count: 2, sum: edit.sum ?? 1.5, weightSum: 2, shape: [2], perSample, settings, inputs });
+}
+write('a.json', result({}));
+
 // 10 samples x 4 classes, labels 0..3
 const LOGITS = write('logits.npy', f64(Array.from({ length: 40 }, (_, i) => Math.sin(i)), [10, 4]));
 const LABELS = write('labels.npy', i64([0, 1, 2, 3, 0, 1, 2, 3, 0, 1]));
@@ -75,6 +84,10 @@ const scenarios: Record<string, string[]> = {
   'label not an integer': ['ce', LOGITS, write('frac.json', '[0, 1, 2, 2.5, 0, 1, 2, 3, 0, 1]')],
   'shapes that do not fit': ['ce', LOGITS, write('short.npy', i64([0, 1, 2]))],
   'shards that do not fit': ['ce', '-l', LOGITS, '-l', write('narrow.npy', f64([1, 2, 3], [1, 3])), '-y', LABELS, '-y', LABELS],
+  'merge: a part that does not add up': ['merge', write('part2.json', result({ sum: 12.5, perSample: [10, 0.25] }))],
+  'merge: parts computed with other settings': ['merge', 'a.json', write('b.json', result({ labelSmoothing: 0.1 }))],
+  'merge: a shard given twice': ['merge', 'a.json', write('c.json', result({}))],
+  'merge: a result of an older losscalc': ['merge', write('old.json', JSON.stringify({ ...JSON.parse(result({})), settings: undefined }))],
   'weight of the wrong size': ['ce', LOGITS, LABELS, '--weight', '1,2,3'],
   'pos_weight of the wrong size': ['bce', LOGITS, write('targets.npy', f64(new Array(40).fill(1), [10, 4])), '--pos-weight', '1,2'],
   'label smoothing outside [0, 1]': ['ce', LOGITS, LABELS, '--label-smoothing', '1.5'],

@@ -6,12 +6,14 @@ import { breakdown, type PredictionKind } from '../breakdown.js';
 import { evaluate } from '../evaluate.js';
 import type { Options } from '../options.js';
 import { renderHuman, renderQuiet } from '../report/human.js';
-import { renderJson } from '../report/json.js';
+import { renderJson, type Recorded } from '../report/json.js';
 import type { Paint } from '../report/paint.js';
 import { savePerSample } from '../report/save.js';
 import { Progress, withProgress } from '../report/progress.js';
 import { binaryLabels } from '../losses/targets.js';
-import { numel, type Tensor } from '../tensor.js';
+import { classLayout, numel, type Tensor } from '../tensor.js';
+import { recordSettings } from '../settings.js';
+import { inputDigests } from '../io/digest.js';
 import { asValues, isValues, type Values } from '../values.js';
 import type { ParallelJob } from '../parallel.js';
 import { mayUseThreads } from '../threads.js';
@@ -53,9 +55,19 @@ export async function runLoss(opts: Options, io: Io, load: Loader, paint: Paint)
   if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result);
 
   if (opts.quiet) io.stdout.write(renderQuiet(outcome.result));
-  else if (opts.json) io.stdout.write(renderJson(outcome, { logits: logits.shape, labels: labels.shape }, details));
+  else if (opts.json) {
+    const recorded = await record(opts, inputs, binary ? null : classLayout(logits.shape).classes, io.stdin);
+    io.stdout.write(renderJson(outcome, { logits: logits.shape, labels: labels.shape }, recorded, details));
+  }
   else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary }));
   return outcome.ok ? 0 : 1;
+}
+
+/** What --json records for merge: the settings, and digests of the input files (read again). */
+async function record(opts: Options, weights: { weight?: Tensor; posWeight?: Tensor }, classes: number | null, stdin?: Uint8Array): Promise<Recorded> {
+  // a --label-column table holds the labels too
+  const labels = opts.input.labelColumn !== undefined ? opts.logits : opts.labels;
+  return { settings: recordSettings(opts, weights, classes), inputs: await inputDigests({ logits: opts.logits, labels }, stdin) };
 }
 
 /** Logits and labels from their files, or both from one table (--label-column). */

@@ -1,22 +1,28 @@
 /**
- * `losscalc merge <result.json>...`: results computed apart (one run per shard, with --json)
- * combined into the loss of the union, as if computed in one run (see merge.ts).
+ * `losscalc merge <result.json>... | -`: results computed apart (one run per shard, with --json)
+ * combined into the loss of the union, as if computed in one run (see merge.ts). Each part is
+ * checked against itself and against the others first (merge-parts.ts, merge-agreement.ts).
+ * `-` reads the parts from standard input as JSON lines, one result per line.
  */
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
-import { REDUCTIONS, type Reduction } from '../losses/reduce.js';
-import { mergeResults, type PartialResult } from '../merge.js';
+import { readStdin } from '../io/read.js';
+import { checkAgreement } from '../merge-agreement.js';
+import { checkPart, parsePart, sourceOf, type RecordedResult } from '../merge-parts.js';
+import { mergeResults } from '../merge.js';
 import type { MergeOptions } from '../options.js';
 import { renderQuiet } from '../report/human.js';
-import { jsonNumber, nest } from '../report/json.js';
+import { jsonNumber, jsonSettings, nest } from '../report/json.js';
 import type { Paint } from '../report/paint.js';
 import { formatNumber } from '../report/table.js';
 import { formatShape } from '../tensor.js';
 import type { Io } from './io.js';
 
 export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promise<number> {
-  const parts: PartialResult[] = [];
-  for (const file of opts.files) parts.push(parseResult(await readJson(file), file));
+  const parts: RecordedResult[] = [];
+  for (const file of opts.files) parts.push(...(await readParts(file, io)));
+  for (const p of parts) checkPart(p);
+  checkAgreement(parts);
   const merged = mergeResults(parts);
   const loss = typeof merged.loss === 'number' ? merged.loss : undefined;
   if (opts.quiet) {
@@ -33,6 +39,9 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
         shape: merged.shape,
         perSample: Array.from(merged.perSample, jsonNumber),
         parts: parts.length,
+        // what a merge of merges checks in turn: the common settings, every part's inputs
+        settings: jsonSettings(parts[0].settings),
+        inputs: { logits: parts.flatMap((p) => p.inputs.logits), labels: parts.flatMap((p) => p.inputs.labels) },
       }) + '\n',
     );
   } else {
@@ -43,42 +52,34 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
   return 0;
 }
 
-async function readJson(file: string): Promise<unknown> {
-  let text: string;
+/**
+ * The results in a file (one JSON document), or on standard input (`-`: JSON lines, one
+ * result per line, blank lines skipped).
+ */
+async function readParts(file: string, io: Io): Promise<RecordedResult[]> {
+  if (file !== '-') return [parsePart(parseJson(await readText(file), file), file)];
+  const text = Buffer.from(io.stdin ?? (await readStdin())).toString('utf8');
+  const parts: RecordedResult[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() !== '') parts.push(parsePart(parseJson(line, file, i + 1), file, i + 1));
+  });
+  if (parts.length === 0) throw new InputError('no results on standard input: pipe in the --json output of each shard, one per line', file);
+  return parts;
+}
+
+async function readText(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read: ${code}`, file);
   }
+}
+
+function parseJson(text: string, file: string, line?: number): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new InputError('not a JSON result: run each shard with --json and merge what it printed', file);
+    throw new InputError('not a JSON result: run each shard with --json and merge what it printed', sourceOf(file, line));
   }
-}
-
-/** The fields merging needs from a --json result, each checked. */
-function parseResult(j: unknown, file: string): PartialResult {
-  const o = (typeof j === 'object' && j !== null ? j : {}) as Record<string, unknown>;
-  const need = (field: string, ok: (v: unknown) => boolean, what: string) => {
-    if (!ok(o[field])) throw new InputError(`field "${field}" is missing or not ${what}: is this a losscalc --json result?`, file);
-    return o[field];
-  };
-  const num = (v: unknown) => typeof v === 'number' || v === 'NaN' || v === 'Infinity' || v === '-Infinity';
-  const toNum = (v: unknown) => (typeof v === 'number' ? v : Number(v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity));
-  const mode = need('mode', (v) => typeof v === 'string' && v !== 'check' && v !== 'compare', 'a loss mode') as string;
-  const reduction = need('reduction', (v) => REDUCTIONS.includes(v as Reduction), 'mean, sum or none') as Reduction;
-  const perSample = need('perSample', (v) => Array.isArray(v) && v.every(num), 'an array of numbers') as unknown[];
-  const shape = need('shape', (v) => Array.isArray(v) && v.every((d) => Number.isInteger(d) && d >= 0), 'a shape') as number[];
-  return {
-    mode,
-    reduction,
-    sum: toNum(need('sum', num, 'a number')),
-    weightSum: toNum(need('weightSum', num, 'a number')),
-    count: need('count', (v) => Number.isInteger(v), 'an integer') as number,
-    perSample: Float64Array.from(perSample, toNum),
-    shape,
-    source: file,
-  };
 }

@@ -103,7 +103,7 @@ async function readOneTable(spec: string, options: ReadTableOptions): Promise<Ta
   return parseTable(decodeText(bytes), at.path, { ...options, delimiter: delimiterOf(format, options.delimiter) });
 }
 
-interface Location {
+export interface Location {
   /** The file, or '-' for standard input. */
   path: string;
   stdin: boolean;
@@ -112,7 +112,8 @@ interface Location {
   spec: string;
 }
 
-async function locate(spec: string): Promise<Location> {
+/** The file (or stdin) and key a spec names: a file of that exact name wins over `file:key`. */
+export async function locate(spec: string): Promise<Location> {
   if (spec === '-' || spec.startsWith('-:')) return { path: '-', stdin: true, key: spec === '-' ? undefined : spec.slice(2), spec };
   const colon = spec.lastIndexOf(':');
   if (colon <= 0 || (await exists(spec))) return { path: spec, stdin: false, spec };

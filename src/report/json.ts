@@ -6,6 +6,7 @@ import type { Breakdown, ClassRow, SampleRow } from '../breakdown.js';
 import type { Check } from '../checks.js';
 import type { Outcome } from '../evaluate.js';
 import type { Reduction } from '../losses/reduce.js';
+import type { InputDigests, ResultSettings, WeightRecord } from '../settings.js';
 
 export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
 export type Nested = JsonNumber | Nested[];
@@ -34,10 +35,29 @@ export interface JsonReport {
   histogram?: { edges: JsonNumber[]; counts: number[]; nonFinite: number };
   ok: boolean;
   warnings: string[];
+  /** What the number depends on, and digests of the input files: merge checks them. */
+  settings: JsonSettings;
+  inputs: InputDigests;
+}
+
+export type JsonSettings = Omit<ResultSettings, 'weight' | 'posWeight'> & {
+  weight: Jsonified<WeightRecord> | null;
+  posWeight: Jsonified<WeightRecord> | null;
+};
+
+/** What a --json result records besides its numbers (settings.ts, io/digest.ts). */
+export interface Recorded {
+  settings: ResultSettings;
+  inputs: InputDigests;
 }
 
 /** A row type with its number fields allowed to be the non-finite strings. */
 export type Jsonified<T> = { [K in keyof T]: T[K] extends number ? JsonNumber : T[K] };
+
+export function jsonSettings(s: ResultSettings): JsonSettings {
+  const weight = (w: WeightRecord | null) => w && jsonRow(w);
+  return { ...s, weight: weight(s.weight), posWeight: weight(s.posWeight) };
+}
 
 function jsonRow<T extends object>(row: T): Jsonified<T> {
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'number' ? jsonNumber(v) : v])) as Jsonified<T>;
@@ -62,7 +82,12 @@ export function nest(values: ArrayLike<number>, shape: readonly number[]): Neste
   return build(0);
 }
 
-export function toJsonReport(o: Outcome, shapes: { logits: number[]; labels: number[] }, details?: Breakdown): JsonReport {
+export function toJsonReport(
+  o: Outcome,
+  shapes: { logits: number[]; labels: number[] },
+  recorded: Recorded,
+  details?: Breakdown,
+): JsonReport {
   const r = o.result;
   const lossOf = (res: typeof r): Nested =>
     typeof res.loss === 'number' ? jsonNumber(res.loss) : nest(res.loss, res.shape);
@@ -79,6 +104,8 @@ export function toJsonReport(o: Outcome, shapes: { logits: number[]; labels: num
     checks: o.checks.map((c) => ({ ...c, a: jsonNumber(c.a), b: jsonNumber(c.b), diff: jsonNumber(c.diff) })),
     ok: o.ok,
     warnings: o.warnings,
+    settings: jsonSettings(recorded.settings),
+    inputs: recorded.inputs,
   };
   if (details) {
     report.worst = details.worst.map(jsonRow);
@@ -93,6 +120,11 @@ export function toJsonReport(o: Outcome, shapes: { logits: number[]; labels: num
   return report;
 }
 
-export function renderJson(o: Outcome, shapes: { logits: number[]; labels: number[] }, details?: Breakdown): string {
-  return JSON.stringify(toJsonReport(o, shapes, details)) + '\n';
+export function renderJson(
+  o: Outcome,
+  shapes: { logits: number[]; labels: number[] },
+  recorded: Recorded,
+  details?: Breakdown,
+): string {
+  return JSON.stringify(toJsonReport(o, shapes, recorded, details)) + '\n';
 }

@@ -1,0 +1,46 @@
+/**
+ * SHA-256 of each input's bytes, recorded in --json output so that `merge` can tell a shard
+ * given twice. A file is hashed in one streaming pass through a reused 1 MiB buffer (never
+ * loaded whole); standard input is hashed as the bytes that were read from it. A `file:key`
+ * spec hashes the whole file.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { InputError } from '../errors.js';
+import type { InputDigests } from '../settings.js';
+import { locate, readStdin } from './read.js';
+
+const BLOCK = 1 << 20;
+
+export async function inputDigests(
+  specs: { logits: readonly string[]; labels: readonly string[] },
+  stdin?: Uint8Array,
+): Promise<InputDigests> {
+  const digests = async (list: readonly string[]) => {
+    const out: string[] = [];
+    for (const spec of list) out.push(await specDigest(spec, stdin));
+    return out;
+  };
+  return { logits: await digests(specs.logits), labels: await digests(specs.labels) };
+}
+
+async function specDigest(spec: string, stdin: Uint8Array | undefined): Promise<string> {
+  const at = await locate(spec);
+  if (at.stdin) return createHash('sha256').update(stdin ?? (await readStdin())).digest('hex');
+  return fileDigest(at.path);
+}
+
+export function fileDigest(path: string): string {
+  const hash = createHash('sha256');
+  const buffer = new Uint8Array(BLOCK);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    for (let n; (n = readSync(fd, buffer, 0, BLOCK, null)) > 0; ) hash.update(buffer.subarray(0, n));
+  } catch (e) {
+    throw new InputError(`cannot read: ${e instanceof Error ? e.message : String(e)}`, path);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return hash.digest('hex');
+}

@@ -1,0 +1,55 @@
+/**
+ * Parts that can be merged: computed the same way (the same mode, reduction and recorded
+ * settings, settings.ts) and each input once. Two parts hold the same input when they share
+ * a logits file and a labels file (by digest): a shard given twice, whose losses would count
+ * twice. A coincidence in one operand alone (two shards whose labels happen to be equal) is not.
+ */
+import { InputError } from './errors.js';
+import type { RecordedResult } from './merge-parts.js';
+import { SETTING_NAMES, type ResultSettings, type WeightRecord } from './settings.js';
+
+export function checkAgreement(parts: readonly RecordedResult[]): void {
+  const [first] = parts;
+  for (const p of parts.slice(1)) {
+    const differs = (name: string, mine: string, theirs: string) =>
+      new InputError(`${name} ${mine} differs from ${theirs} in ${nameOf(first, p)}`, p.source);
+    if (p.mode !== first.mode) throw differs('mode', p.mode, first.mode);
+    if (p.reduction !== first.reduction) throw differs('reduction', p.reduction, first.reduction);
+    for (const key of Object.keys(SETTING_NAMES) as (keyof ResultSettings)[]) {
+      const [mine, theirs] = [p.settings[key], first.settings[key]];
+      if (!same(mine, theirs)) throw differs(SETTING_NAMES[key], show(mine), show(theirs));
+    }
+  }
+  refuseRepeats(parts);
+}
+
+function refuseRepeats(parts: readonly RecordedResult[]): void {
+  const byLogits = new Map<string, RecordedResult[]>();
+  for (const p of parts) {
+    const labels = new Set(p.inputs.labels);
+    const logits = new Set(p.inputs.logits);
+    for (const digest of logits) {
+      const earlier = byLogits.get(digest)?.find((q) => q.inputs.labels.some((l) => labels.has(l)));
+      if (earlier) throw new InputError(`is the same input as ${nameOf(earlier, p)}: a shard given twice`, p.source);
+    }
+    for (const digest of logits) byLogits.set(digest, [...(byLogits.get(digest) ?? []), p]);
+  }
+}
+
+type Setting = ResultSettings[keyof ResultSettings];
+
+const isWeight = (v: Setting): v is WeightRecord => typeof v === 'object' && v !== null;
+
+function same(a: Setting, b: Setting): boolean {
+  return isWeight(a) && isWeight(b) ? a.sha256 === b.sha256 : Object.is(a, b);
+}
+
+function show(v: Setting): string {
+  return v === null ? 'none' : isWeight(v) ? `sha256 ${v.sha256.slice(0, 12)}` : String(v);
+}
+
+/** `other` as `part`'s message names it: its file, or its line (of its file, if another). */
+function nameOf(other: RecordedResult, part: RecordedResult): string {
+  if (other.line === undefined) return other.file;
+  return other.file === part.file ? `line ${other.line}` : `line ${other.line} of ${other.file}`;
+}

@@ -1,0 +1,136 @@
+/**
+ * `merge`'s parts: --json results read back, each field checked for its type, then each part
+ * checked against itself, so that an edited or damaged part is refused (naming its field)
+ * rather than changing the merged loss. What an honest part satisfies, and so what is checked:
+ *
+ *   shape     whole numbers >= 0 whose product is the length of perSample
+ *   sum       Σ perSample (ignored targets hold 0; class weights are already inside each
+ *             loss, as PyTorch's reduction='none' gives them), to within rounding
+ *   count     a whole number between the nonzero losses (each contributed) and the length
+ *   weightSum count when no class weight enters the mean (none given, or bce-logits/gather,
+ *             whose mean divides by the element count); with class weights w (cross-entropy,
+ *             nll) Σ w_y over the count targets, so between count·min(w, 1) and
+ *             count·max(w, 1) (the 1 covers class probabilities, whose mean divides by the count)
+ *
+ * The results of threads are merged without any of this (merge.ts): they never left memory.
+ */
+import { InputError } from './errors.js';
+import type { PartialResult } from './merge.js';
+import { CompensatedSum, REDUCTIONS, type Reduction } from './losses/reduce.js';
+import { MODES } from './options.js';
+import type { InputDigests, ResultSettings, WeightRecord } from './settings.js';
+
+/** A --json result as merge reads it, with where it came from. */
+export interface RecordedResult extends PartialResult {
+  settings: ResultSettings;
+  inputs: InputDigests;
+  /** The file (or `-`), and the line for results given as JSON lines. */
+  file: string;
+  line?: number;
+}
+
+/** How a part names itself in errors: `a.json`, or `-: line 2`. */
+export function sourceOf(file: string, line?: number): string {
+  return line === undefined ? file : `${file}: line ${line}`;
+}
+
+type Field = Record<string, unknown>;
+
+const isNumber = (v: unknown) => typeof v === 'number' || v === 'NaN' || v === 'Infinity' || v === '-Infinity';
+const toNumber = (v: unknown) => (typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity);
+const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+const isDigest = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+const isObject = (v: unknown): v is Field => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The fields merging needs from a --json result, each checked for its type. */
+export function parsePart(j: unknown, file: string, line?: number): RecordedResult {
+  const source = sourceOf(file, line);
+  const o = isObject(j) ? j : {};
+  /** from[key], named `field` in errors ("sum", "settings.weight"), if `ok` says it is `what`. */
+  const need = <T>(from: Field, key: string, ok: (v: unknown) => boolean, what: string, field = key): T => {
+    const v = from[key];
+    if (v === undefined) throw new InputError(`field "${field}" is missing: is this a losscalc --json result?`, source);
+    if (!ok(v)) throw new InputError(`field "${field}" is ${quote(v)}, not ${what}`, source);
+    return v as T;
+  };
+  const mode = need<string>(o, 'mode', (v) => MODES.includes(v as never) && v !== 'check', 'a loss mode');
+  const reduction = need<Reduction>(o, 'reduction', (v) => REDUCTIONS.includes(v as Reduction), 'mean, sum or none');
+  const perSample = need<unknown[]>(o, 'perSample', (v) => Array.isArray(v) && v.every(isNumber), 'an array of numbers');
+  const shape = need<number[]>(o, 'shape', (v) => Array.isArray(v) && v.length <= 64 && v.every(isCount), 'a shape of whole numbers >= 0');
+  const count = need<number>(o, 'count', isCount, 'a whole number >= 0');
+  const sum = toNumber(need(o, 'sum', isNumber, 'a number'));
+  const weightSum = toNumber(need(o, 'weightSum', isNumber, 'a number'));
+  if (!isObject(o.settings) || !isObject(o.inputs)) {
+    throw new InputError(`no "${isObject(o.settings) ? 'inputs' : 'settings'}": a result from an older losscalc; rerun it with this version`, source);
+  }
+  const s = o.settings;
+  const setting = <T>(key: keyof ResultSettings, ok: (v: unknown) => boolean, what: string) => need<T>(s, key, ok, what, `settings.${key}`);
+  const weight = (key: 'weight' | 'posWeight'): WeightRecord | null => {
+    const w = setting<Field | null>(key, (v) => v === null || (isObject(v) && isDigest(v.sha256) && isNumber(v.min) && isNumber(v.max)), 'null or {sha256, min, max}');
+    return w && { sha256: w.sha256 as string, min: toNumber(w.min), max: toNumber(w.max) };
+  };
+  const settings: ResultSettings = {
+    ignoreIndex: setting<number>('ignoreIndex', Number.isInteger, 'a whole number'),
+    labelSmoothing: setting<number>('labelSmoothing', (v) => typeof v === 'number', 'a number'),
+    logSoftmax: setting<boolean>('logSoftmax', (v) => typeof v === 'boolean', 'true or false'),
+    weight: weight('weight'),
+    posWeight: weight('posWeight'),
+    classes: setting<number | null>('classes', (v) => v === null || isCount(v), 'a whole number or null'),
+  };
+  const digests = (v: unknown) => Array.isArray(v) && v.every(isDigest);
+  const inputs: InputDigests = {
+    logits: need<string[]>(o.inputs, 'logits', digests, 'a list of SHA-256 digests', 'inputs.logits'),
+    labels: need<string[]>(o.inputs, 'labels', digests, 'a list of SHA-256 digests', 'inputs.labels'),
+  };
+  return { mode, reduction, sum, weightSum, count, perSample: Float64Array.from(perSample, toNumber), shape, source, settings, inputs, file, line };
+}
+
+/** Throws unless the part adds up (see the top of this file), naming the field that does not. */
+export function checkPart(p: RecordedResult): void {
+  const fail = (message: string) => new InputError(message, p.source);
+  const n = p.perSample.length;
+  let size = 1;
+  for (const d of p.shape) size = Math.min(size * d, n + 1); // no overflow however large the claim
+  if (size !== n) throw fail(`field "shape" (${p.shape.join(', ')}) does not match perSample, which has ${n} values`);
+  const sum = new CompensatedSum();
+  let magnitude = 0;
+  let nonzero = 0;
+  for (let i = 0; i < n; i++) {
+    sum.add(p.perSample[i]);
+    magnitude += Math.abs(p.perSample[i]);
+    if (p.perSample[i] !== 0) nonzero++;
+  }
+  if (!withinRounding(p.sum, sum.value, n, magnitude)) throw fail(`field "sum" is ${p.sum} but perSample sums to ${sum.value}`);
+  if (p.count > n) throw fail(`field "count" is ${p.count} but perSample has only ${n} values`);
+  if (p.count < nonzero) throw fail(`field "count" is ${p.count} but perSample holds ${nonzero} nonzero losses, each of which counts`);
+  const w = p.mode === 'cross-entropy' || p.mode === 'nll' ? p.settings.weight : null;
+  if (!w) {
+    if (p.weightSum !== p.count) throw fail(`field "weightSum" is ${p.weightSum} but without class weights it is the count, ${p.count}`);
+  } else if (Number.isFinite(w.min) && Number.isFinite(w.max)) {
+    const [lo, hi] = [p.count * Math.min(w.min, 1), p.count * Math.max(w.max, 1)];
+    const slack = roundingTolerance(p.count, p.count * Math.max(Math.abs(w.min), Math.abs(w.max), 1));
+    if (!(p.weightSum >= lo - slack && p.weightSum <= hi + slack)) {
+      throw fail(`field "weightSum" is ${p.weightSum} but ${p.count} targets with class weights in [${w.min}, ${w.max}] weigh between ${lo} and ${hi}`);
+    }
+  }
+}
+
+/**
+ * How far an honest sum of n terms of total magnitude Σ|x_i| can be from another summation
+ * of the same terms: the classic bound for naive summation in any order, (n - 1)·u·Σ|x_i|
+ * with u = 2^-53, doubled (compensated sums, as losscalc's, are far inside it).
+ */
+function roundingTolerance(n: number, magnitude: number): number {
+  return n * Number.EPSILON * magnitude;
+}
+
+/** `claimed` equals `computed` up to rounding; a non-finite sum must be the same one. */
+function withinRounding(claimed: number, computed: number, n: number, magnitude: number): boolean {
+  if (!Number.isFinite(computed)) return Object.is(claimed, computed);
+  return Math.abs(claimed - computed) <= roundingTolerance(n, magnitude);
+}
+
+function quote(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
