@@ -84,6 +84,7 @@ async function inThreads(opts: Options, logits: Tensor | Values, labelsShape: nu
     logitsFormat: formatFor(logitsSpec, opts.input.format),
     labelsFormat: formatFor(labelsSpec, opts.input.format),
     delimiter: opts.input.delimiter,
+    header: opts.input.header,
     weight: inputs.weight,
     posWeight: inputs.posWeight,
     reduction: opts.reduction,
