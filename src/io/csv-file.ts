@@ -329,6 +329,7 @@ function csvValues(path: string, format: 'csv' | 'tsv', opts: CsvOptions, layout
     dtype: 'float64',
     read(unit, start, end, visit) {
       if (end <= start) return;
+      if (start < 0 || end * unit > rows * columns) throw new Error(`read of units [${start}, ${end}) of ${unit} values past the ${rows * columns} values of ${path}`);
       const perBlock = Math.max(1, Math.floor(blockBytes() / 8 / unit));
       if (whole) {
         for (let first = start; first < end; first += perBlock) {

@@ -519,6 +519,41 @@ describe('the PyTorch cases with CSV logits, on three threads, in blocks of 64 b
     });
   }
 
+  it('a bad cell in the first row is an error, not a header, in blocks and threads', () => {
+    const rows = Array.from({ length: 12 }, (_, i) => `${Math.sin(i)},${Math.cos(i)},0.5,-1`);
+    rows[0] = '0.1,0.2,abc,1';
+    const logits = file(`${rows.join('\n')}\n`);
+    const labels = file(Array.from({ length: 11 }, (_, i) => i % 4).join('\n') + '\n'); // the 11 rows a dropped header would leave
+    for (const openBytes of ['0', String(4 << 20)]) {
+      for (const threads of ['1', '2']) {
+        const r = spawnSync(process.execPath, [BIN, 'ce', logits, labels, '-j', threads], {
+          encoding: 'utf8',
+          env: { ...process.env, LOSSCALC_BLOCK_BYTES: '64', LOSSCALC_CSV_OPEN_BYTES: openBytes },
+        });
+        expect(r.stderr).toBe(`losscalc: ${logits}: line 1, column 3: "abc" is not a number (if line 1 is a header, give --header)\n`);
+        expect(r.status).toBe(2);
+      }
+    }
+  });
+
+  it('--header reaches the threads', () => {
+    const rows = Array.from({ length: 12 }, (_, i) => `${i},${-i},0.5,-1`);
+    const logits = file(`${rows.join('\n')}\n`);
+    const labels = file(`target\n${Array.from({ length: 11 }, (_, i) => i % 4).join('\n')}\n`);
+    const run = (...more: string[]) =>
+      spawnSync(process.execPath, [BIN, 'ce', logits, labels, '-j', '3', '--json', ...more], {
+        encoding: 'utf8',
+        env: { ...process.env, LOSSCALC_BLOCK_BYTES: '64' },
+      });
+    const r = run('--header');
+    expect(r.stderr).toBe('');
+    expect((JSON.parse(r.stdout) as { shapes: { logits: number[] } }).shapes.logits).toEqual([11, 4]);
+    // without it, 12 rows of logits and 11 labels: an error, also on threads
+    const e = run();
+    expect(e.stderr).toBe(`losscalc: ${labels}: labels shape (11,) does not fit logits shape (12, 4): class indices need (12,), class probabilities (12, 4)\n`);
+    expect(e.status).toBe(2);
+  });
+
   it('names a bad cell found by a thread by its place in the whole file', () => {
     const rows = Array.from({ length: 12 }, (_, i) => `${Math.sin(i)},${Math.cos(i)},0.5,-1`);
     rows[10] = '1,2,x,4'; // in the last of three parts
