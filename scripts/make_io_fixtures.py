@@ -1,6 +1,6 @@
 """Write the reader fixtures in fixtures/io/ with numpy's own writers, for test/io.
 
-Run from the repository root with Debian's python (the one that has numpy and torch):
+Run from the repository root with Debian's python (the one that has numpy, torch and pandas):
 
     /usr/bin/python3 scripts/make_io_fixtures.py
 
@@ -14,6 +14,7 @@ files it writes fixtures/io/expected.json:
   containers:  file -> {keys}; the arrays a .npz/.safetensors/.json object holds, in file order
   tables:      file -> {labelColumn, dropColumns, logits, labels}; one CSV with everything
   concat:      [{parts, shape, dtype, values}]; np.concatenate of the parts along dim 0
+  cli:         [{argv, loss}]; PyTorch's loss for a losscalc command over these files
   errors:      file -> facts about a broken file (what is wrong and where) for the error tests
   unsupported: name -> {descr}; .npy files whose dtype the reader must refuse
   f32_to_f16:  {inputs, bits}; float32 values and numpy's float16 bit patterns for them
@@ -41,6 +42,7 @@ unsupported = {}
 containers = {}
 tables = {}
 concat = []
+cli = []
 errors = {}
 
 
@@ -313,6 +315,41 @@ def make_text():
     errors["bad_table.csv"] = {"line": 4, "column": 3, "name": "f1", "cell": "n/a"}
 
 
+# ---- pandas' to_csv: its header of column numbers (needs python3-pandas) ----
+
+def make_pandas():
+    import pandas as pd
+
+    prng = np.random.default_rng(20261130)  # its own stream: the other fixtures keep their bytes
+    logits = prng.normal(size=(4, 3))
+    logits[1, 2] = 1e-05
+    labels = np.array([0, 2, 1, 1])
+    frame = pd.DataFrame(logits)  # columns 0, 1, 2
+    # index=False: the header "0,1,2" above the floats, which pandas writes as 0.5, 1.0, 1e-05, inf
+    frame.to_csv(OUT / "pandas_columns.csv", index=False)
+    record("pandas_columns.csv", logits)
+    # the default index=True: ",0,1,2", the index's unnamed column first, then i,x0,x1,x2
+    frame.to_csv(OUT / "pandas_columns_index.csv")
+    errors["pandas_columns_index.csv"] = {"column": 1}
+    # a labels Series, index=False: the header "0" above integers, which np.savetxt(fmt='%d')
+    # of labels 0, ... also writes: read as data unless told it is a header
+    pd.Series(labels).to_csv(OUT / "pandas_labels.csv", index=False)
+    record("pandas_labels.csv", labels.astype(np.float64))
+    # logits and labels in one frame: "0,1,2,label", with and without the index
+    table = frame.copy()
+    table["label"] = labels
+    table.to_csv(OUT / "pandas_table.csv", index=False)
+    tables["pandas_table.csv"] = {"labelColumn": "label", "dropColumns": [],
+                                  "logits": expected(logits), "labels": expected(labels.astype(np.float64))}
+    table.to_csv(OUT / "pandas_table_index.csv")
+    tables["pandas_table_index.csv"] = {"labelColumn": -1, "dropColumns": [0],
+                                        "logits": expected(logits), "labels": expected(labels.astype(np.float64))}
+    # what a loss over them must be, once each header is known for one
+    loss = torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(labels)).item()
+    cli.append({"argv": ["ce", "pandas_columns.csv", "pandas_labels.csv", "--header"], "loss": loss})
+    cli.append({"argv": ["ce", "pandas_table.csv", "--label-column", "label"], "loss": loss})
+
+
 # ---- shards: files of one batch, concatenated along dim 0 ----
 
 def make_shards():
@@ -412,14 +449,16 @@ def main():
     make_containers()
     make_text()
     make_shards()
+    make_pandas()
 
     lines = ['{', ' "files": {']
     lines.append(",\n".join(f"  {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in files.items()))
     for section, entries in [("containers", containers), ("tables", tables), ("errors", errors), ("unsupported", unsupported)]:
         lines += [' },', f' "{section}": {{']
         lines.append(",\n".join(f"  {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in entries.items()))
-    lines += [' },', ' "concat": [']
-    lines.append(",\n".join(f"  {json.dumps(v, allow_nan=False)}" for v in concat))
+    for section, entries in [("concat", concat), ("cli", cli)]:
+        lines += [' ],' if section == "cli" else ' },', f' "{section}": [']
+        lines.append(",\n".join(f"  {json.dumps(v, allow_nan=False)}" for v in entries))
     lines += [' ],', f' "f32_to_f16": {json.dumps(f32_to_f16, allow_nan=False)}', '}']
     (OUT / "expected.json").write_text("\n".join(lines) + "\n")
     total = sum(p.stat().st_size for p in OUT.iterdir())

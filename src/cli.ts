@@ -125,6 +125,8 @@ function program(io: Io, onAction: (a: Action) => void, invoked?: string): Comma
     cmd
       .option('--format <format>', `input format of stdin (-) and of files without a known extension: ${FORMATS.join(', ')}`)
       .option('--delimiter <char>', "CSV field separator (default ',', '\\t' for .tsv)")
+      .option('--header', 'the first row of every CSV/TSV input is a header (default: guessed, see README)')
+      .option('--no-header', 'the first row of every CSV/TSV input is data')
       .option('--rtol <x>', 'relative tolerance (default: 1e-5)')
       .option('--atol <x>', 'absolute tolerance (default: 1e-8)')
       .option('--json', 'one JSON object on stdout')
@@ -215,7 +217,8 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     }
     if (action.command === 'compare') {
       const { runCompare } = await import('./commands/compare.js');
-      return await runCompare(parseCompareOptions(action.positional, action.raw), io, loader(sources, {}, io.stdin), colours);
+      const compare = parseCompareOptions(action.positional, action.raw);
+      return await runCompare(compare, io, loader(sources, compare.input, io.stdin), colours);
     }
     const opts = parseOptions(action.command, action.positional, action.raw);
     return await runLoss(opts, io, loader(sources, opts.input, io.stdin), colours);
@@ -240,6 +243,7 @@ function loader(sources: Partial<Record<Operand, string>>, input: InputOptions =
   const options = (specs: readonly string[]) => ({
     format: specs.every((s) => formatFor(s, input.format)) ? input.format : undefined,
     delimiter: input.delimiter,
+    header: input.header,
     stdin,
   });
   const one = (specs: readonly string[]) => (specs.length === 1 ? specs[0] : specs);

@@ -42,10 +42,12 @@ export interface Options {
   threads?: number;
 }
 
-/** How files are read: --format, --delimiter, and the one-CSV table columns. */
+/** How files are read: --format, --delimiter, --header/--no-header, and the one-CSV table columns. */
 export interface InputOptions {
   format?: Format;
   delimiter?: string;
+  /** Whether the first row of every CSV/TSV input is a header; undefined: by the header rule. */
+  header?: boolean;
   labelColumn?: string;
   dropColumns?: string[];
 }
@@ -53,6 +55,7 @@ export interface InputOptions {
 export interface CompareOptions {
   a: Source;
   b: Source;
+  input: InputOptions;
   tolerance: Tolerance;
   json: boolean;
 }
@@ -64,6 +67,7 @@ export interface RawOptions {
   targets?: string[];
   format?: string;
   delimiter?: string;
+  header?: boolean;
   labelColumn?: string;
   dropColumns?: string;
   reduction?: string;
@@ -190,7 +194,7 @@ export function parseMergeOptions(positional: string[], raw: RawOptions): MergeO
 
 export function parseCompareOptions(positional: string[], raw: RawOptions): CompareOptions {
   if (positional.length !== 2) throw new UsageError(`compare needs two files, got ${positional.length}`);
-  return { a: positional[0], b: positional[1], tolerance: { ...tolerances(raw), equalNan: Boolean(raw.equalNan) }, json: Boolean(raw.json) };
+  return { a: positional[0], b: positional[1], input: parseInputOptions(raw), tolerance: { ...tolerances(raw), equalNan: Boolean(raw.equalNan) }, json: Boolean(raw.json) };
 }
 
 function tolerances(raw: RawOptions): Tolerance {
@@ -217,6 +221,7 @@ function parseInputOptions(raw: RawOptions): InputOptions {
   return {
     format,
     delimiter: raw.delimiter === '\\t' ? '\t' : raw.delimiter,
+    header: raw.header,
     labelColumn: raw.labelColumn,
     dropColumns: raw.dropColumns?.split(',').map((c) => c.trim()),
   };

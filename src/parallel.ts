@@ -26,6 +26,7 @@ export interface ParallelJob {
   logitsFormat?: Format;
   labelsFormat?: Format;
   delimiter?: string;
+  header?: boolean;
   weight?: Tensor;
   posWeight?: Tensor;
   reduction: Reduction;
@@ -49,10 +50,10 @@ export interface Part {
 
 /** One thread's part: rows [start, end) of the job's files. */
 export async function computePart(job: ParallelJob, start: number, end: number): Promise<Part> {
-  const { delimiter } = job;
+  const { delimiter, header } = job;
   const scans = { logits: new NonFiniteScan(), labels: new NonFiniteScan() };
   const open = async (spec: string, format: Format | undefined, scan: NonFiniteScan) =>
-    scan.observe(rowWindow(asValues(await openInput(spec, { format, delimiter })), start, end));
+    scan.observe(rowWindow(asValues(await openInput(spec, { format, delimiter, header })), start, end));
   const logits = await open(job.logits, job.logitsFormat, scans.logits);
   const labels = await open(job.labels, job.labelsFormat, scans.labels);
   const result = lossFor(job.mode, { logits, labels, weight: job.weight, posWeight: job.posWeight }, job);

@@ -7,6 +7,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { encodeNpy } from '../src/io/npy.js';
 import { FIXTURES } from './helpers.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'losscalc.cjs');
@@ -232,5 +233,52 @@ describe('standard input', () => {
     expect(r.stdout).toBe(want);
     const csv = spawnSync(process.execPath, [BIN, 'ce', '-', EXAMPLE[1], '-q'], { input: readFileSync(EXAMPLE[0]), encoding: 'utf8' });
     expect(csv.stdout).toBe(losscalc(['ce', ...EXAMPLE, '-q']).stdout);
+  });
+});
+
+describe('--header and --no-header', () => {
+  const io = join(FIXTURES, 'io');
+  const manifest = JSON.parse(readFileSync(join(io, 'expected.json'), 'utf8')) as {
+    files: Record<string, { shape: number[]; values: number[] }>;
+    cli: { argv: string[]; loss: number }[];
+  };
+
+  it.each(manifest.cli.map((c) => [c.argv.join(' '), c] as const))("pandas' files: %s is PyTorch's loss", (_, c) => {
+    const argv = c.argv.map((a) => (a.endsWith('.csv') ? join(io, a) : a));
+    const r = losscalc([...argv, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const loss = (JSON.parse(r.stdout) as { loss: number }).loss;
+    expect(Math.abs(loss - c.loss)).toBeLessThanOrEqual(1e-12 * Math.abs(c.loss));
+  });
+
+  it('decide for every CSV input, labels and compare operands too', () => {
+    const columns = join(io, 'pandas_columns.csv');
+    const labelsFile = join(io, 'pandas_labels.csv');
+    // without --header the labels' "0" is a label: one too many for the logits
+    const r = losscalc(['ce', columns, labelsFile]);
+    expect(r.code).toBe(2);
+    expectOneLineError(r, 'labels shape (5,) does not fit logits shape (4, 3)');
+    const npy = join(dir, 'labels.npy');
+    const { values } = manifest.files['pandas_labels.csv'];
+    writeFileSync(npy, encodeNpy({ data: Float64Array.from(values), shape: [values.length], dtype: 'float64' }));
+    expect(losscalc(['compare', labelsFile, npy, '--header']).code).toBe(0);
+    expect(losscalc(['compare', labelsFile, npy]).code).toBe(1);
+    const h = losscalc(['compare', labelsFile, npy, '--no-header', '--json']);
+    expect((JSON.parse(h.stdout) as { ok: boolean }).ok).toBe(false);
+  });
+
+  it('--no-header makes a header row an error at its first name', () => {
+    const r = losscalc(['ce', file('named.csv', 'a,b,c\n1,2,3\n'), labels, '--no-header']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`losscalc: ${join(dir, 'named.csv')}: line 1, column 1: "a" is not a number\n`);
+  });
+
+  it('are in the help of the loss modes and compare', () => {
+    for (const mode of ['ce', 'bce', 'compare']) {
+      const help = losscalc([mode, '--help']).stdout;
+      expect(help).toContain('--header');
+      expect(help).toContain('--no-header');
+    }
   });
 });

@@ -64,6 +64,8 @@ const scenarios: Record<string, string[]> = {
   'CSV: non-numeric cell': ['ce', write('cell.csv', '1,2,3\n4,abc,6\n'), LABELS],
   'CSV: ragged row': ['ce', write('ragged.csv', '1,2,3\n4,5\n'), LABELS],
   'CSV: unknown label column': ['ce', write('table.csv', 'a,b,label\n1,2,0\n'), '--label-column', 'target'],
+  'CSV: a first row of numbers and text': ['ce', write('mixed.csv', '0.1,0.2,abc,1\n0.3,0.4,0.5,2\n0.6,0.1,0.2,0\n'), '--label-column', '-1'],
+  "CSV: pandas' unnamed index column": ['ce', write('pandas.csv', ',0,1,2,3\n0,0.5,1.0,-2.0,0.25\n'), LABELS],
   'JSON: syntax': ['ce', write('bad.json', '[[1, 2],\n [3, ]]'), LABELS],
   'JSON: ragged nesting': ['ce', write('ragged.json', '[[1, 2], [3]]'), LABELS],
   'NPY: bad magic': ['ce', write('magic.npy', new Uint8Array(64)), LABELS],

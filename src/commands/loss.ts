@@ -83,6 +83,9 @@ async function loadLogitsAndLabels(opts: Options, load: Loader): Promise<{ logit
 async function inThreads(opts: Options, logits: Tensor | Values, labelsShape: number[], inputs: { weight?: Tensor; posWeight?: Tensor }) {
   if (opts.mode === 'check' || !isValues(logits) || logits.shape.length < 2) return undefined;
   if (opts.logits.length !== 1 || opts.labels.length !== 1) return undefined;
+  // each thread sees its rows of both inputs, so only the batch dims can disagree unseen:
+  // the single-threaded run reports that
+  if (labelsShape[0] !== logits.shape[0]) return undefined;
   // worker_threads and the worker's bundle are loaded only for a run that uses them
   if (!mayUseThreads(opts.threads, numel(logits.shape))) return undefined;
   const { parallelLoss, threadCount } = await import('../parallel.js');
@@ -96,6 +99,7 @@ async function inThreads(opts: Options, logits: Tensor | Values, labelsShape: nu
     logitsFormat: formatFor(logitsSpec, opts.input.format),
     labelsFormat: formatFor(labelsSpec, opts.input.format),
     delimiter: opts.input.delimiter,
+    header: opts.input.header,
     weight: inputs.weight,
     posWeight: inputs.posWeight,
     reduction: opts.reduction,

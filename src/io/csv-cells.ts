@@ -1,9 +1,23 @@
 /**
- * The cells of one line of plain numeric CSV, parsed in place from the bytes, to the bit as
- * parseNumber (csv.ts) reads them: a decimal of at most 15 digits with an exponent within ±22
+ * The cells of CSV: `parseNumber` reads one cell's text (csv.ts and every CSV reader), and
+ * `parseRow` the cells of one line of plain numeric CSV, in place from the bytes, to the bit
+ * as parseNumber reads them: a decimal of at most 15 digits with an exponent within ±22
  * takes Clinger's fast path (m * 10^e or m / 10^-e, both exact doubles: one correctly rounded
- * operation); any other goes through Number() on its text. Used by csv-file.ts.
+ * operation); any other goes through Number() on its text. parseRow is used by csv-file.ts.
  */
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const NON_FINITE = /^([+-]?)(nan|inf|infinity)$/i;
+
+/** A decimal number or a non-finite token (nan, inf, -inf, +inf, infinity, any case); surrounding spaces allowed. */
+export function parseNumber(cell: string): number | undefined {
+  const s = cell.trim();
+  if (DECIMAL.test(s)) return Number(s);
+  const m = NON_FINITE.exec(s);
+  if (!m) return undefined;
+  if (m[2].toLowerCase() === 'nan') return NaN;
+  return m[1] === '-' ? -Infinity : Infinity;
+}
 
 export const NL = 10;
 export const CR = 13;

@@ -5,7 +5,7 @@
  * Opening the file makes one quick pass over it in chunks. It checks that the file is
  * "plain" — ASCII with no quote character, line breaks all \n or all \r\n — so that rows are
  * lines, exactly as papaparse splits them; decides the header by csv.ts's own rule (scanCsv
- * on the first two rows); counts the rows; notes where some rows start, so that a thread can
+ * on the first two rows, with the same `header` option); counts the rows; notes where some rows start, so that a thread can
  * begin mid-file; and parses the rows of the first `csvChecks.openBytes` bytes, so that a
  * small file's bad cell fails the open, before anything checks shapes, as parseCsv does. Any
  * surprise (not plain, a bad cell, a ragged row, fewer than two rows) leaves the file to the
@@ -15,16 +15,18 @@
  *
  * Cells are read as parseNumber reads them, to the bit (csv-cells.ts). A bad cell past the
  * rows checked at the open stops the read the same way: parseCsv reads the file and throws
- * its error (the same message, only later: after any shape check).
+ * its error (the same message, only later: after any shape check). A file whose size or
+ * modification time is not what the open saw is an error ("the file changed while it was
+ * read"), and so is a line longer than `csvChecks.maxLineBytes`: no buffer grows without end.
  */
 import { isAscii } from 'node:buffer';
-import { closeSync, fstatSync, openSync, readFileSync, readSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import { sameShape, type Tensor } from '../tensor.js';
 import type { Values } from '../values.js';
-import { scanCsv } from './csv.js';
+import { refuseUnnamed, scanCsv, type CsvOptions } from './csv.js';
 import { parseInput } from './format.js';
 import { CR, HASH, NL, parseRow, QUOTE, whitespace } from './csv-cells.js';
 import { streaming } from './npy-file.js';
@@ -41,14 +43,17 @@ export const csvChecks = {
    * written in the last moments may change again within its timestamps' resolution.
    */
   settledMs: 2000,
+  /** A line longer than this (1 GiB, its line break included) is no row of numbers: an error, not a buffer that grows on. */
+  maxLineBytes: 1 << 30,
 };
 
 /** Where the rows of a plain file are. */
 interface Layout {
   rows: number;
   columns: number;
-  /** The file's size in bytes. */
+  /** The file's size in bytes and modification time when it was scanned. */
   size: number;
+  mtimeMs: number;
   /** Byte offsets of some data rows' lines, ascending, with their row numbers; the first is row 0. */
   markRows: number[];
   markOffsets: number[];
@@ -57,8 +62,9 @@ interface Layout {
 /**
  * The file as Values of float64 (shape (N, C), or (N) for one column), or undefined when it
  * must be read whole by parseCsv: it is not plain numeric text, or it has an error to report.
+ * `header` is csv.ts's option: whether the first row is a header, undefined for the rule.
  */
-export function openCsvFile(path: string, format: 'csv' | 'tsv', delimiter: string): Values | undefined {
+export function openCsvFile(path: string, format: 'csv' | 'tsv', delimiter: string, header?: boolean): Values | undefined {
   if (!SAFE_DELIMITER.test(delimiter) || NOT_DELIMITER.test(delimiter)) return undefined;
   let fd: number;
   try {
@@ -68,18 +74,18 @@ export function openCsvFile(path: string, format: 'csv' | 'tsv', delimiter: stri
   }
   const layout = use(fd, () => {
     const stats = fstatSync(fd);
-    const key = `losscalc:csv-layout:${resolve(path)}\0${delimiter}`;
+    const key = `losscalc:csv-layout:${resolve(path)}\0${delimiter}\0${header}`;
     const known = getEnvironmentData(key) as SharedLayout | undefined;
     if (known !== undefined && sameFile(known.file, stats)) return known.layout;
     const started = Date.now();
-    const found = scan(fd, stats.size, path, delimiter);
+    const found = scan(fd, stats, path, { delimiter, header });
     if (found !== undefined && Math.max(stats.mtimeMs, stats.ctimeMs) < started - csvChecks.settledMs) {
       setEnvironmentData(key, { file: fileId(stats), layout: found } satisfies SharedLayout);
     }
     return found;
   });
   if (layout === undefined) return undefined;
-  return csvValues(path, format, delimiter, layout);
+  return csvValues(path, format, { delimiter, header }, layout);
 }
 
 /** A layout, and the file it is the layout of. */
@@ -114,7 +120,7 @@ function blockBytes(): number {
 /**
  * A file read forwards in chunks that end at a line break: buf[pos, lim) holds whole lines,
  * each ending in '\n'. A last line without one is given one (at `virtualNewline`). The
- * buffer grows when a line does not fit.
+ * buffer grows when a line does not fit, up to csvChecks.maxLineBytes.
  */
 class Lines {
   buf: Buffer;
@@ -130,6 +136,7 @@ class Lines {
     private readonly fd: number,
     start: number,
     chunkBytes: number,
+    private readonly source: string,
   ) {
     this.base = start;
     this.buf = Buffer.allocUnsafe(Math.max(16, chunkBytes));
@@ -150,7 +157,9 @@ class Lines {
     }
     for (;;) {
       if (this.len >= buf.length - 1) {
-        const grown = Buffer.allocUnsafe(2 * buf.length);
+        const max = csvChecks.maxLineBytes;
+        if (this.len >= max) throw tooLong(this.base, this.source); // no line break in max bytes
+        const grown = Buffer.allocUnsafe(Math.min(2 * buf.length, max + 1));
         buf.copy(grown, 0, 0, this.len);
         this.buf = buf = grown;
       }
@@ -176,14 +185,20 @@ class Lines {
   }
 }
 
+function tooLong(offset: number, source: string): InputError {
+  return new InputError(`a line longer than ${csvChecks.maxLineBytes} bytes from byte ${offset}: no row of numbers is that long`, source);
+}
+
 /** The layout of a plain file whose first rows are numbers, or undefined. */
-function scan(fd: number, size: number, path: string, delimiter: string): Layout | undefined {
+function scan(fd: number, stats: Stats, path: string, opts: CsvOptions): Layout | undefined {
+  const { size } = stats;
   if (size === 0) return undefined;
+  const delimiter = opts.delimiter!;
   const delim = delimiter.charCodeAt(0);
   const ws = whitespace(delim);
   const markEvery = blockBytes();
   const checkBytes = csvChecks.openBytes;
-  const lines = new Lines(fd, 0, Math.min(size + 1, blockBytes()));
+  const lines = new Lines(fd, 0, Math.min(size + 1, blockBytes()), path);
   const firstTwo: string[] = [];
   const firstOffsets: number[] = [];
   const markLines: number[] = [];
@@ -198,7 +213,7 @@ function scan(fd: number, size: number, path: string, delimiter: string): Layout
   let start = true;
   /** The header and column count from the first two rows, and those rows checked. */
   const decide = (): boolean => {
-    head = headerOf(firstTwo.join('\n'), path, delimiter);
+    head = headerOf(firstTwo.join('\n'), path, opts);
     if (head === undefined) return false;
     row = new Float64Array(head.columns);
     for (const line of head.header ? firstTwo.slice(1) : firstTwo) {
@@ -221,6 +236,7 @@ function scan(fd: number, size: number, path: string, delimiter: string): Layout
     }
     while (p < lim) {
       const nl = buf.indexOf(NL, p);
+      if (nl + 1 - p > csvChecks.maxLineBytes) throw tooLong(base + p, path);
       if (nl !== lines.virtualNewline) lf++;
       if (buf[p] !== HASH) {
         let q = p;
@@ -252,17 +268,19 @@ function scan(fd: number, size: number, path: string, delimiter: string): Layout
     rows: dataLines - skip,
     columns: head!.columns,
     size,
+    mtimeMs: stats.mtimeMs,
     markRows: [0, ...markLines.map((l) => l - skip)],
     markOffsets: [firstOffsets[skip], ...markOffsets],
   };
 }
 
-/** parseCsv's header rule and column count, from the first two rows; undefined if they fail. */
-function headerOf(text: string, path: string, delimiter: string): { header: boolean; columns: number } | undefined {
+/** parseCsv's header and column count, from the first two rows; undefined if they fail. */
+function headerOf(text: string, path: string, opts: CsvOptions): { header: boolean; columns: number } | undefined {
   let found: { header: boolean; columns: number } | undefined;
   try {
-    scanCsv(text, path, { delimiter }, {
+    scanCsv(text, path, opts, {
       begin: (header, columns) => {
+        refuseUnnamed(header, path);
         found = { header: header !== undefined, columns };
       },
       row: () => undefined,
@@ -273,8 +291,9 @@ function headerOf(text: string, path: string, delimiter: string): { header: bool
   return found;
 }
 
-function csvValues(path: string, format: 'csv' | 'tsv', delimiter: string, layout: Layout): Values {
+function csvValues(path: string, format: 'csv' | 'tsv', opts: CsvOptions, layout: Layout): Values {
   const { rows, columns } = layout;
+  const delimiter = opts.delimiter!;
   const shape = columns === 1 ? [rows] : [rows, columns];
   const delim = delimiter.charCodeAt(0);
   const ws = whitespace(delim);
@@ -285,17 +304,19 @@ function csvValues(path: string, format: 'csv' | 'tsv', delimiter: string, layou
 
   /**
    * A row did not parse: the ordinary reader's error for the file, or its tensor if it has
-   * none (the file changed since it was opened) and still has the shape.
+   * none and still has the shape.
    */
   const readWhole = (): Tensor => {
     if (whole) return whole;
     let bytes: Uint8Array;
     try {
+      unchanged(statSync(path), layout, path);
       bytes = readFileSync(path);
     } catch (e) {
+      if (e instanceof InputError) throw e;
       throw new InputError(`cannot read: ${e instanceof Error ? e.message : String(e)}`, path);
     }
-    const t = parseInput(bytes, path, { format, delimiter });
+    const t = parseInput(bytes, path, { format, ...opts });
     if (!sameShape(t.shape, shape)) {
       throw new InputError(`the file changed while it was read: it had shape (${shape.join(', ')}), it now has (${t.shape.join(', ')})`, path);
     }
@@ -308,6 +329,7 @@ function csvValues(path: string, format: 'csv' | 'tsv', delimiter: string, layou
     dtype: 'float64',
     read(unit, start, end, visit) {
       if (end <= start) return;
+      if (start < 0 || end * unit > rows * columns) throw new Error(`read of units [${start}, ${end}) of ${unit} values past the ${rows * columns} values of ${path}`);
       const perBlock = Math.max(1, Math.floor(blockBytes() / 8 / unit));
       if (whole) {
         for (let first = start; first < end; first += perBlock) {
@@ -318,6 +340,7 @@ function csvValues(path: string, format: 'csv' | 'tsv', delimiter: string, layou
       }
       const block = new Float64Array(Math.min(perBlock, end - start) * unit);
       withFile(path, (fd) => {
+        unchanged(fstatSync(fd), layout, path);
         const firstValue = start * unit;
         const row = Math.floor(firstValue / columns);
         const from = markBefore(layout, row);
@@ -327,7 +350,7 @@ function csvValues(path: string, format: 'csv' | 'tsv', delimiter: string, layou
           markRow = resumeRow;
           offset = resumeOffset;
         }
-        const parser = new RowParser(fd, offset, Math.min(blockBytes(), layout.size + 1), columns, delim, ws);
+        const parser = new RowParser(fd, offset, Math.min(blockBytes(), layout.size + 1), path, columns, delim, ws);
         let value = firstValue; // the index of the next value to hand out
         let ok = parser.skip(row - markRow);
         if (ok && firstValue > row * columns) ok = parser.partial(firstValue - row * columns);
@@ -346,6 +369,14 @@ function csvValues(path: string, format: 'csv' | 'tsv', delimiter: string, layou
       });
     },
   };
+}
+
+/** Throws unless the file has the size and modification time it had when it was scanned. */
+function unchanged(now: Stats, layout: Layout, path: string): void {
+  if (now.size !== layout.size) {
+    throw new InputError(`the file changed while it was read: it had ${layout.size} bytes, it now has ${now.size}`, path);
+  }
+  if (now.mtimeMs !== layout.mtimeMs) throw new InputError('the file changed while it was read: it was written to since it was opened', path);
 }
 
 /** The last mark at or before `row`. */
@@ -372,11 +403,12 @@ class RowParser {
     fd: number,
     start: number,
     chunkBytes: number,
+    source: string,
     private readonly columns: number,
     private readonly delim: number,
     private readonly ws: Uint8Array,
   ) {
-    this.lines = new Lines(fd, start, chunkBytes);
+    this.lines = new Lines(fd, start, chunkBytes, source);
     this.row = new Float64Array(columns);
   }
 

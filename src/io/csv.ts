@@ -1,39 +1,35 @@
 /**
  * CSV/TSV text: a row per sample, a column per class, parsed by papaparse into a Float64Array
- * as the rows arrive. A first row of names is skipped, as are blank lines and lines starting
- * with '#' (np.savetxt's header). Numbers are read by `parseNumber`, numpy's text tokens
- * (nan, inf, ...) included. Errors name the line and column as a text editor shows them.
+ * as the rows arrive. A header row is skipped (csv-header.ts has the rule), as are blank
+ * lines and lines starting with '#' (np.savetxt's header). Numbers are read by `parseNumber`,
+ * numpy's text tokens (nan, inf, ...) included. Errors name the line and column as a text
+ * editor shows them.
  *
- * `scanCsv` is the shared walk over the rows (header detection, line numbers, ragged rows);
+ * `scanCsv` is the shared walk over the rows (the header, line numbers, ragged rows);
  * `parseCsv` and the table reader (table.ts) decide what to do with the cells.
  */
 import Papa from 'papaparse';
 import { InputError, UsageError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { parseNumber } from './csv-cells.js';
+import { isHeader, isName, isNumberList } from './csv-header.js';
 import { Float64Buffer } from './float64-buffer.js';
 
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const NON_FINITE = /^([+-]?)(nan|inf|infinity)$/i;
-
-/** A decimal number or a non-finite token (nan, inf, -inf, +inf, infinity, any case); surrounding spaces allowed. */
-export function parseNumber(cell: string): number | undefined {
-  const s = cell.trim();
-  if (DECIMAL.test(s)) return Number(s);
-  const m = NON_FINITE.exec(s);
-  if (!m) return undefined;
-  if (m[2].toLowerCase() === 'nan') return NaN;
-  return m[1] === '-' ? -Infinity : Infinity;
-}
+export { parseNumber };
 
 export interface CsvOptions {
   /** The field separator; ',' unless given (read.ts passes '\t' for .tsv). */
   delimiter?: string;
+  /** Whether the first row is a header (--header, --no-header); undefined: by the header rule. */
+  header?: boolean;
 }
 
 export interface CsvRow {
   cells: string[];
   /** 1-based line of the row's first cell */
   line: number;
+  /** The first row, read as data by the header rule although some of its cells are names. */
+  guessed?: boolean;
 }
 
 /** What a reader does with the rows `scanCsv` finds. */
@@ -48,7 +44,8 @@ export function parseCsv(text: string, source: string, opts: CsvOptions = {}): T
   const values = new Float64Buffer();
   let columns = 0;
   const rows = scanCsv(text, source, opts, {
-    begin: (_, n) => {
+    begin: (header, n) => {
+      refuseUnnamed(header, source);
       columns = n;
     },
     row: (row) => {
@@ -68,7 +65,20 @@ export function cellNumber(row: CsvRow, c: number, source: string, opts: CsvOpti
   if (v !== undefined) return v;
   let line = row.line;
   for (let i = 0; i < c; i++) line += newlines(row.cells[i]);
-  throw new InputError(`line ${line}, column ${c + 1}${name}: ${describe(cell)} is not a number${hint(cell, opts)}`, source);
+  throw new InputError(`line ${line}, column ${c + 1}${name}: ${describe(cell)} is not a number${hint(row, cell, opts)}`, source);
+}
+
+/**
+ * Every column of a header must have a name when every column is read: pandas writes an
+ * empty one for its index, and an index read as logits would shift every class.
+ */
+export function refuseUnnamed(header: CsvRow | undefined, source: string): void {
+  const c = header?.cells.findIndex((cell) => cell.trim() === '') ?? -1;
+  if (c === -1) return;
+  throw new InputError(
+    `column ${c + 1} (index ${c}) has no name in the header, as pandas writes its index: write the file with index=False, or drop the column (--label-column with --drop-columns)`,
+    source,
+  );
 }
 
 /**
@@ -93,6 +103,13 @@ export function scanCsv(text: string, source: string, opts: CsvOptions, sink: Ro
   let caught: unknown; // thrown inside papaparse's callback, rethrown after it stops
   let lastCursor = 0;
 
+  /** The first row is the header, or the first data row. */
+  const start = (first: CsvRow, header: boolean): void => {
+    sink.begin(header ? first : undefined, columns);
+    if (header) return;
+    if (opts.header === undefined && first.cells.some(isName)) first.guessed = true;
+    append(first);
+  };
   const append = (row: CsvRow): void => {
     if (row.cells.length !== columns) throw new InputError(`line ${row.line} has ${row.cells.length} columns, expected ${columns}`, source);
     sink.row(row);
@@ -121,9 +138,7 @@ export function scanCsv(text: string, source: string, opts: CsvOptions, sink: Ro
           columns = cells.length;
         } else {
           if (first !== undefined) {
-            const header = isHeader(first.cells, cells);
-            sink.begin(header ? first : undefined, columns);
-            if (!header) append(first);
+            start(first, opts.header ?? isHeader(first.cells, cells));
             first = undefined;
           }
           append(row);
@@ -138,32 +153,12 @@ export function scanCsv(text: string, source: string, opts: CsvOptions, sink: Ro
   });
   if (caught !== undefined) throw caught;
   if (first !== undefined) {
-    // a single row: data if it is all numbers, otherwise a header with nothing under it
-    if (first.cells.every(isName)) fail('only a header row, no data');
-    sink.begin(undefined, columns);
-    append(first);
+    // a single row: a header with nothing under it if every cell is a name, otherwise data
+    if (opts.header ?? first.cells.every(isName)) fail('only a header row, no data');
+    start(first, false);
   }
   if (rows === 0) fail('no data: only blank lines and comments');
   return rows;
-}
-
-/**
- * A first row is a header when it has a cell that is not a number and either all its cells
- * are names or the row below is all numbers (so a bad first data row is still reported).
- */
-function isHeader(first: string[], second: string[]): boolean {
-  if (first.every((c) => parseNumber(c) !== undefined)) return false;
-  return first.every(isName) || second.every((c) => parseNumber(c) !== undefined);
-}
-
-/** Neither a number nor several space-separated numbers. */
-function isName(cell: string): boolean {
-  return parseNumber(cell) === undefined && !isNumberList(cell);
-}
-
-function isNumberList(cell: string): boolean {
-  const parts = cell.trim().split(/\s+/);
-  return parts.length > 1 && parts.every((p) => parseNumber(p) !== undefined);
 }
 
 /** 1-based line of a character offset; offsets must not decrease between calls. */
@@ -188,10 +183,13 @@ function newlines(cell: string): number {
   return n;
 }
 
-/** np.savetxt separates with spaces by default: say so when a cell is several numbers. */
-function hint(cell: string, opts: CsvOptions): string {
-  if (!isNumberList(cell)) return '';
-  return ` (the delimiter is ${JSON.stringify(opts.delimiter ?? ',')}; is the file space-separated?)`;
+/**
+ * np.savetxt separates with spaces by default: say so when a cell is several numbers. A first
+ * row of numbers and names may be a header the rule cannot tell from data: say how to say so.
+ */
+function hint(row: CsvRow, cell: string, opts: CsvOptions): string {
+  if (isNumberList(cell)) return ` (the delimiter is ${JSON.stringify(opts.delimiter ?? ',')}; is the file space-separated?)`;
+  return row.guessed && cell.trim() !== '' ? ` (if line ${row.line} is a header, give --header)` : '';
 }
 
 function describe(cell: string): string {

@@ -66,6 +66,8 @@ export interface ParseOptions {
   format?: Format;
   /** The field separator of CSV text; '\t' for tsv and ',' for csv by default. */
   delimiter?: string;
+  /** Whether the first row of CSV text is a header; undefined: by the header rule (csv-header.ts). */
+  header?: boolean;
   /** The array to pick in a container (.npz, .safetensors, a JSON object). */
   key?: string;
 }
@@ -95,7 +97,7 @@ export function parseInput(buf: Uint8Array, source: string, opts: ParseOptions =
     case 'csv':
     case 'tsv':
       refuseKey(FORMAT_NAMES[format], key, source);
-      return parseCsv(decodeText(buf), source, { delimiter: delimiterOf(format, opts.delimiter) });
+      return parseCsv(decodeText(buf), source, { delimiter: delimiterOf(format, opts.delimiter), header: opts.header });
   }
 }
 

@@ -24,6 +24,8 @@ export interface ReadOptions {
   format?: Format;
   /** The field separator of CSV/TSV text (ignored for other formats). */
   delimiter?: string;
+  /** Whether the first row of CSV/TSV text is a header (ignored for other formats); undefined: by the rule. */
+  header?: boolean;
   /** What `-` reads: the bytes, or a function giving them; `readStdin()` by default. */
   stdin?: Uint8Array | (() => Promise<Uint8Array>);
 }
@@ -65,7 +67,7 @@ export async function openInput(spec: string, options: ReadOptions = {}): Promis
     if (values) return values;
   }
   if (format === 'csv' || format === 'tsv') {
-    const values = openCsvFile(spec, format, delimiterOf(format, options.delimiter));
+    const values = openCsvFile(spec, format, delimiterOf(format, options.delimiter), options.header);
     if (values) return values;
   }
   return readInput(spec, options);
@@ -88,7 +90,7 @@ async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
   const at = await locate(spec);
   const bytes = await load(at, options);
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
-  return parseInput(bytes, at.path, { format, delimiter: options.delimiter, key: at.key });
+  return parseInput(bytes, at.path, { format, delimiter: options.delimiter, header: options.header, key: at.key });
 }
 
 async function readOneTable(spec: string, options: ReadTableOptions): Promise<Table> {

@@ -2,9 +2,10 @@
  * One CSV with everything: the logits' columns, a label column, and columns to drop (ids,
  * pandas' index). A column is named by a `ColumnRef`:
  *
- * - a number is a 0-based index; negative counts from the end (-1 is the last column);
- * - a string is a header name (compared without surrounding spaces); a string that names no
- *   header cell but is an integer ("3", "-1") is an index, so flag values work as given.
+ * - a number is a 0-based index; negative counts from the end (-1 is the last column); so is
+ *   a string written as an integer ("3", "-1"), always, even where a header cell reads "3"
+ *   (pandas' column numbers are positions too), so flag values work as given;
+ * - any other string is a header name (compared without surrounding spaces).
  *
  * Every column that is neither the label nor dropped must be numeric; so must the labels.
  * Dropped columns are not read at all. A header cell with no name (pandas writes one for
@@ -80,14 +81,12 @@ function chooseColumns(names: string[] | undefined, columns: number, opts: Table
 function resolveColumn(ref: ColumnRef, what: string, names: string[] | undefined, columns: number, fail: (m: string) => never): number {
   if (typeof ref === 'string') {
     const wanted = ref.trim();
-    const found = names === undefined ? [] : names.flatMap((n, c) => (n === wanted ? [c] : []));
+    if (/^[+-]?\d+$/.test(wanted)) return resolveColumn(Number(wanted), what, names, columns, fail);
+    if (names === undefined) fail(`the ${what} ${JSON.stringify(ref)} is a name, but the table has no header row; give a 0-based index`);
+    const found = names!.flatMap((n, c) => (n === wanted ? [c] : []));
     if (found.length > 1) fail(`the ${what} ${JSON.stringify(ref)} is ambiguous: it is the name of columns ${found.join(' and ')} (0-based)`);
-    if (found.length === 1) return found[0];
-    if (!/^[+-]?\d+$/.test(wanted)) {
-      if (names === undefined) fail(`the ${what} ${JSON.stringify(ref)} is a name, but the table has no header row; give a 0-based index`);
-      fail(`the ${what} ${JSON.stringify(ref)} is not in the header; the columns are ${names!.map((n) => JSON.stringify(n)).join(', ')}`);
-    }
-    ref = Number(wanted);
+    if (found.length === 0) fail(`the ${what} ${JSON.stringify(ref)} is not in the header; the columns are ${names!.map((n) => JSON.stringify(n)).join(', ')}`);
+    return found[0];
   }
   if (!Number.isInteger(ref)) fail(`the ${what} ${ref} is not a column index: expected an integer`);
   const c = ref < 0 ? columns + ref : ref;

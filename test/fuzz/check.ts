@@ -24,6 +24,7 @@ export type FindingKind =
   | 'memory' // an allocation far beyond the input's size
   | 'mutated-input' // the reader changed the caller's bytes
   | 'inconsistent' // a streaming file reader (NPY, CSV) and parseInput disagree on the same bytes
+  | 'dropped-row' // a tensor with another number of rows than the text has (a row dropped as a header)
   | 'hang' // a call the watchdog had to kill
   | 'crash'; // the worker died (out of memory, native crash)
 
@@ -167,7 +168,10 @@ function probe(name: string, c: FuzzCase, source: string, limits: Limits, findin
     const value = call();
     out = { result: 'tensor', ms: 0, value };
     const p = problem(value);
-    if (p !== undefined) findings.push({ kind: p.startsWith('memory') ? 'memory' : p.startsWith('inconsistent') ? 'inconsistent' : 'bad-tensor', call: name, detail: p });
+    if (p !== undefined) {
+      const kind = (['memory', 'inconsistent', 'dropped-row'] as const).find((k) => p.startsWith(k)) ?? 'bad-tensor';
+      findings.push({ kind, call: name, detail: p });
+    }
   } catch (e) {
     out = { result: checkError(e, name, source, findings), ms: 0, error: e };
   }
@@ -245,15 +249,29 @@ function streamProblem(r: unknown, whole: Probe): string | undefined {
   return undefined;
 }
 
+/**
+ * A mutation that keeps every row (c.rows) makes any tensor read as CSV with its delimiter
+ * have that many rows: fewer is a row dropped without a word, as a header.
+ */
+function rowsProblem(c: FuzzCase, t: Tensor | undefined, format: string | undefined, delimiter: string | undefined): string | undefined {
+  if (c.rows === undefined || t === undefined || c.options.key !== undefined) return undefined;
+  if (format !== undefined && format !== 'csv' && format !== 'tsv') return undefined;
+  if (delimiterOf(format === 'tsv' ? 'tsv' : 'csv', delimiter) !== c.rows.delimiter) return undefined;
+  const rows = t.shape.length === 0 ? 1 : t.shape[0];
+  return rows === c.rows.count ? undefined : `dropped-row: read ${rows} rows of a text with ${c.rows.count} (shape [${t.shape}])`;
+}
+
 export function runCase(c: FuzzCase, limits: Limits): Outcome {
   const findings: Finding[] = [];
   const maxBytes = resultBound(c);
-  const a = probe('parseInput', c, c.source, limits, findings, () => parseInput(c.bytes, c.source, c.options), (r) => tensorProblem(r, maxBytes));
+  const a = probe('parseInput', c, c.source, limits, findings, () => parseInput(c.bytes, c.source, c.options), (r) =>
+    tensorProblem(r, maxBytes) ?? rowsProblem(c, r as Tensor, c.options.format, c.options.delimiter));
   const results = [a.result];
   let ms = a.ms;
   if (c.table) {
     const table = c.table;
-    const b = probe('parseTable', c, c.source, limits, findings, () => parseTable(decodeText(c.bytes), c.source, table), (r) => tableProblem(r, maxBytes));
+    const b = probe('parseTable', c, c.source, limits, findings, () => parseTable(decodeText(c.bytes), c.source, table), (r) =>
+      tableProblem(r, maxBytes) ?? rowsProblem(c, (r as Table).labels, 'csv', table.delimiter));
     results.push(b.result);
     ms = Math.max(ms, b.ms);
   }

@@ -5,7 +5,7 @@
  */
 import { FORMATS, type Format, type ParseOptions } from '../../src/io/format.js';
 import type { ColumnRef, TableOptions } from '../../src/io/table.js';
-import { formatMutations, GENERIC, type Mutation } from './mutate.js';
+import { formatMutations, GENERIC, type Mutated, type Mutation } from './mutate.js';
 import { Rng } from './prng.js';
 import { GROUP_WEIGHTS, sourceName, type Group, type Seed } from './seeds.js';
 
@@ -22,6 +22,8 @@ export interface FuzzCase {
   options: ParseOptions;
   /** For the table group: parseTable's options, with the delimiter. */
   table?: TableOptions;
+  /** The rows a tensor read from the bytes must have, when the last mutation knows (mutate.ts). */
+  rows?: Mutated['rows'];
 }
 
 /** Larger inputs are not mutated further (deep nesting and repeated rows are big enough). */
@@ -49,6 +51,7 @@ export class CaseGenerator {
     const aware = formatMutations(group, seed.delimiter);
     let bytes = seed.bytes;
     const mutations: string[] = [];
+    let rows: Mutated['rows'];
     const n = rng.count(6, 0.45);
     for (let i = 0; i < n && bytes.length <= MAX_BYTES; i++) {
       const pool = rng.chance(i === 0 ? 0.65 : 0.45) ? aware : GENERIC;
@@ -57,11 +60,12 @@ export class CaseGenerator {
       if (m === undefined) continue;
       bytes = m.bytes;
       mutations.push(m.what);
+      rows = m.rows; // what an earlier mutation knew, a later one may have changed
     }
     const source = sourceName(seed);
     const options = parseOptions(rng, seed);
     const table = seed.table && tableOptions(rng, seed.table, seed.delimiter);
-    return { runSeed, iteration, seed: seed.name, group, mutations, bytes, source, options, table };
+    return { runSeed, iteration, seed: seed.name, group, mutations, bytes, source, options, table, rows };
   }
 }
 

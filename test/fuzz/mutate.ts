@@ -13,6 +13,12 @@ import type { Group, Seed } from './seeds.js';
 export interface Mutated {
   bytes: Uint8Array;
   what: string;
+  /**
+   * What a mutation that keeps every row knows: a tensor read from these bytes as CSV with
+   * this delimiter has `count` rows (dim 0), or the read is an error. The oracle flags any
+   * other count, such as a row silently dropped as a header.
+   */
+  rows?: { count: number; delimiter: string };
 }
 
 export type Mutation = (rng: Rng, bytes: Uint8Array, others: readonly Seed[]) => Mutated | undefined;
@@ -886,6 +892,15 @@ function textMutation(f: (rng: Rng, text: string, delimiter: string) => [string,
   };
 }
 
+/** textMutation for a mutation that also says how many rows the text has. */
+function rowsMutation(f: (rng: Rng, text: string, delimiter: string) => [string, string, Mutated['rows']] | undefined, delimiter?: string): Mutation {
+  return (rng, b) => {
+    const text = decodeUtf8(b);
+    const r = f(rng, text, delimiterOf(text, delimiter));
+    return r && { bytes: utf8.encode(r[0]), what: r[1], rows: r[2] };
+  };
+}
+
 /** Lines with their endings. */
 const linesOf = (text: string): string[] => text.split(/(?<=\n)/);
 
@@ -988,8 +1003,40 @@ const csvHeader = (rng: Rng, text: string, d: string): [string, string] | undefi
   return [lines.join(''), 'csv drop the first row'];
 };
 
+/** Not numbers, not several numbers, no quote, line break or '#': text a header could hold. */
+const FIRST_ROW_CELLS = ['abc', 'x', 'n/a', 'label', 'id', 'NA', 'None', 'null', 'true', '1e', '0x10', '1_0', '-', '.', '+', 'e5', 'nana', 'Infinityx', '\u00e9', '\u00a01', "'1'"];
+
+const isNumberCell = (cell: string): boolean => /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$|^\s*[+-]?(nan|inf|infinity)\s*$/i.test(cell);
+
+/**
+ * One cell of the first row of an all-numeric CSV made text (or empty, past the first cell),
+ * the other cells left numbers: a row of data with a bad cell, which must be an error, never a
+ * header that is dropped. So the text keeps its row count, unless the row left is pandas'
+ * header of column numbers (0, 1, ..., k-1), a header by the documented rule.
+ */
+const csvFirstRow = (rng: Rng, text: string, d: string): [string, string, Mutated['rows']] | undefined => {
+  if (/["\r]/.test(text)) return undefined;
+  const lines = linesOf(text);
+  const data = lines.flatMap((l, i) => (l.trim() === '' || l.startsWith('#') ? [] : [i]));
+  if (data.length < 2) return undefined;
+  const rows = data.map((i) => lines[i].replace(/\n$/, '').split(d));
+  if (rows[0].length < 2 || !rows.every((r) => r.length === rows[0].length && r.every(isNumberCell))) return undefined;
+  const cells = rows[0];
+  const c = rng.int(cells.length);
+  const by = c > 0 && rng.chance(0.15) ? rng.pick(['', ' ']) : rng.pick(FIRST_ROW_CELLS);
+  cells[c] = by;
+  lines[data[0]] = `${cells.join(d)}\n`;
+  const numbers = cells.filter(isNumberCell).map((cell) => cell.trim());
+  const pandas = numbers.every((cell, k) => cell === String(k));
+  return [lines.join(''), `csv first row cell ${c + 1} -> ${short(by)}`, pandas ? undefined : { count: rows.length, delimiter: d }];
+};
+
+/** The first-row corruption alone, for the tests. */
+export const csvFirstRowMutation = (delimiter?: string): Mutation => rowsMutation(csvFirstRow, delimiter);
+
 function csvMutations(delimiter?: string): readonly (readonly [Mutation, number])[] {
   return [
+    [csvFirstRowMutation(delimiter), 1.5],
     [textMutation(csvCell, delimiter), 5],
     [textMutation(csvRow, delimiter), 3],
     [textMutation(csvQuote, delimiter), 2],

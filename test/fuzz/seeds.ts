@@ -38,6 +38,8 @@ const DIRS = ['fixtures/io', 'fixtures/losses', 'fixtures/example', 'fixtures/co
 const TABLES: Record<string, TableOptions> = {
   'fixtures/io/ids_table.csv': { labelColumn: 'target', dropColumns: ['id'] },
   'fixtures/io/pandas_index.csv': { labelColumn: 'label', dropColumns: [0] },
+  'fixtures/io/pandas_table.csv': { labelColumn: 'label' },
+  'fixtures/io/pandas_table_index.csv': { labelColumn: -1, dropColumns: [0] },
   'fixtures/io/bad_table.csv': { labelColumn: 'label', dropColumns: [0] },
   'fixtures/io/noheader_table.tsv': { labelColumn: -1, delimiter: '\t' },
   'fixtures/io/savetxt.csv': { labelColumn: 0 },

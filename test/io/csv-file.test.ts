@@ -4,7 +4,7 @@
  * row, and the same errors; files that are not plain numeric text are left to parseCsv.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { getEnvironmentData } from 'node:worker_threads';
@@ -20,6 +20,7 @@ import { isValues, type Values } from '../../src/values.js';
 // @ts-expect-error: a plain ES module without types (the benchmark's np.savetxt %g)
 import { formatG } from '../../bench/lib/printf.mjs';
 import { cases as pytorchCases, expectReport, resolveArgv, type Report } from '../cases.js';
+import { inputErrorSync } from './helpers.js';
 import { FIXTURES } from './manifest.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'losscalc-csv-file-'));
@@ -42,9 +43,9 @@ type Format = 'csv' | 'tsv';
 const delimiterOf = (format: Format, delimiter?: string): string => delimiter ?? (format === 'tsv' ? '\t' : ',');
 
 /** What the whole-file reader makes of the file: its tensor or its error. */
-function reference(path: string, format: Format, delimiter?: string): Tensor | Error {
+function reference(path: string, format: Format, delimiter?: string, header?: boolean): Tensor | Error {
   try {
-    return parseInput(readFileSync(path), path, { format, delimiter: delimiterOf(format, delimiter) });
+    return parseInput(readFileSync(path), path, { format, delimiter: delimiterOf(format, delimiter), header });
   } catch (e) {
     return e as Error;
   }
@@ -89,9 +90,9 @@ function readError(v: Values): Error | undefined {
  * from rows in the middle and in odd units; or the same error. Returns whether the fast
  * path took the file (false: openCsvFile left it to parseCsv).
  */
-function check(path: string, format: Format = 'csv', delimiter?: string): boolean {
-  const expected = reference(path, format, delimiter);
-  const v = openCsvFile(path, format, delimiterOf(format, delimiter));
+function check(path: string, format: Format = 'csv', delimiter?: string, header?: boolean): boolean {
+  const expected = reference(path, format, delimiter, header);
+  const v = openCsvFile(path, format, delimiterOf(format, delimiter), header);
   if (v === undefined) return false;
   if (expected instanceof Error) {
     const e = readError(v);
@@ -177,13 +178,27 @@ describe('openCsvFile on written files', () => {
     ['signs, dots and exponents', '-0,+0,.5,5.\n1e5,1E-5,-.5e+3,+7.e2\n'],
     ['long and tiny numbers', '1.000000000000000056e-01,123456789012345678\n4.9e-324,1.7976931348623157e308\n'],
     ['overflow and underflow', '1e400,-1e400\n1e-400,0e999999999\n'],
-    ['a header of numbers and names', '1,b\n1,2\n3,4\n'],
+    ["pandas' header of column numbers", '0,1\n0.5,1.0\n3,4\n'],
+    ['a first row of integers 0, 1 under which integers are data', '0,1\n1,0\n3,4\n'],
   ])('%s', (_, content) => {
     const path = file(content);
     for (const bytes of BLOCKS) {
       streaming.blockBytes = bytes;
       expect(check(path)).toBe(true);
     }
+  });
+
+  it('takes --header and --no-header as parseCsv does', () => {
+    for (const bytes of BLOCKS) {
+      streaming.blockBytes = bytes;
+      for (const header of [true, false, undefined]) {
+        expect(check(file('0,1\n1,0\n3,4\n'), 'csv', undefined, header)).toBe(true);
+        expect(check(file('# c\n1,2\n3,4\n5,6\n'), 'csv', undefined, header)).toBe(true);
+        expect(check(file('0,1\n0.5,1.5\n3,4\n'), 'csv', undefined, header)).toBe(true);
+      }
+    }
+    expect(openCsvFile(file('1,2\n3,4\n5,6\n'), 'csv', ',', true)!.shape).toEqual([2, 2]);
+    expect(openCsvFile(file('a,b\n3,4\n5,6\n'), 'csv', ',', false)).toBeUndefined(); // parseCsv reports "a"
   });
 
   it('reads TSV and other delimiters', () => {
@@ -223,6 +238,9 @@ describe('errors are parseCsv errors', () => {
     ['a late quote', '1,2\n3,4\n"5",x\n'],
     ['a bad first row under a header', 'a,b\nx,2\n3,4\n'],
     ['a ragged second row', '1,2\n3\n5,6\n'],
+    ['a first row of numbers and text', '0.1,abc\n0.3,0.4\n0.6,0.1\n'],
+    ['a first row of numbers and names', '1,b\n1,2\n3,4\n'],
+    ["a header with pandas' unnamed index column", ',0,1\n0,0.5,1.5\n1,2.5,3.5\n'],
   ];
 
   it.each(bad)('%s: when the open checks the row, the open leaves the file to parseCsv', (_, content) => {
@@ -235,7 +253,7 @@ describe('errors are parseCsv errors', () => {
     csvChecks.openBytes = 0;
     const path = file(content);
     expect(reference(path, 'csv')).toBeInstanceOf(InputError);
-    const early = /second row|under a header|late quote/.test(_); // decided with the header, or not plain
+    const early = /second row|under a header|late quote|first row|header with/.test(_); // decided with the header, or not plain
     for (const bytes of BLOCKS) {
       streaming.blockBytes = bytes;
       expect(check(path)).toBe(!early);
@@ -282,15 +300,61 @@ describe('errors are parseCsv errors', () => {
     expect(openCsvFile(path, 'csv', '1')).toBeUndefined();
   });
 
-  it('reads the file whole if it changed since it was opened, or says it changed', () => {
+  it('says the file changed if it did since it was opened', () => {
     const path = file('1,2\n3,4\n');
     const v = openCsvFile(path, 'csv', ',')!;
-    writeFileSync(path, '1,2\n"3",4\n'); // now quoted: the fast path stops, parseCsv reads it
-    expect(Array.from(readAll(v, 2, 0, 2))).toEqual([1, 2, 3, 4]);
-    const w = openCsvFile(file('1,2\n3,4\n5,6\n'), 'csv', ',')!;
-    expect(w.shape).toEqual([3, 2]);
-    writeFileSync(join(dir, `f${files - 1}.csv`), '1,2\n"3",4\n');
-    expect(readError(w)?.message).toBe('the file changed while it was read: it had shape (3, 2), it now has (2, 2)');
+    writeFileSync(path, '1,2\n"3",4\n'); // now quoted, and longer
+    expect(readError(v)?.message).toBe('the file changed while it was read: it had 8 bytes, it now has 10');
+    expect((readError(v) as InputError).source).toBe(path);
+  });
+
+  it('says the file changed if it shrank, in every block size, even after a part was read', () => {
+    for (const bytes of BLOCKS) {
+      streaming.blockBytes = bytes;
+      const rows = Array.from({ length: 40 }, (_, i) => `${i},${i / 4}`).join('\n') + '\n';
+      const path = file(rows);
+      const v = openCsvFile(path, 'csv', ',')!;
+      expect(v.shape).toEqual([40, 2]);
+      readAll(v, 2, 0, 10);
+      truncateSync(path, rows.indexOf('\n20,'));
+      expect(readError(v)?.message).toBe(`the file changed while it was read: it had ${rows.length} bytes, it now has ${rows.indexOf('\n20,')}`);
+      // also when it shrinks while a read is under way
+      const w = openCsvFile(file(rows), 'csv', ',')!;
+      const wPath = join(dir, `f${files - 1}.csv`);
+      const e = (() => {
+        try {
+          w.read(2, 0, 40, (_, first) => {
+            if (first === 0) truncateSync(wPath, 30);
+          });
+        } catch (x) {
+          return x as Error;
+        }
+        return undefined;
+      })();
+      if (bytes < rows.length) expect(e?.message).toBe(`the file changed while it was read: it had ${rows.length} bytes, it now has 30`);
+    }
+  });
+
+  it('says the file changed if it was written to with the same size', () => {
+    const path = file('1,2\n3,4\n');
+    const v = openCsvFile(path, 'csv', ',')!;
+    const { mtime } = statSync(path);
+    writeFileSync(path, '1,2\n3,x\n');
+    utimesSync(path, mtime, new Date(mtime.getTime() + 5000));
+    expect(readError(v)?.message).toBe('the file changed while it was read: it was written to since it was opened');
+  });
+
+  it('refuses a line longer than maxLineBytes, rather than growing a buffer for it', () => {
+    csvChecks.maxLineBytes = 64;
+    const path = file(`1,2\n${'1,'.repeat(100)}1\n3,4\n`);
+    for (const bytes of BLOCKS) {
+      streaming.blockBytes = bytes; // from chunks that hold the line to chunks that must grow for it
+      const e = inputErrorSync(() => openCsvFile(path, 'csv', ','), path);
+      expect(e.message).toBe('a line longer than 64 bytes from byte 4: no row of numbers is that long');
+      expect(check(file(`1,2\n${'1'.repeat(61)},2\n`))).toBe(true); // 64 bytes with its line break
+      const longer = file(`1,2\n${'1'.repeat(62)},2\n`); // 65
+      expect(inputErrorSync(() => openCsvFile(longer, 'csv', ','), longer).message).toMatch(/^a line longer than 64 bytes from byte 4:/);
+    }
   });
 });
 
@@ -320,7 +384,7 @@ describe('files that are not plain are left to parseCsv', () => {
 });
 
 describe('the layout shared with worker threads', () => {
-  const key = (path: string, delimiter = ',') => `losscalc:csv-layout:${path}\0${delimiter}`;
+  const key = (path: string, delimiter = ',', header?: boolean) => `losscalc:csv-layout:${path}\0${delimiter}\0${header}`;
 
   it('is shared for a settled file, and not used once the file changed', () => {
     csvChecks.settledMs = -60_000; // every file counts as settled
@@ -454,6 +518,41 @@ describe('the PyTorch cases with CSV logits, on three threads, in blocks of 64 b
       expectReport(c, JSON.parse(r.stdout) as Report);
     });
   }
+
+  it('a bad cell in the first row is an error, not a header, in blocks and threads', () => {
+    const rows = Array.from({ length: 12 }, (_, i) => `${Math.sin(i)},${Math.cos(i)},0.5,-1`);
+    rows[0] = '0.1,0.2,abc,1';
+    const logits = file(`${rows.join('\n')}\n`);
+    const labels = file(Array.from({ length: 11 }, (_, i) => i % 4).join('\n') + '\n'); // the 11 rows a dropped header would leave
+    for (const openBytes of ['0', String(4 << 20)]) {
+      for (const threads of ['1', '2']) {
+        const r = spawnSync(process.execPath, [BIN, 'ce', logits, labels, '-j', threads], {
+          encoding: 'utf8',
+          env: { ...process.env, LOSSCALC_BLOCK_BYTES: '64', LOSSCALC_CSV_OPEN_BYTES: openBytes },
+        });
+        expect(r.stderr).toBe(`losscalc: ${logits}: line 1, column 3: "abc" is not a number (if line 1 is a header, give --header)\n`);
+        expect(r.status).toBe(2);
+      }
+    }
+  });
+
+  it('--header reaches the threads', () => {
+    const rows = Array.from({ length: 12 }, (_, i) => `${i},${-i},0.5,-1`);
+    const logits = file(`${rows.join('\n')}\n`);
+    const labels = file(`target\n${Array.from({ length: 11 }, (_, i) => i % 4).join('\n')}\n`);
+    const run = (...more: string[]) =>
+      spawnSync(process.execPath, [BIN, 'ce', logits, labels, '-j', '3', '--json', ...more], {
+        encoding: 'utf8',
+        env: { ...process.env, LOSSCALC_BLOCK_BYTES: '64' },
+      });
+    const r = run('--header');
+    expect(r.stderr).toBe('');
+    expect((JSON.parse(r.stdout) as { shapes: { logits: number[] } }).shapes.logits).toEqual([11, 4]);
+    // without it, 12 rows of logits and 11 labels: an error, also on threads
+    const e = run();
+    expect(e.stderr).toBe(`losscalc: ${labels}: labels shape (11,) does not fit logits shape (12, 4): class indices need (12,), class probabilities (12, 4)\n`);
+    expect(e.status).toBe(2);
+  });
 
   it('names a bad cell found by a thread by its place in the whole file', () => {
     const rows = Array.from({ length: 12 }, (_, i) => `${Math.sin(i)},${Math.cos(i)},0.5,-1`);

@@ -5,14 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, UsageError } from '../../src/errors.js';
 import { parseCsv, parseNumber } from '../../src/io/csv.js';
-import { expectTensor, fixtureText, manifest } from './manifest.js';
+import { expectTensor, fact, fixtureText, manifest } from './manifest.js';
 
-const values = (text: string, delimiter?: string): number[] => Array.from(parseCsv(text, 't.csv', { delimiter }).data as Float64Array);
+const values = (text: string, delimiter?: string, header?: boolean): number[] =>
+  Array.from(parseCsv(text, 't.csv', { delimiter, header }).data as Float64Array);
 const shape = (text: string): number[] => parseCsv(text, 't.csv').shape;
 
-function csvError(text: string, delimiter?: string): string {
+function csvError(text: string, delimiter?: string, header?: boolean): string {
   try {
-    parseCsv(text, 't.csv', { delimiter });
+    parseCsv(text, 't.csv', { delimiter, header });
   } catch (e) {
     expect(e).toBeInstanceOf(InputError);
     expect((e as InputError).source).toBe('t.csv');
@@ -72,6 +73,66 @@ describe('parseCsv on numpy-written text', () => {
   });
 });
 
+describe("parseCsv on pandas' to_csv output", () => {
+  it('skips the header of column numbers above floats', () => {
+    expectTensor(parseCsv(fixtureText('pandas_columns.csv'), 'p.csv'), manifest.files['pandas_columns.csv'], 'float64');
+  });
+
+  it('reads the header "0" above integer labels as data, unless told it is a header', () => {
+    const text = fixtureText('pandas_labels.csv');
+    expectTensor(parseCsv(text, 'p.csv', { header: true }), manifest.files['pandas_labels.csv'], 'float64');
+    // as np.savetxt(fmt='%d') writes labels 0, ...: the rule cannot tell, so it reads every row
+    const labels = manifest.files['pandas_labels.csv'].values;
+    expect(values(text)).toEqual([0, ...labels]);
+  });
+
+  it("refuses pandas' unnamed index column, which would be read as a class", () => {
+    const name = 'pandas_columns_index.csv';
+    const c = fact<number>(name, 'column');
+    expect(csvError(fixtureText(name))).toBe(
+      `column ${c} (index ${c - 1}) has no name in the header, as pandas writes its index: write the file with index=False, or drop the column (--label-column with --drop-columns)`,
+    );
+  });
+});
+
+describe('the header rule', () => {
+  it('a first row that mixes numbers and text is data, and its text cell an error', () => {
+    expect(csvError('0.1,0.2,abc,1\n0.3,0.4,0.5,2\n0.6,0.1,0.2,0\n')).toBe('line 1, column 3: "abc" is not a number (if line 1 is a header, give --header)');
+    expect(csvError('id,1,2\n1,2,3\n')).toBe('line 1, column 1: "id" is not a number (if line 1 is a header, give --header)');
+    expect(csvError('# c\n\n1,x\n2,3\n')).toBe('line 3, column 2: "x" is not a number (if line 3 is a header, give --header)');
+    expect(csvError('1.5,x\n')).toBe('line 1, column 2: "x" is not a number (if line 1 is a header, give --header)');
+  });
+
+  it('a row of names only is a header', () => {
+    expect(values('a,b\n1,2\n')).toEqual([1, 2]);
+    expect(values('label\n1\n2\n')).toEqual([1, 2]);
+    expect(values('nan?,x y\n1,2\n')).toEqual([1, 2]);
+  });
+
+  it("pandas' header of column numbers: 0..k-1 in order, with names around, above a row that is not all integers", () => {
+    expect(values('0,1,2\n0.5,1.0,1e-05\n2.5,-1.0,inf\n')).toEqual([0.5, 1, 1e-5, 2.5, -1, Infinity]);
+    expect(values('0\n1.5\n2.5\n')).toEqual([1.5, 2.5]);
+    // integers below: np.savetxt(fmt='%d') writes such rows too, so they are data
+    expect(values('0,1\n1,0\n0,1\n')).toEqual([0, 1, 1, 0, 0, 1]);
+    expect(values('0\n1\n2\n')).toEqual([0, 1, 2]);
+    // not pandas' numbering: data
+    expect(values('1,0\n0.5,1.5\n')).toEqual([1, 0, 0.5, 1.5]);
+    expect(values('0,2\n0.5,1.5\n')).toEqual([0, 2, 0.5, 1.5]);
+    expect(values('0.0,1.0\n0.5,1.5\n')).toEqual([0, 1, 0.5, 1.5]);
+    // a lone row is data
+    expect(values('0,1,2\n')).toEqual([0, 1, 2]);
+  });
+
+  it('--header and --no-header decide instead', () => {
+    expect(values('1,2\n3,4\n', undefined, true)).toEqual([3, 4]);
+    expect(values('0,1\n1,0\n', undefined, true)).toEqual([1, 0]);
+    expect(values('0,1\n0.5,1.5\n', undefined, false)).toEqual([0, 1, 0.5, 1.5]);
+    expect(csvError('a,b\n1,2\n', undefined, false)).toBe('line 1, column 1: "a" is not a number');
+    expect(csvError('1,2\n', undefined, true)).toBe('only a header row, no data');
+    expect(csvError('# c\n1,2\n\n', undefined, true)).toBe('only a header row, no data');
+  });
+});
+
 describe('parseCsv', () => {
   it('gives (N, C) for several columns and (N,) for one', () => {
     expect(shape('1,2,3\n4,5,6\n')).toEqual([2, 3]);
@@ -86,7 +147,6 @@ describe('parseCsv', () => {
     expect(values('a,b,c\n1,2,3\n4,5,6\n')).toEqual([1, 2, 3, 4, 5, 6]);
     expect(shape('a,b,c\n1,2,3\n4,5,6\n')).toEqual([2, 3]);
     expect(shape('label\n0\n2\n1\n')).toEqual([3]);
-    expect(values('id,1,2\n1,2,3\n')).toEqual([1, 2, 3]); // partly numeric names, numeric row below
     expect(values('"x","y"\n1,2\n')).toEqual([1, 2]);
   });
 
@@ -142,7 +202,8 @@ describe('parseCsv errors', () => {
   });
 
   it('reports a bad first data row rather than calling it a header', () => {
-    expect(csvError('1,x\n2,y\n')).toBe('line 1, column 2: "x" is not a number');
+    expect(csvError('1,x\n2,y\n')).toBe('line 1, column 2: "x" is not a number (if line 1 is a header, give --header)');
+    expect(csvError('1,\n2,3\n')).toBe('line 1, column 2: an empty cell is not a number');
   });
 
   it('names an empty cell', () => {

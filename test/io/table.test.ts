@@ -37,9 +37,21 @@ describe('naming columns', () => {
     for (const dropColumns of [['0'], [-5], ['-5']]) same({ labelColumn: 'label', dropColumns });
   });
 
-  it('a header name that looks like an index is a name first', () => {
-    expect(values('x,0,1\n5,6,7\n', { labelColumn: '0', dropColumns: ['x'] })).toEqual([[7], [6]]);
-    expect(values('x,0,1\n5,6,7\n', { labelColumn: 0 })).toEqual([[6, 7], [5]]);
+  it('a number is an index, always, even where a header cell reads as one', () => {
+    // pandas' header with a named column first: "0" names column 1, but 0 is the index of "id"
+    expect(values('id,0,1\n7,0.5,1.5\n', { labelColumn: '0' })).toEqual([[0.5, 1.5], [7]]);
+    expect(values('id,0,1\n7,0.5,1.5\n', { labelColumn: 'id', dropColumns: ['1'] })).toEqual([[1.5], [7]]);
+    expect(values('x,0,1\n5,6,7\n', { labelColumn: '-3', header: true })).toEqual([[6, 7], [5]]);
+    expect(error('x,0,1\n5,6,7\n', { labelColumn: '0', dropColumns: ['x'], header: true })).toBe('the label column "x" (index 0) is also among the columns to drop');
+  });
+
+  it('a first row of numbers and text is data, unless --header says it is a header', () => {
+    const repro = '0.1,0.2,abc,1\n0.3,0.4,0.5,2\n0.6,0.1,0.2,0\n';
+    expect(error(repro, { labelColumn: -1 })).toBe('line 1, column 3: "abc" is not a number (if line 1 is a header, give --header)');
+    expect(values(repro, { labelColumn: -1, header: true })).toEqual([[0.3, 0.4, 0.5, 0.6, 0.1, 0.2], [2, 0]]);
+    expect(error('a,b\n1,2\n', { labelColumn: 1, header: false })).toBe('line 1, column 2: "b" is not a number');
+    // a text id column that is dropped may be text in the first row too
+    expect(values('x-1,1,0\ny-2,2,1\n', { labelColumn: -1, dropColumns: [0] })).toEqual([[1, 2], [0, 1]]);
   });
 
   it('a single remaining column gives 1-D logits; labels are always (N)', () => {

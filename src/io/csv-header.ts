@@ -1,0 +1,53 @@
+/**
+ * Whether the first row of CSV/TSV text is a header: one rule for every CSV reader (the
+ * whole-text reader, the table reader, the streaming file reader and its threads).
+ *
+ * - `--header` / `--no-header` (`header: true | false`) decide, for every row whatever it holds.
+ * - Otherwise the first row is a header when none of its cells is a number (names, or empty
+ *   cells such as pandas' unnamed index), or when it is pandas' header of column numbers
+ *   (`pandasHeader`). Any other row is data, so a text cell in it is an error at that cell:
+ *   a corrupt first row is never dropped as if it were a header.
+ * - A lone row is data unless every cell is a name.
+ */
+import { parseNumber } from './csv-cells.js';
+
+/** The header rule for the first row, given the row below it. */
+export function isHeader(first: readonly string[], below: readonly string[]): boolean {
+  return first.every(isName) || pandasHeader(first, below);
+}
+
+/**
+ * pandas' `DataFrame.to_csv` writes the column labels as the first row, and columns made
+ * without names are labelled 0, 1, 2, ...; an empty cell comes first for the index (unless
+ * `index=False`), and named columns may stand among them (`0,1,2,label`, `,0,1,2`, and `0`
+ * or `,0` for a Series). So the row is pandas' header when its cells that are numbers are
+ * exactly 0, 1, ..., k-1 in order, written as plain integers, and the others are names.
+ *
+ * Integers alone cannot tell it from data: `0` above `1`, `2` is also np.savetxt(fmt='%d')
+ * of the labels 0, 1, 2. So the row is a header only when it starts with the index's empty
+ * cell (no data row has an empty cell), or the row below has a cell that is not written as
+ * an integer (pandas writes floats as 0.5, 1.0, 1e-05, inf). Integer rows under a `0,1,...`
+ * row are read as data; `--header` says otherwise.
+ */
+export function pandasHeader(first: readonly string[], below: readonly string[]): boolean {
+  let k = 0;
+  for (const cell of first) {
+    if (isName(cell)) continue;
+    if (cell.trim() !== String(k)) return false;
+    k++;
+  }
+  if (k === 0) return false;
+  return first[0].trim() === '' || below.some((cell) => !INTEGER.test(cell.trim()));
+}
+
+const INTEGER = /^[+-]?\d+$/;
+
+/** Neither a number nor several space-separated numbers (np.savetxt's default delimiter). */
+export function isName(cell: string): boolean {
+  return parseNumber(cell) === undefined && !isNumberList(cell);
+}
+
+export function isNumberList(cell: string): boolean {
+  const parts = cell.trim().split(/\s+/);
+  return parts.length > 1 && parts.every((p) => parseNumber(p) !== undefined);
+}
