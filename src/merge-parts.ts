@@ -77,10 +77,11 @@ export function parsePart(j: unknown, file: string, line?: number): RecordedResu
     posWeight: weight('posWeight'),
     classes: setting<number | null>('classes', (v) => v === null || isCount(v), 'a whole number or null'),
   };
-  const digests = (v: unknown) => Array.isArray(v) && v.every(isDigest);
+  // an input is a file's digest, followed by `:key` for an array picked from a container
+  const digests = (v: unknown) => Array.isArray(v) && v.every((d) => typeof d === 'string' && isDigest(d.slice(0, 64)) && (d.length === 64 || d[64] === ':'));
   const inputs: InputDigests = {
-    logits: need<string[]>(o.inputs, 'logits', digests, 'a list of SHA-256 digests', 'inputs.logits'),
-    labels: need<string[]>(o.inputs, 'labels', digests, 'a list of SHA-256 digests', 'inputs.labels'),
+    logits: need<string[]>(o.inputs, 'logits', digests, 'a list of SHA-256 digests (each with its :key, if any)', 'inputs.logits'),
+    labels: need<string[]>(o.inputs, 'labels', digests, 'a list of SHA-256 digests (each with its :key, if any)', 'inputs.labels'),
   };
   return { mode, reduction, sum, weightSum, count, perSample: Float64Array.from(perSample, toNumber), shape, source, settings, inputs, file, line };
 }

@@ -3,7 +3,7 @@
  * resolving their paths, and checking a --json report against PyTorch's values. Shared by
  * cases.test.ts (in-process) and streaming.test.ts (blocks and threads).
  */
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { expect } from 'vitest';
 import { isClose } from '../src/checks.js';
 import { FIXTURES, flatten, readJson, shapeOf, type Expected } from './helpers.js';
@@ -42,7 +42,7 @@ const FILE = /^[^-].*\.(npy|npz|safetensors|csv|tsv|tab|txt|json|jsonl|ndjson)(:
 
 /** argv with fixture paths (any argument naming a file, with or without `:key`) made absolute. */
 export function resolveArgv(argv: string[]): string[] {
-  return argv.map((a, i) => (i > 0 && FILE.test(a) ? join(FIXTURES, a) : a));
+  return argv.map((a, i) => (i > 0 && FILE.test(a) && !isAbsolute(a) ? join(FIXTURES, a) : a));
 }
 
 export function expectClose(actual: Expected, expected: Expected, what: string): void {

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { expectClose, resolveArgv } from './cases.js';
 import { FIXTURES, readJson, runCli, type Expected } from './helpers.js';
@@ -203,6 +204,17 @@ describe('merge refuses parts that do not belong together', () => {
     const [m, k, n] = files(JSON.parse(ab.stdout) as Part, c, b);
     expect((await merge([m, k])).code).toBe(0);
     await expectRefused(merge([m, k, n]), `${n}: is the same input as ${m}: a shard given twice`);
+  });
+  it('two keys of one archive are two inputs, not a shard given twice', async () => {
+    const npy = (name: string) => readFileSync(join(FIXTURES, SHARDS, name));
+    const archive = write('shards.npz', zipSync({ 'x0.npy': npy('logits_0.npy'), 'y0.npy': npy('labels_0.npy'), 'x1.npy': npy('logits_1.npy'), 'y1.npy': npy('labels_1.npy') }));
+    const [a, b] = [await part(['ce', `${archive}:x0`, `${archive}:y0`]), await part(['ce', `${archive}:x1`, `${archive}:y1`])];
+    expect(a.inputs.logits[0]).toBe(`${createHash('sha256').update(readFileSync(archive)).digest('hex')}:x0`);
+    const merged = await merge(files(a, b));
+    expect(merged.code, merged.stderr).toBe(0);
+    const plain = (i: number) => part(['ce', `${SHARDS}/logits_${i}.npy`, `${SHARDS}/labels_${i}.npy`]);
+    const apart = JSON.parse((await merge(files(await plain(0), await plain(1)))).stdout) as Part;
+    expect(JSON.parse(merged.stdout).sum).toBe(apart.sum);
   });
 });
 

@@ -2,7 +2,8 @@
  * SHA-256 of each input's bytes, recorded in --json output so that `merge` can tell a shard
  * given twice. A file is hashed in one streaming pass through a reused 1 MiB buffer (never
  * loaded whole); standard input is hashed as the bytes that were read from it. A `file:key`
- * spec hashes the whole file.
+ * spec is the whole file's digest followed by `:key`, since two keys of one archive are two
+ * different inputs (two shards saved in one .npz).
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
@@ -26,8 +27,8 @@ export async function inputDigests(
 
 async function specDigest(spec: string, stdin: Uint8Array | undefined): Promise<string> {
   const at = await locate(spec);
-  if (at.stdin) return createHash('sha256').update(stdin ?? (await readStdin())).digest('hex');
-  return fileDigest(at.path);
+  const digest = at.stdin ? createHash('sha256').update(stdin ?? (await readStdin())).digest('hex') : fileDigest(at.path);
+  return at.key === undefined ? digest : `${digest}:${at.key}`;
 }
 
 export function fileDigest(path: string): string {
