@@ -31,8 +31,9 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
   const layout = classLayout(x.shape);
   const kind = targetKind(x.shape, target.shape, layout);
   const { outer, classes: C, inner, outShape } = layout;
-  const w = classWeights(options.weight, C);
   const eps = options.labelSmoothing ?? 0;
+  const reduction = options.reduction ?? 'mean';
+  const w = classWeights(options.weight, x.shape, { indices: kind === 'indices', smoothing: eps > 0, mean: reduction === 'mean' });
   const reducer = new Reducer(outShape, numel(outShape));
   const unit = C * inner;
 
@@ -51,7 +52,7 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
       probabilityRows(asFloats(block), asFloats(q), first, count, layout, w, eps, reducer),
     );
   }
-  return reducer.finish(options.reduction ?? 'mean');
+  return reducer.finish(reduction);
 }
 
 /** Rows first .. first+count of class-index cross-entropy; `x` holds just those rows. */
