@@ -1,0 +1,86 @@
+/**
+ * Differential test against PyTorch: seeded random configurations (every mode, file dtype,
+ * shape, weight, ignore_index, label smoothing and reduction; scripts/make_differential.py)
+ * and the corners around them. Each one's NPY files are written, run in-process through the
+ * CLI, and must give PyTorch's float64 result (rtol 1e-12, atol 1e-15, NaN = NaN, the same
+ * infinities), or exit 2 with one line where PyTorch raised.
+ * LOSSCALC_DIFFERENTIAL=<file> runs a longer set made by the same script (--count, --out).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encodeNpy } from '../src/io/npy.js';
+import type { DType, Storage } from '../src/tensor.js';
+import { expectClose } from './cases.js';
+import { FIXTURES, readJson, runCli, toNumber, type Expected } from './helpers.js';
+
+interface ArrayFile {
+  dtype: DType;
+  shape: number[];
+  data: (number | string | boolean)[];
+}
+
+interface Config {
+  name: string;
+  argv: string[];
+  files: Record<'logits' | 'labels' | 'weight' | 'pos-weight', ArrayFile | undefined>;
+  loss?: Expected;
+  raised?: string;
+}
+
+const source = process.env.LOSSCALC_DIFFERENTIAL ?? join(FIXTURES, 'differential.json');
+const { configs } = readJson<{ configs: Config[] }>(source);
+
+const STORAGE: Partial<Record<DType, new (values: ArrayLike<number>) => Storage>> = {
+  float64: Float64Array,
+  float32: Float32Array,
+  float16: Float32Array,
+  int32: Int32Array,
+  int16: Int16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  bool: Uint8Array,
+};
+
+/** The NPY bytes of a fixture array: its values are exact in its dtype. */
+function npy(a: ArrayFile): Uint8Array {
+  const values = a.data.map((v) => (typeof v === 'boolean' ? Number(v) : toNumber(v)));
+  const data = a.dtype === 'int64' ? BigInt64Array.from(values.map(BigInt)) : new STORAGE[a.dtype]!(values);
+  return encodeNpy({ data, shape: a.shape, dtype: a.dtype });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'losscalc-differential-'));
+
+async function runConfig(c: Config, i: number) {
+  const path = (key: string) => {
+    const p = join(dir, `${i}-${key}.npy`);
+    writeFileSync(p, npy(c.files[key as keyof Config['files']]!));
+    return p;
+  };
+  const [mode, ...flags] = c.argv;
+  const argv = [mode, path('logits'), path('labels'), ...flags];
+  for (const key of ['weight', 'pos-weight'] as const) if (c.files[key]) argv.push(`--${key}`, path(key));
+  return runCli([...argv, '--json']);
+}
+
+describe(`PyTorch on random configurations (${configs.length})`, () => {
+  it('has the corners and hundreds of random configurations', () => {
+    expect(configs.filter((c) => c.name.startsWith('corner ')).length).toBeGreaterThan(100);
+    expect(configs.length).toBeGreaterThan(1000);
+  });
+
+  configs.forEach((c, i) => {
+    it(c.name, async () => {
+      const out = await runConfig(c, i);
+      if (c.raised !== undefined) {
+        expect(out.code, `PyTorch raised "${c.raised}"; losscalc printed ${out.stdout}`).toBe(2);
+        expect(out.stderr).toMatch(/^losscalc: [^\n]+\n$/);
+        return;
+      }
+      expect(out.stderr.includes('internal error'), out.stderr).toBe(false);
+      expect(out.code, out.stderr).toBe(0);
+      expectClose((JSON.parse(out.stdout) as { loss: Expected }).loss, c.loss!, 'loss');
+    });
+  });
+});
