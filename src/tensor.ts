@@ -97,8 +97,8 @@ export interface ClassWeightUse {
   indices: boolean;
   /** label smoothing > 0 */
   smoothing: boolean;
-  /** reduction mean */
-  mean: boolean;
+  /** reduction mean with at least one target that counts (label smoothing gathers weight[y]) */
+  gathered: boolean;
 }
 
 /**
@@ -107,14 +107,15 @@ export interface ClassWeightUse {
  * - nll_loss for (C) and (N, C) inputs, and cross_entropy on class probabilities: exactly (C,);
  * - nll_loss2d, which takes every input of rank >= 3 with class indices: any shape of C values
  *   ((1, C), (C, 1), and () when C = 1);
- * - label smoothing with class indices views the weight along its first dim, which must be C,
- *   and for mean also gathers weight[y], which needs a 1-D weight.
+ * - label smoothing with class indices views the weight along its first dim, which must be C;
+ *   its mean gathers weight[y] over the targets that count, which needs a 1-D weight (unless
+ *   no target counts: an empty gather checks nothing).
  */
 export function classWeightsFit(weightShape: readonly number[], inputShape: readonly number[], use: ClassWeightUse): boolean {
   const C = inputShape.length === 1 ? inputShape[0] : inputShape[1];
   if (numel(weightShape) !== C) return false;
   if (inputShape.length <= 2 || !use.indices) return weightShape.length === 1;
-  if (use.smoothing) return weightShape[0] === C && (!use.mean || weightShape.length === 1);
+  if (use.smoothing) return weightShape[0] === C && (!use.gathered || weightShape.length === 1);
   return true;
 }
 

@@ -33,18 +33,19 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
   const { outer, classes: C, inner, outShape } = layout;
   const eps = options.labelSmoothing ?? 0;
   const reduction = options.reduction ?? 'mean';
-  const w = classWeights(options.weight, x.shape, { indices: kind === 'indices', smoothing: eps > 0, mean: reduction === 'mean' });
+  const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
+  const y = kind === 'indices' ? classIndices(materialize(target), x.shape, layout, ignoreIndex) : undefined;
+  const gathered = reduction === 'mean' && y !== undefined && y.some((t) => t !== ignoreIndex);
+  const w = classWeights(options.weight, x.shape, { indices: kind === 'indices', smoothing: eps > 0, gathered });
   const reducer = new Reducer(outShape, numel(outShape));
   const unit = C * inner;
 
-  if (kind === 'indices') {
-    const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
-    const y = classIndices(materialize(target), x.shape, layout, ignoreIndex);
+  if (y) {
     x.read(unit, 0, outer, (block, first, count) =>
       indexRows(asFloats(block), y, first, count, layout, w, eps, ignoreIndex, reducer),
     );
   } else {
-    if ((options.ignoreIndex ?? IGNORE_INDEX) >= 0) {
+    if (ignoreIndex >= 0) {
       // PyTorch: "ignore_index is not supported for floating point target"
       throw new InputError('ignore_index is not supported for class-probability labels (labels of the logits shape)', undefined, 'labels');
     }

@@ -20,7 +20,7 @@ export function nllLoss(input: Tensor | Values, target: Tensor | Values, options
   const { outer, classes: C, inner, outShape } = layout;
   const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   const y = classIndices(materialize(target), x.shape, layout, ignoreIndex);
-  const w = classWeights(options.weight, x.shape, { indices: true, smoothing: false, mean: false });
+  const w = classWeights(options.weight, x.shape, { indices: true, smoothing: false, gathered: false });
   const reducer = new Reducer(outShape, numel(outShape));
   x.read(C * inner, 0, outer, (block, first, count) => {
     const lp = asFloats(block);
