@@ -174,6 +174,11 @@ def corners():
     yk = np.array([[0, 0], [0, 0]])
     add("ce smoothing, K-dim, every contributing weight 0, mean", {"mode": "ce", "reduction": "mean", "ls": 0.3},
         {"logits": xk, "labels": yk, "weight": np.array([0.0, 2.0, 1.0])})
+    # smoothing's mean gathers weight[y] (1-D only), but an empty gather checks nothing
+    for ii, what in ((0, "every target ignored"), (IGN, "a target counts")):
+        add(f"ce smoothing, K-dim, weight (C, 1), {what}, mean",
+            {"mode": "ce", "reduction": "mean", "ls": 0.3, "ignore_index": ii},
+            {"logits": xk, "labels": yk, "weight": np.array([[0.5], [2.0], [1.0]])})
 
     xb = np.array([-np.inf, -np.inf])
     tb = np.array([1.5, -0.5])
@@ -396,8 +401,9 @@ def main():
     configs = corners() + [random_config(i) for i in range(args.count)]
     names = [c["name"] for c in configs]
     assert len(set(names)) == len(names)
-    text = json.dumps({"seed": SEED, "count": args.count, "configs": configs}, separators=(",", ":"),
-                      allow_nan=False)
+    # one configuration a line, so a change shows as the lines it touches
+    lines = [json.dumps(c, separators=(",", ":"), allow_nan=False) for c in configs]
+    text = f'{{"seed":{SEED},"count":{args.count},"configs":[\n' + ",\n".join(lines) + "\n]}"
     args.out.write_text(text + "\n")
     raised = sum("raised" in c for c in configs)
     print(f"{len(configs)} configurations ({raised} raised in PyTorch), {args.out} {len(text) / 1024:.0f} KiB")

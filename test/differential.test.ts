@@ -84,3 +84,29 @@ describe(`PyTorch on random configurations (${configs.length})`, () => {
     });
   });
 });
+
+/** The refusals above say which weight shape would do (PyTorch's own checks: tensor.ts). */
+describe('class weights of a shape PyTorch refuses', () => {
+  const file = (name: string, values: number[], shape: number[], dtype: DType = 'float64') => {
+    const p = join(dir, name);
+    writeFileSync(p, npy({ dtype, shape, data: values }));
+    return p;
+  };
+  const x41 = file('x41.npy', [0.5, -1, 2, 0], [4, 1]);
+  const y4 = file('y4.npy', [0, 0, 0, 0], [4], 'int64');
+  const x232 = file('x232.npy', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [2, 3, 2]);
+  const y22 = file('y22.npy', [0, 1, 2, 0], [2, 2], 'int64');
+  const cases: [string, string[], string][] = [
+    ['a 0-d weight with C = 1, (N, 1) logits', ['ce', x41, y4, '--weight', file('w0d.npy', [0.5], [])], 'weight has shape (), expected (1,)'],
+    ['a (1, C) weight with (N, C) logits', ['nll', x41, y4, '--weight', file('w11.npy', [1], [1, 1])], 'weight has shape (1, 1), expected (1,)'],
+    ['(1, C) with label smoothing', ['ce', x232, y22, '--label-smoothing', '0.1', '--weight', file('w13.npy', [1, 2, 3], [1, 3])], 'weight has shape (1, 3), expected (3,)'],
+    ['(C, 1) with label smoothing, mean', ['ce', x232, y22, '--label-smoothing', '0.1', '--weight', file('w31.npy', [1, 2, 3], [3, 1])], 'weight has shape (3, 1), expected (3,)'],
+  ];
+  for (const [what, argv, message] of cases) {
+    it(what, async () => {
+      const out = await runCli(argv);
+      expect(out.code).toBe(2);
+      expect(out.stderr).toBe(`losscalc: ${argv[argv.length - 1]}: ${message}: one weight per class\n`);
+    });
+  }
+});

@@ -47,6 +47,11 @@ describe('on three threads, in blocks of 256 bytes (the built binary)', () => {
     'bce_weight_posweight_none',
     'bce_posweight_3d_lastdim_mean',
     'ce_all_ignored_mean',
+    'corner_ce_ls_weight0_mean',
+    'corner_ce_kdim_weight_4x1_ls_sum',
+    'corner_nll_kdim_weight_1x4_mean',
+    'corner_bce_tail_weight_none',
+    'corner_bce_neginf_outside01_none_posweight',
   ];
   for (const name of names) {
     it(name, () => {
