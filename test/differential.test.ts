@@ -3,16 +3,18 @@
  * shape, weight, ignore_index, label smoothing and reduction; scripts/make_differential.py)
  * and the corners around them. Each one's NPY files are written, run in-process through the
  * CLI, and must give PyTorch's float64 result (rtol 1e-12, atol 1e-15, NaN = NaN, the same
- * infinities), or exit 2 with one line where PyTorch raised.
+ * infinities), or exit 2 with one line where PyTorch raised. Batched ones run again in
+ * blocks of 64 bytes (rows cross block boundaries), and a sample on three threads.
  * LOSSCALC_DIFFERENTIAL=<file> runs a longer set made by the same script (--count, --out).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeNpy } from '../src/io/npy.js';
 import type { DType, Storage } from '../src/tensor.js';
-import { expectClose } from './cases.js';
+import { expectClose, inBlocksOf } from './cases.js';
 import { FIXTURES, readJson, runCli, toNumber, type Expected } from './helpers.js';
 
 interface ArrayFile {
@@ -52,17 +54,32 @@ function npy(a: ArrayFile): Uint8Array {
 
 const dir = mkdtempSync(join(tmpdir(), 'losscalc-differential-'));
 
-async function runConfig(c: Config, i: number) {
-  const path = (key: string) => {
+/** The config's files written (once), and its argv with their paths. */
+function argvOf(c: Config, i: number): string[] {
+  const path = (key: keyof Config['files']) => {
     const p = join(dir, `${i}-${key}.npy`);
-    writeFileSync(p, npy(c.files[key as keyof Config['files']]!));
+    writeFileSync(p, npy(c.files[key]!));
     return p;
   };
   const [mode, ...flags] = c.argv;
   const argv = [mode, path('logits'), path('labels'), ...flags];
   for (const key of ['weight', 'pos-weight'] as const) if (c.files[key]) argv.push(`--${key}`, path(key));
-  return runCli([...argv, '--json']);
+  return argv;
 }
+
+/** PyTorch's result, or its refusal, against what losscalc printed. */
+function expectPyTorch(c: Config, out: { code: number | null; stdout: string; stderr: string }): void {
+  if (c.raised !== undefined) {
+    expect(out.code, `PyTorch raised "${c.raised}"; losscalc printed ${out.stdout}`).toBe(2);
+    expect(out.stderr).toMatch(/^losscalc: [^\n]+\n$/);
+    return;
+  }
+  expect(out.stderr.includes('internal error'), out.stderr).toBe(false);
+  expect(out.code, out.stderr).toBe(0);
+  expectClose((JSON.parse(out.stdout) as { loss: Expected }).loss, c.loss!, 'loss');
+}
+
+const batched = (c: Config) => c.files.logits!.shape.length >= 2 && c.files.logits!.shape[0] >= 2;
 
 describe(`PyTorch on random configurations (${configs.length})`, () => {
   it('has the corners and hundreds of random configurations', () => {
@@ -71,16 +88,26 @@ describe(`PyTorch on random configurations (${configs.length})`, () => {
   });
 
   configs.forEach((c, i) => {
-    it(c.name, async () => {
-      const out = await runConfig(c, i);
-      if (c.raised !== undefined) {
-        expect(out.code, `PyTorch raised "${c.raised}"; losscalc printed ${out.stdout}`).toBe(2);
-        expect(out.stderr).toMatch(/^losscalc: [^\n]+\n$/);
-        return;
-      }
-      expect(out.stderr.includes('internal error'), out.stderr).toBe(false);
-      expect(out.code, out.stderr).toBe(0);
-      expectClose((JSON.parse(out.stdout) as { loss: Expected }).loss, c.loss!, 'loss');
+    it(c.name, async () => expectPyTorch(c, await runCli([...argvOf(c, i), '--json'])));
+  });
+});
+
+describe('the batched ones read in blocks of 64 bytes', () => {
+  inBlocksOf(64);
+  configs.forEach((c, i) => {
+    if (batched(c)) it(c.name, async () => expectPyTorch(c, await runCli([...argvOf(c, i), '--json'])));
+  });
+});
+
+describe('a sample on three threads (the built binary)', () => {
+  const BIN = join(import.meta.dirname, '..', 'bin', 'losscalc.cjs');
+  const sample = configs.map((c, i) => [c, i] as const).filter(([c]) => batched(c) && c.files.logits!.shape[0] >= 3);
+  const every = Math.ceil(sample.length / 24);
+  sample.forEach(([c, i], k) => {
+    if (k % every !== 0) return;
+    it(c.name, () => {
+      const r = spawnSync(process.execPath, [BIN, ...argvOf(c, i), '--json', '-j', '3'], { encoding: 'utf8' });
+      expectPyTorch(c, { code: r.status, stdout: r.stdout, stderr: r.stderr });
     });
   });
 });
