@@ -242,7 +242,7 @@ def random_config(index):
     name = [f"{index}", mode]
 
     # shape: unbatched (C), (N, C), (N, C, d1[, d2]); bce any rank, 0-d included
-    C = int(rng.integers(1, 6))
+    C = int(rng.integers(1, 6)) if rng.random() < 0.9 else int(rng.integers(6, 21))
     rank = pick(rng, [1, 2, 2, 3, 4]) if mode != "bce" else pick(rng, [0, 1, 2, 2, 3])
     N = int(pick(rng, [0, 1, 2, 3, 4, 5], p=[0.02, 0.18, 0.2, 0.25, 0.2, 0.15]))
     if mode == "bce":
@@ -255,7 +255,7 @@ def random_config(index):
 
     # logits, sometimes non-finite, in the file's float dtype
     xdt = pick(rng, ["float64", "float64", "float32", "float16"])
-    scale = pick(rng, [1.0, 3.0, 10.0, 40.0], p=[0.35, 0.35, 0.2, 0.1])
+    scale = pick(rng, [1e-3, 1.0, 3.0, 10.0, 40.0, 300.0, 1e4], p=[0.05, 0.3, 0.3, 0.15, 0.1, 0.05, 0.05])
     x = rng.normal(0, scale, size=shape)
     if mode == "nll" and not cfg["log_softmax"] and rng.random() < 0.5:
         x = torch.log_softmax(T(x), class_dim(T(x))).numpy() if x.ndim else x

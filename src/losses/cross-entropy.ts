@@ -5,7 +5,8 @@
  *
  * class indices y:   l = (1 - ε) · (-w_y log p_y) + (ε / C) · Σ_c (-w_c log p_c)
  *                    mean = Σ l / Σ w_y over non-ignored targets (the nll term's denominator,
- *                    which PyTorch also uses for the smoothing term); ignored targets give 0.
+ *                    which PyTorch also uses for the smoothing term), NaN when Σ w_y = 0 (its
+ *                    nll term is then 0/0: reduce.ts); ignored targets give 0.
  * probabilities q:   q' = (1 - ε) q + ε / C,   l = -Σ_c w_c q'_c log p_c
  *                    mean = Σ l / (N · d1 · ... · dk): weights do not enter the denominator.
  *
