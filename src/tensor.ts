@@ -112,7 +112,7 @@ export interface ClassWeightUse {
  *   no target counts: an empty gather checks nothing).
  */
 export function classWeightsFit(weightShape: readonly number[], inputShape: readonly number[], use: ClassWeightUse): boolean {
-  const C = inputShape.length === 1 ? inputShape[0] : inputShape[1];
+  const C = classLayout(inputShape).classes;
   if (numel(weightShape) !== C) return false;
   if (inputShape.length <= 2 || !use.indices) return weightShape.length === 1;
   if (use.smoothing) return weightShape[0] === C && (!use.gathered || weightShape.length === 1);
