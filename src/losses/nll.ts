@@ -1,6 +1,6 @@
 /**
  * F.nll_loss(input, target, weight, ignore_index, reduction) on log-probabilities:
- *   l = -w_y · input_y,   mean = Σ l / Σ w_y over non-ignored targets (NaN if none).
+ *   l = -w_y · input_y,   mean = Σ l / Σ w_y over non-ignored targets (NaN if Σ w_y = 0).
  * Nothing here can overflow: it is one product per target.
  */
 import { asFloats, classLayout, numel, type Tensor } from '../tensor.js';
