@@ -2488,6 +2488,81 @@ def formats_cases():
               "and -100 labels")
 
 
+# ======================================================================== corners
+# Where losscalc once disagreed with PyTorch 1.13: each value below is torch's own.
+
+
+def corner_cases():
+    # smoothing with class weights where every target that counts has weight 0: PyTorch divides
+    # the nll term by sum(w_y) = 0 on its own, 0/0, so the mean is NaN (sum and none are finite)
+    for r in REDS:
+        n = f"corner_ce_ls_weight0_{r}"
+        xp, x = write_npy(n, "logits.npy", np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]]))
+        yp, y = write_npy(n, "labels.npy", np.array([0, 0]))
+        x, y = T(x), L(y)
+        add(n, ["ce", xp, yp, "--weight", "0,1,1", "--label-smoothing", "0.1"] + red_argv(r),
+            torch_ce(x, y, weight=T([0, 1, 1]), ls=0.1, reduction=r), 2,
+            f"label smoothing 0.1, weight 0,1,1, both targets class 0 (weight 0): the mean is "
+            f"NaN in PyTorch (its nll term is 0/0); reduction {r}")
+
+    # bce at x = -inf: PyTorch's log(exp(-m) + exp(-x - m)) with m = inf is log(NaN), so the
+    # loss is NaN whatever the target, also for targets outside [0, 1]
+    for r, pw in (("none", None), ("mean", None), ("none", 2.0)):
+        n = f"corner_bce_neginf_outside01_{r}" + ("_posweight" if pw else "")
+        xp, x = write_npy(n, "logits.npy", np.array([-np.inf, -np.inf]))
+        yp, t = write_npy(n, "targets.npy", np.array([1.5, -0.5]))
+        x, t = T(x), T(t)
+        flags = ["--pos-weight", "2"] if pw else []
+        add(n, ["bce", xp, yp] + flags + red_argv(r),
+            torch_bce(x, t, pos_weight=T([pw]) if pw else None, reduction=r), 2,
+            "-inf logits with targets 1.5 and -0.5: NaN for both in PyTorch 1.13"
+            + (", with pos_weight" if pw else ""))
+
+    # bce where only the tail log(1 + e^-|x|) is left: PyTorch rounds 1 + e^-|x| first, and a
+    # weight scales that rounding past 1e-15
+    n = "corner_bce_tail_weight_none"
+    xp, x = write_npy(n, "logits.npy", np.array([-30.0, 30.0, -36.5, 20.0]))
+    yp, t = write_npy(n, "targets.npy", np.array([0.0, 1.0, 0.0, 1.0]))
+    wp, w = write_npy(n, "weight.npy", np.array([10.0, 10.0, 3.0, 100.0]))
+    x, t, w = T(x), T(t), T(w)
+    add(n, ["bce", xp, yp, "--weight", wp, "--reduction", "none"],
+        torch_bce(x, t, weight=w, reduction="none"), 4,
+        "logits of +-30 and beyond with the target on their side, weighted: PyTorch's own form "
+        "((1 - t) x + m) + log(e^-m + e^(-x - m)), not log1p")
+
+    # class weights of shape (1, C) and (C, 1) with K-dim inputs: nll_loss2d checks only that
+    # there are C of them; smoothing views them along the first dim (C, 1, ...)
+    for mode, ls, wshape, r in (("nll", 0.0, (1, 4), "mean"), ("nll", 0.0, (1, 4), "none"),
+                                ("ce", 0.0, (1, 4), "sum"), ("ce", 0.0, (4, 1), "mean"),
+                                ("ce", 0.2, (4, 1), "sum"), ("ce", 0.2, (4, 1), "none")):
+        n = f"corner_{mode}_kdim_weight_{wshape[0]}x{wshape[1]}" + ("_ls" if ls else "") + f"_{r}"
+        rng = rng_for(n)
+        xp, x = write_npy(n, "logits.npy", logits(rng, (3, 4, 2)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (3, 2), 4, n_ignore=1))
+        wp, w = write_npy(n, "weight.npy", weights(rng, 4).reshape(wshape))
+        x, y, w = T(x), L(y), T(w)
+        got = (F.nll_loss(x, y, weight=w, reduction=r) if mode == "nll" else
+               F.cross_entropy(x, y, weight=w, reduction=r, label_smoothing=ls))
+        flat = (torch_nll(x, y, weight=w.reshape(-1), reduction=r) if mode == "nll" else
+                torch_ce(x, y, weight=w.reshape(-1), ls=ls, reduction=r))
+        assert close(got, flat), (n, got, flat)
+        flags = ["--label-smoothing", "0.2"] if ls else []
+        add(n, [mode, xp, yp, "--weight", wp] + flags + red_argv(r), got, n_counted(y),
+            f"K-dim logits (3,4,2) with a {wshape} weight file: PyTorch takes it "
+            f"({'label smoothing views it as (1, C, 1)' if ls else 'C values'}); reduction {r}")
+
+    n = "corner_nll_kdim_c1_weight_0d_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (3, 1, 2)))
+    yp, y = write_npy(n, "labels.npy", np.zeros((3, 2), dtype=np.int64))
+    wp, w = write_npy(n, "weight.npy", np.array(0.5))
+    x, y, w = T(x), L(y), T(w)
+    got = F.nll_loss(x, y, weight=w)
+    assert close(got, torch_nll(x, y, weight=w.reshape(1))), n
+    add(n, ["nll", xp, yp, "--weight", wp], got, 6,
+        "K-dim, one class, a 0-d weight: nll_loss2d takes it (for (N, 1) inputs PyTorch refuses)")
+
+
 # ======================================================================== main
 
 
@@ -2505,6 +2580,7 @@ def main():
     example_cases()
     top_cases()  # after the existing cases, so those keep their places in cases.json
     formats_cases()  # likewise appended
+    corner_cases()  # likewise appended
     compare_cases()
 
     # every file an argv names exists (a `file:key` names the file); every case folder is used

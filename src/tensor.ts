@@ -91,6 +91,34 @@ export function classLayout(inputShape: readonly number[]): ClassLayout {
   return { outer: n, classes: c, inner: numel(rest), outShape: [n, ...rest] };
 }
 
+/** How a class-dim loss uses its class weights, which decides the shapes PyTorch takes. */
+export interface ClassWeightUse {
+  /** class-index targets (not class probabilities) */
+  indices: boolean;
+  /** label smoothing > 0 */
+  smoothing: boolean;
+  /** reduction mean with at least one target that counts (label smoothing gathers weight[y]) */
+  gathered: boolean;
+}
+
+/**
+ * Whether class weights of `weightShape` fit an input of `inputShape`, as PyTorch 1.13 checks
+ * them (LossNLL.cpp):
+ * - nll_loss for (C) and (N, C) inputs, and cross_entropy on class probabilities: exactly (C,);
+ * - nll_loss2d, which takes every input of rank >= 3 with class indices: any shape of C values
+ *   ((1, C), (C, 1), and () when C = 1);
+ * - label smoothing with class indices views the weight along its first dim, which must be C;
+ *   its mean gathers weight[y] over the targets that count, which needs a 1-D weight (unless
+ *   no target counts: an empty gather checks nothing).
+ */
+export function classWeightsFit(weightShape: readonly number[], inputShape: readonly number[], use: ClassWeightUse): boolean {
+  const C = classLayout(inputShape).classes;
+  if (numel(weightShape) !== C) return false;
+  if (inputShape.length <= 2 || !use.indices) return weightShape.length === 1;
+  if (use.smoothing) return weightShape[0] === C && (!use.gathered || weightShape.length === 1);
+  return true;
+}
+
 /** Throws unless `from` broadcasts to `shape` (numpy's rules, aligned on the right, `shape` not grown). */
 export function checkBroadcast(from: readonly number[], shape: readonly number[], operand: Operand): void {
   const offset = shape.length - from.length;

@@ -4,7 +4,8 @@
  * cases.test.ts (in-process) and streaming.test.ts (blocks and threads).
  */
 import { isAbsolute, join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { streaming } from '../src/io/npy-file.js';
 import { isClose } from '../src/checks.js';
 import { FIXTURES, flatten, readJson, shapeOf, type Expected } from './helpers.js';
 
@@ -70,4 +71,15 @@ export function expectReport(c: Case, report: Report): void {
       for (const [field, value] of Object.entries(row)) expectClose(got[i][field], value, `${table}[${i}].${field}`);
     });
   }
+}
+
+/** Inside a describe: its NPY and CSV files are read in blocks of `bytes` (rows cross blocks). */
+export function inBlocksOf(bytes: number): void {
+  const saved = streaming.blockBytes;
+  beforeAll(() => {
+    streaming.blockBytes = bytes;
+  });
+  afterAll(() => {
+    streaming.blockBytes = saved;
+  });
 }

@@ -7,22 +7,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { streaming } from '../src/io/npy-file.js';
+import { describe, expect, it } from 'vitest';
 import { encodeNpy } from '../src/io/npy.js';
-import { cases, expectReport, resolveArgv, type Report } from './cases.js';
+import { cases, expectReport, inBlocksOf, resolveArgv, type Report } from './cases.js';
 import { runCli } from './helpers.js';
 
 const npyCases = cases.filter((c) => !c.merge && !c.stdin && /\.npy$/.test(c.argv[1] ?? '') && c.argv[0] !== 'check');
 
 describe('NPY logits in blocks of 64 bytes', () => {
-  const saved = streaming.blockBytes;
-  beforeAll(() => {
-    streaming.blockBytes = 64;
-  });
-  afterAll(() => {
-    streaming.blockBytes = saved;
-  });
+  inBlocksOf(64);
   it('has cases', () => expect(npyCases.length).toBeGreaterThan(100));
   for (const c of npyCases) {
     it(c.name, async () => {
@@ -47,6 +40,11 @@ describe('on three threads, in blocks of 256 bytes (the built binary)', () => {
     'bce_weight_posweight_none',
     'bce_posweight_3d_lastdim_mean',
     'ce_all_ignored_mean',
+    'corner_ce_ls_weight0_mean',
+    'corner_ce_kdim_weight_4x1_ls_sum',
+    'corner_nll_kdim_weight_1x4_mean',
+    'corner_bce_tail_weight_none',
+    'corner_bce_neginf_outside01_none_posweight',
   ];
   for (const name of names) {
     it(name, () => {

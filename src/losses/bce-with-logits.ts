@@ -3,10 +3,15 @@
  *
  * With σ the sigmoid, p = pos_weight and t the target (a probability in [0, 1]):
  *   l = -w · [p t log σ(x) + (1 - t) log(1 - σ(x))]
- * Using log(1 - σ(x)) = log σ(x) - x this is
- *   l = w · [(1 - t) x - (1 + (p - 1) t) log σ(x)]
- * and log σ(x) = min(x, 0) - log1p(exp(-|x|)): exp's argument is <= 0, so it cannot overflow,
- * and log1p keeps the tiny tail exactly (PyTorch's log_sigmoid, the form its BCE uses).
+ * Using log(1 - σ(x)) = log σ(x) - x and lw = 1 + (p - 1) t this is
+ *   l = w · [(1 - t) x - lw · log σ(x)]
+ * and, with m = max(-x, 0), -log σ(x) = log(1 + e^-x) = m + log(e^-m + e^(-x - m)): both
+ * exp arguments are <= 0, so nothing overflows. This is PyTorch 1.13's form (Loss.cpp), kept
+ * term for term because its roundings and corners are the values to match:
+ *   no pos_weight:  l = w · [((1 - t) x + m) + log(e^-m + e^(-x - m))]
+ *                   (for x << 0 and t = 0, (1 - t) x + m cancels exactly before the tail is added)
+ *   pos_weight:     l = w · [(1 - t) x + lw · (log(e^-m + e^(-x - m)) + m)]
+ * At x = -inf, -x - m is inf - inf: the loss is NaN whatever the target, as in PyTorch.
  * weight and pos_weight broadcast against the input (pos_weight of size C aligns with the
  * last dim). mean = Σ l / numel: weights do not enter the denominator.
  */
@@ -21,8 +26,16 @@ export interface BceWithLogitsOptions {
   reduction?: Reduction;
 }
 
+/** log σ(x) = min(x, 0) - log1p(e^-|x|), exact in the tail (for probabilities, not the loss). */
 export function logSigmoid(x: number): number {
   return Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+/** The unweighted loss of one element, in PyTorch's order (see above); lw undefined without pos_weight. */
+function elementLoss(x: number, t: number, lw: number | undefined): number {
+  const m = Math.max(-x, 0);
+  const tail = Math.log(Math.exp(-m) + Math.exp(-x - m));
+  return lw === undefined ? (1 - t) * x + m + tail : (1 - t) * x + lw * (tail + m);
 }
 
 export function bceWithLogits(input: Tensor | Values, target: Tensor | Values, options: BceWithLogitsOptions = {}): LossResult {
@@ -45,8 +58,7 @@ export function bceWithLogits(input: Tensor | Values, target: Tensor | Values, o
     const t = asFloats(tb);
     const offset = first * unit;
     for (let i = 0; i < x.length; i++) {
-      const logWeight = p ? 1 + (p.at(offset + i) - 1) * t[i] : 1;
-      const loss = (1 - t[i]) * x[i] - logWeight * logSigmoid(x[i]);
+      const loss = elementLoss(x[i], t[i], p ? (p.at(offset + i) - 1) * t[i] + 1 : undefined);
       reducer.add(offset + i, w ? loss * w.at(offset + i) : loss);
     }
   });

@@ -5,7 +5,8 @@
  *
  * class indices y:   l = (1 - ε) · (-w_y log p_y) + (ε / C) · Σ_c (-w_c log p_c)
  *                    mean = Σ l / Σ w_y over non-ignored targets (the nll term's denominator,
- *                    which PyTorch also uses for the smoothing term); ignored targets give 0.
+ *                    which PyTorch also uses for the smoothing term), NaN when Σ w_y = 0 (its
+ *                    nll term is then 0/0: reduce.ts); ignored targets give 0.
  * probabilities q:   q' = (1 - ε) q + ε / C,   l = -Σ_c w_c q'_c log p_c
  *                    mean = Σ l / (N · d1 · ... · dk): weights do not enter the denominator.
  *
@@ -31,19 +32,21 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
   const layout = classLayout(x.shape);
   const kind = targetKind(x.shape, target.shape, layout);
   const { outer, classes: C, inner, outShape } = layout;
-  const w = classWeights(options.weight, C);
   const eps = options.labelSmoothing ?? 0;
+  const reduction = options.reduction ?? 'mean';
+  const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
+  const y = kind === 'indices' ? classIndices(materialize(target), x.shape, layout, ignoreIndex) : undefined;
+  const gathered = reduction === 'mean' && y !== undefined && y.some((t) => t !== ignoreIndex);
+  const w = classWeights(options.weight, x.shape, { indices: kind === 'indices', smoothing: eps > 0, gathered });
   const reducer = new Reducer(outShape, numel(outShape));
   const unit = C * inner;
 
-  if (kind === 'indices') {
-    const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
-    const y = classIndices(materialize(target), x.shape, layout, ignoreIndex);
+  if (y) {
     x.read(unit, 0, outer, (block, first, count) =>
       indexRows(asFloats(block), y, first, count, layout, w, eps, ignoreIndex, reducer),
     );
   } else {
-    if ((options.ignoreIndex ?? IGNORE_INDEX) >= 0) {
+    if (ignoreIndex >= 0) {
       // PyTorch: "ignore_index is not supported for floating point target"
       throw new InputError('ignore_index is not supported for class-probability labels (labels of the logits shape)', undefined, 'labels');
     }
@@ -51,7 +54,7 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
       probabilityRows(asFloats(block), asFloats(q), first, count, layout, w, eps, reducer),
     );
   }
-  return reducer.finish(options.reduction ?? 'mean');
+  return reducer.finish(reduction);
 }
 
 /** Rows first .. first+count of class-index cross-entropy; `x` holds just those rows. */

@@ -1,6 +1,6 @@
 /**
  * F.nll_loss(input, target, weight, ignore_index, reduction) on log-probabilities:
- *   l = -w_y · input_y,   mean = Σ l / Σ w_y over non-ignored targets (NaN if none).
+ *   l = -w_y · input_y,   mean = Σ l / Σ w_y over non-ignored targets (NaN if Σ w_y = 0).
  * Nothing here can overflow: it is one product per target.
  */
 import { asFloats, classLayout, numel, type Tensor } from '../tensor.js';
@@ -20,7 +20,7 @@ export function nllLoss(input: Tensor | Values, target: Tensor | Values, options
   const { outer, classes: C, inner, outShape } = layout;
   const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   const y = classIndices(materialize(target), x.shape, layout, ignoreIndex);
-  const w = classWeights(options.weight, C);
+  const w = classWeights(options.weight, x.shape, { indices: true, smoothing: false, gathered: false });
   const reducer = new Reducer(outShape, numel(outShape));
   x.read(C * inner, 0, outer, (block, first, count) => {
     const lp = asFloats(block);

@@ -4,7 +4,12 @@
  *   none: the elements as they are (ignored positions hold 0),
  *   sum:  Σ l_i,
  *   mean: Σ l_i / Σ w_i   (w_i = class weight of the target, 1 without weights; ignored
- *                          targets add neither), which is NaN when nothing contributed.
+ *                          targets add neither), and NaN when Σ w_i = 0.
+ * The NaN is PyTorch's: its mean divides the nll term Σ w_i·(-log p_i) by Σ w_i on its own
+ * (with label smoothing, the smoothing term separately), and when the weights that
+ * contributed are all 0 (or nothing contributed) that term is 0/0, whatever the smoothing
+ * term adds (LossNLL.cpp, cross_entropy_loss_label_smoothing). Only class weights of both
+ * signs that cancel to exactly 0 differ: there PyTorch's nll_loss gives ±inf.
  * Sums are Neumaier-compensated, so a mean over millions of rows keeps float64 accuracy.
  */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -50,7 +55,7 @@ export interface LossResult {
 
 /** PyTorch's reduction of the unreduced losses, given their sum and the mean's denominator. */
 export function reduced(reduction: Reduction, perSample: Float64Array, sum: number, weightSum: number): number | Float64Array {
-  return reduction === 'none' ? perSample : reduction === 'sum' ? sum : sum / weightSum;
+  return reduction === 'none' ? perSample : reduction === 'sum' ? sum : weightSum === 0 ? NaN : sum / weightSum;
 }
 
 export class Reducer {

@@ -3,7 +3,19 @@
  * class probabilities), validated class indices, and per-class weights.
  */
 import { InputError } from '../errors.js';
-import { formatIndex, formatShape, numel, sameShape, toFloat64, type ClassLayout, type Storage, type Tensor } from '../tensor.js';
+import {
+  classLayout,
+  classWeightsFit,
+  formatIndex,
+  formatShape,
+  numel,
+  sameShape,
+  toFloat64,
+  type ClassLayout,
+  type ClassWeightUse,
+  type Storage,
+  type Tensor,
+} from '../tensor.js';
 import { isValues, type Values } from '../values.js';
 
 export type TargetKind = 'indices' | 'probabilities';
@@ -76,12 +88,12 @@ export function classIndices(
   return y;
 }
 
-/** Per-class weights: exactly C values. */
-export function classWeights(weight: Tensor | undefined, classes: number): Float64Array | undefined {
+/** Per-class weights: C values, in a shape PyTorch takes for this input and use (tensor.ts). */
+export function classWeights(weight: Tensor | undefined, inputShape: readonly number[], use: ClassWeightUse): Float64Array | undefined {
   if (weight === undefined) return undefined;
-  if (weight.data.length !== classes || weight.shape.length > 1) {
+  if (!classWeightsFit(weight.shape, inputShape, use)) {
     throw new InputError(
-      `weight has shape ${formatShape(weight.shape)}, expected (${classes},): one weight per class`,
+      `weight has shape ${formatShape(weight.shape)}, expected (${classLayout(inputShape).classes},): one weight per class`,
       undefined,
       'weight',
     );
