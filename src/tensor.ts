@@ -39,6 +39,9 @@ export interface Tensor {
   dtype: DType;
 }
 
+/** The most dims a tensor has in PyTorch and numpy (NPY_MAXDIMS); a deeper shape is not a tensor. */
+export const MAX_DIMS = 64;
+
 export function numel(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;

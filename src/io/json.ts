@@ -9,13 +9,11 @@
  * skipped, so strings, booleans and null may sit beside the arrays.
  */
 import { InputError } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import { MAX_DIMS, type Tensor } from '../tensor.js';
 import { pickArray } from './container.js';
 import { Float64Buffer } from './float64-buffer.js';
 import { failAt, jsonObject, skipSpace, stringEnd } from './json-scan.js';
 
-/** PyTorch's limit on a tensor's dims; deeper nesting is not a tensor. */
-const MAX_DIMS = 64;
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 /** Strings that stand for non-finite values (lower-cased). */
