@@ -7,17 +7,18 @@
  * A spec is a path when a file of that name exists (colons and all); otherwise it splits at
  * its last ':' into a path and a key. `-` is standard input, and `-:<key>` a key in it.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { refuseKey } from './container.js';
 import { concatBatch } from './concat.js';
 import { parseNumber } from './csv.js';
-import { decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, sniffFormat, type Format } from './format.js';
+import { decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, sniffInput, type Format } from './format.js';
 import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
 import type { Values } from '../values.js';
+import { readStream, type StreamLimits } from './stream.js';
 
 export interface ReadOptions {
   /** The format of every input; otherwise by extension, then by content. */
@@ -95,7 +96,7 @@ async function readOneTable(spec: string, options: ReadTableOptions): Promise<Ta
   const at = await locate(spec);
   const bytes = await load(at, options);
   if (bytes.length === 0) throw new InputError(at.stdin ? 'no data on standard input' : 'empty file', at.path);
-  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path)) ?? sniffFormat(bytes);
+  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path)) ?? sniffInput(bytes, at.path);
   if (format !== 'csv' && format !== 'tsv') {
     throw new InputError(`a label column needs a CSV or TSV table, and this is ${FORMAT_NAMES[format]}`, at.path);
   }
@@ -130,12 +131,16 @@ async function exists(path: string): Promise<boolean> {
 }
 
 async function load(at: Location, options: ReadOptions): Promise<Uint8Array> {
+  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
   if (at.stdin) {
     const { stdin } = options;
-    return stdin === undefined ? readStdin() : typeof stdin === 'function' ? stdin() : stdin;
+    return stdin === undefined ? readStdin(process.stdin, format) : typeof stdin === 'function' ? stdin() : stdin;
   }
   try {
-    if (statSync(at.path).isDirectory()) throw new InputError('is a directory', at.path);
+    const stat = statSync(at.path);
+    if (stat.isDirectory()) throw new InputError('is a directory', at.path);
+    // a FIFO or a device may never end: read it as a stream, judged by its first bytes
+    if (!stat.isFile()) return await readStream(createReadStream(at.path), at.path, format);
     return readFileSync(at.path);
   } catch (e) {
     // neither `file:key` nor `file` exists: name what was given
@@ -157,26 +162,22 @@ const stdinReads = new WeakMap<object, Promise<Uint8Array>>();
 
 /**
  * All of standard input (or `stream`), read once: later calls get the same bytes, so that
- * `-:logits` and `-:labels` can both name arrays of one archive piped in.
+ * `-:logits` and `-:labels` can both name arrays of one archive piped in. `format` is the
+ * one asked for; else the first bytes decide, and cap what is read (stream.ts).
  */
-export function readStdin(stream: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin): Promise<Uint8Array> {
+export function readStdin(
+  stream: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
+  format?: Format,
+  limits?: StreamLimits,
+): Promise<Uint8Array> {
   let read = stdinReads.get(stream);
   if (read === undefined) {
-    read = readAll(stream);
+    read = stream.isTTY
+      ? Promise.reject(new InputError('standard input is a terminal: pipe the data in, or name a file', '-'))
+      : readStream(stream as NodeJS.ReadableStream & AsyncIterable<unknown>, '-', format, limits);
     stdinReads.set(stream, read);
   }
   return read;
-}
-
-async function readAll(stream: NodeJS.ReadableStream & { isTTY?: boolean }): Promise<Uint8Array> {
-  if (stream.isTTY) throw new InputError('standard input is a terminal: pipe the data in, or name a file', '-');
-  const chunks: Uint8Array[] = [];
-  try {
-    for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  } catch (e) {
-    throw new InputError(`cannot read standard input: ${e instanceof Error ? e.message : String(e)}`, '-');
-  }
-  return Buffer.concat(chunks);
 }
 
 /**
