@@ -238,6 +238,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
  * applies to standard input and to files whose extension names no format.
  */
 function loader(sources: Partial<Record<Operand, string>>, input: InputOptions = {}, stdin?: Uint8Array): Loader {
+  const notes: string[] = [];
   const named = async <T>(operand: Operand, specs: readonly string[], read: () => Promise<T>): Promise<T> => {
     sources[operand] = specs.join(' + ');
     try {
@@ -250,9 +251,11 @@ function loader(sources: Partial<Record<Operand, string>>, input: InputOptions =
     format: specs.every((s) => formatFor(s, input.format)) ? input.format : undefined,
     delimiter: input.delimiter,
     stdin,
+    note: (message: string) => void (notes.includes(message) || notes.push(message)),
   });
   const one = (specs: readonly string[]) => (specs.length === 1 ? specs[0] : specs);
   return {
+    notes,
     async read(operand, spec, opts = {}) {
       if (spec === undefined) return undefined;
       const specs = typeof spec === 'string' ? [spec] : spec;

@@ -5,7 +5,8 @@
  * become InputErrors naming the path. `parseList` reads inline values such as `1,2,0.5`.
  *
  * A spec is a path when a file of that name exists (colons and all); otherwise it splits at
- * its last ':' into a path and a key. `-` is standard input, and `-:<key>` a key in it.
+ * its last ':' into a path and a key. `-` is standard input, and `-:<key>` a key in it. When
+ * both `x.npz:logits` and `x.npz` exist, the file wins, and the reader says so through `note`.
  */
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { InputError } from '../errors.js';
@@ -27,6 +28,8 @@ export interface ReadOptions {
   delimiter?: string;
   /** What `-` reads: the bytes, or a function giving them; `readStdin()` by default. */
   stdin?: Uint8Array | (() => Promise<Uint8Array>);
+  /** Told what a user should know but is no error (readers do not print): a warning's text. */
+  note?: (message: string) => void;
 }
 
 export interface ReadTableOptions extends ReadOptions, Omit<TableOptions, 'delimiter'> {}
@@ -60,6 +63,7 @@ export async function readTable(spec: string | readonly string[], options: ReadT
  */
 export async function openInput(spec: string, options: ReadOptions = {}): Promise<Tensor | Values> {
   const plainFile = spec !== '-' && !spec.startsWith('-:') && isFile(spec);
+  if (plainFile) noteShadowedKey(spec, options.note);
   const format = plainFile ? (options.format ?? formatOfPath(spec)) : undefined;
   if (format === 'npy') {
     const values = openNpyFile(spec);
@@ -86,14 +90,14 @@ export async function readTensor(path: string): Promise<Tensor> {
 }
 
 async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
-  const at = await locate(spec);
+  const at = await locate(spec, options.note);
   const bytes = await load(at, options);
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
   return parseInput(bytes, at.path, { format, delimiter: options.delimiter, key: at.key });
 }
 
 async function readOneTable(spec: string, options: ReadTableOptions): Promise<Table> {
-  const at = await locate(spec);
+  const at = await locate(spec, options.note);
   const bytes = await load(at, options);
   if (bytes.length === 0) throw new InputError(at.stdin ? 'no data on standard input' : 'empty file', at.path);
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path)) ?? sniffInput(bytes, at.path);
@@ -113,11 +117,23 @@ interface Location {
   spec: string;
 }
 
-async function locate(spec: string): Promise<Location> {
+async function locate(spec: string, note?: (message: string) => void): Promise<Location> {
   if (spec === '-' || spec.startsWith('-:')) return { path: '-', stdin: true, key: spec === '-' ? undefined : spec.slice(2), spec };
   const colon = spec.lastIndexOf(':');
-  if (colon <= 0 || (await exists(spec))) return { path: spec, stdin: false, spec };
+  if (colon <= 0) return { path: spec, stdin: false, spec };
+  if (await exists(spec)) {
+    noteShadowedKey(spec, note);
+    return { path: spec, stdin: false, spec };
+  }
   return { path: spec.slice(0, colon), stdin: false, key: spec.slice(colon + 1), spec };
+}
+
+/** `x.npz:logits` is an existing file: if `x.npz` exists too, the spec could have meant its key. */
+function noteShadowedKey(spec: string, note: ((message: string) => void) | undefined): void {
+  const colon = spec.lastIndexOf(':');
+  if (note === undefined || colon <= 0 || !isFile(spec.slice(0, colon))) return;
+  const [path, key] = [spec.slice(0, colon), spec.slice(colon + 1)];
+  note(`${spec}: a file of that name exists and is read, not key "${key}" of ${path} (rename the file to read the key)`);
 }
 
 async function exists(path: string): Promise<boolean> {
