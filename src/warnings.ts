@@ -73,6 +73,7 @@ export class NonFiniteScan implements NonFinite {
     return {
       shape: v.shape,
       dtype: v.dtype,
+      written: v.written,
       read: (unit, start, end, visit) =>
         v.read(unit, start, end, (data, first, count) => {
           const from = first * unit;

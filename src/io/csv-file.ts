@@ -306,6 +306,14 @@ function csvValues(path: string, format: 'csv' | 'tsv', delimiter: string, layou
   return {
     shape,
     dtype: 'float64',
+    // asked only for a message: the ordinary reader keeps integers beyond 2^53 as written
+    written: (index: number) => {
+      try {
+        return readWhole().written?.(index);
+      } catch {
+        return undefined; // the message then shows the float64
+      }
+    },
     read(unit, start, end, visit) {
       if (end <= start) return;
       const perBlock = Math.max(1, Math.floor(blockBytes() / 8 / unit));

@@ -11,6 +11,7 @@ import Papa from 'papaparse';
 import { InputError, UsageError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { Float64Buffer } from './float64-buffer.js';
+import { beyond2p53, Written } from './written.js';
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE = /^([+-]?)(nan|inf|infinity)$/i;
@@ -46,16 +47,22 @@ export interface RowSink {
 
 export function parseCsv(text: string, source: string, opts: CsvOptions = {}): Tensor {
   const values = new Float64Buffer();
+  const written = new Written();
   let columns = 0;
   const rows = scanCsv(text, source, opts, {
     begin: (_, n) => {
       columns = n;
     },
     row: (row) => {
-      for (let c = 0; c < columns; c++) values.push(cellNumber(row, c, source, opts));
+      for (let c = 0; c < columns; c++) {
+        const v = cellNumber(row, c, source, opts);
+        if (beyond2p53(v)) written.note(values.length, row.cells[c]);
+        values.push(v);
+      }
     },
   });
-  return { data: values.values(), shape: columns === 1 ? [rows] : [rows, columns], dtype: 'float64' };
+  const big = written.result();
+  return { data: values.values(), shape: columns === 1 ? [rows] : [rows, columns], dtype: 'float64', ...(big && { written: big }) };
 }
 
 /**
