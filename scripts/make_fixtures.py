@@ -1544,9 +1544,44 @@ def cmp_write(fname, arr):
     return rel(p), back
 
 
-def compare_expected(a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
+def isclose_int(x, y, rtol, atol):
+    """|a - b| <= atol + rtol * |b| on integers, exactly (Fractions of the float64 tolerances):
+    the rule torch.isclose states, without its rounding of integers beyond 2^53 to floats."""
+    from fractions import Fraction
+    return x == y or Fraction(abs(x - y)) <= Fraction(atol) + Fraction(rtol) * abs(y)
+
+
+def median_int(d):
+    s, m = sorted(d), len(d) // 2
+    return float(s[m]) if len(s) % 2 else (s[m - 1] + s[m]) / 2
+
+
+def compare_expected_int(a, b, rtol, atol, torch_agrees):
+    """Two integer arrays: compared as integers, exactly; statistics from Python's integers,
+    rounded once. Where torch.isclose (float64 default dtype) can tell the values apart,
+    `torch_agrees`, its verdicts must be the same."""
+    fa = [int(v) for v in a.reshape(-1)]
+    fb = [int(v) for v in b.reshape(-1)]
+    close = np.array([isclose_int(x, y, rtol, atol) for x, y in zip(fa, fb)], dtype=bool)
+    if torch_agrees:
+        ta, tb = (torch.from_numpy(v.astype(np.int64)) for v in (a, b))
+        isclose = torch.isclose(ta, tb, rtol=rtol, atol=atol).reshape(-1).numpy()
+        assert np.array_equal(close, isclose), (close, isclose)
+    d = [abs(x - y) for x, y in zip(fa, fb)]
+    rel_ = [0.0 if di == 0 else (math.inf if y == 0 else di / abs(y)) for di, y in zip(d, fb)]
+    bad = np.flatnonzero(~close)
+    return {"ok": bool(bad.size == 0), "count": len(fa), "mismatches": int(bad.size),
+            "maxAbsDiff": float(max(d)), "maxRelDiff": float(max(rel_)),
+            "meanAbsDiff": sum(d) / len(d), "medianAbsDiff": median_int(d),
+            "firstMismatches": [{"index": int(i), "a": fa[i], "b": fb[i], "absDiff": float(d[i])}
+                                for i in bad[:10]]}
+
+
+def compare_expected(a, b, rtol=1e-5, atol=1e-8, equal_nan=False, torch_agrees=True):
     if a.shape != b.shape:
         return {"ok": False, "shapes": {"a": list(a.shape), "b": list(b.shape)}}
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub":
+        return compare_expected_int(a, b, rtol, atol, torch_agrees)
     a = np.asarray(a, dtype=np.float64)  # float32 / CSV values exactly as stored
     b = np.asarray(b, dtype=np.float64)
     ta, tb = torch.from_numpy(a.copy()), torch.from_numpy(b.copy())
@@ -1559,9 +1594,11 @@ def compare_expected(a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
         if equal_nan:
             mine |= np.isnan(fa) & np.isnan(fb)
         assert np.array_equal(mine, isclose.numpy()), (mine, isclose)
-        both = np.isfinite(fa) & np.isfinite(fb)
-        d = absd[both]
-        rel_ = np.where(fa[both] == fb[both], 0.0, d / np.abs(fb[both]))
+        # statistics over the pairs without NaN: equal values differ by 0, an infinity
+        # against anything else by inf, relative too
+        both = ~np.isnan(fa) & ~np.isnan(fb)
+        d = np.where(fa[both] == fb[both], 0.0, absd[both])
+        rel_ = np.where(d == 0, 0.0, np.where(np.isinf(d), np.inf, d / np.abs(fb[both])))
     bad = np.flatnonzero(~isclose.numpy())
     if d.size:
         stats = {"maxAbsDiff": float(d.max()), "maxRelDiff": float(rel_.max()),
@@ -1633,16 +1670,71 @@ def compare_cases():
     a = np.array([np.inf, -np.inf, np.inf, np.inf, -np.inf, 1e308])
     b = np.array([np.inf, -np.inf, -np.inf, 1e308, 1.0, np.inf])
     e = add_compare("inf_only", a, b,
-                    note="inf vs inf and -inf vs -inf are close (a == b); inf vs -inf, inf vs "
-                         "1e308, -inf vs 1 and 1e308 vs inf are not; no element is finite on "
-                         "both sides, so every statistic is NaN")
-    assert e["mismatches"] == 4 and math.isnan(e["maxAbsDiff"])
+                    note="inf vs inf and -inf vs -inf are close (a == b, difference 0); inf vs "
+                         "-inf, inf vs 1e308, -inf vs 1 and 1e308 vs inf are not, and differ by "
+                         "inf: max, mean and median |a - b| are inf")
+    assert e["mismatches"] == 4 and math.isinf(e["maxAbsDiff"]) and math.isinf(e["medianAbsDiff"])
     a = np.array([np.inf, 2.0, -np.inf, 4.0, np.inf, 6.0])
     b = np.array([np.inf, 2.0, -np.inf, 4.00001, 1e300, 6.0])
     e = add_compare("inf_mixed", a, b, flags=["--atol", "0"], atol=0.0,
                     note="infinities next to finite values, --atol 0: inf vs 1e300 is a mismatch "
-                         "with absDiff Infinity but is not in the statistics; 4 vs 4.00001 "
+                         "with absDiff Infinity, and so are max and mean |a - b|; 4 vs 4.00001 "
                          "passes rtol 1e-5")
+    assert e["mismatches"] == 1 and math.isinf(e["maxAbsDiff"]) and e["medianAbsDiff"] == 0
+    e = add_compare("finite_vs_inf", np.array([3.0, 1.0, -2.0]), np.array([np.inf, 1.0, -2.0]),
+                    note="3 vs inf: a mismatch, and max |a - b| is inf (not 0 over the finite "
+                         "pairs); the median over 0, 0, inf is 0")
+    assert e["mismatches"] == 1 and math.isinf(e["maxAbsDiff"]) and e["medianAbsDiff"] == 0
+    e = add_compare("nan_vs_inf", np.array([np.nan, 2.0]), np.array([np.inf, 2.5]),
+                    flags=["--atol", "1"], atol=1.0,
+                    note="NaN vs inf is a mismatch left out of the statistics (NaN); 2 vs 2.5 "
+                         "is within --atol 1")
+    assert e["mismatches"] == 1 and e["maxAbsDiff"] == 0.5
+
+    # integers beyond 2^53 (int64, uint64) are compared as integers, never through float64
+    big = 2**53
+    a = np.array([big, big + 1, -big - 3, 2**62], dtype=np.int64)
+    b = np.array([big + 1, big, -big - 3, 2**62 + 1], dtype=np.int64)
+    e = add_compare("int64_beyond_2_53", a, b, flags=["--rtol", "0", "--atol", "0"],
+                    rtol=0.0, atol=0.0,
+                    note="int64 2^53 vs 2^53+1 with --rtol 0 --atol 0: equal as float64, "
+                         "different as integers; 3 of 4 differ by 1, shown exactly")
+    assert e["mismatches"] == 3 and e["maxAbsDiff"] == 1.0
+    e = add_compare("int64_beyond_2_53_default_tolerance", a, b,
+                    note="the same at the default tolerances: torch.isclose accepts a "
+                         "difference of 1 at this magnitude")
+    assert e["ok"]
+    a = np.array([2**60 + 3, 2**60 + 2, -(2**62) - 2, 5], dtype=np.int64)
+    b = np.array([2**60, 2**60, -(2**62), 3], dtype=np.int64)
+    e = add_compare("int64_atol_beyond_2_53", a, b, flags=["--rtol", "0", "--atol", "2"],
+                    rtol=0.0, atol=2.0, torch_agrees=False,
+                    note="--atol 2 on int64 near 2^60, exactly: 2^60+3 vs 2^60 differs by 3 > 2 "
+                         "(torch.isclose rounds both to float64 and sees 0); 2^60+2, -2^62-2 "
+                         "and 5 vs 3 are within 2")
+    assert e["mismatches"] == 1 and e["maxAbsDiff"] == 3.0
+    e = add_compare("int64_rtol", np.array([100001, 100002, 0, 10], dtype=np.int64),
+                    np.array([100000, 100000, 10, 0], dtype=np.int64),
+                    flags=["--rtol", "1e-5", "--atol", "0"], rtol=1e-5, atol=0.0,
+                    note="rtol on integers: 100001 vs 100000 is within 1e-5 * 100000 (1e-5 is a "
+                         "hair above 10^-5 as a float64), 100002 is not; 0 vs 10 is not; 10 vs 0 "
+                         "is not, with relDiff inf")
+    assert e["mismatches"] == 3 and math.isinf(e["maxRelDiff"])
+    a = np.array([2**64 - 1, 2**63, 7], dtype=np.uint64)
+    b = np.array([2**64 - 2, 2**63, 7], dtype=np.uint64)
+    e = add_compare("uint64_exact", a, b, flags=["--rtol", "0", "--atol", "0"], rtol=0.0, atol=0.0,
+                    torch_agrees=False,
+                    note="uint64 2^64-1 vs 2^64-2: one mismatch, |a - b| 1")
+    assert e["mismatches"] == 1 and e["maxAbsDiff"] == 1.0
+    e = add_compare("int32_vs_int64", np.array([1, -2, 3], dtype=np.int32),
+                    np.array([1, -2, 4], dtype=np.int64), flags=["--atol", "0.5"], atol=0.5,
+                    note="integer dtypes of different widths compare as integers: 3 vs 4 fails "
+                         "at atol 0.5")
+    assert e["mismatches"] == 1
+    e = add_compare("int64_vs_float64", np.array([big + 1, 5], dtype=np.int64),
+                    np.array([float(big), 5.5]), flags=["--rtol", "0", "--atol", "0"],
+                    rtol=0.0, atol=0.0,
+                    note="int64 against float64 compares in float64, as torch promotes them: "
+                         "2^53+1 becomes 2^53 and equals it; 5 vs 5.5 differs")
     assert e["mismatches"] == 1
 
     b = rng.normal(0.0, 1.0, size=8)

@@ -22,6 +22,32 @@ export function isClose(a: number, b: number, tol: Tolerance): boolean {
   return Math.abs(a - b) <= tol.atol + tol.rtol * Math.abs(b);
 }
 
+/**
+ * isClose's rule on integers, exactly: |a - b| <= atol + rtol·|b| with the tolerances' exact
+ * float64 values, at any magnitude. (torch.isclose converts integers to floats for the
+ * tolerance part, which loses differences beyond 2^53; equality it checks exactly too.)
+ */
+export function isCloseInteger(a: bigint, b: bigint, tol: Tolerance): boolean {
+  if (a === b) return true;
+  const d = a > b ? a - b : b - a;
+  const absB = b < 0n ? -b : b;
+  const [am, ae] = dyadic(tol.atol);
+  const [rm, re] = dyadic(tol.rtol);
+  // scale everything by 2^k so that both tolerances are integers
+  const k = Math.max(0, -ae, -re);
+  return d << BigInt(k) <= (am << BigInt(ae + k)) + (rm << BigInt(re + k)) * absB;
+}
+
+/** A finite float64 >= 0 as m·2^e, m and e integers: its exact value. */
+function dyadic(x: number): [bigint, number] {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & ((1n << 52n) - 1n);
+  return biased === 0 ? [fraction, -1074] : [fraction | (1n << 52n), biased - 1075];
+}
+
 /** One compared pair: both values (for arrays: at the worst element) and how far apart. */
 export interface Check {
   name: string;

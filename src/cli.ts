@@ -72,6 +72,15 @@ const append = (value: string, previous: string[] | undefined): string[] => [...
 
 type Action = { command: Mode | 'compare' | 'merge'; positional: string[]; raw: RawOptions & { color?: boolean } };
 
+/**
+ * `--` ends the options: what follows is operands only, even `-x.npy`. Commander sees the
+ * arguments before it; the rest are handed over as they are.
+ */
+function splitOperands(argv: string[]): { options: string[]; operands: string[] } {
+  const end = argv.indexOf('--');
+  return end < 1 ? { options: argv, operands: [] } : { options: argv.slice(0, end), operands: argv.slice(end + 1) };
+}
+
 /** The version in package.json, found from this module (src/, dist/ or the dist/bundle/ build). */
 function packageVersion(): string {
   const require = createRequire(import.meta.url);
@@ -178,7 +187,7 @@ function program(io: Io, onAction: (a: Action) => void, invoked?: string): Comma
     prog
       .command('merge')
       .description('combine --json results computed per shard into the loss of the union')
-      .argument('<results...>', 'losscalc --json outputs, one per shard; - reads them as JSON lines from stdin')
+      .argument('[results...]', 'losscalc --json outputs, one per shard; - reads them as JSON lines from stdin')
       .option('--json', 'one JSON object on stdout')
       .option('-q, --quiet', 'print only the loss')
       .option('--no-color', 'no colour, even on a terminal')
@@ -192,13 +201,14 @@ const COMMANDS: readonly string[] = [...MODES, 'compare', 'merge'];
 
 export async function run(argv: string[], io: Io = processIo()): Promise<number> {
   let action: Action | undefined;
+  const { options, operands } = splitOperands(argv);
   try {
     const prog = program(io, (a) => (action = a), argv[0]);
     if (argv.length === 0) {
       io.stderr.write(prog.helpInformation());
       return 2;
     }
-    await prog.parseAsync(argv, { from: 'user' });
+    await prog.parseAsync(options, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       const clean = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(e.code);
@@ -213,14 +223,14 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     // compare and merge are loaded when used, so that a loss run starts with less to compile
     if (action.command === 'merge') {
       const { runMerge } = await import('./commands/merge.js');
-      return await runMerge(parseMergeOptions(action.positional, action.raw), io, colours);
+      return await runMerge(parseMergeOptions([...action.positional, ...operands], action.raw), io, colours);
     }
     if (action.command === 'compare') {
       const { runCompare } = await import('./commands/compare.js');
-      const compare = parseCompareOptions(action.positional, action.raw);
+      const compare = parseCompareOptions([...action.positional, ...operands], action.raw);
       return await runCompare(compare, io, loader(sources, compare.input, io.stdin), colours);
     }
-    const opts = parseOptions(action.command, action.positional, action.raw);
+    const opts = parseOptions(action.command, action.positional, action.raw, operands);
     return await runLoss(opts, io, loader(sources, opts.input, io.stdin), colours);
   } catch (e) {
     return fail(e, io, sources);
@@ -232,6 +242,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
  * applies to standard input and to files whose extension names no format.
  */
 function loader(sources: Partial<Record<Operand, string>>, input: InputOptions = {}, stdin?: Uint8Array): Loader {
+  const notes: string[] = [];
   const named = async <T>(operand: Operand, specs: readonly string[], read: () => Promise<T>): Promise<T> => {
     sources[operand] = specs.join(' + ');
     try {
@@ -245,9 +256,11 @@ function loader(sources: Partial<Record<Operand, string>>, input: InputOptions =
     delimiter: input.delimiter,
     header: input.header,
     stdin,
+    note: (message: string) => void (notes.includes(message) || notes.push(message)),
   });
   const one = (specs: readonly string[]) => (specs.length === 1 ? specs[0] : specs);
   return {
+    notes,
     async read(operand, spec, opts = {}) {
       if (spec === undefined) return undefined;
       const specs = typeof spec === 'string' ? [spec] : spec;

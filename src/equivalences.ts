@@ -39,6 +39,8 @@ export interface Equivalence {
   /** Ways the options rule out, with the reason. */
   skipped: [string, string][];
   checks: Check[];
+  /** Why nothing was compared, when nothing was: a check that proves nothing fails. */
+  unchecked?: string;
 }
 
 export function equivalences(inputs: LossInputs, settings: LossSettings, tol: Tolerance): Equivalence {
@@ -76,7 +78,7 @@ function classIndexWays(inputs: LossInputs, settings: LossSettings, tol: Toleran
     const onehot = oneHot(y, logits.shape, layout.classes, layout.inner);
     losses.push(['cross-entropy-onehot', crossEntropy(logits, onehot, { weight, reduction, labelSmoothing })]);
   }
-  return { losses, skipped, checks: pairs(losses, tol) };
+  return compared(losses, skipped, tol);
 }
 
 function binaryWays(inputs: LossInputs, settings: LossSettings, tol: Tolerance): Equivalence {
@@ -91,13 +93,21 @@ function binaryWays(inputs: LossInputs, settings: LossSettings, tol: Tolerance):
     const twoTargets = stackClasses(asValues(labels), (t) => 1 - t, (t) => t);
     losses.push(['cross-entropy-binary', crossEntropy(twoLogits, twoTargets, { reduction })]);
   }
-  return { losses, skipped, checks: pairs(losses, tol) };
+  return compared(losses, skipped, tol);
 }
 
-/** The first way against each of the others. */
-function pairs(losses: [string, LossResult][], tol: Tolerance): Check[] {
+/**
+ * The first way against each of the others; nothing when every other way was skipped, or
+ * when no target contributes and every way is NaN (NaN against NaN proves nothing).
+ */
+function compared(losses: [string, LossResult][], skipped: [string, string][], tol: Tolerance): Equivalence {
+  if (losses.length < 2) return { losses, skipped, checks: [], unchecked: 'every other way was skipped' };
+  if (losses.every(([, r]) => r.weightSum === 0 && typeof r.loss === 'number' && Number.isNaN(r.loss))) {
+    return { losses, skipped, checks: [], unchecked: 'every way is NaN (no contributing targets)' };
+  }
   const [first, result] = losses[0];
-  return losses.slice(1).map(([name, other]) => compareValues(`${first} = ${name}`, result.loss, other.loss, tol));
+  const checks = losses.slice(1).map(([name, other]) => compareValues(`${first} = ${name}`, result.loss, other.loss, tol));
+  return { losses, skipped, checks };
 }
 
 /** Class indices -> one-hot probabilities of the logits' shape, made a block at a time. */

@@ -30,6 +30,8 @@ export interface Outcome {
   losses: [string, LossResult][];
   skipped: [string, string][];
   checks: Check[];
+  /** check mode: why the ways were not compared (then the check fails). */
+  unchecked?: string;
   ok: boolean;
   warnings: string[];
 }
@@ -46,6 +48,7 @@ export function evaluate(inputs: LossInputs & { reference?: Tensor }, settings: 
           losses: [[settings.mode, computed ?? lossFor(settings.mode, inputs, settings)] as [string, LossResult]],
           skipped: [],
           checks: [],
+          unchecked: undefined,
         };
   const result = ways.losses[0][1];
   const checks = [...ways.checks];
@@ -59,7 +62,8 @@ export function evaluate(inputs: LossInputs & { reference?: Tensor }, settings: 
     losses: ways.losses,
     skipped: ways.skipped,
     checks,
-    ok: checks.every((c) => c.ok),
+    unchecked: ways.unchecked,
+    ok: ways.unchecked === undefined && checks.every((c) => c.ok),
     warnings: dataWarnings(settings.mode, inputs, result, settings.ignoreIndex),
   };
 }

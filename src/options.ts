@@ -7,6 +7,7 @@ import { REDUCTIONS, type Reduction } from './losses/reduce.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from './checks.js';
 import { IGNORE_INDEX } from './losses/targets.js';
 import { FORMATS, type Format } from './io/format.js';
+import { parseNumber } from './io/csv.js';
 import { SAVE_EXTENSIONS } from './report/save.js';
 
 export type Mode = 'cross-entropy' | 'nll' | 'bce-logits' | 'gather' | 'check';
@@ -98,12 +99,13 @@ const FLAG_MODES: Record<string, readonly Mode[]> = {
   '--log-softmax': ['nll'],
 };
 
-export function parseOptions(mode: Mode, positional: string[], raw: RawOptions): Options {
+/** `operands` are the arguments after `--`: files, whatever they look like. */
+export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, operands: string[] = []): Options {
   const flagLogits = raw.logits ?? [];
   const flagLabels = [...(raw.labels ?? []), ...(raw.targets ?? [])];
   const unknown = positional.find((a) => a.startsWith('-') && a !== '-' && !a.startsWith('-:'));
   if (unknown !== undefined) throw new UsageError(`unknown option '${unknown}' (see losscalc ${mode} --help)`);
-  const rest = [...positional];
+  const rest = [...positional, ...operands];
   const logits = flagLogits.length > 0 ? flagLogits : rest.splice(0, 1);
   if (logits.length === 0) throw new UsageError('missing logits: give them as an argument or with --logits <file>');
   const input = parseInputOptions(raw);
@@ -227,13 +229,13 @@ function parseInputOptions(raw: RawOptions): InputOptions {
   };
 }
 
-/** A decimal number, or Python's nan/inf spellings; anything else is a usage error. */
+/**
+ * A decimal number, or one of numpy's nan/inf spellings (the rule CSV cells follow, parseNumber);
+ * anything else, hex (0x1), binary (0b10) or octal (0o7) included, is a usage error.
+ */
 export function number(flag: string, text: string): number {
-  const t = text.trim().toLowerCase();
-  const special: Record<string, number> = { nan: NaN, inf: Infinity, '+inf': Infinity, '-inf': -Infinity };
-  if (t in special) return special[t];
-  const v = t === '' ? NaN : Number(t);
-  if (Number.isNaN(v)) throw new UsageError(`${flag} needs a number, got "${text}"`);
+  const v = parseNumber(text);
+  if (v === undefined) throw new UsageError(`${flag} needs a number written in decimal, got "${text}"`);
   return v;
 }
 

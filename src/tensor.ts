@@ -37,7 +37,15 @@ export interface Tensor {
   data: Storage;
   shape: number[];
   dtype: DType;
+  /**
+   * Text files only: the value at a flat index as written, where it is an integer beyond 2^53
+   * that float64 does not hold (io/written.ts); for messages, so it may be slow.
+   */
+  written?: (index: number) => string | undefined;
 }
+
+/** The most dims a tensor has in PyTorch and numpy (NPY_MAXDIMS); a deeper shape is not a tensor. */
+export const MAX_DIMS = 64;
 
 export function numel(shape: readonly number[]): number {
   let n = 1;

@@ -11,6 +11,8 @@ import { numel } from './tensor.js';
 export interface Values {
   readonly shape: number[];
   readonly dtype: DType;
+  /** As Tensor.written. */
+  readonly written?: (index: number) => string | undefined;
   /**
    * Visit units [start, end) in order, in blocks of whole units of `unit` values each:
    * visit(data, first, count) with data holding count * unit values. `data` is only valid
@@ -28,6 +30,7 @@ export function inMemory(t: Tensor): Values {
   return {
     shape: t.shape,
     dtype: t.dtype,
+    written: t.written,
     read(unit, start, end, visit) {
       if (end > start) visit(t.data.subarray(start * unit, end * unit) as Storage, start, end - start);
     },

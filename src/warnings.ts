@@ -45,7 +45,8 @@ export function dataWarnings(mode: Mode, inputs: LossInputs, result: LossResult,
     );
   }
   if (result.count === 0 && losses.length > 0 && mode !== 'bce-logits') {
-    warnings.push(`all targets equal ignore_index ${ignoreIndex}: nothing contributes, the mean is NaN`);
+    const outcome = { mean: 'the mean is NaN', sum: 'the sum is 0', none: 'every loss is 0' }[result.reduction];
+    warnings.push(`all targets equal ignore_index ${ignoreIndex}: nothing contributes, ${outcome}`);
   }
   return warnings;
 }
@@ -72,6 +73,7 @@ export class NonFiniteScan implements NonFinite {
     return {
       shape: v.shape,
       dtype: v.dtype,
+      written: v.written,
       read: (unit, start, end, visit) =>
         v.read(unit, start, end, (data, first, count) => {
           const from = first * unit;

@@ -8,6 +8,7 @@ import type { Io, Loader } from './io.js';
 export async function runCompare(opts: CompareOptions, io: Io, load: Loader, paint: Paint): Promise<number> {
   const a = (await load.read('a', opts.a))!;
   const b = (await load.read('b', opts.b))!;
+  for (const note of load.notes) io.stderr.write(`losscalc: warning: ${note}\n`);
   const result = compareArrays(a, b, opts.tolerance);
   io.stdout.write(opts.json ? renderCompareJson(result) : renderCompare(result, opts, paint));
   return result.ok ? 0 : 1;

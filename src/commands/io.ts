@@ -25,4 +25,6 @@ export interface Loader {
   open(operand: Operand, spec: readonly string[]): Promise<Tensor | Values>;
   /** Logits and labels from one CSV table: --label-column (and --drop-columns). */
   table(spec: readonly string[]): Promise<{ logits: Tensor; labels: Tensor }>;
+  /** What the readers noticed that is no error, for the command to print as warnings. */
+  readonly notes: string[];
 }

@@ -40,6 +40,7 @@ export async function runLoss(opts: Options, io: Io, load: Loader, paint: Paint)
   const outcome = {
     ...evaluated,
     warnings: [
+      ...load.notes,
       ...nonFiniteWarning('logits', seen.logits, loaded.shape),
       ...nonFiniteWarning('labels', seen.labels, labels.shape),
       ...evaluated.warnings,

@@ -327,6 +327,14 @@ function csvValues(path: string, format: 'csv' | 'tsv', opts: CsvOptions, layout
   return {
     shape,
     dtype: 'float64',
+    // asked only for a message: the ordinary reader keeps integers beyond 2^53 as written
+    written: (index: number) => {
+      try {
+        return readWhole().written?.(index);
+      } catch {
+        return undefined; // the message then shows the float64
+      }
+    },
     read(unit, start, end, visit) {
       if (end <= start) return;
       if (start < 0 || end * unit > rows * columns) throw new Error(`read of units [${start}, ${end}) of ${unit} values past the ${rows * columns} values of ${path}`);

@@ -14,6 +14,7 @@ import type { Tensor } from '../tensor.js';
 import { parseNumber } from './csv-cells.js';
 import { isHeader, isName, isNumberList } from './csv-header.js';
 import { Float64Buffer } from './float64-buffer.js';
+import { beyond2p53, Written } from './written.js';
 
 export { parseNumber };
 
@@ -42,6 +43,7 @@ export interface RowSink {
 
 export function parseCsv(text: string, source: string, opts: CsvOptions = {}): Tensor {
   const values = new Float64Buffer();
+  const written = new Written();
   let columns = 0;
   const rows = scanCsv(text, source, opts, {
     begin: (header, n) => {
@@ -49,10 +51,15 @@ export function parseCsv(text: string, source: string, opts: CsvOptions = {}): T
       columns = n;
     },
     row: (row) => {
-      for (let c = 0; c < columns; c++) values.push(cellNumber(row, c, source, opts));
+      for (let c = 0; c < columns; c++) {
+        const v = cellNumber(row, c, source, opts);
+        if (beyond2p53(v)) written.note(values.length, row.cells[c]);
+        values.push(v);
+      }
     },
   });
-  return { data: values.values(), shape: columns === 1 ? [rows] : [rows, columns], dtype: 'float64' };
+  const big = written.result();
+  return { data: values.values(), shape: columns === 1 ? [rows] : [rows, columns], dtype: 'float64', ...(big && { written: big }) };
 }
 
 /**

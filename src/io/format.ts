@@ -18,6 +18,16 @@ export type Format = 'npy' | 'npz' | 'safetensors' | 'csv' | 'tsv' | 'json' | 'j
 
 export const FORMATS: readonly Format[] = ['npy', 'npz', 'safetensors', 'csv', 'tsv', 'json', 'jsonl'];
 
+/** Formats that are UTF-8 text. */
+export const TEXT_FORMATS: readonly Format[] = ['csv', 'tsv', 'json', 'jsonl'];
+
+export function binaryFormat(format: Format): boolean {
+  return !TEXT_FORMATS.includes(format);
+}
+
+/** How many first bytes decide what an input is. */
+export const SNIFF_BYTES = 4096;
+
 /** How messages name a format. */
 export const FORMAT_NAMES: Record<Format, string> = {
   npy: 'an NPY file',
@@ -61,6 +71,42 @@ export function sniffFormat(buf: Uint8Array): Format {
   return buf[i] === 0x5b || buf[i] === 0x7b ? 'json' : 'csv';
 }
 
+/**
+ * Text is UTF-8 without NUL bytes: why the first bytes of an input cannot be text, or
+ * undefined when they can.
+ */
+function notText(buf: Uint8Array): string | undefined {
+  const head = buf.subarray(0, SNIFF_BYTES);
+  const nul = head.indexOf(0);
+  if (nul !== -1) return `a NUL byte at byte ${nul}`;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true }); // a cut character at the end is fine
+  } catch {
+    return `not UTF-8 in the first ${head.length} bytes`;
+  }
+  return undefined;
+}
+
+/**
+ * Refuses first bytes that are not text for a text format: binary data of unknown format when
+ * the format was sniffed (no NPY, zip or safetensors magic either), else not the format asked for.
+ */
+export function checkText(buf: Uint8Array, format: Format, source: string, asked: boolean): void {
+  const why = binaryFormat(format) ? undefined : notText(buf);
+  if (why === undefined) return;
+  throw new InputError(
+    asked ? `binary data, not ${FORMAT_NAMES[format]}: ${why}` : `binary data of unknown format: ${why}, and no NPY, npz or safetensors header`,
+    source,
+  );
+}
+
+/** The format of an input with none asked for, from its first bytes; binary of no known format is an error. */
+export function sniffInput(buf: Uint8Array, source: string): Format {
+  const format = sniffFormat(buf);
+  checkText(buf, format, source, false);
+  return format;
+}
+
 export interface ParseOptions {
   /** The format; sniffed from the bytes when undefined. */
   format?: Format;
@@ -76,7 +122,7 @@ export interface ParseOptions {
 export function parseInput(buf: Uint8Array, source: string, opts: ParseOptions = {}): Tensor {
   if (buf.length === 0) throw new InputError(source === '-' ? 'no data on standard input' : 'empty file', source);
   const { key } = opts;
-  const format = opts.format ?? sniffFormat(buf);
+  const format = opts.format ?? sniffInput(buf, source);
   checkContent(buf, format, source);
   switch (format) {
     case 'npy':

@@ -9,13 +9,12 @@
  * skipped, so strings, booleans and null may sit beside the arrays.
  */
 import { InputError } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import { MAX_DIMS, type Tensor } from '../tensor.js';
 import { pickArray } from './container.js';
 import { Float64Buffer } from './float64-buffer.js';
+import { beyond2p53, Written } from './written.js';
 import { failAt, jsonObject, skipSpace, stringEnd } from './json-scan.js';
 
-/** PyTorch's limit on a tensor's dims; deeper nesting is not a tensor. */
-const MAX_DIMS = 64;
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 /** Strings that stand for non-finite values (lower-cased). */
@@ -62,6 +61,7 @@ export function parseJsonValue(text: string, source: string, start: number, end:
 class JsonTensorParser {
   private pos: number;
   private readonly values: Float64Buffer;
+  private readonly written = new Written();
   /** Elements seen so far in each open array, outermost first: also the path of the next value. */
   private readonly open: number[] = [];
   /** Where each open array started, for errors about its length. */
@@ -157,6 +157,7 @@ class JsonTensorParser {
     const depth = this.open.length;
     this.ndim ??= depth;
     if (depth !== this.ndim) this.fail(`ragged array at ${this.path()}: a number where a list was expected`, start);
+    if (beyond2p53(value)) this.written.note(this.values.length, this.text.slice(start, this.pos));
     this.values.push(value);
   }
 
@@ -210,7 +211,8 @@ class JsonTensorParser {
     const { values, shape } = this;
     const dims = shape.slice(0, this.ndim);
     if (dims.reduce((a, b) => a * b, 1) !== values.length) throw new Error(`internal: ${values.length} values for shape [${dims.join(', ')}]`);
-    return { data: values.values(), shape: dims, dtype: 'float64' };
+    const written = this.written.result();
+    return { data: values.values(), shape: dims, dtype: 'float64', ...(written && { written }) };
   }
 
   private path(): string {

@@ -5,7 +5,7 @@
  * Fortran order; `encodeNpy` writes version 1.0, little-endian, C order.
  */
 import { InputError } from '../errors.js';
-import { formatShape, numel, stridedWalk, type DType, type Tensor } from '../tensor.js';
+import { formatShape, MAX_DIMS, numel, stridedWalk, type DType, type Tensor } from '../tensor.js';
 import { byteSize, copyBytes, decodeData, ELEMENT, littleEndian, type ElementType } from './binary.js';
 import { floatToHalf } from './float16.js';
 import { parsePyLiteral, pyRepr, PyTuple } from './py-literal.js';
@@ -160,8 +160,11 @@ function readHeaderDict(header: string, headerStart: number, fail: (m: string) =
   if (!(shape instanceof PyTuple) || !shape.items.every((d) => typeof d === 'bigint' && d >= 0n)) {
     return fail(`malformed NPY header: 'shape' is ${pyRepr(shape)}, expected a tuple of non-negative ints`);
   }
+  if (shape.items.length > MAX_DIMS) {
+    fail(`shape has ${shape.items.length} dims in header field 'shape': numpy allows at most ${MAX_DIMS}`);
+  }
   const dims = (shape.items as bigint[]).map((d) => {
-    if (d > BigInt(Number.MAX_SAFE_INTEGER)) fail(`shape ${pyRepr(shape)} in header field 'shape' is too large`);
+    if (d > BigInt(Number.MAX_SAFE_INTEGER)) fail(`dimension ${d} in header field 'shape' is too large`);
     return Number(d);
   });
   return { ...parseDescr(dict.get('descr'), fail), fortran: fortran as boolean, shape: dims };

@@ -4,6 +4,10 @@
  */
 
 const MAX_DEPTH = 32;
+/** Python's own limit on the digits of an int read from text (sys.get_int_max_str_digits). */
+const MAX_DIGITS = 4300;
+/** An int (3, -3, 3L) or a name, from the current position. */
+const WORD = /-?\d+L?|[A-Za-z_]\w*/y;
 
 export class PyTuple {
   constructor(readonly items: PyValue[]) {}
@@ -77,8 +81,10 @@ export function parsePyLiteral(text: string, fail: (pos: number, what: string) =
       return list.length === 1 && !comma ? list[0] : new PyTuple(list); // (3) is 3, (3,) a tuple
     }
     if (ch === "'" || ch === '"') return pyString();
-    const word = /^-?\d+L?|^[A-Za-z_]\w*/.exec(text.slice(pos, pos + 32))?.[0];
+    WORD.lastIndex = pos;
+    const word = WORD.exec(text)?.[0];
     if (word === undefined) return fail(start, `expected a value, ${got()}`);
+    if (/^-?\d/.test(word) && word.length > MAX_DIGITS) return fail(start, `an integer of more than ${MAX_DIGITS} digits`);
     pos += word.length;
     if (word === 'True') return true;
     if (word === 'False') return false;

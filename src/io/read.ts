@@ -5,19 +5,21 @@
  * become InputErrors naming the path. `parseList` reads inline values such as `1,2,0.5`.
  *
  * A spec is a path when a file of that name exists (colons and all); otherwise it splits at
- * its last ':' into a path and a key. `-` is standard input, and `-:<key>` a key in it.
+ * its last ':' into a path and a key. `-` is standard input, and `-:<key>` a key in it. When
+ * both `x.npz:logits` and `x.npz` exist, the file wins, and the reader says so through `note`.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { refuseKey } from './container.js';
 import { concatBatch } from './concat.js';
 import { parseNumber } from './csv.js';
-import { decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, sniffFormat, type Format } from './format.js';
+import { decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, sniffInput, type Format } from './format.js';
 import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
 import type { Values } from '../values.js';
+import { readStream, type StreamLimits } from './stream.js';
 
 export interface ReadOptions {
   /** The format of every input; otherwise by extension, then by content. */
@@ -28,6 +30,8 @@ export interface ReadOptions {
   header?: boolean;
   /** What `-` reads: the bytes, or a function giving them; `readStdin()` by default. */
   stdin?: Uint8Array | (() => Promise<Uint8Array>);
+  /** Told what a user should know but is no error (readers do not print): a warning's text. */
+  note?: (message: string) => void;
 }
 
 export interface ReadTableOptions extends ReadOptions, Omit<TableOptions, 'delimiter'> {}
@@ -61,6 +65,7 @@ export async function readTable(spec: string | readonly string[], options: ReadT
  */
 export async function openInput(spec: string, options: ReadOptions = {}): Promise<Tensor | Values> {
   const plainFile = spec !== '-' && !spec.startsWith('-:') && isFile(spec);
+  if (plainFile) noteShadowedKey(spec, options.note);
   const format = plainFile ? (options.format ?? formatOfPath(spec)) : undefined;
   if (format === 'npy') {
     const values = openNpyFile(spec);
@@ -87,17 +92,17 @@ export async function readTensor(path: string): Promise<Tensor> {
 }
 
 async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
-  const at = await locate(spec);
+  const at = await locate(spec, options.note);
   const bytes = await load(at, options);
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
   return parseInput(bytes, at.path, { format, delimiter: options.delimiter, header: options.header, key: at.key });
 }
 
 async function readOneTable(spec: string, options: ReadTableOptions): Promise<Table> {
-  const at = await locate(spec);
+  const at = await locate(spec, options.note);
   const bytes = await load(at, options);
   if (bytes.length === 0) throw new InputError(at.stdin ? 'no data on standard input' : 'empty file', at.path);
-  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path)) ?? sniffFormat(bytes);
+  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path)) ?? sniffInput(bytes, at.path);
   if (format !== 'csv' && format !== 'tsv') {
     throw new InputError(`a label column needs a CSV or TSV table, and this is ${FORMAT_NAMES[format]}`, at.path);
   }
@@ -115,11 +120,23 @@ export interface Location {
 }
 
 /** The file (or stdin) and key a spec names: a file of that exact name wins over `file:key`. */
-export async function locate(spec: string): Promise<Location> {
+export async function locate(spec: string, note?: (message: string) => void): Promise<Location> {
   if (spec === '-' || spec.startsWith('-:')) return { path: '-', stdin: true, key: spec === '-' ? undefined : spec.slice(2), spec };
   const colon = spec.lastIndexOf(':');
-  if (colon <= 0 || (await exists(spec))) return { path: spec, stdin: false, spec };
+  if (colon <= 0) return { path: spec, stdin: false, spec };
+  if (await exists(spec)) {
+    noteShadowedKey(spec, note);
+    return { path: spec, stdin: false, spec };
+  }
   return { path: spec.slice(0, colon), stdin: false, key: spec.slice(colon + 1), spec };
+}
+
+/** `x.npz:logits` is an existing file: if `x.npz` exists too, the spec could have meant its key. */
+function noteShadowedKey(spec: string, note: ((message: string) => void) | undefined): void {
+  const colon = spec.lastIndexOf(':');
+  if (note === undefined || colon <= 0 || !isFile(spec.slice(0, colon))) return;
+  const [path, key] = [spec.slice(0, colon), spec.slice(colon + 1)];
+  note(`${spec}: a file of that name exists and is read, not key "${key}" of ${path} (rename the file to read the key)`);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -133,12 +150,16 @@ async function exists(path: string): Promise<boolean> {
 }
 
 async function load(at: Location, options: ReadOptions): Promise<Uint8Array> {
+  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
   if (at.stdin) {
     const { stdin } = options;
-    return stdin === undefined ? readStdin() : typeof stdin === 'function' ? stdin() : stdin;
+    return stdin === undefined ? readStdin(process.stdin, format) : typeof stdin === 'function' ? stdin() : stdin;
   }
   try {
-    if (statSync(at.path).isDirectory()) throw new InputError('is a directory', at.path);
+    const stat = statSync(at.path);
+    if (stat.isDirectory()) throw new InputError('is a directory', at.path);
+    // a FIFO or a device may never end: read it as a stream, judged by its first bytes
+    if (!stat.isFile()) return await readStream(createReadStream(at.path), at.path, format);
     return readFileSync(at.path);
   } catch (e) {
     // neither `file:key` nor `file` exists: name what was given
@@ -160,26 +181,22 @@ const stdinReads = new WeakMap<object, Promise<Uint8Array>>();
 
 /**
  * All of standard input (or `stream`), read once: later calls get the same bytes, so that
- * `-:logits` and `-:labels` can both name arrays of one archive piped in.
+ * `-:logits` and `-:labels` can both name arrays of one archive piped in. `format` is the
+ * one asked for; else the first bytes decide, and cap what is read (stream.ts).
  */
-export function readStdin(stream: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin): Promise<Uint8Array> {
+export function readStdin(
+  stream: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
+  format?: Format,
+  limits?: StreamLimits,
+): Promise<Uint8Array> {
   let read = stdinReads.get(stream);
   if (read === undefined) {
-    read = readAll(stream);
+    read = stream.isTTY
+      ? Promise.reject(new InputError('standard input is a terminal: pipe the data in, or name a file', '-'))
+      : readStream(stream as NodeJS.ReadableStream & AsyncIterable<unknown>, '-', format, limits);
     stdinReads.set(stream, read);
   }
   return read;
-}
-
-async function readAll(stream: NodeJS.ReadableStream & { isTTY?: boolean }): Promise<Uint8Array> {
-  if (stream.isTTY) throw new InputError('standard input is a terminal: pipe the data in, or name a file', '-');
-  const chunks: Uint8Array[] = [];
-  try {
-    for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  } catch (e) {
-    throw new InputError(`cannot read standard input: ${e instanceof Error ? e.message : String(e)}`, '-');
-  }
-  return Buffer.concat(chunks);
 }
 
 /**

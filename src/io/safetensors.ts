@@ -7,7 +7,7 @@
  * after the last tensor. Data is little-endian, C order.
  */
 import { InputError } from '../errors.js';
-import { formatShape, numel } from '../tensor.js';
+import { formatShape, MAX_DIMS, numel } from '../tensor.js';
 import { byteSize, decodeData, ELEMENT, type ElementType } from './binary.js';
 import type { Container } from './container.js';
 
@@ -138,6 +138,7 @@ function readEntries(header: Record<string, unknown>, fail: (m: string) => never
     const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
     const type = typeof dtype === 'string' && Object.hasOwn(DTYPES, dtype) ? DTYPES[dtype] : field('dtype', `one of ${Object.keys(DTYPES).join(', ')}`);
     if (!Array.isArray(shape) || !shape.every(isCount)) field('shape', 'a list of non-negative integers');
+    if ((shape as number[]).length > MAX_DIMS) field('shape', `at most ${MAX_DIMS} dims`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1]) {
       field('data_offsets', '[begin, end] with 0 <= begin <= end');
     }

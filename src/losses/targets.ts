@@ -81,8 +81,8 @@ export function classIndices(
     if (t >= 0 && t < C && Number.isInteger(t)) continue;
     const where = `at index ${formatIndex(i, target.shape)}`;
     const what = Number.isInteger(t) ? `is outside [0, ${C})` : 'is not an integer class index';
-    // int64 labels are named by their exact value, not its float64 rounding
-    const value = typeof target.data[i] === 'bigint' ? String(target.data[i]) : formatNumber(t);
+    // int64 labels, and integers in text beyond 2^53, are named as written, not by their float64 rounding
+    const value = typeof target.data[i] === 'bigint' ? String(target.data[i]) : (target.written?.(i) ?? formatNumber(t));
     throw new InputError(`label ${value} ${where} ${what}`, undefined, 'labels');
   }
   return y;
@@ -117,5 +117,6 @@ export function materialize(v: Tensor | Values): Tensor {
     out ??= new (d.constructor as new (n: number) => Storage)(total);
     (out as { set(a: ArrayLike<number | bigint>, at: number): void }).set(d, first);
   });
-  return { data: out ?? new Float64Array(0), shape: [...v.shape], dtype: out ? v.dtype : 'float64' };
+  const written = v.written;
+  return { data: out ?? new Float64Array(0), shape: [...v.shape], dtype: out ? v.dtype : 'float64', ...(written && { written }) };
 }

@@ -26,22 +26,30 @@ export function renderCompare(c: Comparison, opts: CompareOptions, paint: Paint)
     lines.push(
       ...table(
         ['index', 'a', 'b', '|a - b|'],
-        c.firstMismatches.map((m) => [String(m.index), formatNumber(m.a), formatNumber(m.b), format7(m.absDiff)]),
+        c.firstMismatches.map((m) => [String(m.index), value(m.a), value(m.b), format7(m.absDiff)]),
       ),
     );
   }
   return lines.join('\n') + '\n';
 }
 
+/** An integer beyond 2^53 as written (exact), any other value as Python prints it. */
+function value(v: number | bigint): string {
+  return typeof v === 'bigint' ? String(v) : formatNumber(v);
+}
+
+/** Integers beyond 2^53 go into the JSON as exact integer literals, which JSON allows. */
+const BIG = '\u0000bigint:';
+
 export function renderCompareJson(c: Comparison): string {
-  return (
-    JSON.stringify({
-      ...c,
-      maxAbsDiff: jsonNumber(c.maxAbsDiff),
-      maxRelDiff: jsonNumber(c.maxRelDiff),
-      meanAbsDiff: jsonNumber(c.meanAbsDiff),
-      medianAbsDiff: jsonNumber(c.medianAbsDiff),
-      firstMismatches: c.firstMismatches.map((m) => ({ index: m.index, a: jsonNumber(m.a), b: jsonNumber(m.b), absDiff: jsonNumber(m.absDiff) })),
-    }) + '\n'
-  );
+  const jsonValue = (v: number | bigint) => (typeof v === 'bigint' ? `${BIG}${v}` : jsonNumber(v));
+  const text = JSON.stringify({
+    ...c,
+    maxAbsDiff: jsonNumber(c.maxAbsDiff),
+    maxRelDiff: jsonNumber(c.maxRelDiff),
+    meanAbsDiff: jsonNumber(c.meanAbsDiff),
+    medianAbsDiff: jsonNumber(c.medianAbsDiff),
+    firstMismatches: c.firstMismatches.map((m) => ({ index: m.index, a: jsonValue(m.a), b: jsonValue(m.b), absDiff: jsonNumber(m.absDiff) })),
+  });
+  return text.replace(/"\\u0000bigint:(-?\d+)"/g, '$1') + '\n';
 }

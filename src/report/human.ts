@@ -42,12 +42,17 @@ export function renderHuman(
   if (r.reduction === 'none' && !details) lines.push(...preview(r));
   if (details) lines.push(...renderBreakdown(details.breakdown, details.binary, paint));
   if (details && o.checks.length > 0) lines.push('');
+  if (o.unchecked) lines.push(paint.bad(`nothing was checked: ${o.unchecked}`));
   for (const c of o.checks) lines.push(checkLine(c, paint));
-  if (o.checks.length > 0) {
-    const failed = o.checks.filter((c) => !c.ok).length;
-    lines.push(failed === 0 ? paint.ok(`all ${o.checks.length} checks passed`) : paint.bad(`${failed} of ${o.checks.length} checks failed`));
-  }
+  if (o.checks.length > 0) lines.push(verdict(o.checks, paint));
   return lines.join('\n') + '\n';
+}
+
+/** "the check passed", "all 3 checks passed", "1 of 3 checks failed". */
+function verdict(checks: Check[], paint: Paint): string {
+  const failed = checks.filter((c) => !c.ok).length;
+  if (checks.length === 1) return failed ? paint.bad('the check failed') : paint.ok('the check passed');
+  return failed === 0 ? paint.ok(`all ${checks.length} checks passed`) : paint.bad(`${failed} of ${checks.length} checks failed`);
 }
 
 /** --quiet: the loss alone, one number a line (the unreduced values one per line). */

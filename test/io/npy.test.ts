@@ -197,6 +197,26 @@ describe('parseNpy errors', () => {
     );
   });
 
+  it('refuses more than 64 dims up front, as numpy does', () => {
+    const ones = (n: number) => `(${Array(n).fill('1').join(', ')})`;
+    expect(parseNpy(npy(dict('<f8', ones(64)), f64Bytes([1.5])), 'x.npy').shape).toHaveLength(64);
+    expect(parseError(npy(dict('<f8', ones(65)), f64Bytes([1.5]))).message).toBe(
+      "shape has 65 dims in header field 'shape': numpy allows at most 64",
+    );
+    expect(parseError(npy(dict('<f8', ones(200_000)), f64Bytes([1.5]), 2)).message).toBe(
+      "shape has 200000 dims in header field 'shape': numpy allows at most 64",
+    );
+  });
+
+  it('says a dim of many digits is too large, not malformed', () => {
+    const big = '1'.repeat(38);
+    expect(parseError(npy(dict('<f8', `(${big},)`))).message).toBe(`dimension ${big} in header field 'shape' is too large`);
+    expect(parseError(npy(dict('<f8', `(2, ${big}L)`))).message).toBe(`dimension ${big} in header field 'shape' is too large`);
+    expect(parseError(npy(dict('<f8', `(${'9'.repeat(5000)},)`), [], 2)).message).toBe(
+      'malformed NPY header at byte 63: an integer of more than 4300 digits',
+    );
+  });
+
   it('trailing bytes after the data', () => {
     expect(parseError(npy(dict('<f8', '(1,)'), new Uint8Array(10))).message).toBe(
       '2 trailing bytes after the data, which ends at byte 136 (file is 138 bytes)',

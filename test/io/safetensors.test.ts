@@ -166,6 +166,7 @@ describe('parseSafetensors header validation', () => {
     [{ a: { ...a, shape: '2' } }, `tensor "a": header field 'shape' is "2", expected a list of non-negative integers`],
     [{ a: { ...a, data_offsets: [8, 0] } }, `tensor "a": header field 'data_offsets' is [8,0], expected [begin, end] with 0 <= begin <= end`],
     [{ a: { ...a, data_offsets: [0, 8, 16] } }, `tensor "a": header field 'data_offsets' is [0,8,16], expected [begin, end] with 0 <= begin <= end`],
+    [{ a: { ...a, shape: [2, ...Array(64).fill(1)] } }, `tensor "a": header field 'shape' is [2,1,1,1,1,1,1,1,...], expected at most 64 dims`],
     [{ a: [1, 2] }, 'tensor "a": header entry is [1,2], expected {dtype, shape, data_offsets}'],
     [{ a, __metadata__: 'pt' }, `header field '__metadata__' is "pt", expected an object of strings`],
     [{ a: { ...a, shape: [2 ** 40, 2 ** 40] } }, 'tensor "a": data_offsets [0, 8] hold 8 bytes, but shape (1099511627776, 1099511627776) of F32 is too large'],
