@@ -14,11 +14,15 @@
  * Any error is an InputError naming the file: `cannot write: no space left on device`.
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { lstat, open, rename, type FileHandle } from 'node:fs/promises';
+import { closeSync, open, openSync, rmSync, write } from 'node:fs';
+import { lstat, rename } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { InputError, systemReason } from '../errors.js';
 
 export type Chunks = Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
+
+const openAsync = promisify(open);
+const writeAsync = promisify(write);
 
 export async function writeFileSafely(path: string, chunks: Chunks): Promise<void> {
   try {
@@ -26,7 +30,8 @@ export async function writeFileSafely(path: string, chunks: Chunks): Promise<voi
       if (e.code === 'ENOENT') return undefined;
       throw e;
     });
-    if (existing && !existing.isFile()) await writeTo(path, 'w', chunks);
+    // opening a FIFO waits for its reader: in the background
+    if (existing && !existing.isFile()) await writeAll(await openAsync(path, 'w'), chunks);
     else await replace(path, chunks, existing ? existing.mode & 0o777 : 0o666);
   } catch (e) {
     if (e instanceof InputError) throw e;
@@ -37,7 +42,7 @@ export async function writeFileSafely(path: string, chunks: Chunks): Promise<voi
 }
 
 /** A temporary name beside `path` that no one can guess in advance. */
-export function temporaryName(path: string): string {
+function temporaryName(path: string): string {
   return `${path}.tmp-${randomBytes(8).toString('hex')}`;
 }
 
@@ -56,7 +61,9 @@ async function replace(path: string, chunks: Chunks, mode: number): Promise<void
   };
   for (const s of SIGNALS) process.on(s, onSignal);
   try {
-    await writeTo(tmp, 'wx', chunks, mode);
+    // created here, not in the background, so that a signal's handler never runs while the
+    // file is still being made (and would miss it)
+    await writeAll(openSync(tmp, 'wx', mode), chunks);
     await rename(tmp, path);
   } catch (e) {
     remove();
@@ -66,18 +73,14 @@ async function replace(path: string, chunks: Chunks, mode: number): Promise<void
   }
 }
 
-/** Opens `path` with `flags` and writes every chunk, retrying short writes. */
-async function writeTo(path: string, flags: string, chunks: Chunks, mode?: number): Promise<void> {
-  let file: FileHandle | undefined;
+/** Writes every chunk to `fd`, retrying short writes, and closes it. */
+async function writeAll(fd: number, chunks: Chunks): Promise<void> {
   try {
-    file = await open(path, flags, mode);
     for await (const chunk of chunks) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      for (let done = 0; done < bytes.length; ) done += (await file.write(bytes, done)).bytesWritten;
+      for (let done = 0; done < bytes.length; ) done += (await writeAsync(fd, bytes, done)).bytesWritten;
     }
-    await file.close();
-    file = undefined;
   } finally {
-    await file?.close().catch(() => undefined);
+    closeSync(fd);
   }
 }
