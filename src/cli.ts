@@ -1,8 +1,8 @@
 /**
  * The command line: the commander program, loading files, and exit codes. The only place
  * that decides an exit code; commands/ write the results.
- *   0 success, 1 a check / --expect / --reference / compare failed, 2 usage or input error,
- *   3 internal error.
+ *   0 success, 1 a check / --expect / --reference / compare failed, 2 usage or input error
+ *   (or output that could not be written), 3 internal error.
  */
 import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';

@@ -17,6 +17,11 @@ export const SAVE_EXTENSIONS = ['.npy', '.csv', '.json'] as const;
 const CHUNK_BYTES = 1 << 20;
 const CSV_ROWS = 1 << 16;
 
+/** The format `path`'s name asks for, or undefined. */
+export function saveExtension(path: string): (typeof SAVE_EXTENSIONS)[number] | undefined {
+  return SAVE_EXTENSIONS.find((e) => path.toLowerCase().endsWith(e));
+}
+
 /** Whether `path` names an existing file that is not a regular one (a FIFO, a device). */
 export function isSpecialFile(path: string): boolean {
   try {
@@ -31,7 +36,7 @@ export async function savePerSample(path: string, r: LossResult): Promise<void> 
 }
 
 function* encode(path: string, r: LossResult): Generator<Uint8Array | string> {
-  const ext = SAVE_EXTENSIONS.find((e) => path.toLowerCase().endsWith(e)) ?? '.csv';
+  const ext = saveExtension(path) ?? '.csv';
   if (ext === '.npy') {
     const bytes = encodeNpy({ data: r.perSample, shape: r.shape, dtype: 'float64' });
     for (let i = 0; i < bytes.length; i += CHUNK_BYTES) yield bytes.subarray(i, i + CHUNK_BYTES);
