@@ -1,24 +1,27 @@
 /**
  * The command line: the commander program, loading files, and exit codes. The only place
  * that decides an exit code; commands/ write the results.
- *   0 success, 1 a check / --expect / --reference / compare failed, 2 usage or input error,
- *   3 internal error.
+ *   0 success, 1 a check / --expect / --reference / compare failed, 2 usage or input error
+ *   (or output that could not be written), 3 internal error.
  */
 import { createRequire } from 'node:module';
+import { Writable } from 'node:stream';
 import { Command, CommanderError, Option } from 'commander';
-import type { Io, Loader } from './commands/io.js';
+import type { CommandIo, Io, Loader } from './commands/io.js';
 import { runLoss } from './commands/loss.js';
-import { InputError, oneLine, UsageError, type Operand } from './errors.js';
+import { InputError, oneLine, systemReason, UsageError, type Operand } from './errors.js';
 import { FORMATS, formatFor } from './io/format.js';
 import { openInput, parseList, readInput, readTable } from './io/read.js';
 import { MODE_ALIASES, MODES, parseCompareOptions, parseMergeOptions, parseOptions, type InputOptions, type Mode, type RawOptions } from './options.js';
+import { processOutput, streamOutput, type Output, type Sink } from './report/output.js';
 import { paint, useColour } from './report/paint.js';
+import { Stderr } from './report/stderr.js';
 
 export type { Io } from './commands/io.js';
 
 const processIo = (): Io => ({
-  stdout: process.stdout,
-  stderr: process.stderr,
+  stdout: processOutput(1, () => process.stdout),
+  stderr: processOutput(2, () => process.stderr),
   env: process.env,
   isTTY: Boolean(process.stdout.isTTY),
   stderrIsTTY: Boolean(process.stderr.isTTY),
@@ -100,7 +103,7 @@ function packageVersion(): string {
  * one, which is most of start-up's work (a loss run starts in ~50 ms over bare Node). Help,
  * suggestions and errors for anything else see every command.
  */
-function program(io: Io, onAction: (a: Action) => void, invoked?: string): Command {
+function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string): Command {
   const named = invoked === undefined ? undefined : (MODE_ALIASES[invoked] ?? invoked);
   const wanted = (name: string) => named === undefined || !COMMANDS.includes(named) || named === name;
   // the version (read from package.json) is for the program's own options, not a command's run
@@ -112,14 +115,14 @@ function program(io: Io, onAction: (a: Action) => void, invoked?: string): Comma
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
       // one line: commander's "(Did you mean ...?)" hint joins the message
-      outputError: (s, write) =>
-        write(
-          `losscalc: ${s
+      outputError: (s) =>
+        io.stderr.message(
+          s
             .replace(/^error: /, '')
             .replace(/^unknown command/, 'unknown mode')
             .replace('(Did you mean', '(did you mean')
             .trim()
-            .replace(/\s*\n\s*/g, ' ')}\n`,
+            .replace(/\s*\n\s*/g, ' '),
         ),
     })
     .showSuggestionAfterError()
@@ -199,7 +202,30 @@ function program(io: Io, onAction: (a: Action) => void, invoked?: string): Comma
 
 const COMMANDS: readonly string[] = [...MODES, 'compare', 'merge'];
 
+/**
+ * Runs one command line and returns the exit code, once everything printed has been written:
+ * output that could not be written (a full disk, /dev/full) is exit 2 with one line, whatever
+ * the command's own code was; a reader that went away (a closed pipe) is not an error.
+ */
 export async function run(argv: string[], io: Io = processIo()): Promise<number> {
+  const stdout = asOutput(io.stdout);
+  const stderr = new Stderr(asOutput(io.stderr), io.stderrIsTTY); // its errors are never looked at: nowhere to say them
+  const code = await runCommand(argv, { ...io, stdout, stderr });
+  stderr.clearStatus();
+  const failed = await stdout.settled();
+  if (failed === undefined || (failed as NodeJS.ErrnoException).code === 'EPIPE' || code >= 2) return code;
+  stderr.message(`stdout: ${systemReason(failed)}`);
+  return 2;
+}
+
+/** An Output as it is; a Node stream wrapped to follow its errors; anything else trusted. */
+function asOutput(sink: Sink | Output): Output {
+  if ('settled' in sink) return sink;
+  if (sink instanceof Writable) return streamOutput(sink);
+  return { write: (s) => sink.write(s), settled: async () => undefined };
+}
+
+async function runCommand(argv: string[], io: CommandIo): Promise<number> {
   let action: Action | undefined;
   const { options, operands } = splitOperands(argv);
   try {
@@ -285,17 +311,17 @@ function loader(sources: Partial<Record<Operand, string>>, input: InputOptions =
 }
 
 /** One line on stderr and the exit code; never a stack trace. */
-function fail(e: unknown, io: Io, sources: Partial<Record<Operand, string>>): number {
+function fail(e: unknown, io: CommandIo, sources: Partial<Record<Operand, string>>): number {
   if (e instanceof InputError) {
     const source = e.source ?? (e.operand ? sources[e.operand] : undefined);
-    io.stderr.write(`losscalc: ${source ? `${source}: ` : ''}${e.message}\n`);
+    io.stderr.message(`${source ? `${source}: ` : ''}${e.message}`);
     return 2;
   }
   if (e instanceof UsageError) {
-    io.stderr.write(`losscalc: ${oneLine(e.message)}\n`);
+    io.stderr.message(oneLine(e.message));
     return 2;
   }
   const message = oneLine((e instanceof Error ? e.message : String(e)).split('\n')[0]);
-  io.stderr.write(`losscalc: internal error: ${message} (please report it with the command and its input files)\n`);
+  io.stderr.message(`internal error: ${message} (please report it with the command and its input files)`);
   return 3;
 }

@@ -39,8 +39,54 @@ const MAX_MESSAGE = 400;
  * than 400 characters keeps its start and end.
  */
 export function oneLine(message: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = message.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  const clean = escapeControl(message);
   if (clean.length <= MAX_MESSAGE) return clean;
   return `${clean.slice(0, MAX_MESSAGE - 100)} ... ${clean.slice(-90)}`;
+}
+
+/**
+ * Text with every control character shown escaped (C0, DEL and C1, which terminals also obey),
+ * so that a file name or a quoted header cannot break a line or move the cursor. Escaping
+ * twice changes nothing.
+ */
+export function escapeControl(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
+
+/** What the system's error codes mean, in the words of strerror (lower case). */
+const SYSTEM_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large',
+  EIO: 'input/output error',
+  EPIPE: 'broken pipe',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  EISDIR: 'is a directory',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  EEXIST: 'file exists',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in system',
+  ETXTBSY: 'text file busy',
+  ENXIO: 'no such device or address',
+  EAGAIN: 'resource temporarily unavailable',
+};
+
+/**
+ * Why a read or write failed, in a few words and without the path: `no space left on device`.
+ * A code the table does not know keeps the system's own words from Node's message.
+ */
+export function systemReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== undefined && SYSTEM_ERRORS[code] !== undefined) return SYSTEM_ERRORS[code];
+  const message = e instanceof Error ? e.message : String(e);
+  // "EXDEV: cross-device link not permitted, rename 'a' -> 'b'": the words after the code
+  return /^[A-Z0-9_]+: ([^,]+)/.exec(message)?.[1] ?? message;
 }

@@ -8,7 +8,7 @@ import { DEFAULT_TOLERANCE, type Tolerance } from './checks.js';
 import { IGNORE_INDEX } from './losses/targets.js';
 import { FORMATS, type Format } from './io/format.js';
 import { parseNumber } from './io/csv.js';
-import { SAVE_EXTENSIONS } from './report/save.js';
+import { isSpecialFile, SAVE_EXTENSIONS, saveExtension } from './report/save.js';
 
 export type Mode = 'cross-entropy' | 'nll' | 'bce-logits' | 'gather' | 'check';
 
@@ -155,7 +155,7 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
   const top = raw.top !== undefined ? count('--top', raw.top) : raw.perSample ? 10 : 0;
   if (raw.quiet && raw.json) throw new UsageError('--quiet and --json do not go together: pick one');
   const save = raw.savePerSample;
-  if (save !== undefined && !SAVE_EXTENSIONS.some((e) => save.toLowerCase().endsWith(e))) {
+  if (save !== undefined && saveExtension(save) === undefined && !isSpecialFile(save)) {
     throw new UsageError(`--save-per-sample writes ${SAVE_EXTENSIONS.join(', ')}: name the file with one of them, got "${save}"`);
   }
 

@@ -3,13 +3,15 @@
  * the exact message. Each row has a scenario here that must print exactly that line, and every
  * scenario must have its row, so the table and the tool cannot drift apart.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { run } from '../src/cli.js';
 import { encodeNpy } from '../src/io/npy.js';
-import { runCli } from './helpers.js';
+import { descriptorOutput } from '../src/report/output.js';
+import { runCli, type RunOutput } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const section = readFileSync(join(ROOT, 'README.md'), 'utf8').split('## Errors')[1]?.split('\n## ')[0] ?? '';
@@ -100,7 +102,23 @@ const scenarios: Record<string, string[]> = {
   'bad mode': ['crossentropy', LOGITS, LABELS],
   'an option the mode does not take': ['gather', LOGITS, LABELS, '--weight', '1,1,1,1'],
   'conflicting options': ['ce', LOGITS, LABELS, '-q', '--json'],
+  'stdout that cannot be written': ['ce', LOGITS, LABELS],
+  'a file that cannot be written': ['ce', LOGITS, LABELS, '--save-per-sample', '/dev/full'],
 };
+
+/** Scenarios run with stdout on a full device (/dev/full), as on a full disk. */
+const FULL_STDOUT = new Set(['stdout that cannot be written']);
+
+async function runFullStdout(args: string[]): Promise<RunOutput> {
+  const fd = openSync('/dev/full', 'w');
+  let stderr = '';
+  try {
+    const code = await run(args, { stdout: descriptorOutput(fd), stderr: { write: (s: string) => (stderr += s) }, env: {}, isTTY: false });
+    return { code, stdout: '', stderr };
+  } finally {
+    closeSync(fd);
+  }
+}
 
 describe('the README error table', () => {
   it('has a row for every scenario and a scenario for every row', () => {
@@ -113,7 +131,7 @@ describe('the README error table', () => {
       const cwd = process.cwd();
       process.chdir(dir);
       try {
-        const r = await runCli(args);
+        const r = FULL_STDOUT.has(row.what) ? await runFullStdout(args) : await runCli(args);
         expect(r.code).toBe(row.exit);
         expect(r.stdout).toBe('');
         expect(r.stderr).toBe(`${row.message}\n`);

@@ -18,6 +18,8 @@
  * FUZZ_CALL_MS (the time bound of one call: 3000 in the suite, 2000 in a long run), FUZZ_HANG_MS
  * (when a case counts as hung and its worker is killed: 3000, 10000),
  * FUZZ_OUT (where failing inputs are written; a directory under the system's tmp by default),
+ * FUZZ_FULL_DISK_EVERY (every so many cases also run the built CLI with stdout on /dev/full,
+ * fuzz/full-disk.ts: 100 in the suite, 500 in a long run, 0 never),
  * FUZZ_CASE=<seed>:<iteration> (replay one case in this thread and print it).
  */
 import { zipSync } from 'fflate';
@@ -27,7 +29,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatOfPath } from '../src/io/format.js';
 import { NOTES, runCase } from './fuzz/check.js';
-import { configFromEnv, formatReport, fuzz, hexSnippet } from './fuzz/driver.js';
+import { configFromEnv, formatReport, fullDiskLimits, fuzz, hexSnippet } from './fuzz/driver.js';
 import { CaseGenerator, describeCase, type FuzzCase } from './fuzz/generate.js';
 import { knownBug } from './fuzz/known.js';
 import { csvFirstRowMutation, joinNpy } from './fuzz/mutate.js';
@@ -132,7 +134,7 @@ describe('mutation fuzzing of the readers', () => {
     const file = `${config.outDir}-case-${iteration}.bin`;
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, c.bytes);
-    const out = runCase(c, { callMs: config.callMs, memory: true, scratch: `${config.outDir}-case-${iteration}.npy` });
+    const out = runCase(c, { callMs: config.callMs, memory: true, scratch: `${config.outDir}-case-${iteration}.npy`, fullDisk: fullDiskLimits(config, 'replay') });
     console.log(`${describeCase(c)}\nsaved: ${file}\n${hexSnippet(c.bytes, 256)}\nresults: ${out.results.join(', ')}\n${out.findings.map((f) => `${f.kind} in ${f.call}: ${f.detail}\n  at ${f.stack ?? ''}`).join('\n')}`);
   });
 

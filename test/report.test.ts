@@ -176,10 +176,11 @@ function a(): string {
 describe('progress bar', () => {
   it('draws nothing in the first second, then a bar, and clears its line when done', async () => {
     const { Progress, withProgress } = await import('../src/report/progress.js');
+    const { Stderr } = await import('../src/report/stderr.js');
     const { inMemory } = await import('../src/values.js');
     let t = 0;
     let err = '';
-    const p = new Progress({ write: (s: string) => (err += s) }, 'ce logits.npy', () => t);
+    const p = new Progress(new Stderr({ write: (s: string) => (err += s) }, true), 'ce logits.npy', () => t);
     const v = withProgress(inMemory({ data: new Float64Array(4), shape: [4], dtype: 'float64' }), p);
     v.read(1, 0, 2, () => undefined);
     expect(err).toBe('');

@@ -1,11 +1,15 @@
 /** What a command gets from the CLI: the terminal streams, and a loader that remembers sources. */
 import type { Operand } from '../errors.js';
+import type { Output, Sink } from '../report/output.js';
+import type { Stderr } from '../report/stderr.js';
 import type { Tensor } from '../tensor.js';
 import type { Values } from '../values.js';
 
+/** The process's streams and surroundings, as the CLI is run with them (tests pass their own). */
 export interface Io {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
+  /** Results; an Output also tells whether everything written got out (else exit 2). */
+  stdout: Sink | Output;
+  stderr: Sink;
   env: Record<string, string | undefined>;
   /** Whether stdout is a terminal (colour is only for terminals). */
   isTTY: boolean;
@@ -13,7 +17,12 @@ export interface Io {
   stderrIsTTY?: boolean;
   /** What `-` reads; process.stdin when absent. */
   stdin?: Uint8Array;
+  /** Milliseconds, for the progress bar's timing; performance.now when absent. */
+  clock?: () => number;
 }
+
+/** The Io a command runs with: stderr speaks in one-line messages and has a status line. */
+export type CommandIo = Omit<Io, 'stderr'> & { stderr: Stderr };
 
 /**
  * Reads a file, shards of one (several specs, concatenated along the batch dim), or with

@@ -19,11 +19,11 @@ import type { ParallelJob } from '../parallel.js';
 import { mayUseThreads } from '../threads.js';
 import { formatFor } from '../io/format.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
-import type { Io, Loader } from './io.js';
+import type { CommandIo, Loader } from './io.js';
 
-export async function runLoss(opts: Options, io: Io, load: Loader, paint: Paint): Promise<number> {
+export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint: Paint): Promise<number> {
   const { logits: loaded, labels } = await loadLogitsAndLabels(opts, load);
-  const progress = new Progress(io.stderrIsTTY ? io.stderr : { write: () => undefined }, `${opts.mode} ${opts.logits}`);
+  const progress = new Progress(io.stderr, `${opts.mode} ${opts.logits}`, io.clock);
   // non-finite logits and labels are counted as the kernels read them (warnings.ts)
   const scans = { logits: new NonFiniteScan(), labels: new NonFiniteScan() };
   const logits = scans.logits.observe(withProgress(asValues(loaded), progress));
@@ -46,7 +46,7 @@ export async function runLoss(opts: Options, io: Io, load: Loader, paint: Paint)
       ...evaluated.warnings,
     ],
   };
-  for (const w of outcome.warnings) io.stderr.write(`losscalc: warning: ${w}\n`);
+  for (const w of outcome.warnings) io.stderr.message(`warning: ${w}`);
 
   const binary = binaryLabels(opts.mode, logits.shape, labels.shape);
   const kind: PredictionKind = binary ? 'binary' : opts.mode === 'nll' && !opts.logSoftmax ? 'log-probabilities' : 'logits';

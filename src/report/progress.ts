@@ -1,9 +1,16 @@
 /**
  * A progress bar on stderr for work that takes more than about a second, only on a terminal.
  * It is fed by wrapping the logits' Values: each block read moves the bar, so kernels stay
- * unaware of it. Drawing is throttled and the line is cleared when the work is done.
+ * unaware of it. Drawing is throttled; the bar is stderr's status line (stderr.ts), so any
+ * message clears it first, and it is cleared when the work is done.
  */
 import type { Values } from '../values.js';
+
+/** Where the bar is drawn: a line that later output replaces (Stderr). */
+export interface StatusLine {
+  status(text: string): void;
+  clearStatus(): void;
+}
 
 const DELAY_MS = 1000;
 const REDRAW_MS = 100;
@@ -12,10 +19,9 @@ const WIDTH = 30;
 export class Progress {
   private readonly started: number;
   private lastDraw = 0;
-  private drawn = false;
 
   constructor(
-    private readonly stream: { write(s: string): unknown },
+    private readonly line: StatusLine,
     private readonly label: string,
     private readonly clock: () => number = () => performance.now(),
   ) {
@@ -26,14 +32,12 @@ export class Progress {
     const now = this.clock();
     if (now - this.started < DELAY_MS || now - this.lastDraw < REDRAW_MS) return;
     this.lastDraw = now;
-    this.drawn = true;
     const filled = Math.round(Math.min(1, fraction) * WIDTH);
-    this.stream.write(`\r${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)} ${(100 * fraction).toFixed(0).padStart(3)}% ${this.label}\x1b[K`);
+    this.line.status(`${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)} ${(100 * fraction).toFixed(0).padStart(3)}% ${this.label}`);
   }
 
   done(): void {
-    if (this.drawn) this.stream.write('\r\x1b[K');
-    this.drawn = false;
+    this.line.clearStatus();
   }
 }
 

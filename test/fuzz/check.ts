@@ -11,6 +11,7 @@ import { openNpyFile, streaming } from '../../src/io/npy-file.js';
 import { parseTable, type Table } from '../../src/io/table.js';
 import type { Tensor } from '../../src/tensor.js';
 import type { Values } from '../../src/values.js';
+import { fullDiskProbe, type FullDisk } from './full-disk.js';
 import type { FuzzCase } from './generate.js';
 import { STORAGE } from '../storage.js';
 
@@ -26,7 +27,8 @@ export type FindingKind =
   | 'inconsistent' // a streaming file reader (NPY, CSV) and parseInput disagree on the same bytes
   | 'dropped-row' // a tensor with another number of rows than the text has (a row dropped as a header)
   | 'hang' // a call the watchdog had to kill
-  | 'crash'; // the worker died (out of memory, native crash)
+  | 'crash' // the worker died (out of memory, native crash)
+  | 'full-disk'; // the CLI with stdout on /dev/full did not end with exit 2 and one line (full-disk.ts)
 
 /** Kinds that are reported but do not fail a run. */
 export const NOTES: readonly FindingKind[] = ['long-message'];
@@ -49,6 +51,8 @@ export interface Outcome {
   findings: Finding[];
   /** The slowest call, in ms. */
   ms: number;
+  /** How the case's run through the CLI with stdout on /dev/full ended, if it had one. */
+  fullDisk?: 'wrote' | 'error';
 }
 
 export interface Limits {
@@ -60,6 +64,8 @@ export interface Limits {
   slackBytes?: number;
   /** A file this thread may write NPY cases to, for the streaming reader; none: not run. */
   scratch?: string;
+  /** Some cases also run through the CLI with stdout on /dev/full; none: not run. */
+  fullDisk?: FullDisk;
 }
 
 
@@ -295,7 +301,9 @@ export function runCase(c: FuzzCase, limits: Limits): Outcome {
       findings.push({ kind: 'inconsistent', call: name, detail: `inconsistent errors: ${name} (blocks of ${blockBytes} bytes) threw ${JSON.stringify(streamError.slice(0, 200))}, parseInput ${JSON.stringify(wholeError.slice(0, 200))}`, pattern: 'different errors' });
     }
   }
-  return { results, findings, ms };
+  const fullDisk = limits.fullDisk && fullDiskProbe(c, limits.fullDisk, a.result === 'tensor');
+  if (fullDisk) findings.push(...fullDisk.findings);
+  return { results, findings, ms, fullDisk: fullDisk && (fullDisk.wrote ? 'wrote' : 'error') };
 }
 
 const HELPERS = /^(fail|failAt|syntax|field|expect|new \w+|Object\.\w+|<anonymous>)$/;
@@ -327,6 +335,8 @@ export function signature(f: Finding): string {
       return `exception ${f.pattern} @ ${/(src|node_modules|test)\/[^\s:()]*/.exec(f.stack ?? '')?.[0] ?? top}`;
     case 'slow':
       return `slow ${f.call} ${f.pattern ?? ''}`;
+    case 'full-disk':
+      return `full-disk ${f.pattern}`;
     default:
       return `${f.kind} ${f.call} ${messagePattern(f.detail)}`;
   }

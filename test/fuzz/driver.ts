@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { bundle as buildBundle } from './bounded.js';
 import { NOTES, runCase, signature, type Finding, type Limits } from './check.js';
+import { hasFullDevice, type FullDisk } from './full-disk.js';
 import { CaseGenerator, describeCase, type FuzzCase } from './generate.js';
 import { parseSeed } from './prng.js';
 import { loadSeeds, type Seed } from './seeds.js';
@@ -35,6 +36,8 @@ export interface FuzzConfig {
   /** Shrink each finding's example (in the main thread), for at most this long in all. */
   minimize: boolean;
   minimizeSeconds: number;
+  /** Every so many cases also run the CLI with stdout on /dev/full (full-disk.ts); 0: never. */
+  fullDiskEvery: number;
 }
 
 /** The short run of `npm test`, unless FUZZ_* variables ask for more. */
@@ -62,6 +65,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): FuzzConfig 
     progressSeconds: num('FUZZ_PROGRESS', long ? 30 : 0),
     minimize: env.FUZZ_MINIMIZE !== '0',
     minimizeSeconds: num('FUZZ_MINIMIZE_SECONDS', long ? 60 : 5),
+    // a run of the CLI costs as much as a few hundred cases of the readers
+    fullDiskEvery: Math.floor(num('FUZZ_FULL_DISK_EVERY', long ? 500 : 100)),
   };
 }
 
@@ -106,12 +111,12 @@ interface Slot {
 export async function fuzz(config: FuzzConfig, log: (line: string) => void = () => {}, skipMinimize: (d: Distinct) => boolean = () => false): Promise<FuzzReport> {
   const seeds = loadSeeds();
   const generator = new CaseGenerator(seeds);
-  const limits: Limits = { callMs: config.callMs, memory: true };
+  const limits: Limits = { callMs: config.callMs, memory: true, fullDisk: fullDiskLimits(config, 'main') };
   const bundle = buildBundle('worker.ts'); // worker threads cannot load TypeScript
   const t0 = Date.now();
   const deadline = t0 + config.seconds * 1000;
   const found = new Map<string, Distinct>();
-  const stats: WorkerStats = { cases: 0, byGroup: {}, slowestMs: 0, slowestIteration: -1 };
+  const stats: WorkerStats = { cases: 0, byGroup: {}, slowestMs: 0, slowestIteration: -1, fullDisk: 0, fullDiskWrote: 0 };
   let reached = 0;
 
   const record = (iteration: number, findings: Finding[], signatures: string[], bytes: Uint8Array | undefined): void => {
@@ -133,6 +138,8 @@ export async function fuzz(config: FuzzConfig, log: (line: string) => void = () 
 
   const merge = (s: WorkerStats): void => {
     stats.cases += s.cases;
+    stats.fullDisk += s.fullDisk;
+    stats.fullDiskWrote += s.fullDiskWrote;
     if (s.slowestMs > stats.slowestMs) Object.assign(stats, { slowestMs: s.slowestMs, slowestIteration: s.slowestIteration });
     for (const [g, gs] of Object.entries(s.byGroup)) {
       const m: GroupStats = (stats.byGroup[g] ??= { cases: 0, tensors: 0, inputErrors: 0, patterns: {} });
@@ -265,10 +272,18 @@ export async function fuzz(config: FuzzConfig, log: (line: string) => void = () 
     const until = Date.now() + config.minimizeSeconds * 1000;
     for (const d of distinct) if (!skipMinimize(d) && Date.now() < until) minimize(d, generator, config, limits);
     rmSync(mainScratch, { force: true });
+    if (limits.fullDisk) rmSync(limits.fullDisk.dir, { recursive: true, force: true });
   }
   save(distinct, config);
   const cases = slots.reduce((n, s) => n + Atomics.load(s.state, 2), 0); // also counts the cases of killed workers
   return { config, cases, seconds: (Date.now() - t0) / 1000, distinct, stats, reached };
+}
+
+/** The full-disk runs' settings; each thread writes its cases in a directory of its own. */
+export function fullDiskLimits(config: Pick<FuzzConfig, 'fullDiskEvery' | 'hangMs'>, thread: string): FullDisk | undefined {
+  if (config.fullDiskEvery <= 0 || !hasFullDevice()) return undefined;
+  const bin = join(import.meta.dirname, '..', '..', 'bin', 'losscalc.cjs');
+  return { every: config.fullDiskEvery, bin, dir: join(tmpdir(), `losscalc-fuzz-${process.pid}-${thread}`), timeoutMs: config.hangMs / 2 };
 }
 
 /** Where the minimizer writes cases for the streaming readers. */
@@ -332,6 +347,8 @@ export function formatReport(r: FuzzReport, known: (d: Distinct) => string | und
       (r.cases < c.iterations && c.iterations !== Number.MAX_SAFE_INTEGER ? ` (stopped by the ${c.seconds} s budget before ${c.iterations})` : ''),
   );
   out.push(`  slowest case ${r.stats.slowestIteration}: ${r.stats.slowestMs.toFixed(0)} ms`);
+  const every = c.fullDiskEvery > 0 ? `every ${c.fullDiskEvery}th, every ${Math.max(1, Math.floor(c.fullDiskEvery / 4))}th read without error` : 'FUZZ_FULL_DISK_EVERY=0';
+  out.push(`  ${r.stats.fullDisk} cases also run through the CLI with stdout on /dev/full (${every}): ${r.stats.fullDiskWrote} had a result to write`);
   for (const [g, s] of Object.entries(r.stats.byGroup).sort()) {
     const kinds = Object.keys(s.patterns).length;
     out.push(`  ${g.padEnd(12)} ${String(s.cases).padStart(8)} cases: ${s.tensors} tensors, ${s.inputErrors} input errors of ${kinds} kinds`);

@@ -36,6 +36,9 @@ export interface WorkerStats {
   cases: number;
   byGroup: Record<string, GroupStats>;
   slowestMs: number;
+  /** Cases also run through the CLI with stdout on /dev/full, and how many of them had a result to write. */
+  fullDisk: number;
+  fullDiskWrote: number;
   slowestIteration: number;
 }
 
@@ -51,13 +54,14 @@ function main(): void {
   const state = new Int32Array(input.state);
   const generator = new CaseGenerator(input.seeds);
   const scratch = join(tmpdir(), `losscalc-fuzz-${process.pid}-${threadId}.npy`);
-  const limits: Limits = { ...input.limits, scratch };
-  let stats: WorkerStats = { cases: 0, byGroup: {}, slowestMs: 0, slowestIteration: -1 };
+  const fullDisk = input.limits.fullDisk && { ...input.limits.fullDisk, dir: join(tmpdir(), `losscalc-fuzz-${process.pid}-${threadId}`) };
+  const limits: Limits = { ...input.limits, scratch, fullDisk };
+  let stats: WorkerStats = { cases: 0, byGroup: {}, slowestMs: 0, slowestIteration: -1, fullDisk: 0, fullDiskWrote: 0 };
   /** Statistics go out every so often, so that those of a worker killed in a hang are not lost. */
   const flush = (): void => {
     const message: WorkerMessage = { type: 'stats', stats };
     parentPort!.postMessage(message);
-    stats = { cases: 0, byGroup: {}, slowestMs: 0, slowestIteration: -1 };
+    stats = { cases: 0, byGroup: {}, slowestMs: 0, slowestIteration: -1, fullDisk: 0, fullDiskWrote: 0 };
   };
   let i = input.start;
   for (; i < input.end; i += input.stride) {
@@ -77,6 +81,8 @@ function main(): void {
     Atomics.store(state, 1, 0);
     Atomics.add(state, 2, 1);
     stats.cases++;
+    if (outcome.fullDisk) stats.fullDisk++;
+    if (outcome.fullDisk === 'wrote') stats.fullDiskWrote++;
     const g = (stats.byGroup[c.group] ??= { cases: 0, tensors: 0, inputErrors: 0, patterns: {} });
     g.cases++;
     for (const r of outcome.results) {
@@ -97,6 +103,7 @@ function main(): void {
     }
   }
   rmSync(scratch, { force: true });
+  if (fullDisk) rmSync(fullDisk.dir, { recursive: true, force: true });
   flush();
   const done: WorkerMessage = { type: 'done', next: i };
   parentPort!.postMessage(done);
