@@ -90,3 +90,16 @@ export function systemReason(e: unknown): string {
   // "EXDEV: cross-device link not permitted, rename 'a' -> 'b'": the words after the code
   return /^[A-Z0-9_]+: ([^,]+)/.exec(message)?.[1] ?? message;
 }
+
+/**
+ * A failed read of `source` as the one-line error it ends in: a missing file and a directory
+ * say so; anything else is `cannot read:` and the system's reason (never Node's message, which
+ * repeats the path).
+ */
+export function readError(e: unknown, source: string): InputError {
+  if (e instanceof InputError) return e.source ? e : e.withSource(source);
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new InputError('no such file', source);
+  if (code === 'EISDIR') return new InputError('is a directory', source);
+  return new InputError(`cannot read: ${systemReason(e)}`, source);
+}

@@ -1,6 +1,7 @@
 /** The small shared pieces: compensated sums, "close", broadcasting, index naming. */
 import { describe, expect, it } from 'vitest';
 import { compareValues, isClose } from '../src/checks.js';
+import { InputError, readError } from '../src/errors.js';
 import { CompensatedSum, Reducer } from '../src/losses/reduce.js';
 import { broadcastTo, classLayout, formatIndex, formatShape } from '../src/tensor.js';
 
@@ -93,5 +94,16 @@ describe('shape rules', () => {
     expect(formatShape([2, 3])).toBe('(2, 3)');
     expect(formatIndex(5, [10])).toBe('5');
     expect(formatIndex(5, [2, 3])).toBe('(1, 2)');
+  });
+});
+
+describe('readError', () => {
+  const sysError = (code: string, message: string) => Object.assign(new Error(message), { code });
+  it("says why a read failed in the system's words, without Node's copy of the path", () => {
+    expect(readError(sysError('EIO', "EIO: i/o error, read '/some/where'"), 'x.npy').message).toBe('cannot read: input/output error');
+    expect(readError(sysError('ENOENT', "ENOENT: no such file or directory, open 'x'"), 'x.npy').message).toBe('no such file');
+    expect(readError(sysError('EISDIR', 'EISDIR: illegal operation on a directory, read'), 'd').message).toBe('is a directory');
+    expect(readError(sysError('EXDEV', "EXDEV: cross-device link not permitted, rename 'a' -> 'b'"), 'x').message).toBe('cannot read: cross-device link not permitted');
+    expect(readError(new InputError('bad'), 'x.npy').source).toBe('x.npy');
   });
 });

@@ -219,6 +219,14 @@ describe('merge refuses parts that do not belong together', () => {
 });
 
 describe('merge - reads JSON lines', () => {
+  it('a device or a directory as a part is refused at once, in one line', async () => {
+    await expectRefused(merge(['/dev/zero']), '/dev/zero: binary data, not JSON: a NUL byte at byte 0');
+    await expectRefused(merge([dir]), `${dir}: is a directory`);
+    const bin = join(import.meta.dirname, '..', 'bin', 'losscalc.cjs');
+    const zeros = spawnSync(process.execPath, [bin, 'merge', '-'], { input: new Uint8Array(1 << 16), encoding: 'utf8', timeout: 20_000 });
+    expect([zeros.status, zeros.stderr]).toEqual([2, 'losscalc: -: binary data, not JSON: a NUL byte at byte 0\n']);
+  });
+
   it('gives the same result as the files, and names the line of a bad part', async () => {
     const parts = [await part(shard(0)), await part(shard(1)), await part(shard(3))];
     const fromFiles = await merge(files(...parts));

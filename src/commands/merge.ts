@@ -4,9 +4,11 @@
  * checked against itself and against the others first (merge-parts.ts, merge-agreement.ts).
  * `-` reads the parts from standard input as JSON lines, one result per line.
  */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { InputError } from '../errors.js';
+import { decodeText } from '../io/format.js';
 import { readStdin } from '../io/read.js';
+import { readStream } from '../io/stream.js';
 import { checkAgreement } from '../merge-agreement.js';
 import { checkPart, parsePart, sourceOf, type RecordedResult } from '../merge-parts.js';
 import { mergeResults } from '../merge.js';
@@ -58,7 +60,7 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
  */
 async function readParts(file: string, io: Io): Promise<RecordedResult[]> {
   if (file !== '-') return [parsePart(parseJson(await readText(file), file), file)];
-  const text = Buffer.from(io.stdin ?? (await readStdin())).toString('utf8');
+  const text = decodeText(io.stdin ?? (await readStdin(undefined, 'json')));
   const parts: RecordedResult[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() !== '') parts.push(parsePart(parseJson(line, file, i + 1), file, i + 1));
@@ -67,13 +69,9 @@ async function readParts(file: string, io: Io): Promise<RecordedResult[]> {
   return parts;
 }
 
+/** A result file as text; a device or an endless FIFO is refused as stream.ts refuses it. */
 async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read: ${code}`, file);
-  }
+  return decodeText(await readStream(createReadStream(file), file, 'json'));
 }
 
 function parseJson(text: string, file: string, line?: number): unknown {

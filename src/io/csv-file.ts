@@ -23,7 +23,7 @@ import { isAscii } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
-import { InputError } from '../errors.js';
+import { InputError, readError } from '../errors.js';
 import { sameShape, type Tensor } from '../tensor.js';
 import type { Values } from '../values.js';
 import { refuseUnnamed, scanCsv, type CsvOptions } from './csv.js';
@@ -313,8 +313,7 @@ function csvValues(path: string, format: 'csv' | 'tsv', opts: CsvOptions, layout
       unchanged(statSync(path), layout, path);
       bytes = readFileSync(path);
     } catch (e) {
-      if (e instanceof InputError) throw e;
-      throw new InputError(`cannot read: ${e instanceof Error ? e.message : String(e)}`, path);
+      throw readError(e, path);
     }
     const t = parseInput(bytes, path, { format, ...opts });
     if (!sameShape(t.shape, shape)) {
@@ -506,7 +505,7 @@ function withFile<T>(path: string, run: (fd: number) => T): T {
   try {
     fd = openSync(path, 'r');
   } catch (e) {
-    throw new InputError(`cannot read: ${e instanceof Error ? e.message : String(e)}`, path);
+    throw readError(e, path);
   }
   return use(fd, () => run(fd));
 }

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { InputError, readError } from '../errors.js';
 import type { InputDigests } from '../settings.js';
 import { locate, readStdin } from './read.js';
 
@@ -39,7 +39,7 @@ export function fileDigest(path: string): string {
     fd = openSync(path, 'r');
     for (let n; (n = readSync(fd, buffer, 0, BLOCK, null)) > 0; ) hash.update(buffer.subarray(0, n));
   } catch (e) {
-    throw new InputError(`cannot read: ${e instanceof Error ? e.message : String(e)}`, path);
+    throw readError(e, path);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

@@ -9,7 +9,7 @@
  * both `x.npz:logits` and `x.npz` exist, the file wins, and the reader says so through `note`.
  */
 import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { InputError, readError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { refuseKey } from './container.js';
 import { concatBatch } from './concat.js';
@@ -164,17 +164,8 @@ async function load(at: Location, options: ReadOptions): Promise<Uint8Array> {
   } catch (e) {
     // neither `file:key` nor `file` exists: name what was given
     const missing = at.key !== undefined && (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw fileError(e, missing ? at.spec : at.path);
+    throw readError(e, missing ? at.spec : at.path);
   }
-}
-
-function fileError(e: unknown, path: string): InputError {
-  if (e instanceof InputError) return e;
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new InputError('no such file', path);
-  if (code === 'EISDIR') return new InputError('is a directory', path);
-  if (code === 'EACCES' || code === 'EPERM') return new InputError('cannot read: permission denied', path);
-  return new InputError(`cannot read: ${e instanceof Error ? e.message : String(e)}`, path);
 }
 
 const stdinReads = new WeakMap<object, Promise<Uint8Array>>();

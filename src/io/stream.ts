@@ -4,7 +4,7 @@
  * once, and what is read is capped, so `/dev/zero` or an endless pipe ends in an error, not
  * in memory that grows without bound.
  */
-import { InputError } from '../errors.js';
+import { InputError, readError } from '../errors.js';
 import { binaryFormat, checkText, SNIFF_BYTES, sniffFormat, type Format } from './format.js';
 
 export interface StreamLimits {
@@ -41,8 +41,7 @@ export async function readStream(stream: Stream, source: string, format: Format 
     }
   } catch (e) {
     stream.destroy?.();
-    if (e instanceof InputError) throw e;
-    throw new InputError(`cannot read: ${e instanceof Error ? e.message : String(e)}`, source);
+    throw readError(e, source);
   }
   const all = Buffer.concat(chunks, total);
   if (limit === undefined && total > 0) limitFor(all, format, source, limits);

@@ -98,7 +98,7 @@ describe.each(readers)('%s', (_, read) => {
     const loop = join(dir, 'loop.csv');
     rmSync(loop, { force: true });
     symlinkSync(loop, loop);
-    expect((await readError(read, loop)).message).toMatch(/^cannot read: ELOOP/);
+    expect((await readError(read, loop)).message).toBe('cannot read: too many levels of symbolic links');
   });
 
   it.skipIf(process.getuid?.() === 0)('a file without read permission', async () => {
