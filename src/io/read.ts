@@ -10,12 +10,13 @@
 import { readFileSync, statSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { refuseKey } from './container.js';
+import { pickArray, refuseKey } from './container.js';
 import { concatBatch } from './concat.js';
 import { parseNumber } from './csv.js';
 import { decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, sniffFormat, type Format } from './format.js';
 import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
+import { openNpzFile } from './npz.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
 import type { Values } from '../values.js';
 
@@ -86,8 +87,16 @@ export async function readTensor(path: string): Promise<Tensor> {
 
 async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
   const at = await locate(spec);
-  const bytes = await load(at, options);
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
+  if (format === 'npz' && !at.stdin) {
+    // read at offsets, not loaded whole; anything but a zip is left to parseInput to name
+    const tensor = fromFile(at, () => {
+      const archive = openNpzFile(at.path);
+      return archive && pickArray(archive, at.key, at.path);
+    });
+    if (tensor) return tensor;
+  }
+  const bytes = await load(at, options);
   return parseInput(bytes, at.path, { format, delimiter: options.delimiter, key: at.key });
 }
 
@@ -134,9 +143,14 @@ async function load(at: Location, options: ReadOptions): Promise<Uint8Array> {
     const { stdin } = options;
     return stdin === undefined ? readStdin() : typeof stdin === 'function' ? stdin() : stdin;
   }
+  return fromFile(at, () => readFileSync(at.path));
+}
+
+/** `read` on a file, its file-system failures as InputErrors. */
+function fromFile<T>(at: Location, read: () => T): T {
   try {
     if (statSync(at.path).isDirectory()) throw new InputError('is a directory', at.path);
-    return readFileSync(at.path);
+    return read();
   } catch (e) {
     // neither `file:key` nor `file` exists: name what was given
     const missing = at.key !== undefined && (e as NodeJS.ErrnoException).code === 'ENOENT';
