@@ -30,6 +30,8 @@ import math
 import pathlib
 import shutil
 import struct
+import zipfile
+import zlib
 
 import numpy as np
 import torch
@@ -333,6 +335,80 @@ def make_shards():
     save("shard_scalar.npy", scalar)
 
 
+# ---- npz integrity: CRC-32 mismatches numpy refuses, zip64 headers numpy reads ----
+
+def local_data_start(data, info):
+    """Where an entry's data starts: after its local header (30 bytes, the name, the extra field)."""
+    name_length, extra_length = struct.unpack_from("<HH", data, info.header_offset + 26)
+    return info.header_offset + 30 + name_length + extra_length
+
+
+def central_header(data, at, name):
+    """Where the central directory entry for `name` starts, walking the directory from `at`."""
+    while data[at : at + 4] == b"PK\x01\x02":
+        name_length, extra_length, comment_length = struct.unpack_from("<HHH", data, at + 28)
+        if data[at + 46 : at + 46 + name_length] == name.encode():
+            return at
+        at += 46 + name_length + extra_length + comment_length
+    raise KeyError(name)
+
+
+def refused_by_numpy(name, key):
+    try:
+        np.load(OUT / name)[key]
+    except zipfile.BadZipFile as e:
+        return str(e)
+    raise AssertionError(f"numpy read {name}:{key}")
+
+
+def make_npz_integrity():
+    logits = np.arange(12, dtype=np.float64).reshape(4, 3) / 7 - 0.5
+    labels = np.array([2, 0, 1, 1], dtype=np.int64)
+
+    # np.savez (stored): one byte flipped inside the data of logits.npy, the CRC left as it was
+    np.savez(OUT / "crc_stored.npz", logits=logits, labels=labels)
+    data = bytearray((OUT / "crc_stored.npz").read_bytes())
+    info = zipfile.ZipFile(OUT / "crc_stored.npz").getinfo("logits.npy")
+    start = local_data_start(data, info)
+    at = start + info.compress_size - 5
+    data[at] ^= 0x10
+    (OUT / "crc_stored.npz").write_bytes(bytes(data))
+    computed = zlib.crc32(data[start : start + info.compress_size])
+    errors["crc_stored.npz"] = {"entry": "logits.npy", "byte": at, "stored": info.CRC, "computed": computed, "numpy": refused_by_numpy("crc_stored.npz", "logits")}
+    record("crc_stored.npz:labels", labels)  # the other entry is intact
+
+    # np.savez_compressed (deflated): the CRC of labels.npy changed in both headers, so the
+    # deflate data is fine and only the CRC can tell
+    np.savez_compressed(OUT / "crc_deflated.npz", logits=logits, labels=labels)
+    data = bytearray((OUT / "crc_deflated.npz").read_bytes())
+    archive = zipfile.ZipFile(OUT / "crc_deflated.npz")
+    info = archive.getinfo("labels.npy")
+    wrong = info.CRC ^ 0x00010000
+    struct.pack_into("<I", data, info.header_offset + 14, wrong)
+    struct.pack_into("<I", data, central_header(data, archive.start_dir, "labels.npy") + 16, wrong)
+    (OUT / "crc_deflated.npz").write_bytes(bytes(data))
+    errors["crc_deflated.npz"] = {"entry": "labels.npy", "stored": wrong, "computed": info.CRC, "numpy": refused_by_numpy("crc_deflated.npz", "labels")}
+    record("crc_deflated.npz:logits", logits)
+
+    # zip64 as numpy writes it for large arrays: with zipfile's limit lowered, every size and
+    # offset is 0xFFFFFFFF in the local and central headers, the real values in the zip64 extra
+    # field, and the archive ends with a zip64 end record
+    limit = zipfile.ZIP64_LIMIT
+    zipfile.ZIP64_LIMIT = 0
+    try:
+        np.savez(OUT / "zip64.npz", logits=logits, labels=labels)
+        np.savez_compressed(OUT / "zip64_compressed.npz", logits=logits, labels=labels)
+    finally:
+        zipfile.ZIP64_LIMIT = limit
+    for name in ["zip64.npz", "zip64_compressed.npz"]:
+        data = (OUT / name).read_bytes()
+        assert struct.unpack_from("<II", data, 18) == (0xFFFFFFFF, 0xFFFFFFFF), name
+        assert b"PK\x06\x06" in data, name
+        containers[name] = {"keys": ["logits", "labels"]}
+        record(f"{name}:logits", np.load(OUT / name)["logits"])
+        record(f"{name}:labels", np.load(OUT / name)["labels"])
+
+
 def main():
     if OUT.exists():
         shutil.rmtree(OUT)
@@ -412,6 +488,7 @@ def main():
     make_containers()
     make_text()
     make_shards()
+    make_npz_integrity()
 
     lines = ['{', ' "files": {']
     lines.append(",\n".join(f"  {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in files.items()))

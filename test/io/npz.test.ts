@@ -1,17 +1,22 @@
 /**
  * NPZ archives: np.savez (stored) and np.savez_compressed (deflated) fixtures read by key,
- * the key rules, and broken archives: truncated, corrupt deflate data, lying sizes.
+ * the key rules, zip64 headers, and broken archives: truncated, corrupt deflate data, lying
+ * sizes, data that does not match its CRC-32. In memory (parseNpz) and from a file at offsets
+ * (readInput), which must agree.
  */
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { pickArray } from '../../src/io/container.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { parseNpz } from '../../src/io/npz.js';
+import { readInput } from '../../src/io/read.js';
 import type { Tensor } from '../../src/tensor.js';
-import { inputErrorSync } from './helpers.js';
-import { expectTensor, fact, fixtureBytes, manifest } from './manifest.js';
+import { inputError, inputErrorSync } from './helpers.js';
+import { expectTensor, fact, FIXTURES, fixtureBytes, manifest } from './manifest.js';
+import { handMadeZip } from './zip-maker.js';
 
-const archives = ['dump.npz', 'dump_compressed.npz', 'single.npz'];
+/** numpy-written: stored, deflated, one unnamed array, and zip64 headers throughout (zipfile's limit lowered). */
+const archives = ['dump.npz', 'dump_compressed.npz', 'single.npz', 'zip64.npz', 'zip64_compressed.npz'];
 const read = (bytes: Uint8Array, source: string, key?: string): Tensor => pickArray(parseNpz(bytes, source), key, source);
 
 /** Offsets of the central directory entries ("PK\1\2") in an archive. */
@@ -30,8 +35,9 @@ describe('parseNpz on numpy-written archives', () => {
     expect(parseNpz(fixtureBytes(name), name).keys).toEqual(manifest.containers[name].keys);
   });
 
-  it.each(archives.flatMap((name) => manifest.containers[name].keys.map((key) => [name, key])))('%s:%s', (name, key) => {
+  it.each(archives.flatMap((name) => manifest.containers[name].keys.map((key) => [name, key])))('%s:%s', async (name, key) => {
     expectTensor(read(fixtureBytes(name), name, key), manifest.files[`${name}:${key}`]);
+    expectTensor(await readInput(`${FIXTURES}${name}:${key}`), manifest.files[`${name}:${key}`]);
   });
 
   it('needs no key for a single array (np.savez with a positional array: arr_0)', () => {
@@ -129,5 +135,53 @@ describe('parseNpz errors', () => {
     expect(inputErrorSync(() => parseNpz(zip, 'z.npz'), 'z.npz').message).toBe(
       'entry "x.npy" uses compression method 12; only stored (0) and deflate (8) are read',
     );
+  });
+});
+
+describe('CRC-32', () => {
+  const mismatch = (file: string) =>
+    `entry "${fact<string>(file, 'entry')}": CRC-32 mismatch (stored 0x${fact(file, 'stored').toString(16).padStart(8, '0')}, ` +
+    `computed 0x${fact(file, 'computed').toString(16).padStart(8, '0')}): the archive is corrupt`;
+
+  // numpy refuses both ("Bad CRC-32 for file ..."): a byte flipped in stored data, and a
+  // deflated entry whose CRC field was changed (the deflate data is intact)
+  it.each([
+    ['crc_stored.npz', 'logits', 'labels'],
+    ['crc_deflated.npz', 'labels', 'logits'],
+  ])('%s:%s is refused, naming the entry; %s, intact, is read', async (file, bad, good) => {
+    expect(fact<string>(file, 'numpy')).toMatch(/^Bad CRC-32/);
+    expect(inputErrorSync(() => read(fixtureBytes(file), file, bad), `${file}:${bad}`).message).toBe(mismatch(file));
+    const path = FIXTURES + file;
+    expect((await inputError(() => readInput(`${path}:${bad}`), `${path}:${bad}`)).message).toBe(mismatch(file));
+    expectTensor(read(fixtureBytes(file), file, good), manifest.files[`${file}:${good}`]);
+    expectTensor(await readInput(`${path}:${good}`), manifest.files[`${file}:${good}`]);
+  });
+
+  it('a byte flipped anywhere in a stored entry is caught', () => {
+    const zip = zipSync({ 'x.npy': [npy, { level: 0 }] });
+    const start = 30 + 'x.npy'.length;
+    for (let i = 0; i < npy.length; i++) {
+      const bad = zip.slice();
+      bad[start + i] ^= 0x01;
+      expect(inputErrorSync(() => read(bad, 'z.npz', 'x'), 'z.npz:x').message).toMatch(/^entry "x.npy": CRC-32 mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\): the archive is corrupt$/);
+    }
+  });
+});
+
+describe('zip64, as numpy writes it for large arrays', () => {
+  const values = new Float64Array([0.5, -1.5, 2.25]);
+  const entry = encodeNpy({ data: values, shape: [3], dtype: 'float64' });
+
+  // sizes 0xFFFFFFFF in the local header and the real ones in its zip64 extra field (numpy
+  // under Python >= 3.11.4 with force_zip64); the central directory either plain, or also
+  // zip64 (as for entries over 4 GiB) with or without a zip64 end record
+  it.each([
+    { central64: false, end64: false },
+    { central64: true, end64: true },
+    { central64: true, end64: false },
+  ])('central zip64 %o', async (layout) => {
+    const zip = handMadeZip([{ name: 'x.npy', data: entry }, { name: 'y.npy', data: entry }], { local64: true, ...layout });
+    expect(new DataView(zip.buffer).getUint32(18, true)).toBe(0xffffffff);
+    for (const key of ['x', 'y']) expect(read(zip, 'z.npz', key).data).toEqual(values);
   });
 });
