@@ -22,6 +22,8 @@ export interface FuzzCase {
   options: ParseOptions;
   /** For the table group: parseTable's options, with the delimiter. */
   table?: TableOptions;
+  /** The zip entry the last mutation corrupted behind its CRC-32 (mutate.ts zipCrcFlip). */
+  corrupted?: string;
 }
 
 /** Larger inputs are not mutated further (deep nesting and repeated rows are big enough). */
@@ -50,6 +52,7 @@ export class CaseGenerator {
     let bytes = seed.bytes;
     const mutations: string[] = [];
     const n = rng.count(6, 0.45);
+    let corrupted: string | undefined; // a later mutation may rebuild the archive, CRCs and all
     for (let i = 0; i < n && bytes.length <= MAX_BYTES; i++) {
       const pool = rng.chance(i === 0 ? 0.65 : 0.45) ? aware : GENERIC;
       let m = rng.weighted<Mutation>(pool)(rng, bytes, others);
@@ -57,11 +60,12 @@ export class CaseGenerator {
       if (m === undefined) continue;
       bytes = m.bytes;
       mutations.push(m.what);
+      corrupted = m.corrupts;
     }
     const source = sourceName(seed);
     const options = parseOptions(rng, seed);
     const table = seed.table && tableOptions(rng, seed.table, seed.delimiter);
-    return { runSeed, iteration, seed: seed.name, group, mutations, bytes, source, options, table };
+    return { runSeed, iteration, seed: seed.name, group, mutations, bytes, source, options, table, corrupted };
   }
 }
 
