@@ -3,9 +3,9 @@
  * duplicated chunks, splices with another seed) and format-aware ones that keep a file
  * plausible enough to reach deep into its reader: rewritten NPY header fields, safetensors
  * header lengths, offsets, shapes and dtypes, zip header fields, rebuilt archives and stored
- * data changed behind its CRC-32, CSV
- * cells and quotes, JSON tokens, brackets and deep nesting. Each returns the new bytes and a
- * one-line description for the failure report, or undefined when it does not apply.
+ * data changed behind its CRC-32, CSV cells and quotes, JSON tokens, brackets and deep nesting.
+ * Each returns the new bytes and a one-line description for the failure report, or undefined
+ * when it does not apply.
  */
 import { unzipSync, zipSync } from 'fflate';
 import type { Rng } from './prng.js';
