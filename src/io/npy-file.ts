@@ -17,21 +17,30 @@ export const streaming = { blockBytes: Number(process.env.LOSSCALC_BLOCK_BYTES) 
 
 /** The file as Values, or undefined when it must be read whole (the layout is not viewable). */
 export function openNpyFile(path: string): Values | undefined {
+  return withFile(path, (file) => openNpyAt(path, 0, file.size, path));
+}
+
+/**
+ * The NPY file held in bytes [offset, offset + size) of the file at `path` (a stored zip
+ * entry is one) as Values, or undefined when it must be read whole. Errors name `source`.
+ */
+export function openNpyAt(path: string, offset: number, size: number, source: string): Values | undefined {
   const layout = withFile(path, (file) => {
-    const head = new Uint8Array(Math.min(file.size, 12));
-    file.read(head, 0);
-    const prefix = new Uint8Array(Math.min(file.size, npyHeaderEnd(head)));
-    file.read(prefix, 0);
-    return parseNpyHeader(prefix, file.size, path);
+    const head = new Uint8Array(Math.min(size, 12));
+    file.read(head, offset);
+    const prefix = new Uint8Array(Math.min(size, npyHeaderEnd(head)));
+    file.read(prefix, offset);
+    return parseNpyHeader(prefix, size, source);
   });
   const { spec, shape } = layout;
   const viewable = spec.view !== undefined && (!layout.bigEndian || spec.size === 1) === HOST_LITTLE;
   if (!viewable || (layout.fortran && shape.filter((d) => d > 1).length > 1)) return undefined;
-  return npyValues(path, layout);
+  return npyValues(path, layout, offset + layout.dataStart);
 }
 
-function npyValues(path: string, layout: NpyLayout): Values {
-  const { spec, shape, dataStart } = layout;
+/** `layout`'s values, read in blocks from `dataStart` of the file at `path`. */
+function npyValues(path: string, layout: NpyLayout, dataStart: number): Values {
+  const { spec, shape } = layout;
   const View = spec.view!;
   return {
     shape,

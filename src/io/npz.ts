@@ -7,8 +7,9 @@
 import type { ByteSource } from './byte-source.js';
 import { bufferSource, withFile } from './byte-source.js';
 import type { Container } from './container.js';
+import { openNpyAt } from './npy-file.js';
 import { parseNpy } from './npy.js';
-import { readZipDirectory, readZipEntry, type ZipEntry } from './zip.js';
+import { readZipDirectory, readZipEntry, storedEntryStart, type ZipEntry } from './zip.js';
 
 /** "PK\x03\x04" (a local file header) or "PK\x05\x06" (the end record of an empty archive). */
 export function isZip(buf: Uint8Array): boolean {
@@ -23,18 +24,29 @@ export function parseNpz(buf: Uint8Array, source: string): Container {
 
 /**
  * The archive at `path`, read at offsets: the directory now, an entry when it is asked for
- * (the file is opened again then). Undefined when the file does not start as a zip archive:
- * the ordinary reader then says what it is.
+ * (the file is opened again then). A stored entry can also be opened as Values, read in
+ * blocks in place (npy-file.ts) once its CRC-32 has been checked in a first pass. Undefined
+ * when the file does not start as a zip archive: the ordinary reader then says what it is.
  */
 export function openNpzFile(path: string): Container | undefined {
   return withFile(path, (src) => {
     const head = new Uint8Array(Math.min(4, src.size));
     src.read(head, 0);
-    return isZip(head) ? npzContainer(src, path, (read) => withFile(path, read)) : undefined;
+    if (!isZip(head)) return undefined;
+    const archive = npzContainer(src, path, (read) => withFile(path, read));
+    return {
+      ...archive,
+      open(key, keySource) {
+        const entry = archive.entry(key);
+        if (entry.method !== 0) return undefined; // deflated: inflated whole
+        const start = withFile(path, (file) => storedEntryStart(file, entry, keySource));
+        return openNpyAt(path, start, entry.size, keySource);
+      },
+    };
   });
 }
 
-function npzContainer(src: ByteSource, source: string, reopen: <T>(read: (src: ByteSource) => T) => T): Container {
+function npzContainer(src: ByteSource, source: string, reopen: <T>(read: (src: ByteSource) => T) => T): Container & { entry(key: string): ZipEntry } {
   const entries = new Map<string, ZipEntry>(); // key -> entry
   for (const entry of readZipDirectory(src, source)) {
     if (entry.name.endsWith('/')) continue; // a directory
@@ -43,6 +55,7 @@ function npzContainer(src: ByteSource, source: string, reopen: <T>(read: (src: B
   return {
     kind: 'npz archive',
     keys: [...entries.keys()],
+    entry: (key) => entries.get(key)!,
     read(key, keySource) {
       const bytes = reopen((file) => readZipEntry(file, entries.get(key)!, keySource));
       return parseNpy(bytes, keySource);

@@ -10,7 +10,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { pickArray, refuseKey } from './container.js';
+import { pickArray, pickKey, refuseKey } from './container.js';
 import { concatBatch } from './concat.js';
 import { parseNumber } from './csv.js';
 import { decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, sniffFormat, type Format } from './format.js';
@@ -54,9 +54,9 @@ export async function readTable(spec: string | readonly string[], options: ReadT
 }
 
 /**
- * Like readInput for one spec, except that an NPY file that can be read in blocks, or a CSV/TSV
- * file of plain numbers, comes back as Values (io/npy-file.ts, io/csv-file.ts) instead of
- * being read whole. For the logits and other large operands; small ones gain nothing from it.
+ * Like readInput for one spec, except that an NPY file (or a stored NPZ entry) that can be read
+ * in blocks, or a CSV/TSV file of plain numbers, comes back as Values (io/npy-file.ts,
+ * io/npz.ts, io/csv-file.ts) instead of being read whole. For the logits and other large operands; small ones gain nothing from it.
  */
 export async function openInput(spec: string, options: ReadOptions = {}): Promise<Tensor | Values> {
   const plainFile = spec !== '-' && !spec.startsWith('-:') && isFile(spec);
@@ -67,6 +67,16 @@ export async function openInput(spec: string, options: ReadOptions = {}): Promis
   }
   if (format === 'csv' || format === 'tsv') {
     const values = openCsvFile(spec, format, delimiterOf(format, options.delimiter));
+    if (values) return values;
+  }
+  const at = await locate(spec);
+  if (!at.stdin && (options.format ?? formatOfPath(at.path)) === 'npz') {
+    const values = fromFile(at, () => {
+      const archive = openNpzFile(at.path);
+      if (!archive) return undefined;
+      const picked = pickKey(archive, at.key, at.path);
+      return archive.open!(picked.key, picked.source);
+    });
     if (values) return values;
   }
   return readInput(spec, options);

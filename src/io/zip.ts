@@ -68,18 +68,34 @@ export function readZipEntry(src: ByteSource, entry: ZipEntry, source: string): 
   const start = dataStart(src, entry, source);
   if (entry.method === 0) {
     const out = new Uint8Array(entry.size);
-    let crc = 0;
-    for (let at = 0; at < out.length; at += CHUNK) {
-      const chunk = out.subarray(at, at + CHUNK);
-      src.read(chunk, start + at);
-      crc = crc32(chunk, crc);
-    }
-    checkCrc(entry, crc, source);
+    checkCrc(entry, readStored(src, start, entry.size, (at) => out.subarray(at, at + CHUNK)), source);
     return out;
   }
   const out = inflate(bytesAt(src, start, entry.compressedSize), entry, source);
   checkCrc(entry, crc32(out), source);
   return out;
+}
+
+/**
+ * Where a stored entry's data starts in the archive, once all of it has been checked against
+ * its CRC-32 a chunk at a time: for reading it in place, in constant memory.
+ */
+export function storedEntryStart(src: ByteSource, entry: ZipEntry, source: string): number {
+  const start = dataStart(src, entry, source);
+  const chunk = new Uint8Array(Math.min(CHUNK, entry.size));
+  checkCrc(entry, readStored(src, start, entry.size, () => chunk), source);
+  return start;
+}
+
+/** The CRC-32 of `size` bytes from `start`, read CHUNK at a time into the buffer `into(at)` gives. */
+function readStored(src: ByteSource, start: number, size: number, into: (at: number) => Uint8Array): number {
+  let crc = 0;
+  for (let at = 0; at < size; at += CHUNK) {
+    const chunk = into(at).subarray(0, Math.min(CHUNK, size - at));
+    src.read(chunk, start + at);
+    crc = crc32(chunk, crc);
+  }
+  return crc;
 }
 
 /** Where the entry's data starts: after its local header, whose name and extra field may differ from the central ones. */

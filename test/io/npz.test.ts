@@ -9,8 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { pickArray } from '../../src/io/container.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { parseNpz } from '../../src/io/npz.js';
-import { readInput } from '../../src/io/read.js';
-import type { Tensor } from '../../src/tensor.js';
+import { streaming } from '../../src/io/npy-file.js';
+import { openInput, readInput } from '../../src/io/read.js';
+import type { Storage, Tensor } from '../../src/tensor.js';
+import { isValues, type Values } from '../../src/values.js';
 import { inputError, inputErrorSync } from './helpers.js';
 import { expectTensor, fact, FIXTURES, fixtureBytes, manifest } from './manifest.js';
 import { handMadeZip } from './zip-maker.js';
@@ -183,5 +185,45 @@ describe('zip64, as numpy writes it for large arrays', () => {
     const zip = handMadeZip([{ name: 'x.npy', data: entry }, { name: 'y.npy', data: entry }], { local64: true, ...layout });
     expect(new DataView(zip.buffer).getUint32(18, true)).toBe(0xffffffff);
     for (const key of ['x', 'y']) expect(read(zip, 'z.npz', key).data).toEqual(values);
+  });
+});
+
+describe('stored entries read in place, in blocks (openInput)', () => {
+  /** Every value, read a batch row at a time through blocks of `blockBytes`. */
+  function streamed(v: Values, blockBytes: number): Tensor {
+    const saved = streaming.blockBytes;
+    streaming.blockBytes = blockBytes;
+    try {
+      const unit = v.shape.slice(1).reduce((a, d) => a * d, 1) || 1;
+      const parts: Storage[] = [];
+      v.read(unit, 0, v.shape.length === 0 ? 1 : v.shape[0], (data) => parts.push(data.slice() as Storage));
+      const data = parts.length === 1 ? parts[0] : (parts[0].constructor as { from(a: unknown[]): Storage }).from(parts.flatMap((p) => Array.from(p as ArrayLike<unknown>)));
+      return { data, shape: v.shape, dtype: v.dtype };
+    } finally {
+      streaming.blockBytes = saved;
+    }
+  }
+
+  it.each(['dump.npz', 'zip64.npz'].flatMap((name) => ['logits', 'labels'].map((key) => [name, key])))('%s:%s in blocks of 1 to 4096 bytes', async (name, key) => {
+    const v = await openInput(`${FIXTURES}${name}:${key}`);
+    expect(isValues(v)).toBe(true);
+    for (const blockBytes of [1, 24, 4096]) expectTensor(streamed(v as Values, blockBytes), manifest.files[`${name}:${key}`]);
+  });
+
+  it('deflated entries are read whole', async () => {
+    const v = await openInput(`${FIXTURES}dump_compressed.npz:logits`);
+    expect(isValues(v)).toBe(false);
+    expectTensor(v as Tensor, manifest.files['dump_compressed.npz:logits']);
+  });
+
+  it('checks the CRC-32 before the first block', async () => {
+    const path = `${FIXTURES}crc_stored.npz:logits`;
+    expect((await inputError(() => openInput(path), path)).message).toMatch(/^entry "logits.npy": CRC-32 mismatch/);
+  });
+
+  it('the key rules are those of readInput', async () => {
+    const path = `${FIXTURES}dump.npz`;
+    expect((await inputError(() => openInput(path), path)).message).toBe('the npz archive holds 2 arrays: pick one as ' + path + ':<key>; the keys are "logits", "labels"');
+    expect((await inputError(() => openInput(`${path}:nope`), path)).message).toBe('no array "nope" in the npz archive; the keys are "logits", "labels"');
   });
 });
