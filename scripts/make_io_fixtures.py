@@ -17,6 +17,8 @@ files it writes fixtures/io/expected.json:
   errors:      file -> facts about a broken file (what is wrong and where) for the error tests
   unsupported: name -> {descr}; .npy files whose dtype the reader must refuse
   f32_to_f16:  {inputs, bits}; float32 values and numpy's float16 bit patterns for them
+  large_npz:   the archive over 2 GiB that test/io/npz-large.test.ts writes (opt-in), and
+               PyTorch's cross-entropy over it
 
 There is no safetensors package here, so .safetensors files are written by following the
 format (https://github.com/huggingface/safetensors): an 8-byte little-endian header length,
@@ -409,6 +411,21 @@ def make_npz_integrity():
         record(f"{name}:labels", np.load(OUT / name)["labels"])
 
 
+def large_npz():
+    """The archive over 2 GiB of test/io/npz-large.test.ts: float32 logits x[i, j] =
+    ((7i + 3j) mod 11 - 5) / 4 and int64 labels y[i] = i mod 100, 6,000,500 rows of 100 classes
+    (2.4 GB), stored. Both repeat every 1100 rows, which divide the rows, so the mean loss over
+    all of them is the mean over the first 1100: what PyTorch computes here."""
+    rows, classes, period = 6_000_500, 100, 1100
+    assert rows % period == 0
+    i = torch.arange(period)[:, None]
+    j = torch.arange(classes)[None, :]
+    x = (((i * 7 + j * 3) % 11 - 5) / 4).to(torch.float32)
+    y = torch.arange(period) % classes
+    loss = torch.nn.functional.cross_entropy(x.double(), y).item()
+    return {"rows": rows, "classes": classes, "period": period, "cross_entropy_mean": loss}
+
+
 def main():
     if OUT.exists():
         shutil.rmtree(OUT)
@@ -497,7 +514,7 @@ def main():
         lines.append(",\n".join(f"  {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in entries.items()))
     lines += [' },', ' "concat": [']
     lines.append(",\n".join(f"  {json.dumps(v, allow_nan=False)}" for v in concat))
-    lines += [' ],', f' "f32_to_f16": {json.dumps(f32_to_f16, allow_nan=False)}', '}']
+    lines += [' ],', f' "f32_to_f16": {json.dumps(f32_to_f16, allow_nan=False)},', f' "large_npz": {json.dumps(large_npz())}', '}']
     (OUT / "expected.json").write_text("\n".join(lines) + "\n")
     total = sum(p.stat().st_size for p in OUT.iterdir())
     print(f"wrote {len(list(OUT.iterdir()))} files, {total} bytes, to {OUT}")
