@@ -130,6 +130,39 @@ describe('parseNpz errors', () => {
     );
   });
 
+  it('an encrypted entry', () => {
+    const zip = zipSync({ 'x.npy': npy });
+    const [entry] = centralEntries(zip);
+    new DataView(zip.buffer).setUint16(entry + 8, 1, true); // general purpose flag bit 0
+    expect(inputErrorSync(() => parseNpz(zip, 'z.npz'), 'z.npz').message).toBe('entry "x.npy" is encrypted');
+  });
+
+  it('a size of 0xFFFFFFFF with no zip64 extra field to hold it', () => {
+    const zip = zipSync({ 'x.npy': [npy, { level: 0 }] });
+    const [entry] = centralEntries(zip);
+    new DataView(zip.buffer).setUint32(entry + 20, 0xffffffff, true);
+    expect(inputErrorSync(() => parseNpz(zip, 'z.npz'), 'z.npz').message).toBe(
+      'corrupt zip archive: entry "x.npy" has a compressedSize of 0xFFFFFFFF and no zip64 extra field holding it',
+    );
+  });
+
+  it('deflate data that inflates to other than the size claimed', () => {
+    const zip = zipSync({ 'x.npy': [npy, { level: 9 }] });
+    const [entry] = centralEntries(zip);
+    const view = new DataView(zip.buffer);
+    view.setUint32(entry + 24, npy.length - 2, true);
+    expect(inputErrorSync(() => read(zip, 'z.npz', 'x'), 'z.npz:x').message).toBe(`entry "x.npy" inflates to more than the ${npy.length - 2} bytes it claims`);
+    view.setUint32(entry + 24, npy.length + 1, true);
+    expect(inputErrorSync(() => read(zip, 'z.npz', 'x'), 'z.npz:x').message).toBe(`entry "x.npy" inflates to ${npy.length} bytes, not the ${npy.length + 1} it claims`);
+  });
+
+  it('a central directory that runs past its end record', () => {
+    const zip = zipSync({ 'x.npy': npy });
+    const end = zip.length - 22;
+    new DataView(zip.buffer).setUint32(end + 12, 1000, true); // its size
+    expect(inputErrorSync(() => parseNpz(zip, 'z.npz'), 'z.npz').message).toMatch(/^corrupt zip archive: the central directory \(1000 bytes from byte \d+\) runs past its end record at byte \d+$/);
+  });
+
   it('a compression method other than stored and deflate', () => {
     const zip = zipSync({ 'x.npy': npy });
     const [entry] = centralEntries(zip);
