@@ -6,6 +6,7 @@
  * numpy writes every entry (`force_zip64`). Every entry read is checked against its CRC-32.
  * Format: PKWARE's APPNOTE.TXT, sections 4.3 and 4.5.3.
  */
+import { constants } from 'node:buffer';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 import type { ByteSource } from './byte-source.js';
@@ -28,6 +29,8 @@ const CENTRAL_SIZE = 46;
 const LOCAL_SIZE = 30;
 const END_SIZE = 22;
 const MAX_COMMENT = 0xffff;
+/** The most bytes one buffer holds (4 GiB in Node 20): an entry read whole must fit. */
+const MAX_LENGTH = constants.MAX_LENGTH;
 /** Stored data is read (and its CRC computed) this much at a time. */
 const CHUNK = 16 << 20;
 
@@ -66,6 +69,10 @@ export function readZipDirectory(src: ByteSource, source: string): ZipEntry[] {
  */
 export function readZipEntry(src: ByteSource, entry: ZipEntry, source: string): Uint8Array {
   const start = dataStart(src, entry, source);
+  if (entry.size > MAX_LENGTH) {
+    const hint = entry.method === 0 ? '' : ': stored uncompressed (np.savez), it could be read in place';
+    throw new InputError(`entry ${JSON.stringify(entry.name)} holds ${entry.size} bytes, more than one buffer can (${MAX_LENGTH})${hint}`, source);
+  }
   if (entry.method === 0) {
     const out = new Uint8Array(entry.size);
     checkCrc(entry, readStored(src, start, entry.size, (at) => out.subarray(at, at + CHUNK)), source);

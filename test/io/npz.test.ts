@@ -156,6 +156,19 @@ describe('parseNpz errors', () => {
     expect(inputErrorSync(() => read(zip, 'z.npz', 'x'), 'z.npz:x').message).toBe(`entry "x.npy" inflates to ${npy.length} bytes, not the ${npy.length + 1} it claims`);
   });
 
+  it('a deflated entry too large for one buffer is refused before inflating', () => {
+    const data = new Uint8Array(4_200_000).map((_, i) => (i * 2654435761) >>> 24);
+    const zip = handMadeZip([{ name: 'x.npy', data }], { local64: false, central64: true, end64: false });
+    const view = new DataView(zip.buffer);
+    const [entry] = centralEntries(zip);
+    view.setUint16(8, 8, true); // deflate, in both headers
+    view.setUint16(entry + 10, 8, true);
+    view.setBigUint64(entry + 46 + 5 + 4, 2n ** 32n + 10n, true); // the uncompressed size in the zip64 field
+    expect(inputErrorSync(() => read(zip, 'z.npz', 'x'), 'z.npz:x').message).toBe(
+      `entry "x.npy" holds ${2 ** 32 + 10} bytes, more than one buffer can (${2 ** 32}): stored uncompressed (np.savez), it could be read in place`,
+    );
+  });
+
   it('a central directory that runs past its end record', () => {
     const zip = zipSync({ 'x.npy': npy });
     const end = zip.length - 22;
