@@ -18,6 +18,8 @@ files it writes fixtures/io/expected.json:
   errors:      file -> facts about a broken file (what is wrong and where) for the error tests
   unsupported: name -> {descr}; .npy files whose dtype the reader must refuse
   f32_to_f16:  {inputs, bits}; float32 values and numpy's float16 bit patterns for them
+  large_npz:   the archive over 2 GiB that test/io/npz-large.test.ts writes (opt-in), and
+               PyTorch's cross-entropy over it
 
 There is no safetensors package here, so .safetensors files are written by following the
 format (https://github.com/huggingface/safetensors): an 8-byte little-endian header length,
@@ -31,6 +33,8 @@ import math
 import pathlib
 import shutil
 import struct
+import zipfile
+import zlib
 
 import numpy as np
 import torch
@@ -370,6 +374,95 @@ def make_shards():
     save("shard_scalar.npy", scalar)
 
 
+# ---- npz integrity: CRC-32 mismatches numpy refuses, zip64 headers numpy reads ----
+
+def local_data_start(data, info):
+    """Where an entry's data starts: after its local header (30 bytes, the name, the extra field)."""
+    name_length, extra_length = struct.unpack_from("<HH", data, info.header_offset + 26)
+    return info.header_offset + 30 + name_length + extra_length
+
+
+def central_header(data, at, name):
+    """Where the central directory entry for `name` starts, walking the directory from `at`."""
+    while data[at : at + 4] == b"PK\x01\x02":
+        name_length, extra_length, comment_length = struct.unpack_from("<HHH", data, at + 28)
+        if data[at + 46 : at + 46 + name_length] == name.encode():
+            return at
+        at += 46 + name_length + extra_length + comment_length
+    raise KeyError(name)
+
+
+def refused_by_numpy(name, key):
+    try:
+        np.load(OUT / name)[key]
+    except zipfile.BadZipFile as e:
+        return str(e)
+    raise AssertionError(f"numpy read {name}:{key}")
+
+
+def make_npz_integrity():
+    logits = np.arange(12, dtype=np.float64).reshape(4, 3) / 7 - 0.5
+    labels = np.array([2, 0, 1, 1], dtype=np.int64)
+
+    # np.savez (stored): one byte flipped inside the data of logits.npy, the CRC left as it was
+    np.savez(OUT / "crc_stored.npz", logits=logits, labels=labels)
+    data = bytearray((OUT / "crc_stored.npz").read_bytes())
+    info = zipfile.ZipFile(OUT / "crc_stored.npz").getinfo("logits.npy")
+    start = local_data_start(data, info)
+    at = start + info.compress_size - 5
+    data[at] ^= 0x10
+    (OUT / "crc_stored.npz").write_bytes(bytes(data))
+    computed = zlib.crc32(data[start : start + info.compress_size])
+    errors["crc_stored.npz"] = {"entry": "logits.npy", "byte": at, "stored": info.CRC, "computed": computed, "numpy": refused_by_numpy("crc_stored.npz", "logits")}
+    record("crc_stored.npz:labels", labels)  # the other entry is intact
+
+    # np.savez_compressed (deflated): the CRC of labels.npy changed in both headers, so the
+    # deflate data is fine and only the CRC can tell
+    np.savez_compressed(OUT / "crc_deflated.npz", logits=logits, labels=labels)
+    data = bytearray((OUT / "crc_deflated.npz").read_bytes())
+    archive = zipfile.ZipFile(OUT / "crc_deflated.npz")
+    info = archive.getinfo("labels.npy")
+    wrong = info.CRC ^ 0x00010000
+    struct.pack_into("<I", data, info.header_offset + 14, wrong)
+    struct.pack_into("<I", data, central_header(data, archive.start_dir, "labels.npy") + 16, wrong)
+    (OUT / "crc_deflated.npz").write_bytes(bytes(data))
+    errors["crc_deflated.npz"] = {"entry": "labels.npy", "stored": wrong, "computed": info.CRC, "numpy": refused_by_numpy("crc_deflated.npz", "labels")}
+    record("crc_deflated.npz:logits", logits)
+
+    # zip64 as numpy writes it for large arrays: with zipfile's limit lowered, every size and
+    # offset is 0xFFFFFFFF in the local and central headers, the real values in the zip64 extra
+    # field, and the archive ends with a zip64 end record
+    limit = zipfile.ZIP64_LIMIT
+    zipfile.ZIP64_LIMIT = 0
+    try:
+        np.savez(OUT / "zip64.npz", logits=logits, labels=labels)
+        np.savez_compressed(OUT / "zip64_compressed.npz", logits=logits, labels=labels)
+    finally:
+        zipfile.ZIP64_LIMIT = limit
+    for name in ["zip64.npz", "zip64_compressed.npz"]:
+        data = (OUT / name).read_bytes()
+        assert struct.unpack_from("<II", data, 18) == (0xFFFFFFFF, 0xFFFFFFFF), name
+        assert b"PK\x06\x06" in data, name
+        containers[name] = {"keys": ["logits", "labels"]}
+        record(f"{name}:logits", np.load(OUT / name)["logits"])
+        record(f"{name}:labels", np.load(OUT / name)["labels"])
+
+
+def large_npz():
+    """The archive over 2 GiB of test/io/npz-large.test.ts: float32 logits x[i, j] =
+    ((7i + 3j) mod 11 - 5) / 4 and int64 labels y[i] = i mod 100, 6,000,500 rows of 100 classes
+    (2.4 GB), stored. Both repeat every 1100 rows, which divide the rows, so the mean loss over
+    all of them is the mean over the first 1100: what PyTorch computes here."""
+    rows, classes, period = 6_000_500, 100, 1100
+    assert rows % period == 0
+    i = torch.arange(period)[:, None]
+    j = torch.arange(classes)[None, :]
+    x = (((i * 7 + j * 3) % 11 - 5) / 4).to(torch.float32)
+    y = torch.arange(period) % classes
+    loss = torch.nn.functional.cross_entropy(x.double(), y).item()
+    return {"rows": rows, "classes": classes, "period": period, "cross_entropy_mean": loss}
+
+
 def main():
     if OUT.exists():
         shutil.rmtree(OUT)
@@ -450,6 +543,7 @@ def main():
     make_text()
     make_shards()
     make_pandas()
+    make_npz_integrity()
 
     lines = ['{', ' "files": {']
     lines.append(",\n".join(f"  {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in files.items()))
@@ -459,7 +553,7 @@ def main():
     for section, entries in [("concat", concat), ("cli", cli)]:
         lines += [' ],' if section == "cli" else ' },', f' "{section}": [']
         lines.append(",\n".join(f"  {json.dumps(v, allow_nan=False)}" for v in entries))
-    lines += [' ],', f' "f32_to_f16": {json.dumps(f32_to_f16, allow_nan=False)}', '}']
+    lines += [' ],', f' "f32_to_f16": {json.dumps(f32_to_f16, allow_nan=False)},', f' "large_npz": {json.dumps(large_npz())}', '}']
     (OUT / "expected.json").write_text("\n".join(lines) + "\n")
     total = sum(p.stat().st_size for p in OUT.iterdir())
     print(f"wrote {len(list(OUT.iterdir()))} files, {total} bytes, to {OUT}")

@@ -35,6 +35,12 @@ function npy(header: string, dataBytes: number, version = 1): Uint8Array {
   return out;
 }
 
+/** `bytes` with the byte at `at` flipped. */
+function flipped(bytes: Uint8Array, at: number): Uint8Array {
+  bytes[at] ^= 0x01;
+  return bytes;
+}
+
 function safetensors(header: string, dataBytes: number): Uint8Array {
   const h = new TextEncoder().encode(header);
   const out = new Uint8Array(8 + h.length + dataBytes);
@@ -81,6 +87,7 @@ const scenarios: Record<string, string[]> = {
   'NPY: trailing bytes': ['ce', write('trailing.npy', npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", 20)), LABELS],
   'NPZ: no key given': ['ce', write('dump.npz', zipSync({ 'logits.npy': f64([1, 2], [1, 2]), 'labels.npy': i64([0]) })), LABELS],
   'NPZ: unknown key': ['ce', 'dump.npz:outputs', LABELS],
+  'NPZ: data that does not match its CRC-32': ['ce', write('corrupt.npz', flipped(zipSync({ 'logits.npy': [f64([1, 2], [1, 2]), { level: 0 }] }), 30 + 10 + 130)), LABELS],
   'safetensors: offsets outside the file': [
     'ce',
     write('model.safetensors', safetensors('{"logits":{"dtype":"F64","shape":[4],"data_offsets":[0,64]}}', 32)),

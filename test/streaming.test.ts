@@ -1,10 +1,11 @@
 /**
- * The fast paths against PyTorch: NPY logits read in blocks (tiny blocks here, so that rows
- * cross block boundaries) and computed on several threads (the built binary with -j), must
- * give PyTorch's values exactly as the whole-array path does.
+ * The fast paths against PyTorch: NPY logits (alone, or as stored npz entries) read in blocks
+ * (tiny blocks here, so that rows cross block boundaries) and computed on several threads (the
+ * built binary with -j), must give PyTorch's values exactly as the whole-array path does.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { zipSync } from 'fflate';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +56,22 @@ describe('on three threads, in blocks of 256 bytes (the built binary)', () => {
         env: { ...process.env, LOSSCALC_BLOCK_BYTES: '256' },
       });
       expect(r.stderr.includes('internal error'), r.stderr).toBe(false);
+      expectReport(c, JSON.parse(r.stdout) as Report);
+    });
+  }
+
+  // the same inputs as stored entries of one archive (np.savez): read in place, a block at a time
+  for (const name of names.slice(0, 6)) {
+    it(`${name}, from an npz archive`, () => {
+      const c = cases.find((k) => k.name === name)!;
+      const argv = resolveArgv(c.argv);
+      const archive = join(mkdtempSync(join(tmpdir(), 'losscalc-npz-')), 'dump.npz');
+      writeFileSync(archive, zipSync({ 'logits.npy': [readFileSync(argv[1]), { level: 0 }], 'labels.npy': [readFileSync(argv[2]), { level: 0 }] }));
+      const r = spawnSync(process.execPath, [BIN, argv[0], `${archive}:logits`, `${archive}:labels`, ...argv.slice(3), '--json', '-j', '3'], {
+        encoding: 'utf8',
+        env: { ...process.env, LOSSCALC_BLOCK_BYTES: '256' },
+      });
+      expect(r.stderr).toBe('');
       expectReport(c, JSON.parse(r.stdout) as Report);
     });
   }

@@ -4,6 +4,7 @@
  */
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import type { Values } from '../values.js';
 
 export interface Container {
   /** What the file is, for messages: "npz archive", "safetensors file", "JSON object". */
@@ -12,6 +13,8 @@ export interface Container {
   keys: readonly string[];
   /** The array named `key`, one of `keys`; errors name `source`. */
   read(key: string, source: string): Tensor;
+  /** The same array as Values read in blocks from the file, or undefined when it must be read whole. */
+  open?(key: string, source: string): Values | undefined;
 }
 
 /** At most this many keys are listed in a message. */
@@ -22,9 +25,15 @@ const LISTED = 20;
  * the file (`source`); errors inside the array name `source:key`.
  */
 export function pickArray(container: Container, key: string | undefined, source: string): Tensor {
+  const picked = pickKey(container, key, source);
+  return container.read(picked.key, picked.source);
+}
+
+/** The key pickArray reads, and the name errors inside its array carry. */
+export function pickKey(container: Container, key: string | undefined, source: string): { key: string; source: string } {
   const { keys, kind } = container;
   if (key === undefined) {
-    if (keys.length === 1) return container.read(keys[0], source);
+    if (keys.length === 1) return { key: keys[0], source };
     if (keys.length === 0) throw new InputError(`the ${kind} holds no arrays`, source);
     throw new InputError(`the ${kind} holds ${keys.length} arrays: pick one as ${source}:<key>; the keys are ${listKeys(keys)}`, source);
   }
@@ -33,7 +42,7 @@ export function pickArray(container: Container, key: string | undefined, source:
     const there = keys.length === 0 ? `the ${kind} holds no arrays` : `the keys are ${listKeys(keys)}`;
     throw new InputError(`${what} in the ${kind}; ${there}`, source);
   }
-  return container.read(key, `${source}:${key}`);
+  return { key, source: `${source}:${key}` };
 }
 
 /** A file of a format that holds one array was given a key. */

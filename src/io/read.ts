@@ -8,15 +8,16 @@
  * its last ':' into a path and a key. `-` is standard input, and `-:<key>` a key in it. When
  * both `x.npz:logits` and `x.npz` exist, the file wins, and the reader says so through `note`.
  */
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync, type Stats } from 'node:fs';
 import { InputError, readError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { refuseKey } from './container.js';
+import { pickArray, pickKey, refuseKey } from './container.js';
 import { concatBatch } from './concat.js';
 import { parseNumber } from './csv.js';
 import { decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, sniffInput, type Format } from './format.js';
 import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
+import { openNpzFile } from './npz.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
 import type { Values } from '../values.js';
 import { readStream, type StreamLimits } from './stream.js';
@@ -59,9 +60,9 @@ export async function readTable(spec: string | readonly string[], options: ReadT
 }
 
 /**
- * Like readInput for one spec, except that an NPY file that can be read in blocks, or a CSV/TSV
- * file of plain numbers, comes back as Values (io/npy-file.ts, io/csv-file.ts) instead of
- * being read whole. For the logits and other large operands; small ones gain nothing from it.
+ * Like readInput for one spec, except that an NPY file (or a stored NPZ entry) that can be read
+ * in blocks, or a CSV/TSV file of plain numbers, comes back as Values (io/npy-file.ts,
+ * io/npz.ts, io/csv-file.ts) instead of being read whole. For the logits and other large operands; small ones gain nothing from it.
  */
 export async function openInput(spec: string, options: ReadOptions = {}): Promise<Tensor | Values> {
   const plainFile = spec !== '-' && !spec.startsWith('-:') && isFile(spec);
@@ -73,6 +74,16 @@ export async function openInput(spec: string, options: ReadOptions = {}): Promis
   }
   if (format === 'csv' || format === 'tsv') {
     const values = openCsvFile(spec, format, delimiterOf(format, options.delimiter), options.header);
+    if (values) return values;
+  }
+  const at = await locate(spec, options.note);
+  if (!at.stdin && (options.format ?? formatOfPath(at.path)) === 'npz') {
+    const values = fromFile(at, () => {
+      const archive = openNpzFile(at.path);
+      if (!archive) return undefined;
+      const picked = pickKey(archive, at.key, at.path);
+      return archive.open!(picked.key, picked.source);
+    });
     if (values) return values;
   }
   return readInput(spec, options);
@@ -93,8 +104,16 @@ export async function readTensor(path: string): Promise<Tensor> {
 
 async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
   const at = await locate(spec, options.note);
-  const bytes = await load(at, options);
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
+  if (format === 'npz' && !at.stdin) {
+    // read at offsets, not loaded whole; anything but a zip is left to parseInput to name
+    const tensor = fromFile(at, () => {
+      const archive = openNpzFile(at.path);
+      return archive && pickArray(archive, at.key, at.path);
+    });
+    if (tensor) return tensor;
+  }
+  const bytes = await load(at, options);
   return parseInput(bytes, at.path, { format, delimiter: options.delimiter, header: options.header, key: at.key });
 }
 
@@ -155,12 +174,16 @@ async function load(at: Location, options: ReadOptions): Promise<Uint8Array> {
     const { stdin } = options;
     return stdin === undefined ? readStdin(process.stdin, format) : typeof stdin === 'function' ? stdin() : stdin;
   }
+  // a FIFO or a device may never end: read it as a stream, judged by its first bytes
+  return fromFile(at, (stat) => (stat.isFile() ? readFileSync(at.path) : readStream(createReadStream(at.path), at.path, format)));
+}
+
+/** `read` on a file (given its stat), its file-system failures as InputErrors. */
+function fromFile<T>(at: Location, read: (stat: Stats) => T): T {
   try {
     const stat = statSync(at.path);
     if (stat.isDirectory()) throw new InputError('is a directory', at.path);
-    // a FIFO or a device may never end: read it as a stream, judged by its first bytes
-    if (!stat.isFile()) return await readStream(createReadStream(at.path), at.path, format);
-    return readFileSync(at.path);
+    return read(stat);
   } catch (e) {
     // neither `file:key` nor `file` exists: name what was given
     const missing = at.key !== undefined && (e as NodeJS.ErrnoException).code === 'ENOENT';

@@ -1,7 +1,8 @@
 /**
  * What every reader must do with any bytes: return a well-formed tensor, or throw an
  * InputError with a non-empty one-line message naming the input, within a time bound and
- * without allocating far beyond what the file holds. Anything else is a finding.
+ * without allocating far beyond what the file holds; and never return a zip entry whose data
+ * a mutation changed behind its CRC-32 (numbers that are not the file's). Anything else is a finding.
  */
 import { writeFileSync } from 'node:fs';
 import { InputError } from '../../src/errors.js';
@@ -26,6 +27,7 @@ export type FindingKind =
   | 'mutated-input' // the reader changed the caller's bytes
   | 'inconsistent' // a streaming file reader (NPY, CSV) and parseInput disagree on the same bytes
   | 'dropped-row' // a tensor with another number of rows than the text has (a row dropped as a header)
+  | 'silently-wrong' // an entry whose data no longer matches its CRC-32 was returned as a tensor
   | 'hang' // a call the watchdog had to kill
   | 'crash' // the worker died (out of memory, native crash)
   | 'full-disk'; // the CLI with stdout on /dev/full did not end with exit 2 and one line (full-disk.ts)
@@ -274,6 +276,9 @@ export function runCase(c: FuzzCase, limits: Limits): Outcome {
     tensorProblem(r, maxBytes) ?? rowsProblem(c, r as Tensor, c.options.format, c.options.delimiter));
   const results = [a.result];
   let ms = a.ms;
+  if (a.error === undefined && c.corrupted !== undefined && readsEntry(c.options.key, c.corrupted)) {
+    findings.push({ kind: 'silently-wrong', call: 'parseInput', detail: `entry ${JSON.stringify(c.corrupted)}, changed behind its CRC-32, was read as a tensor` });
+  }
   if (c.table) {
     const table = c.table;
     const b = probe('parseTable', c, c.source, limits, findings, () => parseTable(decodeText(c.bytes), c.source, table), (r) =>
@@ -304,6 +309,14 @@ export function runCase(c: FuzzCase, limits: Limits): Outcome {
   const fullDisk = limits.fullDisk && fullDiskProbe(c, limits.fullDisk, a.result === 'tensor');
   if (fullDisk) findings.push(...fullDisk.findings);
   return { results, findings, ms, fullDisk: fullDisk && (fullDisk.wrote ? 'wrote' : 'error') };
+}
+
+/**
+ * Whether a container read with `key` returns `entry`: the key names it (an npz key is the
+ * entry's name without .npy), or no key was given and a tensor came back, so it was the only one.
+ */
+function readsEntry(key: string | undefined, entry: string): boolean {
+  return key === undefined || key === (entry.endsWith('.npy') ? entry.slice(0, -4) : entry);
 }
 
 const HELPERS = /^(fail|failAt|syntax|field|expect|new \w+|Object\.\w+|<anonymous>)$/;

@@ -24,6 +24,8 @@ export interface FuzzCase {
   table?: TableOptions;
   /** The rows a tensor read from the bytes must have, when the last mutation knows (mutate.ts). */
   rows?: Mutated['rows'];
+  /** The zip entry the last mutation corrupted behind its CRC-32 (mutate.ts zipCrcFlip). */
+  corrupted?: string;
 }
 
 /** Larger inputs are not mutated further (deep nesting and repeated rows are big enough). */
@@ -53,6 +55,7 @@ export class CaseGenerator {
     const mutations: string[] = [];
     let rows: Mutated['rows'];
     const n = rng.count(6, 0.45);
+    let corrupted: string | undefined; // a later mutation may rebuild the archive, CRCs and all
     for (let i = 0; i < n && bytes.length <= MAX_BYTES; i++) {
       const pool = rng.chance(i === 0 ? 0.65 : 0.45) ? aware : GENERIC;
       let m = rng.weighted<Mutation>(pool)(rng, bytes, others);
@@ -61,11 +64,13 @@ export class CaseGenerator {
       bytes = m.bytes;
       mutations.push(m.what);
       rows = m.rows; // what an earlier mutation knew, a later one may have changed
+      corrupted = m.corrupts;
     }
     const source = sourceName(seed);
     const options = parseOptions(rng, seed);
     const table = seed.table && tableOptions(rng, seed.table, seed.delimiter);
     return { runSeed, iteration, seed: seed.name, group, mutations, bytes, source, options, table, rows };
+    return { runSeed, iteration, seed: seed.name, group, mutations, bytes, source, options, table, corrupted };
   }
 }
 

@@ -2,9 +2,10 @@
  * Mutations: generic ones on bytes (bit flips, overwrites, truncation, insertion, deletion,
  * duplicated chunks, splices with another seed) and format-aware ones that keep a file
  * plausible enough to reach deep into its reader: rewritten NPY header fields, safetensors
- * header lengths, offsets, shapes and dtypes, zip header fields and rebuilt archives, CSV
- * cells and quotes, JSON tokens, brackets and deep nesting. Each returns the new bytes and a
- * one-line description for the failure report, or undefined when it does not apply.
+ * header lengths, offsets, shapes and dtypes, zip header fields, rebuilt archives and stored
+ * data changed behind its CRC-32, CSV cells and quotes, JSON tokens, brackets and deep nesting.
+ * Each returns the new bytes and a one-line description for the failure report, or undefined
+ * when it does not apply.
  */
 import { unzipSync, zipSync } from 'fflate';
 import type { Rng } from './prng.js';
@@ -19,6 +20,11 @@ export interface Mutated {
    * other count, such as a row silently dropped as a header.
    */
   rows?: { count: number; delimiter: string };
+  /**
+   * The zip entry whose data this changed with its CRC-32 left as it was: a reader that returns
+   * that entry as a tensor returned numbers that are not the file's (check.ts flags it).
+   */
+  corrupts?: string;
 }
 
 export type Mutation = (rng: Rng, bytes: Uint8Array, others: readonly Seed[]) => Mutated | undefined;
@@ -861,8 +867,41 @@ const zip64: Mutation = (rng, b) => {
   return { bytes: out, what: `zip64 end record claiming ${count} entries${runOff ? ', last central comment past the end' : ''}` };
 };
 
+/**
+ * Flips 1 to 4 adjacent bytes inside a stored entry's data and leaves its CRC-32 as it was:
+ * the archive stays well-formed, so only the CRC can tell (a CRC-32 catches every burst of up
+ * to 32 bits). Entries whose key another entry shares are left alone: the key is ambiguous.
+ */
+export const zipCrcFlip: Mutation = (rng, b) => {
+  const view = new DataView(b.buffer, b.byteOffset, b.length);
+  const stored: { name: string; start: number; size: number }[] = [];
+  const keys = new Map<string, number>();
+  for (const r of zipRecords(b)) {
+    if (r.kind !== 'central' || r.at + 46 > b.length) continue;
+    const nameLength = view.getUint16(r.at + 28, true);
+    const name = latin1(b.subarray(r.at + 46, Math.min(b.length, r.at + 46 + nameLength)));
+    const key = name.endsWith('.npy') ? name.slice(0, -4) : name;
+    keys.set(key, (keys.get(key) ?? 0) + 1);
+    const size = view.getUint32(r.at + 20, true);
+    const local = view.getUint32(r.at + 42, true);
+    if (view.getUint16(r.at + 10, true) !== 0 || size === 0 || size === 0xffffffff || name.endsWith('/') || local + 30 > b.length) continue;
+    if (view.getUint32(local, true) !== 0x04034b50) continue;
+    const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+    if (start + size <= b.length) stored.push({ name, start, size });
+  }
+  const candidates = stored.filter((e) => keys.get(e.name.endsWith('.npy') ? e.name.slice(0, -4) : e.name) === 1);
+  if (candidates.length === 0) return undefined;
+  const e = rng.pick(candidates);
+  const width = Math.min(e.size, 1 + rng.int(4));
+  const at = e.start + rng.int(e.size - width + 1);
+  const out = b.slice();
+  for (let i = 0; i < width; i++) out[at + i] ^= 1 + rng.int(255);
+  return { bytes: out, what: `zip ${width} bytes flipped at ${at}, inside stored entry ${JSON.stringify(e.name)}, its CRC-32 kept`, corrupts: e.name };
+};
+
 export const ZIP: readonly (readonly [Mutation, number])[] = [
   [zip64, 0.3],
+  [zipCrcFlip, 2],
   [zipField, 4],
   [zipRebuild, 4],
   [zipName, 1],
