@@ -93,7 +93,56 @@ describe('mutation fuzzing of the readers', () => {
     expect(findings).toEqual([]);
   });
 
-import { csvFirstRowMutation, joinNpy, zipCrcFlip } from './fuzz/mutate.js';
+  it('a bad cell in the first row of a CSV is never a dropped row, on every CSV seed', () => {
+    const seeds = loadSeeds().filter((s) => s.group === 'csv' || s.group === 'tsv' || s.group === 'table');
+    const scratch = join(tmpdir(), `losscalc-fuzz-${process.pid}-first-row.csv`);
+    const findings: string[] = [];
+    let counted = 0;
+    for (const seed of seeds) {
+      const mutate = csvFirstRowMutation(seed.delimiter ?? (seed.group === 'tsv' ? '\t' : undefined));
+      for (let i = 0; i < 6; i++) {
+        const m = mutate(new Rng(9, i), seed.bytes, []);
+        if (m?.rows === undefined) continue;
+        counted++;
+        const c: FuzzCase = {
+          runSeed: 9, iteration: i, seed: seed.name, group: seed.group, mutations: [m.what], bytes: m.bytes, source: seed.name,
+          options: { format: seed.format, delimiter: seed.delimiter }, table: seed.table && { ...seed.table, delimiter: seed.table.delimiter ?? seed.delimiter }, rows: m.rows,
+        };
+        for (const f of runCase(c, { callMs: config.callMs, memory: false, scratch }).findings) findings.push(`${f.kind} in ${f.call}: ${f.detail} (${describeCase(c)})`);
+      }
+    }
+    rmSync(scratch, { force: true });
+    expect(counted).toBeGreaterThan(100);
+    expect(findings).toEqual([]);
+  });
+
+  it('the oracle flags a row read as a header in a text whose rows were all kept', () => {
+    const repro = new TextEncoder().encode('0.1,0.2,abc,1\n0.3,0.4,0.5,2\n0.6,0.1,0.2,0\n');
+    const base = { runSeed: 0, iteration: 0, seed: 'repro', group: 'table' as const, mutations: ['repro'], source: 't.csv', options: { format: 'csv' as const } };
+    const limits = { callMs: config.callMs, memory: false };
+    // issue 9's repro: the first row is an error, so there is nothing to flag
+    expect(runCase({ ...base, bytes: repro, table: { labelColumn: -1 }, rows: { count: 3, delimiter: ',' } }, limits).findings).toEqual([]);
+    // a text of a header and two rows, claimed to have three: both readers are flagged
+    const header = new TextEncoder().encode('a,b\n1,2\n3,4\n');
+    const kinds = runCase({ ...base, bytes: header, table: { labelColumn: 0 }, rows: { count: 3, delimiter: ',' } }, limits).findings.map((f) => `${f.kind} ${f.call}`);
+    expect(kinds).toEqual(['dropped-row parseInput', 'dropped-row parseTable']);
+  });
+
+  it('a stored npz entry changed behind its CRC-32 is refused; a reader returning it would be flagged', () => {
+    const seed = loadSeeds().find((s) => s.name.endsWith('dump.npz'))!; // np.savez: stored
+    const make = (bytes: Uint8Array, corrupted: string, what: string): FuzzCase => ({
+      runSeed: 0, iteration: 0, seed: seed.name, group: 'npz', mutations: [what], bytes, source: 'fuzz.npz',
+      options: { format: 'npz', key: corrupted.replace(/\.npy$/, '') }, corrupted,
+    });
+    for (let i = 0; i < 200; i++) {
+      const m = zipCrcFlip(new Rng(3, i), seed.bytes, [])!;
+      const out = runCase(make(m.bytes, m.corrupts!, m.what), { callMs: config.callMs, memory: false });
+      expect(out.findings).toEqual([]);
+      expect(out.results[0], m.what).toMatch(/^entry Q: CRC-N mismatch/);
+    }
+    // the oracle: an entry read as a tensor although the case says it was corrupted
+    const claimed = runCase(make(seed.bytes, 'logits.npy', 'unchanged'), { callMs: config.callMs, memory: false });
+    expect(claimed.findings.map((f) => f.kind)).toEqual(['silently-wrong']);
   });
 
   it.runIf(replay !== undefined)(`replays FUZZ_CASE=${replay}`, () => {

@@ -69,8 +69,7 @@ export class CaseGenerator {
     const source = sourceName(seed);
     const options = parseOptions(rng, seed);
     const table = seed.table && tableOptions(rng, seed.table, seed.delimiter);
-    return { runSeed, iteration, seed: seed.name, group, mutations, bytes, source, options, table, rows };
-    return { runSeed, iteration, seed: seed.name, group, mutations, bytes, source, options, table, corrupted };
+    return { runSeed, iteration, seed: seed.name, group, mutations, bytes, source, options, table, rows, corrupted };
   }
 }
 
