@@ -19,6 +19,7 @@ describe('check that compares nothing', () => {
     const json = JSON.parse((await runCli(['check', ...EXAMPLE, '--weight', '1,1,1,1,1', '--label-smoothing', '0.1', '--json'])).stdout);
     expect(json.ok).toBe(false);
     expect(json.checks).toEqual([]);
+    expect(json.unchecked).toBe('nothing was checked: every other way was skipped');
   });
 
   it('says every way is NaN when no target contributes, instead of NaN != NaN failures', async () => {

@@ -28,6 +28,8 @@ export interface JsonReport {
   /** check mode: each way's loss, and the ways skipped with the reason. */
   losses?: Record<string, Nested>;
   skipped?: Record<string, string>;
+  /** check mode: why nothing was compared (then ok is false). */
+  unchecked?: string;
   checks: (Omit<Check, 'a' | 'b' | 'diff'> & { a: JsonNumber; b: JsonNumber; diff: JsonNumber })[];
   /** --per-sample / --top: the k worst samples (worst first), and per-class statistics. */
   worst?: Jsonified<SampleRow>[];
@@ -116,6 +118,7 @@ export function toJsonReport(
   if (o.mode === 'check') {
     report.losses = Object.fromEntries(o.losses.map(([name, res]) => [name, lossOf(res)]));
     report.skipped = Object.fromEntries(o.skipped);
+    if (o.unchecked) report.unchecked = `nothing was checked: ${o.unchecked}`;
   }
   return report;
 }
