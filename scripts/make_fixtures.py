@@ -2655,6 +2655,237 @@ def corner_cases():
         "K-dim, one class, a 0-d weight: nll_loss2d takes it (for (N, 1) inputs PyTorch refuses)")
 
 
+# ======================================================================== layouts
+#
+# `--class-dim d`: PyTorch's loss on x.movedim(d, 1) (and on the targets moved the same way
+# when they are class probabilities of x's shape). Every expected value below is computed by
+# torch on the moved tensors; the files hold the user's layout.
+
+
+def moved(x, d):
+    """x with its class dim d moved to 1, as PyTorch's losses want it (a (C) input stays)."""
+    return x if x.dim() == 1 else x.movedim(d, 1)
+
+
+def layout_cases():
+    B, Tn, V = 3, 5, 7  # (B, T, V) language-model logits, T != V
+
+    # --- cross-entropy on (B, T, V) with (B, T) labels, classes last: every reduction
+    for r in REDS:
+        n = f"layout_ce_lastdim_{r}"
+        rng = rng_for("layout_ce_lastdim")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (B, Tn, V)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (B, Tn), V))
+        x, y = T(x), L(y)
+        got = torch_ce(moved(x, -1), y, reduction=r)
+        if r == "none":
+            assert tuple(got.shape) == (B, Tn)
+        add(n, ["ce", xp, yp, "--class-dim", "-1"] + red_argv(r), got, n_counted(y),
+            f"(B, T, V) = (3, 5, 7) logits, (B, T) labels, --class-dim -1: "
+            f"F.cross_entropy(x.movedim(-1, 1), y); reduction {r} (none has shape (B, T))")
+
+    # --- with class weights, ignored targets (-100) and label smoothing
+    for r in REDS:
+        n = f"layout_ce_lastdim_weight_ignore_ls_{r}"
+        rng = rng_for("layout_ce_lastdim_weight_ignore_ls")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (B, Tn, V)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (B, Tn), V, n_ignore=4))
+        wp, w = write_npy(n, "weight.npy", weights(rng, V))
+        x, y, w = T(x), L(y), T(w)
+        add(n, ["ce", xp, yp, "--class-dim", "-1", "--weight", wp, "--label-smoothing", "0.1"]
+            + red_argv(r), torch_ce(moved(x, -1), y, weight=w, ls=0.1, reduction=r),
+            n_counted(y),
+            f"(3, 5, 7) logits, --class-dim -1, weight (7,), 4 targets -100, label smoothing "
+            f"0.1; reduction {r}")
+
+    # --- ignore_index set to a class (a padding token 0)
+    n = "layout_ce_lastdim_ignore_pad0_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (B, Tn, V)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (B, Tn), V))
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp, "--class-dim", "-1", "--ignore-index", "0"],
+        torch_ce(moved(x, -1), y, ignore_index=0), n_counted(y, 0),
+        "(3, 5, 7) logits, --class-dim -1 --ignore-index 0: padding token 0 left out of the mean")
+
+    # --- class probabilities of the logits' shape: moved the same way
+    for r in ("mean", "none"):
+        n = f"layout_ce_lastdim_prob_{r}"
+        rng = rng_for("layout_ce_lastdim_prob")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (B, Tn, V)))
+        yp, q = write_npy(n, "targets.npy", probs(rng, (B, Tn, V), cd=-1))
+        x, q = T(x), T(q)
+        add(n, ["ce", xp, yp, "--class-dim", "-1", "--label-smoothing", "0.2"] + red_argv(r),
+            torch_ce(moved(x, -1), moved(q, -1), ls=0.2, reduction=r), B * Tn,
+            f"(3, 5, 7) logits with (3, 5, 7) class probabilities summing to 1 over the last "
+            f"dim, --class-dim -1: both moved; label smoothing 0.2; reduction {r}")
+
+    # --- nll: log-probabilities over the last dim, and logits with --log-softmax
+    for r in ("mean", "none"):
+        n = f"layout_nll_lastdim_weight_{r}"
+        rng = rng_for("layout_nll_lastdim_weight")
+        lp = F.log_softmax(T(logits(rng, (B, Tn, V))), -1).numpy()
+        xp, x = write_npy(n, "logprobs.npy", lp)
+        yp, y = write_npy(n, "labels.npy", labels(rng, (B, Tn), V, n_ignore=2))
+        wp, w = write_npy(n, "weight.npy", weights(rng, V))
+        x, y, w = T(x), L(y), T(w)
+        add(n, ["nll", xp, yp, "--class-dim", "-1", "--weight", wp] + red_argv(r),
+            torch_nll(moved(x, -1), y, weight=w, reduction=r), n_counted(y),
+            f"nll on (3, 5, 7) log-probabilities, --class-dim -1, weight, 2 ignored; reduction {r}")
+    for r in ("mean", "sum"):
+        n = f"layout_nll_logsoftmax_lastdim_{r}"
+        rng = rng_for("layout_nll_logsoftmax_lastdim")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (B, Tn, V)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (B, Tn), V, n_ignore=1))
+        x, y = T(x), L(y)
+        got = torch_nll(F.log_softmax(x, -1).movedim(-1, 1), y, reduction=r)
+        assert close(got, torch_ce(moved(x, -1), y, reduction=r))
+        add(n, ["nll", xp, yp, "--class-dim", "-1", "--log-softmax"] + red_argv(r), got,
+            n_counted(y),
+            f"nll --log-softmax on (3, 5, 7) logits, --class-dim -1: "
+            f"F.nll_loss(F.log_softmax(x, -1).movedim(-1, 1), y); reduction {r}")
+
+    # --- gather, the manual path
+    for r in ("mean", "none"):
+        n = f"layout_gather_lastdim_{r}"
+        rng = rng_for("layout_gather_lastdim")
+        xp, x = write_npy(n, "logits.npy", logits(rng, (B, Tn, V)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (B, Tn), V, n_ignore=2))
+        x, y = T(x), L(y)
+        mask = y != IGN
+        v = -F.log_softmax(x, -1).gather(-1, torch.where(mask, y, 0).unsqueeze(-1)).squeeze(-1) * mask
+        got = v.sum() / mask.sum() if r == "mean" else v
+        assert close(got, gather_path(moved(x, -1), y, reduction=r))
+        add(n, ["gather", xp, yp, "--class-dim", "-1"] + red_argv(r), got, n_counted(y),
+            f"gather on (3, 5, 7) logits, --class-dim -1: -log_softmax(x, -1).gather(-1, y); "
+            f"2 ignored; reduction {r}")
+
+    # --- check: every way, on the moved tensor
+    n = "layout_check_lastdim"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (B, Tn, V)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (B, Tn), V))
+    add(n, ["check", xp, yp, "--class-dim", "-1"], losses=check_index_losses(moved(T(x), -1), L(y)),
+        note="check on (3, 5, 7) logits with --class-dim -1: cross-entropy = nll = gather = "
+             "one-hot (along the last dim)")
+    n = "layout_check_lastdim_weight_none"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (B, Tn, V)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (B, Tn), V))
+    wp, w = write_npy(n, "weight.npy", weights(rng, V))
+    add(n, ["check", xp, yp, "--class-dim", "-1", "--weight", wp, "--reduction", "none"],
+        losses=check_index_losses(moved(T(x), -1), L(y), weight=T(w), reduction="none"),
+        note="check on (3, 5, 7) logits, --class-dim -1, weight, reduction none")
+
+    # --- a middle class dim: (N, d1, C, d2), classes strided
+    for d in ("2", "-2"):
+        for r in ("mean", "none"):
+            n = f"layout_ce_middle_{'neg' if d.startswith('-') else ''}{d.lstrip('-')}_{r}"
+            rng = rng_for("layout_ce_middle")
+            xp, x = write_npy(n, "logits.npy", logits(rng, (2, 3, 4, 5)))
+            yp, y = write_npy(n, "labels.npy", labels(rng, (2, 3, 5), 4, n_ignore=3))
+            wp, w = write_npy(n, "weight.npy", weights(rng, 4))
+            x, y, w = T(x), L(y), T(w)
+            add(n, ["ce", xp, yp, "--class-dim", d, "--weight", wp] + red_argv(r),
+                torch_ce(moved(x, 2), y, weight=w, reduction=r), n_counted(y),
+                f"(N, d1, C, d2) = (2, 3, 4, 5) logits, --class-dim {d}: classes strided by 5; "
+                f"weight, 3 ignored; reduction {r} (none has shape (2, 3, 5))")
+    n = "layout_nll_logsoftmax_middle_sum"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (2, 3, 4, 5)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (2, 3, 5), 4))
+    x, y = T(x), L(y)
+    add(n, ["nll", xp, yp, "--class-dim", "2", "--log-softmax", "--reduction", "sum"],
+        torch_nll(F.log_softmax(x, 2).movedim(2, 1), y, reduction="sum"), n_counted(y),
+        "nll --log-softmax on (2, 3, 4, 5) logits, --class-dim 2")
+    n = "layout_ce_middle_prob_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (2, 3, 4, 5)))
+    yp, q = write_npy(n, "targets.npy", probs(rng, (2, 3, 4, 5), cd=2))
+    add(n, ["ce", xp, yp, "--class-dim", "2"], torch_ce(moved(T(x), 2), moved(T(q), 2)), 30,
+        "(2, 3, 4, 5) logits with class probabilities of that shape, --class-dim 2: both moved")
+
+    # --- class dim 0: (C, N) logits, a row per class (as a CSV written class by class)
+    for r in ("mean", "none"):
+        n = f"layout_ce_dim0_csv_{r}"
+        rng = rng_for("layout_ce_dim0_csv")
+        xp, x = write_csv(n, "logits.csv", logits(rng, (4, 6)))
+        yp, y = write_csv(n, "labels.csv", labels(rng, (6,), 4))
+        x, y = T(x), L(y)
+        add(n, ["ce", xp, yp, "--class-dim", "0", "--weight", "1,2,0.5,1.5"] + red_argv(r),
+            torch_ce(moved(x, 0), y, weight=T([1, 2, 0.5, 1.5]), reduction=r), n_counted(y),
+            f"(C, N) = (4, 6) logits in a CSV, a row per class, --class-dim 0: "
+            f"F.cross_entropy(x.T, y); weight; reduction {r}")
+
+    # --- rank 4, classes last: (B, T, U, V)
+    n = "layout_ce_lastdim_rank4_sum"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (2, 3, 2, 6)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (2, 3, 2), 6, n_ignore=1))
+    x, y = T(x), L(y)
+    add(n, ["ce", xp, yp, "--class-dim", "3", "--reduction", "sum"],
+        torch_ce(moved(x, 3), y, reduction="sum"), n_counted(y),
+        "(2, 3, 2, 6) logits, --class-dim 3 (the last): loss shape (2, 3, 2)")
+
+    # --- an unbatched (C) input: its only dim, 0 or -1
+    n = "layout_ce_unbatched_lastdim"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (5,)))
+    yp, y = write_npy(n, "label.npy", np.array(3, dtype=np.int64))
+    add(n, ["ce", xp, yp, "--class-dim", "-1"], torch_ce(T(x), L(y)), 1,
+        "unbatched (5,) logits with a 0-d label: --class-dim -1 is dim 0, PyTorch's")
+
+    # --- float32 logits with int32 labels, classes last (the streaming path reads float32)
+    n = "layout_ce_lastdim_float32_int32_none"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (4, 6, 9)).astype(np.float32))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (4, 6), 9, n_ignore=3).astype(np.int32))
+    add(n, ["ce", xp, yp, "--class-dim", "-1", "--reduction", "none"],
+        torch_ce(moved(T(x), -1), L(y), reduction="none"), n_counted(L(y)),
+        "(4, 6, 9) float32 logits, int32 labels, --class-dim -1, 3 ignored; reduction none")
+
+    # --- T == V: both layouts fit. Without --class-dim, PyTorch's class dim 1 (and a warning)
+    n = "layout_ce_ambiguous_default"
+    rng = rng_for("layout_ce_ambiguous")
+    xp, x = write_npy(n, "logits.npy", logits(rng, (2, 4, 4)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (2, 4), 4))
+    x, y = T(x), L(y)
+    dim1 = torch_ce(x, y)
+    last = torch_ce(moved(x, -1), y)
+    assert not close(dim1, last, 1e-6)
+    add(n, ["ce", xp, yp], dim1, 8,
+        "(2, 4, 4) logits with (2, 4) labels and no --class-dim: PyTorch's class dim 1 (losscalc "
+        "warns that the last dim fits too)")
+    n = "layout_ce_ambiguous_lastdim"
+    xp2, _ = write_npy(n, "logits.npy", x.numpy())
+    yp2, _ = write_npy(n, "labels.npy", y.numpy())
+    add(n, ["ce", xp2, yp2, "--class-dim", "-1"], last, 8,
+        "the same (2, 4, 4) logits with --class-dim -1: the classes are the last dim")
+
+    # --- the per-sample report indexes samples as the user's layout does: (b, t)
+    n = "top_layout_ce_lastdim"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (B, Tn, V)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (B, Tn), V, n_ignore=2))
+    x, y = T(x), L(y)
+    xm = moved(x, -1)
+    w, pc = class_breakdown(xm, y, torch_ce(xm, y, reduction="none"), 6)
+    add_top(n, ["ce", xp, yp, "--class-dim", "-1", "--top", "6"], torch_ce(xm, y), n_counted(y),
+            w, pc, "--top 6 on (3, 5, 7) logits with --class-dim -1: a sample is (b, t), flat "
+            "index b*5 + t; argmax and probability over the last dim; 2 ignored")
+    n = "top_layout_nll_middle"
+    rng = rng_for(n)
+    lp = F.log_softmax(T(logits(rng, (2, 3, 4, 5))), 2).numpy()
+    xp, x = write_npy(n, "logprobs.npy", lp)
+    yp, y = write_npy(n, "labels.npy", labels(rng, (2, 3, 5), 4))
+    x, y = T(x), L(y)
+    xm = moved(x, 2)
+    w, pc = class_breakdown(xm, y, torch_nll(xm, y, reduction="none"), 4, kind="log-probabilities")
+    add_top(n, ["nll", xp, yp, "--class-dim", "2", "--top", "4"], torch_nll(xm, y), n_counted(y),
+            w, pc, "--top 4 on nll over (2, 3, 4, 5) log-probabilities with --class-dim 2: a "
+            "sample is (n, d1, d2), flat index (n*3 + d1)*5 + d2")
+
+
 # ======================================================================== main
 
 
@@ -2673,6 +2904,7 @@ def main():
     top_cases()  # after the existing cases, so those keep their places in cases.json
     formats_cases()  # likewise appended
     corner_cases()  # likewise appended
+    layout_cases()  # likewise appended
     compare_cases()
 
     # every file an argv names exists (a `file:key` names the file); every case folder is used

@@ -2,8 +2,9 @@
  * Why the loss is what it is: the worst samples, a per-class table and a histogram of the
  * unreduced losses. Pure, like the losses: tensors and a LossResult in, plain rows out.
  *
- * A "sample" is one target position: (n) or (n, d1, ..., dk) for class-dim losses, one
- * element for bce-logits. Ignored targets are left out of every table.
+ * A "sample" is one target position: (n) or (n, d1, ..., dk) for class-dim losses (the logits'
+ * dims but the class dim: (b, t) for (B, T, V) logits with --class-dim -1), one element for
+ * bce-logits. Ignored targets are left out of every table.
  */
 import type { LossResult } from './losses/reduce.js';
 import { logSigmoid } from './losses/bce-with-logits.js';
@@ -54,6 +55,8 @@ export interface BreakdownOptions {
   kind: PredictionKind;
   top: number;
   ignoreIndex: number;
+  /** As the losses' classDim: the class dim of the logits; undefined for PyTorch's. */
+  classDim?: number;
   bins?: number;
 }
 
@@ -109,7 +112,7 @@ function argmax(x: FloatArray, base: number, C: number, inner: number): number {
 
 function classSamples(logits: Tensor | Values, labels: Tensor | Values, opts: BreakdownOptions): Samples {
   const x = asValues(logits);
-  const { outer, classes: C, inner } = classLayout(x.shape);
+  const { outer, classes: C, inner } = classLayout(x.shape, opts.classDim);
   const positions = outer * inner;
   const probabilities = sameShape(labels.shape, x.shape);
   const label = new Float64Array(positions);

@@ -34,6 +34,7 @@ Examples:
   losscalc ce logits.csv labels.csv --weight 1,2,0.5 --label-smoothing 0.1
   losscalc ce logits.npy labels.npy --per-sample --top 5      # worst samples, per class, histogram
   losscalc ce logits.npy labels.npy --reduction none --json
+  losscalc ce lm_logits.npy tokens.npy --class-dim -1       # (B, T, V) logits, (B, T) labels
   loss=$(losscalc ce logits.npy labels.npy -q)
   losscalc ce logits.npy labels.npy --expect 2.3026 --rtol 1e-6   # exit 1 if it differs`,
   nll: `
@@ -162,6 +163,7 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
       .option('--ignore-index <int>', 'target value that is ignored (default: -100)')
       .option('--label-smoothing <x>', 'cross-entropy: 0 <= x <= 1 (default: 0)')
       .option('--log-softmax', 'nll: apply log_softmax first')
+      .option('--class-dim <d>', 'the logits\' class dim (default: 1, as PyTorch; -1 for (B, T, V) logits with (B, T) labels)')
       .option('--expect <x>', 'fail (exit 1) unless |loss - x| <= atol + rtol*|x|')
       .option('--reference <file>', 'fail (exit 1) unless the loss is allclose to this dump')
       .option('--per-sample', 'worst samples, per-class table and a histogram of the losses')

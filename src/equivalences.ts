@@ -31,6 +31,8 @@ export interface LossSettings {
   reduction: Reduction;
   ignoreIndex: number;
   labelSmoothing: number;
+  /** --class-dim: the loss of x.movedim(classDim, 1); undefined for PyTorch's class dim. */
+  classDim?: number;
 }
 
 export interface Equivalence {
@@ -48,6 +50,7 @@ export function equivalences(inputs: LossInputs, settings: LossSettings, tol: To
   // a flag for the other kind of labels would be silently ignored: say so instead
   if (binary && settings.labelSmoothing > 0) throw new UsageError(`--label-smoothing applies to class labels; ${BINARY}`);
   if (binary && settings.ignoreIndex !== IGNORE_INDEX) throw new UsageError(`--ignore-index applies to class labels; ${BINARY}`);
+  if (binary && settings.classDim !== undefined) throw new UsageError(`--class-dim applies to class labels; ${BINARY}`);
   if (!binary && inputs.posWeight) {
     throw new UsageError('--pos-weight applies to binary targets (labels of the logits shape); these labels are class indices');
   }
@@ -56,27 +59,27 @@ export function equivalences(inputs: LossInputs, settings: LossSettings, tol: To
 
 function classIndexWays(inputs: LossInputs, settings: LossSettings, tol: Tolerance): Equivalence {
   const { logits, labels, weight } = inputs;
-  const { reduction, ignoreIndex, labelSmoothing } = settings;
+  const { reduction, ignoreIndex, labelSmoothing, classDim } = settings;
   const losses: [string, LossResult][] = [];
   const skipped: [string, string][] = [];
-  const ce = crossEntropy(logits, labels, { weight, ignoreIndex, reduction, labelSmoothing });
+  const ce = crossEntropy(logits, labels, { weight, ignoreIndex, reduction, labelSmoothing, classDim });
   losses.push(['cross-entropy', ce]);
 
   if (labelSmoothing > 0) skipped.push(['nll', 'label smoothing is cross-entropy only']);
-  else losses.push(['nll', nllLoss(logSoftmaxValues(asValues(logits)), labels, { weight, ignoreIndex, reduction })]);
+  else losses.push(['nll', nllLoss(logSoftmaxValues(asValues(logits), classDim), labels, { weight, ignoreIndex, reduction, classDim })]);
 
   if (weight) skipped.push(['gather', 'no class weights in the manual path']);
   else if (labelSmoothing > 0) skipped.push(['gather', 'no label smoothing in the manual path']);
-  else losses.push(['gather', gatherLoss(logits, labels, { ignoreIndex, reduction })]);
+  else losses.push(['gather', gatherLoss(logits, labels, { ignoreIndex, reduction, classDim })]);
 
-  const layout = classLayout(logits.shape);
+  const layout = classLayout(logits.shape, classDim);
   const y = classIndices(materialize(labels), logits.shape, layout, ignoreIndex);
   if (y.includes(ignoreIndex)) skipped.push(['cross-entropy-onehot', 'ignored targets have no one-hot row']);
   else if (weight && reduction === 'mean') {
     skipped.push(['cross-entropy-onehot', 'with class weights the probability mean divides by N, not Σ w_y']);
   } else {
     const onehot = oneHot(y, logits.shape, layout.classes, layout.inner);
-    losses.push(['cross-entropy-onehot', crossEntropy(logits, onehot, { weight, reduction, labelSmoothing })]);
+    losses.push(['cross-entropy-onehot', crossEntropy(logits, onehot, { weight, reduction, labelSmoothing, classDim })]);
   }
   return compared(losses, skipped, tol);
 }
@@ -110,7 +113,7 @@ function compared(losses: [string, LossResult][], skipped: [string, string][], t
   return { losses, skipped, checks };
 }
 
-/** Class indices -> one-hot probabilities of the logits' shape, made a block at a time. */
+/** Class indices -> one-hot probabilities of the logits' shape (classes along the layout's dim), made a block at a time. */
 function oneHot(y: Float64Array, shape: number[], classes: number, inner: number): Values {
   return generated(shape, (out, firstValue) => {
     for (let k = 0; k < out.length; k++) {

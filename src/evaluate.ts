@@ -12,7 +12,7 @@ import { logSoftmaxValues } from './losses/log-softmax.js';
 import { nllLoss } from './losses/nll.js';
 import type { LossResult } from './losses/reduce.js';
 import type { Mode } from './options.js';
-import { formatShape, numel, sameShape, toFloat64, type Tensor } from './tensor.js';
+import { ambiguousLayout, formatShape, numel, sameShape, toFloat64, type Tensor } from './tensor.js';
 import { asValues } from './values.js';
 import { dataWarnings } from './warnings.js';
 
@@ -64,8 +64,15 @@ export function evaluate(inputs: LossInputs & { reference?: Tensor }, settings: 
     checks,
     unchecked: ways.unchecked,
     ok: ways.unchecked === undefined && checks.every((c) => c.ok),
-    warnings: dataWarnings(settings.mode, inputs, result, settings.ignoreIndex),
+    warnings: [...layoutWarning(settings, inputs), ...dataWarnings(settings.mode, inputs, result, settings.ignoreIndex)],
   };
+}
+
+/** (B, T) labels of (B, T, V) logits with T == V: PyTorch's class dim 1 was used, but was it meant? */
+function layoutWarning(settings: Settings, inputs: LossInputs): string[] {
+  if (settings.mode === 'bce-logits') return [];
+  const warning = ambiguousLayout(inputs.logits.shape, inputs.labels.shape, settings.classDim);
+  return warning === undefined ? [] : [warning];
 }
 
 export type LossMode = Exclude<Mode, 'check'>;
@@ -73,16 +80,16 @@ export type LossMode = Exclude<Mode, 'check'>;
 /** The loss of one mode (not check) over the inputs. */
 export function lossFor(mode: LossMode, inputs: LossInputs, s: Omit<Settings, 'mode' | 'tolerance'>): LossResult {
   const { logits, labels, weight, posWeight } = inputs;
-  const { reduction, ignoreIndex, labelSmoothing } = s;
+  const { reduction, ignoreIndex, labelSmoothing, classDim } = s;
   switch (mode) {
     case 'cross-entropy':
-      return crossEntropy(logits, labels, { weight, ignoreIndex, reduction, labelSmoothing });
+      return crossEntropy(logits, labels, { weight, ignoreIndex, reduction, labelSmoothing, classDim });
     case 'nll':
-      return nllLoss(s.logSoftmax ? logSoftmaxValues(asValues(logits)) : logits, labels, { weight, ignoreIndex, reduction });
+      return nllLoss(s.logSoftmax ? logSoftmaxValues(asValues(logits), classDim) : logits, labels, { weight, ignoreIndex, reduction, classDim });
     case 'bce-logits':
       return bceWithLogits(logits, labels, { weight, posWeight, reduction });
     case 'gather':
-      return gatherLoss(logits, labels, { ignoreIndex, reduction });
+      return gatherLoss(logits, labels, { ignoreIndex, reduction, classDim });
   }
 }
 

@@ -31,6 +31,8 @@ export interface Options {
   ignoreIndex: number;
   labelSmoothing: number;
   logSoftmax: boolean;
+  /** --class-dim: the logits' class dim (negative counts from the end); undefined: PyTorch's. */
+  classDim?: number;
   expect?: number;
   reference?: Source;
   tolerance: Tolerance;
@@ -77,6 +79,7 @@ export interface RawOptions {
   ignoreIndex?: string;
   labelSmoothing?: string;
   logSoftmax?: boolean;
+  classDim?: string;
   expect?: string;
   reference?: string;
   rtol?: string;
@@ -97,6 +100,7 @@ const FLAG_MODES: Record<string, readonly Mode[]> = {
   '--ignore-index': ['cross-entropy', 'nll', 'gather', 'check'],
   '--label-smoothing': ['cross-entropy', 'check'],
   '--log-softmax': ['nll'],
+  '--class-dim': ['cross-entropy', 'nll', 'gather', 'check'],
 };
 
 /** `operands` are the arguments after `--`: files, whatever they look like. */
@@ -129,6 +133,7 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     '--ignore-index': raw.ignoreIndex,
     '--label-smoothing': raw.labelSmoothing,
     '--log-softmax': raw.logSoftmax || undefined,
+    '--class-dim': raw.classDim,
   };
   for (const [flag, value] of Object.entries(given)) {
     if (value !== undefined && !FLAG_MODES[flag].includes(mode)) {
@@ -147,6 +152,10 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
   const ignoreIndex = raw.ignoreIndex === undefined ? IGNORE_INDEX : number('--ignore-index', raw.ignoreIndex);
   if (!Number.isSafeInteger(ignoreIndex)) {
     throw new UsageError(`--ignore-index must be an integer, got ${raw.ignoreIndex}`);
+  }
+  const classDim = raw.classDim === undefined ? undefined : number('--class-dim', raw.classDim);
+  if (classDim !== undefined && !Number.isSafeInteger(classDim)) {
+    throw new UsageError(`--class-dim must be an integer (a dim of the logits; -1 is the last), got ${raw.classDim}`);
   }
   const expect = raw.expect === undefined ? undefined : number('--expect', raw.expect);
   if (expect !== undefined && reduction === 'none') {
@@ -170,6 +179,7 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     ignoreIndex,
     labelSmoothing,
     logSoftmax: Boolean(raw.logSoftmax),
+    classDim,
     expect,
     reference: raw.reference,
     tolerance: tolerances(raw),

@@ -33,6 +33,7 @@ export interface ParallelJob {
   ignoreIndex: number;
   labelSmoothing: number;
   logSoftmax: boolean;
+  classDim?: number;
 }
 
 /** How many threads to use: what was asked, else every core for inputs big enough to gain. */

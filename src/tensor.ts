@@ -79,6 +79,13 @@ export function toFloat64(t: Tensor | Storage): Float64Array {
  * Where the classes are in a loss input, as PyTorch's losses see it: (C) unbatched, class
  * dim 0; (N, C, d1, ..., dk) class dim 1. The input is `outer` blocks of `classes` x
  * `inner` values; element (n, c, s) sits at (n * classes + c) * inner + s.
+ *
+ * Another class dim d (`--class-dim`) means PyTorch's loss on `x.movedim(d, 1)`. That needs
+ * no copy: with outer = the product of the dims before d and inner = the product of those
+ * after it, element (o, c, s) of x sits at (o * classes + c) * inner + s as above, and the
+ * loss at (o, s) is, row-major, the element of x.movedim(d, 1)'s output shape (x's shape
+ * without dim d) at the same flat index. For (B, T, V) logits and d = -1 that is B * T
+ * contiguous rows of V classes (inner = 1).
  */
 export interface ClassLayout {
   outer: number;
@@ -86,17 +93,57 @@ export interface ClassLayout {
   inner: number;
   /** Shape of the unreduced loss and of class-index targets: the input without its class dim. */
   outShape: number[];
+  /** The class dim, counted from 0, and whether it was given (else it is PyTorch's). */
+  dim: number;
+  given: boolean;
 }
 
-export function classLayout(inputShape: readonly number[]): ClassLayout {
-  if (inputShape.length === 0) {
+/**
+ * The layout of an input of `inputShape` with its classes along `classDim` (negative counts
+ * from the end; undefined: PyTorch's, 1, or 0 for an unbatched (C) input).
+ */
+export function classLayout(inputShape: readonly number[], classDim?: number): ClassLayout {
+  const rank = inputShape.length;
+  if (rank === 0) {
     throw new InputError('logits must have a class dim: got a scalar, expected (C) or (N, C, ...)', undefined, 'logits');
   }
-  if (inputShape.length === 1) {
-    return { outer: 1, classes: inputShape[0], inner: 1, outShape: [] };
+  const dim = classDim === undefined ? (rank === 1 ? 0 : 1) : classDim < 0 ? classDim + rank : classDim;
+  if (!(dim >= 0 && dim < rank)) {
+    throw new InputError(
+      `--class-dim ${classDim} is out of range for logits of shape ${formatShape(inputShape)}: ` +
+        `it takes ${-rank} to ${rank - 1}`,
+      undefined,
+      'logits',
+    );
   }
-  const [n, c, ...rest] = inputShape;
-  return { outer: n, classes: c, inner: numel(rest), outShape: [n, ...rest] };
+  return {
+    outer: numel(inputShape.slice(0, dim)),
+    classes: inputShape[dim],
+    inner: numel(inputShape.slice(dim + 1)),
+    outShape: inputShape.filter((_, i) => i !== dim),
+    dim,
+    given: classDim !== undefined,
+  };
+}
+
+/**
+ * Whether targets of `targetShape` read as the (B, T) labels of (B, T, V) logits: the input's
+ * shape without its last dim, for an input of rank >= 3 whose class dim was not given. When
+ * PyTorch's layout does not fit them, the error suggests --class-dim -1; when it fits too
+ * (T == V), the layout is ambiguous.
+ */
+export function lastDimReading(inputShape: readonly number[], targetShape: readonly number[], layout: ClassLayout): boolean {
+  return !layout.given && inputShape.length >= 3 && sameShape(targetShape, inputShape.slice(0, -1));
+}
+
+/** The warning for labels that fit both PyTorch's class dim and the last dim; undefined if they do not. */
+export function ambiguousLayout(inputShape: readonly number[], targetShape: readonly number[], classDim?: number): string | undefined {
+  const layout = classLayout(inputShape, classDim);
+  if (!lastDimReading(inputShape, targetShape, layout) || !sameShape(targetShape, layout.outShape)) return undefined;
+  return (
+    `the layout is ambiguous: labels ${formatShape(targetShape)} fit logits ${formatShape(inputShape)} with the classes in ` +
+    'dim 1, as PyTorch reads them (used here), or in the last dim: pass --class-dim -1 if the classes are the last dim'
+  );
 }
 
 /** How a class-dim loss uses its class weights, which decides the shapes PyTorch takes. */
@@ -119,8 +166,7 @@ export interface ClassWeightUse {
  *   its mean gathers weight[y] over the targets that count, which needs a 1-D weight (unless
  *   no target counts: an empty gather checks nothing).
  */
-export function classWeightsFit(weightShape: readonly number[], inputShape: readonly number[], use: ClassWeightUse): boolean {
-  const C = classLayout(inputShape).classes;
+export function classWeightsFit(weightShape: readonly number[], inputShape: readonly number[], C: number, use: ClassWeightUse): boolean {
   if (numel(weightShape) !== C) return false;
   if (inputShape.length <= 2 || !use.indices) return weightShape.length === 1;
   if (use.smoothing) return weightShape[0] === C && (!use.gathered || weightShape.length === 1);

@@ -78,9 +78,17 @@ describe('isClose (torch.isclose)', () => {
 
 describe('shape rules', () => {
   it('puts the class dim at 1, or 0 for an unbatched input', () => {
-    expect(classLayout([4, 10])).toEqual({ outer: 4, classes: 10, inner: 1, outShape: [4] });
-    expect(classLayout([2, 3, 4, 5])).toEqual({ outer: 2, classes: 3, inner: 20, outShape: [2, 4, 5] });
-    expect(classLayout([7])).toEqual({ outer: 1, classes: 7, inner: 1, outShape: [] });
+    expect(classLayout([4, 10])).toEqual({ outer: 4, classes: 10, inner: 1, outShape: [4], dim: 1, given: false });
+    expect(classLayout([2, 3, 4, 5])).toEqual({ outer: 2, classes: 3, inner: 20, outShape: [2, 4, 5], dim: 1, given: false });
+    expect(classLayout([7])).toEqual({ outer: 1, classes: 7, inner: 1, outShape: [], dim: 0, given: false });
+  });
+  it('puts it at a given dim: outer and inner are the dims before and after, the loss shape the rest', () => {
+    expect(classLayout([2, 3, 7], -1)).toEqual({ outer: 6, classes: 7, inner: 1, outShape: [2, 3], dim: 2, given: true });
+    expect(classLayout([2, 3, 4, 5], 2)).toEqual({ outer: 6, classes: 4, inner: 5, outShape: [2, 3, 5], dim: 2, given: true });
+    expect(classLayout([4, 6], 0)).toEqual({ outer: 1, classes: 4, inner: 6, outShape: [6], dim: 0, given: true });
+    expect(classLayout([7], -1)).toEqual({ outer: 1, classes: 7, inner: 1, outShape: [], dim: 0, given: true });
+    expect(() => classLayout([7], 1)).toThrow('--class-dim 1 is out of range for logits of shape (7,): it takes -1 to 0');
+    expect(() => classLayout([2, 3], -3)).toThrow('it takes -2 to 1');
   });
   it('broadcasts on the right', () => {
     expect(Array.from(broadcastTo(Float64Array.of(1, 2, 3), [3], [2, 3], 'weight'))).toEqual([1, 2, 3, 1, 2, 3]);

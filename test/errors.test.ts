@@ -96,6 +96,12 @@ const scenarios: Record<string, string[]> = {
   'label out of range': ['ce', LOGITS, write('big-label.npy', i64([0, 1, 2, 3, 0, 12, 2, 3, 0, 1]))],
   'label not an integer': ['ce', LOGITS, write('frac.json', '[0, 1, 2, 2.5, 0, 1, 2, 3, 0, 1]')],
   'shapes that do not fit': ['ce', LOGITS, write('short.npy', i64([0, 1, 2]))],
+  '(B, T) labels of (B, T, V) logits': [
+    'ce',
+    write('lm-logits.npy', f64(Array.from({ length: 30 }, (_, i) => Math.cos(i)), [2, 3, 5])),
+    write('lm-labels.npy', encodeNpy({ data: BigInt64Array.from([0n, 1n, 4n, 2n, 3n, 0n]), shape: [2, 3], dtype: 'int64' })),
+  ],
+  'a class dim the logits do not have': ['ce', LOGITS, LABELS, '--class-dim', '2'],
   'shards that do not fit': ['ce', '-l', LOGITS, '-l', write('narrow.npy', f64([1, 2, 3], [1, 3])), '-y', LABELS, '-y', LABELS],
   'merge: a part that does not add up': ['merge', write('part2.json', result({ sum: 12.5, perSample: [10, 0.25] }))],
   'merge: parts computed with other settings': ['merge', 'a.json', write('b.json', result({ labelSmoothing: 0.1 }))],

@@ -46,6 +46,14 @@ describe('on three threads, in blocks of 256 bytes (the built binary)', () => {
     'corner_nll_kdim_weight_1x4_mean',
     'corner_bce_tail_weight_none',
     'corner_bce_neginf_outside01_none_posweight',
+    // --class-dim: each thread reads its batch rows of (B, T, V) or (N, d1, C, d2) logits
+    'layout_ce_lastdim_weight_ignore_ls_mean',
+    'layout_ce_lastdim_prob_none',
+    'layout_nll_logsoftmax_lastdim_sum',
+    'layout_gather_lastdim_none',
+    'layout_ce_middle_neg2_none',
+    'layout_ce_lastdim_float32_int32_none',
+    'top_layout_ce_lastdim',
   ];
   for (const name of names) {
     it(name, () => {
@@ -89,6 +97,24 @@ describe('on three threads, in blocks of 256 bytes (the built binary)', () => {
       const one = run('1', extra);
       expect(one).toMatch(/^\d/);
       for (const j of ['2', '3', '5']) expect(run(j, extra), `-j ${j} ${extra.join(' ')}`).toBe(one);
+    }
+  });
+
+  it('with --class-dim, gives the single-thread result to the last bit, whatever the thread count', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'losscalc-bits-'));
+    const [B, T, V] = [61, 9, 7];
+    const logits = join(dir, 'x.npy');
+    const labels = join(dir, 'y.npy');
+    writeFileSync(logits, encodeNpy({ data: Float64Array.from({ length: B * T * V }, (_, i) => Math.sin(i * 1.3) * 9), shape: [B, T, V], dtype: 'float64' }));
+    writeFileSync(labels, encodeNpy({ data: BigInt64Array.from({ length: B * V }, (_, i) => BigInt(i % 5 === 0 ? -100 : i % 9)), shape: [B, V], dtype: 'int64' }));
+    const lm = join(dir, 'lm.npy');
+    writeFileSync(lm, encodeNpy({ data: BigInt64Array.from({ length: B * T }, (_, i) => BigInt(i % 5 === 0 ? -100 : i % 7)), shape: [B, T], dtype: 'int64' }));
+    const run = (j: string, extra: string[]) =>
+      spawnSync(process.execPath, [BIN, 'ce', logits, ...extra, '-q', '-j', j], { encoding: 'utf8', env: { ...process.env, LOSSCALC_BLOCK_BYTES: '256' } });
+    for (const extra of [[lm, '--class-dim', '-1'], [labels, '--class-dim', '1', '--label-smoothing', '0.1'], [lm, '--class-dim', '2', '--weight', '0.3,1.7,2.9,0.11,5,1,0.5']]) {
+      const one = run('1', extra);
+      expect(one.stdout, one.stderr).toMatch(/^\d/);
+      for (const j of ['2', '3']) expect(run(j, extra).stdout, `-j ${j} ${extra.join(' ')}`).toBe(one.stdout);
     }
   });
 

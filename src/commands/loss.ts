@@ -51,13 +51,15 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   const binary = binaryLabels(opts.mode, logits.shape, labels.shape);
   const kind: PredictionKind = binary ? 'binary' : opts.mode === 'nll' && !opts.logSoftmax ? 'log-probabilities' : 'logits';
   const details =
-    opts.top > 0 ? breakdown(logits, labels, outcome.result, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex }) : undefined;
+    opts.top > 0
+      ? breakdown(logits, labels, outcome.result, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim })
+      : undefined;
   progress.done();
   if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result);
 
   if (opts.quiet) io.stdout.write(renderQuiet(outcome.result));
   else if (opts.json) {
-    const recorded = await record(opts, inputs, binary ? null : classLayout(logits.shape).classes, io.stdin);
+    const recorded = await record(opts, inputs, binary ? null : classLayout(logits.shape, opts.classDim).classes, io.stdin);
     io.stdout.write(renderJson(outcome, { logits: logits.shape, labels: labels.shape }, recorded, details));
   }
   else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary }));
@@ -87,6 +89,8 @@ async function inThreads(opts: Options, logits: Tensor | Values, labelsShape: nu
   // each thread sees its rows of both inputs, so only the batch dims can disagree unseen:
   // the single-threaded run reports that
   if (labelsShape[0] !== logits.shape[0]) return undefined;
+  // threads split the batch dim, which --class-dim 0 makes the class dim
+  if (opts.classDim !== undefined && classLayout(logits.shape, opts.classDim).dim === 0) return undefined;
   // worker_threads and the worker's bundle are loaded only for a run that uses them
   if (!mayUseThreads(opts.threads, numel(logits.shape))) return undefined;
   const { parallelLoss, threadCount } = await import('../parallel.js');
@@ -107,6 +111,7 @@ async function inThreads(opts: Options, logits: Tensor | Values, labelsShape: nu
     ignoreIndex: opts.ignoreIndex,
     labelSmoothing: opts.labelSmoothing,
     logSoftmax: opts.logSoftmax,
+    classDim: opts.classDim,
   };
   const rowValues = (shape: number[]) => numel(shape.slice(1));
   return parallelLoss(job, logits.shape[0], threads, { logits: rowValues(logits.shape), labels: rowValues(labelsShape) });

@@ -25,11 +25,13 @@ export interface CrossEntropyOptions {
   ignoreIndex?: number;
   reduction?: Reduction;
   labelSmoothing?: number;
+  /** The class dim (negative counts from the end): the loss of x.movedim(classDim, 1); default PyTorch's. */
+  classDim?: number;
 }
 
 export function crossEntropy(input: Tensor | Values, target: Tensor | Values, options: CrossEntropyOptions = {}): LossResult {
   const x = asValues(input);
-  const layout = classLayout(x.shape);
+  const layout = classLayout(x.shape, options.classDim);
   const kind = targetKind(x.shape, target.shape, layout);
   const { outer, classes: C, inner, outShape } = layout;
   const eps = options.labelSmoothing ?? 0;
@@ -37,7 +39,7 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
   const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   const y = kind === 'indices' ? classIndices(materialize(target), x.shape, layout, ignoreIndex) : undefined;
   const gathered = reduction === 'mean' && y !== undefined && y.some((t) => t !== ignoreIndex);
-  const w = classWeights(options.weight, x.shape, { indices: kind === 'indices', smoothing: eps > 0, gathered });
+  const w = classWeights(options.weight, x.shape, layout, { indices: kind === 'indices', smoothing: eps > 0, gathered });
   const reducer = new Reducer(outShape, numel(outShape));
   const unit = C * inner;
 

@@ -16,11 +16,13 @@ import { classIndices, IGNORE_INDEX, materialize } from './targets.js';
 export interface GatherOptions {
   ignoreIndex?: number;
   reduction?: Reduction;
+  /** The class dim (negative counts from the end): the loss of x.movedim(classDim, 1); default PyTorch's. */
+  classDim?: number;
 }
 
 export function gatherLoss(input: Tensor | Values, target: Tensor | Values, options: GatherOptions = {}): LossResult {
   const x = asValues(input);
-  const layout = classLayout(x.shape);
+  const layout = classLayout(x.shape, options.classDim);
   const { outer, classes: C, inner, outShape } = layout;
   const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   const y = classIndices(materialize(target), x.shape, layout, ignoreIndex);

@@ -44,9 +44,9 @@ export function logSoftmaxRows(x: FloatArray, rows: number, classes: number, inn
   return out;
 }
 
-/** F.log_softmax(input, dim) with PyTorch's class dim (0 for (C), 1 otherwise), in float64. */
-export function logSoftmax(input: Tensor): Tensor {
-  const { outer, classes, inner } = classLayout(input.shape);
+/** F.log_softmax(input, dim) over the class dim (PyTorch's, 0 for (C) and 1 otherwise, unless given), in float64. */
+export function logSoftmax(input: Tensor, classDim?: number): Tensor {
+  const { outer, classes, inner } = classLayout(input.shape, classDim);
   const data = logSoftmaxRows(asFloats(input.data), outer, classes, inner);
   return { data, shape: [...input.shape], dtype: 'float64' };
 }
@@ -55,8 +55,8 @@ export function logSoftmax(input: Tensor): Tensor {
  * log_softmax applied to each block as it is read: F.nll_loss(F.log_softmax(x, 1), y) over a
  * file without holding log_softmax(x) whole. Readers must ask for whole rows (C x inner values).
  */
-export function logSoftmaxValues(v: Values): Values {
-  const { classes, inner } = classLayout(v.shape);
+export function logSoftmaxValues(v: Values, classDim?: number): Values {
+  const { classes, inner } = classLayout(v.shape, classDim);
   const row = classes * inner;
   return {
     shape: v.shape,

@@ -12,15 +12,17 @@ export interface NllOptions {
   weight?: Tensor;
   ignoreIndex?: number;
   reduction?: Reduction;
+  /** The class dim (negative counts from the end): the loss of x.movedim(classDim, 1); default PyTorch's. */
+  classDim?: number;
 }
 
 export function nllLoss(input: Tensor | Values, target: Tensor | Values, options: NllOptions = {}): LossResult {
   const x = asValues(input);
-  const layout = classLayout(x.shape);
+  const layout = classLayout(x.shape, options.classDim);
   const { outer, classes: C, inner, outShape } = layout;
   const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   const y = classIndices(materialize(target), x.shape, layout, ignoreIndex);
-  const w = classWeights(options.weight, x.shape, { indices: true, smoothing: false, gathered: false });
+  const w = classWeights(options.weight, x.shape, layout, { indices: true, smoothing: false, gathered: false });
   const reducer = new Reducer(outShape, numel(outShape));
   x.read(C * inner, 0, outer, (block, first, count) => {
     const lp = asFloats(block);

@@ -4,9 +4,9 @@
  */
 import { InputError } from '../errors.js';
 import {
-  classLayout,
   classWeightsFit,
   formatIndex,
+  lastDimReading,
   formatShape,
   numel,
   sameShape,
@@ -52,8 +52,10 @@ export function shapeMismatch(
   const want = probabilitiesToo
     ? `class indices need ${formatShape(layout.outShape)}, class probabilities ${formatShape(inputShape)}`
     : `class indices need ${formatShape(layout.outShape)}`;
+  // (B, T) labels of (B, T, V) logits: the classes are the last dim, not PyTorch's dim 1
+  const hint = lastDimReading(inputShape, targetShape, layout) ? '; if the classes are the last dim, pass --class-dim -1' : '';
   return new InputError(
-    `labels shape ${formatShape(targetShape)} does not fit logits shape ${formatShape(inputShape)}: ${want}`,
+    `labels shape ${formatShape(targetShape)} does not fit logits shape ${formatShape(inputShape)}: ${want}${hint}`,
     undefined,
     'labels',
   );
@@ -89,11 +91,16 @@ export function classIndices(
 }
 
 /** Per-class weights: C values, in a shape PyTorch takes for this input and use (tensor.ts). */
-export function classWeights(weight: Tensor | undefined, inputShape: readonly number[], use: ClassWeightUse): Float64Array | undefined {
+export function classWeights(
+  weight: Tensor | undefined,
+  inputShape: readonly number[],
+  layout: ClassLayout,
+  use: ClassWeightUse,
+): Float64Array | undefined {
   if (weight === undefined) return undefined;
-  if (!classWeightsFit(weight.shape, inputShape, use)) {
+  if (!classWeightsFit(weight.shape, inputShape, layout.classes, use)) {
     throw new InputError(
-      `weight has shape ${formatShape(weight.shape)}, expected (${classLayout(inputShape).classes},): one weight per class`,
+      `weight has shape ${formatShape(weight.shape)}, expected (${layout.classes},): one weight per class`,
       undefined,
       'weight',
     );
