@@ -23,8 +23,14 @@ export interface ResultSettings {
   logSoftmax: boolean;
   weight: WeightRecord | null;
   posWeight: WeightRecord | null;
-  /** The class count (the logits' class dim); null for bce-logits, which has no class dim. */
+  /** The class count (the size of the logits' class dim); null for bce-logits, which has no class dim. */
   classes: number | null;
+  /**
+   * Which of the logits' dims holds the classes, counted from the end: -1 for (N, C), (C) and
+   * (B, T, V) with --class-dim -1, -2 for (N, C, d); so an unbatched shard and a batched one
+   * agree, and (B, T, V) read either way do not. Null for bce-logits.
+   */
+  classDim: number | null;
 }
 
 /** SHA-256 (hex) of each input file's bytes, in the order given (shards). */
@@ -41,12 +47,13 @@ export const SETTING_NAMES: Record<keyof ResultSettings, string> = {
   weight: 'weight',
   posWeight: 'pos_weight',
   classes: 'classes',
+  classDim: 'class_dim',
 };
 
 export function recordSettings(
   opts: { ignoreIndex: number; labelSmoothing: number; logSoftmax: boolean },
   weights: { weight?: Tensor; posWeight?: Tensor },
-  classes: number | null,
+  layout: { classes: number; dim: number; rank: number } | null,
 ): ResultSettings {
   return {
     ignoreIndex: opts.ignoreIndex,
@@ -54,7 +61,8 @@ export function recordSettings(
     logSoftmax: opts.logSoftmax,
     weight: weights.weight ? recordWeight(weights.weight) : null,
     posWeight: weights.posWeight ? recordWeight(weights.posWeight) : null,
-    classes,
+    classes: layout && layout.classes,
+    classDim: layout && layout.dim - layout.rank,
   };
 }
 

@@ -52,7 +52,7 @@ function safetensors(header: string, dataBytes: number): Uint8Array {
 /** A --json result of cross-entropy over two samples; `edit` changes fields or settings. */
 function result(edit: { sum?: number; perSample?: number[]; labelSmoothing?: number }): string {
   const perSample = edit.perSample ?? [1, 0.5];
-  const settings = { ignoreIndex: -100, labelSmoothing: edit.labelSmoothing ?? 0, logSoftmax: false, weight: null, posWeight: null, classes: 4 };
+  const settings = { ignoreIndex: -100, labelSmoothing: edit.labelSmoothing ?? 0, logSoftmax: false, weight: null, posWeight: null, classes: 4, classDim: -1 };
   const inputs = { logits: ['1'.repeat(64)], labels: ['2'.repeat(64)] };
   return JSON.stringify({ mode: 'cross-entropy', reduction: 'mean', count: 2, sum: edit.sum ?? 1.5, weightSum: 2, shape: [2], perSample, settings, inputs });
 }

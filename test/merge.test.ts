@@ -188,6 +188,13 @@ describe('merge refuses parts that do not belong together', () => {
     await expectRefused(merge([f, g]), `${g}: classes 3 differs from 4 in ${f}`);
   });
 
+  it('the class dim, where both readings of (B, T, V) fit (T == V)', async () => {
+    const dir = 'losses/layout_ce_ambiguous_default';
+    const [logits, labels] = [`${dir}/logits.npy`, `${dir}/labels.npy`];
+    const [f, g] = files(await part(['ce', logits, labels]), await part(['ce', logits, labels, '--class-dim', '-1']));
+    await expectRefused(merge([f, g]), `${g}: class_dim -1 differs from -2 in ${f}`);
+  });
+
   it('weights are compared by value: a file and the same numbers inline are one setting', async () => {
     const a = await part(shard(0));
     const b = await part(['ce', `${SHARDS}/logits_1.npy`, `${SHARDS}/labels_1.npy`, '--weight', '0.5,4,1,2']);

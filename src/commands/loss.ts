@@ -11,7 +11,7 @@ import type { Paint } from '../report/paint.js';
 import { savePerSample } from '../report/save.js';
 import { Progress, withProgress } from '../report/progress.js';
 import { binaryLabels } from '../losses/targets.js';
-import { classLayout, numel, type Tensor } from '../tensor.js';
+import { classLayout, numel, type ClassLayout, type Tensor } from '../tensor.js';
 import { recordSettings } from '../settings.js';
 import { inputDigests } from '../io/digest.js';
 import { asValues, isValues, type Values } from '../values.js';
@@ -59,7 +59,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
 
   if (opts.quiet) io.stdout.write(renderQuiet(outcome.result));
   else if (opts.json) {
-    const recorded = await record(opts, inputs, binary ? null : classLayout(logits.shape, opts.classDim).classes, io.stdin);
+    const recorded = await record(opts, inputs, binary ? null : { ...classLayout(logits.shape, opts.classDim), rank: logits.shape.length }, io.stdin);
     io.stdout.write(renderJson(outcome, { logits: logits.shape, labels: labels.shape }, recorded, details));
   }
   else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary }));
@@ -67,10 +67,10 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
 }
 
 /** What --json records for merge: the settings, and digests of the input files (read again). */
-async function record(opts: Options, weights: { weight?: Tensor; posWeight?: Tensor }, classes: number | null, stdin?: Uint8Array): Promise<Recorded> {
+async function record(opts: Options, weights: { weight?: Tensor; posWeight?: Tensor }, layout: (ClassLayout & { rank: number }) | null, stdin?: Uint8Array): Promise<Recorded> {
   // a --label-column table holds the labels too
   const labels = opts.input.labelColumn !== undefined ? opts.logits : opts.labels;
-  return { settings: recordSettings(opts, weights, classes), inputs: await inputDigests({ logits: opts.logits, labels }, stdin) };
+  return { settings: recordSettings(opts, weights, layout), inputs: await inputDigests({ logits: opts.logits, labels }, stdin) };
 }
 
 /** Logits and labels from their files, or both from one table (--label-column). */
