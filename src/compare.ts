@@ -52,9 +52,10 @@ export function compareArrays(a: Tensor, b: Tensor, tol: Tolerance, keep = 10): 
       firstMismatches: [],
     };
   }
-  const ints = isInteger(a.data) && isInteger(b.data);
-  const x = ints ? a.data : toFloat64(a);
-  const y = ints ? b.data : toFloat64(b);
+  const [ia, ib] = [integers(a), integers(b)];
+  const ints = ia !== undefined && ib !== undefined;
+  const x = ints ? ia : toFloat64(a);
+  const y = ints ? ib : toFloat64(b);
   const pair = ints ? integerPair : floatPair;
   const n = x.length;
   const diffs = new Float64Array(n);
@@ -107,8 +108,16 @@ function integerPair(a: number | bigint, b: number | bigint, tol: Tolerance): Pa
   return { close: isCloseInteger(x, y, tol), absDiff, relDiff: d === 0n ? 0 : absDiff / Math.abs(Number(y)) };
 }
 
-function isInteger(data: Storage): boolean {
-  return !(data instanceof Float64Array || data instanceof Float32Array);
+/**
+ * The values as integers, when they are: an integer dtype, or text (CSV, JSON) whose cells are
+ * all integers and some beyond 2^53, which float64 cannot hold: those are taken as written, as
+ * torch.tensor takes a list of Python ints. Otherwise undefined (compared in float64).
+ */
+function integers(t: Tensor): Storage | bigint[] | undefined {
+  const { data, written } = t;
+  if (!(data instanceof Float64Array || data instanceof Float32Array)) return data;
+  if (written === undefined || !data.every(Number.isInteger)) return undefined;
+  return Array.from(data, (v, i) => BigInt(written(i) ?? v));
 }
 
 /** A value as shown: a bigint only where a number would round it. */

@@ -3,7 +3,8 @@
  * digits numpy wrote into the fixture (fixtures/compare.json, made by scripts/make_fixtures.py),
  * which JSON.parse would round.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, runCli } from './helpers.js';
@@ -35,4 +36,29 @@ describe('compare shows integers beyond 2^53 exactly', () => {
       for (const v of want) expect(human.stdout).toContain(`  ${v}  `);
     });
   }
+});
+
+describe('integers written as text (CSV, JSON) beyond 2^53 compare exactly, as torch.tensor takes Python ints', () => {
+  const stdin = (text: string) => new TextEncoder().encode(text);
+  const json = (a: string, b: string) => runCli(['compare', '-', b, '--rtol', '0', '--atol', '0', '--json'], {}, false, stdin(a));
+
+  it('differing beyond 2^53 is a mismatch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'losscalc-compare-'));
+    const b = join(dir, 'b.json');
+    writeFileSync(b, '[9007199254740992, 9007199254740993]');
+    const r = await json('[9007199254740993, 9007199254740992]', b);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).mismatches).toBe(2);
+    const csv = join(dir, 'b.csv');
+    writeFileSync(csv, '9007199254740992\n9007199254740993\n');
+    expect((await json('9007199254740993\n9007199254740993\n', csv)).code).toBe(1);
+    expect((await json('[9007199254740992, 9007199254740993]', b)).code).toBe(0);
+  });
+
+  it('a text array with a fraction in it is floats, as numpy reads it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'losscalc-compare-'));
+    const b = join(dir, 'b.json');
+    writeFileSync(b, '[9007199254740992, 0.5]');
+    expect((await json('[9007199254740993, 0.5]', b)).code).toBe(0);
+  });
 });

@@ -113,7 +113,11 @@ function dataStart(src: ByteSource, entry: ZipEntry, source: string): number {
   const head = bytesAt(src, at, LOCAL_SIZE);
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   if (view.getUint32(0, true) !== SIGNATURE.local) throw corrupt(`no local header for entry ${name} at byte ${at}`, source);
-  const start = at + LOCAL_SIZE + view.getUint16(26, true) + view.getUint16(28, true);
+  const nameLength = view.getUint16(26, true);
+  const start = at + LOCAL_SIZE + nameLength + view.getUint16(28, true);
+  // as Python's zipfile: a directory entry that points at another entry's header is corrupt
+  const local = decodeName(bytesAt(src, at + LOCAL_SIZE, Math.min(nameLength, src.size - at - LOCAL_SIZE)), (view.getUint16(6, true) & 0x800) !== 0);
+  if (local !== entry.name) throw corrupt(`entry ${name} points at a local header named ${JSON.stringify(local)}`, source);
   if (start + entry.compressedSize > src.size) throw new InputError(`entry ${name} is truncated: the archive ends inside its data`, source);
   return start;
 }

@@ -176,6 +176,19 @@ describe('parseNpz errors', () => {
     expect(inputErrorSync(() => parseNpz(zip, 'z.npz'), 'z.npz').message).toMatch(/^corrupt zip archive: the central directory \(1000 bytes from byte \d+\) runs past its end record at byte \d+$/);
   });
 
+  it("a directory entry that points at another entry's local header (zipfile: names differ)", () => {
+    const other = encodeNpy({ data: new Float64Array([7, 8, 9]), shape: [3], dtype: 'float64' });
+    const zip = zipSync({ 'logits.npy': npy, 'other.npy': other }, { level: 0 });
+    const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+    const [logits, second] = centralEntries(zip);
+    // logits.npy's directory entry now names other.npy's local header, with its CRC
+    view.setUint32(logits + 42, view.getUint32(second + 42, true), true);
+    view.setUint32(logits + 16, view.getUint32(second + 16, true), true);
+    expect(inputErrorSync(() => read(zip, 'c.npz', 'logits'), 'c.npz:logits').message).toBe(
+      'corrupt zip archive: entry "logits.npy" points at a local header named "other.npy"',
+    );
+  });
+
   it('a compression method other than stored and deflate', () => {
     const zip = zipSync({ 'x.npy': npy });
     const [entry] = centralEntries(zip);
