@@ -179,6 +179,16 @@ describe('--save-per-sample to what is not a regular file', () => {
     expect(lines.slice(1, -1).map((l) => Number(l.split(',')[1]))).toEqual(perSample());
     expect(`${lines.at(-1)}\n`).toBe(losscalc(['ce', ...EXAMPLE, '-q']).stdout);
   });
+  it('/dev/stdout as a file, a socket, and /dev/stderr: written through the process own streams, in order', () => {
+    const file = join(dir, 'stdout-file.txt');
+    execFileSync('bash', ['-c', '"$0" "$@" > "$OUT"', process.execPath, BIN, 'ce', ...EXAMPLE, '--save-per-sample', '/dev/stdout', '-q'], { env: { ...process.env, OUT: file } });
+    const loss = losscalc(['ce', ...EXAMPLE, '-q']).stdout;
+    const csv = ['index,loss', ...perSample().map((v, i) => `${i},${v}`)].join('\n') + '\n';
+    expect(readFileSync(file, 'utf8')).toBe(csv + loss);
+    expect(losscalc(['ce', ...EXAMPLE, '--save-per-sample', '/dev/stdout', '-q']).stdout).toBe(csv + loss);
+    const r = losscalc(['ce', ...EXAMPLE, '--save-per-sample', '/dev/stderr', '-q']);
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, loss, csv]);
+  });
   it.runIf(hasDevFull)('/dev/full: exit 2 with one line naming it', () => {
     const r = losscalc(['ce', ...EXAMPLE, '--save-per-sample', FULL, '-q']);
     expect(r.stderr).toBe('losscalc: /dev/full: cannot write: no space left on device\n');

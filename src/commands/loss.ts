@@ -55,7 +55,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
       ? breakdown(logits, labels, outcome.result, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim })
       : undefined;
   progress.done();
-  if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result);
+  if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result, io);
 
   if (opts.quiet) io.stdout.write(renderQuiet(outcome.result));
   else if (opts.json) {

@@ -12,7 +12,7 @@ import { fstatSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 
 export interface Sink {
-  write(s: string): unknown;
+  write(s: string | Uint8Array): unknown;
 }
 
 export interface Output extends Sink {

@@ -4,11 +4,12 @@
  * (/dev/stdout, a named pipe) gets CSV. How the file is written (never half of it, a FIFO
  * directly) is write-file.ts's job.
  */
-import { statSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { encodeNpy } from '../io/npy.js';
 import type { LossResult } from '../losses/reduce.js';
 import { nest } from './json.js';
 import { formatNumber } from './table.js';
+import type { Sink } from './output.js';
 import { writeFileSafely } from './write-file.js';
 
 export const SAVE_EXTENSIONS = ['.npy', '.csv', '.json'] as const;
@@ -22,17 +23,39 @@ export function saveExtension(path: string): (typeof SAVE_EXTENSIONS)[number] | 
   return SAVE_EXTENSIONS.find((e) => path.toLowerCase().endsWith(e));
 }
 
-/** Whether `path` names an existing file that is not a regular one (a FIFO, a device). */
+/**
+ * Whether `path` names something that exists and is not a regular file (a FIFO, a device, a
+ * symbolic link such as /dev/stdout, whatever it points at): written directly, as write-file.ts
+ * decides by the same lstat.
+ */
 export function isSpecialFile(path: string): boolean {
+  if (Object.hasOwn(STANDARD, path)) return true;
   try {
-    return !statSync(path).isFile();
+    return !lstatSync(path).isFile();
   } catch {
     return false;
   }
 }
 
-export async function savePerSample(path: string, r: LossResult): Promise<void> {
-  await writeFileSafely(path, encode(path, r));
+/** The names of this process's own stdout and stderr, which are written through them, never opened. */
+const STANDARD: Record<string, 'stdout' | 'stderr'> = {
+  '/dev/stdout': 'stdout',
+  '/dev/fd/1': 'stdout',
+  '/proc/self/fd/1': 'stdout',
+  '/dev/stderr': 'stderr',
+  '/dev/fd/2': 'stderr',
+  '/proc/self/fd/2': 'stderr',
+};
+
+/**
+ * Writes the losses to `path`. `/dev/stdout` (and `/dev/stderr`) go through the process's own
+ * streams: opened anew, a file that stdout is redirected to would be written from its start
+ * and then overwritten by the result printed after it.
+ */
+export async function savePerSample(path: string, r: LossResult, standard: Record<'stdout' | 'stderr', Sink>): Promise<void> {
+  const own = Object.hasOwn(STANDARD, path) ? standard[STANDARD[path]] : undefined;
+  if (own === undefined) return writeFileSafely(path, encode(path, r));
+  for (const chunk of encode(path, r)) own.write(chunk);
 }
 
 function* encode(path: string, r: LossResult): Generator<Uint8Array | string> {

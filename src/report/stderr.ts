@@ -22,8 +22,8 @@ export class Stderr implements Sink {
     this.write(`losscalc: ${escapeControl(text)}\n`);
   }
 
-  /** Text as it is (help and usage, which span lines). */
-  write(text: string): void {
+  /** Text as it is (help and usage, which span lines), or bytes (--save-per-sample /dev/stderr). */
+  write(text: string | Uint8Array): void {
     this.clearStatus();
     this.sink.write(text);
   }

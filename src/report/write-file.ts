@@ -7,8 +7,8 @@
  *   (O_CREAT | O_EXCL: never through a symbolic link planted in the directory), and it is
  *   removed on any error and on SIGINT, SIGTERM or SIGHUP, after which the signal is raised
  *   again, so that the process ends as a shell expects (status 130, 143, 129);
- * - anything else that exists (a FIFO, a device such as /dev/full, a symbolic link such as
- *   /dev/stdout) is written directly: renaming would replace it instead of writing to it, and
+ * - anything else that exists (a FIFO, a device such as /dev/full, a symbolic link) is
+ *   written directly (save.ts writes /dev/stdout and /dev/stderr through the process's streams): renaming would replace it instead of writing to it, and
  *   a FIFO's reader would wait forever.
  *
  * Any error is an InputError naming the file: `cannot write: no space left on device`.
