@@ -23,11 +23,12 @@ export function isHeader(first: readonly string[], below: readonly string[]): bo
  * or `,0` for a Series). So the row is pandas' header when its cells that are numbers are
  * exactly 0, 1, ..., k-1 in order, written as plain integers, and the others are names.
  *
- * Integers alone cannot tell it from data: `0` above `1`, `2` is also np.savetxt(fmt='%d')
- * of the labels 0, 1, 2. So the row is a header only when it starts with the index's empty
- * cell (no data row has an empty cell), or the row below has a cell that is not written as
- * an integer (pandas writes floats as 0.5, 1.0, 1e-05, inf). Integer rows under a `0,1,...`
- * row are read as data; `--header` says otherwise.
+ * A row with a name among its numbers (`0,1,2,label`, or the index's empty cell) cannot be
+ * data, so it is pandas' header. Integers alone cannot tell it from data: `0` above `1`, `2`
+ * is also np.savetxt(fmt='%d') of the labels 0, 1, 2. So a row of numbers only is a header
+ * when the row below has a cell that is not written as an integer (pandas writes floats as
+ * 0.5, 1.0, 1e-05, inf). Integer rows under a `0,1,...` row are read as data; `--header` says
+ * otherwise.
  */
 export function pandasHeader(first: readonly string[], below: readonly string[]): boolean {
   let k = 0;
@@ -37,7 +38,9 @@ export function pandasHeader(first: readonly string[], below: readonly string[])
     k++;
   }
   if (k === 0) return false;
-  return first[0].trim() === '' || below.some((cell) => !INTEGER.test(cell.trim()));
+  // a name among the numbers (`0,1,2,label`, the index's empty cell) cannot be in a data row
+  if (k < first.length) return true;
+  return below.some((cell) => !INTEGER.test(cell.trim()));
 }
 
 const INTEGER = /^[+-]?\d+$/;

@@ -5,11 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, UsageError } from '../../src/errors.js';
 import { parseCsv, parseNumber } from '../../src/io/csv.js';
+import { parseTable } from '../../src/io/table.js';
 import { expectTensor, fact, fixtureText, manifest } from './manifest.js';
 
 const values = (text: string, delimiter?: string, header?: boolean): number[] =>
   Array.from(parseCsv(text, 't.csv', { delimiter, header }).data as Float64Array);
 const shape = (text: string): number[] => parseCsv(text, 't.csv').shape;
+const tableOf = (text: string, labelColumn: string, dropColumns?: string[]) => {
+  const t = parseTable(text, 't.csv', { labelColumn, dropColumns });
+  return { logits: Array.from(t.logits.data as Float64Array), labels: Array.from(t.labels.data as Float64Array) };
+};
 
 function csvError(text: string, delimiter?: string, header?: boolean): string {
   try {
@@ -121,6 +126,11 @@ describe('the header rule', () => {
     expect(values('0.0,1.0\n0.5,1.5\n')).toEqual([0, 1, 0.5, 1.5]);
     // a lone row is data
     expect(values('0,1,2\n')).toEqual([0, 1, 2]);
+  });
+
+  it("pandas' header with a name among its numbers is a header, even above integers", () => {
+    expect(tableOf('0,1,2,label\n3,-1,2,1\n0,4,-2,2\n', 'label')).toEqual({ logits: [3, -1, 2, 0, 4, -2], labels: [1, 2] });
+    expect(tableOf(',0,1\n0,3,1\n1,2,0\n', '-1', ['0'])).toEqual({ logits: [3, 2], labels: [1, 0] });
   });
 
   it('--header and --no-header decide instead', () => {
