@@ -41,7 +41,8 @@ type Setting = ResultSettings[keyof ResultSettings];
 const isWeight = (v: Setting): v is WeightRecord => typeof v === 'object' && v !== null;
 
 function same(a: Setting, b: Setting): boolean {
-  return isWeight(a) && isWeight(b) ? a.sha256 === b.sha256 : Object.is(a, b);
+  // -0 and 0 are one setting; NaN (a setting read from a hand-made part) equals NaN
+  return isWeight(a) && isWeight(b) ? a.sha256 === b.sha256 : a === b || Object.is(a, b);
 }
 
 function show(v: Setting): string {

@@ -150,8 +150,9 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     throw new UsageError(`--label-smoothing must be in [0, 1], got ${raw.labelSmoothing}`);
   }
   const ignoreIndex = raw.ignoreIndex === undefined ? IGNORE_INDEX : number('--ignore-index', raw.ignoreIndex);
+  if (!Number.isInteger(ignoreIndex)) throw new UsageError(`--ignore-index must be an integer, got ${raw.ignoreIndex}`);
   if (!Number.isSafeInteger(ignoreIndex)) {
-    throw new UsageError(`--ignore-index must be an integer, got ${raw.ignoreIndex}`);
+    throw new UsageError(`--ignore-index must be within ±2^53 (9007199254740991), where every integer is exact, got ${raw.ignoreIndex}`);
   }
   const classDim = raw.classDim === undefined ? undefined : number('--class-dim', raw.classDim);
   if (classDim !== undefined && !Number.isSafeInteger(classDim)) {

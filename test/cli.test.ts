@@ -158,6 +158,7 @@ describe('usage errors exit 2 with one line', () => {
     ['pos-weight on ce', ['ce', logits, labels, '--pos-weight', '2'], ['--pos-weight does not apply to cross-entropy']],
     ['log-softmax on ce', ['ce', logits, labels, '--log-softmax'], ['--log-softmax does not apply']],
     ['non-integer ignore index', ['ce', logits, labels, '--ignore-index', '1.5'], ['--ignore-index must be an integer']],
+    ['ignore index beyond 2^53', ['ce', logits, labels, '--ignore-index', '9007199254740993'], ['--ignore-index must be within ±2^53 (9007199254740991), where every integer is exact, got 9007199254740993']],
     ['negative rtol', ['ce', logits, labels, '--rtol', '-1'], ['--rtol must be a finite number >= 0']],
     ['expect with none', ['ce', logits, labels, '--expect', '1', '--reduction', 'none'], ['--reference']],
     ['missing labels', ['ce', logits], ['missing labels']],

@@ -163,6 +163,15 @@ describe('merge refuses parts that do not belong together', () => {
     await expectRefused(merge([f, g]), `${g}: ${message(f)}`);
   };
 
+  it('-0 and 0 are one setting', async () => {
+    const text = JSON.stringify(await part(shard(1)));
+    expect(text).toContain('"labelSmoothing":0,');
+    // JSON.stringify writes -0 as 0: the part as a hand edit would leave it
+    const b = write('minus-zero.json', text.replace('"labelSmoothing":0,', '"labelSmoothing":-0.0,'));
+    const r = await merge([files(await part(shard(0)))[0], b]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
   it('names the setting that differs and both files', async () => {
     await differs([], ['--label-smoothing', '0.1'], (a) => `label_smoothing 0.1 differs from 0 in ${a}`);
     await differs([], ['--ignore-index', '2'], (a) => `ignore_index 2 differs from -100 in ${a}`);
