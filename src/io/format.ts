@@ -100,6 +100,17 @@ export function checkText(buf: Uint8Array, format: Format, source: string, asked
   );
 }
 
+/**
+ * A text format named by an extension or --format may still hold binary data (zeros, UTF-16,
+ * random bytes): a NUL byte in the first bytes is never text. (Bytes that are not UTF-8 are let
+ * through here: a Latin-1 header name is text; in a number cell it fails as a number.)
+ */
+export function checkNoNul(buf: Uint8Array, format: Format, source: string): void {
+  if (binaryFormat(format)) return;
+  const nul = buf.subarray(0, SNIFF_BYTES).indexOf(0);
+  if (nul !== -1) throw new InputError(`binary data, not ${FORMAT_NAMES[format]}: a NUL byte at byte ${nul}`, source);
+}
+
 /** The format of an input with none asked for, from its first bytes; binary of no known format is an error. */
 export function sniffInput(buf: Uint8Array, source: string): Format {
   const format = sniffFormat(buf);
@@ -124,6 +135,7 @@ export function parseInput(buf: Uint8Array, source: string, opts: ParseOptions =
   const { key } = opts;
   const format = opts.format ?? sniffInput(buf, source);
   checkContent(buf, format, source);
+  if (opts.format !== undefined) checkNoNul(buf, format, source);
   switch (format) {
     case 'npy':
       refuseKey(FORMAT_NAMES.npy, key, source);

@@ -14,7 +14,7 @@ import type { Tensor } from '../tensor.js';
 import { pickArray, pickKey, refuseKey } from './container.js';
 import { concatBatch } from './concat.js';
 import { parseNumber } from './csv.js';
-import { decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, sniffInput, type Format } from './format.js';
+import { checkNoNul, decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, sniffInput, type Format } from './format.js';
 import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
 import { openNpzFile } from './npz.js';
@@ -126,6 +126,7 @@ async function readOneTable(spec: string, options: ReadTableOptions): Promise<Ta
     throw new InputError(`a label column needs a CSV or TSV table, and this is ${FORMAT_NAMES[format]}`, at.path);
   }
   refuseKey(FORMAT_NAMES[format], at.key, at.path);
+  checkNoNul(bytes, format, at.path);
   return parseTable(decodeText(bytes), at.path, { ...options, delimiter: delimiterOf(format, options.delimiter) });
 }
 

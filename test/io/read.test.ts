@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { sniffFormat } from '../../src/io/format.js';
-import { parseList, readInput, readTensor } from '../../src/io/read.js';
+import { openInput, parseList, readInput, readTable, readTensor } from '../../src/io/read.js';
 import type { Tensor } from '../../src/tensor.js';
 import { expectTensor, fixtureBytes, manifest } from './manifest.js';
 
@@ -111,6 +111,31 @@ describe.each(readers)('%s', (_, read) => {
     expect((await readError(read, file('z.csv', fixtureBytes('single.npz')))).message).toBe('this is an npz archive (by its first bytes), not CSV text');
     expect((await readError(read, file('z.json', fixtureBytes('v2_f4.npy')))).message).toBe('this is an NPY file (by its first bytes), not JSON');
     expect((await readError(read, file('z.npy', fixtureBytes('dump.npz')))).message).toBe('this is an npz archive (by its first bytes), not an NPY file');
+  });
+});
+
+describe('binary data under a text extension', () => {
+  const utf16 = Buffer.from('\ufeff1,2\n3,4\n', 'utf16le');
+  it.each([
+    ['zeros.csv', new Uint8Array(8192), 'CSV text: a NUL byte at byte 0'],
+    ['utf16.csv', utf16, 'CSV text: a NUL byte at byte 3'],
+    ['zeros.tsv', new Uint8Array(16), 'TSV text: a NUL byte at byte 0'],
+    ['zeros.json', new Uint8Array(16), 'JSON: a NUL byte at byte 0'],
+    ['late.jsonl', Buffer.concat([Buffer.from('[1, 2]\n'), new Uint8Array(4)]), 'JSON Lines: a NUL byte at byte 7'],
+  ])('%s is refused as binary, not read as text', async (name, bytes, why) => {
+    const path = file(name, bytes);
+    expect((await readError((p) => readInput(p), path)).message).toBe(`binary data, not ${why}`);
+    expect((await readError(async (p) => (await openInput(p)) as Tensor, path)).message).toBe(`binary data, not ${why}`);
+  });
+
+  it('in a --label-column table', async () => {
+    const path = file('zeros-table.csv', new Uint8Array(64));
+    expect((await readError(async (p) => (await readTable(p, { labelColumn: '0' })).logits, path)).message).toBe('binary data, not CSV text: a NUL byte at byte 0');
+  });
+
+  it('Latin-1 text is still text: a header name in it is a name', async () => {
+    const path = file('latin1.csv', Buffer.from('caf\xe9,b\n1,2\n', 'latin1'));
+    expect(values(await readInput(path))).toEqual([1, 2]);
   });
 });
 
