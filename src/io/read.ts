@@ -4,8 +4,9 @@
  * asked for, else the extension, else the first bytes (format.ts). File-system failures
  * become InputErrors naming the path. `parseList` reads inline values such as `1,2,0.5`.
  *
- * A spec is a path when a file of that name exists (colons and all); otherwise it splits at
- * its last ':' into a path and a key. `-` is standard input, and `-:<key>` a key in it. When
+ * A spec is a path when a file of that name exists (colons and all); otherwise the longest part
+ * before a ':' that is a file is the path and the rest the key (`d.npz:a:b` is key `a:b` of
+ * `d.npz`); when no part is a file, it splits at its last ':' (and says that file is missing). `-` is standard input, and `-:<key>` a key in it. When
  * both `x.npz:logits` and `x.npz` exist, the file wins, and the reader says so through `note`.
  */
 import { createReadStream, readFileSync, statSync, type Stats } from 'node:fs';
@@ -147,6 +148,10 @@ export async function locate(spec: string, note?: (message: string) => void): Pr
   if (await exists(spec)) {
     noteShadowedKey(spec, note);
     return { path: spec, stdin: false, spec };
+  }
+  // the longest prefix that exists is the file, so a key may hold colons (`d.npz:a:b`)
+  for (let at = colon; at > 0; at = spec.lastIndexOf(':', at - 1)) {
+    if (isFile(spec.slice(0, at))) return { path: spec.slice(0, at), stdin: false, key: spec.slice(at + 1), spec };
   }
   return { path: spec.slice(0, colon), stdin: false, key: spec.slice(colon + 1), spec };
 }

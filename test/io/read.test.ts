@@ -9,7 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { sniffFormat } from '../../src/io/format.js';
 import { openInput, parseList, readInput, readTable, readTensor } from '../../src/io/read.js';
+import { encodeNpy } from '../../src/io/npy.js';
 import type { Tensor } from '../../src/tensor.js';
+import { zipSync } from 'fflate';
 import { expectTensor, fixtureBytes, manifest } from './manifest.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'losscalc-read-'));
@@ -136,6 +138,16 @@ describe('binary data under a text extension', () => {
   it('Latin-1 text is still text: a header name in it is a name', async () => {
     const path = file('latin1.csv', Buffer.from('caf\xe9,b\n1,2\n', 'latin1'));
     expect(values(await readInput(path))).toEqual([1, 2]);
+  });
+});
+
+describe('keys with colons', () => {
+  const npy = (v: number[]) => encodeNpy({ data: Float64Array.from(v), shape: [v.length], dtype: 'float64' });
+  it('the longest part before a colon that is a file is the path, the rest the key', async () => {
+    const archive = file('colons.npz', zipSync({ 'c:d.npy': npy([1, 2]), 'c.npy': npy([3]) }));
+    expect(values(await readInput(`${archive}:c:d`))).toEqual([1, 2]);
+    expect(values(await readInput(`${archive}:c`))).toEqual([3]);
+    expect((await readError((p) => readInput(`${p}:c:e`), archive)).message).toBe('no array "c:e" in the npz archive; the keys are "c:d", "c"');
   });
 });
 
