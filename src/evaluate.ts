@@ -6,6 +6,7 @@ import { compareValues, type Check, type Tolerance } from './checks.js';
 import { equivalences, type LossInputs, type LossSettings } from './equivalences.js';
 import { InputError } from './errors.js';
 import { bceWithLogits } from './losses/bce-with-logits.js';
+import { binaryCrossEntropy } from './losses/binary-cross-entropy.js';
 import { crossEntropy } from './losses/cross-entropy.js';
 import { gatherLoss } from './losses/gather.js';
 import { logSoftmaxValues } from './losses/log-softmax.js';
@@ -73,14 +74,16 @@ export type LossMode = Exclude<Mode, 'check'>;
 /** The loss of one mode (not check) over the inputs. */
 export function lossFor(mode: LossMode, inputs: LossInputs, s: Omit<Settings, 'mode' | 'tolerance'>): LossResult {
   const { logits, labels, weight, posWeight } = inputs;
-  const { reduction, ignoreIndex, labelSmoothing } = s;
+  const { reduction, ignoreIndex, labelSmoothing, inputKind: input } = s;
   switch (mode) {
     case 'cross-entropy':
-      return crossEntropy(logits, labels, { weight, ignoreIndex, reduction, labelSmoothing });
+      return crossEntropy(logits, labels, { weight, ignoreIndex, reduction, labelSmoothing, input });
     case 'nll':
       return nllLoss(s.logSoftmax ? logSoftmaxValues(asValues(logits)) : logits, labels, { weight, ignoreIndex, reduction });
     case 'bce-logits':
       return bceWithLogits(logits, labels, { weight, posWeight, reduction });
+    case 'binary-cross-entropy':
+      return binaryCrossEntropy(logits, labels, { weight, reduction });
     case 'gather':
       return gatherLoss(logits, labels, { ignoreIndex, reduction });
   }

@@ -6,14 +6,15 @@ import { UsageError } from './errors.js';
 import { REDUCTIONS, type Reduction } from './losses/reduce.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from './checks.js';
 import { IGNORE_INDEX } from './losses/targets.js';
+import { INPUT_KINDS, type InputKind } from './losses/probabilities.js';
 import { FORMATS, type Format } from './io/format.js';
 import { parseNumber } from './io/csv.js';
 import { isSpecialFile, SAVE_EXTENSIONS, saveExtension } from './report/save.js';
 
-export type Mode = 'cross-entropy' | 'nll' | 'bce-logits' | 'gather' | 'check';
+export type Mode = 'cross-entropy' | 'nll' | 'bce-logits' | 'binary-cross-entropy' | 'gather' | 'check';
 
-export const MODES: readonly Mode[] = ['cross-entropy', 'nll', 'bce-logits', 'gather', 'check'];
-export const MODE_ALIASES: Readonly<Record<string, Mode>> = { ce: 'cross-entropy', bce: 'bce-logits' };
+export const MODES: readonly Mode[] = ['cross-entropy', 'nll', 'bce-logits', 'binary-cross-entropy', 'gather', 'check'];
+export const MODE_ALIASES: Readonly<Record<string, Mode>> = { ce: 'cross-entropy', bce: 'bce-logits', 'bce-probs': 'binary-cross-entropy' };
 
 /** A file path or inline numbers (`1,2,0.5`); which one is decided when it is read. */
 export type Source = string;
@@ -31,6 +32,8 @@ export interface Options {
   ignoreIndex: number;
   labelSmoothing: number;
   logSoftmax: boolean;
+  /** --input: what the predictions hold (cross-entropy, check); 'logits' unless given. */
+  inputKind: InputKind;
   expect?: number;
   reference?: Source;
   tolerance: Tolerance;
@@ -77,6 +80,7 @@ export interface RawOptions {
   ignoreIndex?: string;
   labelSmoothing?: string;
   logSoftmax?: boolean;
+  input?: string;
   expect?: string;
   reference?: string;
   rtol?: string;
@@ -92,11 +96,12 @@ export interface RawOptions {
 
 /** Which modes take which flag; absent flags are accepted everywhere. */
 const FLAG_MODES: Record<string, readonly Mode[]> = {
-  '--weight': ['cross-entropy', 'nll', 'bce-logits', 'check'],
+  '--weight': ['cross-entropy', 'nll', 'bce-logits', 'binary-cross-entropy', 'check'],
   '--pos-weight': ['bce-logits', 'check'],
   '--ignore-index': ['cross-entropy', 'nll', 'gather', 'check'],
   '--label-smoothing': ['cross-entropy', 'check'],
   '--log-softmax': ['nll'],
+  '--input': ['cross-entropy', 'check'],
 };
 
 /** `operands` are the arguments after `--`: files, whatever they look like. */
@@ -129,6 +134,7 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     '--ignore-index': raw.ignoreIndex,
     '--label-smoothing': raw.labelSmoothing,
     '--log-softmax': raw.logSoftmax || undefined,
+    '--input': raw.input,
   };
   for (const [flag, value] of Object.entries(given)) {
     if (value !== undefined && !FLAG_MODES[flag].includes(mode)) {
@@ -143,6 +149,10 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
   const labelSmoothing = raw.labelSmoothing === undefined ? 0 : number('--label-smoothing', raw.labelSmoothing);
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
     throw new UsageError(`--label-smoothing must be in [0, 1], got ${raw.labelSmoothing}`);
+  }
+  const inputKind = (raw.input ?? 'logits') as InputKind;
+  if (!INPUT_KINDS.includes(inputKind)) {
+    throw new UsageError(`--input must be one of ${INPUT_KINDS.join(', ')}, got "${raw.input}"`);
   }
   const ignoreIndex = raw.ignoreIndex === undefined ? IGNORE_INDEX : number('--ignore-index', raw.ignoreIndex);
   if (!Number.isSafeInteger(ignoreIndex)) {
@@ -170,6 +180,7 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     ignoreIndex,
     labelSmoothing,
     logSoftmax: Boolean(raw.logSoftmax),
+    inputKind,
     expect,
     reference: raw.reference,
     tolerance: tolerances(raw),

@@ -12,6 +12,7 @@ import { InputError } from './errors.js';
 import { lossFor, type LossMode } from './evaluate.js';
 import type { Format } from './io/format.js';
 import { openInput } from './io/read.js';
+import type { InputKind } from './losses/probabilities.js';
 import type { LossResult, Reduction } from './losses/reduce.js';
 import { combineNonFinite, NonFiniteScan, type NonFinite } from './warnings.js';
 import { mergeResults } from './merge.js';
@@ -33,6 +34,7 @@ export interface ParallelJob {
   ignoreIndex: number;
   labelSmoothing: number;
   logSoftmax: boolean;
+  inputKind: InputKind;
 }
 
 /** How many threads to use: what was asked, else every core for inputs big enough to gain. */
