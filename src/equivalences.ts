@@ -96,7 +96,12 @@ function classIndexWays(inputs: LossInputs, settings: LossSettings, tol: Toleran
     const onehot = oneHot(y, logits.shape, layout.classes, layout.inner);
     losses.push(['cross-entropy-onehot', crossEntropy(logits, onehot, { weight, reduction, labelSmoothing, input })]);
   }
-  return compared(losses, skipped, tol);
+  const result = compared(losses, skipped, tol);
+  const gather = result.checks.find((c) => c.name.endsWith('= gather'));
+  if (input !== 'logits' && gather && !gather.ok && !Number.isNaN(gather.a) && !Number.isNaN(gather.b)) {
+    gather.note = `gather takes log_softmax(log p), which is log p only where the rows of p sum to 1: these ${input} are not normalised`;
+  }
+  return result;
 }
 
 function binaryWays(inputs: LossInputs, settings: LossSettings, tol: Tolerance): Equivalence {

@@ -58,6 +58,14 @@ describe("check's verdict is PyTorch's (torch.allclose of the first way with eac
     expect(out.stdout).toMatch(/^ok {3}bce-logits = cross-entropy-binary/m);
   });
 
+  it('says why gather differs on probabilities that are not normalised', async () => {
+    const out = await runCli(resolveArgv(find('probs_check_ce_probs_unnormalised').argv));
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(
+      /^FAIL cross-entropy = gather: [\d.]+ vs [\d.]+, \|diff\| 0\.105\d+; gather takes log_softmax\(log p\), which is log p only where the rows of p sum to 1: these probs are not normalised$/m,
+    );
+  });
+
   it('skips the sigmoid path, with the reason, for a NaN logit (binary_cross_entropy refuses it) and for pos_weight', async () => {
     const x = f64('nan-logits.npy', [0.5, NaN, -1]);
     const t = f64('nan-targets.npy', [1, 0, 1]);
