@@ -62,7 +62,10 @@ export function equivalences(inputs: LossInputs, settings: LossSettings, tol: To
   if (binary && settings.labelSmoothing > 0) throw new UsageError(`--label-smoothing applies to class labels; ${BINARY}`);
   if (binary && settings.ignoreIndex !== IGNORE_INDEX) throw new UsageError(`--ignore-index applies to class labels; ${BINARY}`);
   if (binary && settings.inputKind !== 'logits') {
-    throw new UsageError(`--input ${settings.inputKind} applies to class labels; ${BINARY} (for probabilities, use binary-cross-entropy)`);
+    throw new UsageError(
+      `--input ${settings.inputKind} applies to class labels; ${BINARY} (binary targets on probabilities: binary-cross-entropy; ` +
+        'class probabilities: cross-entropy --input)',
+    );
   }
   if (!binary && inputs.posWeight) {
     throw new UsageError('--pos-weight applies to binary targets (labels of the logits shape); these labels are class indices');

@@ -134,6 +134,14 @@ describe('bad input and options', () => {
     }
   });
 
+  it('computes targets outside [0, 1] as PyTorch 1.13 does, and warns as for bce-logits', async () => {
+    const c = find('probs_bce_targets_outside01_none');
+    const out = await runCli([...resolveArgv(c.argv), '--json']);
+    expect(out.code).toBe(0);
+    expectReport(c, JSON.parse(out.stdout) as Report);
+    expect(out.stderr).toMatch(/^losscalc: warning: 3 target\(s\) outside \[0, 1\], first 1\.5 at index 0: BCE targets are probabilities/);
+  });
+
   it('refuses targets of another shape, as F.binary_cross_entropy does', async () => {
     const out = await runCli(['binary-cross-entropy', f64('p3.npy', [0.5, 0.2, 0.9]), f64('t2.npy', [1, 0])]);
     expect(out.code).toBe(2);
@@ -149,7 +157,7 @@ describe('bad input and options', () => {
       [['bce-probs', p, p, '--pos-weight', '2'], 'losscalc: --pos-weight does not apply to binary-cross-entropy (it applies to bce-logits, check)\n'],
       [
         ['check', p, p, '--input', 'probs'],
-        'losscalc: --input probs applies to class labels; these labels have the logits shape, so check compares bce-logits with two-class cross-entropy (for probabilities, use binary-cross-entropy)\n',
+        'losscalc: --input probs applies to class labels; these labels have the logits shape, so check compares bce-logits with two-class cross-entropy (binary targets on probabilities: binary-cross-entropy; class probabilities: cross-entropy --input)\n',
       ],
     ];
     for (const [argv, message] of cases) {
