@@ -14,7 +14,11 @@ Writes fixtures/differential.json:
 The first configurations are the corners named in the issue (fixed); the rest are drawn at
 random, each from its own generator seeded with (SEED, index), so the first N of a longer run
 are exactly the committed ones. Every mode, file dtype, shape, weight, ignore_index, label
-smoothing and reduction is drawn; logits are sometimes non-finite.
+smoothing and reduction is drawn; logits are sometimes non-finite. Last come --probs-count
+configurations of cross-entropy --input probs|log-probs and binary-cross-entropy (their own
+generators too): for --input, the expected value is make_fixtures.py's ce_on_log_probs on
+torch.log(p) (F.nll_loss, with cross_entropy's smoothing split), refused where F.cross_entropy
+refuses the same arguments, and where a probability is outside [0, 1].
 
 Expected values come from torch in float64 on the values as stored; class indices are upcast to
 int64 and bce targets to float64 first (torch 1.13 refuses int32 indices and integer targets
@@ -34,6 +38,8 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from make_fixtures import ce_on_log_probs
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "fixtures" / "differential.json"
@@ -118,17 +124,32 @@ def torch_result(cfg, arrays):
     if mode == "bce":
         pw = T(arrays["pos-weight"]) if "pos-weight" in arrays else None
         return F.binary_cross_entropy_with_logits(x, T(y), weight=w, pos_weight=pw, reduction=r)
+    if mode == "bce-probs":
+        return F.binary_cross_entropy(x, T(y), weight=w, reduction=r)
+    if mode == "ce-input":
+        return ce_input(x, L(y) if cfg["kind"] == "indices" else T(y), cfg["input"], w, ii, cfg["ls"], r)
     return gather_path(x, L(y), ii, r)
 
 
+def ce_input(p, y, kind, weight, ignore_index, ls, reduction):
+    """cross-entropy --input probs|log-probs: make_fixtures.py's ce_on_log_probs on log p, after
+    the checks PyTorch makes (F.cross_entropy's on the same arguments decide what it refuses)."""
+    if kind == "probs" and not bool(((p >= 0) & (p <= 1)).all()):
+        raise ValueError("a probability outside [0, 1]: losscalc refuses it, as F.binary_cross_entropy does")
+    lp = torch.log(p) if kind == "probs" else p
+    F.cross_entropy(lp, y, weight=weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=ls)
+    return ce_on_log_probs(lp, y, weight, ignore_index, ls, reduction)
+
+
 def argv_of(cfg):
-    mode = {"ce": "cross-entropy", "nll": "nll", "bce": "bce-logits", "gather": "gather"}[cfg["mode"]]
-    argv = [mode]
+    mode = {"ce": "cross-entropy", "nll": "nll", "bce": "bce-logits", "gather": "gather",
+            "ce-input": "cross-entropy", "bce-probs": "binary-cross-entropy"}[cfg["mode"]]
+    argv = [mode] + (["--input", cfg["input"]] if cfg["mode"] == "ce-input" else [])
     if cfg["reduction"] != "mean":
         argv += ["--reduction", cfg["reduction"]]
-    if cfg["mode"] in ("ce", "nll", "gather") and cfg["ignore_index"] != IGN:
+    if cfg["mode"] in ("ce", "nll", "gather", "ce-input") and cfg["ignore_index"] != IGN:
         argv += ["--ignore-index", str(cfg["ignore_index"])]
-    if cfg["mode"] == "ce" and cfg["ls"] != 0:
+    if cfg["mode"] in ("ce", "ce-input") and cfg["ls"] != 0:
         argv += ["--label-smoothing", repr(cfg["ls"])]
     if cfg["mode"] == "nll" and cfg["log_softmax"]:
         argv += ["--log-softmax"]
@@ -295,6 +316,67 @@ def random_config(index):
     return entry(" ".join(name), cfg, arrays)
 
 
+def random_probs_config(index):
+    """cross-entropy --input probs|log-probs and binary-cross-entropy, drawn as random_config
+    draws the others (their own generators, so the configurations before them never change):
+    rows normalised or not, exact zeros, -inf log-probabilities, values outside [0, 1]."""
+    rng = np.random.default_rng([SEED, 100000 + index])
+    mode = pick(rng, ["ce-input", "ce-input", "bce-probs"])
+    kind = "probabilities" if mode == "ce-input" and rng.random() < 0.3 else "indices"
+    cfg = {"mode": mode, "kind": kind, "input": pick(rng, ["probs", "log-probs"]), "ls": 0.0,
+           "reduction": pick(rng, ["mean", "sum", "none"]), "ignore_index": IGN}
+    name = [f"p{index}", mode if mode == "bce-probs" else f"ce --input {cfg['input']}"]
+    C = int(rng.integers(1, 6))
+    if mode == "bce-probs":
+        shape = tuple(int(rng.integers(1, 5)) for _ in range(int(pick(rng, [0, 1, 2, 2, 3]))))
+    else:
+        rank = pick(rng, [1, 2, 2, 3])
+        shape = (C,) if rank == 1 else (int(rng.integers(1, 6)), C) + tuple(int(rng.integers(1, 4)) for _ in range(rank - 2))
+    name.append(str(shape).replace(" ", ""))
+    cd = 0 if len(shape) <= 1 else 1
+    z = rng.normal(0, pick(rng, [0.5, 2.0, 8.0]), size=shape)
+    if mode == "bce-probs":
+        p = 1 / (1 + np.exp(-z))
+    else:
+        p = np.exp(z - z.max(axis=cd, keepdims=True))
+        p = p / p.sum(axis=cd, keepdims=True)
+    u = rng.random()
+    if u < 0.15 and p.size:
+        p.reshape(-1)[rng.random(p.size) < 0.3] = 0.0
+        name.append("zeros")
+    elif u < 0.25 and p.size:
+        p.reshape(-1)[rng.random(p.size) < 0.3] = 1.0
+        name.append("ones")
+    elif u < 0.35:
+        p = p * 0.9
+        name.append("not normalised")
+    elif u < 0.4 and p.size:
+        p.reshape(-1)[rng.integers(0, p.size)] = pick(rng, [1.25, -0.5, np.nan])
+        name.append("outside [0, 1]")
+    if mode == "ce-input" and cfg["input"] == "log-probs":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.log(p)
+    dt = pick(rng, ["float64", "float64", "float32"])
+    arrays = {"logits": stored(p, FLOATS[dt])}
+    name.append(dt)
+    if mode == "bce-probs":
+        arrays.update(bce_targets(rng, shape, name))
+        if rng.random() < 0.4:
+            arrays["weight"] = broadcast_weight(rng, shape, "weight", name)
+    else:
+        if kind == "probabilities":
+            arrays["labels"] = probabilities(rng, shape, name)
+        else:
+            arrays["labels"] = class_indices(rng, cfg, shape, C, name)
+        if rng.random() < 0.5:
+            arrays["weight"] = class_weights(rng, C, name)
+        if rng.random() < 0.5:
+            cfg["ls"] = float(np.round(rng.uniform(0, 1), 3)) or 0.5
+            name.append(f"ls={cfg['ls']}")
+    name.append(cfg["reduction"])
+    return entry(" ".join(name), cfg, arrays)
+
+
 def class_indices(rng, cfg, shape, C, name):
     out_shape = () if len(shape) == 1 else shape[:1] + shape[2:]
     y = rng.integers(0, C, size=out_shape).astype(np.int64)
@@ -395,10 +477,13 @@ def broadcast_weight(rng, shape, key, name):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--count", type=int, default=1000, help="random configurations (after the corners)")
+    ap.add_argument("--probs-count", type=int, default=300,
+                    help="random configurations of --input probs|log-probs and binary-cross-entropy (last)")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     torch.set_num_threads(1)
     configs = corners() + [random_config(i) for i in range(args.count)]
+    configs += [random_probs_config(i) for i in range(args.probs_count)]
     names = [c["name"] for c in configs]
     assert len(set(names)) == len(names)
     # one configuration a line, so a change shows as the lines it touches

@@ -2886,6 +2886,403 @@ def layout_cases():
             "sample is (n, d1, d2), flat index (n*3 + d1)*5 + d2")
 
 
+# ============================================================ probabilities (--input, bce)
+# cross-entropy with --input probs / log-probs, binary-cross-entropy (alias bce-probs), and
+# check's binary_cross_entropy(sigmoid(x), t) path. What losscalc computes on log p (torch.log(p)
+# for probs, the input as given for log-probs) is cross_entropy's own split of its two terms
+# with log_softmax left out: F.nll_loss(log p, ...) when there is no smoothing; with smoothing
+# (1-e)*nll + e/C * smooth, each mean dividing by sum(w[y]); for probability targets
+# -(q' * w * log p).sum(1). Each expected value is that torch expression, checked against
+# F.cross_entropy(log p, ...) wherever the rows of p sum to 1 (log_softmax(log p) = log p).
+
+
+def ce_on_log_probs(lp, y, weight=None, ignore_index=IGN, ls=0.0, reduction="mean"):
+    cd = class_dim(lp)
+    C = lp.shape[cd]
+    w = weight if weight is not None else torch.ones(C)
+    shape = [1] * lp.dim()
+    shape[cd] = C
+    if y.dtype == torch.int64:
+        nll = F.nll_loss(lp, y, weight=weight, ignore_index=ignore_index, reduction=reduction)
+        if ls == 0.0:
+            return nll
+        mask = y != ignore_index
+        ys = torch.where(mask, y, torch.zeros_like(y))
+        smooth = torch.where(mask, -(lp * w.view(shape)).sum(cd), torch.zeros(()))
+        if reduction == "mean":
+            smooth = smooth.sum() / (w[ys] * mask).sum()
+        elif reduction == "sum":
+            smooth = smooth.sum()
+        return (1 - ls) * nll + ls / C * smooth
+    q = y * (1 - ls) + ls / C if ls > 0 else y
+    v = -(lp * q * w.view(shape)).sum(cd)
+    return v.sum() / (lp.numel() / C) if reduction == "mean" else reduce_(v, reduction)
+
+
+def torch_ce_input(p, y, kind, weight=None, ignore_index=IGN, ls=0.0, reduction="mean",
+                   normalized=True):
+    """cross-entropy --input probs|log-probs: `p` holds probabilities or log-probabilities."""
+    lp = torch.log(p) if kind == "probs" else p
+    got = ce_on_log_probs(lp, y, weight, ignore_index, ls, reduction)
+    if normalized:
+        ce = F.cross_entropy(lp, y, weight=weight, ignore_index=ignore_index,
+                             reduction=reduction, label_smoothing=ls)
+        assert close(got, ce, 1e-11), (got, ce)
+    return got
+
+
+def torch_bce_probs(p, t, weight=None, reduction="mean"):
+    got = F.binary_cross_entropy(p, t, weight=weight, reduction=reduction)
+    # PyTorch 1.13's element: (t - 1) * max(log(1 - p), -100) - t * max(log(p), -100)
+    v = -(t * torch.clamp(torch.log(p), min=-100) + (1 - t) * torch.clamp(torch.log(1 - p), min=-100))
+    if weight is not None:
+        v = v * weight
+    ref = v.mean() if reduction == "mean" else reduce_(v, reduction)
+    assert close(got, ref), (got, ref)
+    return got
+
+
+def log_probs(rng, shape):
+    return F.log_softmax(T(logits(rng, shape)), 1).numpy()
+
+
+def allclose(a, b):
+    """torch.allclose with check's default tolerances, NaN never equal (losscalc's check)."""
+    return bool(torch.allclose(torch.as_tensor(a), torch.as_tensor(b), rtol=1e-5, atol=1e-8))
+
+
+def add_check(name, argv, losses, note):
+    """A check case: every way torch computes, and whether check passes (first vs each other)."""
+    add(name, argv, losses=losses, note=note)
+    first = next(iter(losses.values()))
+    CASES[-1]["expected"]["ok"] = all(allclose(first, v) for v in losses.values())
+
+
+def binary_prob_breakdown(p, t, per, k):
+    pf, tf = p.reshape(-1), t.reshape(-1)
+    losses = per.reshape(-1).tolist()
+    last = p.shape[-1] if p.dim() >= 2 else 1
+    prob = (tf * pf + (1 - tf) * (1 - pf)).tolist()
+    pred = [1 if v > 0.5 else 0 for v in pf.tolist()]
+    correct = [(v > 0.5) == (tt >= 0.5) for v, tt in zip(pf.tolist(), tf.tolist())]
+    klass = [i % last for i in range(len(losses))]
+    assert all(abs(v - 0.5) > 1e-9 for v in pf.tolist() + tf.tolist())
+    _assert_separated(losses, "bce losses")
+    return _worst_and_per_class(losses, tf.tolist(), pred, prob, klass, correct,
+                                [True] * len(losses), k)
+
+
+def probs_cases():
+    probs_ce_cases()
+    probs_bce_cases()
+    probs_check_cases()
+
+
+def probs_ce_cases():
+    for kind, make in (("probs", probs), ("log-probs", log_probs)):
+        tag = kind.replace("-", "")
+        for r in REDS:
+            n = f"probs_ce_{tag}_{r}"
+            rng = rng_for(f"probs_ce_{tag}")
+            xp, x = write_npy(n, "input.npy", make(rng, (8, 5)))
+            yp, y = write_npy(n, "labels.npy", labels(rng, (8,), 5))
+            add(n, ["ce", xp, yp, "--input", kind] + red_argv(r),
+                torch_ce_input(T(x), L(y), kind, reduction=r), 8,
+                f"cross-entropy --input {kind}: F.nll_loss({'torch.log(p)' if tag == 'probs' else 'lp'}, y); "
+                f"reduction {r}")
+
+            n = f"probs_ce_{tag}_weight_ignore_{r}"
+            rng = rng_for(f"probs_ce_{tag}_weight_ignore")
+            xp, x = write_npy(n, "input.npy", make(rng, (10, 4)))
+            yp, y = write_npy(n, "labels.npy", labels(rng, (10,), 4, n_ignore=3))
+            wp, w = write_npy(n, "weight.npy", weights(rng, 4))
+            add(n, ["ce", xp, yp, "--input", kind, "--weight", wp] + red_argv(r),
+                torch_ce_input(T(x), L(y), kind, weight=T(w), reduction=r), n_counted(y),
+                f"--input {kind} with class weights and three -100 targets: the mean divides by "
+                f"sum(w[y]) over the rest, as nll_loss does; reduction {r}")
+
+            n = f"probs_ce_{tag}_ls_weight_ignore_{r}"
+            rng = rng_for(f"probs_ce_{tag}_ls_weight_ignore")
+            xp, x = write_npy(n, "input.npy", make(rng, (9, 4)))
+            yp, y = write_npy(n, "labels.npy", labels(rng, (9,), 4, n_ignore=2))
+            ws, w = inline_list([0.5, 2, 1.25, 3])
+            add(n, ["ce", xp, yp, "--input", kind, "--weight", ws, "--label-smoothing", "0.15"]
+                + red_argv(r),
+                torch_ce_input(T(x), L(y), kind, weight=T(w), ls=0.15, reduction=r), n_counted(y),
+                f"--input {kind} with label smoothing 0.15, weights and -100 targets: "
+                f"(1-e)*nll(log p) + e/C*sum_c(-w_c log p_c), = F.cross_entropy(log p, ...) for "
+                f"normalised rows; reduction {r}")
+
+        for r in ("mean", "none"):
+            n = f"probs_ce_{tag}_kdim_{r}"
+            rng = rng_for(f"probs_ce_{tag}_kdim")
+            xp, x = write_npy(n, "input.npy", make(rng, (3, 4, 5)))
+            yp, y = write_npy(n, "labels.npy", labels(rng, (3, 5), 4, n_ignore=2))
+            add(n, ["ce", xp, yp, "--input", kind, "--weight", "1,0.5,2,0.25"] + red_argv(r),
+                torch_ce_input(T(x), L(y), kind, weight=T([1, 0.5, 2, 0.25]), reduction=r),
+                n_counted(y), f"--input {kind} on K-dim (3,4,5) with (3,5) labels, weights and "
+                f"two -100; reduction {r}")
+
+        for r in REDS:
+            n = f"probs_ce_{tag}_soft_{r}"
+            rng = rng_for(f"probs_ce_{tag}_soft")
+            xp, x = write_npy(n, "input.npy", make(rng, (6, 3)))
+            qp, q = write_npy(n, "targets.npy", probs(rng, (6, 3)))
+            add(n, ["ce", xp, qp, "--input", kind, "--weight", "2,1,0.5", "--label-smoothing", "0.1"]
+                + red_argv(r),
+                torch_ce_input(T(x), T(q), kind, weight=T([2, 1, 0.5]), ls=0.1, reduction=r), 6,
+                f"--input {kind} with probability targets, weights and smoothing 0.1: "
+                f"-(q' * w * log p).sum(1), mean over N; reduction {r}")
+
+    # a target class of probability 0: log 0 = -inf, the loss inf (as F.nll_loss(torch.log(p), y))
+    for r in ("mean", "none"):
+        n = f"probs_ce_probs_zero_target_{r}"
+        xp, x = write_npy(n, "probs.npy", np.array([[0.0, 0.25, 0.75], [0.5, 0.5, 0.0],
+                                                   [0.1, 0.0, 0.9]]))
+        yp, y = write_npy(n, "labels.npy", np.array([0, 1, 2]))
+        add(n, ["ce", xp, yp, "--input", "probs"] + red_argv(r),
+            torch_ce_input(T(x), L(y), "probs", reduction=r), 3,
+            f"--input probs where the target's probability is 0 (row 0): log 0 = -inf, loss inf; "
+            f"zeros elsewhere cost nothing; reduction {r}")
+    n = "probs_ce_probs_zero_soft_none"
+    xp, x = write_npy(n, "probs.npy", np.array([[0.0, 0.25, 0.75], [0.5, 0.5, 0.0]]))
+    qp, q = write_npy(n, "targets.npy", np.array([[0.0, 0.5, 0.5], [0.2, 0.8, 0.0]]))
+    add(n, ["ce", xp, qp, "--input", "probs", "--reduction", "none"],
+        torch_ce_input(T(x), T(q), "probs", reduction="none"), 2,
+        "--input probs with probability targets and p = 0 where q = 0: 0 * log 0 is NaN in "
+        "PyTorch's -(q * log p).sum(1), and so here")
+
+    # not normalised: no log_softmax, so not F.cross_entropy's value
+    n = "probs_ce_logprobs_unnormalised_mean"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "input.npy", log_probs(rng, (6, 4)) + 0.3)
+    yp, y = write_npy(n, "labels.npy", labels(rng, (6,), 4))
+    got = torch_ce_input(T(x), L(y), "log-probs", normalized=False)
+    assert abs(got - F.cross_entropy(T(x), L(y))) > 0.1
+    add(n, ["ce", xp, yp, "--input", "log-probs"], got, 6,
+        "--input log-probs whose rows do not normalise (log_softmax + 0.3): F.nll_loss(lp, y) "
+        "exactly, no log_softmax")
+
+    n = "probs_ce_probs_csv_float32_sum"
+    rng = rng_for(n)
+    xp, x = write_csv(n, "probs.csv", probs(rng, (5, 3)).astype(np.float32), header=["a", "b", "c"])
+    yp, y = write_csv(n, "labels.csv", labels(rng, (5,), 3))
+    add(n, ["ce", xp, yp, "--input", "probs", "--reduction", "sum"],
+        torch_ce_input(T(x), L(y), "probs", reduction="sum", normalized=False), 5,
+        "--input probs from a CSV with a header (float32 values printed in full)")
+
+    n = "probs_top_ce_probs"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "probs.npy", probs(rng, (8, 4)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (8,), 4, n_ignore=1))
+    x, y = T(x), L(y)
+    w, pc = class_breakdown(torch.log(x), y, torch_ce_input(x, y, "probs", reduction="none"), 3,
+                            kind="log-probabilities")
+    add_top(n, ["ce", xp, yp, "--input", "probs", "--top", "3"], torch_ce_input(x, y, "probs"),
+            n_counted(y), w, pc,
+            "--top 3 with --input probs: probability is p[label] itself, predicted its argmax")
+
+    n = "probs_merge_ce_probs_weight_mean"
+    rng = rng_for(n)
+    shards, xs, ys = [], [], []
+    for i, m in enumerate((4, 3)):
+        xp, xa = write_npy(n, f"probs_{i}.npy", probs(rng, (m, 3)))
+        yp, ya = write_npy(n, f"labels_{i}.npy", labels(rng, (m,), 3, n_ignore=1))
+        shards.append(["ce", xp, yp, "--input", "probs", "--weight", "1,2,0.5"])
+        xs.append(xa)
+        ys.append(ya)
+    x, y = T(np.concatenate(xs)), L(np.concatenate(ys))
+    add_merge(n, shards, torch_ce_input(x, y, "probs", weight=T([1, 2, 0.5])), n_counted(y),
+              "merge of two --input probs shards with weights and -100 targets")
+
+
+def probs_bce_cases():
+    for r in REDS:
+        n = f"probs_bce_{r}"
+        rng = rng_for("probs_bce")
+        pp, p = write_npy(n, "probs.npy", rng.uniform(0, 1, size=(4, 3)))
+        tp, t = write_npy(n, "targets.npy", rng.uniform(0, 1, size=(4, 3)))
+        mode = "bce-probs" if r == "sum" else "binary-cross-entropy"
+        add(n, [mode, pp, tp] + red_argv(r), torch_bce_probs(T(p), T(t), reduction=r), 12,
+            f"{mode}: F.binary_cross_entropy on (4,3) probabilities, soft targets; reduction {r}")
+
+    for wshape in ((3,), (4, 1), (4, 3)):
+        for r in REDS:
+            tag = "x".join(map(str, wshape))
+            n = f"probs_bce_weight_{tag}_{r}"
+            rng = rng_for(f"probs_bce_weight_{tag}")
+            pp, p = write_npy(n, "probs.npy", rng.uniform(0, 1, size=(4, 3)))
+            tp, t = write_npy(n, "targets.npy", rng.integers(0, 2, size=(4, 3)).astype(np.float64))
+            wp, w = write_npy(n, "weight.npy", weights(rng, int(np.prod(wshape))).reshape(wshape))
+            add(n, ["binary-cross-entropy", pp, tp, "--weight", wp] + red_argv(r),
+                torch_bce_probs(T(p), T(t), weight=T(w), reduction=r), 12,
+                f"binary-cross-entropy with a {wshape} weight broadcast as weight.expand does; "
+                f"the mean divides by numel; reduction {r}")
+
+    # the clamp: log 0 = -inf becomes -100
+    for r in REDS:
+        n = f"probs_bce_clamp_{r}"
+        pp, p = write_npy(n, "probs.npy", np.array([[0.0, 1.0, 0.0], [1.0, 1e-300, 5e-324],
+                                                   [0.0, 1.0, 1e-50]]))
+        tp, t = write_npy(n, "targets.npy", np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.3],
+                                                     [0.3, 0.7, 1.0]]))
+        add(n, ["binary-cross-entropy", pp, tp, "--weight", "1,2,0.5"] + red_argv(r),
+            torch_bce_probs(T(p), T(t), weight=T([1, 2, 0.5]), reduction=r), 9,
+            f"p exactly 0 and 1 (and 1e-300, 5e-324): each log clamped at -100, so p = 0 with "
+            f"t = 1 costs 100, not inf; p = t in {{0, 1}} costs 0; reduction {r}")
+
+    n = "probs_bce_near01_none"
+    pp, p = write_npy(n, "probs.npy", np.array([1e-7, 1e-12, 3e-17, 1 - 1e-9, 1 - 2 ** -52,
+                                               0.999999, 1e-7, 1 - 1e-9]))
+    tp, t = write_npy(n, "targets.npy", np.array([0, 0, 0, 1, 1, 0, 1, 0], dtype=np.float64))
+    add(n, ["bce-probs", pp, tp, "--reduction", "none"],
+        torch_bce_probs(T(p), T(t), reduction="none"), 8,
+        "p near 0 and 1: log(1 - p) as PyTorch writes it (1 - p rounded first, not log1p)")
+
+    for shape in ((7,), (2, 3, 4)):
+        n = f"probs_bce_{len(shape)}d_mean"
+        rng = rng_for(n)
+        pp, p = write_npy(n, "probs.npy", rng.uniform(0, 1, size=shape).astype(np.float32))
+        tp, t = write_npy(n, "targets.npy", rng.integers(0, 2, size=shape).astype(np.bool_))
+        add(n, ["binary-cross-entropy", pp, tp], torch_bce_probs(T(p), T(t)), int(np.prod(shape)),
+            f"binary-cross-entropy on {shape} float32 probabilities with bool targets")
+
+    n = "probs_bce_csv_int_targets_sum"
+    rng = rng_for(n)
+    pp, p = write_csv(n, "probs.csv", rng.uniform(0, 1, size=(5, 2)))
+    tp, t = write_csv(n, "targets.csv", rng.integers(0, 2, size=(5, 2)))
+    add(n, ["bce-probs", pp, tp, "--reduction", "sum"], torch_bce_probs(T(p), T(t), reduction="sum"),
+        10, "bce-probs on CSV probabilities with integer 0/1 targets")
+
+    n = "probs_bce_targets_outside01_none"
+    pp, p = write_npy(n, "probs.npy", np.array([0.3, 0.8, 0.0]))
+    tp, t = write_npy(n, "targets.npy", np.array([1.5, -0.5, 2.0]))
+    add(n, ["binary-cross-entropy", pp, tp, "--reduction", "none"],
+        torch_bce_probs(T(p), T(t), reduction="none"), 3,
+        "targets outside [0, 1]: PyTorch 1.13 computes the formula (with the clamp) without "
+        "complaint; losscalc too, with a warning")
+
+    n = "probs_top_bce"
+    rng = rng_for(n)
+    pp, p = write_npy(n, "probs.npy", rng.uniform(0.02, 0.98, size=(4, 3)))
+    tp, t = write_npy(n, "targets.npy", rng.integers(0, 2, size=(4, 3)).astype(np.float64))
+    p, t = T(p), T(t)
+    w, pc = binary_prob_breakdown(p, t, torch_bce_probs(p, t, reduction="none"), 4)
+    add_top(n, ["binary-cross-entropy", pp, tp, "--top", "4"], torch_bce_probs(p, t), 12, w, pc,
+            "--top 4 on binary-cross-entropy: p(label) = t p + (1 - t)(1 - p), predicted p > 0.5, "
+            "classes are the last dim")
+
+    for r in ("mean", "none"):
+        n = f"probs_merge_bce_weight_{r}"
+        rng = rng_for("probs_merge_bce_weight")
+        shards, ps, ts = [], [], []
+        for i, m in enumerate((2, 3)):
+            pp, pa = write_npy(n, f"probs_{i}.npy", rng.uniform(0, 1, size=(m, 3)))
+            tp, ta = write_npy(n, f"targets_{i}.npy", rng.uniform(0, 1, size=(m, 3)))
+            shards.append(["bce-probs", pp, tp, "--weight", "0.5,2,1"] + red_argv(r))
+            ps.append(pa)
+            ts.append(ta)
+        p, t = T(np.concatenate(ps)), T(np.concatenate(ts))
+        add_merge(n, shards, torch_bce_probs(p, t, weight=T([0.5, 2, 1]), reduction=r), 15,
+                  f"merge of two binary-cross-entropy shards with weights; reduction {r}")
+
+
+def check_sigmoid_losses(x, t, weight=None, reduction="mean"):
+    """check on binary data: bce-logits, 2-class CE (no weight) and bce(sigmoid(x), t)."""
+    losses = {"bce-logits": F.binary_cross_entropy_with_logits(x, t, weight=weight,
+                                                               reduction=reduction)}
+    if weight is None:
+        z = torch.zeros_like(x)
+        losses["cross-entropy-binary"] = F.cross_entropy(
+            torch.stack([z, x], 1), torch.stack([1 - t, t], 1), reduction=reduction)
+    losses["binary-cross-entropy-sigmoid"] = F.binary_cross_entropy(
+        torch.sigmoid(x), t, weight=weight, reduction=reduction)
+    return losses
+
+
+def probs_check_cases():
+    n = "probs_check_binary_sigmoid"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (4, 3)))
+    tp, t = write_npy(n, "targets.npy", rng.uniform(0, 1, size=(4, 3)))
+    add_check(n, ["check", xp, tp], check_sigmoid_losses(T(x), T(t)),
+              "check on binary data: bce-logits = 2-class CE = binary_cross_entropy(sigmoid(x), t)")
+    assert CASES[-1]["expected"]["ok"]
+
+    n = "probs_check_binary_sigmoid_weight_none"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "logits.npy", logits(rng, (5, 2)))
+    tp, t = write_npy(n, "targets.npy", rng.integers(0, 2, size=(5, 2)).astype(np.float64))
+    add_check(n, ["check", xp, tp, "--weight", "2,0.5", "--reduction", "none"],
+              check_sigmoid_losses(T(x), T(t), weight=T([2, 0.5]), reduction="none"),
+              "check on binary data with a weight: 2-class CE is skipped, the sigmoid path takes "
+              "the weight; reduction none")
+    assert CASES[-1]["expected"]["ok"]
+
+    # large logits whose sigmoid still holds enough digits: PyTorch's two agree, and so must check
+    n = "probs_check_binary_large_agree"
+    xp, x = write_npy(n, "logits.npy", np.array([[20.0, -30.0, 12.5], [-90.0, 25.0, 3.0]]))
+    tp, t = write_npy(n, "targets.npy", np.array([[1.0, 0.0, 0.5], [1.0, 1.0, 0.0]]))
+    add_check(n, ["check", xp, tp], check_sigmoid_losses(T(x), T(t)),
+              "logits of 20, -30, -90, 25 on the side of their target: PyTorch's "
+              "binary_cross_entropy(sigmoid(x), t) agrees with bce-logits, so check passes")
+    assert CASES[-1]["expected"]["ok"]
+
+    # beyond: sigmoid(60) is 1 in float64, and log(sigmoid(-150)) = -150 is clamped to -100
+    for r in ("mean", "none"):
+        n = f"probs_check_binary_extreme_{r}"
+        xp, x = write_npy(n, "logits.npy", np.array([60.0, -150.0, 3.0, -2.0]))
+        tp, t = write_npy(n, "targets.npy", np.array([0.0, 1.0, 0.5, 0.0]))
+        add_check(n, ["check", xp, tp] + red_argv(r), check_sigmoid_losses(T(x), T(t), reduction=r),
+                  f"logits 60 (target 0) and -150 (target 1): PyTorch's sigmoid path gives 100 "
+                  f"for each (sigmoid rounds, the log is clamped), bce-logits 60 and 150: they "
+                  f"legitimately differ and check fails, saying why; reduction {r}")
+        assert not CASES[-1]["expected"]["ok"]
+
+    for kind, make in (("probs", probs), ("log-probs", log_probs)):
+        tag = kind.replace("-", "")
+        n = f"probs_check_ce_{tag}"
+        rng = rng_for(n)
+        xp, x = write_npy(n, "input.npy", make(rng, (7, 4)))
+        yp, y = write_npy(n, "labels.npy", labels(rng, (7,), 4))
+        x, y = T(x), L(y)
+        lp = torch.log(x) if kind == "probs" else x
+        onehot = F.one_hot(y, 4).to(torch.float64)
+        add_check(n, ["check", xp, yp, "--input", kind],
+                  {"cross-entropy": torch_ce_input(x, y, kind), "nll": F.nll_loss(lp, y),
+                   "gather": gather_path(lp, y),
+                   "cross-entropy-onehot": torch_ce_input(x, onehot, kind)},
+                  f"check --input {kind}: cross-entropy = nll(log p) = gather (log_softmax of "
+                  f"log p) = one-hot, all agree since the rows are normalised")
+        assert CASES[-1]["expected"]["ok"]
+
+    n = "probs_check_ce_probs_weight_ignore_sum"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "probs.npy", probs(rng, (6, 3)))
+    yp, y = write_npy(n, "labels.npy", labels(rng, (6,), 3, n_ignore=1))
+    x, y = T(x), L(y)
+    w = T([1, 3, 0.5])
+    add_check(n, ["check", xp, yp, "--input", "probs", "--weight", "1,3,0.5", "--reduction", "sum"],
+              {"cross-entropy": torch_ce_input(x, y, "probs", weight=w, reduction="sum"),
+               "nll": F.nll_loss(torch.log(x), y, weight=w, reduction="sum")},
+              "check --input probs with weights and a -100 target: cross-entropy = nll(log p); "
+              "gather (no weights) and one-hot (an ignored target) are skipped")
+
+    n = "probs_check_ce_probs_unnormalised"
+    rng = rng_for(n)
+    xp, x = write_npy(n, "probs.npy", probs(rng, (6, 3)) * 0.9)
+    yp, y = write_npy(n, "labels.npy", labels(rng, (6,), 3))
+    x, y = T(x), L(y)
+    onehot = F.one_hot(y, 3).to(torch.float64)
+    add_check(n, ["check", xp, yp, "--input", "probs"],
+              {"cross-entropy": torch_ce_input(x, y, "probs", normalized=False),
+               "nll": F.nll_loss(torch.log(x), y), "gather": gather_path(torch.log(x), y),
+               "cross-entropy-onehot": torch_ce_input(x, onehot, "probs", normalized=False)},
+              "check --input probs on rows summing to 0.9: gather (log_softmax of log p) differs "
+              "by log 0.9, so check fails: the probabilities are not normalised")
+    assert not CASES[-1]["expected"]["ok"]
+
+
 # ======================================================================== main
 
 
@@ -2905,6 +3302,7 @@ def main():
     formats_cases()  # likewise appended
     corner_cases()  # likewise appended
     layout_cases()  # likewise appended
+    probs_cases()  # likewise appended
     compare_cases()
 
     # every file an argv names exists (a `file:key` names the file); every case folder is used

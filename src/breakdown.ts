@@ -13,8 +13,12 @@ import { materialize } from './losses/targets.js';
 import { asFloats, classLayout, formatIndex, numel, sameShape, type FloatArray, type Tensor } from './tensor.js';
 import { asValues, readTogether, type Values } from './values.js';
 
-/** How the predictions read: raw logits, log-probabilities (nll), or binary logits (bce). */
-export type PredictionKind = 'logits' | 'log-probabilities' | 'binary';
+/**
+ * How the predictions read: raw logits, log-probabilities (nll, --input log-probs),
+ * probabilities (--input probs), or for the binary losses logits (bce-logits) or
+ * probabilities (binary-cross-entropy).
+ */
+export type PredictionKind = 'logits' | 'log-probabilities' | 'probabilities' | 'binary' | 'binary-probabilities';
 
 export interface SampleRow {
   /** Flat (row-major) index into the unreduced loss, and the same as a position, "(n, d1)". */
@@ -61,9 +65,10 @@ export interface BreakdownOptions {
 }
 
 export function breakdown(logits: Tensor | Values, labels: Tensor | Values, result: LossResult, opts: BreakdownOptions): Breakdown {
-  const samples = opts.kind === 'binary' ? binarySamples(logits, labels) : classSamples(logits, labels, opts);
+  const binary = opts.kind === 'binary' || opts.kind === 'binary-probabilities';
+  const samples = binary ? binarySamples(logits, labels, opts.kind === 'binary-probabilities') : classSamples(logits, labels, opts);
   const losses = result.perSample;
-  const included = (i: number) => samples.label[i] !== opts.ignoreIndex || opts.kind === 'binary';
+  const included = (i: number) => samples.label[i] !== opts.ignoreIndex || binary;
 
   const perClassAcc = new Map<number, { count: number; loss: number; hits: number }>();
   for (let i = 0; i < losses.length; i++) {
@@ -136,8 +141,9 @@ function classSamples(logits: Tensor | Values, labels: Tensor | Values, opts: Br
         predicted[pos] = argmax(xb, base, C, inner);
         const y = label[pos];
         if (!(y >= 0 && y < C)) continue; // an ignored target: no probability
-        // log p_y: the log-probabilities as given (nll), or log_softmax of the logits
-        if (opts.kind === 'log-probabilities') probability[pos] = Math.exp(xb[base + y * inner]);
+        // p_y as given, exp of the log-probabilities as given (nll), or softmax of the logits
+        if (opts.kind === 'probabilities') probability[pos] = xb[base + y * inner];
+        else if (opts.kind === 'log-probabilities') probability[pos] = Math.exp(xb[base + y * inner]);
         else {
           rowStats(xb, base, C, inner, st);
           probability[pos] = Math.exp(xb[base + y * inner] - st.max - st.logSum);
@@ -148,7 +154,8 @@ function classSamples(logits: Tensor | Values, labels: Tensor | Values, opts: Br
   return { label, predicted, probability, classOf: (i) => label[i], correct: (i) => predicted[i] === label[i] };
 }
 
-function binarySamples(logits: Tensor | Values, labels: Tensor | Values): Samples {
+/** Elements of a binary loss; `probabilities`: the predictions are σ(x) itself, not x. */
+function binarySamples(logits: Tensor | Values, labels: Tensor | Values, probabilities: boolean): Samples {
   const shape = logits.shape;
   const size = numel(shape);
   const last = shape.length >= 2 ? shape[shape.length - 1] : 1;
@@ -161,9 +168,10 @@ function binarySamples(logits: Tensor | Values, labels: Tensor | Values): Sample
     for (let k = 0; k < x.length; k++) {
       const i = first + k;
       label[i] = t[k];
-      predicted[i] = x[k] > 0 ? 1 : 0;
       // p(label) = t σ(x) + (1 - t)(1 - σ(x)), with σ(x) = exp(log σ(x)) and 1 - σ(x) = σ(-x)
-      probability[i] = t[k] * Math.exp(logSigmoid(x[k])) + (1 - t[k]) * Math.exp(logSigmoid(-x[k]));
+      const [p, q] = probabilities ? [x[k], 1 - x[k]] : [Math.exp(logSigmoid(x[k])), Math.exp(logSigmoid(-x[k]))];
+      predicted[i] = (probabilities ? x[k] > 0.5 : x[k] > 0) ? 1 : 0;
+      probability[i] = t[k] * p + (1 - t[k]) * q;
     }
   });
   return {

@@ -58,6 +58,8 @@ export interface Check {
   ok: boolean;
   /** For arrays: the flat index of the reported element. */
   index?: number;
+  /** Why a failed check may be expected (the two ways legitimately differ on this data). */
+  note?: string;
 }
 
 /** Compare a result with a reference, elementwise for arrays. Sizes must already match. */

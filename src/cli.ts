@@ -36,7 +36,16 @@ Examples:
   losscalc ce logits.npy labels.npy --reduction none --json
   losscalc ce lm_logits.npy tokens.npy --class-dim -1       # (B, T, V) logits, (B, T) labels
   loss=$(losscalc ce logits.npy labels.npy -q)
-  losscalc ce logits.npy labels.npy --expect 2.3026 --rtol 1e-6   # exit 1 if it differs`,
+  losscalc ce logits.npy labels.npy --expect 2.3026 --rtol 1e-6   # exit 1 if it differs
+  losscalc ce probs.npy labels.npy --input probs       # F.nll_loss(torch.log(p), y)
+  losscalc ce logprobs.npy labels.npy --input log-probs --label-smoothing 0.1
+
+--input probs|log-probs: the rows are probabilities (each in [0, 1]) or log-probabilities,
+used as log p with no log_softmax: F.nll_loss(log p, y, weight, ignore_index, reduction);
+with --label-smoothing ε, (1 - ε)·F.nll_loss(log p, y, ...) + (ε/C)·Σ_c -w_c·log p_c (the mean
+divides both by Σ w_y), which is F.cross_entropy(log p, y, ..., label_smoothing=ε) when the
+rows of p sum to 1; probability targets q: -(q · log p).sum(1), weighted and smoothed as
+F.cross_entropy does.`,
   nll: `
 Examples:
   losscalc nll logprobs.npy labels.npy
@@ -46,13 +55,23 @@ Examples:
   losscalc bce logits.npy targets.npy
   losscalc bce logits.csv targets.csv --pos-weight 3 --reduction sum
   losscalc bce logits.npy targets.npy --save-per-sample losses.npy`,
+  'binary-cross-entropy': `
+F.binary_cross_entropy(p, t, weight, reduction) on probabilities p in [0, 1] (sigmoid
+outputs), each log clamped at -100 as PyTorch does: p = 0 with t = 1 costs 100, not inf.
+No --pos-weight (BCELoss has none); for logits, bce-logits is exact where this clamps.
+
+Examples:
+  losscalc binary-cross-entropy probs.npy targets.npy
+  losscalc bce-probs probs.csv targets.csv --weight 1,2,0.5 --reduction sum`,
   gather: `
 Examples:
   losscalc gather logits.npy labels.npy       # -mean(gather(log_softmax(x, 1), 1, y))`,
   check: `
 Examples:
   losscalc check logits.npy labels.npy        # cross-entropy = nll(log_softmax) = gather = one-hot
-  losscalc check logits.npy targets.npy       # labels of the logits' shape: bce-logits = 2-class CE`,
+  losscalc check logits.npy targets.npy       # labels of the logits' shape: bce-logits = 2-class CE
+                                              #   = binary_cross_entropy(sigmoid(x), t)
+  losscalc check probs.npy labels.npy --input probs   # ce(--input probs) = nll(log p) = gather(log p)`,
   merge: `
 Examples:
   for i in 0 1 2; do losscalc ce logits_$i.npy labels_$i.npy --json > part_$i.json; done
@@ -68,8 +87,15 @@ const DESCRIPTIONS: Record<Mode, string> = {
   'cross-entropy': 'F.cross_entropy: softmax + cross-entropy on raw logits, class indices or probabilities',
   nll: 'F.nll_loss on log-probabilities (or on logits with --log-softmax)',
   'bce-logits': 'F.binary_cross_entropy_with_logits: targets are probabilities in [0, 1]',
+  'binary-cross-entropy': 'F.binary_cross_entropy on probabilities (sigmoid outputs), logs clamped at -100',
   gather: 'the manual path: -mean(log_softmax(x, 1).gather(1, y))',
   check: 'run every way that applies and prove that they agree (exit 1 if not)',
+};
+
+/** What the first operand holds, where it is not logits. */
+const LOGITS_ARGUMENT: Partial<Record<Mode, string>> = {
+  nll: 'log-probabilities file (logits with --log-softmax)',
+  'binary-cross-entropy': 'probabilities file (values in [0, 1])',
 };
 
 const append = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -127,7 +153,7 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
         ),
     })
     .showSuggestionAfterError()
-    .addHelpText('after', `\nModes: ${MODES.join(', ')}, compare, merge (aliases: ce, bce). 'losscalc <mode> --help' shows a mode's options.`);
+    .addHelpText('after', `\nModes: ${MODES.join(', ')}, compare, merge (aliases: ${Object.keys(MODE_ALIASES).join(', ')}). 'losscalc <mode> --help' shows a mode's options.`);
   const collect = (command: Action['command']) => (...args: unknown[]) => {
     const raw = args[args.length - 2] as Action['raw'];
     // every operand, also the ones past the declared arguments (parseOptions judges them)
@@ -150,7 +176,7 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
     const cmd = prog
       .command(mode)
       .description(DESCRIPTIONS[mode])
-      .argument('[logits]', mode === 'nll' ? 'log-probabilities file (logits with --log-softmax)' : 'logits file')
+      .argument('[logits]', LOGITS_ARGUMENT[mode] ?? 'logits file')
       .argument('[labels]', 'labels (targets) file')
       .option('-l, --logits <file>', 'predictions (for nll: log-probabilities); repeat for shards', append)
       .option('-y, --labels <file>', 'targets (alias --targets); repeat for shards', append)
@@ -158,12 +184,13 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
       .option('--label-column <name|index>', 'labels from this column of the logits CSV (no labels file then)')
       .option('--drop-columns <a,b>', 'with --label-column: columns to leave out, such as ids')
       .option('--reduction <mean|sum|none>', 'reduction (default: mean)')
-      .option('--weight <file|list>', 'class weights, size C (cross-entropy, nll); bce-logits: broadcast to the logits')
+      .option('--weight <file|list>', 'class weights, size C (cross-entropy, nll); bce-logits, binary-cross-entropy: broadcast to the input')
       .option('--pos-weight <file|list>', 'bce-logits: weight of positives, broadcast along the last dim')
       .option('--ignore-index <int>', 'target value that is ignored (default: -100)')
       .option('--label-smoothing <x>', 'cross-entropy: 0 <= x <= 1 (default: 0)')
       .option('--log-softmax', 'nll: apply log_softmax first')
       .option('--class-dim <d>', 'the logits\' class dim (default: 1, as PyTorch; -1 for (B, T, V) logits with (B, T) labels)')
+      .option('--input <logits|probs|log-probs>', 'cross-entropy, check: what the predictions hold (default: logits)')
       .option('--expect <x>', 'fail (exit 1) unless |loss - x| <= atol + rtol*|x|')
       .option('--reference <file>', 'fail (exit 1) unless the loss is allclose to this dump')
       .option('--per-sample', 'worst samples, per-class table and a histogram of the losses')

@@ -2,12 +2,16 @@
  * `check`: every way of computing the loss that applies to the data, and the pairs that must
  * agree. Class-index labels:
  *   cross-entropy = nll(log_softmax) = gather = cross-entropy on one-hot probabilities
- * Labels of the logits' shape (binary / multi-label):
- *   bce-logits(x, t) = cross-entropy(stack([0, x], 1), stack([1 - t, t], 1))
- * since softmax([0, x])_1 = σ(x). A way that the options rule out is skipped, with the reason.
+ * With --input probs or log-probs the same ways take log p (torch.log(p), or the input as
+ * given) where they took log_softmax(x): cross-entropy(--input) = nll(log p) = gather(log p) =
+ * one-hot. gather applies log_softmax to log p, so it agrees only when the rows of p sum to 1:
+ * the check proves that the probabilities are normalised.
+ * Labels of the logits' shape (binary / multi-label): equivalences-binary.ts.
+ * A way that the options rule out is skipped, with the reason.
  */
 import { compareValues, type Check, type Tolerance } from './checks.js';
-import { bceWithLogits } from './losses/bce-with-logits.js';
+import { binaryWays } from './equivalences-binary.js';
+import { logProbabilities, type InputKind } from './losses/probabilities.js';
 import { crossEntropy } from './losses/cross-entropy.js';
 import { gatherLoss } from './losses/gather.js';
 import { logSoftmaxValues } from './losses/log-softmax.js';
@@ -17,7 +21,7 @@ import { binaryLabels, classIndices, IGNORE_INDEX, materialize } from './losses/
 import { UsageError } from './errors.js';
 
 const BINARY = 'these labels have the logits shape, so check compares bce-logits with two-class cross-entropy';
-import { asFloats, classLayout, numel, type Tensor } from './tensor.js';
+import { classLayout, type Tensor } from './tensor.js';
 import { asValues, generated, type Values } from './values.js';
 
 export interface LossInputs {
@@ -33,6 +37,16 @@ export interface LossSettings {
   labelSmoothing: number;
   /** --class-dim: the loss of x.movedim(classDim, 1); undefined for PyTorch's class dim. */
   classDim?: number;
+  /** What the predictions hold (--input); check takes it for class labels. */
+  inputKind: InputKind;
+}
+
+/** The ways computed and skipped, before they are compared. */
+export interface Ways {
+  losses: [string, LossResult][];
+  skipped: [string, string][];
+  /** By way: why its check may fail on this data (the two legitimately differ), said if it does. */
+  notes?: Record<string, () => string>;
 }
 
 export interface Equivalence {
@@ -51,26 +65,34 @@ export function equivalences(inputs: LossInputs, settings: LossSettings, tol: To
   if (binary && settings.labelSmoothing > 0) throw new UsageError(`--label-smoothing applies to class labels; ${BINARY}`);
   if (binary && settings.ignoreIndex !== IGNORE_INDEX) throw new UsageError(`--ignore-index applies to class labels; ${BINARY}`);
   if (binary && settings.classDim !== undefined) throw new UsageError(`--class-dim applies to class labels; ${BINARY}`);
+  if (binary && settings.inputKind !== 'logits') {
+    throw new UsageError(
+      `--input ${settings.inputKind} applies to class labels; ${BINARY} (binary targets on probabilities: binary-cross-entropy; ` +
+        'class probabilities: cross-entropy --input)',
+    );
+  }
   if (!binary && inputs.posWeight) {
     throw new UsageError('--pos-weight applies to binary targets (labels of the logits shape); these labels are class indices');
   }
-  return binary ? binaryWays(inputs, settings, tol) : classIndexWays(inputs, settings, tol);
+  return binary ? compared(binaryWays(inputs, settings.reduction), tol) : classIndexWays(inputs, settings, tol);
 }
 
 function classIndexWays(inputs: LossInputs, settings: LossSettings, tol: Tolerance): Equivalence {
   const { logits, labels, weight } = inputs;
-  const { reduction, ignoreIndex, labelSmoothing, classDim } = settings;
+  const { reduction, ignoreIndex, labelSmoothing, classDim, inputKind: input } = settings;
   const losses: [string, LossResult][] = [];
   const skipped: [string, string][] = [];
-  const ce = crossEntropy(logits, labels, { weight, ignoreIndex, reduction, labelSmoothing, classDim });
+  const ce = crossEntropy(logits, labels, { weight, ignoreIndex, reduction, labelSmoothing, classDim, input });
   losses.push(['cross-entropy', ce]);
+  // log p as the other ways take it: log_softmax(x), torch.log(p), or the log-probabilities as given
+  const logp = input === 'probs' ? logProbabilities(asValues(logits), PROBS) : asValues(logits);
 
   if (labelSmoothing > 0) skipped.push(['nll', 'label smoothing is cross-entropy only']);
-  else losses.push(['nll', nllLoss(logSoftmaxValues(asValues(logits), classDim), labels, { weight, ignoreIndex, reduction, classDim })]);
+  else losses.push(['nll', nllLoss(input === 'logits' ? logSoftmaxValues(logp, classDim) : logp, labels, { weight, ignoreIndex, reduction, classDim })]);
 
   if (weight) skipped.push(['gather', 'no class weights in the manual path']);
   else if (labelSmoothing > 0) skipped.push(['gather', 'no label smoothing in the manual path']);
-  else losses.push(['gather', gatherLoss(logits, labels, { ignoreIndex, reduction, classDim })]);
+  else losses.push(['gather', gatherLoss(logp, labels, { ignoreIndex, reduction, classDim })]);
 
   const layout = classLayout(logits.shape, classDim);
   const y = classIndices(materialize(labels), logits.shape, layout, ignoreIndex);
@@ -79,37 +101,33 @@ function classIndexWays(inputs: LossInputs, settings: LossSettings, tol: Toleran
     skipped.push(['cross-entropy-onehot', 'with class weights the probability mean divides by N, not Σ w_y']);
   } else {
     const onehot = oneHot(y, logits.shape, layout.classes, layout.inner);
-    losses.push(['cross-entropy-onehot', crossEntropy(logits, onehot, { weight, reduction, labelSmoothing, classDim })]);
+    losses.push(['cross-entropy-onehot', crossEntropy(logits, onehot, { weight, reduction, labelSmoothing, classDim, input })]);
   }
-  return compared(losses, skipped, tol);
+  const notes: Ways['notes'] =
+    input === 'logits'
+      ? {}
+      : { gather: () => `gather takes log_softmax(log p), which is log p only where the rows of p sum to 1: these ${input} are not normalised` };
+  return compared({ losses, skipped, notes }, tol);
 }
 
-function binaryWays(inputs: LossInputs, settings: LossSettings, tol: Tolerance): Equivalence {
-  const { logits, labels, weight, posWeight } = inputs;
-  const { reduction } = settings;
-  const losses: [string, LossResult][] = [['bce-logits', bceWithLogits(logits, labels, { weight, posWeight, reduction })]];
-  const skipped: [string, string][] = [];
-  if (weight || posWeight) {
-    skipped.push(['cross-entropy-binary', 'weight and pos_weight have no two-class counterpart']);
-  } else {
-    const twoLogits = stackClasses(asValues(logits), () => 0, (x) => x);
-    const twoTargets = stackClasses(asValues(labels), (t) => 1 - t, (t) => t);
-    losses.push(['cross-entropy-binary', crossEntropy(twoLogits, twoTargets, { reduction })]);
-  }
-  return compared(losses, skipped, tol);
-}
+const PROBS = 'check with --input probs takes probabilities (for logits use --input logits)';
 
 /**
  * The first way against each of the others; nothing when every other way was skipped, or
  * when no target contributes and every way is NaN (NaN against NaN proves nothing).
  */
-function compared(losses: [string, LossResult][], skipped: [string, string][], tol: Tolerance): Equivalence {
+function compared({ losses, skipped, notes = {} }: Ways, tol: Tolerance): Equivalence {
   if (losses.length < 2) return { losses, skipped, checks: [], unchecked: 'every other way was skipped' };
   if (losses.every(([, r]) => r.weightSum === 0 && typeof r.loss === 'number' && Number.isNaN(r.loss))) {
     return { losses, skipped, checks: [], unchecked: 'every way is NaN (no contributing targets)' };
   }
   const [first, result] = losses[0];
-  const checks = losses.slice(1).map(([name, other]) => compareValues(`${first} = ${name}`, result.loss, other.loss, tol));
+  const checks = losses.slice(1).map(([name, other]) => {
+    const check = compareValues(`${first} = ${name}`, result.loss, other.loss, tol);
+    // a difference of numbers (not a NaN) that the data explains
+    if (!check.ok && notes[name] && !Number.isNaN(check.a) && !Number.isNaN(check.b)) check.note = notes[name]();
+    return check;
+  });
   return { losses, skipped, checks };
 }
 
@@ -123,33 +141,4 @@ function oneHot(y: Float64Array, shape: number[], classes: number, inner: number
       out[k] = y[pos] === c ? 1 : 0;
     }
   });
-}
-
-/**
- * stack([f(v), g(v)], dim=1) for v of shape (N, d1, ...): shape (N, 2, d1, ...), read from `v`
- * a block of batch rows at a time. A 0-d or 1-element unbatched v gives shape (2,).
- */
-function stackClasses(v: Values, f: (x: number) => number, g: (x: number) => number): Values {
-  const shape = v.shape;
-  const inner = shape.length === 0 ? 1 : numel(shape.slice(1));
-  const stacked = shape.length === 0 ? [2] : [shape[0], 2, ...shape.slice(1)];
-  return {
-    shape: stacked,
-    dtype: 'float64',
-    read(unit, start, end, visit) {
-      // whole batch rows: one row of the stack is 2 * inner values
-      const rowsPerUnit = unit / (2 * inner);
-      v.read(inner * rowsPerUnit, start, end, (d, first, count) => {
-        const x = asFloats(d);
-        const out = new Float64Array(2 * x.length);
-        for (let n = 0; n < x.length / inner; n++) {
-          for (let s = 0; s < inner; s++) {
-            out[2 * n * inner + s] = f(x[n * inner + s]);
-            out[(2 * n + 1) * inner + s] = g(x[n * inner + s]);
-          }
-        }
-        visit(out, first, count);
-      });
-    },
-  };
 }

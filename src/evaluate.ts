@@ -6,11 +6,13 @@ import { compareValues, type Check, type Tolerance } from './checks.js';
 import { equivalences, type LossInputs, type LossSettings } from './equivalences.js';
 import { InputError } from './errors.js';
 import { bceWithLogits } from './losses/bce-with-logits.js';
+import { binaryCrossEntropy } from './losses/binary-cross-entropy.js';
 import { crossEntropy } from './losses/cross-entropy.js';
 import { gatherLoss } from './losses/gather.js';
 import { logSoftmaxValues } from './losses/log-softmax.js';
 import { nllLoss } from './losses/nll.js';
 import type { LossResult } from './losses/reduce.js';
+import { binaryLabels } from './losses/targets.js';
 import type { Mode } from './options.js';
 import { ambiguousLayout, formatShape, numel, sameShape, toFloat64, type Tensor } from './tensor.js';
 import { asValues } from './values.js';
@@ -70,7 +72,7 @@ export function evaluate(inputs: LossInputs & { reference?: Tensor }, settings: 
 
 /** (B, T) labels of (B, T, V) logits with T == V: PyTorch's class dim 1 was used, but was it meant? */
 function layoutWarning(settings: Settings, inputs: LossInputs): string[] {
-  if (settings.mode === 'bce-logits') return [];
+  if (binaryLabels(settings.mode, inputs.logits.shape, inputs.labels.shape)) return [];
   const warning = ambiguousLayout(inputs.logits.shape, inputs.labels.shape, settings.classDim);
   return warning === undefined ? [] : [warning];
 }
@@ -80,14 +82,16 @@ export type LossMode = Exclude<Mode, 'check'>;
 /** The loss of one mode (not check) over the inputs. */
 export function lossFor(mode: LossMode, inputs: LossInputs, s: Omit<Settings, 'mode' | 'tolerance'>): LossResult {
   const { logits, labels, weight, posWeight } = inputs;
-  const { reduction, ignoreIndex, labelSmoothing, classDim } = s;
+  const { reduction, ignoreIndex, labelSmoothing, classDim, inputKind: input } = s;
   switch (mode) {
     case 'cross-entropy':
-      return crossEntropy(logits, labels, { weight, ignoreIndex, reduction, labelSmoothing, classDim });
+      return crossEntropy(logits, labels, { weight, ignoreIndex, reduction, labelSmoothing, classDim, input });
     case 'nll':
       return nllLoss(s.logSoftmax ? logSoftmaxValues(asValues(logits), classDim) : logits, labels, { weight, ignoreIndex, reduction, classDim });
     case 'bce-logits':
       return bceWithLogits(logits, labels, { weight, posWeight, reduction });
+    case 'binary-cross-entropy':
+      return binaryCrossEntropy(logits, labels, { weight, reduction });
     case 'gather':
       return gatherLoss(logits, labels, { ignoreIndex, reduction, classDim });
   }

@@ -9,6 +9,8 @@
 export { crossEntropy, type CrossEntropyOptions } from './losses/cross-entropy.js';
 export { nllLoss, type NllOptions } from './losses/nll.js';
 export { bceWithLogits, logSigmoid, type BceWithLogitsOptions } from './losses/bce-with-logits.js';
+export { binaryCrossEntropy, type BinaryCrossEntropyOptions } from './losses/binary-cross-entropy.js';
+export { INPUT_KINDS, sigmoid, type InputKind } from './losses/probabilities.js';
 export { gatherLoss, type GatherOptions } from './losses/gather.js';
 export { logSoftmax, logSoftmaxValues, rowStats } from './losses/log-softmax.js';
 export { CompensatedSum, Reducer, REDUCTIONS, type LossResult, type Reduction } from './losses/reduce.js';

@@ -18,6 +18,7 @@ import { InputError } from './errors.js';
 import type { PartialResult } from './merge.js';
 import { CompensatedSum, REDUCTIONS, type Reduction } from './losses/reduce.js';
 import { MODES } from './options.js';
+import { INPUT_KINDS, type InputKind } from './losses/probabilities.js';
 import type { InputDigests, ResultSettings, WeightRecord } from './settings.js';
 
 /** A --json result as merge reads it, with where it came from. */
@@ -73,6 +74,8 @@ export function parsePart(j: unknown, file: string, line?: number): RecordedResu
     ignoreIndex: setting<number>('ignoreIndex', Number.isInteger, 'a whole number'),
     labelSmoothing: setting<number>('labelSmoothing', (v) => typeof v === 'number', 'a number'),
     logSoftmax: setting<boolean>('logSoftmax', (v) => typeof v === 'boolean', 'true or false'),
+    // results from before --input hold logits
+    input: s.input === undefined ? 'logits' : setting<InputKind>('input', (v) => INPUT_KINDS.includes(v as InputKind), INPUT_KINDS.join(', ')),
     weight: weight('weight'),
     posWeight: weight('posWeight'),
     classes: setting<number | null>('classes', (v) => v === null || isCount(v), 'a whole number or null'),

@@ -6,14 +6,15 @@ import { UsageError } from './errors.js';
 import { REDUCTIONS, type Reduction } from './losses/reduce.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from './checks.js';
 import { IGNORE_INDEX } from './losses/targets.js';
+import { INPUT_KINDS, type InputKind } from './losses/probabilities.js';
 import { FORMATS, type Format } from './io/format.js';
 import { parseNumber } from './io/csv.js';
 import { isSpecialFile, SAVE_EXTENSIONS, saveExtension } from './report/save.js';
 
-export type Mode = 'cross-entropy' | 'nll' | 'bce-logits' | 'gather' | 'check';
+export type Mode = 'cross-entropy' | 'nll' | 'bce-logits' | 'binary-cross-entropy' | 'gather' | 'check';
 
-export const MODES: readonly Mode[] = ['cross-entropy', 'nll', 'bce-logits', 'gather', 'check'];
-export const MODE_ALIASES: Readonly<Record<string, Mode>> = { ce: 'cross-entropy', bce: 'bce-logits' };
+export const MODES: readonly Mode[] = ['cross-entropy', 'nll', 'bce-logits', 'binary-cross-entropy', 'gather', 'check'];
+export const MODE_ALIASES: Readonly<Record<string, Mode>> = { ce: 'cross-entropy', bce: 'bce-logits', 'bce-probs': 'binary-cross-entropy' };
 
 /** A file path or inline numbers (`1,2,0.5`); which one is decided when it is read. */
 export type Source = string;
@@ -33,6 +34,8 @@ export interface Options {
   logSoftmax: boolean;
   /** --class-dim: the logits' class dim (negative counts from the end); undefined: PyTorch's. */
   classDim?: number;
+  /** --input: what the predictions hold (cross-entropy, check); 'logits' unless given. */
+  inputKind: InputKind;
   expect?: number;
   reference?: Source;
   tolerance: Tolerance;
@@ -80,6 +83,7 @@ export interface RawOptions {
   labelSmoothing?: string;
   logSoftmax?: boolean;
   classDim?: string;
+  input?: string;
   expect?: string;
   reference?: string;
   rtol?: string;
@@ -95,12 +99,13 @@ export interface RawOptions {
 
 /** Which modes take which flag; absent flags are accepted everywhere. */
 const FLAG_MODES: Record<string, readonly Mode[]> = {
-  '--weight': ['cross-entropy', 'nll', 'bce-logits', 'check'],
+  '--weight': ['cross-entropy', 'nll', 'bce-logits', 'binary-cross-entropy', 'check'],
   '--pos-weight': ['bce-logits', 'check'],
   '--ignore-index': ['cross-entropy', 'nll', 'gather', 'check'],
   '--label-smoothing': ['cross-entropy', 'check'],
   '--log-softmax': ['nll'],
   '--class-dim': ['cross-entropy', 'nll', 'gather', 'check'],
+  '--input': ['cross-entropy', 'check'],
 };
 
 /** `operands` are the arguments after `--`: files, whatever they look like. */
@@ -134,6 +139,7 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     '--label-smoothing': raw.labelSmoothing,
     '--log-softmax': raw.logSoftmax || undefined,
     '--class-dim': raw.classDim,
+    '--input': raw.input,
   };
   for (const [flag, value] of Object.entries(given)) {
     if (value !== undefined && !FLAG_MODES[flag].includes(mode)) {
@@ -148,6 +154,10 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
   const labelSmoothing = raw.labelSmoothing === undefined ? 0 : number('--label-smoothing', raw.labelSmoothing);
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
     throw new UsageError(`--label-smoothing must be in [0, 1], got ${raw.labelSmoothing}`);
+  }
+  const inputKind = (raw.input ?? 'logits') as InputKind;
+  if (!INPUT_KINDS.includes(inputKind)) {
+    throw new UsageError(`--input must be one of ${INPUT_KINDS.join(', ')}, got "${raw.input}"`);
   }
   const ignoreIndex = raw.ignoreIndex === undefined ? IGNORE_INDEX : number('--ignore-index', raw.ignoreIndex);
   if (!Number.isInteger(ignoreIndex)) throw new UsageError(`--ignore-index must be an integer, got ${raw.ignoreIndex}`);
@@ -181,6 +191,7 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     labelSmoothing,
     logSoftmax: Boolean(raw.logSoftmax),
     classDim,
+    inputKind,
     expect,
     reference: raw.reference,
     tolerance: tolerances(raw),

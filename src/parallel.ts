@@ -12,6 +12,7 @@ import { InputError } from './errors.js';
 import { lossFor, type LossMode } from './evaluate.js';
 import type { Format } from './io/format.js';
 import { openInput } from './io/read.js';
+import type { InputKind } from './losses/probabilities.js';
 import type { LossResult, Reduction } from './losses/reduce.js';
 import { combineNonFinite, NonFiniteScan, type NonFinite } from './warnings.js';
 import { mergeResults } from './merge.js';
@@ -34,6 +35,7 @@ export interface ParallelJob {
   labelSmoothing: number;
   logSoftmax: boolean;
   classDim?: number;
+  inputKind: InputKind;
 }
 
 /** How many threads to use: what was asked, else every core for inputs big enough to gain. */

@@ -8,6 +8,7 @@
  * (little-endian); their range bounds the mean's denominator (`weightSum`) of an honest part.
  */
 import { createHash } from 'node:crypto';
+import type { InputKind } from './losses/probabilities.js';
 import { toFloat64, type Tensor } from './tensor.js';
 
 /** A weight tensor, as recorded: its digest, and its smallest and largest value. */
@@ -21,9 +22,11 @@ export interface ResultSettings {
   ignoreIndex: number;
   labelSmoothing: number;
   logSoftmax: boolean;
+  /** --input: what the predictions held. */
+  input: InputKind;
   weight: WeightRecord | null;
   posWeight: WeightRecord | null;
-  /** The class count (the size of the logits' class dim); null for bce-logits, which has no class dim. */
+  /** The class count (the size of the logits' class dim); null for the binary losses, which have no class dim. */
   classes: number | null;
   /**
    * Which of the logits' dims holds the classes, counted from the end: -1 for (N, C), (C) and
@@ -44,6 +47,7 @@ export const SETTING_NAMES: Record<keyof ResultSettings, string> = {
   ignoreIndex: 'ignore_index',
   labelSmoothing: 'label_smoothing',
   logSoftmax: 'log_softmax',
+  input: 'input',
   weight: 'weight',
   posWeight: 'pos_weight',
   classes: 'classes',
@@ -51,7 +55,7 @@ export const SETTING_NAMES: Record<keyof ResultSettings, string> = {
 };
 
 export function recordSettings(
-  opts: { ignoreIndex: number; labelSmoothing: number; logSoftmax: boolean },
+  opts: { ignoreIndex: number; labelSmoothing: number; logSoftmax: boolean; inputKind: InputKind },
   weights: { weight?: Tensor; posWeight?: Tensor },
   layout: { classes: number; dim: number; rank: number } | null,
 ): ResultSettings {
@@ -59,6 +63,7 @@ export function recordSettings(
     ignoreIndex: opts.ignoreIndex,
     labelSmoothing: opts.labelSmoothing,
     logSoftmax: opts.logSoftmax,
+    input: opts.inputKind,
     weight: weights.weight ? recordWeight(weights.weight) : null,
     posWeight: weights.posWeight ? recordWeight(weights.posWeight) : null,
     classes: layout && layout.classes,

@@ -6,7 +6,7 @@
  * kernel needs together, e.g. the C x d1 x ... x dk values of one batch row).
  */
 import type { DType, Storage, Tensor } from './tensor.js';
-import { numel } from './tensor.js';
+import { asFloats, numel } from './tensor.js';
 
 export interface Values {
   readonly shape: number[];
@@ -55,6 +55,26 @@ export function generated(shape: number[], fill: (out: Float64Array, firstValue:
         fill(out, first * unit);
         visit(out, first, count);
       }
+    },
+  };
+}
+
+/**
+ * `f` applied to every value of `v` as its blocks are read (with the value's flat index), as
+ * float64 Values of the same shape: torch.log(p) or torch.sigmoid(x) over a file, never whole.
+ */
+export function mapValues(v: Values, f: (x: number, index: number) => number): Values {
+  return {
+    shape: v.shape,
+    dtype: 'float64',
+    read(unit, start, end, visit) {
+      v.read(unit, start, end, (d, first, count) => {
+        const x = asFloats(d);
+        const out = new Float64Array(x.length);
+        const base = first * unit;
+        for (let i = 0; i < x.length; i++) out[i] = f(x[i], base + i);
+        visit(out, first, count);
+      });
     },
   };
 }

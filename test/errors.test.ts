@@ -95,6 +95,7 @@ const scenarios: Record<string, string[]> = {
   ],
   'label out of range': ['ce', LOGITS, write('big-label.npy', i64([0, 1, 2, 3, 0, 12, 2, 3, 0, 1]))],
   'label not an integer': ['ce', LOGITS, write('frac.json', '[0, 1, 2, 2.5, 0, 1, 2, 3, 0, 1]')],
+  'a probability outside [0, 1]': ['bce-probs', write('probs.npy', f64([0.5, 0.1, 1.5, 0.2], [2, 2])), write('binary.npy', f64([1, 0, 1, 0], [2, 2]))],
   'shapes that do not fit': ['ce', LOGITS, write('short.npy', i64([0, 1, 2]))],
   '(B, T) labels of (B, T, V) logits': [
     'ce',

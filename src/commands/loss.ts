@@ -49,7 +49,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   for (const w of outcome.warnings) io.stderr.message(`warning: ${w}`);
 
   const binary = binaryLabels(opts.mode, logits.shape, labels.shape);
-  const kind: PredictionKind = binary ? 'binary' : opts.mode === 'nll' && !opts.logSoftmax ? 'log-probabilities' : 'logits';
+  const kind = predictionKind(opts, binary);
   const details =
     opts.top > 0
       ? breakdown(logits, labels, outcome.result, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim })
@@ -64,6 +64,13 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   }
   else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary }));
   return outcome.ok ? 0 : 1;
+}
+
+/** What the predictions hold, as the breakdown reads them. */
+function predictionKind(opts: Options, binary: boolean): PredictionKind {
+  if (binary) return opts.mode === 'binary-cross-entropy' ? 'binary-probabilities' : 'binary';
+  if (opts.mode === 'nll') return opts.logSoftmax ? 'logits' : 'log-probabilities';
+  return opts.inputKind === 'probs' ? 'probabilities' : opts.inputKind === 'log-probs' ? 'log-probabilities' : 'logits';
 }
 
 /** What --json records for merge: the settings, and digests of the input files (read again). */
@@ -112,6 +119,7 @@ async function inThreads(opts: Options, logits: Tensor | Values, labelsShape: nu
     labelSmoothing: opts.labelSmoothing,
     logSoftmax: opts.logSoftmax,
     classDim: opts.classDim,
+    inputKind: opts.inputKind,
   };
   const rowValues = (shape: number[]) => numel(shape.slice(1));
   return parallelLoss(job, logits.shape[0], threads, { logits: rowValues(logits.shape), labels: rowValues(labelsShape) });

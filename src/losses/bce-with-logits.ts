@@ -15,9 +15,9 @@
  * weight and pos_weight broadcast against the input (pos_weight of size C aligns with the
  * last dim). mean = Σ l / numel: weights do not enter the denominator.
  */
-import { InputError, type Operand } from '../errors.js';
-import { asFloats, broadcastTo, checkBroadcast, formatShape, numel, sameShape, toFloat64, type Tensor } from '../tensor.js';
+import { asFloats, numel, type Tensor } from '../tensor.js';
 import { asValues, readTogether, type Values } from '../values.js';
+import { batchRowSize, broadcastWeight, checkTargetShape } from './elementwise.js';
 import { Reducer, type LossResult, type Reduction } from './reduce.js';
 
 export interface BceWithLogitsOptions {
@@ -40,16 +40,8 @@ function elementLoss(x: number, t: number, lw: number | undefined): number {
 
 export function bceWithLogits(input: Tensor | Values, target: Tensor | Values, options: BceWithLogitsOptions = {}): LossResult {
   const shape = input.shape;
-  if (!sameShape(shape, target.shape)) {
-    throw new InputError(
-      `labels shape ${formatShape(target.shape)} does not fit logits shape ${formatShape(shape)}: ` +
-        'bce-logits needs targets of the logits shape',
-      undefined,
-      'labels',
-    );
-  }
-  // blocks are whole batch rows; a weight that broadcasts within a row repeats every `period` values
-  const unit = shape.length === 0 ? 1 : numel(shape.slice(1));
+  checkTargetShape(shape, target.shape, 'bce-logits');
+  const unit = batchRowSize(shape);
   const w = broadcastWeight(options.weight, shape, unit, 'weight');
   const p = broadcastWeight(options.posWeight, shape, unit, 'pos-weight');
   const reducer = new Reducer([...shape], numel(shape));
@@ -63,24 +55,4 @@ export function bceWithLogits(input: Tensor | Values, target: Tensor | Values, o
     }
   });
   return reducer.finish(options.reduction ?? 'mean');
-}
-
-/** A broadcast weight read by flat index: a row's pattern repeated, or the full array. */
-interface Broadcast {
-  at(i: number): number;
-}
-
-function broadcastWeight(weight: Tensor | undefined, shape: number[], unit: number, operand: Operand): Broadcast | undefined {
-  if (!weight) return undefined;
-  checkBroadcast(weight.shape, shape, operand);
-  const values = toFloat64(weight);
-  const rowShape = shape.slice(1);
-  const withinRow = weight.shape.length < shape.length || (shape.length > 0 && weight.shape[0] === 1 && weight.shape.length === shape.length);
-  if (withinRow && shape.length > 0) {
-    const from = weight.shape.length === shape.length ? weight.shape.slice(1) : weight.shape;
-    const row = broadcastTo(values, from, rowShape, operand);
-    return { at: (i) => row[i % unit] };
-  }
-  const full = broadcastTo(values, weight.shape, shape, operand);
-  return { at: (i) => full[i] };
 }

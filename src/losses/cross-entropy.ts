@@ -12,11 +12,22 @@
  *
  * Both are one pass per row over blocks of batch rows: the row's max and log-sum-exp, then
  * the terms above.
+ *
+ * `input` says what x holds (--input): logits (the default), log-probabilities, or
+ * probabilities. For log-probabilities log p_c = x_c as given, with no log_softmax; for
+ * probabilities log p_c = log(x_c) (torch.log, each x_c checked to be in [0, 1]). Everything
+ * else is the same, so with class indices this is F.nll_loss(log p, y, weight, ignore_index,
+ * reduction), and with label smoothing cross_entropy's split of the two terms above on log p:
+ * (1 - ε)·F.nll_loss(log p, y, ...) + (ε / C)·Σ_c -w_c log p_c, which is
+ * F.cross_entropy(log p, y, ..., label_smoothing=ε) whenever the rows of p sum to 1 (then
+ * log_softmax(log p) = log p). With probability targets: -Σ_c w_c q'_c log p_c, where a class
+ * of p = 0 gives 0 · (-inf) = NaN when q'_c = 0, as PyTorch's -(q · log p).sum(1) does.
  */
 import { InputError } from '../errors.js';
 import { asFloats, classLayout, numel, type ClassLayout, type FloatArray, type Tensor } from '../tensor.js';
 import { asValues, readTogether, type Values } from '../values.js';
 import { rowStats, type RowStats } from './log-softmax.js';
+import { logProbabilities, type InputKind } from './probabilities.js';
 import { Reducer, type LossResult, type Reduction } from './reduce.js';
 import { classIndices, classWeights, IGNORE_INDEX, materialize, targetKind } from './targets.js';
 
@@ -27,10 +38,23 @@ export interface CrossEntropyOptions {
   labelSmoothing?: number;
   /** The class dim (negative counts from the end): the loss of x.movedim(classDim, 1); default PyTorch's. */
   classDim?: number;
+  /** What the input holds: 'logits' (default), 'log-probs' or 'probs'. */
+  input?: InputKind;
+}
+
+const NOT_PROBABILITIES = 'cross-entropy with --input probs takes probabilities (for logits use --input logits)';
+
+/** Row stats that leave x as it is: x_c - 0 - 0 = x_c, exactly (log-probabilities as given). */
+function asGiven(_x: FloatArray, _base: number, _classes: number, _stride: number, out: RowStats): RowStats {
+  out.max = 0;
+  out.logSum = 0;
+  return out;
 }
 
 export function crossEntropy(input: Tensor | Values, target: Tensor | Values, options: CrossEntropyOptions = {}): LossResult {
-  const x = asValues(input);
+  const given = options.input ?? 'logits';
+  const x = given === 'probs' ? logProbabilities(asValues(input), NOT_PROBABILITIES) : asValues(input);
+  const stats = given === 'logits' ? rowStats : asGiven;
   const layout = classLayout(x.shape, options.classDim);
   const kind = targetKind(x.shape, target.shape, layout);
   const { outer, classes: C, inner, outShape } = layout;
@@ -45,7 +69,7 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
 
   if (y) {
     x.read(unit, 0, outer, (block, first, count) =>
-      indexRows(asFloats(block), y, first, count, layout, w, eps, ignoreIndex, reducer),
+      indexRows(asFloats(block), y, first, count, layout, w, eps, ignoreIndex, reducer, stats),
     );
   } else {
     if (ignoreIndex >= 0) {
@@ -53,7 +77,7 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
       throw new InputError('ignore_index is not supported for class-probability labels (labels of the logits shape)', undefined, 'labels');
     }
     readTogether([x, asValues(target)], unit, ([block, q], first, count) =>
-      probabilityRows(asFloats(block), asFloats(q), first, count, layout, w, eps, reducer),
+      probabilityRows(asFloats(block), asFloats(q), first, count, layout, w, eps, reducer, stats),
     );
   }
   return reducer.finish(reduction);
@@ -70,6 +94,7 @@ function indexRows(
   eps: number,
   ignoreIndex: number,
   reducer: Reducer,
+  stats: typeof rowStats,
 ): void {
   const st: RowStats = { max: 0, logSum: 0 };
   for (let n = 0; n < count; n++) {
@@ -78,7 +103,7 @@ function indexRows(
       const t = y[pos];
       if (t === ignoreIndex) continue;
       const base = n * C * inner + s;
-      rowStats(x, base, C, inner, st);
+      stats(x, base, C, inner, st);
       const wt = w ? w[t] : 1;
       let loss = -wt * (x[base + t * inner] - st.max - st.logSum);
       if (eps > 0) {
@@ -101,12 +126,13 @@ function probabilityRows(
   w: Float64Array | undefined,
   eps: number,
   reducer: Reducer,
+  stats: typeof rowStats,
 ): void {
   const st: RowStats = { max: 0, logSum: 0 };
   for (let n = 0; n < count; n++) {
     for (let s = 0; s < inner; s++) {
       const base = n * C * inner + s;
-      rowStats(x, base, C, inner, st);
+      stats(x, base, C, inner, st);
       let loss = 0;
       for (let c = 0, i = base; c < C; c++, i += inner) {
         const qc = eps > 0 ? q[i] * (1 - eps) + eps / C : q[i];

@@ -25,10 +25,11 @@ export const IGNORE_INDEX = -100;
 
 /**
  * Whether a run's labels are binary (or multi-label) targets rather than classes: always for
- * bce-logits, and for check when the labels have the logits' shape. The one place that rule is.
+ * bce-logits and binary-cross-entropy, and for check when the labels have the logits' shape.
+ * The one place that rule is.
  */
 export function binaryLabels(mode: string, logitsShape: readonly number[], labelsShape: readonly number[]): boolean {
-  return mode === 'bce-logits' || (mode === 'check' && sameShape(labelsShape, logitsShape));
+  return mode === 'bce-logits' || mode === 'binary-cross-entropy' || (mode === 'check' && sameShape(labelsShape, logitsShape));
 }
 
 /**

@@ -75,5 +75,6 @@ function preview(r: LossResult): string[] {
 function checkLine(c: Check, paint: Paint): string {
   const verdict = c.ok ? paint.ok('ok  ') : paint.bad('FAIL');
   const at = c.index === undefined ? '' : ` at [${c.index}]`;
-  return `${verdict} ${c.name}${at}: ${formatNumber(c.a)} vs ${formatNumber(c.b)}, |diff| ${formatNumber(c.diff)}`;
+  const note = c.note ? `; ${c.note}` : '';
+  return `${verdict} ${c.name}${at}: ${formatNumber(c.a)} vs ${formatNumber(c.b)}, |diff| ${formatNumber(c.diff)}${note}`;
 }
