@@ -22,14 +22,14 @@ numpy 1.24 on Debian: `apt-get install python3-torch`).
 """
 
 import json
-import math
 import shutil
-import zlib
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from make_fixtures import L, T, jsonable, red_argv, rng_for
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -37,10 +37,6 @@ OUT = FIXTURES / "merge"
 CASES = []
 
 torch.set_default_dtype(torch.float64)
-
-
-def rng_for(name):
-    return np.random.default_rng(zlib.crc32(name.encode()))
 
 
 def write_npy(name, fname, arr):
@@ -52,35 +48,11 @@ def write_npy(name, fname, arr):
     return p.relative_to(FIXTURES).as_posix(), np.load(p)
 
 
-def jsonable(v):
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "NaN"
-        if math.isinf(v):
-            return "Infinity" if v > 0 else "-Infinity"
-        return 0.0 if v == 0 else v
-    if isinstance(v, list):
-        return [jsonable(x) for x in v]
-    return v
-
-
 def add(name, shards, loss, count, note, **extra):
     assert name not in {c["name"] for c in CASES}, name
     value = loss.item() if loss.dim() == 0 else loss.tolist()
     CASES.append({"name": name, "shards": shards, **extra,
                   "expected": {"loss": jsonable(value), "count": int(count)}, "note": note})
-
-
-def red_argv(r):
-    return [] if r == "mean" else ["--reduction", r]
-
-
-def T(a):
-    return torch.tensor(np.asarray(a, dtype=np.float64))
-
-
-def L(a):
-    return torch.tensor(np.asarray(a).astype(np.int64))
 
 
 def shards_of(name, xs, ys, argv):
