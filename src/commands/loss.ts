@@ -18,14 +18,15 @@ import { asValues, isValues, type Values } from '../values.js';
 import type { ParallelJob } from '../parallel.js';
 import { mayUseThreads } from '../threads.js';
 import { formatFor } from '../io/format.js';
-import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
+import { InputScan, nonFiniteWarning } from '../warnings.js';
+import { mistakeWarnings, RowChecks } from '../mistakes.js';
 import type { CommandIo, Loader } from './io.js';
 
 export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint: Paint): Promise<number> {
   const { logits: loaded, labels } = await loadLogitsAndLabels(opts, load);
   const progress = new Progress(io.stderr, `${opts.mode} ${opts.logits}`, io.clock);
-  // non-finite logits and labels are counted as the kernels read them (warnings.ts)
-  const scans = { logits: new NonFiniteScan(), labels: new NonFiniteScan() };
+  // non-finite logits and labels are counted, and the usual mistakes caught, as the kernels read them (warnings.ts)
+  const scans = { logits: new InputScan(new RowChecks(loaded.shape, loaded.dtype)), labels: new InputScan() };
   const logits = scans.logits.observe(withProgress(asValues(loaded), progress));
   const inputs = {
     logits,
@@ -36,20 +37,21 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   };
   const threaded = await inThreads(opts, loaded, labels.shape, inputs);
   const evaluated = evaluate(inputs, opts, threaded?.result);
-  const seen = threaded ?? scans;
+  const seen = threaded ?? { logits: scans.logits.summary(), labels: scans.labels.summary() };
+  const binary = binaryLabels(opts.mode, logits.shape, labels.shape);
+  const kind: PredictionKind = binary ? 'binary' : opts.mode === 'nll' && !opts.logSoftmax ? 'log-probabilities' : 'logits';
   const outcome = {
     ...evaluated,
     warnings: [
       ...load.notes,
       ...nonFiniteWarning('logits', seen.logits, loaded.shape),
       ...nonFiniteWarning('labels', seen.labels, labels.shape),
+      ...mistakeWarnings(opts.mode, kind, seen.logits, loaded.shape),
       ...evaluated.warnings,
     ],
   };
   for (const w of outcome.warnings) io.stderr.message(`warning: ${w}`);
 
-  const binary = binaryLabels(opts.mode, logits.shape, labels.shape);
-  const kind: PredictionKind = binary ? 'binary' : opts.mode === 'nll' && !opts.logSoftmax ? 'log-probabilities' : 'logits';
   const details =
     opts.top > 0 ? breakdown(logits, labels, outcome.result, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex }) : undefined;
   progress.done();
