@@ -13,8 +13,8 @@ import { lossFor, type LossMode } from './evaluate.js';
 import type { Format } from './io/format.js';
 import { openInput } from './io/read.js';
 import type { LossResult, Reduction } from './losses/reduce.js';
-import { RowChecks } from './mistakes.js';
-import { combineScans, InputScan, type Scanned } from './warnings.js';
+import { PredictionWatch } from './mistakes.js';
+import { combineScans, NonFiniteScan, type Scanned } from './warnings.js';
 import { mergeResults } from './merge.js';
 import type { Tensor } from './tensor.js';
 import { asValues, rowWindow } from './values.js';
@@ -56,7 +56,7 @@ export async function computePart(job: ParallelJob, start: number, end: number):
     rowWindow(asValues(await openInput(spec, { format, delimiter, header })), start, end);
   const [x, y] = [await open(job.logits, job.logitsFormat), await open(job.labels, job.labelsFormat)];
   // rows are numbered from the whole input's first, so every split checks the same ones
-  const scans = { logits: new InputScan(new RowChecks(x.shape, x.dtype, start)), labels: new InputScan() };
+  const scans = { logits: new NonFiniteScan(new PredictionWatch(x.shape, x.dtype, start)), labels: new NonFiniteScan() };
   const [logits, labels] = [scans.logits.observe(x), scans.labels.observe(y)];
   const result = lossFor(job.mode, { logits, labels, weight: job.weight, posWeight: job.posWeight }, job);
   return { result, logits: scans.logits.summary(), labels: scans.labels.summary() };

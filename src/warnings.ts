@@ -8,7 +8,7 @@ import { binaryLabels } from './losses/targets.js';
 import type { Mode } from './options.js';
 import { asFloats, formatIndex, numel, sameShape, type Storage } from './tensor.js';
 import { asValues, type Values } from './values.js';
-import { combineRows, type RowChecks, type RowFindings } from './mistakes.js';
+import { combineFindings, type Findings, type PredictionWatch } from './mistakes.js';
 
 export function dataWarnings(mode: Mode, inputs: LossInputs, result: LossResult, ignoreIndex: number): string[] {
   const warnings: string[] = [];
@@ -59,33 +59,24 @@ export interface NonFinite {
   firstValue: number;
 }
 
-/** What a scan saw of an input: its non-finite values, its min and max (NaN aside), its rows (mistakes.ts). */
+/** What a scan saw of an input: its non-finite values, and what its watch found (mistakes.ts). */
 export interface Scanned extends NonFinite {
-  min: number;
-  max: number;
-  rows?: RowFindings;
+  findings?: Findings;
 }
 
 /**
- * Looks at the values of an input while a kernel reads it, so the warnings cost no pass of
- * their own: the wrapper looks at each value the first time a read reaches it, counting the
- * NaN and ±inf values and keeping the min and max in one loop, then hands the block to the
- * row checks, if any.
+ * Counts the NaN and ±inf values of an input while a kernel reads it, so the warning costs no
+ * pass of its own: the wrapper looks at each value the first time a read reaches it. A watch
+ * (mistakes.ts) is handed each new block after that, while it is in the cache.
  */
-export class InputScan implements Scanned {
+export class NonFiniteScan implements NonFinite {
   count = 0;
   first = -1;
   firstValue = 0;
-  min = Infinity;
-  max = -Infinity;
   /** Values [0, seen) have been looked at. */
   private seen = 0;
 
-  constructor(private readonly rowChecks?: RowChecks) {}
-
-  get rows(): RowFindings | undefined {
-    return this.rowChecks?.findings();
-  }
+  constructor(private readonly watch?: PredictionWatch) {}
 
   observe(v: Values): Values {
     return {
@@ -103,42 +94,33 @@ export class InputScan implements Scanned {
 
   private scan(data: Storage, from: number): void {
     const x = asFloats(data);
-    const start = this.seen - from;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = start; i < x.length; i++) {
+    for (let i = this.seen - from; i < x.length; i++) {
       const v = x[i];
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
       if (v - v !== 0 && this.count++ === 0) {
         this.first = from + i;
         this.firstValue = v;
       }
     }
-    this.rowChecks?.block(x, from, start, lo, hi);
-    this.min = Math.min(this.min, lo);
-    this.max = Math.max(this.max, hi);
+    this.watch?.block(x, from, this.seen - from);
     this.seen = from + x.length;
   }
 
   /** As plain data (to post from a thread). */
   summary(): Scanned {
-    const { count, first, firstValue, min, max, rows } = this;
-    return { count, first, firstValue, min, max, ...(rows && { rows }) };
+    const { count, first, firstValue, watch } = this;
+    return { count, first, firstValue, ...(watch && { findings: watch.findings() }) };
   }
 }
 
 /** Parts of one input scanned apart (threads), as one: counts add, the earliest first wins. */
 export function combineScans(parts: { scan: Scanned; offset: number }[]): Scanned {
   const hit = parts.find((p) => p.scan.count > 0);
-  const rows = parts.map((p) => p.scan.rows);
+  const findings = parts.map((p) => p.scan.findings);
   return {
     count: parts.reduce((n, p) => n + p.scan.count, 0),
     first: hit ? hit.offset + hit.scan.first : -1,
     firstValue: hit ? hit.scan.firstValue : 0,
-    min: Math.min(...parts.map((p) => p.scan.min)),
-    max: Math.max(...parts.map((p) => p.scan.max)),
-    ...(rows.every((r) => r !== undefined) && { rows: combineRows(rows) }),
+    ...(findings.every((f) => f !== undefined) && { findings: combineFindings(findings) }),
   };
 }
 

@@ -18,15 +18,15 @@ import { asValues, isValues, type Values } from '../values.js';
 import type { ParallelJob } from '../parallel.js';
 import { mayUseThreads } from '../threads.js';
 import { formatFor } from '../io/format.js';
-import { InputScan, nonFiniteWarning } from '../warnings.js';
-import { mistakeWarnings, RowChecks } from '../mistakes.js';
+import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
+import { mistakeWarnings, PredictionWatch } from '../mistakes.js';
 import type { CommandIo, Loader } from './io.js';
 
 export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint: Paint): Promise<number> {
   const { logits: loaded, labels } = await loadLogitsAndLabels(opts, load);
   const progress = new Progress(io.stderr, `${opts.mode} ${opts.logits}`, io.clock);
   // non-finite logits and labels are counted, and the usual mistakes caught, as the kernels read them (warnings.ts)
-  const scans = { logits: new InputScan(new RowChecks(loaded.shape, loaded.dtype)), labels: new InputScan() };
+  const scans = { logits: new NonFiniteScan(new PredictionWatch(loaded.shape, loaded.dtype)), labels: new NonFiniteScan() };
   const logits = scans.logits.observe(withProgress(asValues(loaded), progress));
   const inputs = {
     logits,
@@ -46,7 +46,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
       ...load.notes,
       ...nonFiniteWarning('logits', seen.logits, loaded.shape),
       ...nonFiniteWarning('labels', seen.labels, labels.shape),
-      ...mistakeWarnings(opts.mode, kind, seen.logits, loaded.shape),
+      ...mistakeWarnings(opts.mode, kind, seen.logits.findings, loaded.shape),
       ...evaluated.warnings,
     ],
   };
