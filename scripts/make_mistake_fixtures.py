@@ -6,7 +6,8 @@ Writes (relative to the repository root):
     cases:  {"name", "argv", "data", "loss", "note"} and optionally "evidence": argv runs
             losscalc (paths relative to fixtures/); "data" says what the predictions are
             ("softmax" output, "sigmoid" output, "log-probs", "logits", "not-log-probs",
-            "uniform" values in [0, 1] whose rows do not sum to 1, "zeros"); "loss" is what
+            "uniform" values in [0, 1] whose rows do not sum to 1, "zeros", or "alias": argv
+            runs one of PyTorch's names, and "mode" is the mode it stands for); "loss" is what
             PyTorch computes for that argv in float64 on the values as stored, through the
             module or function the mode (or alias) names; "evidence", for "not-log-probs", is
             the first value above 0 (beyond 1e-3) in row-major order, {"index": [n, c], "value"},
@@ -167,17 +168,18 @@ def main():
     pp, pv = save("aliases", "probs.npy", torch.sigmoid(x))
     yp, yv = save("aliases", "labels.npy", y)
     tp, tv = save("aliases", "targets.npy", t)
-    for alias, argv, loss in [
-        ("cross_entropy", [xp, yp], F.cross_entropy(xv, yv)),
-        ("CrossEntropyLoss", [xp, yp], nn.CrossEntropyLoss()(xv, yv)),
-        ("nll_loss", [lpp, yp], F.nll_loss(lpv, yv)),
-        ("NLLLoss", [lpp, yp], nn.NLLLoss()(lpv, yv)),
-        ("binary_cross_entropy_with_logits", [xp, tp], F.binary_cross_entropy_with_logits(xv, tv)),
-        ("BCEWithLogitsLoss", [xp, tp], nn.BCEWithLogitsLoss()(xv, tv)),
-        ("binary_cross_entropy", [pp, tp], F.binary_cross_entropy(pv, tv)),
-        ("BCELoss", [pp, tp], nn.BCELoss()(pv, tv)),
+    for alias, mode, argv, loss in [
+        ("cross_entropy", "cross-entropy", [xp, yp], F.cross_entropy(xv, yv)),
+        ("CrossEntropyLoss", "cross-entropy", [xp, yp], nn.CrossEntropyLoss()(xv, yv)),
+        ("nll_loss", "nll", [lpp, yp], F.nll_loss(lpv, yv)),
+        ("NLLLoss", "nll", [lpp, yp], nn.NLLLoss()(lpv, yv)),
+        ("binary_cross_entropy_with_logits", "bce-logits", [xp, tp], F.binary_cross_entropy_with_logits(xv, tv)),
+        ("BCEWithLogitsLoss", "bce-logits", [xp, tp], nn.BCEWithLogitsLoss()(xv, tv)),
+        ("binary_cross_entropy", "binary-cross-entropy", [pp, tp], F.binary_cross_entropy(pv, tv)),
+        ("BCELoss", "binary-cross-entropy", [pp, tp], nn.BCELoss()(pv, tv)),
     ]:
-        case(f"alias_{alias}", [alias, *argv], "alias", loss, f"{alias}: PyTorch's own name for the mode")
+        case(f"alias_{alias}", [alias, *argv], "alias", loss, f"{alias}: PyTorch's own name for {mode}")
+        CASES[-1]["mode"] = mode
 
     # --- labels PyTorch refuses, and the same labels the way they were meant
     x = torch.randn(10, 4, generator=gen("labels"))
