@@ -135,7 +135,7 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
     const raw = args[args.length - 2] as Action['raw'];
     // every operand, also the ones past the declared arguments (parseOptions judges them)
     const cmd = args[args.length - 1] as Command;
-    const flags = cmd.options.flatMap((o) => (o.long ? [o.long] : []));
+    const flags = [...cmd.options.flatMap((o) => (o.long ? [o.long] : [])), '--help'];
     onAction({ command, positional: cmd.args, raw, flags });
   };
   const tolerances = (cmd: Command) =>

@@ -55,6 +55,7 @@ describe('an unknown option gets the closest of the mode', () => {
     [['ce', '--save_per_sample', 'x.npy'], "unknown option '--save_per_sample' (did you mean --save-per-sample?)"],
     [['ce', '-weight', '1'], "unknown option '-weight' (did you mean --weight?)"],
     [['check', '--rtoll', '1e-3'], "unknown option '--rtoll' (did you mean --rtol?)"],
+    [['nll', '--hepl'], "unknown option '--hepl' (did you mean --help?)"],
     // only options the mode takes are offered
     [['gather', '--weights', '1'], "unknown option '--weights' (see losscalc gather --help)"],
     [['ce', '--frobnicate'], "unknown option '--frobnicate' (see losscalc cross-entropy --help)"],
