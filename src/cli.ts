@@ -16,6 +16,7 @@ import { MODE_ALIASES, MODES, parseCompareOptions, parseMergeOptions, parseOptio
 import { processOutput, streamOutput, type Output, type Sink } from './report/output.js';
 import { paint, useColour } from './report/paint.js';
 import { Stderr } from './report/stderr.js';
+import { didYouMean } from './spelling.js';
 
 export type { Io } from './commands/io.js';
 
@@ -100,7 +101,7 @@ const LOGITS_ARGUMENT: Partial<Record<Mode, string>> = {
 
 const append = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
-type Action = { command: Mode | 'compare' | 'merge'; positional: string[]; raw: RawOptions & { color?: boolean } };
+type Action = { command: Mode | 'compare' | 'merge'; positional: string[]; raw: RawOptions & { color?: boolean }; flags?: string[] };
 
 /**
  * `--` ends the options: what follows is operands only, even `-x.npy`. Commander sees the
@@ -153,12 +154,16 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
         ),
     })
     .showSuggestionAfterError()
-    .addHelpText('after', `\nModes: ${MODES.join(', ')}, compare, merge (aliases: ${Object.keys(MODE_ALIASES).join(', ')}). 'losscalc <mode> --help' shows a mode's options.`);
+    .addHelpText(
+      'after',
+      `\nModes: ${MODES.join(', ')}, compare, merge (aliases: ${Object.keys(MODE_ALIASES).join(', ')}). 'losscalc <mode> --help' shows a mode's options.`,
+    );
   const collect = (command: Action['command']) => (...args: unknown[]) => {
     const raw = args[args.length - 2] as Action['raw'];
     // every operand, also the ones past the declared arguments (parseOptions judges them)
-    const positional = (args[args.length - 1] as Command).args;
-    onAction({ command, positional, raw });
+    const cmd = args[args.length - 1] as Command;
+    const flags = [...cmd.options.flatMap((o) => (o.long ? [o.long] : [])), '--help'];
+    onAction({ command, positional: cmd.args, raw, flags });
   };
   const tolerances = (cmd: Command) =>
     cmd
@@ -230,6 +235,8 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
 }
 
 const COMMANDS: readonly string[] = [...MODES, 'compare', 'merge'];
+/** What the first argument may be: a command, an alias, or commander's `help`. */
+const NAMES: readonly string[] = [...COMMANDS, ...Object.keys(MODE_ALIASES), 'help'];
 
 /**
  * Runs one command line and returns the exit code, once everything printed has been written:
@@ -263,6 +270,8 @@ async function runCommand(argv: string[], io: CommandIo): Promise<number> {
       io.stderr.write(prog.helpInformation());
       return 2;
     }
+    const mode = options[0];
+    if (!mode.startsWith('-') && !NAMES.includes(mode)) throw new UsageError(`unknown mode '${mode}'${didYouMean(mode, NAMES)}`);
     await prog.parseAsync(options, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -285,7 +294,7 @@ async function runCommand(argv: string[], io: CommandIo): Promise<number> {
       const compare = parseCompareOptions([...action.positional, ...operands], action.raw);
       return await runCompare(compare, io, loader(sources, compare.input, io.stdin), colours);
     }
-    const opts = parseOptions(action.command, action.positional, action.raw, operands);
+    const opts = parseOptions(action.command, action.positional, action.raw, operands, action.flags);
     return await runLoss(opts, io, loader(sources, opts.input, io.stdin), colours);
   } catch (e) {
     return fail(e, io, sources);

@@ -10,11 +10,26 @@ import { INPUT_KINDS, type InputKind } from './losses/probabilities.js';
 import { FORMATS, type Format } from './io/format.js';
 import { parseNumber } from './io/csv.js';
 import { isSpecialFile, SAVE_EXTENSIONS, saveExtension } from './report/save.js';
+import { didYouMean } from './spelling.js';
 
 export type Mode = 'cross-entropy' | 'nll' | 'bce-logits' | 'binary-cross-entropy' | 'gather' | 'check';
 
 export const MODES: readonly Mode[] = ['cross-entropy', 'nll', 'bce-logits', 'binary-cross-entropy', 'gather', 'check'];
-export const MODE_ALIASES: Readonly<Record<string, Mode>> = { ce: 'cross-entropy', bce: 'bce-logits', 'bce-probs': 'binary-cross-entropy' };
+
+/** Short names, and PyTorch's own: the functional's (`F.nll_loss`) and the module's (`nn.NLLLoss`). */
+export const MODE_ALIASES: Readonly<Record<string, Mode>> = {
+  ce: 'cross-entropy',
+  bce: 'bce-logits',
+  'bce-probs': 'binary-cross-entropy',
+  cross_entropy: 'cross-entropy',
+  CrossEntropyLoss: 'cross-entropy',
+  nll_loss: 'nll',
+  NLLLoss: 'nll',
+  binary_cross_entropy_with_logits: 'bce-logits',
+  BCEWithLogitsLoss: 'bce-logits',
+  binary_cross_entropy: 'binary-cross-entropy',
+  BCELoss: 'binary-cross-entropy',
+};
 
 /** A file path or inline numbers (`1,2,0.5`); which one is decided when it is read. */
 export type Source = string;
@@ -108,12 +123,18 @@ const FLAG_MODES: Record<string, readonly Mode[]> = {
   '--input': ['cross-entropy', 'check'],
 };
 
-/** `operands` are the arguments after `--`: files, whatever they look like. */
-export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, operands: string[] = []): Options {
+/**
+ * `operands` are the arguments after `--`: files, whatever they look like. `flags` are the
+ * mode's options (`--weight`, ...), from which an unknown one gets its closest.
+ */
+export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, operands: string[] = [], flags: readonly string[] = []): Options {
   const flagLogits = raw.logits ?? [];
   const flagLabels = [...(raw.labels ?? []), ...(raw.targets ?? [])];
   const unknown = positional.find((a) => a.startsWith('-') && a !== '-' && !a.startsWith('-:'));
-  if (unknown !== undefined) throw new UsageError(`unknown option '${unknown}' (see losscalc ${mode} --help)`);
+  if (unknown !== undefined) {
+    const applicable = flags.filter((f) => FLAG_MODES[f]?.includes(mode) ?? true);
+    throw new UsageError(`unknown option '${unknown}'${didYouMean(unknown, applicable) || ` (see losscalc ${mode} --help)`}`);
+  }
   const rest = [...positional, ...operands];
   const logits = flagLogits.length > 0 ? flagLogits : rest.splice(0, 1);
   if (logits.length === 0) throw new UsageError('missing logits: give them as an argument or with --logits <file>');

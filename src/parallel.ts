@@ -14,7 +14,8 @@ import type { Format } from './io/format.js';
 import { openInput } from './io/read.js';
 import type { InputKind } from './losses/probabilities.js';
 import type { LossResult, Reduction } from './losses/reduce.js';
-import { combineNonFinite, NonFiniteScan, type NonFinite } from './warnings.js';
+import { PredictionWatch } from './mistakes.js';
+import { combineScans, NonFiniteScan, type Scanned } from './warnings.js';
 import { mergeResults } from './merge.js';
 import type { Tensor } from './tensor.js';
 import { asValues, rowWindow } from './values.js';
@@ -44,29 +45,29 @@ export function threadCount(asked: number | undefined, values: number, rows: num
   return Math.max(1, Math.min(n, rows));
 }
 
-/** A part's loss, and the non-finite values seen in its rows of each input. */
+/** A part's loss, and what the scans saw in its rows of each input (warnings.ts). */
 export interface Part {
   result: LossResult;
-  logits: NonFinite;
-  labels: NonFinite;
+  logits: Scanned;
+  labels: Scanned;
 }
 
 /** One thread's part: rows [start, end) of the job's files. */
 export async function computePart(job: ParallelJob, start: number, end: number): Promise<Part> {
   const { delimiter, header } = job;
-  const scans = { logits: new NonFiniteScan(), labels: new NonFiniteScan() };
-  const open = async (spec: string, format: Format | undefined, scan: NonFiniteScan) =>
-    scan.observe(rowWindow(asValues(await openInput(spec, { format, delimiter, header })), start, end));
-  const logits = await open(job.logits, job.logitsFormat, scans.logits);
-  const labels = await open(job.labels, job.labelsFormat, scans.labels);
+  const open = async (spec: string, format: Format | undefined) =>
+    rowWindow(asValues(await openInput(spec, { format, delimiter, header })), start, end);
+  const [x, y] = [await open(job.logits, job.logitsFormat), await open(job.labels, job.labelsFormat)];
+  // rows are numbered from the whole input's first, so every split checks the same ones
+  const scans = { logits: new NonFiniteScan(new PredictionWatch(x.shape, x.dtype, start, job.classDim)), labels: new NonFiniteScan() };
+  const [logits, labels] = [scans.logits.observe(x), scans.labels.observe(y)];
   const result = lossFor(job.mode, { logits, labels, weight: job.weight, posWeight: job.posWeight }, job);
-  const plain = (s: NonFiniteScan): NonFinite => ({ count: s.count, first: s.first, firstValue: s.firstValue });
-  return { result, logits: plain(scans.logits), labels: plain(scans.labels) };
+  return { result, logits: scans.logits.summary(), labels: scans.labels.summary() };
 }
 
 interface PartMessage {
   ok: boolean;
-  part?: { result: Pick<LossResult, 'perSample' | 'perWeight' | 'sum' | 'weightSum' | 'count' | 'shape'>; logits: NonFinite; labels: NonFinite };
+  part?: { result: Pick<LossResult, 'perSample' | 'perWeight' | 'sum' | 'weightSum' | 'count' | 'shape'>; logits: Scanned; labels: Scanned };
   message?: string;
 }
 
@@ -101,7 +102,7 @@ export async function parallelLoss(
   );
   // a part's first non-finite index counts from its first row
   const seen = (input: 'logits' | 'labels') =>
-    combineNonFinite(all.map((p, i) => ({ scan: p[input], offset: bounds[i] * rowSizes[input] })));
+    combineScans(all.map((p, i) => ({ scan: p[input], offset: bounds[i] * rowSizes[input] })));
   return { result: merged, logits: seen('logits'), labels: seen('labels') };
 }
 

@@ -8,6 +8,7 @@ import { binaryLabels } from './losses/targets.js';
 import type { Mode } from './options.js';
 import { asFloats, formatIndex, numel, sameShape, type Storage } from './tensor.js';
 import { asValues, type Values } from './values.js';
+import { combineFindings, type Findings, type PredictionWatch } from './mistakes.js';
 
 export function dataWarnings(mode: Mode, inputs: LossInputs, result: LossResult, ignoreIndex: number): string[] {
   const warnings: string[] = [];
@@ -58,9 +59,15 @@ export interface NonFinite {
   firstValue: number;
 }
 
+/** What a scan saw of an input: its non-finite values, and what its watch found (mistakes.ts). */
+export interface Scanned extends NonFinite {
+  findings?: Findings;
+}
+
 /**
  * Counts the NaN and ±inf values of an input while a kernel reads it, so the warning costs no
- * pass of its own: the wrapper looks at each value the first time a read reaches it.
+ * pass of its own: the wrapper looks at each value the first time a read reaches it. A watch
+ * (mistakes.ts) is handed each new block after that, while it is in the cache.
  */
 export class NonFiniteScan implements NonFinite {
   count = 0;
@@ -68,6 +75,8 @@ export class NonFiniteScan implements NonFinite {
   firstValue = 0;
   /** Values [0, seen) have been looked at. */
   private seen = 0;
+
+  constructor(private readonly watch?: PredictionWatch) {}
 
   observe(v: Values): Values {
     return {
@@ -92,17 +101,26 @@ export class NonFiniteScan implements NonFinite {
         this.firstValue = v;
       }
     }
+    this.watch?.block(x, from, this.seen - from);
     this.seen = from + x.length;
+  }
+
+  /** As plain data (to post from a thread). */
+  summary(): Scanned {
+    const { count, first, firstValue, watch } = this;
+    return { count, first, firstValue, ...(watch && { findings: watch.findings() }) };
   }
 }
 
 /** Parts of one input scanned apart (threads), as one: counts add, the earliest first wins. */
-export function combineNonFinite(parts: { scan: NonFinite; offset: number }[]): NonFinite {
+export function combineScans(parts: { scan: Scanned; offset: number }[]): Scanned {
   const hit = parts.find((p) => p.scan.count > 0);
+  const findings = parts.map((p) => p.scan.findings);
   return {
     count: parts.reduce((n, p) => n + p.scan.count, 0),
     first: hit ? hit.offset + hit.scan.first : -1,
     firstValue: hit ? hit.scan.firstValue : 0,
+    ...(findings.every((f) => f !== undefined) && { findings: combineFindings(findings) }),
   };
 }
 

@@ -96,6 +96,8 @@ const scenarios: Record<string, string[]> = {
   'label out of range': ['ce', LOGITS, write('big-label.npy', i64([0, 1, 2, 3, 0, 12, 2, 3, 0, 1]))],
   'label not an integer': ['ce', LOGITS, write('frac.json', '[0, 1, 2, 2.5, 0, 1, 2, 3, 0, 1]')],
   'a probability outside [0, 1]': ['bce-probs', write('probs.npy', f64([0.5, 0.1, 1.5, 0.2], [2, 2])), write('binary.npy', f64([1, 0, 1, 0], [2, 2]))],
+  'labels counted from 1': ['ce', LOGITS, write('one-based.npy', i64([1, 2, 4, 3, 4, 1, 2, 3, 4, 1]))],
+  'a segmentation void label': ['ce', LOGITS, write('void.npy', i64([0, 1, 255, 3, 2, 255, 1, 0, 3, 2]))],
   'shapes that do not fit': ['ce', LOGITS, write('short.npy', i64([0, 1, 2]))],
   '(B, T) labels of (B, T, V) logits': [
     'ce',
@@ -114,6 +116,7 @@ const scenarios: Record<string, string[]> = {
   'a number not in decimal': ['ce', LOGITS, LABELS, '--ignore-index', '0x1'],
   'bad reduction': ['ce', LOGITS, LABELS, '--reduction', 'avg'],
   'bad mode': ['crossentropy', LOGITS, LABELS],
+  'an unknown option': ['ce', LOGITS, LABELS, '--ignore_index', '3'],
   'an option the mode does not take': ['gather', LOGITS, LABELS, '--weight', '1,1,1,1'],
   'conflicting options': ['ce', LOGITS, LABELS, '-q', '--json'],
   'stdout that cannot be written': ['ce', LOGITS, LABELS],

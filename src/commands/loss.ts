@@ -19,13 +19,14 @@ import type { ParallelJob } from '../parallel.js';
 import { mayUseThreads } from '../threads.js';
 import { formatFor } from '../io/format.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
+import { mistakeWarnings, PredictionWatch } from '../mistakes.js';
 import type { CommandIo, Loader } from './io.js';
 
 export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint: Paint): Promise<number> {
   const { logits: loaded, labels } = await loadLogitsAndLabels(opts, load);
   const progress = new Progress(io.stderr, `${opts.mode} ${opts.logits}`, io.clock);
-  // non-finite logits and labels are counted as the kernels read them (warnings.ts)
-  const scans = { logits: new NonFiniteScan(), labels: new NonFiniteScan() };
+  // non-finite logits and labels are counted, and the usual mistakes caught, as the kernels read them (warnings.ts)
+  const scans = { logits: new NonFiniteScan(new PredictionWatch(loaded.shape, loaded.dtype, 0, opts.classDim)), labels: new NonFiniteScan() };
   const logits = scans.logits.observe(withProgress(asValues(loaded), progress));
   const inputs = {
     logits,
@@ -36,20 +37,21 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   };
   const threaded = await inThreads(opts, loaded, labels.shape, inputs);
   const evaluated = evaluate(inputs, opts, threaded?.result);
-  const seen = threaded ?? scans;
+  const seen = threaded ?? { logits: scans.logits.summary(), labels: scans.labels.summary() };
+  const binary = binaryLabels(opts.mode, logits.shape, labels.shape);
+  const kind = predictionKind(opts, binary);
   const outcome = {
     ...evaluated,
     warnings: [
       ...load.notes,
       ...nonFiniteWarning('logits', seen.logits, loaded.shape),
       ...nonFiniteWarning('labels', seen.labels, labels.shape),
+      ...mistakeWarnings(opts.mode, kind, seen.logits.findings, loaded.shape, opts.classDim),
       ...evaluated.warnings,
     ],
   };
   for (const w of outcome.warnings) io.stderr.message(`warning: ${w}`);
 
-  const binary = binaryLabels(opts.mode, logits.shape, labels.shape);
-  const kind = predictionKind(opts, binary);
   const details =
     opts.top > 0
       ? breakdown(logits, labels, outcome.result, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim })

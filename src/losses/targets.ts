@@ -86,9 +86,21 @@ export function classIndices(
     const what = Number.isInteger(t) ? `is outside [0, ${C})` : 'is not an integer class index';
     // int64 labels, and integers in text beyond 2^53, are named as written, not by their float64 rounding
     const value = typeof target.data[i] === 'bigint' ? String(target.data[i]) : (target.written?.(i) ?? formatNumber(t));
-    throw new InputError(`label ${value} ${where} ${what}`, undefined, 'labels');
+    throw new InputError(`label ${value} ${where} ${what}${labelHint(y, t, C, ignoreIndex)}`, undefined, 'labels');
   }
   return y;
+}
+
+/**
+ * What an out-of-range label `bad` usually means, as advice for its error: labels in [1, C]
+ * with none 0 (the ignored aside) were counted from 1; 255 is the void label of segmentation
+ * masks. Only on the error path, so the extra look at the labels costs a good run nothing.
+ */
+function labelHint(y: Float64Array, bad: number, C: number, ignoreIndex: number): string {
+  if (bad === C && y.every((t) => t === ignoreIndex || (t >= 1 && t <= C && Number.isInteger(t)))) {
+    return ': labels look 1-based: subtract 1';
+  }
+  return bad === 255 ? ': segmentation void label? pass --ignore-index 255' : '';
 }
 
 /** Per-class weights: C values, in a shape PyTorch takes for this input and use (tensor.ts). */
