@@ -9,6 +9,7 @@ import { renderHuman, renderQuiet } from '../report/human.js';
 import { renderJson, type Recorded } from '../report/json.js';
 import type { Paint } from '../report/paint.js';
 import { savePerSample } from '../report/save.js';
+import { refuseSavingOverInput } from './save-target.js';
 import { Progress, withProgress } from '../report/progress.js';
 import { binaryLabels } from '../losses/targets.js';
 import { classLayout, numel, type ClassLayout, type Tensor } from '../tensor.js';
@@ -18,10 +19,12 @@ import { asValues, isValues, type Values } from '../values.js';
 import type { ParallelJob } from '../parallel.js';
 import { mayUseThreads } from '../threads.js';
 import { formatFor } from '../io/format.js';
+import { rereadable } from '../io/read.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
 import type { CommandIo, Loader } from './io.js';
 
 export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint: Paint): Promise<number> {
+  await refuseSavingOverInput(opts);
   const { logits: loaded, labels } = await loadLogitsAndLabels(opts, load);
   const progress = new Progress(io.stderr, `${opts.mode} ${opts.logits}`, io.clock);
   // non-finite logits and labels are counted as the kernels read them (warnings.ts)
@@ -97,6 +100,8 @@ async function inThreads(opts: Options, logits: Tensor | Values, labelsShape: nu
   const threads = threadCount(opts.threads, numel(logits.shape), logits.shape[0]);
   if (threads < 2) return undefined;
   const [logitsSpec, labelsSpec] = [opts.logits[0], opts.labels[0]];
+  // each thread opens both files again: labels from a FIFO or a pipe were read once, here
+  if (!(await rereadable(labelsSpec))) return undefined;
   const job: ParallelJob = {
     mode: opts.mode,
     logits: logitsSpec,
