@@ -68,7 +68,7 @@ type Case = { name: string; argv: string[]; expected: { loss: number } };
 const ceMean = readJson<Case[]>(join(FIXTURES, 'cases.json')).find((c) => c.name === 'ce_mean')!;
 const [X, Y] = ceMean.argv.slice(1, 3).map((p) => join(FIXTURES, p));
 
-describe('a FIFO with an extension is read as a stream', () => {
+describe('a FIFO with an extension is read as a stream', { timeout: 60_000 }, () => {
   it('ff.npz:logits and ff.npz:labels: both keys of one archive through one FIFO', async () => {
     const ff = fifoOf('a.npz', SHADOW);
     const r = await losscalc(['ce', `${ff}:logits`, `${ff}:labels`, '--json']);
@@ -92,7 +92,7 @@ describe('a FIFO with an extension is read as a stream', () => {
   });
 });
 
-describe('--json hashes what was streamed', () => {
+describe('--json hashes what was streamed', { timeout: 60_000 }, () => {
   it('FIFOs named .npy: the digests of the bytes that came through', async () => {
     const r = await losscalc(['ce', fifoOf('x.npy', X), fifoOf('y.npy', Y), '--json']);
     expect(r.stderr).toBe('');
@@ -119,7 +119,7 @@ describe('--json hashes what was streamed', () => {
   });
 });
 
-describe('--save-per-sample onto an input of the run', () => {
+describe('--save-per-sample onto an input of the run', { timeout: 60_000 }, () => {
   const lx = join(dir, 'lx.csv');
   const ly = join(dir, 'ly.csv');
   writeFileSync(lx, '0.5,0.25\n0.125,1\n');
