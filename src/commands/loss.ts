@@ -37,7 +37,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
     posWeight: await load.read('pos-weight', opts.posWeight, { list: true }),
     reference: await load.read('reference', opts.reference),
   };
-  const threaded = await inThreads(opts, loaded, labels.shape, inputs);
+  const threaded = await inThreads(opts, loaded, labels, inputs);
   const evaluated = evaluate(inputs, opts, threaded?.result);
   const seen = threaded ?? scans;
   const outcome = {
@@ -86,7 +86,8 @@ async function loadLogitsAndLabels(opts: Options, load: Loader): Promise<{ logit
  * The mode's loss computed on several threads, when the logits are a file read in blocks
  * (NPY or CSV) and large enough (or -j asks); undefined to compute it here.
  */
-async function inThreads(opts: Options, logits: Tensor | Values, labelsShape: number[], inputs: { weight?: Tensor; posWeight?: Tensor }) {
+async function inThreads(opts: Options, logits: Tensor | Values, labels: Tensor | Values, inputs: { weight?: Tensor; posWeight?: Tensor }) {
+  const labelsShape = labels.shape;
   if (opts.mode === 'check' || !isValues(logits) || logits.shape.length < 2) return undefined;
   if (opts.logits.length !== 1 || opts.labels.length !== 1) return undefined;
   // each thread sees its rows of both inputs, so only the batch dims can disagree unseen:
@@ -119,5 +120,9 @@ async function inThreads(opts: Options, logits: Tensor | Values, labelsShape: nu
     classDim: opts.classDim,
   };
   const rowValues = (shape: number[]) => numel(shape.slice(1));
-  return parallelLoss(job, logits.shape[0], threads, { logits: rowValues(logits.shape), labels: rowValues(labelsShape) });
+  const part = await parallelLoss(job, logits.shape[0], threads, { logits: rowValues(logits.shape), labels: rowValues(labelsShape) });
+  // each thread opened the files itself: they read the version this run opened first only if
+  // the files are still as they were then, which a read through that first open checks
+  for (const v of [logits, labels]) if (part && isValues(v)) v.read(rowValues(v.shape), 0, 1, () => {});
+  return part;
 }

@@ -34,14 +34,16 @@ export function openNpzFile(path: string): Container | undefined {
     const head = new Uint8Array(Math.min(4, src.size));
     src.read(head, 0);
     if (!isZip(head)) return undefined;
-    const archive = npzContainer(src, path, (read) => withFile(path, read));
+    // every later pass (the CRC-32, the data, an entry inflated) reads the file as it is now
+    const since = src.state;
+    const archive = npzContainer(src, path, (read) => withFile(path, read, since));
     return {
       ...archive,
       open(key, keySource) {
         const entry = archive.entry(key);
         if (entry.method !== 0) return undefined; // deflated: inflated whole
-        const start = withFile(path, (file) => storedEntryStart(file, entry, keySource));
-        return openNpyAt(path, start, entry.size, keySource);
+        const start = withFile(path, (file) => storedEntryStart(file, entry, keySource), since);
+        return openNpyAt(path, start, entry.size, keySource, since);
       },
     };
   });
