@@ -28,6 +28,7 @@ spaces to a multiple of 8 bytes, then the raw little-endian data, tensors in the
 reference writer uses (larger dtype alignment first, then by name). bfloat16 comes from torch.
 """
 import csv
+import io
 import json
 import math
 import pathlib
@@ -463,6 +464,33 @@ def large_npz():
     return {"rows": rows, "classes": classes, "period": period, "cross_entropy_mean": loss}
 
 
+# ---- npz keys as numpy resolves them: the exact entry name first, then name + ".npy" ----
+
+def make_npz_shadowed():
+    # entries "logits" and "logits.npy" in one archive: np.load(f)["logits"] is the entry named
+    # "logits" (NpzFile.__getitem__ tries the exact name before adding .npy), and
+    # np.load(f)["logits.npy"] the other one; a key is listed by its full name when both exist
+    r = np.random.default_rng(20261130)
+    x = r.normal(size=(6, 4))
+    y = r.integers(0, 4, size=6)
+
+    def npy(a):
+        f = io.BytesIO()
+        np.save(f, a)
+        return f.getvalue()
+
+    with zipfile.ZipFile(OUT / "shadow.npz", "w") as z:
+        for name, a in [("logits", 2 * x), ("logits.npy", x), ("labels.npy", y)]:
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), npy(a))  # same bytes every run
+    containers["shadow.npz"] = {"keys": ["logits", "logits.npy", "labels"]}
+    archive = np.load(OUT / "shadow.npz")
+    for key in ["logits", "logits.npy", "labels", "labels.npy"]:
+        record(f"shadow.npz:{key}", archive[key])
+    for key in ["logits", "logits.npy"]:
+        loss = torch.nn.functional.cross_entropy(torch.from_numpy(archive[key]), torch.from_numpy(archive["labels"])).item()
+        cli.append({"argv": ["ce", f"shadow.npz:{key}", "shadow.npz:labels"], "loss": loss})
+
+
 def main():
     if OUT.exists():
         shutil.rmtree(OUT)
@@ -544,6 +572,7 @@ def main():
     make_shards()
     make_pandas()
     make_npz_integrity()
+    make_npz_shadowed()
 
     lines = ['{', ' "files": {']
     lines.append(",\n".join(f"  {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in files.items()))

@@ -39,10 +39,14 @@ export interface ParallelJob {
   inputKind: InputKind;
 }
 
-/** How many threads to use: what was asked, else every core for inputs big enough to gain. */
-export function threadCount(asked: number | undefined, values: number, rows: number): number {
-  const n = asked ?? (mayUseThreads(undefined, values) ? Math.min(availableParallelism(), 8) : 1);
-  return Math.max(1, Math.min(n, rows));
+/**
+ * How many threads to use: what was asked, else every core (up to 8) for inputs big enough to
+ * gain; never more than the machine's cores, nor than the rows. Threads beyond the cores only
+ * take turns on them, each with its own blocks in memory.
+ */
+export function threadCount(asked: number | undefined, values: number, rows: number, cores = availableParallelism()): number {
+  const n = asked ?? (mayUseThreads(undefined, values) ? Math.min(cores, 8) : 1);
+  return Math.max(1, Math.min(n, cores, rows));
 }
 
 /** A part's loss, and what the scans saw in its rows of each input (warnings.ts). */

@@ -244,8 +244,8 @@ describe('--header and --no-header', () => {
     cli: { argv: string[]; loss: number }[];
   };
 
-  it.each(manifest.cli.map((c) => [c.argv.join(' '), c] as const))("pandas' files: %s is PyTorch's loss", (_, c) => {
-    const argv = c.argv.map((a) => (a.endsWith('.csv') ? join(io, a) : a));
+  it.each(manifest.cli.map((c) => [c.argv.join(' '), c] as const))("fixtures/io: %s is PyTorch's loss", (_, c) => {
+    const argv = c.argv.map((a) => (/\.(csv|npz)(:|$)/.test(a) ? join(io, a) : a));
     const r = losscalc([...argv, '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

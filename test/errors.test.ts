@@ -121,6 +121,7 @@ const scenarios: Record<string, string[]> = {
   'conflicting options': ['ce', LOGITS, LABELS, '-q', '--json'],
   'stdout that cannot be written': ['ce', LOGITS, LABELS],
   'a file that cannot be written': ['ce', LOGITS, LABELS, '--save-per-sample', '/dev/full'],
+  '--save-per-sample onto an input': ['ce', write('lx.csv', '0.5,0.25\n0.125,1\n'), write('ly.csv', '0\n1\n'), '--save-per-sample', 'ly.csv'],
 };
 
 /** Scenarios run with stdout on a full device (/dev/full), as on a full disk. */

@@ -9,6 +9,7 @@ import { renderHuman, renderQuiet } from '../report/human.js';
 import { renderJson, type Recorded } from '../report/json.js';
 import type { Paint } from '../report/paint.js';
 import { savePerSample } from '../report/save.js';
+import { refuseSavingOverInput } from './save-target.js';
 import { Progress, withProgress } from '../report/progress.js';
 import { binaryLabels } from '../losses/targets.js';
 import { classLayout, numel, type ClassLayout, type Tensor } from '../tensor.js';
@@ -18,11 +19,13 @@ import { asValues, isValues, type Values } from '../values.js';
 import type { ParallelJob } from '../parallel.js';
 import { mayUseThreads } from '../threads.js';
 import { formatFor } from '../io/format.js';
+import { rereadable } from '../io/read.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
 import { mistakeWarnings, PredictionWatch } from '../mistakes.js';
 import type { CommandIo, Loader } from './io.js';
 
 export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint: Paint): Promise<number> {
+  await refuseSavingOverInput(opts);
   const { logits: loaded, labels } = await loadLogitsAndLabels(opts, load);
   const progress = new Progress(io.stderr, `${opts.mode} ${opts.logits}`, io.clock);
   // non-finite logits and labels are counted, and the usual mistakes caught, as the kernels read them (warnings.ts)
@@ -35,7 +38,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
     posWeight: await load.read('pos-weight', opts.posWeight, { list: true }),
     reference: await load.read('reference', opts.reference),
   };
-  const threaded = await inThreads(opts, loaded, labels.shape, inputs);
+  const threaded = await inThreads(opts, loaded, labels, inputs);
   const evaluated = evaluate(inputs, opts, threaded?.result);
   const seen = threaded ?? { logits: scans.logits.summary(), labels: scans.labels.summary() };
   const binary = binaryLabels(opts.mode, logits.shape, labels.shape);
@@ -92,7 +95,8 @@ async function loadLogitsAndLabels(opts: Options, load: Loader): Promise<{ logit
  * The mode's loss computed on several threads, when the logits are a file read in blocks
  * (NPY or CSV) and large enough (or -j asks); undefined to compute it here.
  */
-async function inThreads(opts: Options, logits: Tensor | Values, labelsShape: number[], inputs: { weight?: Tensor; posWeight?: Tensor }) {
+async function inThreads(opts: Options, logits: Tensor | Values, labels: Tensor | Values, inputs: { weight?: Tensor; posWeight?: Tensor }) {
+  const labelsShape = labels.shape;
   if (opts.mode === 'check' || !isValues(logits) || logits.shape.length < 2) return undefined;
   if (opts.logits.length !== 1 || opts.labels.length !== 1) return undefined;
   // each thread sees its rows of both inputs, so only the batch dims can disagree unseen:
@@ -106,6 +110,8 @@ async function inThreads(opts: Options, logits: Tensor | Values, labelsShape: nu
   const threads = threadCount(opts.threads, numel(logits.shape), logits.shape[0]);
   if (threads < 2) return undefined;
   const [logitsSpec, labelsSpec] = [opts.logits[0], opts.labels[0]];
+  // each thread opens both files again: labels from a FIFO or a pipe were read once, here
+  if (!(await rereadable(labelsSpec))) return undefined;
   const job: ParallelJob = {
     mode: opts.mode,
     logits: logitsSpec,
@@ -124,5 +130,9 @@ async function inThreads(opts: Options, logits: Tensor | Values, labelsShape: nu
     inputKind: opts.inputKind,
   };
   const rowValues = (shape: number[]) => numel(shape.slice(1));
-  return parallelLoss(job, logits.shape[0], threads, { logits: rowValues(logits.shape), labels: rowValues(labelsShape) });
+  const part = await parallelLoss(job, logits.shape[0], threads, { logits: rowValues(logits.shape), labels: rowValues(labelsShape) });
+  // each thread opened the files itself: they read the version this run opened first only if
+  // the files are still as they were then, which a read through that first open checks
+  for (const v of [logits, labels]) if (part && isValues(v)) v.read(rowValues(v.shape), 0, 1, () => {});
+  return part;
 }

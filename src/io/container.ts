@@ -11,7 +11,9 @@ export interface Container {
   kind: string;
   /** The arrays' names, in file order. */
   keys: readonly string[];
-  /** The array named `key`, one of `keys`; errors name `source`. */
+  /** Whether `key` names an array, where more names than `keys` do (an npz entry's full name); else `keys.includes`. */
+  has?(key: string): boolean;
+  /** The array named `key` (one that `has`); errors name `source`. */
   read(key: string, source: string): Tensor;
   /** The same array as Values read in blocks from the file, or undefined when it must be read whole. */
   open?(key: string, source: string): Values | undefined;
@@ -37,7 +39,7 @@ export function pickKey(container: Container, key: string | undefined, source: s
     if (keys.length === 0) throw new InputError(`the ${kind} holds no arrays`, source);
     throw new InputError(`the ${kind} holds ${keys.length} arrays: pick one as ${source}:<key>; the keys are ${listKeys(keys)}`, source);
   }
-  if (!keys.includes(key)) {
+  if (!(container.has ? container.has(key) : keys.includes(key))) {
     const what = key === '' ? "an empty key after ':'" : `no array ${JSON.stringify(key)}`;
     const there = keys.length === 0 ? `the ${kind} holds no arrays` : `the keys are ${listKeys(keys)}`;
     throw new InputError(`${what} in the ${kind}; ${there}`, source);

@@ -15,9 +15,10 @@
  *
  * Cells are read as parseNumber reads them, to the bit (csv-cells.ts). A bad cell past the
  * rows checked at the open stops the read the same way: parseCsv reads the file and throws
- * its error (the same message, only later: after any shape check). A file whose size or
- * modification time is not what the open saw is an error ("the file changed while it was
- * read"), and so is a line longer than `csvChecks.maxLineBytes`: no buffer grows without end.
+ * its error (the same message, only later: after any shape check). A file whose size,
+ * modification or status-change time is not what the open saw, before or after a pass, is
+ * an error ("the file changed while it was read", byte-source.ts), and so is a line longer
+ * than `csvChecks.maxLineBytes`: no buffer grows without end.
  */
 import { isAscii } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
@@ -30,6 +31,7 @@ import { refuseUnnamed, scanCsv, type CsvOptions } from './csv.js';
 import { parseInput } from './format.js';
 import { CR, HASH, NL, parseRow, QUOTE, whitespace } from './csv-cells.js';
 import { streaming } from './npy-file.js';
+import { stateOf, unchanged } from './byte-source.js';
 
 export const csvChecks = {
   /**
@@ -51,9 +53,10 @@ export const csvChecks = {
 interface Layout {
   rows: number;
   columns: number;
-  /** The file's size in bytes and modification time when it was scanned. */
+  /** The file's size in bytes, modification and status-change times when it was scanned. */
   size: number;
   mtimeMs: number;
+  ctimeMs: number;
   /** Byte offsets of some data rows' lines, ascending, with their row numbers; the first is row 0. */
   markRows: number[];
   markOffsets: number[];
@@ -269,6 +272,7 @@ function scan(fd: number, stats: Stats, path: string, opts: CsvOptions): Layout 
     columns: head!.columns,
     size,
     mtimeMs: stats.mtimeMs,
+    ctimeMs: stats.ctimeMs,
     markRows: [0, ...markLines.map((l) => l - skip)],
     markOffsets: [firstOffsets[skip], ...markOffsets],
   };
@@ -310,7 +314,7 @@ function csvValues(path: string, format: 'csv' | 'tsv', opts: CsvOptions, layout
     if (whole) return whole;
     let bytes: Uint8Array;
     try {
-      unchanged(statSync(path), layout, path);
+      unchanged(stateOf(statSync(path)), layout, path);
       bytes = readFileSync(path);
     } catch (e) {
       throw readError(e, path);
@@ -347,7 +351,7 @@ function csvValues(path: string, format: 'csv' | 'tsv', opts: CsvOptions, layout
       }
       const block = new Float64Array(Math.min(perBlock, end - start) * unit);
       withFile(path, (fd) => {
-        unchanged(fstatSync(fd), layout, path);
+        unchanged(stateOf(fstatSync(fd)), layout, path);
         const firstValue = start * unit;
         const row = Math.floor(firstValue / columns);
         const from = markBefore(layout, row);
@@ -369,6 +373,7 @@ function csvValues(path: string, format: 'csv' | 'tsv', opts: CsvOptions, layout
           value += out.length;
           visit(out, first, count);
         }
+        unchanged(stateOf(fstatSync(fd)), layout, path); // after the last block, too
         if (ok && parser.pending === 0) {
           resumeRow = value / columns;
           resumeOffset = parser.offset();
@@ -376,14 +381,6 @@ function csvValues(path: string, format: 'csv' | 'tsv', opts: CsvOptions, layout
       });
     },
   };
-}
-
-/** Throws unless the file has the size and modification time it had when it was scanned. */
-function unchanged(now: Stats, layout: Layout, path: string): void {
-  if (now.size !== layout.size) {
-    throw new InputError(`the file changed while it was read: it had ${layout.size} bytes, it now has ${now.size}`, path);
-  }
-  if (now.mtimeMs !== layout.mtimeMs) throw new InputError('the file changed while it was read: it was written to since it was opened', path);
 }
 
 /** The last mark at or before `row`. */

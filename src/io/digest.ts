@@ -1,7 +1,8 @@
 /**
  * SHA-256 of each input's bytes, recorded in --json output so that `merge` can tell a shard
- * given twice. A file is hashed in one streaming pass through a reused 1 MiB buffer (never
- * loaded whole); standard input is hashed as the bytes that were read from it. A `file:key`
+ * given twice. A regular file is hashed in one more pass through a reused 1 MiB buffer (never
+ * loaded whole); standard input, a FIFO, a device or a process substitution (`<(...)`) cannot
+ * be read again, and is hashed as the bytes that were read from it (read.ts keeps them). A `file:key`
  * spec is the whole file's digest followed by `:key`, since two keys of one archive are two
  * different inputs (two shards saved in one .npz).
  */
@@ -9,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError, readError } from '../errors.js';
 import type { InputDigests } from '../settings.js';
-import { locate, readStdin } from './read.js';
+import { locate, readStdin, readStreamed, rereadable } from './read.js';
 
 const BLOCK = 1 << 20;
 
@@ -27,7 +28,12 @@ export async function inputDigests(
 
 async function specDigest(spec: string, stdin: Uint8Array | undefined): Promise<string> {
   const at = await locate(spec);
-  const digest = at.stdin ? createHash('sha256').update(stdin ?? (await readStdin())).digest('hex') : fileDigest(at.path);
+  const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+  const digest = at.stdin
+    ? sha256(stdin ?? (await readStdin()))
+    : (await rereadable(spec))
+      ? fileDigest(at.path)
+      : sha256(await readStreamed(at.path));
   return at.key === undefined ? digest : `${digest}:${at.key}`;
 }
 

@@ -1,6 +1,7 @@
 /**
  * NPZ archives (np.savez: stored, np.savez_compressed: deflated): a zip of NPY files named
- * `<key>.npy`. The directory is read first and each entry's sizes are checked against the
+ * `<key>.npy`; a key names the entry of exactly that name, else `<key>.npy`, as numpy's
+ * NpzFile does. The directory is read first and each entry's sizes are checked against the
  * archive (zip.ts); only the entry asked for is read, and its CRC-32 is verified. From a file,
  * the archive is read at offsets, never whole, so archives and entries over 2 GiB can be read.
  */
@@ -33,31 +34,38 @@ export function openNpzFile(path: string): Container | undefined {
     const head = new Uint8Array(Math.min(4, src.size));
     src.read(head, 0);
     if (!isZip(head)) return undefined;
-    const archive = npzContainer(src, path, (read) => withFile(path, read));
+    // every later pass (the CRC-32, the data, an entry inflated) reads the file as it is now
+    const since = src.state;
+    const archive = npzContainer(src, path, (read) => withFile(path, read, since));
     return {
       ...archive,
       open(key, keySource) {
         const entry = archive.entry(key);
         if (entry.method !== 0) return undefined; // deflated: inflated whole
-        const start = withFile(path, (file) => storedEntryStart(file, entry, keySource));
-        return openNpyAt(path, start, entry.size, keySource);
+        const start = withFile(path, (file) => storedEntryStart(file, entry, keySource), since);
+        return openNpyAt(path, start, entry.size, keySource, since);
       },
     };
   });
 }
 
 function npzContainer(src: ByteSource, source: string, reopen: <T>(read: (src: ByteSource) => T) => T): Container & { entry(key: string): ZipEntry } {
-  const entries = new Map<string, ZipEntry>(); // key -> entry
+  const byName = new Map<string, ZipEntry>();
   for (const entry of readZipDirectory(src, source)) {
-    if (entry.name.endsWith('/')) continue; // a directory
-    entries.set(entry.name.endsWith('.npy') ? entry.name.slice(0, -4) : entry.name, entry);
+    if (!entry.name.endsWith('/')) byName.set(entry.name, entry); // not a directory
   }
+  // as numpy's NpzFile.__getitem__: the entry of exactly that name, else the name + '.npy'
+  const find = (key: string) => byName.get(key) ?? byName.get(`${key}.npy`);
+  // listed without .npy, unless another entry has that name and so owns the short key
+  const names = [...byName.keys()];
+  const keys = names.map((name) => (name.endsWith('.npy') && !byName.has(name.slice(0, -4)) ? name.slice(0, -4) : name));
   return {
     kind: 'npz archive',
-    keys: [...entries.keys()],
-    entry: (key) => entries.get(key)!,
+    keys,
+    has: (key) => find(key) !== undefined,
+    entry: (key) => find(key)!,
     read(key, keySource) {
-      const bytes = reopen((file) => readZipEntry(file, entries.get(key)!, keySource));
+      const bytes = reopen((file) => readZipEntry(file, find(key)!, keySource));
       return parseNpy(bytes, keySource);
     },
   };

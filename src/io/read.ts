@@ -66,28 +66,35 @@ export async function readTable(spec: string | readonly string[], options: ReadT
  * io/npz.ts, io/csv-file.ts) instead of being read whole. For the logits and other large operands; small ones gain nothing from it.
  */
 export async function openInput(spec: string, options: ReadOptions = {}): Promise<Tensor | Values> {
-  const plainFile = spec !== '-' && !spec.startsWith('-:') && isFile(spec);
-  if (plainFile) noteShadowedKey(spec, options.note);
-  const format = plainFile ? (options.format ?? formatOfPath(spec)) : undefined;
-  if (format === 'npy') {
-    const values = openNpyFile(spec);
-    if (values) return values;
-  }
-  if (format === 'csv' || format === 'tsv') {
-    const values = openCsvFile(spec, format, delimiterOf(format, options.delimiter), options.header);
-    if (values) return values;
-  }
   const at = await locate(spec, options.note);
-  if (!at.stdin && (options.format ?? formatOfPath(at.path)) === 'npz') {
-    const values = fromFile(at, () => {
-      const archive = openNpzFile(at.path);
-      if (!archive) return undefined;
-      const picked = pickKey(archive, at.key, at.path);
-      return archive.open!(picked.key, picked.source);
-    });
-    if (values) return values;
-  }
-  return readInput(spec, options);
+  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
+  const values = atOffsets(at, () => {
+    if (format === 'npy' && at.key === undefined) return openNpyFile(at.path);
+    if ((format === 'csv' || format === 'tsv') && at.key === undefined) {
+      return openCsvFile(at.path, format, delimiterOf(format, options.delimiter), options.header);
+    }
+    if (format !== 'npz') return undefined;
+    const archive = openNpzFile(at.path);
+    if (!archive) return undefined;
+    const picked = pickKey(archive, at.key, at.path);
+    return archive.open!(picked.key, picked.source);
+  });
+  return values ?? readInput(spec, options);
+}
+
+/**
+ * `open` for a regular file, else undefined: the readers that read at offsets and open the
+ * file again (npy-file.ts, csv-file.ts, npz.ts, worker threads) are for regular files only. A
+ * FIFO, device or socket can be read once, as a stream (load), whatever its extension.
+ */
+function atOffsets<T>(at: Location, open: () => T | undefined): T | undefined {
+  return at.stdin ? undefined : fromFile(at, (stat) => (stat.isFile() ? open() : undefined));
+}
+
+/** Whether the input a spec names can be opened again and read at offsets (a regular file). */
+export async function rereadable(spec: string): Promise<boolean> {
+  const at = await locate(spec);
+  return atOffsets(at, () => true) ?? false;
 }
 
 function isFile(path: string): boolean {
@@ -106,9 +113,9 @@ export async function readTensor(path: string): Promise<Tensor> {
 async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
   const at = await locate(spec, options.note);
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
-  if (format === 'npz' && !at.stdin) {
+  if (format === 'npz') {
     // read at offsets, not loaded whole; anything but a zip is left to parseInput to name
-    const tensor = fromFile(at, () => {
+    const tensor = atOffsets(at, () => {
       const archive = openNpzFile(at.path);
       return archive && pickArray(archive, at.key, at.path);
     });
@@ -181,7 +188,23 @@ async function load(at: Location, options: ReadOptions): Promise<Uint8Array> {
     return stdin === undefined ? readStdin(process.stdin, format) : typeof stdin === 'function' ? stdin() : stdin;
   }
   // a FIFO or a device may never end: read it as a stream, judged by its first bytes
-  return fromFile(at, (stat) => (stat.isFile() ? readFileSync(at.path) : readStream(createReadStream(at.path), at.path, format)));
+  return fromFile(at, (stat) => (stat.isFile() ? readFileSync(at.path) : readStreamed(at.path, format)));
+}
+
+const streamed = new Map<string, Promise<Uint8Array>>();
+
+/**
+ * All of the FIFO, device or socket at `path`, read once as a stream: later calls get the
+ * same bytes, since a FIFO or a process substitution cannot be read again (both keys of an
+ * archive piped through one FIFO; the digest --json records).
+ */
+export function readStreamed(path: string, format?: Format): Promise<Uint8Array> {
+  let read = streamed.get(path);
+  if (read === undefined) {
+    read = readStream(createReadStream(path), path, format);
+    streamed.set(path, read);
+  }
+  return read;
 }
 
 /** `read` on a file (given its stat), its file-system failures as InputErrors. */

@@ -10,7 +10,7 @@ import type { Tensor } from '../../src/tensor.js';
 import { STORAGE } from './helpers.js';
 import { expectTensor, fixtureBytes, manifest } from './manifest.js';
 
-const npyFiles = Object.keys(manifest.files).filter((name) => name.endsWith('.npy'));
+const npyFiles = Object.keys(manifest.files).filter((name) => name.endsWith('.npy') && !name.includes(':')); // files, not keys such as x.npz:y.npy
 
 /** An NPY file from a header dict literal and data bytes, padded like numpy's: data starts at a multiple of 64. */
 function npy(header: string, data: ArrayLike<number> = [], version = 1): Uint8Array {

@@ -46,9 +46,29 @@ describe('parseNpz on numpy-written archives', () => {
     expectTensor(read(fixtureBytes('single.npz'), 'single.npz'), manifest.files['single.npz']);
   });
 
-  it("takes the key without the entry's .npy suffix", () => {
-    const e = inputErrorSync(() => read(fixtureBytes('dump.npz'), 'dump.npz', 'logits.npy'), 'dump.npz');
-    expect(e.message).toBe('no array "logits.npy" in the npz archive; the keys are "logits", "labels"');
+  it("takes the key without the entry's .npy suffix, or with it, as np.load does", () => {
+    expectTensor(read(fixtureBytes('dump.npz'), 'dump.npz', 'logits.npy'), manifest.files['dump.npz:logits']);
+  });
+
+  describe('entries "logits" and "logits.npy" in one archive: the exact name first, as numpy', () => {
+    const name = 'shadow.npz';
+    it('lists the entry of the full name by its full name', () => {
+      expect(parseNpz(fixtureBytes(name), name).keys).toEqual(manifest.containers[name].keys);
+      const listed = manifest.containers[name].keys.map((k) => JSON.stringify(k)).join(', ');
+      expect(inputErrorSync(() => read(fixtureBytes(name), name, 'x'), name).message).toBe(`no array "x" in the npz archive; the keys are ${listed}`);
+    });
+    it.each(['logits', 'logits.npy', 'labels', 'labels.npy'])('%s: in memory, from the file, and in blocks', async (key) => {
+      const exp = manifest.files[`${name}:${key}`];
+      expectTensor(read(fixtureBytes(name), name, key), exp);
+      expectTensor(await readInput(`${FIXTURES}${name}:${key}`), exp);
+      const opened = await openInput(`${FIXTURES}${name}:${key}`);
+      expect(isValues(opened)).toBe(true);
+      const values = opened as Values;
+      const out: Storage[] = [];
+      values.read(1, 0, exp.values.length, (block) => out.push(block.slice()));
+      const data = exp.dtype === 'int64' ? BigInt64Array.from(out.flatMap((b) => Array.from(b as BigInt64Array))) : Float64Array.from(out.flatMap((b) => Array.from(b as Float64Array)));
+      expectTensor({ data, shape: values.shape, dtype: values.dtype }, exp);
+    });
   });
 
   it('lists the keys when the key is missing or unknown', () => {
