@@ -14,7 +14,9 @@ import type { Tensor } from '../tensor.js';
 import { pickArray, pickKey, refuseKey } from './container.js';
 import { concatBatch } from './concat.js';
 import { parseNumber } from './csv.js';
-import { decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, sniffInput, type Format } from './format.js';
+import { withFile } from './byte-source.js';
+import { foreignFormat, isGzip } from './foreign.js';
+import { contentFormat, decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, SNIFF_BYTES, type Format } from './format.js';
 import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
 import { openNpzFile } from './npz.js';
@@ -65,7 +67,8 @@ export async function readTable(spec: string | readonly string[], options: ReadT
  * io/npz.ts, io/csv-file.ts) instead of being read whole. For the logits and other large operands; small ones gain nothing from it.
  */
 export async function openInput(spec: string, options: ReadOptions = {}): Promise<Tensor | Values> {
-  const plainFile = spec !== '-' && !spec.startsWith('-:') && isFile(spec);
+  // a gzip file, or one of a format losscalc does not read, is left to readInput to decompress or name
+  const plainFile = spec !== '-' && !spec.startsWith('-:') && isFile(spec) && !wrapped(spec);
   if (plainFile) noteShadowedKey(spec, options.note);
   const format = plainFile ? (options.format ?? formatOfPath(spec)) : undefined;
   if (format === 'npy') {
@@ -97,6 +100,25 @@ function isFile(path: string): boolean {
   }
 }
 
+/** Whether the file at `path` is gzip, or a format losscalc does not read, by its first bytes. */
+function wrapped(path: string): boolean {
+  const head = fileHead(path);
+  return isGzip(head) || foreignFormat(head) !== undefined;
+}
+
+/** The first bytes of a regular file, as many as sniffing looks at; none when it cannot be read. */
+function fileHead(path: string): Uint8Array {
+  try {
+    return withFile(path, (file) => {
+      const head = new Uint8Array(Math.min(SNIFF_BYTES, file.size));
+      file.read(head, 0);
+      return head;
+    });
+  } catch {
+    return new Uint8Array(0); // the reader says why
+  }
+}
+
 /** One path (or spec) with the format from its extension or content. */
 export async function readTensor(path: string): Promise<Tensor> {
   return readOne(path, {});
@@ -121,7 +143,7 @@ async function readOneTable(spec: string, options: ReadTableOptions): Promise<Ta
   const at = await locate(spec, options.note);
   const bytes = await load(at, options);
   if (bytes.length === 0) throw new InputError(at.stdin ? 'no data on standard input' : 'empty file', at.path);
-  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path)) ?? sniffInput(bytes, at.path);
+  const format = contentFormat(bytes, at.path, options.format ?? (at.stdin ? undefined : formatOfPath(at.path)));
   if (format !== 'csv' && format !== 'tsv') {
     throw new InputError(`a label column needs a CSV or TSV table, and this is ${FORMAT_NAMES[format]}`, at.path);
   }
@@ -174,8 +196,11 @@ async function load(at: Location, options: ReadOptions): Promise<Uint8Array> {
     const { stdin } = options;
     return stdin === undefined ? readStdin(process.stdin, format) : typeof stdin === 'function' ? stdin() : stdin;
   }
-  // a FIFO or a device may never end: read it as a stream, judged by its first bytes
-  return fromFile(at, (stat) => (stat.isFile() ? readFileSync(at.path) : readStream(createReadStream(at.path), at.path, format)));
+  // a FIFO or a device may never end, and gzip may decompress to anything: read them as
+  // streams, judged by their first bytes
+  return fromFile(at, (stat) =>
+    stat.isFile() && !isGzip(fileHead(at.path)) ? readFileSync(at.path) : readStream(createReadStream(at.path), at.path, format),
+  );
 }
 
 /** `read` on a file (given its stat), its file-system failures as InputErrors. */
