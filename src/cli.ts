@@ -12,6 +12,7 @@ import { runLoss } from './commands/loss.js';
 import { InputError, oneLine, systemReason, UsageError, type Operand } from './errors.js';
 import { FORMATS, formatFor } from './io/format.js';
 import { openInput, parseList, readInput, readTable } from './io/read.js';
+import { readPair } from './io/one-file.js';
 import { MODE_ALIASES, MODES, parseCompareOptions, parseMergeOptions, parseOptions, type InputOptions, type Mode, type RawOptions } from './options.js';
 import { processOutput, streamOutput, type Output, type Sink } from './report/output.js';
 import { paint, useColour } from './report/paint.js';
@@ -300,6 +301,12 @@ function loader(sources: Partial<Record<Operand, string>>, input: InputOptions =
     async open(operand, specs) {
       if (specs.length > 1) return (await this.read(operand, specs))!;
       return named(operand, specs, () => openInput(specs[0], options(specs)));
+    },
+    async pair(specs) {
+      const pair = await named('logits', specs, () => readPair(one(specs), options(specs)));
+      sources.logits = pair.specs.logits.join(' + ');
+      sources.labels = pair.specs.labels.join(' + ');
+      return pair;
     },
     async table(specs) {
       sources.labels = `${specs.join(' + ')} (column ${input.labelColumn})`;

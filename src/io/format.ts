@@ -5,9 +5,9 @@
 import { extname } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { pickArray, refuseKey } from './container.js';
+import { pickArray, refuseKey, type Container } from './container.js';
 import { parseCsv } from './csv.js';
-import { parseJson } from './json.js';
+import { jsonContainer, parseJson } from './json.js';
 import { skipJsonValue } from './json-scan.js';
 import { parseJsonLines } from './jsonl.js';
 import { refuseForeign } from './foreign.js';
@@ -143,7 +143,7 @@ export interface ParseOptions {
 
 /** The bytes of one input as a tensor; `source` names it in errors. */
 export function parseInput(buf: Uint8Array, source: string, opts: ParseOptions = {}): Tensor {
-  if (buf.length === 0) throw new InputError(source === '-' ? 'no data on standard input' : 'empty file', source);
+  refuseEmpty(buf, source);
   const { key } = opts;
   const format = contentFormat(buf, source, opts.format);
   switch (format) {
@@ -166,6 +166,32 @@ export function parseInput(buf: Uint8Array, source: string, opts: ParseOptions =
     case 'tsv':
       refuseKey(FORMAT_NAMES[format], key, source);
       return parseCsv(decodeText(buf), source, { delimiter: delimiterOf(format, opts.delimiter), header: opts.header });
+  }
+}
+
+/** No bytes at all: an empty file, or nothing on standard input. */
+export function refuseEmpty(buf: Uint8Array, source: string): void {
+  if (buf.length === 0) throw new InputError(source === '-' ? 'no data on standard input' : 'empty file', source);
+}
+
+/** Formats whose files hold several named arrays. */
+export const CONTAINER_FORMATS: readonly Format[] = ['npz', 'safetensors', 'json'];
+
+/**
+ * The arrays of one input by name, when its format holds several (an npz archive, a
+ * safetensors file, a JSON object); undefined when it holds one array.
+ */
+export function parseContainer(buf: Uint8Array, source: string, format?: Format): Container | undefined {
+  refuseEmpty(buf, source);
+  switch (contentFormat(buf, source, format)) {
+    case 'npz':
+      return parseNpz(buf, source);
+    case 'safetensors':
+      return parseSafetensors(buf, source);
+    case 'json':
+      return jsonContainer(decodeText(buf), source);
+    default:
+      return undefined;
   }
 }
 

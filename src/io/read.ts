@@ -11,12 +11,12 @@
 import { createReadStream, readFileSync, statSync, type Stats } from 'node:fs';
 import { InputError, readError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { pickArray, pickKey, refuseKey } from './container.js';
+import { pickArray, pickKey, refuseKey, type Container } from './container.js';
 import { concatBatch } from './concat.js';
 import { parseNumber } from './csv.js';
 import { withFile } from './byte-source.js';
 import { foreignFormat, isGzip } from './foreign.js';
-import { contentFormat, decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, SNIFF_BYTES, type Format } from './format.js';
+import { CONTAINER_FORMATS, contentFormat, decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseContainer, parseInput, refuseEmpty, SNIFF_BYTES, type Format } from './format.js';
 import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
 import { openNpzFile } from './npz.js';
@@ -142,13 +142,28 @@ async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
 async function readOneTable(spec: string, options: ReadTableOptions): Promise<Table> {
   const at = await locate(spec, options.note);
   const bytes = await load(at, options);
-  if (bytes.length === 0) throw new InputError(at.stdin ? 'no data on standard input' : 'empty file', at.path);
+  refuseEmpty(bytes, at.path);
   const format = contentFormat(bytes, at.path, options.format ?? (at.stdin ? undefined : formatOfPath(at.path)));
   if (format !== 'csv' && format !== 'tsv') {
     throw new InputError(`a label column needs a CSV or TSV table, and this is ${FORMAT_NAMES[format]}`, at.path);
   }
   refuseKey(FORMAT_NAMES[format], at.key, at.path);
   return parseTable(decodeText(bytes), at.path, { ...options, delimiter: delimiterOf(format, options.delimiter) });
+}
+
+/**
+ * The file (or standard input) `at` names as a container of arrays by key, read once: an npz
+ * file at offsets, anything else whole. Undefined when its format holds a single array
+ * (CONTAINER_FORMATS in format.ts says which do); the key of `at` is left to the caller.
+ */
+export async function openContainer(at: Location, options: ReadOptions = {}): Promise<Container | undefined> {
+  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
+  if (format !== undefined && !CONTAINER_FORMATS.includes(format)) return undefined;
+  if (!at.stdin && (format === undefined || format === 'npz')) {
+    const archive = fromFile(at, (stat) => (stat.isFile() ? openNpzFile(at.path) : undefined)); // undefined unless a zip
+    if (archive) return archive;
+  }
+  return parseContainer(await load(at, options), at.path, format);
 }
 
 export interface Location {
