@@ -9,6 +9,7 @@
  * both `x.npz:logits` and `x.npz` exist, the file wins, and the reader says so through `note`.
  */
 import { createReadStream, readFileSync, statSync, type Stats } from 'node:fs';
+import { Readable } from 'node:stream';
 import { InputError, readError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { pickArray, pickKey, refuseKey, type Container } from './container.js';
@@ -209,7 +210,10 @@ async function load(at: Location, options: ReadOptions): Promise<Uint8Array> {
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
   if (at.stdin) {
     const { stdin } = options;
-    return stdin === undefined ? readStdin(process.stdin, format) : typeof stdin === 'function' ? stdin() : stdin;
+    if (stdin === undefined) return readStdin(process.stdin, format);
+    const bytes = typeof stdin === 'function' ? await stdin() : stdin;
+    // standard input read already is decompressed as process.stdin is (stream.ts)
+    return isGzip(bytes) ? readStream(Readable.from([Buffer.from(bytes)]), '-', format) : bytes;
   }
   // a FIFO or a device may never end, and gzip may decompress to anything: read them as
   // streams, judged by their first bytes
