@@ -6,7 +6,8 @@
  */
 import type { ByteSource } from './byte-source.js';
 import { bufferSource, withFile } from './byte-source.js';
-import type { Container } from './container.js';
+import { InputError } from '../errors.js';
+import { listKeys, type Container } from './container.js';
 import { openNpyAt } from './npy-file.js';
 import { parseNpy } from './npy.js';
 import { readZipDirectory, readZipEntry, storedEntryStart, type ZipEntry } from './zip.js';
@@ -46,12 +47,25 @@ export function openNpzFile(path: string): Container | undefined {
   });
 }
 
+/**
+ * A zip with files but no .npy among them is some other zip (an Excel workbook, zipped CSV
+ * files): named as what it is, rather than listed as arrays that are not there.
+ */
+function refuseOtherZip(names: string[], source: string): void {
+  if (names.length === 0 || names.some((n) => n.endsWith('.npy'))) return;
+  if (names.includes('[Content_Types].xml') && names.some((n) => n.startsWith('xl/'))) {
+    throw new InputError('an Excel workbook (xlsx), not an npz: save the sheet as CSV', source);
+  }
+  throw new InputError(`a zip archive with no .npy entries, so not an npz: unzip it and give the files inside (${listKeys(names)})`, source);
+}
+
 function npzContainer(src: ByteSource, source: string, reopen: <T>(read: (src: ByteSource) => T) => T): Container & { entry(key: string): ZipEntry } {
   const entries = new Map<string, ZipEntry>(); // key -> entry
   for (const entry of readZipDirectory(src, source)) {
     if (entry.name.endsWith('/')) continue; // a directory
     entries.set(entry.name.endsWith('.npy') ? entry.name.slice(0, -4) : entry.name, entry);
   }
+  refuseOtherZip([...entries.values()].map((e) => e.name), source);
   return {
     kind: 'npz archive',
     keys: [...entries.keys()],

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { keyByName, NAMES } from '../../src/io/by-name.js';
 import type { Container } from '../../src/io/container.js';
@@ -197,6 +198,19 @@ describe('binary formats losscalc does not read', () => {
     writeFileSync(inside, gzipSync(readFileSync(fixture('arrays.h5'))));
     expect((await runCli(['ce', inside])).stderr).toBe(`losscalc: ${inside}: ${hdf5}\n`);
     expect((await runCli(['ce', fixture('pickle_named.csv'), '--label-column', '0'])).stderr).toBe(`losscalc: ${fixture('pickle_named.csv')}: ${pickle}\n`);
+  });
+
+  it('a zip that is not an npz: an Excel workbook, zipped CSV files', async () => {
+    const xml = new TextEncoder().encode('<x/>');
+    const xlsx = join(dir, 'book.xlsx');
+    writeFileSync(xlsx, zipSync({ '[Content_Types].xml': xml, '_rels/.rels': xml, 'xl/workbook.xml': xml, 'xl/worksheets/sheet1.xml': xml }));
+    expect((await runCli(['ce', xlsx, fixture('gz_labels.npy.gz')])).stderr).toBe(`losscalc: ${xlsx}: an Excel workbook (xlsx), not an npz: save the sheet as CSV\n`);
+    const csvs = join(dir, 'preds.zip');
+    writeFileSync(csvs, zipSync({ 'preds.csv': readFileSync(fixture('savetxt.csv')), 'labels.csv': new TextEncoder().encode('0\n') }));
+    for (const args of [[csvs, fixture('gz_labels.npy.gz')], [csvs], [`${csvs}:preds.csv`, fixture('gz_labels.npy.gz')]]) {
+      const r = await runCli(['ce', ...args]);
+      expect([r.code, r.stderr]).toEqual([2, `losscalc: ${csvs}: a zip archive with no .npy entries, so not an npz: unzip it and give the files inside ("preds.csv", "labels.csv")\n`]);
+    }
   });
 
   it('a NUL byte in a file named as text is binary data, not a CSV error', async () => {
