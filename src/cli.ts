@@ -32,6 +32,7 @@ const EXAMPLES: Record<Mode | 'compare' | 'merge', string> = {
   'cross-entropy': `
 Examples:
   losscalc ce logits.npy labels.npy
+  losscalc ce dump.npz                     # logits and labels found by name (logits, labels, ...)
   losscalc ce logits.csv labels.csv --weight 1,2,0.5 --label-smoothing 0.1
   losscalc ce logits.npy labels.npy --per-sample --top 5      # worst samples, per class, histogram
   losscalc ce logits.npy labels.npy --reduction none --json
@@ -151,7 +152,7 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
       .command(mode)
       .description(DESCRIPTIONS[mode])
       .argument('[logits]', mode === 'nll' ? 'log-probabilities file (logits with --log-softmax)' : 'logits file')
-      .argument('[labels]', 'labels (targets) file')
+      .argument('[labels]', 'labels (targets) file; without it, found by name in the logits file')
       .option('-l, --logits <file>', 'predictions (for nll: log-probabilities); repeat for shards', append)
       .option('-y, --labels <file>', 'targets (alias --targets); repeat for shards', append)
       .addOption(new Option('--targets <file>').hideHelp().argParser(append))
