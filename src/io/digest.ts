@@ -1,14 +1,16 @@
 /**
  * SHA-256 of each input's bytes, recorded in --json output so that `merge` can tell a shard
  * given twice. A file is hashed in one streaming pass through a reused 1 MiB buffer (never
- * loaded whole); standard input is hashed as the bytes that were read from it. A `file:key`
- * spec is the whole file's digest followed by `:key`, since two keys of one archive are two
- * different inputs (two shards saved in one .npz).
+ * loaded whole); standard input is hashed as the bytes that were read from it (decompressed,
+ * when gzip). A `file:key` spec is the whole file's digest followed by `:key`, since two keys
+ * of one archive are two different inputs (two shards saved in one .npz).
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError, readError } from '../errors.js';
+import { gunzipSync } from 'node:zlib';
 import type { InputDigests } from '../settings.js';
+import { isGzip } from './foreign.js';
 import { locate, readStdin } from './read.js';
 
 const BLOCK = 1 << 20;
@@ -27,8 +29,14 @@ export async function inputDigests(
 
 async function specDigest(spec: string, stdin: Uint8Array | undefined): Promise<string> {
   const at = await locate(spec);
-  const digest = at.stdin ? createHash('sha256').update(stdin ?? (await readStdin())).digest('hex') : fileDigest(at.path);
+  const digest = at.stdin ? createHash('sha256').update(await stdinRead(stdin)).digest('hex') : fileDigest(at.path);
   return at.key === undefined ? digest : `${digest}:${at.key}`;
+}
+
+/** Standard input as it was read: decompressed, when gzip (read.ts, stream.ts). */
+async function stdinRead(given: Uint8Array | undefined): Promise<Uint8Array> {
+  if (given === undefined) return readStdin();
+  return isGzip(given) ? gunzipSync(given) : given;
 }
 
 export function fileDigest(path: string): string {

@@ -103,6 +103,14 @@ describe('one file with everything on the command line', () => {
     expect(shards.inputs.labels).toEqual([`${digest('one_file_0.npz')}:labels`, `${digest('one_file_1.npz')}:labels`]);
   });
 
+  it('gzip on standard input is hashed as it was read, decompressed, however it comes in', async () => {
+    const sha = createHash('sha256').update(readFileSync(fixture('one_file.npz'))).digest('hex');
+    const want = { logits: [`${sha}:logits`], labels: [`${sha}:labels`] };
+    const gz = readFileSync(fixture('one_file.npz.gz'));
+    expect(JSON.parse(losscalc(['ce', '-', '--json'], gz).stdout).inputs).toEqual(want);
+    expect(JSON.parse((await runCli(['ce', '-', '--json'], {}, false, gz)).stdout).inputs).toEqual(want);
+  });
+
   it('an error in the labels found names the file and key', () => {
     const bad = join(dir, 'bad-label.json');
     writeFileSync(bad, JSON.stringify({ logits: [[1, 2], [3, 4]], labels: [0, 5] }));
