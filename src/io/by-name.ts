@@ -13,7 +13,7 @@ import { listKeys, type Container } from './container.js';
 export type Role = 'logits' | 'labels';
 
 /** The names each array goes by, as PyTorch, Keras and scikit-learn users write them. */
-export const NAMES: Readonly<Record<Role, readonly string[]>> = {
+export const ARRAY_NAMES: Readonly<Record<Role, readonly string[]>> = {
   logits: ['logits', 'outputs', 'output', 'preds', 'predictions', 'scores', 'y_pred'],
   labels: ['labels', 'label', 'targets', 'target', 'y', 'y_true'],
 };
@@ -29,7 +29,7 @@ const ADVICE: Record<Role, (source: string) => string> = {
  * array's key) is never it. Errors name `source`, the file.
  */
 export function keyByName(container: Container, role: Role, source: string, taken?: string): string {
-  const names = NAMES[role];
+  const names = ARRAY_NAMES[role];
   const keys = container.keys.filter((k) => k !== taken);
   const top = keys.filter((k) => names.includes(k));
   const matches = top.length > 0 ? top : keys.filter((k) => names.includes(k.slice(k.lastIndexOf('.') + 1)));

@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { keyByName, NAMES } from '../../src/io/by-name.js';
+import { keyByName, ARRAY_NAMES } from '../../src/io/by-name.js';
 import type { Container } from '../../src/io/container.js';
 import { foreignFormat } from '../../src/io/foreign.js';
 import { parseInput } from '../../src/io/format.js';
@@ -52,7 +52,7 @@ function container(keys: string[]): Container {
 }
 
 describe('arrays found by name', () => {
-  it.each(NAMES.logits.flatMap((l) => NAMES.labels.map((y) => [l, y])))('logits %s and labels %s', (l, y) => {
+  it.each(ARRAY_NAMES.logits.flatMap((l) => ARRAY_NAMES.labels.map((y) => [l, y])))('logits %s and labels %s', (l, y) => {
     const c = container(['epoch', y, l, 'weight']);
     expect(keyByName(c, 'logits', 'd.npz')).toBe(l);
     expect(keyByName(c, 'labels', 'd.npz', l)).toBe(y);
