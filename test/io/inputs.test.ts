@@ -17,6 +17,7 @@ import { keyByName, ARRAY_NAMES } from '../../src/io/by-name.js';
 import type { Container } from '../../src/io/container.js';
 import { foreignFormat } from '../../src/io/foreign.js';
 import { parseInput } from '../../src/io/format.js';
+import { openCsvFile } from '../../src/io/csv-file.js';
 import { readStream } from '../../src/io/stream.js';
 import { runCli } from '../helpers.js';
 import { inputError } from './helpers.js';
@@ -226,6 +227,16 @@ describe('binary formats losscalc does not read', () => {
     writeFileSync(nul, '1,2\n3,\0\n');
     const r = await runCli(['ce', nul, fixture('gz_labels.npy.gz')]);
     expect([r.code, r.stderr]).toEqual([2, `losscalc: ${nul}: binary data, not CSV text: a NUL byte at byte 6\n`]);
+  });
+
+  it('a NUL byte anywhere in a CSV file keeps it from the block reader, which would read it', () => {
+    // found by the fuzzer: a NUL in a comment line, and a NUL line
+    for (const [name, bytes] of [['comment.csv', '#\0\n1,1,1\n2,0,6'], ['line.csv', '\0\n2']]) {
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      expect(openCsvFile(path, 'csv', ',')).toBeUndefined();
+      expect(() => parseInput(readFileSync(path), path, { format: 'csv' })).toThrow(/^binary data, not CSV text: a NUL byte at byte \d$/);
+    }
   });
 
   it('magic that is not what it seems: torch legacy files, safetensors, NPY and zip are not refused', () => {
