@@ -27,10 +27,12 @@ the JSON header {"__metadata__": {...}, name: {dtype, shape, data_offsets}} padd
 spaces to a multiple of 8 bytes, then the raw little-endian data, tensors in the order the
 reference writer uses (larger dtype alignment first, then by name). bfloat16 comes from torch.
 """
+import bz2
 import csv
 import gzip
 import io
 import json
+import lzma
 import math
 import pathlib
 import pickle
@@ -649,6 +651,8 @@ def make_inputs():
         info.size = len(data)
         archive.addfile(info, io.BytesIO(data))
     (OUT / "arrays.tar").write_bytes(tar.getvalue())
+    (OUT / "logits.npy.xz").write_bytes(lzma.compress(npy_bytes(x)))
+    (OUT / "preds.csv.bz2").write_bytes(bz2.compress(savetxt_bytes(x, delimiter=",")))
     (OUT / "logits.npy.zst").write_bytes(subprocess.run(["zstd", "-q", "-c"], input=npy_bytes(x), capture_output=True, check=True).stdout)
     for name, userblock in [("arrays.h5", 0), ("userblock.h5", 1024)]:
         with h5py.File(OUT / name, "w", userblock_size=userblock, libver="earliest") as f:

@@ -55,6 +55,17 @@ const FOREIGN: readonly (ForeignFormat & { is(buf: Uint8Array): boolean })[] = [
     advice: 'losscalc does not read zstd; decompress it first (zstd -d), or compress with gzip, which losscalc reads',
   },
   {
+    is: (b) => startsWith(b, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]),
+    name: 'xz-compressed data',
+    advice: 'losscalc does not read xz; decompress it first (xz -d), or compress with gzip, which losscalc reads',
+  },
+  {
+    // "BZh", the block size '1'-'9', then a block's magic (pi) or the end of the stream (sqrt(pi))
+    is: (b) => startsWith(b, [0x42, 0x5a, 0x68]) && b[3] >= 0x31 && b[3] <= 0x39 && (startsWith(b, [0x31, 0x41, 0x59, 0x26, 0x53, 0x59], 4) || startsWith(b, [0x17, 0x72, 0x45, 0x38, 0x50, 0x90], 4)),
+    name: 'bzip2-compressed data',
+    advice: 'losscalc does not read bzip2; decompress it first (bunzip2), or compress with gzip, which losscalc reads',
+  },
+  {
     is: isHdf5,
     name: 'an HDF5 file',
     advice: 'losscalc does not read HDF5; save each array with np.save (np.save("logits.npy", f["logits"][()]) with h5py)',

@@ -183,6 +183,8 @@ describe('binary formats losscalc does not read', () => {
     ['userblock.h5', hdf5],
     ['arrays.tar', 'a tar archive: extract it (tar -xf) and give the files inside'],
     ['logits.npy.zst', 'zstd-compressed data: losscalc does not read zstd; decompress it first (zstd -d), or compress with gzip, which losscalc reads'],
+    ['logits.npy.xz', 'xz-compressed data: losscalc does not read xz; decompress it first (xz -d), or compress with gzip, which losscalc reads'],
+    ['preds.csv.bz2', 'bzip2-compressed data: losscalc does not read bzip2; decompress it first (bunzip2), or compress with gzip, which losscalc reads'],
   ];
 
   it.each(refused)('%s, as a file, on standard input, and as labels', (name, message) => {
