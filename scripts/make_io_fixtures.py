@@ -27,13 +27,19 @@ the JSON header {"__metadata__": {...}, name: {dtype, shape, data_offsets}} padd
 spaces to a multiple of 8 bytes, then the raw little-endian data, tensors in the order the
 reference writer uses (larger dtype alignment first, then by name). bfloat16 comes from torch.
 """
+import bz2
 import csv
+import gzip
 import io
 import json
+import lzma
 import math
 import pathlib
+import pickle
 import shutil
 import struct
+import subprocess
+import tarfile
 import zipfile
 import zlib
 
@@ -573,6 +579,7 @@ def main():
     make_pandas()
     make_npz_integrity()
     make_npz_shadowed()
+    make_inputs()
 
     lines = ['{', ' "files": {']
     lines.append(",\n".join(f"  {json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in files.items()))
@@ -586,6 +593,99 @@ def main():
     (OUT / "expected.json").write_text("\n".join(lines) + "\n")
     total = sum(p.stat().st_size for p in OUT.iterdir())
     print(f"wrote {len(list(OUT.iterdir()))} files, {total} bytes, to {OUT}")
+
+
+# ---- one file with everything; gzip; binary formats losscalc does not read ----
+
+def gz(data):
+    """gzip with no name and a zero time in its header, so that every run writes the same bytes."""
+    return gzip.compress(data, mtime=0)
+
+
+def npy_bytes(arr):
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, arr)
+    return buf.getvalue()
+
+
+def savetxt_bytes(arr, **kw):
+    buf = io.BytesIO()
+    np.savetxt(buf, arr, **kw)
+    return buf.getvalue()
+
+
+def make_inputs():
+    import h5py
+    F = torch.nn.functional
+    prng = np.random.default_rng(20261201)  # its own stream: the other fixtures keep their bytes
+    x = prng.normal(size=(5, 4))
+    y = np.array([3, 0, 1, 1, 2], dtype=np.int64)
+    ce = lambda logits, labels: F.cross_entropy(torch.from_numpy(logits), torch.from_numpy(labels)).item()
+
+    # one file with everything: both arrays found by name, in each container format
+    np.savez(OUT / "one_file.npz", logits=x, labels=y)
+    cli.append({"argv": ["ce", "one_file.npz"], "loss": ce(x, y)})
+    np.savez_compressed(OUT / "one_file_compressed.npz", preds=x.astype(np.float32), target=y)
+    cli.append({"argv": ["nll", "one_file_compressed.npz", "--log-softmax"], "loss": ce(x.astype(np.float32).astype(np.float64), y)})
+    write_safetensors("one_file.safetensors", {
+        "model.scores": ("F64", x.shape, x.astype("<f8").tobytes()),
+        "targets": ("I64", y.shape, y.astype("<i8").tobytes()),
+    })
+    cli.append({"argv": ["ce", "one_file.safetensors"], "loss": ce(x, y)})
+    (OUT / "one_file.json").write_text(json.dumps({"epoch": 3, "model": {"y_pred": x.tolist()}, "y_true": y.tolist()}))
+    cli.append({"argv": ["gather", "one_file.json"], "loss": ce(x, y)})
+    # several arrays named as logits: the key given picks one, the labels are found beside it
+    other = prng.normal(size=(5, 4))
+    np.savez(OUT / "one_file_two.npz", logits=x, outputs=other, label=y)
+    cli.append({"argv": ["ce", "one_file_two.npz:outputs"], "loss": ce(other, y)})
+    # binary targets for bce-logits
+    t = prng.random(size=(5, 4))
+    np.savez(OUT / "one_file_bce.npz", output=x, target=t)
+    bce = F.binary_cross_entropy_with_logits(torch.from_numpy(x), torch.from_numpy(t)).item()
+    cli.append({"argv": ["bce", "one_file_bce.npz"], "loss": bce})
+    # shards, each holding both
+    np.savez(OUT / "one_file_0.npz", logits=x[:2], labels=y[:2])
+    np.savez(OUT / "one_file_1.npz", logits=x[2:], labels=y[2:])
+    cli.append({"argv": ["ce", "-l", "one_file_0.npz", "-l", "one_file_1.npz"], "loss": ce(x, y)})
+
+    # gzip: decompressed, then read by the extension inside or by the bytes
+    (OUT / "gz_logits.npy.gz").write_bytes(gz(npy_bytes(x.astype(np.float32))))
+    (OUT / "gz_labels.npy.gz").write_bytes(gz(npy_bytes(y)))
+    x32 = x.astype(np.float32).astype(np.float64)
+    cli.append({"argv": ["ce", "gz_logits.npy.gz", "gz_labels.npy.gz"], "loss": ce(x32, y)})
+    (OUT / "gz_preds.csv.gz").write_bytes(gz(savetxt_bytes(x, delimiter=",", fmt="%.17g")))
+    (OUT / "gz_labels.csv.gz").write_bytes(gz(savetxt_bytes(y, fmt="%d")))
+    cli.append({"argv": ["ce", "gz_preds.csv.gz", "gz_labels.csv.gz"], "loss": ce(x, y)})
+    (OUT / "gz_preds.tsv.gz").write_bytes(gz(savetxt_bytes(x, delimiter="\t", fmt="%.17g")))
+    w = np.array([0.5, 2.0, 1.0, 0.25])
+    (OUT / "gz_weight.json.gz").write_bytes(gz(json.dumps(w.tolist()).encode()))
+    loss = F.cross_entropy(torch.from_numpy(x), torch.from_numpy(y), weight=torch.from_numpy(w)).item()
+    cli.append({"argv": ["ce", "gz_preds.tsv.gz", "gz_labels.npy.gz", "--weight", "gz_weight.json.gz"], "loss": loss})
+    (OUT / "gz_logits").write_bytes(gz(npy_bytes(x)))  # no extension: the bytes inside decide
+    cli.append({"argv": ["ce", "gz_logits", "gz_labels.csv.gz"], "loss": ce(x, y)})
+    (OUT / "one_file.npz.gz").write_bytes(gz((OUT / "one_file.npz").read_bytes()))
+    cli.append({"argv": ["ce", "one_file.npz.gz"], "loss": ce(x, y)})
+    (OUT / "gz_twice.npy.gz.gz").write_bytes(gz((OUT / "gz_logits.npy.gz").read_bytes()))
+    (OUT / "gz_truncated.npy.gz").write_bytes((OUT / "gz_logits.npy.gz").read_bytes()[:40])
+
+    # formats losscalc refuses by name
+    for protocol in [2, 4, 5]:
+        (OUT / f"pickle_p{protocol}.pkl").write_bytes(pickle.dumps({"logits": x, "labels": y}, protocol=protocol))
+    (OUT / "pickle_named.csv").write_bytes(pickle.dumps(x.tolist(), protocol=4))
+    tar = io.BytesIO()
+    with tarfile.open(fileobj=tar, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        data = npy_bytes(x)
+        info = tarfile.TarInfo("logits.npy")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    (OUT / "arrays.tar").write_bytes(tar.getvalue())
+    (OUT / "logits.npy.xz").write_bytes(lzma.compress(npy_bytes(x)))
+    (OUT / "preds.csv.bz2").write_bytes(bz2.compress(savetxt_bytes(x, delimiter=",")))
+    (OUT / "logits.npy.zst").write_bytes(subprocess.run(["zstd", "-q", "-c"], input=npy_bytes(x), capture_output=True, check=True).stdout)
+    for name, userblock in [("arrays.h5", 0), ("userblock.h5", 1024)]:
+        with h5py.File(OUT / name, "w", userblock_size=userblock, libver="earliest") as f:
+            f.create_dataset("logits", data=x, track_times=False)
+            f.create_dataset("labels", data=y, track_times=False)
 
 
 if __name__ == "__main__":

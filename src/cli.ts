@@ -12,6 +12,7 @@ import { runLoss } from './commands/loss.js';
 import { InputError, oneLine, systemReason, UsageError, type Operand } from './errors.js';
 import { FORMATS, formatFor } from './io/format.js';
 import { openInput, parseList, readInput, readTable } from './io/read.js';
+import { readPair } from './io/one-file.js';
 import { MODE_ALIASES, MODES, parseCompareOptions, parseMergeOptions, parseOptions, type InputOptions, type Mode, type RawOptions } from './options.js';
 import { processOutput, streamOutput, type Output, type Sink } from './report/output.js';
 import { paint, useColour } from './report/paint.js';
@@ -32,6 +33,7 @@ const EXAMPLES: Record<Mode | 'compare' | 'merge', string> = {
   'cross-entropy': `
 Examples:
   losscalc ce logits.npy labels.npy
+  losscalc ce dump.npz                     # logits and labels found by name (logits, labels, ...)
   losscalc ce logits.csv labels.csv --weight 1,2,0.5 --label-smoothing 0.1
   losscalc ce logits.npy labels.npy --per-sample --top 5      # worst samples, per class, histogram
   losscalc ce logits.npy labels.npy --reduction none --json
@@ -182,7 +184,7 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
       .command(mode)
       .description(DESCRIPTIONS[mode])
       .argument('[logits]', LOGITS_ARGUMENT[mode] ?? 'logits file')
-      .argument('[labels]', 'labels (targets) file')
+      .argument('[labels]', 'labels (targets) file; without it, found by name in the logits file')
       .option('-l, --logits <file>', 'predictions (for nll: log-probabilities); repeat for shards', append)
       .option('-y, --labels <file>', 'targets (alias --targets); repeat for shards', append)
       .addOption(new Option('--targets <file>').hideHelp().argParser(append))
@@ -338,6 +340,12 @@ function loader(sources: Partial<Record<Operand, string>>, input: InputOptions =
     async open(operand, specs) {
       if (specs.length > 1) return (await this.read(operand, specs))!;
       return named(operand, specs, () => openInput(specs[0], options(specs)));
+    },
+    async pair(specs) {
+      const pair = await named('logits', specs, () => readPair(one(specs), options(specs)));
+      sources.logits = pair.specs.logits.join(' + ');
+      sources.labels = pair.specs.labels.join(' + ');
+      return pair;
     },
     async table(specs) {
       sources.labels = `${specs.join(' + ')} (column ${input.labelColumn})`;

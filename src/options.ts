@@ -38,7 +38,10 @@ export interface Options {
   mode: Mode;
   /** One file, or shards concatenated along the batch dim in order. */
   logits: Source[];
-  /** Empty when the labels are a column of the logits table (`labelColumn`). */
+  /**
+   * Empty when the labels are a column of the logits table (`labelColumn`), or else an array
+   * of the logits file found by name (one file with everything).
+   */
   labels: Source[];
   input: InputOptions;
   reduction: Reduction;
@@ -145,8 +148,8 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
       throw new UsageError('--label-column takes the labels from the logits file: give no labels file as well');
     }
   } else {
+    // none: the logits file holds both, found by name (io/one-file.ts)
     labels = flagLabels.length > 0 ? flagLabels : rest.splice(0, 1);
-    if (labels.length === 0) throw new UsageError('missing labels: give them as an argument or with --labels <file>');
   }
   if (rest.length > 0) throw new UsageError(`too many arguments: ${rest.join(' ')}`);
   if ([...logits, ...labels].filter((s) => s === '-').length > 1) {

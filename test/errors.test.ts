@@ -6,6 +6,7 @@
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli.js';
@@ -69,6 +70,15 @@ const scenarios: Record<string, string[]> = {
   'a directory': ['ce', 'a-directory', LABELS],
   'empty file': ['ce', write('empty.csv', ''), LABELS],
   'binary data of unknown format': ['ce', write('noise.bin', new Uint8Array([0x31, 0x2c, 0x32, 0x0a, 0, 0xff])), LABELS],
+  // pickle.dumps(1, protocol=4)
+  'a binary format losscalc does not read': ['ce', write('dump.pkl', new Uint8Array([0x80, 0x04, 0x4b, 0x01, 0x2e])), LABELS],
+  'gzip that cannot be decompressed': ['ce', write('cut.csv.gz', gzipSync('1,2,3,4\n'.repeat(10)).subarray(0, 16)), LABELS],
+  'one file: no labels found by name': ['ce', write('nolabels.npz', zipSync({ 'logits.npy': f64([1, 2], [1, 2]), 'w.npy': f64([1, 1], [2]) }))],
+  'one file: several arrays named as logits': [
+    'ce',
+    write('two.npz', zipSync({ 'logits.npy': f64([1, 2], [1, 2]), 'outputs.npy': f64([1, 2], [1, 2]), 'labels.npy': i64([0]) })),
+  ],
+  'one file: a format that holds one array': ['ce', LOGITS],
   'CSV: only a header': ['ce', write('header.csv', 'cat,dog,bird\n'), LABELS],
   'CSV: non-numeric cell': ['ce', write('cell.csv', '1,2,3\n4,abc,6\n'), LABELS],
   'CSV: ragged row': ['ce', write('ragged.csv', '1,2,3\n4,5\n'), LABELS],

@@ -1,5 +1,6 @@
 /** What a command gets from the CLI: the terminal streams, and a loader that remembers sources. */
 import type { Operand } from '../errors.js';
+import type { Pair } from '../io/one-file.js';
 import type { Output, Sink } from '../report/output.js';
 import type { Stderr } from '../report/stderr.js';
 import type { Tensor } from '../tensor.js';
@@ -34,6 +35,8 @@ export interface Loader {
   open(operand: Operand, spec: readonly string[]): Promise<Tensor | Values>;
   /** Logits and labels from one CSV table: --label-column (and --drop-columns). */
   table(spec: readonly string[]): Promise<{ logits: Tensor; labels: Tensor }>;
+  /** Logits and labels found by name in one container (shards: each file holds both), with the `file:key` each came from. */
+  pair(spec: readonly string[]): Promise<Pair>;
   /** What the readers noticed that is no error, for the command to print as warnings. */
   readonly notes: string[];
 }

@@ -26,7 +26,7 @@ import type { CommandIo, Loader } from './io.js';
 
 export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint: Paint): Promise<number> {
   await refuseSavingOverInput(opts);
-  const { logits: loaded, labels } = await loadLogitsAndLabels(opts, load);
+  const { logits: loaded, labels, specs } = await loadLogitsAndLabels(opts, load);
   const progress = new Progress(io.stderr, `${opts.mode} ${opts.logits}`, io.clock);
   // non-finite logits and labels are counted, and the usual mistakes caught, as the kernels read them (warnings.ts)
   const scans = { logits: new NonFiniteScan(new PredictionWatch(loaded.shape, loaded.dtype, 0, opts.classDim)), labels: new NonFiniteScan() };
@@ -38,7 +38,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
     posWeight: await load.read('pos-weight', opts.posWeight, { list: true }),
     reference: await load.read('reference', opts.reference),
   };
-  const threaded = await inThreads(opts, loaded, labels, inputs);
+  const threaded = await inThreads(opts, specs, loaded, labels, inputs);
   const evaluated = evaluate(inputs, opts, threaded?.result);
   const seen = threaded ?? { logits: scans.logits.summary(), labels: scans.labels.summary() };
   const binary = binaryLabels(opts.mode, logits.shape, labels.shape);
@@ -64,7 +64,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
 
   if (opts.quiet) io.stdout.write(renderQuiet(outcome.result));
   else if (opts.json) {
-    const recorded = await record(opts, inputs, binary ? null : { ...classLayout(logits.shape, opts.classDim), rank: logits.shape.length }, io.stdin);
+    const recorded = await record(opts, specs, inputs, binary ? null : { ...classLayout(logits.shape, opts.classDim), rank: logits.shape.length }, io.stdin);
     io.stdout.write(renderJson(outcome, { logits: logits.shape, labels: labels.shape }, recorded, details));
   }
   else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary }));
@@ -79,26 +79,42 @@ function predictionKind(opts: Options, binary: boolean): PredictionKind {
 }
 
 /** What --json records for merge: the settings, and digests of the input files (read again). */
-async function record(opts: Options, weights: { weight?: Tensor; posWeight?: Tensor }, layout: (ClassLayout & { rank: number }) | null, stdin?: Uint8Array): Promise<Recorded> {
-  // a --label-column table holds the labels too
-  const labels = opts.input.labelColumn !== undefined ? opts.logits : opts.labels;
-  return { settings: recordSettings(opts, weights, layout), inputs: await inputDigests({ logits: opts.logits, labels }, stdin) };
+async function record(
+  opts: Options,
+  specs: Specs,
+  weights: { weight?: Tensor; posWeight?: Tensor },
+  layout: (ClassLayout & { rank: number }) | null,
+  stdin?: Uint8Array,
+): Promise<Recorded> {
+  return { settings: recordSettings(opts, weights, layout), inputs: await inputDigests(specs, stdin) };
 }
 
-/** Logits and labels from their files, or both from one table (--label-column). */
-async function loadLogitsAndLabels(opts: Options, load: Loader): Promise<{ logits: Tensor | Values; labels: Tensor | Values }> {
-  if (opts.input.labelColumn !== undefined) return load.table(opts.logits);
-  return { logits: await load.open('logits', opts.logits), labels: await load.open('labels', opts.labels) };
+/** What the logits and labels were read from, a spec per shard (`file:key` for an array found by name). */
+interface Specs {
+  logits: readonly string[];
+  labels: readonly string[];
+}
+
+/**
+ * Logits and labels from their files; or both from one table (--label-column), the table then
+ * holding the labels too; or both found by name in one container (no labels operand).
+ */
+async function loadLogitsAndLabels(opts: Options, load: Loader): Promise<{ logits: Tensor | Values; labels: Tensor | Values; specs: Specs }> {
+  if (opts.input.labelColumn !== undefined) return { ...(await load.table(opts.logits)), specs: { logits: opts.logits, labels: opts.logits } };
+  if (opts.labels.length === 0) return load.pair(opts.logits);
+  const specs = { logits: opts.logits, labels: opts.labels };
+  return { logits: await load.open('logits', opts.logits), labels: await load.open('labels', opts.labels), specs };
 }
 
 /**
  * The mode's loss computed on several threads, when the logits are a file read in blocks
  * (NPY or CSV) and large enough (or -j asks); undefined to compute it here.
  */
-async function inThreads(opts: Options, logits: Tensor | Values, labels: Tensor | Values, inputs: { weight?: Tensor; posWeight?: Tensor }) {
+async function inThreads(opts: Options, specs: Specs, logits: Tensor | Values, labels: Tensor | Values, inputs: { weight?: Tensor; posWeight?: Tensor }) {
   const labelsShape = labels.shape;
   if (opts.mode === 'check' || !isValues(logits) || logits.shape.length < 2) return undefined;
-  if (opts.logits.length !== 1 || opts.labels.length !== 1) return undefined;
+  // a --label-column table is read whole; the threads read the logits and labels specs
+  if (opts.input.labelColumn !== undefined || specs.logits.length !== 1 || specs.labels.length !== 1) return undefined;
   // each thread sees its rows of both inputs, so only the batch dims can disagree unseen:
   // the single-threaded run reports that
   if (labelsShape[0] !== logits.shape[0]) return undefined;
@@ -109,7 +125,7 @@ async function inThreads(opts: Options, logits: Tensor | Values, labels: Tensor 
   const { parallelLoss, threadCount } = await import('../parallel.js');
   const threads = threadCount(opts.threads, numel(logits.shape), logits.shape[0]);
   if (threads < 2) return undefined;
-  const [logitsSpec, labelsSpec] = [opts.logits[0], opts.labels[0]];
+  const [logitsSpec, labelsSpec] = [specs.logits[0], specs.labels[0]];
   // each thread opens both files again: labels from a FIFO or a pipe were read once, here
   if (!(await rereadable(labelsSpec))) return undefined;
   const job: ParallelJob = {

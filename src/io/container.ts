@@ -52,7 +52,8 @@ export function refuseKey(kind: string, key: string | undefined, source: string)
   if (key !== undefined) throw new InputError(`${kind} holds a single array and has no keys (got ':${key}')`, source);
 }
 
-function listKeys(keys: readonly string[]): string {
+/** Keys quoted for a message, at most LISTED of them. */
+export function listKeys(keys: readonly string[]): string {
   const shown = keys.slice(0, LISTED).map((k) => JSON.stringify(k)).join(', ');
   return keys.length > LISTED ? `${shown} and ${keys.length - LISTED} more` : shown;
 }

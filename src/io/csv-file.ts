@@ -3,7 +3,7 @@
  * through one reused buffer, so that a 100 MB np.savetxt dump needs a few MB and no strings.
  *
  * Opening the file makes one quick pass over it in chunks. It checks that the file is
- * "plain" — ASCII with no quote character, line breaks all \n or all \r\n — so that rows are
+ * "plain" — ASCII with no quote character or NUL byte, line breaks all \n or all \r\n — so that rows are
  * lines, exactly as papaparse splits them; decides the header by csv.ts's own rule (scanCsv
  * on the first two rows, with the same `header` option); counts the rows; notes where some rows start, so that a thread can
  * begin mid-file; and parses the rows of the first `csvChecks.openBytes` bytes, so that a
@@ -230,7 +230,8 @@ function scan(fd: number, stats: Stats, path: string, opts: CsvOptions): Layout 
     let p = lines.pos;
     if (start && base === 0 && p === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) p = 3; // BOM
     start = false;
-    if (!isAscii(buf.subarray(p, lim))) return undefined;
+    // a NUL byte is no text: the ordinary reader refuses it (format.ts)
+    if (!isAscii(buf.subarray(p, lim)) || buf.subarray(p, lim).includes(0)) return undefined;
     const quote = buf.indexOf(QUOTE, p);
     if (quote !== -1 && quote < lim) return undefined;
     for (let q = buf.indexOf(CR, p); q !== -1 && q < lim; q = buf.indexOf(CR, q + 1)) {

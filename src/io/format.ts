@@ -5,11 +5,12 @@
 import { extname } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { pickArray, refuseKey } from './container.js';
+import { pickArray, refuseKey, type Container } from './container.js';
 import { parseCsv } from './csv.js';
-import { parseJson } from './json.js';
+import { jsonContainer, parseJson } from './json.js';
 import { skipJsonValue } from './json-scan.js';
 import { parseJsonLines } from './jsonl.js';
+import { refuseForeign } from './foreign.js';
 import { isNpy, parseNpy } from './npy.js';
 import { isZip, parseNpz } from './npz.js';
 import { looksLikeSafetensors, parseSafetensors } from './safetensors.js';
@@ -52,9 +53,12 @@ const BY_EXTENSION: Record<string, Format> = {
   '.ndjson': 'jsonl',
 };
 
-/** The format an extension names (case-insensitive), or undefined. */
+/**
+ * The format an extension names (case-insensitive), or undefined. A `.gz` after it names the
+ * format of what gzip holds (`preds.csv.gz` is CSV); the bytes say that they are gzip.
+ */
 export function formatOfPath(path: string): Format | undefined {
-  const ext = extname(path).toLowerCase();
+  const ext = extname(path.replace(/\.gz$/i, '')).toLowerCase();
   return Object.hasOwn(BY_EXTENSION, ext) ? BY_EXTENSION[ext] : undefined;
 }
 
@@ -73,12 +77,14 @@ export function sniffFormat(buf: Uint8Array): Format {
 
 /**
  * Text is UTF-8 without NUL bytes: why the first bytes of an input cannot be text, or
- * undefined when they can.
+ * undefined when they can. With `utf8` false only a NUL byte counts (a file named as text may
+ * be in another encoding, its letters replaced when decoded).
  */
-function notText(buf: Uint8Array): string | undefined {
+function notText(buf: Uint8Array, utf8 = true): string | undefined {
   const head = buf.subarray(0, SNIFF_BYTES);
   const nul = head.indexOf(0);
   if (nul !== -1) return `a NUL byte at byte ${nul}`;
+  if (!utf8) return undefined;
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true }); // a cut character at the end is fine
   } catch {
@@ -89,10 +95,11 @@ function notText(buf: Uint8Array): string | undefined {
 
 /**
  * Refuses first bytes that are not text for a text format: binary data of unknown format when
- * the format was sniffed (no NPY, zip or safetensors magic either), else not the format asked for.
+ * the format was sniffed (no NPY, zip or safetensors magic either), else not the format asked
+ * for. `utf8` false looks for NUL bytes only (see notText).
  */
-export function checkText(buf: Uint8Array, format: Format, source: string, asked: boolean): void {
-  const why = binaryFormat(format) ? undefined : notText(buf);
+export function checkText(buf: Uint8Array, format: Format, source: string, asked: boolean, utf8 = true): void {
+  const why = binaryFormat(format) ? undefined : notText(buf, utf8);
   if (why === undefined) return;
   throw new InputError(
     asked ? `binary data, not ${FORMAT_NAMES[format]}: ${why}` : `binary data of unknown format: ${why}, and no NPY, npz or safetensors header`,
@@ -101,20 +108,25 @@ export function checkText(buf: Uint8Array, format: Format, source: string, asked
 }
 
 /**
- * A text format named by an extension or --format may still hold binary data (zeros, UTF-16,
- * random bytes): a NUL byte in the first bytes is never text. (Bytes that are not UTF-8 are let
- * through here: a Latin-1 header name is text; in a number cell it fails as a number.)
+ * The format of an input with none asked for, from its first bytes; a binary format that
+ * losscalc does not read (foreign.ts), or binary data of no known format, is an error.
  */
-export function checkNoNul(buf: Uint8Array, format: Format, source: string): void {
-  if (binaryFormat(format)) return;
-  const nul = buf.subarray(0, SNIFF_BYTES).indexOf(0);
-  if (nul !== -1) throw new InputError(`binary data, not ${FORMAT_NAMES[format]}: a NUL byte at byte ${nul}`, source);
-}
-
-/** The format of an input with none asked for, from its first bytes; binary of no known format is an error. */
 export function sniffInput(buf: Uint8Array, source: string): Format {
   const format = sniffFormat(buf);
+  checkContent(buf, format, source);
   checkText(buf, format, source, false);
+  return format;
+}
+
+/**
+ * The format of the bytes `buf`: `format` (asked for, or named by the extension) checked
+ * against them, since magic numbers are certain and a NUL byte is never text; or, when
+ * undefined, sniffed from them.
+ */
+export function contentFormat(buf: Uint8Array, source: string, format: Format | undefined): Format {
+  if (format === undefined) return sniffInput(buf, source);
+  checkContent(buf, format, source);
+  checkText(buf, format, source, true, false);
   return format;
 }
 
@@ -131,11 +143,9 @@ export interface ParseOptions {
 
 /** The bytes of one input as a tensor; `source` names it in errors. */
 export function parseInput(buf: Uint8Array, source: string, opts: ParseOptions = {}): Tensor {
-  if (buf.length === 0) throw new InputError(source === '-' ? 'no data on standard input' : 'empty file', source);
+  refuseEmpty(buf, source);
   const { key } = opts;
-  const format = opts.format ?? sniffInput(buf, source);
-  checkContent(buf, format, source);
-  if (opts.format !== undefined) checkNoNul(buf, format, source);
+  const format = contentFormat(buf, source, opts.format);
   switch (format) {
     case 'npy':
       refuseKey(FORMAT_NAMES.npy, key, source);
@@ -159,6 +169,32 @@ export function parseInput(buf: Uint8Array, source: string, opts: ParseOptions =
   }
 }
 
+/** No bytes at all: an empty file, or nothing on standard input. */
+export function refuseEmpty(buf: Uint8Array, source: string): void {
+  if (buf.length === 0) throw new InputError(source === '-' ? 'no data on standard input' : 'empty file', source);
+}
+
+/** Formats whose files hold several named arrays. */
+export const CONTAINER_FORMATS: readonly Format[] = ['npz', 'safetensors', 'json'];
+
+/**
+ * The arrays of one input by name, when its format holds several (an npz archive, a
+ * safetensors file, a JSON object); undefined when it holds one array.
+ */
+export function parseContainer(buf: Uint8Array, source: string, format?: Format): Container | undefined {
+  refuseEmpty(buf, source);
+  switch (contentFormat(buf, source, format)) {
+    case 'npz':
+      return parseNpz(buf, source);
+    case 'safetensors':
+      return parseSafetensors(buf, source);
+    case 'json':
+      return jsonContainer(decodeText(buf), source);
+    default:
+      return undefined;
+  }
+}
+
 /** The delimiter of CSV or TSV text: the one asked for, or the format's own. */
 export function delimiterOf(format: 'csv' | 'tsv', delimiter: string | undefined): string {
   return delimiter ?? (format === 'tsv' ? '\t' : ',');
@@ -169,13 +205,19 @@ export function decodeText(buf: Uint8Array): string {
   return new TextDecoder('utf-8').decode(buf);
 }
 
-/** NPY and zip magic are certain: a file that has one is not of another format. */
-function checkContent(buf: Uint8Array, format: Format, source: string): void {
+/**
+ * Magic numbers are certain, whatever the name or --format says: NPY or zip magic means that
+ * format and no other; one of a format losscalc does not read (foreign.ts: a pickle, HDF5,
+ * tar, zstd) is refused by name, unless the bytes are NPY, zip or safetensors.
+ */
+export function checkContent(buf: Uint8Array, format: Format, source: string): void {
   const actual = isNpy(buf) ? 'npy' : isZip(buf) ? 'npz' : undefined;
   if (actual !== undefined && actual !== format) {
     throw new InputError(`this is ${FORMAT_NAMES[actual]} (by its first bytes), not ${FORMAT_NAMES[format]}`, source);
   }
+  if (actual === undefined && !looksLikeSafetensors(buf)) refuseForeign(buf, source);
 }
+
 
 /** A sniffed JSON text with a second value on a later line is JSON Lines. */
 function severalValues(text: string, source: string): boolean {

@@ -3,6 +3,8 @@
  * shards, one-CSV tables, and the per-format parsers over bytes or text.
  */
 export { openInput, readInput, readTable, readTensor, readStdin, parseList, type ReadOptions, type ReadTableOptions } from './read.js';
+export { readPair, type Pair } from './one-file.js';
+export { keyByName, ARRAY_NAMES } from './by-name.js';
 export { parseInput, sniffFormat, formatOfPath, FORMATS, type Format, type ParseOptions } from './format.js';
 export { concatBatch, type Part } from './concat.js';
 export { parseTable, type ColumnRef, type Table, type TableOptions } from './table.js';

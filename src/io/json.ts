@@ -10,7 +10,7 @@
  */
 import { InputError } from '../errors.js';
 import { MAX_DIMS, type Tensor } from '../tensor.js';
-import { pickArray } from './container.js';
+import { pickArray, type Container } from './container.js';
 import { Float64Buffer } from './float64-buffer.js';
 import { beyond2p53, Written } from './written.js';
 import { failAt, jsonObject, skipSpace, stringEnd } from './json-scan.js';
@@ -38,15 +38,20 @@ const BARE = new Map([
 
 /** The tensor in a JSON text; for a JSON object, the array `key` names (or its only one). */
 export function parseJson(text: string, source: string, key?: string): Tensor {
+  const container = jsonContainer(text, source);
+  if (container) return pickArray(container, key, source);
   const start = skipSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0, text.length);
-  if (text[start] === '{') {
-    const container = jsonObject(text, source, start, (at, keySource) => new JsonTensorParser(text, keySource, at, text.length, false).parse());
-    return pickArray(container, key, source);
-  }
   if (key !== undefined && start < text.length) {
     throw new InputError(`a JSON ${text[start] === '[' ? 'array' : 'number'} has no keys (got ':${key}'); only a JSON object does`, source);
   }
   return new JsonTensorParser(text, source, 0, text.length).parse();
+}
+
+/** The arrays of a JSON text that is an object, by key; undefined for any other JSON text. */
+export function jsonContainer(text: string, source: string): Container | undefined {
+  const start = skipSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0, text.length);
+  if (text[start] !== '{') return undefined;
+  return jsonObject(text, source, start, (at, keySource) => new JsonTensorParser(text, keySource, at, text.length, false).parse());
 }
 
 /**

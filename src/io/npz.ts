@@ -7,7 +7,8 @@
  */
 import type { ByteSource } from './byte-source.js';
 import { bufferSource, withFile } from './byte-source.js';
-import type { Container } from './container.js';
+import { InputError } from '../errors.js';
+import { listKeys, type Container } from './container.js';
 import { openNpyAt } from './npy-file.js';
 import { parseNpy } from './npy.js';
 import { readZipDirectory, readZipEntry, storedEntryStart, type ZipEntry } from './zip.js';
@@ -49,6 +50,18 @@ export function openNpzFile(path: string): Container | undefined {
   });
 }
 
+/**
+ * A zip with files but no .npy among them is some other zip (an Excel workbook, zipped CSV
+ * files): named as what it is, rather than listed as arrays that are not there.
+ */
+function refuseOtherZip(names: string[], source: string): void {
+  if (names.length === 0 || names.some((n) => n.endsWith('.npy'))) return;
+  if (names.includes('[Content_Types].xml') && names.some((n) => n.startsWith('xl/'))) {
+    throw new InputError('an Excel workbook (xlsx), not an npz: save the sheet as CSV', source);
+  }
+  throw new InputError(`a zip archive with no .npy entries, so not an npz: unzip it and give the files inside (${listKeys(names)})`, source);
+}
+
 function npzContainer(src: ByteSource, source: string, reopen: <T>(read: (src: ByteSource) => T) => T): Container & { entry(key: string): ZipEntry } {
   const byName = new Map<string, ZipEntry>();
   for (const entry of readZipDirectory(src, source)) {
@@ -59,6 +72,7 @@ function npzContainer(src: ByteSource, source: string, reopen: <T>(read: (src: B
   // listed without .npy, unless another entry has that name and so owns the short key
   const names = [...byName.keys()];
   const keys = names.map((name) => (name.endsWith('.npy') && !byName.has(name.slice(0, -4)) ? name.slice(0, -4) : name));
+  refuseOtherZip(names, source);
   return {
     kind: 'npz archive',
     keys,

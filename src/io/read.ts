@@ -6,16 +6,19 @@
  *
  * A spec is a path when a file of that name exists (colons and all); otherwise the longest part
  * before a ':' that is a file is the path and the rest the key (`d.npz:a:b` is key `a:b` of
- * `d.npz`); when no part is a file, it splits at its last ':' (and says that file is missing). `-` is standard input, and `-:<key>` a key in it. When
- * both `x.npz:logits` and `x.npz` exist, the file wins, and the reader says so through `note`.
+ * `d.npz`); when no part is a file, it splits at its last ':' (and says that file is missing).
+ * `-` is standard input, and `-:<key>` a key in it. When both `x.npz:logits` and `x.npz` exist, the file wins, and the reader says so through `note`.
  */
 import { createReadStream, readFileSync, statSync, type Stats } from 'node:fs';
+import { Readable } from 'node:stream';
 import { InputError, readError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { pickArray, pickKey, refuseKey } from './container.js';
+import { pickArray, pickKey, refuseKey, type Container } from './container.js';
 import { concatBatch } from './concat.js';
 import { parseNumber } from './csv.js';
-import { checkNoNul, decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, sniffInput, type Format } from './format.js';
+import { withFile } from './byte-source.js';
+import { foreignFormat, isGzip } from './foreign.js';
+import { CONTAINER_FORMATS, contentFormat, decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseContainer, parseInput, refuseEmpty, SNIFF_BYTES, type Format } from './format.js';
 import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
 import { openNpzFile } from './npz.js';
@@ -69,6 +72,8 @@ export async function openInput(spec: string, options: ReadOptions = {}): Promis
   const at = await locate(spec, options.note);
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
   const values = atOffsets(at, () => {
+    // gzip, or a format losscalc does not read: readInput decompresses or names it
+    if (wrapped(at.path)) return undefined;
     if (format === 'npy' && at.key === undefined) return openNpyFile(at.path);
     if ((format === 'csv' || format === 'tsv') && at.key === undefined) {
       return openCsvFile(at.path, format, delimiterOf(format, options.delimiter), options.header);
@@ -105,6 +110,25 @@ function isFile(path: string): boolean {
   }
 }
 
+/** Whether the file at `path` is gzip, or a format losscalc does not read, by its first bytes. */
+function wrapped(path: string): boolean {
+  const head = fileHead(path);
+  return isGzip(head) || foreignFormat(head) !== undefined;
+}
+
+/** The first bytes of a regular file, as many as sniffing looks at; none when it cannot be read. */
+function fileHead(path: string): Uint8Array {
+  try {
+    return withFile(path, (file) => {
+      const head = new Uint8Array(Math.min(SNIFF_BYTES, file.size));
+      file.read(head, 0);
+      return head;
+    });
+  } catch {
+    return new Uint8Array(0); // the reader says why
+  }
+}
+
 /** One path (or spec) with the format from its extension or content. */
 export async function readTensor(path: string): Promise<Tensor> {
   return readOne(path, {});
@@ -128,14 +152,28 @@ async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
 async function readOneTable(spec: string, options: ReadTableOptions): Promise<Table> {
   const at = await locate(spec, options.note);
   const bytes = await load(at, options);
-  if (bytes.length === 0) throw new InputError(at.stdin ? 'no data on standard input' : 'empty file', at.path);
-  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path)) ?? sniffInput(bytes, at.path);
+  refuseEmpty(bytes, at.path);
+  const format = contentFormat(bytes, at.path, options.format ?? (at.stdin ? undefined : formatOfPath(at.path)));
   if (format !== 'csv' && format !== 'tsv') {
     throw new InputError(`a label column needs a CSV or TSV table, and this is ${FORMAT_NAMES[format]}`, at.path);
   }
   refuseKey(FORMAT_NAMES[format], at.key, at.path);
-  checkNoNul(bytes, format, at.path);
   return parseTable(decodeText(bytes), at.path, { ...options, delimiter: delimiterOf(format, options.delimiter) });
+}
+
+/**
+ * The file (or standard input) `at` names as a container of arrays by key, read once: an npz
+ * file at offsets, anything else whole. Undefined when its format holds a single array
+ * (CONTAINER_FORMATS in format.ts says which do); the key of `at` is left to the caller.
+ */
+export async function openContainer(at: Location, options: ReadOptions = {}): Promise<Container | undefined> {
+  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
+  if (format !== undefined && !CONTAINER_FORMATS.includes(format)) return undefined;
+  if (!at.stdin && (format === undefined || format === 'npz')) {
+    const archive = fromFile(at, (stat) => (stat.isFile() ? openNpzFile(at.path) : undefined)); // undefined unless a zip
+    if (archive) return archive;
+  }
+  return parseContainer(await load(at, options), at.path, format);
 }
 
 export interface Location {
@@ -185,18 +223,22 @@ async function load(at: Location, options: ReadOptions): Promise<Uint8Array> {
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
   if (at.stdin) {
     const { stdin } = options;
-    return stdin === undefined ? readStdin(process.stdin, format) : typeof stdin === 'function' ? stdin() : stdin;
+    if (stdin === undefined) return readStdin(process.stdin, format);
+    const bytes = typeof stdin === 'function' ? await stdin() : stdin;
+    // standard input read already is decompressed as process.stdin is (stream.ts)
+    return isGzip(bytes) ? readStream(Readable.from([Buffer.from(bytes)]), '-', format) : bytes;
   }
-  // a FIFO or a device may never end: read it as a stream, judged by its first bytes
-  return fromFile(at, (stat) => (stat.isFile() ? readFileSync(at.path) : readStreamed(at.path, format)));
+  // a FIFO or a device may never end, and gzip may decompress to anything: read them as
+  // streams, judged by their first bytes
+  return fromFile(at, (stat) => (stat.isFile() && !isGzip(fileHead(at.path)) ? readFileSync(at.path) : readStreamed(at.path, format)));
 }
 
 const streamed = new Map<string, Promise<Uint8Array>>();
 
 /**
- * All of the FIFO, device or socket at `path`, read once as a stream: later calls get the
- * same bytes, since a FIFO or a process substitution cannot be read again (both keys of an
- * archive piped through one FIFO; the digest --json records).
+ * All of the FIFO, device, socket or gzip file at `path`, read once as a stream: later calls
+ * get the same bytes, since a FIFO or a process substitution cannot be read again (both keys
+ * of an archive piped through one FIFO; the digest --json records).
  */
 export function readStreamed(path: string, format?: Format): Promise<Uint8Array> {
   let read = streamed.get(path);
