@@ -9,6 +9,8 @@ import { bufferSource, withFile } from './byte-source.js';
 import type { Container } from './container.js';
 import { openNpyAt } from './npy-file.js';
 import { parseNpy } from './npy.js';
+import { InputError } from '../errors.js';
+import { isTorchPickle } from './torch/zip-format.js';
 import { readZipDirectory, readZipEntry, storedEntryStart, type ZipEntry } from './zip.js';
 
 /** "PK\x03\x04" (a local file header) or "PK\x05\x06" (the end record of an empty archive). */
@@ -50,6 +52,7 @@ function npzContainer(src: ByteSource, source: string, reopen: <T>(read: (src: B
   const entries = new Map<string, ZipEntry>(); // key -> entry
   for (const entry of readZipDirectory(src, source)) {
     if (entry.name.endsWith('/')) continue; // a directory
+    if (isTorchPickle(entry.name)) throw new InputError(`this is a torch.save file (it holds ${entry.name}), not an npz archive: rename it to .pt`, source);
     entries.set(entry.name.endsWith('.npy') ? entry.name.slice(0, -4) : entry.name, entry);
   }
   return {

@@ -14,10 +14,12 @@ import type { Tensor } from '../tensor.js';
 import { pickArray, pickKey, refuseKey } from './container.js';
 import { concatBatch } from './concat.js';
 import { parseNumber } from './csv.js';
-import { decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, sniffInput, type Format } from './format.js';
+import { withFile } from './byte-source.js';
+import { decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseInput, SNIFF_BYTES, sniffInput, type Format } from './format.js';
 import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
 import { openNpzFile } from './npz.js';
+import { looksLikeTorch, openTorchFile, pickTorch } from './torch/torch.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
 import type { Values } from '../values.js';
 import { readStream, type StreamLimits } from './stream.js';
@@ -89,6 +91,16 @@ export async function openInput(spec: string, options: ReadOptions = {}): Promis
   return readInput(spec, options);
 }
 
+/** Whether the file at `path` starts as a torch.save file does (a `.bin`, or a name with no extension). */
+function startsAsTorch(path: string): boolean {
+  const head = withFile(path, (src) => {
+    const buf = new Uint8Array(Math.min(src.size, SNIFF_BYTES));
+    src.read(buf, 0);
+    return buf;
+  });
+  return looksLikeTorch(head);
+}
+
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
@@ -105,6 +117,10 @@ export async function readTensor(path: string): Promise<Tensor> {
 async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
   const at = await locate(spec, options.note);
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
+  if (!at.stdin && (format === 'pt' || (format === undefined && fromFile(at, (stat) => stat.isFile() && startsAsTorch(at.path))))) {
+    // read at offsets: the pickle, then the storage of the tensor asked for
+    return fromFile(at, () => pickTorch(openTorchFile(at.path), at.key, at.path));
+  }
   if (format === 'npz' && !at.stdin) {
     // read at offsets, not loaded whole; anything but a zip is left to parseInput to name
     const tensor = fromFile(at, () => {
