@@ -39,7 +39,7 @@ class Cursor {
   }
 
   bytes(n: number): Uint8Array {
-    if (n > this.end - this.pos) this.fail(`${n} bytes claimed, ${this.end - this.pos} left`);
+    if (n > this.end - this.pos) this.fail(`truncated pickle: ${n} bytes needed, ${this.end - this.pos} left`);
     const off = this.pos - this.bufStart;
     if (off < 0 || off + n > this.buf.length) {
       const length = Math.min(Math.max(n, CHUNK), this.end - this.pos);
@@ -90,7 +90,7 @@ function interpret(src: ByteSource, start: number, end: number, source: string, 
   const fail = (what: string): never => {
     throw new InputError(`${at()}: ${what}`, source);
   };
-  const cur = new Cursor(src, start, end, (what) => fail(`truncated pickle: ${what}`));
+  const cur = new Cursor(src, start, end, fail);
   const stack: Slot[] = [];
   const marks: number[] = [];
   const memo = new Map<number, PyValue>();
@@ -132,9 +132,9 @@ function interpret(src: ByteSource, start: number, end: number, source: string, 
   const utf8 = (n: number): string => new TextDecoder('utf-8').decode(cur.bytes(n));
   const length = (n: number): number => {
     const view = cur.view(n);
-    const v = n === 1 ? view.getUint8(0) : n === 4 ? view.getUint32(0, true) : Number(view.getBigUint64(0, true));
-    if (v > end - cur.pos) fail(`an argument of ${v} bytes, and ${end - cur.pos} are left`);
-    return v;
+    const v = n === 1 ? BigInt(view.getUint8(0)) : n === 4 ? BigInt(view.getUint32(0, true)) : view.getBigUint64(0, true);
+    if (v > BigInt(end - cur.pos)) fail(`truncated pickle: an argument of ${v} bytes, and ${end - cur.pos} are left`);
+    return Number(v);
   };
 
   for (;;) {
