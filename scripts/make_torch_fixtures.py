@@ -266,10 +266,11 @@ def make_by_hand():
 def torch_zip(name, pkl, storages=None, method=zipfile.ZIP_STORED):
     """A zip laid out as torch.save writes one, holding the pickle `pkl` and raw storages."""
     with zipfile.ZipFile(OUT / name, "w", method) as z:
-        z.writestr("hostile/data.pkl", pkl)
+        record = lambda path, data: z.writestr(zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0)), data, method)
+        record("hostile/data.pkl", pkl)
         for key, data in (storages or {}).items():
-            z.writestr(f"hostile/data/{key}", data)
-        z.writestr("hostile/version", "3\n")
+            record(f"hostile/data/{key}", data)
+        record("hostile/version", "3\n")
     hostile.setdefault(name, {})
 
 
@@ -332,6 +333,10 @@ def make_hostile():
     view = (b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x04tQK\x00"
             b"J\x00\x00\x00\x40J\x00\x00\x00\x40\x86K\x01K\x01\x86\x89NtR.")
     torch_zip("hostile/huge_view.pt", view, {"0": struct.pack("<4f", 1, 2, 3, 4)})
+    # stride 0 repeats one row of a 2-element storage 2^22 times: 64 MiB from a file of 300 bytes
+    repeated = (b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nDoubleStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x02tQK\x00"
+                b"J\x00\x00\x40\x00K\x02\x86K\x00K\x01\x86\x89NtR.")
+    torch_zip("hostile/repeated.pt", repeated, {"0": struct.pack("<2d", 1, 2)})
     torch_zip("hostile/unknown_opcode.pt", b"\x80\x02]\xff.")
     torch_zip("hostile/memo.pt", b"\x80\x02]q\x00h\x07a.")
     torch_zip("hostile/self.pt", b"\x80\x02]q\x00h\x00a.")

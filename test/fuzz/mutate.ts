@@ -9,6 +9,7 @@
  */
 import { unzipSync, zipSync } from 'fflate';
 import type { Rng } from './prng.js';
+import { PICKLE } from './mutate-pickle.js';
 import type { Group, Seed } from './seeds.js';
 
 export interface Mutated {
@@ -1214,6 +1215,8 @@ export function formatMutations(group: Group, delimiter: string | undefined): re
       return NPY;
     case 'npz':
       return ZIP;
+    case 'pt':
+      return [...ZIP, ...PICKLE];
     case 'safetensors':
       return SAFETENSORS;
     case 'csv':

@@ -113,6 +113,8 @@ const REFUSALS: Record<string, string> = {
   'hostile/huge_storage.pt':
     'tensor of shape (1099511627776,) in data/0: its storage claims 1099511627776 elements of float32 (4398046511104 bytes) from element 0, and the file holds 16 bytes',
   'hostile/huge_view.pt': "tensor of shape (1073741824, 1073741824) in data/0: storage offset 0 and strides (1, 1) reach element 2147483646, past the storage's 4",
+  'hostile/repeated.pt':
+    "tensor of shape (4194304, 2) in data/0: 8388608 elements repeat the storage's 2 (a stride of 0, as expand() makes) beyond 16 MiB: save x.contiguous()",
   'hostile/unknown_opcode.pt': 'data.pkl byte 3: unknown pickle opcode 0xff',
   'hostile/memo.pt': 'data.pkl byte 5: memo 7 was never stored',
   'hostile/self.pt': 'a list that holds itself at key "0"',

@@ -3,13 +3,19 @@
  * stride) of a storage that may be larger (a slice), shared (two views of one storage) or
  * strided (x.t(), x[:, ::2], an expanded dim of stride 0). The span the view reaches is
  * checked against the storage, and the storage against the file, before anything is
- * allocated; only that span is read, then gathered into C order in the tensor's own dtype.
+ * allocated (a view that repeats elements is capped at MAX_REPEATED_BYTES); only that span is read, then gathered into C order in the tensor's own dtype.
  */
 import { constants } from 'node:buffer';
 import { InputError } from '../../errors.js';
 import { formatShape, numel, type Tensor } from '../../tensor.js';
 import { decodeData, ELEMENT } from '../binary.js';
 import type { StorageRef, TensorRef } from './values.js';
+
+/**
+ * A view with more elements than its storage repeats some (stride 0): it may not grow past
+ * this, so that a small file cannot make losscalc allocate gigabytes.
+ */
+export const MAX_REPEATED_BYTES = 16 << 20;
 
 /** Where a file format keeps its storages' bytes. */
 export interface Storages {
@@ -39,6 +45,9 @@ export function readTensor(ref: TensorRef, storages: Storages, source: string): 
     fail(`storage offset ${ref.offset} and strides (${stride.join(', ')}) reach element ${last}, past the storage's ${storage.numel}`);
   }
   if (count * type.size > constants.MAX_LENGTH) fail(`${count} elements of ${type.dtype} are more than one buffer holds`);
+  if (count > storage.numel && count * type.size > MAX_REPEATED_BYTES) {
+    fail(`${count} elements repeat the storage's ${storage.numel} (a stride of 0, as expand() makes) beyond ${MAX_REPEATED_BYTES >> 20} MiB: save x.contiguous()`);
+  }
   const first = (storage.offset + ref.offset) * type.size;
   const span = storages.read(storage.key, first, (last - ref.offset + 1) * type.size);
   const bytes = contiguous(shape, stride) ? span : gather(span, shape, stride, type.size, count);
