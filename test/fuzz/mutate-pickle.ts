@@ -5,8 +5,8 @@
  * refused opcodes, globals outside the allow-list, memo abuse), its small integers (sizes,
  * strides, offsets, storage sizes) replaced by huge or odd ones, or its globals swapped.
  */
-import { unzipSync, zipSync } from 'fflate';
-import type { Mutated, Mutation } from './mutate.js';
+import { zipSync } from 'fflate';
+import { unzipToRebuild, type Mutated, type Mutation } from './mutate.js';
 import type { Rng } from './prng.js';
 
 const enc = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
@@ -111,12 +111,8 @@ function editPickle(rng: Rng, bytes: Uint8Array): Mutated | undefined {
     const r = edit(rng, bytes);
     return r && { bytes: r[0], what: `legacy pickle: ${r[1]}` };
   }
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, { filter: (f) => (f.compression === 0 || f.compression === 8) && f.originalSize <= 1 << 20 && f.size <= bytes.length });
-  } catch {
-    return undefined;
-  }
+  const files = unzipToRebuild(bytes);
+  if (files === undefined) return undefined;
   const name = Object.keys(files).find((n) => /^[^/]*\/data\.pkl$/.test(n));
   if (name === undefined) return undefined;
   const r = edit(rng, files[name]);
