@@ -337,6 +337,8 @@ def make_hostile():
     repeated = (b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nDoubleStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x02tQK\x00"
                 b"J\x00\x00\x40\x00K\x02\x86K\x00K\x01\x86\x89NtR.")
     torch_zip("hostile/repeated.pt", repeated, {"0": struct.pack("<2d", 1, 2)})
+    # the same in float16: 16 MiB in the file's dtype, 32 MiB once widened to float32
+    torch_zip("hostile/repeated_half.pt", repeated.replace(b"DoubleStorage", b"HalfStorage"), {"0": struct.pack("<2e", 1, 2)})
     torch_zip("hostile/unknown_opcode.pt", b"\x80\x02]\xff.")
     torch_zip("hostile/memo.pt", b"\x80\x02]q\x00h\x07a.")
     torch_zip("hostile/self.pt", b"\x80\x02]q\x00h\x00a.")

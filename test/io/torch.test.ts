@@ -115,6 +115,8 @@ const REFUSALS: Record<string, string> = {
   'hostile/huge_view.pt': "tensor of shape (1073741824, 1073741824) in data/0: storage offset 0 and strides (1, 1) reach element 2147483646, past the storage's 4",
   'hostile/repeated.pt':
     "tensor of shape (4194304, 2) in data/0: 8388608 elements repeat the storage's 2 (a stride of 0, as expand() makes) beyond 16 MiB: save x.contiguous()",
+  'hostile/repeated_half.pt':
+    "tensor of shape (4194304, 2) in data/0: 8388608 elements repeat the storage's 2 (a stride of 0, as expand() makes) beyond 16 MiB: save x.contiguous()",
   'hostile/unknown_opcode.pt': 'data.pkl byte 3: unknown pickle opcode 0xff',
   'hostile/memo.pt': 'data.pkl byte 5: memo 7 was never stored',
   'hostile/self.pt': 'a list that holds itself at key "0"',
@@ -169,6 +171,14 @@ describe('broken torch zips', () => {
     const path = write('short.pt', { ...records, 'single/data/0': records['single/data/0'].subarray(0, 16) });
     const r = await runCli(['ce', path, at('dump.pt:labels')]);
     expect(r.stderr).toBe(`losscalc: ${path}: tensor of shape (6, 5) in data/0: its storage claims 30 elements of float64 (240 bytes) from element 0, and the file holds 16 bytes\n`);
+    expect(r.code).toBe(2);
+  });
+
+  it('a persistent id that names a dtype, not a storage class', async () => {
+    const pkl = new TextDecoder('latin1').decode(records['single/data.pkl']).replace('torch\nDoubleStorage\n', 'torch\nfloat64\n');
+    const path = write('dtype.pt', { ...records, 'single/data.pkl': Uint8Array.from(pkl, (c) => c.charCodeAt(0)) });
+    const r = await runCli(['ce', path, at('dump.pt:labels')]);
+    expect(r.stderr).toMatch(/^losscalc: .*dtype\.pt: data\.pkl byte \d+: the persistent id names no storage class\n$/);
     expect(r.code).toBe(2);
   });
 

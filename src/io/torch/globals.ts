@@ -120,7 +120,7 @@ export function findGlobal(module: string, name: string, source: string): PyGlob
   const full = `${RENAMED[module] ?? module}.${name}`;
   const builder = Object.hasOwn(BUILDERS, full) ? BUILDERS[full] : undefined;
   if (builder !== undefined) return new PyGlobal(full, (args, at) => builder(args, at, full));
-  if (module === 'torch' && Object.hasOwn(STORAGES, name)) return new PyGlobal(full, undefined, STORAGES[name]);
+  if (module === 'torch' && Object.hasOwn(STORAGES, name)) return new PyGlobal(full, undefined, STORAGES[name], true);
   if (module === 'torch' && Object.hasOwn(DTYPES, name)) return new PyGlobal(full, undefined, DTYPES[name]);
   if (NAMED.has(full)) return new PyGlobal(full);
   throw new InputError(`refuses to load ${full}: losscalc reads tensors only`, source);
@@ -137,7 +137,7 @@ export function storageOf(pid: PyValue, at: string): StorageRef {
     throw new InputError(`${at}: the ${what} is not ('storage', type, key, location, size)`);
   }
   const [, type, key, , numel, view] = items;
-  if (!(type instanceof PyGlobal) || type.dtype === undefined) throw new InputError(`${at}: the ${what} names no storage class`);
+  if (!(type instanceof PyGlobal) || !type.storage || type.dtype === undefined) throw new InputError(`${at}: the ${what} names no storage class`);
   if (typeof key !== 'string') throw new InputError(`${at}: the ${what} has no string key`);
   const count = int(numel, at, what, 'storage size');
   if (view === undefined || view === null) return new StorageRef(key, type.dtype, count);

@@ -45,7 +45,8 @@ export function readTensor(ref: TensorRef, storages: Storages, source: string): 
     fail(`storage offset ${ref.offset} and strides (${stride.join(', ')}) reach element ${last}, past the storage's ${storage.numel}`);
   }
   if (count * type.size > constants.MAX_LENGTH) fail(`${count} elements of ${type.dtype} are more than one buffer holds`);
-  if (count > storage.numel && count * type.size > MAX_REPEATED_BYTES) {
+  const widened = type.dtype === 'float16' || type.dtype === 'bfloat16' ? 4 : type.size; // bytes per element read
+  if (count > storage.numel && count * widened > MAX_REPEATED_BYTES) {
     fail(`${count} elements repeat the storage's ${storage.numel} (a stride of 0, as expand() makes) beyond ${MAX_REPEATED_BYTES >> 20} MiB: save x.contiguous()`);
   }
   const first = (storage.offset + ref.offset) * type.size;

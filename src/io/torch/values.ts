@@ -53,6 +53,8 @@ export class PyGlobal {
     readonly call?: (args: readonly PyValue[], at: string) => PyValue,
     /** The element type of a storage class (torch.FloatStorage) or a dtype (torch.float32). */
     readonly dtype?: DType,
+    /** A storage class, which persistent ids name (a dtype is not one). */
+    readonly storage = false,
   ) {}
 }
 
