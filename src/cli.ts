@@ -30,6 +30,7 @@ const processIo = (): Io => ({
 const EXAMPLES: Record<Mode | 'compare' | 'merge', string> = {
   'cross-entropy': `
 Examples:
+  losscalc ce dump.pt:logits dump.pt:labels      # torch.save({"logits": x, "labels": y}, "dump.pt")
   losscalc ce logits.npy labels.npy
   losscalc ce logits.csv labels.csv --weight 1,2,0.5 --label-smoothing 0.1
   losscalc ce logits.npy labels.npy --per-sample --top 5      # worst samples, per class, histogram
