@@ -182,6 +182,14 @@ describe('broken torch zips', () => {
     expect(r.code).toBe(2);
   });
 
+  it('a list of 200000 numbers, appended at once, is read (no stack overflow)', async () => {
+    const pkl = `\x80\x02](${'K\x00'.repeat(200_000)}e.`;
+    const path = write('wide.pt', { 'wide/data.pkl': Uint8Array.from(pkl, (c) => c.charCodeAt(0)) });
+    const r = await runCli(['ce', path, at('dump.pt:labels')]);
+    expect(r.stderr).toMatch(/^losscalc: .*wide\.pt: the torch\.save file holds 200000 arrays: pick one as .*wide\.pt:<key>; the keys are "0", "1", .* and 199980 more\n$/);
+    expect(r.code).toBe(2);
+  });
+
   it('deflated records (a torch zip compressed again) read the same', async () => {
     const path = join(dir, 'deflated.pt');
     writeFileSync(path, zipSync(records, { level: 6 }));

@@ -8,6 +8,7 @@
  */
 import { InputError } from '../../errors.js';
 import type { ByteSource } from '../byte-source.js';
+import { Cursor } from './cursor.js';
 import { findGlobal } from './globals.js';
 import { PyDict, PyGlobal, PyList, PySet, PyTuple, TensorRef, type PyValue } from './values.js';
 
@@ -20,58 +21,6 @@ export interface PickleOptions {
 
 /** An integer longer than this (in bytes, or decimal digits for text opcodes) is no size, offset or count. */
 const MAX_INT_BYTES = 64;
-/** Bytes read from the source at a time. */
-const CHUNK = 1 << 16;
-
-/** Buffered reading from a ByteSource, from `start`. */
-class Cursor {
-  private buf = new Uint8Array(0);
-  private bufStart = 0;
-  constructor(
-    private readonly src: ByteSource,
-    public pos: number,
-    private readonly end: number,
-    private readonly fail: (what: string) => never,
-  ) {}
-
-  byte(): number {
-    return this.bytes(1)[0];
-  }
-
-  bytes(n: number): Uint8Array {
-    if (n > this.end - this.pos) this.fail(`truncated pickle: ${n} bytes needed, ${this.end - this.pos} left`);
-    const off = this.pos - this.bufStart;
-    if (off < 0 || off + n > this.buf.length) {
-      const length = Math.min(Math.max(n, CHUNK), this.end - this.pos);
-      this.buf = new Uint8Array(length);
-      this.src.read(this.buf, this.pos);
-      this.bufStart = this.pos;
-    }
-    const start = this.pos - this.bufStart;
-    this.pos += n;
-    return this.buf.subarray(start, start + n);
-  }
-
-  /** The bytes up to the next '\n' (not included), for the text opcodes. */
-  line(limit: number): string {
-    let s = '';
-    for (;;) {
-      const c = this.byte();
-      if (c === 0x0a) return s;
-      if (s.length >= limit) this.fail(`a text argument longer than ${limit} bytes`);
-      s += String.fromCharCode(c);
-    }
-  }
-
-  view(n: number): DataView {
-    const b = this.bytes(n);
-    return new DataView(b.buffer, b.byteOffset, n);
-  }
-}
-
-const MARK = Symbol('mark');
-type Slot = PyValue | typeof MARK;
-
 /**
  * The object pickled in bytes [start, end) of `src`, and where its STOP opcode ends (the
  * legacy format puts several pickles one after the other). Errors name `source` and the byte.
@@ -91,13 +40,13 @@ function interpret(src: ByteSource, start: number, end: number, source: string, 
     throw new InputError(`${at()}: ${what}`, source);
   };
   const cur = new Cursor(src, start, end, fail);
-  const stack: Slot[] = [];
+  const stack: PyValue[] = [];
   const marks: number[] = [];
   const memo = new Map<number, PyValue>();
 
   const pop = (): PyValue => {
     if (stack.length === 0 || (marks.length > 0 && stack.length === marks[marks.length - 1])) fail('pops an empty stack');
-    return stack.pop() as PyValue;
+    return stack.pop()!;
   };
   const top = (): PyValue => {
     const v = pop();
@@ -107,7 +56,7 @@ function interpret(src: ByteSource, start: number, end: number, source: string, 
   const popMark = (): PyValue[] => {
     const m = marks.pop();
     if (m === undefined) fail('no MARK to pop to');
-    return stack.splice(m!) as PyValue[];
+    return stack.splice(m!);
   };
   const get = (i: number): PyValue => {
     if (!memo.has(i)) fail(`memo ${i} was never stored`);
@@ -124,9 +73,8 @@ function interpret(src: ByteSource, start: number, end: number, source: string, 
     for (let i = 0; i < items.length; i += 2) (dict as PyDict).set(items[i], items[i + 1]);
   };
   const append = (list: PyValue, items: PyValue[]): void => {
-    if (list instanceof PyList) list.items.push(...items);
-    else if (list instanceof PySet) list.items.push(...items);
-    else fail(`APPENDS on ${describe(list)}, not a list`);
+    if (!(list instanceof PyList || list instanceof PySet)) fail(`APPENDS on ${describe(list)}, not a list`);
+    for (const item of items) (list as PyList | PySet).items.push(item); // not push(...items): a million arguments overflow the stack
   };
   const text = (): string => cur.line(MAX_INT_BYTES);
   const utf8 = (n: number): string => new TextDecoder('utf-8').decode(cur.bytes(n));
@@ -149,7 +97,7 @@ function interpret(src: ByteSource, start: number, end: number, source: string, 
         break;
       case 0x2e: // STOP
         if (stack.length !== 1 || marks.length !== 0) fail(`STOP with ${stack.length} values on the stack`);
-        return { value: stack[0] as PyValue, end: cur.pos };
+        return { value: stack[0], end: cur.pos };
       case 0x28: // MARK
         marks.push(stack.length);
         break;
