@@ -32,6 +32,7 @@ const processIo = (): Io => ({
 const EXAMPLES: Record<Mode | 'compare' | 'merge', string> = {
   'cross-entropy': `
 Examples:
+  losscalc ce dump.pt:logits dump.pt:labels      # torch.save({"logits": x, "labels": y}, "dump.pt")
   losscalc ce logits.npy labels.npy
   losscalc ce dump.npz                     # logits and labels found by name (logits, labels, ...)
   losscalc ce logits.csv labels.csv --weight 1,2,0.5 --label-smoothing 0.1

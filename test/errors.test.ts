@@ -50,6 +50,9 @@ function safetensors(header: string, dataBytes: number): Uint8Array {
   return out;
 }
 
+/** A torch.save file that scripts/make_torch_fixtures.py wrote. */
+const torchFixture = (name: string) => readFileSync(join(ROOT, 'fixtures', 'torch', name));
+
 /** A --json result of cross-entropy over two samples; `edit` changes fields or settings. */
 function result(edit: { sum?: number; perSample?: number[]; labelSmoothing?: number }): string {
   const perSample = edit.perSample ?? [1, 0.5];
@@ -98,6 +101,9 @@ const scenarios: Record<string, string[]> = {
   'NPZ: no key given': ['ce', write('dump.npz', zipSync({ 'logits.npy': f64([1, 2], [1, 2]), 'labels.npy': i64([0]) })), LABELS],
   'NPZ: unknown key': ['ce', 'dump.npz:outputs', LABELS],
   'NPZ: data that does not match its CRC-32': ['ce', write('corrupt.npz', flipped(zipSync({ 'logits.npy': [f64([1, 2], [1, 2]), { level: 0 }] }), 30 + 10 + 130)), LABELS],
+  'torch.save: a global outside the allow-list': ['ce', write('eval.pt', torchFixture('hostile/eval.pt')), LABELS],
+  'torch.save: a view past its storage': ['ce', write('view.pt', torchFixture('hostile/huge_view.pt')), LABELS],
+  'torch.save: a file named as an npz archive': ['ce', write('model.npz', torchFixture('dump.pt')), LABELS],
   'safetensors: offsets outside the file': [
     'ce',
     write('model.safetensors', safetensors('{"logits":{"dtype":"F64","shape":[4],"data_offsets":[0,64]}}', 32)),

@@ -5,6 +5,7 @@
  * still compressed (read.ts and stream.ts decompress gzip before anything else looks).
  */
 import { InputError } from '../errors.js';
+import { startsAsTorchLegacy } from './torch/legacy-format.js';
 
 export interface ForeignFormat {
   /** What the bytes are, as a message names them: "a Python pickle". */
@@ -19,8 +20,6 @@ export function isGzip(buf: Uint8Array): boolean {
 }
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]; // "\x89HDF\r\n\x1a\n"
-/** torch.save's legacy format is a pickle too; it starts with this magic number, pickled. */
-const TORCH_LEGACY = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
 
 function startsWith(buf: Uint8Array, bytes: readonly number[], at = 0): boolean {
   return buf.length >= at + bytes.length && bytes.every((b, i) => buf[at + i] === b);
@@ -37,13 +36,13 @@ function isHdf5(buf: Uint8Array): boolean {
   return false;
 }
 
-/** PROTO 2 to 5 (0x80 and the protocol): every pickle of Python 3's defaults, not torch's legacy format. */
+/** PROTO 2 to 5 (0x80 and the protocol): every pickle of Python 3's defaults, not torch's legacy format (a pickle too). */
 function isPickle(buf: Uint8Array): boolean {
-  return buf[0] === 0x80 && buf[1] >= 2 && buf[1] <= 5 && !startsWith(buf, TORCH_LEGACY);
+  return buf[0] === 0x80 && buf[1] >= 2 && buf[1] <= 5 && !startsAsTorchLegacy(buf);
 }
 
-/** A POSIX tar header has "ustar" at byte 257 (followed by NUL or a space). */
-function isTar(buf: Uint8Array): boolean {
+/** A POSIX tar header has "ustar" at byte 257 (followed by NUL or a space); torch.save before 1.0 wrote one. */
+export function isTar(buf: Uint8Array): boolean {
   return startsWith(buf, [0x75, 0x73, 0x74, 0x61, 0x72], 257);
 }
 

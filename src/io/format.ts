@@ -10,14 +10,15 @@ import { parseCsv } from './csv.js';
 import { jsonContainer, parseJson } from './json.js';
 import { skipJsonValue } from './json-scan.js';
 import { parseJsonLines } from './jsonl.js';
-import { refuseForeign } from './foreign.js';
+import { isTar, refuseForeign } from './foreign.js';
 import { isNpy, parseNpy } from './npy.js';
 import { isZip, parseNpz } from './npz.js';
 import { looksLikeSafetensors, parseSafetensors } from './safetensors.js';
+import { looksLikeTorch, parseTorch, pickTorch } from './torch/torch.js';
 
-export type Format = 'npy' | 'npz' | 'safetensors' | 'csv' | 'tsv' | 'json' | 'jsonl';
+export type Format = 'npy' | 'npz' | 'safetensors' | 'pt' | 'csv' | 'tsv' | 'json' | 'jsonl';
 
-export const FORMATS: readonly Format[] = ['npy', 'npz', 'safetensors', 'csv', 'tsv', 'json', 'jsonl'];
+export const FORMATS: readonly Format[] = ['npy', 'npz', 'safetensors', 'pt', 'csv', 'tsv', 'json', 'jsonl'];
 
 /** Formats that are UTF-8 text. */
 export const TEXT_FORMATS: readonly Format[] = ['csv', 'tsv', 'json', 'jsonl'];
@@ -34,6 +35,7 @@ export const FORMAT_NAMES: Record<Format, string> = {
   npy: 'an NPY file',
   npz: 'an npz archive',
   safetensors: 'a safetensors file',
+  pt: 'a torch.save file',
   csv: 'CSV text',
   tsv: 'TSV text',
   json: 'JSON',
@@ -44,6 +46,8 @@ const BY_EXTENSION: Record<string, Format> = {
   '.npy': 'npy',
   '.npz': 'npz',
   '.safetensors': 'safetensors',
+  '.pt': 'pt',
+  '.pth': 'pt',
   '.csv': 'csv',
   '.txt': 'csv',
   '.tsv': 'tsv',
@@ -63,11 +67,13 @@ export function formatOfPath(path: string): Format | undefined {
 }
 
 /**
- * NPY magic → npy; zip magic ("PK") → npz; an 8-byte length then '{' → safetensors; a first
+ * NPY magic → npy; a zip whose first record is `<folder>/data.pkl`, or the legacy magic
+ * number → pt (torch.save; `.bin` files are told apart so); other zip magic ("PK") → npz; an 8-byte length then '{' → safetensors; a first
  * non-space '[' or '{' → json; anything else → csv.
  */
 export function sniffFormat(buf: Uint8Array): Format {
   if (isNpy(buf)) return 'npy';
+  if (looksLikeTorch(buf)) return 'pt';
   if (isZip(buf)) return 'npz';
   if (looksLikeSafetensors(buf)) return 'safetensors';
   let i = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0; // UTF-8 BOM
@@ -154,6 +160,8 @@ export function parseInput(buf: Uint8Array, source: string, opts: ParseOptions =
       return pickArray(parseNpz(buf, source), key, source);
     case 'safetensors':
       return pickArray(parseSafetensors(buf, source), key, source);
+    case 'pt':
+      return pickTorch(parseTorch(buf, source), key, source);
     case 'json': {
       const text = decodeText(buf);
       if (opts.format === undefined && severalValues(text, source)) return parseJsonLines(text, source);
@@ -206,16 +214,17 @@ export function decodeText(buf: Uint8Array): string {
 }
 
 /**
- * Magic numbers are certain, whatever the name or --format says: NPY or zip magic means that
- * format and no other; one of a format losscalc does not read (foreign.ts: a pickle, HDF5,
- * tar, zstd) is refused by name, unless the bytes are NPY, zip or safetensors.
+ * Magic numbers are certain, whatever the name or --format says: NPY, torch.save or zip magic
+ * means that format and no other; one of a format losscalc does not read (foreign.ts: a
+ * pickle, HDF5, tar, zstd) is refused by name, unless the bytes are NPY, zip or safetensors.
  */
 export function checkContent(buf: Uint8Array, format: Format, source: string): void {
-  const actual = isNpy(buf) ? 'npy' : isZip(buf) ? 'npz' : undefined;
+  const actual = isNpy(buf) ? 'npy' : looksLikeTorch(buf) ? 'pt' : isZip(buf) ? 'npz' : undefined;
   if (actual !== undefined && actual !== format) {
     throw new InputError(`this is ${FORMAT_NAMES[actual]} (by its first bytes), not ${FORMAT_NAMES[format]}`, source);
   }
-  if (actual === undefined && !looksLikeSafetensors(buf)) refuseForeign(buf, source);
+  // a tar named .pt is torch.save from before 1.0: the torch reader says so
+  if (actual === undefined && !looksLikeSafetensors(buf) && !(format === 'pt' && isTar(buf))) refuseForeign(buf, source);
 }
 
 

@@ -11,6 +11,7 @@ export { parseTable, type ColumnRef, type Table, type TableOptions } from './tab
 export { parseNpy, encodeNpy } from './npy.js';
 export { parseNpz } from './npz.js';
 export { parseSafetensors } from './safetensors.js';
+export { parseTorch, pickTorch, type TorchContainer } from './torch/torch.js';
 export { pickArray, type Container } from './container.js';
 export { parseCsv, parseNumber, type CsvOptions } from './csv.js';
 export { parseJson } from './json.js';

@@ -11,6 +11,7 @@ import { InputError } from '../errors.js';
 import { listKeys, type Container } from './container.js';
 import { openNpyAt } from './npy-file.js';
 import { parseNpy } from './npy.js';
+import { isTorchPickle } from './torch/zip-format.js';
 import { readZipDirectory, readZipEntry, storedEntryStart, type ZipEntry } from './zip.js';
 
 /** "PK\x03\x04" (a local file header) or "PK\x05\x06" (the end record of an empty archive). */
@@ -50,11 +51,9 @@ export function openNpzFile(path: string): Container | undefined {
   });
 }
 
-/**
- * A zip with files but no .npy among them is some other zip (an Excel workbook, zipped CSV
- * files): named as what it is, rather than listed as arrays that are not there.
- */
 function refuseOtherZip(names: string[], source: string): void {
+  const pickle = names.find(isTorchPickle);
+  if (pickle !== undefined) throw new InputError(`this is a torch.save file (it holds ${pickle}), not an npz archive: rename it to .pt`, source);
   if (names.length === 0 || names.some((n) => n.endsWith('.npy'))) return;
   if (names.includes('[Content_Types].xml') && names.some((n) => n.startsWith('xl/'))) {
     throw new InputError('an Excel workbook (xlsx), not an npz: save the sheet as CSV', source);

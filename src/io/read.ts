@@ -22,6 +22,7 @@ import { CONTAINER_FORMATS, contentFormat, decodeText, delimiterOf, FORMAT_NAMES
 import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
 import { openNpzFile } from './npz.js';
+import { looksLikeTorch, openTorchFile, pickTorch } from './torch/torch.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
 import type { Values } from '../values.js';
 import { readStream, type StreamLimits } from './stream.js';
@@ -102,6 +103,8 @@ export async function rereadable(spec: string): Promise<boolean> {
   return atOffsets(at, () => true) ?? false;
 }
 
+/** Whether the file at `path` starts as a torch.save file does (a `.bin`, or a name with no extension). */
+
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
@@ -137,6 +140,11 @@ export async function readTensor(path: string): Promise<Tensor> {
 async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
   const at = await locate(spec, options.note);
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
+  if (format === 'pt' || format === undefined) {
+    // read at offsets: the pickle, then the storage of the tensor asked for
+    const tensor = atOffsets(at, () => (looksLikeTorch(fileHead(at.path)) ? pickTorch(openTorchFile(at.path), at.key, at.path) : undefined));
+    if (tensor) return tensor;
+  }
   if (format === 'npz') {
     // read at offsets, not loaded whole; anything but a zip is left to parseInput to name
     const tensor = atOffsets(at, () => {

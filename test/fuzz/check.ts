@@ -10,6 +10,8 @@ import { openCsvFile } from '../../src/io/csv-file.js';
 import { decodeText, delimiterOf, parseInput } from '../../src/io/format.js';
 import { openNpyFile, streaming } from '../../src/io/npy-file.js';
 import { parseTable, type Table } from '../../src/io/table.js';
+import { MAX_REPEATED_BYTES } from '../../src/io/torch/tensors.js';
+import { looksLikeTorch } from '../../src/io/torch/torch.js';
 import type { Tensor } from '../../src/tensor.js';
 import type { Values } from '../../src/values.js';
 import { fullDiskProbe, type FullDisk } from './full-disk.js';
@@ -71,10 +73,15 @@ export interface Limits {
 }
 
 
-/** Bytes a result may hold per input byte: deflate expands up to 1032:1, then float16 doubles. */
+/**
+ * Bytes a result may hold: per input byte, deflate expands up to 1032:1, then float16 doubles;
+ * a torch.save view that repeats elements (stride 0) adds up to a fixed cap.
+ */
 function resultBound(c: FuzzCase): number {
   const perByte = c.group === 'npz' || c.bytes[0] === 0x50 ? 2 * 1032 : 8;
-  return 1024 + c.bytes.length * perByte;
+  // a torch.save view may repeat its storage's elements (stride 0), up to a fixed cap
+  const repeats = c.options.format === 'pt' || looksLikeTorch(c.bytes) ? MAX_REPEATED_BYTES : 0;
+  return 1024 + c.bytes.length * perByte + repeats;
 }
 
 /** What is wrong with `t` as a tensor, or undefined. */
@@ -316,6 +323,9 @@ export function runCase(c: FuzzCase, limits: Limits): Outcome {
  * entry's name without .npy), or no key was given and a tensor came back, so it was the only one.
  */
 function readsEntry(key: string | undefined, entry: string): boolean {
+  // a torch.save zip: its pickle and byte order are always read; which storages a key reads, only the pickle knows
+  const torch = /^[^/]*\/(data\.pkl|byteorder|data\/.*|version|\.format_version|\.storage_alignment|\.data\/serialization_id)$/.exec(entry);
+  if (torch) return torch[1] === 'data.pkl' || torch[1] === 'byteorder';
   return key === undefined || key === (entry.endsWith('.npy') ? entry.slice(0, -4) : entry);
 }
 

@@ -79,7 +79,7 @@ function parseOptions(rng: Rng, seed: Seed): ParseOptions {
   // mostly as the CLI does (the extension's format), sometimes sniffed, sometimes another format
   const r = rng.float();
   const format: Format | undefined = r < 0.65 ? seed.format : r < 0.9 ? undefined : rng.pick(FORMATS);
-  const container = seed.format === 'npz' || seed.format === 'safetensors' || (seed.format === 'json' && seed.keys.length > 0);
+  const container = seed.format === 'npz' || seed.format === 'safetensors' || seed.format === 'pt' || (seed.format === 'json' && seed.keys.length > 0);
   let key: string | undefined;
   if (container) {
     const k = rng.float();

@@ -9,6 +9,7 @@
  */
 import { unzipSync, zipSync } from 'fflate';
 import type { Rng } from './prng.js';
+import { PICKLE } from './mutate-pickle.js';
 import type { Group, Seed } from './seeds.js';
 
 export interface Mutated {
@@ -751,17 +752,22 @@ const zipField: Mutation = (rng, b) => {
 
 const SPECIAL_NAMES = ['__proto__.npy', 'constructor.npy', '__proto__', 'constructor', 'toString', 'hasOwnProperty.npy', 'dir/', 'dir/x.npy', '.npy', '', 'a\nb.npy', 'x.txt', 'x.NPY', '../x.npy', 'a:b.npy'];
 
-/** Unzips the archive, changes its entries (an NPY mutation, names, extra entries), zips it again. */
-const zipRebuild: Mutation = (rng, b) => {
+/** The entries of an archive, for a mutation to change and zip again; undefined when it cannot be unzipped safely. */
+export function unzipToRebuild(b: Uint8Array): Record<string, Uint8Array> | undefined {
   // fflate believes a zip64 entry count (see zip64 below): unzipping could take half an hour
   if (zipRecords(b).some((r) => r.kind === 'zip64-eocd' || r.kind === 'zip64-locator')) return undefined;
-  let files: Record<string, Uint8Array>;
   try {
     // only entries the reader would inflate too: a corrupt one can claim gigabytes
-    files = unzipSync(b, { filter: (f) => (f.compression === 0 || f.compression === 8) && f.originalSize <= 1 << 20 && f.size <= b.length });
+    return unzipSync(b, { filter: (f) => (f.compression === 0 || f.compression === 8) && f.originalSize <= 1 << 20 && f.size <= b.length });
   } catch {
     return undefined;
   }
+}
+
+/** Unzips the archive, changes its entries (an NPY mutation, names, extra entries), zips it again. */
+const zipRebuild: Mutation = (rng, b) => {
+  const files = unzipToRebuild(b);
+  if (files === undefined) return undefined;
   const names = Object.keys(files);
   const what: string[] = [];
   if (names.length > 0 && rng.chance(0.7)) {
@@ -1214,6 +1220,8 @@ export function formatMutations(group: Group, delimiter: string | undefined): re
       return NPY;
     case 'npz':
       return ZIP;
+    case 'pt':
+      return [...ZIP, ...PICKLE];
     case 'safetensors':
       return SAFETENSORS;
     case 'csv':

@@ -1,6 +1,6 @@
 /**
  * The fuzzer's seeds: every fixture of a format the readers take (fixtures/io, fixtures/losses,
- * fixtures/example, fixtures/compare), de-duplicated by content, grouped by reader, with the
+ * fixtures/example, fixtures/compare, fixtures/torch), de-duplicated by content, grouped by reader, with the
  * keys of each container and the column options of the tables. Plain data, so that it can be
  * handed to worker threads.
  */
@@ -11,9 +11,10 @@ import { formatOfPath, type Format } from '../../src/io/format.js';
 import { jsonObject } from '../../src/io/json-scan.js';
 import { parseNpz } from '../../src/io/npz.js';
 import { parseSafetensors } from '../../src/io/safetensors.js';
+import { parseTorch } from '../../src/io/torch/torch.js';
 import type { TableOptions } from '../../src/io/table.js';
 
-export type Group = 'npy' | 'npz' | 'safetensors' | 'csv' | 'tsv' | 'json' | 'jsonl' | 'table';
+export type Group = 'npy' | 'npz' | 'safetensors' | 'pt' | 'csv' | 'tsv' | 'json' | 'jsonl' | 'table';
 
 export interface Seed {
   /** The fixture's path from the repository root. */
@@ -32,7 +33,7 @@ export interface Seed {
 
 /** The repository (computed when called: the worker bundle has no import.meta). */
 export const root = (): string => fileURLToPath(new URL('../../', import.meta.url));
-const DIRS = ['fixtures/io', 'fixtures/losses', 'fixtures/example', 'fixtures/compare'];
+const DIRS = ['fixtures/io', 'fixtures/losses', 'fixtures/example', 'fixtures/compare', 'fixtures/torch'];
 
 /** One-CSV tables (read by parseTable as well as parseInput) and their columns. */
 const TABLES: Record<string, TableOptions> = {
@@ -53,6 +54,7 @@ export const GROUP_WEIGHTS: Record<Group, number> = {
   npy: 3,
   npz: 3,
   safetensors: 3,
+  pt: 3,
   csv: 2,
   tsv: 1,
   json: 2.5,
@@ -72,6 +74,7 @@ function containerKeys(format: Format, bytes: Uint8Array, name: string): string[
   try {
     if (format === 'npz') return [...parseNpz(bytes, name).keys];
     if (format === 'safetensors') return [...parseSafetensors(bytes, name).keys];
+    if (format === 'pt') return [...parseTorch(bytes, name).keys];
     if (format === 'json') {
       const text = new TextDecoder().decode(bytes);
       const start = text.search(/\S/);

@@ -1,0 +1,87 @@
+/**
+ * torch.save's zip format (PyTorch 1.6 and later): every record sits under one top-level
+ * folder of any name: `<folder>/data.pkl` is the pickled object, `<folder>/data/<key>` the
+ * bytes of each storage its persistent ids name, `<folder>/byteorder` "little" or "big"
+ * (absent: little). Newer versions add `.format_version`, `.storage_alignment`,
+ * `.data/serialization_id` and `version`, which say nothing a reader of tensors needs. The
+ * archive is read through zip.ts: at offsets, every record checked against its CRC-32.
+ */
+import { InputError } from '../../errors.js';
+import type { ByteSource } from '../byte-source.js';
+import { bufferSource } from '../byte-source.js';
+import { readZipDirectory, readZipEntry, storedEntryStart, type ZipEntry } from '../zip.js';
+import { storageOf } from './globals.js';
+import { unpickle } from './pickle.js';
+import type { Storages } from './tensors.js';
+import type { PyValue } from './values.js';
+
+/** A `<folder>/data.pkl` record: what makes a zip archive a torch.save file. */
+const PICKLE = /^[^/]*\/data\.pkl$/;
+
+/** Whether a zip entry's name is the pickle of a torch.save file. */
+export function isTorchPickle(name: string): boolean {
+  return PICKLE.test(name);
+}
+
+/** The first local header of a zip names `<folder>/data.pkl`, as torch.save writes it first. */
+export function startsAsTorchZip(buf: Uint8Array): boolean {
+  if (buf.length < 30) return false;
+  const nameLength = buf[26] | (buf[27] << 8);
+  if (30 + nameLength > buf.length) return false;
+  let name = '';
+  for (const b of buf.subarray(30, 30 + nameLength)) name += String.fromCharCode(b);
+  return isTorchPickle(name);
+}
+
+export interface TorchArchive {
+  root: PyValue;
+  /** The storages of the archive read through `src` (the file opened again, or the bytes). */
+  storages(src: ByteSource): Storages;
+}
+
+/** The archive's object, unpickled, and where its storages are; `source` names the file. */
+export function readTorchZip(src: ByteSource, source: string): TorchArchive {
+  const entries = new Map<string, ZipEntry>();
+  for (const entry of readZipDirectory(src, source)) entries.set(entry.name, entry);
+  const pickles = [...entries.keys()].filter(isTorchPickle);
+  if (pickles.length !== 1) {
+    throw new InputError(pickles.length === 0 ? 'a zip archive without a data.pkl record: not a torch.save file' : `a zip archive with ${pickles.length} data.pkl records (${pickles.join(', ')}): not one torch.save file`, source);
+  }
+  const folder = pickles[0].slice(0, -'data.pkl'.length);
+  const bigEndian = byteOrder(src, entries.get(`${folder}byteorder`), source);
+  const pickle = readZipEntry(src, entries.get(pickles[0])!, source);
+  const { value } = unpickle(bufferSource(pickle, source), 0, pickle.length, source, { name: 'data.pkl', persistentLoad: storageOf });
+  return {
+    root: value,
+    storages(file) {
+      const checked = new Map<string, number>(); // key -> where its data starts, once its CRC-32 is checked
+      const entryOf = (key: string): ZipEntry => {
+        const entry = entries.get(`${folder}data/${key}`);
+        if (entry === undefined) throw new InputError(`the pickle names storage ${JSON.stringify(key)}, and there is no data/${key} record`, source);
+        return entry;
+      };
+      return {
+        bigEndian,
+        name: (key) => `data/${key}`,
+        byteLength: (key) => entryOf(key).size,
+        read(key, start, length) {
+          const entry = entryOf(key);
+          if (entry.method !== 0) return readZipEntry(file, entry, source).slice(start, start + length);
+          let at = checked.get(key);
+          if (at === undefined) checked.set(key, (at = storedEntryStart(file, entry, source)));
+          const out = new Uint8Array(length);
+          file.read(out, at + start);
+          return out;
+        },
+      };
+    },
+  };
+}
+
+function byteOrder(src: ByteSource, entry: ZipEntry | undefined, source: string): boolean {
+  if (entry === undefined) return false;
+  if (entry.size > 16) throw new InputError(`the byteorder record holds ${entry.size} bytes, not "little" or "big"`, source);
+  const text = new TextDecoder().decode(readZipEntry(src, entry, source));
+  if (text !== 'little' && text !== 'big') throw new InputError(`the byteorder record says ${JSON.stringify(text)}, not "little" or "big"`, source);
+  return text === 'big';
+}
