@@ -118,6 +118,10 @@ def make_plain():
         outputs={"logits": logits, "aux": [logits.float(), (labels, targets)]}, labels=labels)
     save("nested.pt", nested)
     losses("nested.pt:outputs.logits", "nested.pt:labels", "nested.pt:outputs.aux.1.1", logits, labels, targets)
+    # one file with everything: `losscalc ce nested.pt` finds outputs.logits and labels by name
+    cli.append({"argv": ["ce", "nested.pt"], "loss": F.cross_entropy(logits, labels).item()})
+    save("one_file.pt", {"outputs": logits.float(), "target": labels, "ids": torch.arange(N)})
+    cli.append({"argv": ["ce", "one_file.pt"], "loss": F.cross_entropy(logits.float().double(), labels).item()})
     save("list.pt", [logits, labels, targets])
     losses("list.pt:0", "list.pt:1", "list.pt:2", logits, labels, targets)
     save("tuple.pt", (logits, labels))

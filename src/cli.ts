@@ -139,7 +139,7 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
   const wanted = (name: string) => named === undefined || !COMMANDS.includes(named) || named === name;
   // the version (read from package.json) is for the program's own options, not a command's run
   const prog = new Command('losscalc')
-    .description("PyTorch's losses from the command line, on CSV, JSON and NPY files")
+    .description("PyTorch's losses from the command line, on torch.save, NPY, NPZ, safetensors, CSV and JSON files")
     .usage('<mode> [logits] [labels] [options]')
     .exitOverride()
     .configureOutput({

@@ -14,7 +14,7 @@ import { isTar, refuseForeign } from './foreign.js';
 import { isNpy, parseNpy } from './npy.js';
 import { isZip, parseNpz } from './npz.js';
 import { looksLikeSafetensors, parseSafetensors } from './safetensors.js';
-import { looksLikeTorch, parseTorch, pickTorch } from './torch/torch.js';
+import { looksLikeTorch, parseTorch, pickTorch, severalTensors } from './torch/torch.js';
 
 export type Format = 'npy' | 'npz' | 'safetensors' | 'pt' | 'csv' | 'tsv' | 'json' | 'jsonl';
 
@@ -183,11 +183,12 @@ export function refuseEmpty(buf: Uint8Array, source: string): void {
 }
 
 /** Formats whose files hold several named arrays. */
-export const CONTAINER_FORMATS: readonly Format[] = ['npz', 'safetensors', 'json'];
+export const CONTAINER_FORMATS: readonly Format[] = ['npz', 'safetensors', 'json', 'pt'];
 
 /**
  * The arrays of one input by name, when its format holds several (an npz archive, a
- * safetensors file, a JSON object); undefined when it holds one array.
+ * safetensors file, a JSON object, a torch.save file of a dict or list); undefined when it
+ * holds one array.
  */
 export function parseContainer(buf: Uint8Array, source: string, format?: Format): Container | undefined {
   refuseEmpty(buf, source);
@@ -198,6 +199,8 @@ export function parseContainer(buf: Uint8Array, source: string, format?: Format)
       return parseSafetensors(buf, source);
     case 'json':
       return jsonContainer(decodeText(buf), source);
+    case 'pt':
+      return severalTensors(parseTorch(buf, source));
     default:
       return undefined;
   }

@@ -22,7 +22,7 @@ import { CONTAINER_FORMATS, contentFormat, decodeText, delimiterOf, FORMAT_NAMES
 import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
 import { openNpzFile } from './npz.js';
-import { looksLikeTorch, openTorchFile, pickTorch } from './torch/torch.js';
+import { looksLikeTorch, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
 import type { Values } from '../values.js';
 import { readStream, type StreamLimits } from './stream.js';
@@ -177,8 +177,12 @@ async function readOneTable(spec: string, options: ReadTableOptions): Promise<Ta
 export async function openContainer(at: Location, options: ReadOptions = {}): Promise<Container | undefined> {
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
   if (format !== undefined && !CONTAINER_FORMATS.includes(format)) return undefined;
-  if (!at.stdin && (format === undefined || format === 'npz')) {
-    const archive = fromFile(at, (stat) => (stat.isFile() ? openNpzFile(at.path) : undefined)); // undefined unless a zip
+  if (format === undefined || format === 'pt') {
+    const file = atOffsets(at, () => (looksLikeTorch(fileHead(at.path)) ? openTorchFile(at.path) : undefined));
+    if (file) return severalTensors(file);
+  }
+  if (format === undefined || format === 'npz') {
+    const archive = atOffsets(at, () => openNpzFile(at.path)); // undefined unless a zip
     if (archive) return archive;
   }
   return parseContainer(await load(at, options), at.path, format);

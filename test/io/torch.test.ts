@@ -74,6 +74,17 @@ describe('torch.save fixtures through every mode give PyTorch loss', () => {
     expect(Math.abs(loss - c.loss)).toBeLessThanOrEqual(1e-12 * Math.abs(c.loss));
   });
 
+  it('one file with everything, from a file and from stdin: logits and labels found by name', async () => {
+    const want = expected.cli.find((c) => c.argv.join(' ') === 'ce one_file.pt')!.loss;
+    for (const r of [await runCli(['ce', at('one_file.pt'), '--json']), await runCli(['ce', '-', '--json'], {}, false, readFileSync(at('one_file.pt')))]) {
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      expect(Math.abs((JSON.parse(r.stdout) as { loss: number }).loss - want)).toBeLessThanOrEqual(1e-12 * want);
+    }
+    const several = await runCli(['ce', at('dump.pt')]);
+    expect(several.code).toBe(2);
+    expect(several.stderr).toContain('"labels", "targets"');
+  });
+
   it('stdin holds both operands: -:logits -:labels', async () => {
     const r = await runCli(['ce', '-:logits', '-:labels', '--json'], {}, false, readFileSync(at('dump.pt')));
     const want = expected.cli.find((c) => c.argv.join(' ') === 'ce dump.pt:logits dump.pt:labels')!.loss;

@@ -50,6 +50,11 @@ export function openTorchFile(path: string): TorchContainer {
   return withFile(path, (src) => torchContainer(src, path, (read) => withFile(path, read)));
 }
 
+/** The file as a container of several tensors, or undefined when it holds a single one. */
+export function severalTensors(file: TorchContainer): TorchContainer | undefined {
+  return file.single ? undefined : file;
+}
+
 /** The array `key` names: as pickArray, except that a file of a single tensor takes no key. */
 export function pickTorch(file: TorchContainer, key: string | undefined, source: string): Tensor {
   if (!file.single) return pickArray(file, key, source);
