@@ -67,7 +67,8 @@ export async function readTable(spec: string | readonly string[], options: ReadT
 /**
  * Like readInput for one spec, except that an NPY file (or a stored NPZ entry) that can be read
  * in blocks, or a CSV/TSV file of plain numbers, comes back as Values (io/npy-file.ts,
- * io/npz.ts, io/csv-file.ts) instead of being read whole. For the logits and other large operands; small ones gain nothing from it.
+ * io/npz.ts, io/csv-file.ts) instead of being read whole. For the logits and other large
+ * operands; small ones gain nothing from it.
  */
 export async function openInput(spec: string, options: ReadOptions = {}): Promise<Tensor | Values> {
   const at = await locate(spec, options.note);
@@ -102,8 +103,6 @@ export async function rereadable(spec: string): Promise<boolean> {
   const at = await locate(spec);
   return atOffsets(at, () => true) ?? false;
 }
-
-/** Whether the file at `path` starts as a torch.save file does (a `.bin`, or a name with no extension). */
 
 function isFile(path: string): boolean {
   try {
