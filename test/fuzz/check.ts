@@ -283,7 +283,7 @@ export function runCase(c: FuzzCase, limits: Limits): Outcome {
     tensorProblem(r, maxBytes) ?? rowsProblem(c, r as Tensor, c.options.format, c.options.delimiter));
   const results = [a.result];
   let ms = a.ms;
-  if (a.error === undefined && c.corrupted !== undefined && readsEntry(c.options.key, c.corrupted)) {
+  if (a.error === undefined && c.corrupted !== undefined && readsEntry(c.bytes, c.options.key, c.corrupted)) {
     findings.push({ kind: 'silently-wrong', call: 'parseInput', detail: `entry ${JSON.stringify(c.corrupted)}, changed behind its CRC-32, was read as a tensor` });
   }
   if (c.table) {
@@ -322,10 +322,10 @@ export function runCase(c: FuzzCase, limits: Limits): Outcome {
  * Whether a container read with `key` returns `entry`: the key names it (an npz key is the
  * entry's name without .npy), or no key was given and a tensor came back, so it was the only one.
  */
-function readsEntry(key: string | undefined, entry: string): boolean {
-  // a torch.save zip: its pickle and byte order are always read; which storages a key reads, only the pickle knows
-  const torch = /^[^/]*\/(data\.pkl|byteorder|data\/.*|version|\.format_version|\.storage_alignment|\.data\/serialization_id)$/.exec(entry);
-  if (torch) return torch[1] === 'data.pkl' || torch[1] === 'byteorder';
+function readsEntry(bytes: Uint8Array, key: string | undefined, entry: string): boolean {
+  // a torch.save zip: its pickle and byte order are always read; which storages a key reads,
+  // only the pickle knows, and records it does not know (a mutated name) it leaves alone
+  if (looksLikeTorch(bytes)) return /^[^/]*\/(data\.pkl|byteorder)$/.test(entry);
   return key === undefined || key === (entry.endsWith('.npy') ? entry.slice(0, -4) : entry);
 }
 
