@@ -45,9 +45,11 @@ export function dataWarnings(mode: Mode, inputs: LossInputs, result: LossResult,
       `${nonFinite} non-finite loss value(s), first ${losses[firstBad]} at index ${formatIndex(firstBad, result.shape)}`,
     );
   }
-  if (result.count === 0 && losses.length > 0 && mode !== 'bce-logits') {
+  if (result.count === 0 && losses.length > 0 && !binary) {
     const outcome = { mean: 'the mean is NaN', sum: 'the sum is 0', none: 'every loss is 0' }[result.reduction];
-    warnings.push(`all targets equal ignore_index ${ignoreIndex}: nothing contributes, ${outcome}`);
+    // class probabilities (labels of the logits' shape) have no ignore_index: nothing counts only when C = 0
+    const probabilities = sameShape(inputs.labels.shape, inputs.logits.shape);
+    warnings.push(`${probabilities ? 'no classes (C = 0)' : `all targets equal ignore_index ${ignoreIndex}`}: nothing contributes, ${outcome}`);
   }
   return warnings;
 }

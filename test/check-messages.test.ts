@@ -2,6 +2,8 @@
  * What check and the loss modes say when there is little to say: a check that compared
  * nothing fails, one check is "the check", and an all-ignored sum is 0, not a NaN mean.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, runCli } from './helpers.js';
 import { join } from 'node:path';
@@ -64,5 +66,16 @@ describe('every target ignored', () => {
     const r = await runCli(['ce', EXAMPLE[0], '-', '--reduction', reduction], {}, false, ALL_IGNORED);
     expect(r.code).toBe(0);
     expect(warning(r)).toEqual([`losscalc: warning: all targets equal ignore_index -100: nothing contributes, ${what}`]);
+  });
+});
+
+describe('nothing contributes', () => {
+  it('with no classes (C = 0) the warning does not blame ignore_index, which probability targets do not have', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'losscalc-empty-'));
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, '[]');
+    const r = await runCli(['ce', empty, empty]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('losscalc: warning: no classes (C = 0): nothing contributes, the mean is NaN\n');
   });
 });
