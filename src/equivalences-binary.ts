@@ -59,9 +59,12 @@ function throughSigmoid(
   const at = (i: number) => formatIndex(i, logits.shape);
   try {
     const result = binaryCrossEntropy(p, labels, { weight, reduction });
+    // above 36.7 sigmoid(x) rounds to 1, so log(1 - p) is log 0; below -100 log(sigmoid(x)) ~ x is under the clamp
+    const why = (x: number) =>
+      x > 0 ? 'where sigmoid(x) rounds to 1 in float64 (from x = 36.7 on), so log(1 - sigmoid(x)) is -inf' : 'where log(sigmoid(x)), about x, is below -100';
     const note = () =>
-      `the logits reach ${extreme.x} (at index ${at(extreme.at)}), where sigmoid(x) rounds in float64 (to 1 from ` +
-      'x = 36.7 on) and binary_cross_entropy clamps each log at -100: the two differ there in PyTorch too; bce-logits is the exact one';
+      `the logits reach ${extreme.x} (at index ${at(extreme.at)}), ${why(extreme.x)}, and binary_cross_entropy clamps each log at -100: ` +
+      'the two differ there in PyTorch too; bce-logits is the exact one';
     return { result, note };
   } catch (e) {
     if (!(e instanceof InputError) || nan < 0) throw e;

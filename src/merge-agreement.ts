@@ -17,7 +17,7 @@ export function checkAgreement(parts: readonly RecordedResult[]): void {
     if (p.reduction !== first.reduction) throw differs('reduction', p.reduction, first.reduction);
     for (const key of Object.keys(SETTING_NAMES) as (keyof ResultSettings)[]) {
       const [mine, theirs] = [p.settings[key], first.settings[key]];
-      if (!same(mine, theirs)) throw differs(SETTING_NAMES[key], show(mine), show(theirs));
+      if (!same(mine, theirs)) throw differs(SETTING_NAMES[key], show(mine, key), show(theirs, key));
     }
   }
   refuseRepeats(parts);
@@ -45,8 +45,12 @@ function same(a: Setting, b: Setting): boolean {
   return isWeight(a) && isWeight(b) ? a.sha256 === b.sha256 : a === b || Object.is(a, b);
 }
 
-function show(v: Setting): string {
-  return v === null ? 'none' : isWeight(v) ? `sha256 ${v.sha256.slice(0, 12)}` : String(v);
+function show(v: Setting, key: keyof ResultSettings): string {
+  if (v === null) return 'none';
+  if (isWeight(v)) return `sha256 ${v.sha256.slice(0, 12)}`;
+  // recorded counted from the end, so that shards of other ranks agree: said so
+  if (key === 'classDim') return v === -1 ? '-1 (the last)' : `${v} (counted from the end)`;
+  return String(v);
 }
 
 /** `other` as `part`'s message names it: its file, or its line (of its file, if another). */

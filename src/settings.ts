@@ -51,7 +51,7 @@ export const SETTING_NAMES: Record<keyof ResultSettings, string> = {
   weight: 'weight',
   posWeight: 'pos_weight',
   classes: 'classes',
-  classDim: 'class_dim',
+  classDim: 'class dim',
 };
 
 export function recordSettings(

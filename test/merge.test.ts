@@ -201,7 +201,7 @@ describe('merge refuses parts that do not belong together', () => {
     const dir = 'losses/layout_ce_ambiguous_default';
     const [logits, labels] = [`${dir}/logits.npy`, `${dir}/labels.npy`];
     const [f, g] = files(await part(['ce', logits, labels]), await part(['ce', logits, labels, '--class-dim', '-1']));
-    await expectRefused(merge([f, g]), `${g}: class_dim -1 differs from -2 in ${f}`);
+    await expectRefused(merge([f, g]), `${g}: class dim -1 (the last) differs from -2 (counted from the end) in ${f}`);
   });
 
   it('weights are compared by value: a file and the same numbers inline are one setting', async () => {

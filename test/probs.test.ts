@@ -54,8 +54,12 @@ describe("check's verdict is PyTorch's (torch.allclose of the first way with eac
     expect(out.code).toBe(1);
     const failed = out.stdout.split('\n').filter((l) => l.startsWith('FAIL'));
     expect(failed).toHaveLength(1);
-    expect(failed[0]).toMatch(/^FAIL bce-logits = binary-cross-entropy-sigmoid: 52\.\d+ vs 50\.\d+, \|diff\| 2\.\d+; the logits reach -150 \(at index 1\), where sigmoid\(x\) rounds in float64 \(to 1 from x = 36\.7 on\) and binary_cross_entropy clamps each log at -100: the two differ there in PyTorch too; bce-logits is the exact one$/);
+    expect(failed[0]).toMatch(/^FAIL bce-logits = binary-cross-entropy-sigmoid: 52\.\d+ vs 50\.\d+, \|diff\| 2\.\d+; the logits reach -150 \(at index 1\), where log\(sigmoid\(x\)\), about x, is below -100, and binary_cross_entropy clamps each log at -100: the two differ there in PyTorch too; bce-logits is the exact one$/);
     expect(out.stdout).toMatch(/^ok {3}bce-logits = cross-entropy-binary/m);
+    // a large positive logit: sigmoid rounds to 1 (PyTorch's sigmoid path gives 100 for x = 60, target 0)
+    const positive = await runCli(['check', '-', f64('positive-targets.npy', [0, 1]), '--format', 'json'], {}, false, new TextEncoder().encode('[60, 1]'));
+    expect(positive.code).toBe(1);
+    expect(positive.stdout).toContain('the logits reach 60 (at index 0), where sigmoid(x) rounds to 1 in float64 (from x = 36.7 on), so log(1 - sigmoid(x)) is -inf,');
   });
 
   it('says why gather differs on probabilities that are not normalised', async () => {
