@@ -134,6 +134,9 @@ def main():
     class_case("nll_log_probs_4d", "nll", torch.log_softmax(x, 1), "log-probs", "log_softmax over the class dim of (N, C, H, W)", dtype=torch.float64)
     x = torch.randn(16, 2000, generator=gen("nll_log_probs_f16"))
     class_case("nll_log_probs_f16", "nll", torch.log_softmax(x, 1).half().float(), "log-probs", "log_softmax rounded to float16, 2000 classes", dtype=torch.float16)
+    x = torch.randn(64, 1000, generator=gen("nll_log_probs_bf16_as_f32")) * 3
+    class_case("nll_log_probs_bf16_as_f32", "nll", torch.log_softmax(x, 1).bfloat16().float(), "log-probs",
+               "log_softmax computed in bfloat16, saved as float32: rows sum their exp to 1 within ~1e-3, not 1e-7")
     x = torch.randn(64, 10, generator=gen("nll_log_softmax_flag"))
     class_case(
         "nll_log_softmax_flag", "nll", x, "logits", "raw logits with --log-softmax",

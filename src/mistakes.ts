@@ -28,6 +28,13 @@ const EVERY = 1024;
 /** A row sum this close to 1 is 1, and a log-probability this little above 0 is 0: dumps written with few digits. */
 const FEW_DIGITS = 1e-3;
 
+/**
+ * A row of log-probabilities computed in bfloat16 and saved as float32 sums its exp to 1
+ * within about H · 2^-8 (H the row's entropy, up to ln C): 1.00126 seen for C = 1000. Logits
+ * passed by mistake miss 1 by far more (or have values above 0), so the exp test allows 1%.
+ */
+const LOW_PRECISION = 1e-2;
+
 /** What the values of an input showed; parts of an input (threads) combine with combineFindings. */
 export interface Findings {
   /** Every value is in [0, 1] (no NaN). */
@@ -49,7 +56,7 @@ function tolerances(dtype: DType, classes: number): { probabilities: number; log
   // unit roundoff of the stored values
   const u = dtype === 'float16' ? 2 ** -11 : dtype === 'bfloat16' ? 2 ** -8 : dtype === 'float32' ? 2 ** -24 : 2 ** -53;
   // Σ p_c (1 + δ_c) is off by at most u; Σ exp(lp_c (1 + δ_c)) by about Σ p_c |lp_c| u <= u ln C
-  return { probabilities: Math.max(FEW_DIGITS, 4 * u), logProbabilities: Math.max(FEW_DIGITS, 4 * u * (1 + Math.log(classes))) };
+  return { probabilities: Math.max(FEW_DIGITS, 4 * u), logProbabilities: Math.max(LOW_PRECISION, 4 * u * (1 + Math.log(classes))) };
 }
 
 /**
