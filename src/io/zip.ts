@@ -42,7 +42,8 @@ export function readZipDirectory(src: ByteSource, source: string): ZipEntry[] {
   const dir = bytesAt(src, start, end - start);
   const view = new DataView(dir.buffer, dir.byteOffset, dir.byteLength);
   const entries: ZipEntry[] = [];
-  for (let p = 0, i = 0; i < count; i++) {
+  let p = 0;
+  for (let i = 0; i < count; i++) {
     if (p + CENTRAL_SIZE > dir.length || view.getUint32(p, true) !== SIGNATURE.central) {
       throw corrupt(`no central directory entry ${i} at byte ${start + p}`, source);
     }
@@ -60,6 +61,8 @@ export function readZipDirectory(src: ByteSource, source: string): ZipEntry[] {
     entries.push(entry);
     p = next;
   }
+  // an end record that claims fewer entries than its directory holds would hide some
+  if (p !== dir.length) throw corrupt(`the central directory holds more than the ${count} entries its end record claims`, source);
   return entries;
 }
 

@@ -196,6 +196,17 @@ describe('parseNpz errors', () => {
     expect(inputErrorSync(() => parseNpz(zip, 'z.npz'), 'z.npz').message).toMatch(/^corrupt zip archive: the central directory \(1000 bytes from byte \d+\) runs past its end record at byte \d+$/);
   });
 
+  it('an end record that claims fewer entries than its directory holds (it would hide one)', () => {
+    const zip = zipSync({ 'logits.npy': npy, 'labels.npy': npy }, { level: 0 });
+    const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+    const end = zip.length - 22; // no comment: the end record is last
+    view.setUint16(end + 8, 1, true);
+    view.setUint16(end + 10, 1, true);
+    expect(inputErrorSync(() => parseNpz(zip, 'c.npz'), 'c.npz').message).toBe(
+      'corrupt zip archive: the central directory holds more than the 1 entries its end record claims',
+    );
+  });
+
   it("a directory entry that points at another entry's local header (zipfile: names differ)", () => {
     const other = encodeNpy({ data: new Float64Array([7, 8, 9]), shape: [3], dtype: 'float64' });
     const zip = zipSync({ 'logits.npy': npy, 'other.npy': other }, { level: 0 });
