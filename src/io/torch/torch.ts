@@ -1,10 +1,12 @@
 /**
  * torch.save files (.pt, .pth, and .bin from torch) as a Container: the tensors and Python
  * numbers of the saved object by key path. Dict keys and list/tuple indices are joined with
- * '.': `outputs.logits`, `0`, `outputs.1`; a number is a 0-d tensor (int64, float64, bool).
- * A file holding a single tensor has no keys. Either format (zip-format.ts, legacy-format.ts)
- * is recognised by its first bytes; from a file, only the pickle and the storages the asked
- * tensor reaches are read, at their offsets.
+ * '.': `outputs.logits`, `0`, `outputs.1`, a key that is not a str as Python's str() spells
+ * it (`(0, 1)`); two values by one name are an error. A number is a 0-d tensor (int64, float64,
+ * bool). A file holding a single tensor has no keys. The zip format (zip-format.ts) is
+ * recognised by its central directory, the legacy one (legacy-format.ts) by its first pickle;
+ * from a file, only the pickle and the storages the asked tensor reaches are read, at their
+ * offsets.
  */
 import { InputError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
