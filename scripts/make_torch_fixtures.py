@@ -356,6 +356,70 @@ def make_hostile():
     hostile["hostile/tar.pt"] = {}
 
 
+def make_protocols():
+    """Every pickle protocol torch.save takes (it refuses 0), in both formats: the legacy
+    format's magic number is a text LONG in protocol 1 and follows a FRAME in 4 and 5."""
+    obj = {"logits": logits, "labels": labels, "flag": True}
+    for p in (1, 2, 4, 5):
+        for name, new in ((f"protocol{p}.pt", True), (f"legacy_protocol{p}.pt", False)):
+            save(name, obj, pickle_protocol=p, _use_new_zipfile_serialization=new)
+            cli.append({"argv": ["ce", name], "loss": F.cross_entropy(logits, labels).item()})
+    starts = {1: b"L", 2: b"\x80\x02\x8a", 4: b"\x80\x04\x95", 5: b"\x80\x05\x95"}
+    for p, head in starts.items():
+        with open(OUT / f"legacy_protocol{p}.pt", "rb") as f:
+            assert f.read(len(head)) == head
+
+
+def make_reordered():
+    """torch.load finds data.pkl anywhere in the archive: here it is the last record, after
+    8 KiB of storages, so the first 4 KiB reach neither it nor the central directory."""
+    obj = {"logits": logits, "labels": labels, "ids": torch.arange(1024)}
+    torch.save(obj, OUT / "reordered.tmp")
+    with zipfile.ZipFile(OUT / "reordered.tmp") as z:
+        records = [(info.filename, z.read(info)) for info in z.infolist()]
+    os.remove(OUT / "reordered.tmp")
+    records.sort(key=lambda r: r[0].endswith("/data.pkl"))
+    for name in ("reordered.pt", "reordered.bin"):
+        with zipfile.ZipFile(OUT / name, "w") as out:
+            for path, data in records:
+                out.writestr(zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0)), data)
+        record(name, obj)
+        cli.append({"argv": ["ce", name], "loss": F.cross_entropy(logits, labels).item()})
+    with zipfile.ZipFile(OUT / "reordered.pt") as z:
+        assert not z.namelist()[0].endswith("/data.pkl") and z.infolist()[-1].header_offset > 8192
+
+
+def make_key_kinds():
+    """Dict keys that are not str, spelled as Python's str() spells them; and a dict of nothing."""
+    save("key_kinds.pt", {(0, 1): logits, "labels": labels, None: targets, 1.0: labels.float(),
+                          2.5: targets[0], ("a", 3): labels})
+    assert keys["key_kinds.pt"] == ["(0, 1)", "labels", "None", "1.0", "2.5", "('a', 3)"]
+    cli.append({"argv": ["ce", "key_kinds.pt:(0, 1)", "key_kinds.pt:labels"], "loss": F.cross_entropy(logits, labels).item()})
+    cli.append({"argv": ["bce-logits", "key_kinds.pt:(0, 1)", "key_kinds.pt:None"],
+                "loss": F.binary_cross_entropy_with_logits(logits, targets).item()})
+    save("empty.pt", {})
+
+
+def make_ambiguous():
+    """Files torch.load reads one way and a reader of names could read another: refused."""
+    # a record twice: torch.load reads the first data/0, Python's zipfile the last
+    torch.save({"logits": logits, "labels": labels}, OUT / "hostile/duplicate_record.tmp")
+    with zipfile.ZipFile(OUT / "hostile/duplicate_record.tmp") as z:
+        records = [(info.filename, z.read(info)) for info in z.infolist()]
+    os.remove(OUT / "hostile/duplicate_record.tmp")
+    with zipfile.ZipFile(OUT / "hostile/duplicate_record.pt", "w") as out:
+        for path, data in records:
+            out.writestr(zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0)), data)
+        out.writestr(zipfile.ZipInfo("duplicate_record/data/0", date_time=(1980, 1, 1, 0, 0, 0)), (logits * 3).numpy().tobytes())
+    assert torch.equal(torch.load(OUT / "hostile/duplicate_record.pt")["logits"], logits)
+    hostile["hostile/duplicate_record.pt"] = {}
+    # keys that flatten to one name: an int and a str, a dotted str and a nested dict
+    for name, obj in (("hostile/same_key_int.pt", {0: logits, "0": logits * 2, "labels": labels}),
+                      ("hostile/same_key_dotted.pt", {"a.b": logits, "a": {"b": logits * 2}, "labels": labels})):
+        torch.save(obj, OUT / name)
+        hostile[name] = {}
+
+
 def tar_bytes():
     import tarfile
     buf = io.BytesIO()
@@ -377,6 +441,10 @@ def main():
     make_dtypes()
     make_by_hand()
     make_hostile()
+    make_protocols()
+    make_reordered()
+    make_key_kinds()
+    make_ambiguous()
     with open(OUT / "expected.json", "w") as f:
         json.dump({"tensors": tensors, "keys": keys, "cli": cli, "hostile": hostile}, f, indent=1)
         f.write("\n")

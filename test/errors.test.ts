@@ -104,6 +104,8 @@ const scenarios: Record<string, string[]> = {
   'torch.save: a global outside the allow-list': ['ce', write('eval.pt', torchFixture('hostile/eval.pt')), LABELS],
   'torch.save: a view past its storage': ['ce', write('view.pt', torchFixture('hostile/huge_view.pt')), LABELS],
   'torch.save: a file named as an npz archive': ['ce', write('model.npz', torchFixture('dump.pt')), LABELS],
+  'torch.save: a record twice': ['ce', write('twice.pt', torchFixture('hostile/duplicate_record.pt')), LABELS],
+  'torch.save: two values by one name': ['ce', write('same.pt', torchFixture('hostile/same_key_int.pt')), LABELS],
   'safetensors: offsets outside the file': [
     'ce',
     write('model.safetensors', safetensors('{"logits":{"dtype":"F64","shape":[4],"data_offsets":[0,64]}}', 32)),

@@ -67,9 +67,9 @@ export function formatOfPath(path: string): Format | undefined {
 }
 
 /**
- * NPY magic → npy; a zip whose first record is `<folder>/data.pkl`, or the legacy magic
- * number → pt (torch.save; `.bin` files are told apart so); other zip magic ("PK") → npz; an 8-byte length then '{' → safetensors; a first
- * non-space '[' or '{' → json; anything else → csv.
+ * NPY magic → npy; a zip whose directory holds `<folder>/data.pkl`, or the legacy magic
+ * number → pt (torch.save; `.bin` files are told apart so); other zip magic ("PK") → npz; an
+ * 8-byte length then '{' → safetensors; a first non-space '[' or '{' → json; anything else → csv.
  */
 export function sniffFormat(buf: Uint8Array): Format {
   if (isNpy(buf)) return 'npy';
@@ -222,7 +222,7 @@ export function decodeText(buf: Uint8Array): string {
  * pickle, HDF5, tar, zstd) is refused by name, unless the bytes are NPY, zip or safetensors.
  */
 export function checkContent(buf: Uint8Array, format: Format, source: string): void {
-  const actual = isNpy(buf) ? 'npy' : looksLikeTorch(buf) ? 'pt' : isZip(buf) ? 'npz' : undefined;
+  const actual = isNpy(buf) ? 'npy' : isZip(buf) ? zipFormat(buf, format) : looksLikeTorch(buf) ? 'pt' : undefined;
   if (actual !== undefined && actual !== format) {
     throw new InputError(`this is ${FORMAT_NAMES[actual]} (by its first bytes), not ${FORMAT_NAMES[format]}`, source);
   }
@@ -230,6 +230,15 @@ export function checkContent(buf: Uint8Array, format: Format, source: string): v
   if (actual === undefined && !looksLikeSafetensors(buf) && !(format === 'pt' && isTar(buf))) refuseForeign(buf, source);
 }
 
+/**
+ * A zip archive is a torch.save file or an npz archive by its central directory; when that is
+ * out of reach (the first bytes of a stream), either may be, and the reader decides.
+ */
+function zipFormat(buf: Uint8Array, format: Format): Format {
+  const torch = looksLikeTorch(buf);
+  if (torch === undefined && (format === 'pt' || format === 'npz')) return format;
+  return torch ? 'pt' : 'npz';
+}
 
 /** A sniffed JSON text with a second value on a later line is JSON Lines. */
 function severalValues(text: string, source: string): boolean {

@@ -42,7 +42,8 @@ async function pairOf(spec: string, options: ReadOptions, blocks: boolean) {
   const at = await locate(spec, options.note);
   const container = await openContainer(at, options);
   if (container === undefined) throw missingLabels(at.path, options);
-  const logitsKey = at.key ?? keyByName(container, 'logits', at.path);
+  // a key given names an array of the file, or that is the error, before the labels are looked for
+  const logitsKey = at.key === undefined ? keyByName(container, 'logits', at.path) : pickKey(container, at.key, at.path).key;
   const labelsKey = keyByName(container, 'labels', at.path, logitsKey);
   const read = (key: string) => arrayOf(container, key, at.path, blocks);
   return { logits: read(logitsKey), labels: read(labelsKey), keys: { logits: `${at.path}:${logitsKey}`, labels: `${at.path}:${labelsKey}` } };

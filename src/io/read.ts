@@ -22,7 +22,7 @@ import { CONTAINER_FORMATS, contentFormat, decodeText, delimiterOf, FORMAT_NAMES
 import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
 import { openNpzFile } from './npz.js';
-import { looksLikeTorch, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
+import { isTorchPath, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
 import type { Values } from '../values.js';
 import { readStream, type StreamLimits } from './stream.js';
@@ -141,7 +141,7 @@ async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
   if (format === 'pt' || format === undefined) {
     // read at offsets: the pickle, then the storage of the tensor asked for
-    const tensor = atOffsets(at, () => (looksLikeTorch(fileHead(at.path)) ? pickTorch(openTorchFile(at.path), at.key, at.path) : undefined));
+    const tensor = atOffsets(at, () => (isTorchPath(at.path) ? pickTorch(openTorchFile(at.path), at.key, at.path) : undefined));
     if (tensor) return tensor;
   }
   if (format === 'npz') {
@@ -177,7 +177,7 @@ export async function openContainer(at: Location, options: ReadOptions = {}): Pr
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
   if (format !== undefined && !CONTAINER_FORMATS.includes(format)) return undefined;
   if (format === undefined || format === 'pt') {
-    const file = atOffsets(at, () => (looksLikeTorch(fileHead(at.path)) ? openTorchFile(at.path) : undefined));
+    const file = atOffsets(at, () => (isTorchPath(at.path) ? openTorchFile(at.path) : undefined));
     if (file) return severalTensors(file);
   }
   if (format === undefined || format === 'npz') {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { bufferSource } from '../../src/io/byte-source.js';
-import { parseInput, sniffFormat } from '../../src/io/format.js';
+import { checkContent, parseInput, SNIFF_BYTES, sniffFormat } from '../../src/io/format.js';
 import { readInput } from '../../src/io/read.js';
 import { openTorchFile, parseTorch } from '../../src/io/torch/torch.js';
 import { readZipDirectory, readZipEntry } from '../../src/io/zip.js';
@@ -59,7 +59,8 @@ describe('torch.save fixtures read as PyTorch wrote them', () => {
   });
 
   it('tells torch.save files by their first bytes, whatever the extension', () => {
-    for (const name of ['dump.pt', 'legacy.pt', 'pytorch_model.bin', 'torch2_records.pt', 'torch_zip.npz']) {
+    const files = ['dump.pt', 'legacy.pt', 'pytorch_model.bin', 'torch2_records.pt', 'torch_zip.npz', 'reordered.pt', 'reordered.bin'];
+    for (const name of [...files, ...[1, 2, 4, 5].map((p) => `legacy_protocol${p}.pt`)]) {
       expect(sniffFormat(readFileSync(at(name)))).toBe('pt');
     }
   });
@@ -85,6 +86,24 @@ describe('torch.save fixtures through every mode give PyTorch loss', () => {
     expect(several.stderr).toContain('"labels", "targets"');
   });
 
+  it('a zip whose data.pkl is its last record, from standard input, sniffed or named pt', async () => {
+    const want = expected.cli.find((c) => c.argv.join(' ') === 'ce reordered.bin')!.loss;
+    for (const format of [[], ['--format', 'pt']]) {
+      const r = await runCli(['ce', '-', '--json', ...format], {}, false, readFileSync(at('reordered.bin')));
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      expect(Math.abs((JSON.parse(r.stdout) as { loss: number }).loss - want)).toBeLessThanOrEqual(1e-12 * want);
+    }
+    const named = await runCli(['ce', at('reordered.bin'), '--format', 'pt', '--json']);
+    expect([named.code, named.stderr]).toEqual([0, '']);
+  });
+
+  it('the first bytes of a stream, short of the central directory, do not decide between torch.save and npz', () => {
+    const head = readFileSync(at('reordered.bin')).subarray(0, SNIFF_BYTES);
+    expect(() => checkContent(head, 'pt', '-')).not.toThrow();
+    expect(() => checkContent(head, 'npz', '-')).not.toThrow();
+    expect(() => checkContent(head, 'csv', '-')).toThrow('this is an npz archive (by its first bytes), not CSV text');
+  });
+
   it('stdin holds both operands: -:logits -:labels', async () => {
     const r = await runCli(['ce', '-:logits', '-:labels', '--json'], {}, false, readFileSync(at('dump.pt')));
     const want = expected.cli.find((c) => c.argv.join(' ') === 'ce dump.pt:logits dump.pt:labels')!.loss;
@@ -103,6 +122,18 @@ describe('keys', () => {
   it('a file of one tensor takes no key', async () => {
     const r = await runCli(['ce', at('single.pt:x'), at('dump.pt:labels')]);
     expect(r.stderr).toBe(`losscalc: ${at('single.pt')}: this torch.save file holds a single array and has no keys (got ':x')\n`);
+    expect(r.code).toBe(2);
+  });
+
+  it('a key missing from a file of no arrays is named, before the labels are looked for', async () => {
+    const r = await runCli(['ce', at('empty.pt:x')]);
+    expect(r.stderr).toBe(`losscalc: ${at('empty.pt')}: no array "x" in the torch.save file; the torch.save file holds no arrays\n`);
+    expect(r.code).toBe(2);
+  });
+
+  it('a tuple key is listed as Python spells it', async () => {
+    const r = await runCli(['ce', at('key_kinds.pt:x')]);
+    expect(r.stderr).toBe(`losscalc: ${at('key_kinds.pt')}: no array "x" in the torch.save file; the keys are "(0, 1)", "labels", "None", "1.0", "2.5", "('a', 3)"\n`);
     expect(r.code).toBe(2);
   });
 
@@ -136,6 +167,9 @@ const REFUSALS: Record<string, string> = {
   'hostile/deep.pt': `containers nested more than 64 deep at key "${Array(64).fill('0').join('.')}"`,
   'hostile/bytes8.pt': 'data.pkl byte 2: truncated pickle: an argument of 1152921504606846976 bytes, and 1 are left',
   'hostile/tar.pt': 'a torch.save file from before PyTorch 1.0 (a tar archive): load it with torch.load and save it again with a newer PyTorch',
+  'hostile/duplicate_record.pt': 'the archive holds entry "duplicate_record/data/0" twice',
+  'hostile/same_key_int.pt': 'duplicate key "0": two values of the saved object go by that name',
+  'hostile/same_key_dotted.pt': 'duplicate key "a.b": two values of the saved object go by that name',
 };
 
 describe('hostile files are refused and nothing in them runs', () => {

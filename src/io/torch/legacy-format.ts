@@ -9,7 +9,7 @@
 import { InputError } from '../../errors.js';
 import type { DType } from '../../tensor.js';
 import { ELEMENT } from '../binary.js';
-import type { ByteSource } from '../byte-source.js';
+import { bufferSource, type ByteSource } from '../byte-source.js';
 import { storageOf } from './globals.js';
 import { unpickle } from './pickle.js';
 import type { TorchArchive } from './zip-format.js';
@@ -18,19 +18,38 @@ import { PyDict, PyList, type PyValue } from './values.js';
 const MAGIC = 0x1950a86a20f9469cfc6cn;
 const PROTOCOL_VERSION = 1001n;
 
-/** PROTO 2, LONG1 of 10 bytes, then the magic number little-endian: how every legacy file starts. */
-const HEAD = [0x80, -1, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+/**
+ * The magic number pickled takes at most this many bytes: a text LONG (`L1195...L\n.`) in
+ * protocols 0 and 1, PROTO and LONG1 in 2 and 3, with a FRAME between them in 4 and 5.
+ */
+const MAGIC_BYTES = 64;
 
+/**
+ * Whether `buf` starts with the legacy format's magic number, however the pickle protocol
+ * torch.save was given encodes it: its first pickle, read from the first MAGIC_BYTES bytes, is
+ * that number.
+ */
 export function startsAsTorchLegacy(buf: Uint8Array): boolean {
-  return buf.length >= HEAD.length && HEAD.every((b, i) => b === -1 || buf[i] === b);
+  if (buf[0] !== 0x80 && buf[0] !== 0x4c) return false; // PROTO, or LONG (protocols 0 and 1)
+  const head = buf.subarray(0, MAGIC_BYTES);
+  try {
+    return unpickle(bufferSource(head, ''), 0, head.length, '', { name: 'the magic number', persistentLoad: noStorage('') }).value === MAGIC;
+  } catch (e) {
+    if (e instanceof InputError) return false;
+    throw e;
+  }
+}
+
+/** A persistent id where no storage can be: before the object. */
+function noStorage(source: string) {
+  return (): never => {
+    throw new InputError('a persistent id before the object', source);
+  };
 }
 
 export function readTorchLegacy(src: ByteSource, source: string): TorchArchive {
-  const noStorage = (): never => {
-    throw new InputError('a persistent id before the object', source);
-  };
   let at = 0;
-  const next = (name: string, persistentLoad: (pid: PyValue, where: string) => PyValue = noStorage): PyValue => {
+  const next = (name: string, persistentLoad: (pid: PyValue, where: string) => PyValue = noStorage(source)): PyValue => {
     const read = unpickle(src, at, src.size, source, { name, persistentLoad });
     at = read.end;
     return read.value;

@@ -1,10 +1,12 @@
 /**
  * torch.save files (.pt, .pth, and .bin from torch) as a Container: the tensors and Python
  * numbers of the saved object by key path. Dict keys and list/tuple indices are joined with
- * '.': `outputs.logits`, `0`, `outputs.1`; a number is a 0-d tensor (int64, float64, bool).
- * A file holding a single tensor has no keys. Either format (zip-format.ts, legacy-format.ts)
- * is recognised by its first bytes; from a file, only the pickle and the storages the asked
- * tensor reaches are read, at their offsets.
+ * '.': `outputs.logits`, `0`, `outputs.1`, a key that is not a str as Python's str() spells
+ * it (`(0, 1)`); two values by one name are an error. A number is a 0-d tensor (int64, float64,
+ * bool). A file holding a single tensor has no keys. The zip format (zip-format.ts) is
+ * recognised by its central directory, the legacy one (legacy-format.ts) by its first pickle;
+ * from a file, only the pickle and the storages the asked tensor reaches are read, at their
+ * offsets.
  */
 import { InputError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
@@ -17,7 +19,7 @@ import { readTorchLegacy, startsAsTorchLegacy } from './legacy-format.js';
 import { describe } from './pickle.js';
 import { readTensor } from './tensors.js';
 import { PyDict, PyList, PyTuple, TensorRef, type PyValue } from './values.js';
-import { readTorchZip, startsAsTorchZip, type TorchArchive } from './zip-format.js';
+import { isTorchZip, readTorchZip, type TorchArchive } from './zip-format.js';
 
 /** What messages call these files. */
 export const TORCH_KIND = 'torch.save file';
@@ -29,9 +31,29 @@ const MAX_ITEMS = 1_000_000;
 
 type Leaf = TensorRef | bigint | number | boolean;
 
-/** torch.save's zip format (data.pkl first) or its legacy format, by the first bytes. */
-export function looksLikeTorch(buf: Uint8Array): boolean {
-  return (isZip(buf) && startsAsTorchZip(buf)) || startsAsTorchLegacy(buf);
+/**
+ * Whether `src` is a torch.save file: a zip archive whose directory holds a data.pkl record
+ * (isTorchZip), or the legacy format's magic number pickled first. Undefined for a zip whose
+ * directory cannot be read (bytes cut short, such as the first of a stream).
+ */
+export function isTorchFile(src: ByteSource): boolean | undefined {
+  const head = new Uint8Array(Math.min(src.size, 512));
+  src.read(head, 0);
+  return isZip(head) ? isTorchZip(src) : startsAsTorchLegacy(head);
+}
+
+/** isTorchFile for bytes in memory: a whole file, or the first bytes of one. */
+export function looksLikeTorch(buf: Uint8Array): boolean | undefined {
+  return isTorchFile(bufferSource(buf, ''));
+}
+
+/** isTorchFile for the regular file at `path`; false when it cannot be read (its reader says why). */
+export function isTorchPath(path: string): boolean {
+  try {
+    return withFile(path, isTorchFile) === true;
+  } catch {
+    return false;
+  }
 }
 
 /** The file's tensors; `single` when it holds one tensor (or number), which has no key. */
@@ -101,6 +123,8 @@ function isLeaf(v: PyValue): v is Leaf {
 function collect(value: PyValue, path: string, depth: number, out: Map<string, Leaf>, walk: Walk, source: string): void {
   if (++walk.visits > MAX_ITEMS) throw new InputError(`holds more than ${MAX_ITEMS} values in its containers`, source);
   if (isLeaf(value)) {
+    // {0: a, '0': b} or {'a.b': a, 'a': {'b': b}}: two values by one name, and no way to pick either
+    if (out.has(path)) throw new InputError(`duplicate key ${JSON.stringify(path)}: two values of the saved object go by that name`, source);
     out.set(path, value);
     return;
   }
@@ -123,12 +147,35 @@ interface Walk {
   visits: number;
 }
 
-/** A dict key as a path part: str and int keys (and bool, float); others hold nothing reachable. */
+/**
+ * A dict key as a path part, as Python's str() spells it: str, int, bool, float, None, and
+ * tuples of these (`(0, 1)`, `('a', 2)`). Other keys (bytes, frozensets) hold nothing reachable.
+ */
 function keyName(key: PyValue): string | undefined {
-  if (typeof key === 'string' || typeof key === 'bigint') return String(key);
+  return typeof key === 'string' ? key : keyRepr(key);
+}
+
+/** Python's repr() of a key, or undefined for a kind of key that is not spelled. */
+function keyRepr(key: PyValue): string | undefined {
+  if (key === null) return 'None';
+  if (typeof key === 'bigint') return String(key);
   if (typeof key === 'boolean') return key ? 'True' : 'False';
-  if (typeof key === 'number') return String(key);
-  return undefined;
+  if (typeof key === 'number') return floatRepr(key);
+  if (typeof key === 'string') return /[\\\x00-\x1f\x7f]/.test(key) || (key.includes("'") && key.includes('"')) ? undefined : key.includes("'") ? `"${key}"` : `'${key}'`;
+  if (!(key instanceof PyTuple)) return undefined;
+  const items = key.items.map(keyRepr);
+  if (items.some((item) => item === undefined)) return undefined;
+  return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
+}
+
+/** repr() of a Python float: shortest digits, `.0` on whole numbers, an exponent of two digits or more below 1e-4 and from 1e16. */
+function floatRepr(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  const size = Math.abs(v);
+  if (size !== 0 && (size < 1e-4 || size >= 1e16)) return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+  const s = String(v);
+  return Number.isInteger(v) ? `${Object.is(v, -0) ? '-0' : s}.0` : s;
 }
 
 /** A Python number as a 0-d tensor, in the dtype torch.tensor gives it. */

@@ -23,8 +23,26 @@ export function isTorchPickle(name: string): boolean {
   return PICKLE.test(name);
 }
 
+/**
+ * Whether the zip archive `src` is a torch.save file: its central directory holds a
+ * `<folder>/data.pkl` record, wherever the record is (torch.load finds it anywhere). Undefined
+ * when the directory cannot be read, as from the first bytes of a stream, unless the first
+ * record already is the pickle, as torch.save writes it.
+ */
+export function isTorchZip(src: ByteSource): boolean | undefined {
+  const head = new Uint8Array(Math.min(src.size, 512));
+  src.read(head, 0);
+  if (startsAsTorchZip(head)) return true;
+  try {
+    return readZipDirectory(src, '').some((entry) => isTorchPickle(entry.name));
+  } catch (e) {
+    if (e instanceof InputError) return undefined;
+    throw e;
+  }
+}
+
 /** The first local header of a zip names `<folder>/data.pkl`, as torch.save writes it first. */
-export function startsAsTorchZip(buf: Uint8Array): boolean {
+function startsAsTorchZip(buf: Uint8Array): boolean {
   if (buf.length < 30) return false;
   const nameLength = buf[26] | (buf[27] << 8);
   if (30 + nameLength > buf.length) return false;
@@ -42,7 +60,11 @@ export interface TorchArchive {
 /** The archive's object, unpickled, and where its storages are; `source` names the file. */
 export function readTorchZip(src: ByteSource, source: string): TorchArchive {
   const entries = new Map<string, ZipEntry>();
-  for (const entry of readZipDirectory(src, source)) entries.set(entry.name, entry);
+  for (const entry of readZipDirectory(src, source)) {
+    // which of two records of one name torch.load reads is the zip library's choice: neither is safe
+    if (entries.has(entry.name)) throw new InputError(`the archive holds entry ${JSON.stringify(entry.name)} twice`, source);
+    entries.set(entry.name, entry);
+  }
   const pickles = [...entries.keys()].filter(isTorchPickle);
   if (pickles.length !== 1) {
     throw new InputError(pickles.length === 0 ? 'a zip archive without a data.pkl record: not a torch.save file' : `a zip archive with ${pickles.length} data.pkl records (${pickles.join(', ')}): not one torch.save file`, source);
