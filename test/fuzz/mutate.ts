@@ -1051,7 +1051,7 @@ const csvHeader = (rng: Rng, text: string, d: string): [string, string] | undefi
 /** Not numbers, not several numbers, no quote, line break or '#': text a header could hold. */
 const FIRST_ROW_CELLS = ['abc', 'x', 'n/a', 'label', 'id', 'NA', 'None', 'null', 'true', '1e', '0x10', '1_0', '-', '.', '+', 'e5', 'nana', 'Infinityx', '\u00e9', '\u00a01', "'1'"];
 
-const isNumberCell = (cell: string): boolean => /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$|^\s*[+-]?(nan|inf|infinity)\s*$/i.test(cell);
+const isNumberCell = (cell: string): boolean => /^\s*[+-]?(\d+(?:\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$|^\s*[+-]?(nan|inf|infinity)\s*$/i.test(cell);
 
 /**
  * One cell of the first row of an all-numeric CSV made text (or empty, past the first cell),
