@@ -13,7 +13,8 @@ import { InputError, oneLine, systemReason, UsageError, type Operand } from './e
 import { FORMATS, formatFor } from './io/format.js';
 import { openInput, parseList, readInput, readTable } from './io/read.js';
 import { readPair } from './io/one-file.js';
-import { MODE_ALIASES, MODES, parseCompareOptions, parseMergeOptions, parseOptions, type InputOptions, type Mode, type RawOptions } from './options.js';
+import { MODES, type Mode } from './modes.js';
+import { MODE_ALIASES, parseCompareOptions, parseMergeOptions, parseOptions, type InputOptions, type RawOptions } from './options.js';
 import { processOutput, streamOutput, type Output, type Sink } from './report/output.js';
 import { paint, useColour } from './report/paint.js';
 import { Stderr } from './report/stderr.js';

@@ -13,7 +13,7 @@ import { logSoftmaxValues } from './losses/log-softmax.js';
 import { nllLoss } from './losses/nll.js';
 import type { LossResult } from './losses/reduce.js';
 import { binaryLabels } from './losses/targets.js';
-import type { Mode } from './options.js';
+import type { Mode } from './modes.js';
 import { ambiguousLayout, formatShape, numel, sameShape, toFloat64, type Tensor } from './tensor.js';
 import { asValues } from './values.js';
 import { dataWarnings } from './warnings.js';

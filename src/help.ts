@@ -1,5 +1,5 @@
 /** The help text of each mode: its one-line description, what its logits are, and examples. */
-import type { Mode } from './options.js';
+import type { Mode } from './modes.js';
 
 export const EXAMPLES: Record<Mode | 'compare' | 'merge', string> = {
   'cross-entropy': `

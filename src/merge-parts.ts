@@ -17,7 +17,7 @@
 import { InputError } from './errors.js';
 import type { PartialResult } from './merge.js';
 import { CompensatedSum, REDUCTIONS, type Reduction } from './losses/reduce.js';
-import { MODES } from './options.js';
+import { MODES } from './modes.js';
 import { INPUT_KINDS, type InputKind } from './losses/probabilities.js';
 import type { InputDigests, ResultSettings, WeightRecord } from './settings.js';
 

@@ -14,7 +14,7 @@
  * never makes one.
  */
 import type { PredictionKind } from './breakdown.js';
-import type { Mode } from './options.js';
+import type { Mode } from './modes.js';
 import { classLayout, formatIndex, numel, type DType, type FloatArray } from './tensor.js';
 
 /**

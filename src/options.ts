@@ -3,6 +3,7 @@
  * point needs to ask whether a flag makes sense for a mode.
  */
 import { UsageError } from './errors.js';
+import { MODES, type Mode } from './modes.js';
 import { REDUCTIONS, type Reduction } from './losses/reduce.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from './checks.js';
 import { IGNORE_INDEX } from './losses/targets.js';
@@ -11,10 +12,6 @@ import { FORMATS, type Format } from './io/format.js';
 import { parseNumber } from './io/csv.js';
 import { isSpecialFile, SAVE_EXTENSIONS, saveExtension } from './report/save.js';
 import { didYouMean } from './spelling.js';
-
-export type Mode = 'cross-entropy' | 'nll' | 'bce-logits' | 'binary-cross-entropy' | 'gather' | 'check';
-
-export const MODES: readonly Mode[] = ['cross-entropy', 'nll', 'bce-logits', 'binary-cross-entropy', 'gather', 'check'];
 
 /** Short names, and PyTorch's own: the functional's (`F.nll_loss`) and the module's (`nn.NLLLoss`). */
 export const MODE_ALIASES: Readonly<Record<string, Mode>> = {

@@ -5,7 +5,7 @@
 import type { LossInputs } from './equivalences.js';
 import type { LossResult } from './losses/reduce.js';
 import { binaryLabels } from './losses/targets.js';
-import type { Mode } from './options.js';
+import type { Mode } from './modes.js';
 import { asFloats, formatIndex, numel, sameShape, type Storage } from './tensor.js';
 import { asValues, type Values } from './values.js';
 import { combineFindings, type Findings, type PredictionWatch } from './mistakes.js';

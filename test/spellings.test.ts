@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MODE_ALIASES, MODES } from '../src/options.js';
+import { MODES } from '../src/modes.js';
+import { MODE_ALIASES } from '../src/options.js';
 import { closest } from '../src/spelling.js';
 import { expectClose, resolveArgv } from './cases.js';
 import { FIXTURES, readJson, runCli } from './helpers.js';
