@@ -1,5 +1,3 @@
-import { availableParallelism } from 'node:os';
-
 /**
  * Whether a run may use threads, decided before parallel.ts (and worker_threads) is loaded:
  * below PARALLEL_MIN_VALUES logits a second thread costs more to start than it saves.
@@ -8,9 +6,4 @@ export const PARALLEL_MIN_VALUES = 1 << 22;
 
 export function mayUseThreads(asked: number | undefined, values: number): boolean {
   return asked === undefined ? values >= PARALLEL_MIN_VALUES : asked > 1;
-}
-
-/** -j above the machine's cores is clamped to them (threadCount): said, since it was asked for. */
-export function threadsWarning(asked: number | undefined, cores = availableParallelism()): string[] {
-  return asked !== undefined && asked > cores ? [`-j ${asked} is more than the ${cores} cores here: at most ${cores} threads are used`] : [];
 }

@@ -1,10 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { threadCount } from '../src/parallel.js';
-import { threadsWarning } from '../src/threads.js';
-import { FIXTURES } from './helpers.js';
 
 const BIG = 1 << 24;
 
@@ -23,22 +18,5 @@ describe('threadCount', () => {
     expect(threadCount(undefined, BIG, 3_000_000, 4)).toBe(4);
     expect(threadCount(undefined, BIG, 3_000_000, 32)).toBe(8);
     expect(threadCount(undefined, 100, 3_000_000, 32)).toBe(1);
-  });
-});
-
-describe('-j above the cores', () => {
-  it('is clamped with a warning, given the cores', () => {
-    expect(threadsWarning(500, 2)).toEqual(['-j 500 is more than the 2 cores here: at most 2 threads are used']);
-    expect(threadsWarning(2, 2)).toEqual([]);
-    expect(threadsWarning(undefined, 2)).toEqual([]);
-  });
-
-  it('reaches stderr from a run, whatever the machine', () => {
-    const many = String(availableParallelism() + 1);
-    // the built binary: threads run its bundled worker
-    const bin = join(import.meta.dirname, '..', 'bin', 'losscalc.cjs');
-    const r = spawnSync(process.execPath, [bin, 'ce', join(FIXTURES, 'example', 'logits.csv'), join(FIXTURES, 'example', 'labels.csv'), '-j', many, '-q'], { encoding: 'utf8' });
-    expect(r.status).toBe(0);
-    expect(r.stderr).toBe(`losscalc: warning: -j ${many} is more than the ${availableParallelism()} cores here: at most ${availableParallelism()} threads are used\n`);
   });
 });

@@ -17,7 +17,7 @@ import { recordSettings } from '../settings.js';
 import { inputDigests } from '../io/digest.js';
 import { asValues, isValues, type Values } from '../values.js';
 import type { ParallelJob } from '../parallel.js';
-import { mayUseThreads, threadsWarning } from '../threads.js';
+import { mayUseThreads } from '../threads.js';
 import { formatFor } from '../io/format.js';
 import { rereadable } from '../io/read.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
@@ -46,7 +46,6 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   const outcome = {
     ...evaluated,
     warnings: [
-      ...threadsWarning(opts.threads),
       ...load.notes,
       ...nonFiniteWarning('logits', seen.logits, loaded.shape),
       ...nonFiniteWarning('labels', seen.labels, labels.shape),
