@@ -6,7 +6,7 @@ import { breakdown, type PredictionKind } from '../breakdown.js';
 import { evaluate } from '../evaluate.js';
 import type { Options } from '../options.js';
 import { renderHuman, renderQuiet } from '../report/human.js';
-import { renderJson, type Recorded } from '../report/json.js';
+import { writeJsonReport, type Recorded } from '../report/json.js';
 import type { Paint } from '../report/paint.js';
 import { savePerSample } from '../report/save.js';
 import { refuseSavingOverInput } from './save-target.js';
@@ -65,7 +65,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   if (opts.quiet) io.stdout.write(renderQuiet(outcome.result));
   else if (opts.json) {
     const recorded = await record(opts, specs, inputs, binary ? null : { ...classLayout(logits.shape, opts.classDim), rank: logits.shape.length }, io.stdin);
-    io.stdout.write(renderJson(outcome, { logits: logits.shape, labels: labels.shape }, recorded, details));
+    writeJsonReport(io.stdout, outcome, { logits: logits.shape, labels: labels.shape }, recorded, details);
   }
   else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary }));
   return outcome.ok ? 0 : 1;

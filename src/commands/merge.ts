@@ -14,7 +14,8 @@ import { checkPart, parsePart, sourceOf, type RecordedResult } from '../merge-pa
 import { mergeResults } from '../merge.js';
 import type { MergeOptions } from '../options.js';
 import { renderQuiet } from '../report/human.js';
-import { jsonNumber, jsonSettings, nest } from '../report/json.js';
+import { jsonNumber, jsonSettings } from '../report/json.js';
+import { Streamed, writeJson } from '../report/json-stream.js';
 import type { Paint } from '../report/paint.js';
 import { formatNumber } from '../report/table.js';
 import { formatShape } from '../tensor.js';
@@ -30,24 +31,23 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
   if (opts.quiet) {
     io.stdout.write(renderQuiet(merged));
   } else if (opts.json) {
-    io.stdout.write(
-      JSON.stringify({
-        mode: merged.mode,
-        reduction: merged.reduction,
-        loss: loss !== undefined ? jsonNumber(loss) : nest(merged.perSample, merged.shape),
-        count: merged.count,
-        sum: jsonNumber(merged.sum),
-        weightSum: jsonNumber(merged.weightSum),
-        shape: merged.shape,
-        perSample: Array.from(merged.perSample, jsonNumber),
-        parts: parts.length,
-        // what a merge of merges checks in turn: the common settings, every part's inputs
-        settings: jsonSettings(parts[0].settings),
-        inputs: { logits: parts.flatMap((p) => p.inputs.logits), labels: parts.flatMap((p) => p.inputs.labels) },
-      }) + '\n',
-    );
+    writeJson(io.stdout, {
+      mode: merged.mode,
+      reduction: merged.reduction,
+      loss: loss !== undefined ? jsonNumber(loss) : new Streamed(merged.loss as Float64Array, merged.shape),
+      count: merged.count,
+      sum: jsonNumber(merged.sum),
+      weightSum: jsonNumber(merged.weightSum),
+      shape: merged.shape,
+      // when every part had its losses (reduction none always does)
+      perSample: merged.perSample && new Streamed(merged.perSample, [merged.perSample.length]),
+      parts: parts.length,
+      // what a merge of merges checks in turn: the common settings, every part's inputs
+      settings: jsonSettings(parts[0].settings),
+      inputs: { logits: parts.flatMap((p) => p.inputs.logits), labels: parts.flatMap((p) => p.inputs.labels) },
+    });
   } else {
-    const value = loss !== undefined ? formatNumber(loss) : `${merged.perSample.length} values of shape ${formatShape(merged.shape)}`;
+    const value = loss !== undefined ? formatNumber(loss) : `${(merged.loss as Float64Array).length} values of shape ${formatShape(merged.shape)}`;
     io.stdout.write(`${paint.bold(merged.mode)}  ${value}\n`);
     io.stdout.write(paint.dim(`  merged from ${parts.length} results, reduction ${merged.reduction}, ${merged.count} contributing`) + '\n');
   }

@@ -56,7 +56,7 @@ function verdict(checks: Check[], paint: Paint): string {
 }
 
 /** --quiet: the loss alone, one number a line (the unreduced values one per line). */
-export function renderQuiet(r: LossResult): string {
+export function renderQuiet(r: Pick<LossResult, 'loss'>): string {
   return typeof r.loss === 'number' ? `${formatNumber(r.loss)}\n` : Array.from(r.loss, (v) => `${formatNumber(v)}\n`).join('');
 }
 

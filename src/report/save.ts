@@ -1,13 +1,14 @@
 /**
  * --save-per-sample: the unreduced losses as .npy (float64), .csv (`index,loss`) or .json
- * (nested in the loss's shape). A FIFO or a device named without one of these extensions
- * (/dev/stdout, a named pipe) gets CSV. How the file is written (never half of it, a FIFO
+ * (nested in the loss's shape), each written in chunks as it is made, never as one string or
+ * one copy of the data. A FIFO or a device named without one of these extensions (/dev/stdout,
+ * a named pipe) gets CSV. How the file is written (never half of it, a FIFO
  * directly) is write-file.ts's job.
  */
 import { lstatSync } from 'node:fs';
-import { encodeNpy } from '../io/npy.js';
+import { encodeNpyChunks } from '../io/npy.js';
 import type { LossResult } from '../losses/reduce.js';
-import { nest } from './json.js';
+import { jsonChunks, Streamed } from './json-stream.js';
 import { formatNumber } from './table.js';
 import type { Sink } from './output.js';
 import { writeFileSafely } from './write-file.js';
@@ -61,8 +62,7 @@ export async function savePerSample(path: string, r: LossResult, standard: Recor
 function* encode(path: string, r: LossResult): Generator<Uint8Array | string> {
   const ext = saveExtension(path) ?? '.csv';
   if (ext === '.npy') {
-    const bytes = encodeNpy({ data: r.perSample, shape: r.shape, dtype: 'float64' });
-    for (let i = 0; i < bytes.length; i += CHUNK_BYTES) yield bytes.subarray(i, i + CHUNK_BYTES);
+    yield* encodeNpyChunks({ data: r.perSample, shape: r.shape, dtype: 'float64' }, CHUNK_BYTES / 8);
   } else if (ext === '.csv') {
     yield 'index,loss\n';
     const v = r.perSample;
@@ -72,6 +72,7 @@ function* encode(path: string, r: LossResult): Generator<Uint8Array | string> {
       yield rows;
     }
   } else {
-    yield JSON.stringify(nest(r.perSample, r.shape)) + '\n';
+    yield* jsonChunks(new Streamed(r.perSample, r.shape));
+    yield '\n';
   }
 }
