@@ -5,7 +5,7 @@
 import { breakdown, type PredictionKind } from '../breakdown.js';
 import { evaluate } from '../evaluate.js';
 import type { Options } from '../options.js';
-import { renderHuman, renderQuiet } from '../report/human.js';
+import { renderHuman, writeQuiet } from '../report/human.js';
 import { writeJsonReport, type Recorded } from '../report/json.js';
 import type { Paint } from '../report/paint.js';
 import { savePerSample } from '../report/save.js';
@@ -62,7 +62,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   progress.done();
   if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result, io);
 
-  if (opts.quiet) io.stdout.write(renderQuiet(outcome.result));
+  if (opts.quiet) writeQuiet(io.stdout, outcome.result);
   else if (opts.json) {
     const recorded = await record(opts, specs, inputs, binary ? null : { ...classLayout(logits.shape, opts.classDim), rank: logits.shape.length }, io.stdin);
     writeJsonReport(io.stdout, outcome, { logits: logits.shape, labels: labels.shape }, recorded, details);

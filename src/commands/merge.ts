@@ -13,7 +13,7 @@ import { checkAgreement } from '../merge-agreement.js';
 import { checkPart, parsePart, sourceOf, type RecordedResult } from '../merge-parts.js';
 import { mergeResults } from '../merge.js';
 import type { MergeOptions } from '../options.js';
-import { renderQuiet } from '../report/human.js';
+import { writeQuiet } from '../report/human.js';
 import { jsonNumber, jsonSettings } from '../report/json.js';
 import { Streamed, writeJson } from '../report/json-stream.js';
 import type { Paint } from '../report/paint.js';
@@ -29,7 +29,7 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
   const merged = mergeResults(parts);
   const loss = typeof merged.loss === 'number' ? merged.loss : undefined;
   if (opts.quiet) {
-    io.stdout.write(renderQuiet(merged));
+    writeQuiet(io.stdout, merged);
   } else if (opts.json) {
     writeJson(io.stdout, {
       mode: merged.mode,

@@ -9,15 +9,14 @@ import { lstatSync } from 'node:fs';
 import { encodeNpyChunks } from '../io/npy.js';
 import type { LossResult } from '../losses/reduce.js';
 import { jsonChunks, Streamed } from './json-stream.js';
-import { formatNumber } from './table.js';
+import { formatNumber, linesInBlocks } from './table.js';
 import type { Sink } from './output.js';
 import { writeFileSafely } from './write-file.js';
 
 export const SAVE_EXTENSIONS = ['.npy', '.csv', '.json'] as const;
 
-/** Bytes handed to the system at a time, and CSV rows per chunk: a signal is handled between them. */
+/** NPY bytes handed to the system at a time (CSV and JSON come in chunks of their own): a signal is handled between them. */
 const CHUNK_BYTES = 1 << 20;
-const CSV_ROWS = 1 << 16;
 
 /** The format `path`'s name asks for, or undefined. */
 export function saveExtension(path: string): (typeof SAVE_EXTENSIONS)[number] | undefined {
@@ -55,22 +54,18 @@ const STANDARD: Record<string, 'stdout' | 'stderr'> = {
  */
 export async function savePerSample(path: string, r: LossResult, standard: Record<'stdout' | 'stderr', Sink>): Promise<void> {
   const own = Object.hasOwn(STANDARD, path) ? standard[STANDARD[path]] : undefined;
-  if (own === undefined) return writeFileSafely(path, encode(path, r));
-  for (const chunk of encode(path, r)) own.write(chunk);
+  if (own === undefined) return writeFileSafely(path, encodePerSample(path, r));
+  for (const chunk of encodePerSample(path, r)) own.write(chunk);
 }
 
-function* encode(path: string, r: LossResult): Generator<Uint8Array | string> {
+/** The file's bytes in chunks, as `path`'s extension asks. */
+export function* encodePerSample(path: string, r: Pick<LossResult, 'perSample' | 'shape'>): Generator<Uint8Array | string> {
   const ext = saveExtension(path) ?? '.csv';
   if (ext === '.npy') {
     yield* encodeNpyChunks({ data: r.perSample, shape: r.shape, dtype: 'float64' }, CHUNK_BYTES / 8);
   } else if (ext === '.csv') {
     yield 'index,loss\n';
-    const v = r.perSample;
-    for (let start = 0; start < v.length; start += CSV_ROWS) {
-      let rows = '';
-      for (let i = start; i < Math.min(v.length, start + CSV_ROWS); i++) rows += `${i},${formatNumber(v[i])}\n`;
-      yield rows;
-    }
+    yield* linesInBlocks(r.perSample, (i, v) => `${i},${formatNumber(v)}\n`);
   } else {
     yield* jsonChunks(new Streamed(r.perSample, r.shape));
     yield '\n';
