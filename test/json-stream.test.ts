@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli.js';
 import { encodeNpy } from '../src/io/npy.js';
-import { CHUNK, jsonChunks, Streamed } from '../src/report/json-stream.js';
+import { PassThrough } from 'node:stream';
+import { CHUNK, jsonChunks, Streamed, writeJson } from '../src/report/json-stream.js';
+import { streamOutput } from '../src/report/output.js';
 import { encodePerSample } from '../src/report/save.js';
 
 /** What --json wrote before it streamed: the values nested as arrays, then JSON.stringify. */
@@ -67,6 +69,23 @@ describe('jsonChunks writes what JSON.stringify writes', () => {
     expect(chunks.length).toBeGreaterThan(10);
     expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(CHUNK + 64);
     expect(chunks.join('')).toBe(stringified(value));
+  });
+});
+
+describe('a pipe whose reader is behind', () => {
+  it('is written no faster than it is read: the chunks are not all queued in memory', async () => {
+    const values = Float64Array.from({ length: 200_000 }, (_, i) => Math.sin(i));
+    const pipe = new PassThrough({ highWaterMark: 1024 });
+    const writing = writeJson(streamOutput(pipe), new Streamed(values, [values.length]));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // nobody has read yet: without waiting for the pipe, all 3.8 MB would be queued by now
+    expect(pipe.writableLength).toBeLessThan(4 * CHUNK);
+    const read: Buffer[] = [];
+    pipe.on('data', (b: Buffer) => read.push(b));
+    await writing;
+    pipe.end();
+    await new Promise((resolve) => pipe.on('end', resolve));
+    expect(Buffer.concat(read).toString()).toBe(stringified(new Streamed(values, [values.length])) + '\n');
   });
 });
 

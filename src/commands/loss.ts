@@ -62,10 +62,10 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   progress.done();
   if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result, io);
 
-  if (opts.quiet) writeQuiet(io.stdout, outcome.result);
+  if (opts.quiet) await writeQuiet(io.stdout, outcome.result);
   else if (opts.json) {
     const recorded = await record(opts, specs, inputs, binary ? null : { ...classLayout(logits.shape, opts.classDim), rank: logits.shape.length }, io.stdin);
-    writeJsonReport(io.stdout, outcome, { logits: logits.shape, labels: labels.shape }, recorded, details);
+    await writeJsonReport(io.stdout, outcome, { logits: logits.shape, labels: labels.shape }, recorded, details);
   }
   else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary }));
   return outcome.ok ? 0 : 1;

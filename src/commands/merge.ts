@@ -29,9 +29,9 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
   const merged = mergeResults(parts);
   const loss = typeof merged.loss === 'number' ? merged.loss : undefined;
   if (opts.quiet) {
-    writeQuiet(io.stdout, merged);
+    await writeQuiet(io.stdout, merged);
   } else if (opts.json) {
-    writeJson(io.stdout, {
+    await writeJson(io.stdout, {
       mode: merged.mode,
       reduction: merged.reduction,
       loss: loss !== undefined ? jsonNumber(loss) : new Streamed(merged.loss as Float64Array, merged.shape),

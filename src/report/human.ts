@@ -10,7 +10,7 @@ import { formatShape, type DType } from '../tensor.js';
 import { renderBreakdown } from './breakdown.js';
 import type { Paint } from './paint.js';
 import { formatNumber, linesInBlocks } from './table.js';
-import type { Sink } from './output.js';
+import { writeChunks, type Sink } from './output.js';
 
 export interface Described {
   shape: number[];
@@ -58,9 +58,9 @@ function verdict(checks: Check[], paint: Paint): string {
 
 /** --quiet: the loss alone, one number a line (the unreduced values one per line). */
 /** -q: the loss alone; for reduction none one value a line, written in blocks of lines. */
-export function writeQuiet(out: Sink, r: Pick<LossResult, 'loss'>): void {
+export async function writeQuiet(out: Sink, r: Pick<LossResult, 'loss'>): Promise<void> {
   if (typeof r.loss === 'number') out.write(`${formatNumber(r.loss)}\n`);
-  else for (const block of linesInBlocks(r.loss, (_, v) => `${formatNumber(v)}\n`)) out.write(block);
+  else await writeChunks(out, linesInBlocks(r.loss, (_, v) => `${formatNumber(v)}\n`));
 }
 
 function summary(r: LossResult): string {

@@ -5,7 +5,7 @@
  * Streamed (flat values and the shape to nest them in) and are written straight from their
  * typed array; everything else is small and written as JSON.stringify writes it.
  */
-import type { Sink } from './output.js';
+import { writeChunks, type Sink } from './output.js';
 
 /** Characters per chunk handed to the sink. */
 export const CHUNK = 1 << 16;
@@ -50,8 +50,8 @@ export function* jsonChunks(value: unknown): Generator<string> {
 }
 
 /** Writes `value`'s JSON and a newline to `sink`, chunk by chunk. */
-export function writeJson(sink: Sink, value: unknown): void {
-  for (const chunk of jsonChunks(value)) sink.write(chunk);
+export async function writeJson(sink: Sink, value: unknown): Promise<void> {
+  await writeChunks(sink, jsonChunks(value));
   sink.write('\n');
 }
 

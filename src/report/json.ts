@@ -122,6 +122,6 @@ export function writeJsonReport(
   shapes: { logits: number[]; labels: number[] },
   recorded: Recorded,
   details?: Breakdown,
-): void {
-  writeJson(out, toJsonReport(o, shapes, recorded, details));
+): Promise<void> {
+  return writeJson(out, toJsonReport(o, shapes, recorded, details));
 }

@@ -10,7 +10,7 @@ import { encodeNpyChunks } from '../io/npy.js';
 import type { LossResult } from '../losses/reduce.js';
 import { jsonChunks, Streamed } from './json-stream.js';
 import { formatNumber, linesInBlocks } from './table.js';
-import type { Sink } from './output.js';
+import { writeChunks, type Sink } from './output.js';
 import { writeFileSafely } from './write-file.js';
 
 export const SAVE_EXTENSIONS = ['.npy', '.csv', '.json'] as const;
@@ -55,7 +55,7 @@ const STANDARD: Record<string, 'stdout' | 'stderr'> = {
 export async function savePerSample(path: string, r: LossResult, standard: Record<'stdout' | 'stderr', Sink>): Promise<void> {
   const own = Object.hasOwn(STANDARD, path) ? standard[STANDARD[path]] : undefined;
   if (own === undefined) return writeFileSafely(path, encodePerSample(path, r));
-  for (const chunk of encodePerSample(path, r)) own.write(chunk);
+  await writeChunks(own, encodePerSample(path, r));
 }
 
 /** The file's bytes in chunks, as `path`'s extension asks. */
