@@ -7,6 +7,8 @@
  *   sum       Σ perSample (ignored targets hold 0; class weights are already inside each
  *             loss, as PyTorch's reduction='none' gives them), to within rounding
  *   count     a whole number between the nonzero losses (each contributed) and the length
+ *             (without perSample, as mean and sum results are written: at most the size of
+ *             the shape; sum is then taken as it is)
  *   weightSum count when no class weight enters the mean (none given, or bce-logits/gather,
  *             whose mean divides by the element count); with class weights w (cross-entropy,
  *             nll) Σ w_y over the count targets, so between count·min(w, 1) and
@@ -56,7 +58,8 @@ export function parsePart(j: unknown, file: string, line?: number): RecordedResu
   };
   const mode = need<string>(o, 'mode', (v) => MODES.includes(v as never) && v !== 'check', 'a loss mode');
   const reduction = need<Reduction>(o, 'reduction', (v) => REDUCTIONS.includes(v as Reduction), 'mean, sum or none');
-  const perSample = need<unknown[]>(o, 'perSample', (v) => Array.isArray(v) && v.every(isNumber), 'an array of numbers');
+  // only reduction none, --per-sample and --top write it
+  const perSample = o.perSample === undefined ? undefined : need<unknown[]>(o, 'perSample', (v) => Array.isArray(v) && v.every(isNumber), 'an array of numbers');
   const shape = need<number[]>(o, 'shape', (v) => Array.isArray(v) && v.length <= 64 && v.every(isCount), 'a shape of whole numbers >= 0');
   const count = need<number>(o, 'count', isCount, 'a whole number >= 0');
   const sum = toNumber(need(o, 'sum', isNumber, 'a number'));
@@ -87,27 +90,18 @@ export function parsePart(j: unknown, file: string, line?: number): RecordedResu
     logits: need<string[]>(o.inputs, 'logits', digests, 'a list of SHA-256 digests (each with its :key, if any)', 'inputs.logits'),
     labels: need<string[]>(o.inputs, 'labels', digests, 'a list of SHA-256 digests (each with its :key, if any)', 'inputs.labels'),
   };
-  return { mode, reduction, sum, weightSum, count, perSample: Float64Array.from(perSample, toNumber), shape, source, settings, inputs, file, line };
+  return { mode, reduction, sum, weightSum, count, perSample: perSample && Float64Array.from(perSample, toNumber), shape, source, settings, inputs, file, line };
 }
 
 /** Throws unless the part adds up (see the top of this file), naming the field that does not. */
 export function checkPart(p: RecordedResult): void {
   const fail = (message: string) => new InputError(message, p.source);
-  const n = p.perSample.length;
-  let size = 1;
-  for (const d of p.shape) size = Math.min(size * d, n + 1); // no overflow however large the claim
-  if (size !== n) throw fail(`field "shape" (${p.shape.join(', ')}) does not match perSample, which has ${n} values`);
-  const sum = new CompensatedSum();
-  let magnitude = 0;
-  let nonzero = 0;
-  for (let i = 0; i < n; i++) {
-    sum.add(p.perSample[i]);
-    magnitude += Math.abs(p.perSample[i]);
-    if (p.perSample[i] !== 0) nonzero++;
+  if (p.perSample) checkLosses(p, p.perSample, fail);
+  else {
+    let size = 1;
+    for (const d of p.shape) size = Math.min(size * d, Number.MAX_SAFE_INTEGER); // no overflow however large the claim
+    if (p.count > size) throw fail(`field "count" is ${p.count} but shape (${p.shape.join(', ')}) holds only ${size} values`);
   }
-  if (!withinRounding(p.sum, sum.value, n, magnitude)) throw fail(`field "sum" is ${p.sum} but perSample sums to ${sum.value}`);
-  if (p.count > n) throw fail(`field "count" is ${p.count} but perSample has only ${n} values`);
-  if (p.count < nonzero) throw fail(`field "count" is ${p.count} but perSample holds ${nonzero} nonzero losses, each of which counts`);
   const w = p.mode === 'cross-entropy' || p.mode === 'nll' ? p.settings.weight : null;
   if (!w) {
     if (p.weightSum !== p.count) throw fail(`field "weightSum" is ${p.weightSum} but without class weights it is the count, ${p.count}`);
@@ -118,6 +112,25 @@ export function checkPart(p: RecordedResult): void {
       throw fail(`field "weightSum" is ${p.weightSum} but ${p.count} targets with class weights in [${w.min}, ${w.max}] weigh between ${lo} and ${hi}`);
     }
   }
+}
+
+/** The checks that need the unreduced losses: shape, sum and count against them. */
+function checkLosses(p: RecordedResult, losses: Float64Array, fail: (message: string) => InputError): void {
+  const n = losses.length;
+  let size = 1;
+  for (const d of p.shape) size = Math.min(size * d, n + 1); // no overflow however large the claim
+  if (size !== n) throw fail(`field "shape" (${p.shape.join(', ')}) does not match perSample, which has ${n} values`);
+  const sum = new CompensatedSum();
+  let magnitude = 0;
+  let nonzero = 0;
+  for (let i = 0; i < n; i++) {
+    sum.add(losses[i]);
+    magnitude += Math.abs(losses[i]);
+    if (losses[i] !== 0) nonzero++;
+  }
+  if (!withinRounding(p.sum, sum.value, n, magnitude)) throw fail(`field "sum" is ${p.sum} but perSample sums to ${sum.value}`);
+  if (p.count > n) throw fail(`field "count" is ${p.count} but perSample has only ${n} values`);
+  if (p.count < nonzero) throw fail(`field "count" is ${p.count} but perSample holds ${nonzero} nonzero losses, each of which counts`);
 }
 
 /**

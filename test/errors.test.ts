@@ -128,6 +128,7 @@ const scenarios: Record<string, string[]> = {
   'merge: parts computed with other settings': ['merge', 'a.json', write('b.json', result({ labelSmoothing: 0.1 }))],
   'merge: a shard given twice': ['merge', 'a.json', write('c.json', result({}))],
   'merge: a result of an older losscalc': ['merge', write('old.json', JSON.stringify({ ...JSON.parse(result({})), settings: undefined }))],
+  'merge: reduction none without the losses': ['merge', write('none.json', JSON.stringify({ ...JSON.parse(result({})), reduction: 'none', perSample: undefined }))],
   'weight of the wrong size': ['ce', LOGITS, LABELS, '--weight', '1,2,3'],
   'pos_weight of the wrong size': ['bce', LOGITS, write('targets.npy', f64(new Array(40).fill(1), [10, 4])), '--pos-weight', '1,2'],
   'label smoothing outside [0, 1]': ['ce', LOGITS, LABELS, '--label-smoothing', '1.5'],

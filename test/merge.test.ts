@@ -92,7 +92,7 @@ const edited = (p: Part, edit: (q: Part) => void) => {
 
 describe('merge refuses a part that does not add up', () => {
   it('an edited sum, and a perSample value changed', async () => {
-    const [a, b] = [await part(shard(0)), await part(shard(1))];
+    const [a, b] = [await part(shard(0, '--per-sample')), await part(shard(1, '--per-sample'))];
     const [, f] = files(a, edited(b, (q) => (q.sum += 2.25)));
     await expectRefused(merge([files(a)[0], f]), `${f}: field "sum" is ${b.sum + 2.25} but perSample sums to ${b.sum}`);
     const g = files(edited(b, (q) => (q.perSample[1] += 1)))[0];
@@ -100,7 +100,7 @@ describe('merge refuses a part that does not add up', () => {
   });
 
   it('a sum off by rounding only (another summation order) is accepted', async () => {
-    const a = await part(shard(0, '--reduction', 'sum'));
+    const a = await part(shard(0, '--reduction', 'sum', '--per-sample'));
     const ulps = edited(a, (q) => (q.sum *= 1 + 4 * Number.EPSILON));
     expect((await merge(files(ulps))).code).toBe(0);
     const off = edited(a, (q) => (q.sum *= 1 + 1e-9));
@@ -120,7 +120,7 @@ describe('merge refuses a part that does not add up', () => {
   });
 
   it('a count below 0, above the number of losses, or below the nonzero ones', async () => {
-    const a = await part(shard(0));
+    const a = await part(shard(0, '--per-sample'));
     const [f, g, h] = files(
       edited(a, (q) => (q.count = -1)),
       edited(a, (q) => (q.count = 6)),
@@ -129,6 +129,17 @@ describe('merge refuses a part that does not add up', () => {
     await expectRefused(merge([f]), `${f}: field "count" is -1, not a whole number >= 0`);
     await expectRefused(merge([g]), `${g}: field "count" is 6 but perSample has only 5 values`);
     await expectRefused(merge([h]), `${h}: field "count" is 3 but perSample holds 4 nonzero losses, each of which counts`);
+  });
+
+  it('without perSample (mean and sum write none), a count above the size of the shape', async () => {
+    const a = await part(shard(0));
+    expect(a).not.toHaveProperty('perSample');
+    const [f, g] = files(
+      edited(a, (q) => (q.count = 6)),
+      edited(a, (q) => ((q.count = 2), (q.weightSum = 2 * 2))),
+    );
+    await expectRefused(merge([f]), `${f}: field "count" is 6 but shape (5) holds only 5 values`);
+    expect((await merge([g])).code).toBe(0);
   });
 
   it('a weightSum outside what the class weights allow, or other than the count without them', async () => {
@@ -293,5 +304,29 @@ describe('--json records what the number depends on', () => {
     const table = 'losses/merge_mixed_formats_mean/shard2.csv';
     const t = await part(['ce', table, '--label-column', 'label', '--drop-columns', '0']);
     expect(t.inputs).toEqual({ logits: [sha256(bytes(table))], labels: [sha256(bytes(table))] });
+  });
+});
+
+describe('perSample: written for reduction none, --per-sample and --top only', () => {
+  it('mean and sum results leave it out; merge takes parts with and without it alike', async () => {
+    const plain = [await part(shard(0)), await part(shard(1))];
+    const detailed = [await part(shard(0, '--per-sample')), await part(shard(1, '--top', '2'))];
+    for (const p of plain) expect(p).not.toHaveProperty('perSample');
+    for (const p of detailed) expect(p.perSample).toHaveLength(p.shape[0]);
+    const mixed = await merge(files(plain[0], detailed[1]));
+    const full = await merge(files(...detailed));
+    expect(mixed.code, mixed.stderr).toBe(0);
+    expect(full.code, full.stderr).toBe(0);
+    const [m, f] = [JSON.parse(mixed.stdout), JSON.parse(full.stdout)];
+    expect(m.loss).toBe(f.loss);
+    // the merged result has the losses when every part had them
+    expect(m).not.toHaveProperty('perSample');
+    expect(f.perSample).toEqual([...detailed[0].perSample, ...detailed[1].perSample]);
+  });
+
+  it('reduction none merges the losses themselves: a part without them is refused', async () => {
+    const [a, b] = [await part(shard(0, '--reduction', 'none')), await part(shard(1, '--reduction', 'none'))];
+    const [f, g] = files(a, edited(b, (q) => delete q.perSample));
+    await expectRefused(merge([f, g]), `${g}: has no "perSample": reduction none merges the unreduced losses, so every part needs them`);
   });
 });

@@ -5,8 +5,8 @@
 import { breakdown, type PredictionKind } from '../breakdown.js';
 import { evaluate } from '../evaluate.js';
 import type { Options } from '../options.js';
-import { renderHuman, renderQuiet } from '../report/human.js';
-import { renderJson, type Recorded } from '../report/json.js';
+import { renderHuman, writeQuiet } from '../report/human.js';
+import { writeJsonReport, type Recorded } from '../report/json.js';
 import type { Paint } from '../report/paint.js';
 import { savePerSample } from '../report/save.js';
 import { refuseSavingOverInput } from './save-target.js';
@@ -62,10 +62,10 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   progress.done();
   if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result, io);
 
-  if (opts.quiet) io.stdout.write(renderQuiet(outcome.result));
+  if (opts.quiet) await writeQuiet(io.stdout, outcome.result);
   else if (opts.json) {
     const recorded = await record(opts, specs, inputs, binary ? null : { ...classLayout(logits.shape, opts.classDim), rank: logits.shape.length }, io.stdin);
-    io.stdout.write(renderJson(outcome, { logits: logits.shape, labels: labels.shape }, recorded, details));
+    await writeJsonReport(io.stdout, outcome, { logits: logits.shape, labels: labels.shape }, recorded, details);
   }
   else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary }));
   return outcome.ok ? 0 : 1;

@@ -13,8 +13,9 @@ import { checkAgreement } from '../merge-agreement.js';
 import { checkPart, parsePart, sourceOf, type RecordedResult } from '../merge-parts.js';
 import { mergeResults } from '../merge.js';
 import type { MergeOptions } from '../options.js';
-import { renderQuiet } from '../report/human.js';
-import { jsonNumber, jsonSettings, nest } from '../report/json.js';
+import { writeQuiet } from '../report/human.js';
+import { jsonNumber, jsonSettings } from '../report/json.js';
+import { Streamed, writeJson } from '../report/json-stream.js';
 import type { Paint } from '../report/paint.js';
 import { formatNumber } from '../report/table.js';
 import { formatShape } from '../tensor.js';
@@ -28,26 +29,25 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
   const merged = mergeResults(parts);
   const loss = typeof merged.loss === 'number' ? merged.loss : undefined;
   if (opts.quiet) {
-    io.stdout.write(renderQuiet(merged));
+    await writeQuiet(io.stdout, merged);
   } else if (opts.json) {
-    io.stdout.write(
-      JSON.stringify({
-        mode: merged.mode,
-        reduction: merged.reduction,
-        loss: loss !== undefined ? jsonNumber(loss) : nest(merged.perSample, merged.shape),
-        count: merged.count,
-        sum: jsonNumber(merged.sum),
-        weightSum: jsonNumber(merged.weightSum),
-        shape: merged.shape,
-        perSample: Array.from(merged.perSample, jsonNumber),
-        parts: parts.length,
-        // what a merge of merges checks in turn: the common settings, every part's inputs
-        settings: jsonSettings(parts[0].settings),
-        inputs: { logits: parts.flatMap((p) => p.inputs.logits), labels: parts.flatMap((p) => p.inputs.labels) },
-      }) + '\n',
-    );
+    await writeJson(io.stdout, {
+      mode: merged.mode,
+      reduction: merged.reduction,
+      loss: loss !== undefined ? jsonNumber(loss) : new Streamed(merged.loss as Float64Array, merged.shape),
+      count: merged.count,
+      sum: jsonNumber(merged.sum),
+      weightSum: jsonNumber(merged.weightSum),
+      shape: merged.shape,
+      // when every part had its losses (reduction none always does)
+      perSample: merged.perSample && new Streamed(merged.perSample, [merged.perSample.length]),
+      parts: parts.length,
+      // what a merge of merges checks in turn: the common settings, every part's inputs
+      settings: jsonSettings(parts[0].settings),
+      inputs: { logits: parts.flatMap((p) => p.inputs.logits), labels: parts.flatMap((p) => p.inputs.labels) },
+    });
   } else {
-    const value = loss !== undefined ? formatNumber(loss) : `${merged.perSample.length} values of shape ${formatShape(merged.shape)}`;
+    const value = loss !== undefined ? formatNumber(loss) : `${(merged.loss as Float64Array).length} values of shape ${formatShape(merged.shape)}`;
     io.stdout.write(`${paint.bold(merged.mode)}  ${value}\n`);
     io.stdout.write(paint.dim(`  merged from ${parts.length} results, reduction ${merged.reduction}, ${merged.count} contributing`) + '\n');
   }

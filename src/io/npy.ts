@@ -221,6 +221,23 @@ const DESCR: Record<DType, string> = {
 
 /** A version 1.0 (2.0 if the header needs it) NPY file, little-endian, C order, 64-byte aligned data. */
 export function encodeNpy(t: Tensor): Uint8Array {
+  const header = npyHeader(t);
+  const data = dataBytes(t, DESCR[t.dtype]);
+  const out = new Uint8Array(header.length + data.length);
+  out.set(header);
+  out.set(data, header.length);
+  return out;
+}
+
+/** The same file in pieces: the header, then the data `elements` at a time (never a copy of all of it). */
+export function* encodeNpyChunks(t: Tensor, elements: number): Generator<Uint8Array> {
+  yield npyHeader(t);
+  const n = t.data.length;
+  for (let i = 0; i < n; i += elements) yield dataBytes({ ...t, data: t.data.subarray(i, Math.min(n, i + elements)) }, DESCR[t.dtype]);
+}
+
+/** Magic, version, header length and the header dict, padded so that the data is 64-byte aligned. */
+function npyHeader(t: Tensor): Uint8Array {
   const code = DESCR[t.dtype];
   if (t.data.length !== numel(t.shape)) throw new Error(`internal: ${t.data.length} values for shape ${formatShape(t.shape)}`);
   const order = code.endsWith('1') ? '|' : '<';
@@ -229,16 +246,13 @@ export function encodeNpy(t: Tensor): Uint8Array {
   const preamble = major === 1 ? 10 : 12;
   const pad = (64 - ((preamble + dict.length + 1) % 64)) % 64;
   const header = dict + ' '.repeat(pad) + '\n';
-
-  const data = dataBytes(t, code);
-  const out = new Uint8Array(preamble + header.length + data.length);
+  const out = new Uint8Array(preamble + header.length);
   out.set(MAGIC);
   out[6] = major;
   const lengthField = new DataView(out.buffer, 8, preamble - 8);
   if (major === 1) lengthField.setUint16(0, header.length, true);
   else lengthField.setUint32(0, header.length, true);
   for (let i = 0; i < header.length; i++) out[preamble + i] = header.charCodeAt(i);
-  out.set(data, preamble + header.length);
   return out;
 }
 

@@ -9,7 +9,8 @@ import type { LossResult } from '../losses/reduce.js';
 import { formatShape, type DType } from '../tensor.js';
 import { renderBreakdown } from './breakdown.js';
 import type { Paint } from './paint.js';
-import { formatNumber } from './table.js';
+import { formatNumber, linesInBlocks } from './table.js';
+import { writeChunks, type Sink } from './output.js';
 
 export interface Described {
   shape: number[];
@@ -56,8 +57,10 @@ function verdict(checks: Check[], paint: Paint): string {
 }
 
 /** --quiet: the loss alone, one number a line (the unreduced values one per line). */
-export function renderQuiet(r: LossResult): string {
-  return typeof r.loss === 'number' ? `${formatNumber(r.loss)}\n` : Array.from(r.loss, (v) => `${formatNumber(v)}\n`).join('');
+/** -q: the loss alone; for reduction none one value a line, written in blocks of lines. */
+export async function writeQuiet(out: Sink, r: Pick<LossResult, 'loss'>): Promise<void> {
+  if (typeof r.loss === 'number') out.write(`${formatNumber(r.loss)}\n`);
+  else await writeChunks(out, linesInBlocks(r.loss, (_, v) => `${formatNumber(v)}\n`));
 }
 
 function summary(r: LossResult): string {

@@ -1,21 +1,26 @@
 /**
- * The --json schema: one object on stdout. Non-finite numbers become the strings "NaN",
- * "Infinity" and "-Infinity", which JSON cannot otherwise carry.
+ * The --json schema: one object on stdout, written as it is made (json-stream.ts). Non-finite
+ * numbers become the strings "NaN", "Infinity" and "-Infinity", which JSON cannot otherwise
+ * carry. The unreduced losses are in it only when asked for: reduction none (as the loss),
+ * --per-sample or --top (as perSample); merge needs only sum, weightSum and count otherwise.
  */
 import type { Breakdown, ClassRow, SampleRow } from '../breakdown.js';
 import type { Check } from '../checks.js';
 import type { Outcome } from '../evaluate.js';
 import type { Reduction } from '../losses/reduce.js';
 import type { InputDigests, ResultSettings, WeightRecord } from '../settings.js';
+import { Streamed, writeJson } from './json-stream.js';
+import type { Sink } from './output.js';
 
 export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
-export type Nested = JsonNumber | Nested[];
+/** A reduced loss, or the unreduced ones nested in PyTorch's output shape. */
+export type JsonLoss = JsonNumber | Streamed;
 
 export interface JsonReport {
   mode: string;
   reduction: Reduction;
   /** A number for mean/sum; for none the unreduced losses nested in PyTorch's output shape. */
-  loss: Nested;
+  loss: JsonLoss;
   count: number;
   /** Numerator and denominator of the mean, for combining results computed apart. */
   sum: JsonNumber;
@@ -23,10 +28,10 @@ export interface JsonReport {
   shapes: { logits: number[]; labels: number[] };
   /** Shape of the unreduced loss (PyTorch's output shape for reduction none). */
   shape: number[];
-  /** The unreduced losses, flat (row-major). */
-  perSample: JsonNumber[];
+  /** The unreduced losses, flat (row-major): for reduction none, --per-sample and --top only. */
+  perSample?: Streamed;
   /** check mode: each way's loss, and the ways skipped with the reason. */
-  losses?: Record<string, Nested>;
+  losses?: Record<string, JsonLoss>;
   skipped?: Record<string, string>;
   /** check mode: why nothing was compared (then ok is false). */
   unchecked?: string;
@@ -72,18 +77,6 @@ export function jsonNumber(v: number): JsonNumber {
   return v;
 }
 
-/** Flat row-major values -> nested arrays of `shape` (a bare number for shape ()). */
-export function nest(values: ArrayLike<number>, shape: readonly number[]): Nested {
-  let offset = 0;
-  const build = (dim: number): Nested => {
-    if (dim === shape.length) return jsonNumber(values[offset++]);
-    const out: Nested[] = new Array(shape[dim]);
-    for (let i = 0; i < shape[dim]; i++) out[i] = build(dim + 1);
-    return out;
-  };
-  return build(0);
-}
-
 export function toJsonReport(
   o: Outcome,
   shapes: { logits: number[]; labels: number[] },
@@ -91,8 +84,7 @@ export function toJsonReport(
   details?: Breakdown,
 ): JsonReport {
   const r = o.result;
-  const lossOf = (res: typeof r): Nested =>
-    typeof res.loss === 'number' ? jsonNumber(res.loss) : nest(res.loss, res.shape);
+  const lossOf = (res: typeof r): JsonLoss => (typeof res.loss === 'number' ? jsonNumber(res.loss) : new Streamed(res.loss, res.shape));
   const report: JsonReport = {
     mode: o.mode,
     reduction: r.reduction,
@@ -102,7 +94,7 @@ export function toJsonReport(
     weightSum: jsonNumber(r.weightSum),
     shapes,
     shape: r.shape,
-    perSample: Array.from(r.perSample, jsonNumber),
+    perSample: r.reduction === 'none' || details ? new Streamed(r.perSample, [r.perSample.length]) : undefined,
     checks: o.checks.map((c) => ({ ...c, a: jsonNumber(c.a), b: jsonNumber(c.b), diff: jsonNumber(c.diff) })),
     ok: o.ok,
     warnings: o.warnings,
@@ -123,11 +115,13 @@ export function toJsonReport(
   return report;
 }
 
-export function renderJson(
+/** Writes the report to `out` in chunks; `details` (--per-sample, --top) brings perSample with it. */
+export function writeJsonReport(
+  out: Sink,
   o: Outcome,
   shapes: { logits: number[]; labels: number[] },
   recorded: Recorded,
   details?: Breakdown,
-): string {
-  return JSON.stringify(toJsonReport(o, shapes, recorded, details)) + '\n';
+): Promise<void> {
+  return writeJson(out, toJsonReport(o, shapes, recorded, details));
 }

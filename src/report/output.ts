@@ -12,7 +12,16 @@ import { fstatSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 
 export interface Sink {
+  /** May return a promise: the sink asks the writer to wait for it before writing more (a full pipe). */
   write(s: string | Uint8Array): unknown;
+}
+
+/** Writes chunks one after another, waiting whenever the sink asks to, so that a slow reader never has them all queued. */
+export async function writeChunks(sink: Sink, chunks: Iterable<string | Uint8Array>): Promise<void> {
+  for (const chunk of chunks) {
+    const wait = sink.write(chunk);
+    if (wait instanceof Promise) await wait;
+  }
 }
 
 export interface Output extends Sink {
@@ -51,6 +60,18 @@ export function descriptorOutput(fd: number): Output {
   };
 }
 
+function drained(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const go = () => {
+      stream.off('drain', go);
+      stream.off('error', go);
+      resolve();
+    };
+    stream.on('drain', go);
+    stream.on('error', go);
+  });
+}
+
 /** Writes through a Node stream; settles when the callback of the last write has come. */
 export function streamOutput(stream: NodeJS.WritableStream): Output {
   let error: Error | undefined;
@@ -68,11 +89,13 @@ export function streamOutput(stream: NodeJS.WritableStream): Output {
     write(s) {
       if (error) return;
       pending++;
-      stream.write(s, (e?: Error | null) => {
+      const ready = stream.write(s, (e?: Error | null) => {
         pending--;
         if (e) error ??= e;
         wake();
       });
+      // the stream's buffer is full: the writer waits until it drains (or fails)
+      if (!ready && !error) return drained(stream);
     },
     settled() {
       return new Promise((resolve) => {

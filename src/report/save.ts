@@ -1,22 +1,22 @@
 /**
  * --save-per-sample: the unreduced losses as .npy (float64), .csv (`index,loss`) or .json
- * (nested in the loss's shape). A FIFO or a device named without one of these extensions
- * (/dev/stdout, a named pipe) gets CSV. How the file is written (never half of it, a FIFO
+ * (nested in the loss's shape), each written in chunks as it is made, never as one string or
+ * one copy of the data. A FIFO or a device named without one of these extensions (/dev/stdout,
+ * a named pipe) gets CSV. How the file is written (never half of it, a FIFO
  * directly) is write-file.ts's job.
  */
 import { lstatSync } from 'node:fs';
-import { encodeNpy } from '../io/npy.js';
+import { encodeNpyChunks } from '../io/npy.js';
 import type { LossResult } from '../losses/reduce.js';
-import { nest } from './json.js';
-import { formatNumber } from './table.js';
-import type { Sink } from './output.js';
+import { jsonChunks, Streamed } from './json-stream.js';
+import { formatNumber, linesInBlocks } from './table.js';
+import { writeChunks, type Sink } from './output.js';
 import { writeFileSafely } from './write-file.js';
 
 export const SAVE_EXTENSIONS = ['.npy', '.csv', '.json'] as const;
 
-/** Bytes handed to the system at a time, and CSV rows per chunk: a signal is handled between them. */
+/** NPY bytes handed to the system at a time (CSV and JSON come in chunks of their own): a signal is handled between them. */
 const CHUNK_BYTES = 1 << 20;
-const CSV_ROWS = 1 << 16;
 
 /** The format `path`'s name asks for, or undefined. */
 export function saveExtension(path: string): (typeof SAVE_EXTENSIONS)[number] | undefined {
@@ -54,24 +54,20 @@ const STANDARD: Record<string, 'stdout' | 'stderr'> = {
  */
 export async function savePerSample(path: string, r: LossResult, standard: Record<'stdout' | 'stderr', Sink>): Promise<void> {
   const own = Object.hasOwn(STANDARD, path) ? standard[STANDARD[path]] : undefined;
-  if (own === undefined) return writeFileSafely(path, encode(path, r));
-  for (const chunk of encode(path, r)) own.write(chunk);
+  if (own === undefined) return writeFileSafely(path, encodePerSample(path, r));
+  await writeChunks(own, encodePerSample(path, r));
 }
 
-function* encode(path: string, r: LossResult): Generator<Uint8Array | string> {
+/** The file's bytes in chunks, as `path`'s extension asks. */
+export function* encodePerSample(path: string, r: Pick<LossResult, 'perSample' | 'shape'>): Generator<Uint8Array | string> {
   const ext = saveExtension(path) ?? '.csv';
   if (ext === '.npy') {
-    const bytes = encodeNpy({ data: r.perSample, shape: r.shape, dtype: 'float64' });
-    for (let i = 0; i < bytes.length; i += CHUNK_BYTES) yield bytes.subarray(i, i + CHUNK_BYTES);
+    yield* encodeNpyChunks({ data: r.perSample, shape: r.shape, dtype: 'float64' }, CHUNK_BYTES / 8);
   } else if (ext === '.csv') {
     yield 'index,loss\n';
-    const v = r.perSample;
-    for (let start = 0; start < v.length; start += CSV_ROWS) {
-      let rows = '';
-      for (let i = start; i < Math.min(v.length, start + CSV_ROWS); i++) rows += `${i},${formatNumber(v[i])}\n`;
-      yield rows;
-    }
+    yield* linesInBlocks(r.perSample, (i, v) => `${i},${formatNumber(v)}\n`);
   } else {
-    yield JSON.stringify(nest(r.perSample, r.shape)) + '\n';
+    yield* jsonChunks(new Streamed(r.perSample, r.shape));
+    yield '\n';
   }
 }

@@ -5,6 +5,15 @@ export function formatNumber(v: number): string {
   return Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v);
 }
 
+/** One line per value (`line` makes it, with its newline), handed out `perBlock` lines at a time. */
+export function* linesInBlocks(values: ArrayLike<number>, line: (i: number, v: number) => string, perBlock = 1 << 16): Generator<string> {
+  for (let start = 0; start < values.length; start += perBlock) {
+    let block = '';
+    for (let i = start; i < Math.min(values.length, start + perBlock); i++) block += line(i, values[i]);
+    yield block;
+  }
+}
+
 /** `digits` significant digits, trailing zeros dropped. */
 function significant(v: number, digits: number): string {
   if (!Number.isFinite(v)) return formatNumber(v);
