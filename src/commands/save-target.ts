@@ -11,7 +11,8 @@ import type { Options } from '../options.js';
 export async function refuseSavingOverInput(opts: Options): Promise<void> {
   if (opts.savePerSample === undefined) return;
   const target = stat(opts.savePerSample);
-  if (target === undefined) return; // a new file
+  // a new file, or a FIFO or device written directly (/dev/null, /dev/stdout): nothing is overwritten
+  if (target === undefined || !target.isFile()) return;
   const inputs: [string, readonly string[]][] = [
     ['logits', opts.logits],
     ['labels', opts.labels],
