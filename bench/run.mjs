@@ -19,17 +19,22 @@ import { fileURLToPath } from 'node:url';
 import { WORKLOADS, ensureWorkload, workloadFiles } from './lib/workloads.mjs';
 import { OPENBLAS_VARS, findPython, hasGnuTime, makeTools, runOnce } from './lib/tools.mjs';
 import { REL_TOL, TARGETS, machineLine, median, relDiff, resultsTable, targetsTable } from './lib/report.mjs';
+import { MEMORY_CASES, ensureMemoryInputs, memoryTable, runMemoryCases } from './lib/memory.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(REPO, 'bench', 'RESULTS.md');
 const TOOL_NAMES = ['losscalc', 'numpy', 'torch'];
+const TABLES = ['speed', 'memory'];
 
 const HELP = `usage: npm run bench -- [options]     (or: node bench/run.mjs [options])
 
 Times losscalc against numpy and PyTorch one-liners on seeded workloads and prints a markdown
 table (stdout; progress goes to stderr). Exit 1 if a tool fails or the losses disagree.
 
-  --only <list>      workloads to run, comma-separated: ${WORKLOADS.map((w) => w.name).join(',')} (default: all)
+  --tables <list>    tables to make: speed (the timed workloads), memory (losscalc's peak RSS on
+                     inputs made to need whole arrays, each checked against numpy's number)
+                     (default: speed,memory)
+  --only <list>      speed workloads to run, comma-separated: ${WORKLOADS.map((w) => w.name).join(',')} (default: all)
   --tools <list>     tools to run: ${TOOL_NAMES.join(',')} (default: all; losscalc always runs)
   --runs <n>         timed runs per tool and workload, median reported (default 5; env LOSSCALC_BENCH_RUNS)
   --warmup <n>       untimed runs first, per tool and workload (default 1)
@@ -44,6 +49,9 @@ table (stdout; progress goes to stderr). Exit 1 if a tool fails or the losses di
 
 Workloads:
 ${WORKLOADS.map((w) => `  ${w.name.padEnd(6)} ${w.about}`).join('\n')}
+
+Memory table (about 10 GB of inputs, made once with numpy into the cache):
+${MEMORY_CASES.map((c) => `  ${c.name}`).join('\n')}
 `;
 
 function fail(message) {
@@ -58,6 +66,7 @@ function parseOptions(argv) {
       args: argv,
       options: {
         only: { type: 'string' },
+        tables: { type: 'string' },
         tools: { type: 'string' },
         runs: { type: 'string' },
         warmup: { type: 'string' },
@@ -94,6 +103,7 @@ function parseOptions(argv) {
   const cacheHome = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   const tools = values.tools ? list(values.tools, TOOL_NAMES, '--tools') : TOOL_NAMES;
   return {
+    tables: values.tables ? list(values.tables, TABLES, '--tables') : TABLES,
     workloads: values.only ? list(values.only, WORKLOADS.map((w) => w.name), '--only') : WORKLOADS.map((w) => w.name),
     tools: tools.includes('losscalc') ? tools : ['losscalc', ...tools],
     runs: count(values.runs ?? env.LOSSCALC_BENCH_RUNS ?? '5', '--runs', 1),
@@ -129,10 +139,30 @@ function checkBuild(opts) {
   }
 }
 
+/** The memory table's inputs made (numpy writes them): { cases } or { skipped: reason }. */
+function memoryInputs(opts, log) {
+  const numpy = findPython('numpy', opts.pythons);
+  if (!numpy.python) return { skipped: `no numpy to make its inputs (${numpy.reason})` };
+  log(`memory inputs: numpy ${numpy.version} via ${numpy.python}, in ${opts.cache}`);
+  const error = ensureMemoryInputs(MEMORY_CASES, opts.cache, numpy.python, log);
+  return error ? { skipped: error } : { cases: MEMORY_CASES };
+}
+
+function memorySection(memory, rows, useTime) {
+  if (memory.skipped) return [`Not run: ${memory.skipped}.`];
+  if (!useTime) return ['Not run: GNU /usr/bin/time (Debian package `time`) is needed for peak RSS.'];
+  return [
+    memoryTable(rows),
+    '',
+    '- One run per case; peak RSS is GNU time\'s %M of the whole process (threads included), stdout to a file.',
+    '- Each result is checked against numpy\'s, computed in float64 when the inputs were made (bench/lib/memory_inputs.py): every logit is k/64, exact in float16, float32 and six decimals, so every format holds the same numbers.',
+  ];
+}
+
 function main() {
   const opts = parseOptions(process.argv.slice(2));
   const log = (m) => console.error(`bench: ${m}`);
-  const workloads = WORKLOADS.filter((w) => opts.workloads.includes(w.name));
+  const workloads = opts.tables.includes('speed') ? WORKLOADS.filter((w) => opts.workloads.includes(w.name)) : [];
 
   log(`workload cache: ${opts.cache}`);
   for (const w of workloads) {
@@ -140,6 +170,7 @@ function main() {
     const wrote = ensureWorkload(w, opts.cache, log);
     if (wrote.length) log(`${w.name}: generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
+  const memory = opts.tables.includes('memory') ? memoryInputs(opts, log) : undefined;
   if (opts.generateOnly) return 0;
   checkBuild(opts);
 
@@ -155,9 +186,9 @@ function main() {
 
   // The floor for any Node CLI here: an empty `node -e 0`, timed like the tools.
   const bare = { name: 'node -e 0', command: process.execPath, args: () => ['-e', '0'], env: process.env, parse: () => 0 };
-  const bareRuns = Array.from({ length: Math.max(opts.runs, 3) }, () => runOnce(bare, {}, useTime));
-  const bareWall = median(bareRuns.map((r) => r.wallSeconds));
-  log(`node -e 0: ${bareWall.toFixed(3)} s (median of ${bareRuns.length})`);
+  const bareRuns = workloads.length ? Array.from({ length: Math.max(opts.runs, 3) }, () => runOnce(bare, {}, useTime)) : [];
+  const bareWall = bareRuns.length ? median(bareRuns.map((r) => r.wallSeconds)) : NaN;
+  if (bareRuns.length) log(`node -e 0: ${bareWall.toFixed(3)} s (median of ${bareRuns.length})`);
 
   const rows = [];
   const raw = [];
@@ -205,18 +236,15 @@ function main() {
     `Workloads: ${workloads.map((w) => `${w.name} = ${w.about}`).join('; ')}. Cache: ${opts.cache.replace(os.homedir(), '~')}.`,
   ];
   const partial = workloads.length < WORKLOADS.length || opts.tools.length < TOOL_NAMES.length;
+  const speed = workloads.length ? [resultsTable(rows), '', 'Targets (issue 5):', '', targetsTable(rows), '', ...notes.map((n) => `- ${n}`)] : [];
+  const memoryRows = memory?.cases && useTime ? runMemoryCases(memory.cases, { repo: REPO, cache: opts.cache, log }) : [];
   const body = [
     `Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: \`${['node bench/run.mjs', ...process.argv.slice(2)].join(' ')}\`${partial ? ' (a subset of the workloads or tools)' : ''}`,
     '',
     machineLine({ numpy, torch }),
     '',
-    resultsTable(rows),
-    '',
-    'Targets (issue 5):',
-    '',
-    targetsTable(rows),
-    '',
-    ...notes.map((n) => `- ${n}`),
+    ...speed,
+    ...(memory ? ['', '## Memory', '', ...memorySection(memory, memoryRows, useTime)] : []),
   ].join('\n');
   process.stdout.write(body + '\n');
   if (opts.write) {
@@ -232,7 +260,9 @@ function main() {
 
   const bad = rows.filter((r) => r.error || (r.diff !== undefined && r.diff > REL_TOL));
   for (const r of bad) log(`${r.workload} ${r.tool}: ${r.error ? `failed: ${r.error}` : `loss differs from losscalc's by ${r.diff.toExponential(2)} relative`}`);
-  return bad.length ? 1 : 0;
+  const wrong = memoryRows.filter((r) => !r.ok);
+  for (const r of wrong) log(`memory: ${r.name}: ${r.text}`);
+  return bad.length || wrong.length ? 1 : 0;
 }
 
 process.exitCode = main();
