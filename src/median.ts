@@ -30,13 +30,16 @@ const WORDS = new Uint32Array(PATTERN.buffer);
 const [HI, LO] = HOST_LITTLE ? [1, 0] : [0, 1];
 
 export class MedianSelection {
-  /** The values kept to be sorted: all of them (few), or those under the prefix. */
+  /** How many values are kept to be sorted, when they are (all of them, or those under the prefix). */
+  private keeping: number | undefined;
+  /** They, made at the first (a comparison that ends up unused never allocates). */
   private kept: Float64Array | undefined;
   private keptCount = 0;
-  /** Per bin of the current digit: how many values, the least, the largest. */
-  private counts: Float64Array | undefined;
-  private mins: Float64Array | undefined;
-  private maxs: Float64Array | undefined;
+  /**
+   * Per bin of the current digit, side by side (one cache line for the three): how many
+   * values, the least, the largest.
+   */
+  private bins: Float64Array | undefined;
   private level = 0;
   /** The prefix found so far: a value is under it when its masked halves equal these. */
   private maskHi = 0;
@@ -55,8 +58,7 @@ export class MedianSelection {
 
   /** `most`: how many values a pass can bring (all are kept when that is at most `limit`). */
   constructor(most: number, private readonly limit: number) {
-    if (most <= limit) this.kept = new Float64Array(most);
-    else this.histogram();
+    if (most <= limit) this.keeping = most;
   }
 
   add(v: number): void {
@@ -65,15 +67,17 @@ export class MedianSelection {
     const hi = WORDS[HI];
     const lo = WORDS[LO];
     if ((hi & this.maskHi) !== this.matchHi || (lo & this.maskLo) !== this.matchLo) return;
-    if (this.kept) {
-      this.kept[this.keptCount++] = v;
+    if (this.keeping !== undefined) {
+      (this.kept ??= new Float64Array(this.keeping))[this.keptCount++] = v;
       return;
     }
     const { high, shift, bits } = DIGITS[this.level];
     const bin = ((high ? hi : lo) >>> shift) & ((1 << bits) - 1);
-    this.counts![bin]++;
-    if (v < this.mins![bin]) this.mins![bin] = v;
-    if (v > this.maxs![bin]) this.maxs![bin] = v;
+    const bins = (this.bins ??= this.histogram());
+    const at = 3 * bin;
+    bins[at]++;
+    if (v < bins[at + 1]) bins[at + 1] = v;
+    if (v > bins[at + 2]) bins[at + 2] = v;
   }
 
   /** The end of a pass: true when the median is known, false when the same values must be fed again. */
@@ -83,31 +87,27 @@ export class MedianSelection {
       this.lower = Math.floor((this.seen - 1) / 2);
       this.upper = Math.floor(this.seen / 2);
     }
-    if (this.kept) {
-      const sorted = this.kept.subarray(0, this.keptCount).sort();
+    if (this.keeping !== undefined) {
+      const sorted = (this.kept ?? new Float64Array(0)).subarray(0, this.keptCount).sort();
       return this.settle(sorted[this.lower], this.upperValue ?? sorted[this.upper]);
     }
-    const counts = this.counts!;
+    const bins = this.bins!; // values were seen (above), so bins were made
     let bin = 0;
     let below = 0;
-    while (below + counts[bin] <= this.lower) below += counts[bin++];
+    while (below + bins[3 * bin] <= this.lower) below += bins[3 * bin++];
+    const [count, least, most] = bins.subarray(3 * bin, 3 * bin + 3);
     this.lower -= below;
     this.upper -= below;
-    if (this.upperValue === undefined && this.upper >= counts[bin]) {
+    if (this.upperValue === undefined && this.upper >= count) {
       let next = bin + 1;
-      while (counts[next] === 0) next++;
-      this.upperValue = this.mins![next];
+      while (bins[3 * next] === 0) next++;
+      this.upperValue = bins[3 * next + 1];
     }
-    const [least, most] = [this.mins![bin], this.maxs![bin]];
     if (least === most) return this.settle(least, this.upperValue ?? least);
     this.narrow(bin);
-    if (counts[bin] <= this.limit) {
-      this.kept = new Float64Array(counts[bin]);
-      this.counts = this.mins = this.maxs = undefined;
-    } else {
-      this.level++;
-      this.histogram();
-    }
+    this.bins = undefined;
+    if (count <= this.limit) this.keeping = count;
+    else this.level++;
     return false;
   }
 
@@ -119,16 +119,18 @@ export class MedianSelection {
 
   private settle(lower: number, upper: number): true {
     this.result = this.seen % 2 ? lower : (lower + upper) / 2;
-    this.kept = this.counts = this.mins = this.maxs = undefined;
+    this.keeping = this.kept = this.bins = undefined;
     return true;
   }
 
   /** Empty bins for the digit at this level. */
-  private histogram(): void {
-    const bins = 1 << DIGITS[this.level].bits;
-    this.counts = new Float64Array(bins);
-    this.mins = new Float64Array(bins).fill(Infinity);
-    this.maxs = new Float64Array(bins).fill(-Infinity);
+  private histogram(): Float64Array {
+    const bins = new Float64Array(3 << DIGITS[this.level].bits);
+    for (let at = 0; at < bins.length; at += 3) {
+      bins[at + 1] = Infinity;
+      bins[at + 2] = -Infinity;
+    }
+    return bins;
   }
 
   /** The prefix extended by `bin` as this level's digit. */
