@@ -1,5 +1,5 @@
 /**
- * The median of non-negative float64s (+inf included, never NaN), exactly, in memory for at
+ * The median of non-negative float64s (+inf included; never NaN or -0), exactly, in memory for at
  * most `limit` values however many there are: what `compare` reports as median |a - b|.
  *
  * Up to `limit` values are kept and sorted in one pass (numpy's median: the middle value, or
@@ -15,8 +15,6 @@
  * The upper middle rank of an even count, when it is not in the lower one's bin, is the first
  * value of the next non-empty bin: that bin's least value.
  */
-import { HOST_LITTLE } from './io/binary.js';
-
 /** Which 32-bit half of the pattern a digit is in, at what shift, how wide. */
 const DIGITS = [
   { high: true, shift: 12, bits: 20 },
@@ -25,9 +23,8 @@ const DIGITS = [
   { high: false, shift: 0, bits: 16 },
 ];
 
-const PATTERN = new Float64Array(1);
-const WORDS = new Uint32Array(PATTERN.buffer);
-const [HI, LO] = HOST_LITTLE ? [1, 0] : [0, 1];
+/** A value's 64-bit pattern, as two 32-bit halves (little-endian whatever the host's order). */
+const PATTERN = new DataView(new ArrayBuffer(8));
 
 export class MedianSelection {
   /** How many values are kept to be sorted, when they are (all of them, or those under the prefix). */
@@ -63,9 +60,9 @@ export class MedianSelection {
 
   add(v: number): void {
     if (this.passes === 0) this.seen++;
-    PATTERN[0] = v;
-    const hi = WORDS[HI];
-    const lo = WORDS[LO];
+    PATTERN.setFloat64(0, v, true);
+    const hi = PATTERN.getUint32(4, true);
+    const lo = PATTERN.getUint32(0, true);
     if ((hi & this.maskHi) !== this.matchHi || (lo & this.maskLo) !== this.matchLo) return;
     if (this.keeping !== undefined) {
       (this.kept ??= new Float64Array(this.keeping))[this.keptCount++] = v;
