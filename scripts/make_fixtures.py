@@ -1793,10 +1793,74 @@ def compare_cases():
                     note="(2,3) vs (3,2): same size, different shapes; nothing compared, exit 1")
     assert e == {"ok": False, "shapes": {"a": [2, 3], "b": [3, 2]}}
 
+    compare_block_cases()
     for c in COMPARE_CASES:
         for a in c["argv"][1:3]:
             assert (FIXTURES / a).is_file(), (c["name"], a)
     COMPARE_JSON.write_text(json.dumps(COMPARE_CASES, indent=1, allow_nan=False) + "\n")
+
+
+def compare_block_cases():
+    """Pairs larger than the tests' tiny blocks (64 bytes), for compare read block by block:
+    the median of more differences than the blocks hold is found by reading again, bit by bit
+    of the differences, so these put the middle ranks among ties, across bins, and among values
+    alike in their first 48 bits. Seeded apart, so that the cases above never change."""
+    rng = rng_for("compare_blocks")
+
+    b = rng.normal(0.0, 1.0, size=301)
+    a = b.copy()
+    a[:100] += 1.0
+    a[100:150] += 2.0
+    a[150:160] = np.inf
+    a[160:165] = np.nan
+    e = add_compare("blocks_median_ties", a, b,
+                    note="301 elements: 136 equal, 100 differing by about 1 (b + 1 - b rounds), "
+                         "50 by about 2, 10 by inf, 5 NaN; the median of the 296 differences "
+                         "is among those near 1")
+    assert e["mismatches"] == 165
+
+    b = rng.integers(-50, 50, size=300).astype(np.float64)
+    a = b + np.repeat([1.0, 2.0], 150)
+    e = add_compare("blocks_median_straddle", a, b,
+                    note="300 differences, 150 exactly 1 and 150 exactly 2: the two middle "
+                         "ones are in different bins, the median is 1.5")
+    assert e["medianAbsDiff"] == 1.5
+
+    k = rng.permutation(200)
+    a = 1.0 + k * 2.0 ** -52
+    e = add_compare("blocks_median_deep_bits", a, np.zeros(200),
+                    note="differences 1 + k ulp, k = 0..199: all alike but in their last bits; "
+                         "the median is the mean of 1 + 99 ulp and 1 + 100 ulp")
+    assert e["mismatches"] == 200
+
+    b = rng.integers(-2**62, 2**62, size=300, dtype=np.int64)
+    a = b + np.repeat(np.array([0, 1, 3, 2**55], dtype=np.int64), 75)
+    e = add_compare("blocks_int64_many", a, b, flags=["--rtol", "0", "--atol", "2"],
+                    rtol=0.0, atol=2.0, torch_agrees=False,
+                    note="int64 near 2^62, differences 0, 1, 3 and 2^55, 75 of each: compared "
+                         "as integers, 150 mismatches; the median is 2")
+    assert e["mismatches"] == 150 and e["medianAbsDiff"] == 2.0
+
+    a = rng.integers(-1000, 1000, size=40).astype(np.int32)
+    b = a.astype(np.int64)
+    b[::3] += 2**60 + 1
+    e = add_compare("blocks_int32_vs_int64_beyond_2_53", a, b,
+                    flags=["--rtol", "0", "--atol", "0"], rtol=0.0, atol=0.0, torch_agrees=False,
+                    note="int32 against int64 (blocks of different lengths): every third b is "
+                         "2^60 + 1 more than a, shown exactly")
+    assert e["mismatches"] == 14
+
+    b = rng.normal(0.0, 1.0, size=2000).astype(np.float32)
+    a = b * (1 + rng.uniform(-1e-4, 1e-4, size=2000)).astype(np.float32)
+    e = add_compare("blocks_float32_perturbed", a, b,
+                    note="2000 float32 values against a copy perturbed by up to 1e-4 relative")
+    assert e["mismatches"] > 0 and e["medianAbsDiff"] > 0
+
+    b = rng.normal(0.0, 1.0, size=(60, 7))
+    a = b + rng.normal(0.0, 1e-5, size=(60, 7))
+    e = add_compare("blocks_csv", a, b, ext=(".csv", ".csv"),
+                    note="(60, 7) CSV files: rows cross blocks")
+    assert e["mismatches"] > 0
 
 
 # ================================================================ formats (issue 4)

@@ -109,11 +109,13 @@ function copy(d: Storage): Storage {
   return d.slice() as Storage;
 }
 
-function concat(parts: Storage[], length: number): Float64Array {
-  const out = new Float64Array(length);
+/** The parts in one array of their own type: int64 beyond 2^53 stays exact. */
+function concat(parts: Storage[], length: number): Storage {
+  const out = new (parts[0].constructor as new (length: number) => Storage)(length);
   let o = 0;
   for (const p of parts) {
-    for (let i = 0; i < p.length; i++) out[o++] = Number(p[i]);
+    (out as Float64Array).set(p as Float64Array, o);
+    o += p.length;
   }
   return out;
 }

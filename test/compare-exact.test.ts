@@ -24,7 +24,7 @@ function caseText(name: string): { text: string; argv: string[] } {
 }
 
 describe('compare shows integers beyond 2^53 exactly', () => {
-  for (const name of ['int64_beyond_2_53', 'uint64_exact']) {
+  for (const name of ['int64_beyond_2_53', 'uint64_exact', 'blocks_int32_vs_int64_beyond_2_53']) {
     it(name, async () => {
       const { text, argv } = caseText(name);
       const want = exactValues(text);

@@ -44,6 +44,10 @@ export function openNpyAt(path: string, offset: number, size: number, source: st
 function npyValues(path: string, layout: NpyLayout, dataStart: number, since: FileState): Values {
   const { spec, shape } = layout;
   const View = spec.view!;
+  // the buffer of the last read, for the next: a file read block by block beside another
+  // (values.ts readTogether) is read once per block, and a new buffer each time would leave
+  // memory to the garbage collector faster than it looks
+  let spare: ArrayBuffer | undefined;
   return {
     shape,
     dtype: spec.dtype,
@@ -51,7 +55,10 @@ function npyValues(path: string, layout: NpyLayout, dataStart: number, since: Fi
       if (end <= start) return;
       const unitBytes = unit * spec.size;
       const perBlock = Math.max(1, Math.floor(streaming.blockBytes / unitBytes));
-      const buffer = new ArrayBuffer(Math.min(perBlock, end - start) * unitBytes);
+      const size = Math.min(perBlock, end - start) * unitBytes;
+      // taken while in use, so that a read within a read gets a buffer of its own
+      const buffer = spare !== undefined && spare.byteLength >= size ? spare : new ArrayBuffer(size);
+      spare = undefined;
       withFile(path, (file) => {
         for (let first = start; first < end; first += perBlock) {
           const count = Math.min(perBlock, end - first);
@@ -60,6 +67,7 @@ function npyValues(path: string, layout: NpyLayout, dataStart: number, since: Fi
           visit(new View(buffer, 0, count * unit), first, count);
         }
       }, since);
+      spare = buffer;
     },
   };
 }
