@@ -97,8 +97,9 @@ export function readTogether(
  * blocks[i] with count * rowSizes[i] values of the same rows. The first source sets the blocks;
  * the others are read for its rows, at most `maxValues` of theirs at a time (a whole tensor in
  * memory is one block: the others are still gathered a bounded piece at a time), through one
- * reused buffer each when a reader hands the rows in several pieces. Blocks are only valid
- * during the call.
+ * reused buffer each when a reader hands the rows in several pieces or as integers. A block a
+ * reader hands whole is used as it is after its read returns (readers allocate a buffer per
+ * read). Blocks are only valid during the call.
  */
 export function readRows(
   sources: Values[],
