@@ -9,9 +9,9 @@
  */
 import { LossHistogram } from './breakdown/histogram.js';
 import { PerClass } from './breakdown/per-class.js';
-import { binarySamples, classSamples, eachLoss } from './breakdown/samples.js';
+import { binarySamples, classSamples, lossBlocks } from './breakdown/samples.js';
 import { WorstK } from './breakdown/worst.js';
-import { classLayout, formatIndex, sameShape, type Tensor } from './tensor.js';
+import { classLayout, formatIndex, numel, sameShape, type Tensor } from './tensor.js';
 import { asValues, type Values } from './values.js';
 
 /**
@@ -80,29 +80,39 @@ export function breakdown(
 ): Breakdown {
   const x = asValues(logits);
   const t = asValues(labels);
-  const worst = new WorstK(opts.top);
+  const worst = new WorstK(opts.top, numel(losses.shape));
   const perClass = new PerClass();
   const histogram = new LossHistogram(opts.bins ?? 8);
   if (opts.kind === 'binary' || opts.kind === 'binary-probabilities') {
     // a column per index along the last dim
     const last = x.shape.length >= 2 ? x.shape[x.shape.length - 1] : 1;
-    eachLoss(losses, (loss) => histogram.see(loss));
-    binarySamples(x, t, losses, opts.kind === 'binary-probabilities', (i, label, predicted, probability, loss) => {
-      perClass.add(i % last, loss, (predicted === 1) === label >= 0.5);
-      worst.add(i, label, predicted, probability, loss);
-      histogram.add(loss);
+    lossBlocks(losses, (l) => {
+      for (let k = 0; k < l.length; k++) histogram.see(l[k]);
+    });
+    binarySamples(x, t, losses, opts.kind === 'binary-probabilities', (b) => {
+      for (let k = 0; k < b.count; k++) {
+        const i = b.first + k;
+        const loss = b.loss[k];
+        perClass.add(i % last, loss, (b.predicted[k] === 1) === b.label[k] >= 0.5);
+        worst.offer(b, k);
+        histogram.add(loss);
+      }
     });
   } else {
     const reading = { layout: classLayout(x.shape, opts.classDim), probabilityTargets: sameShape(t.shape, x.shape), kind: opts.kind };
     // ignored targets are left out of every table
-    classSamples(undefined, t, losses, reading, (_, label, _p, _q, loss) => {
-      if (label !== opts.ignoreIndex) histogram.see(loss);
+    classSamples(undefined, t, losses, reading, (b) => {
+      for (let k = 0; k < b.count; k++) if (b.label[k] !== opts.ignoreIndex) histogram.see(b.loss[k]);
     });
-    classSamples(x, t, losses, reading, (i, label, predicted, probability, loss) => {
-      if (label === opts.ignoreIndex) return;
-      perClass.add(label, loss, predicted === label);
-      worst.add(i, label, predicted, probability, loss);
-      histogram.add(loss);
+    classSamples(x, t, losses, reading, (b) => {
+      for (let k = 0; k < b.count; k++) {
+        const label = b.label[k];
+        if (label === opts.ignoreIndex) continue;
+        const loss = b.loss[k];
+        perClass.add(label, loss, b.predicted[k] === label);
+        worst.offer(b, k);
+        histogram.add(loss);
+      }
     });
   }
   return {

@@ -6,7 +6,7 @@
  * kernel needs together, e.g. the C x d1 x ... x dk values of one batch row).
  */
 import type { DType, Storage, Tensor } from './tensor.js';
-import { asFloats, numel } from './tensor.js';
+import { asFloats, copyAsFloat64, numel } from './tensor.js';
 
 export interface Values {
   readonly shape: number[];
@@ -139,8 +139,8 @@ function gather(v: Values, rowSize: number, first: number, count: number, buffer
       return;
     }
     if (buffers[i].length < length) buffers[i] = new Float64Array(length);
-    const out = buffers[i];
-    for (let k = 0; k < d.length; k++) out[o++] = Number(d[k]);
+    copyAsFloat64(d, buffers[i], o);
+    o += d.length;
   });
   return whole ?? buffers[i].subarray(0, length);
 }

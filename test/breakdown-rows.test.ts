@@ -4,7 +4,7 @@
  * each one hands out, and never gathered more than a bounded piece at a time.
  */
 import { describe, expect, it } from 'vitest';
-import type { Tensor } from '../src/tensor.js';
+import { copyAsFloat64, toFloat64, type Tensor } from '../src/tensor.js';
 import { inMemory, readRows, readTogether, type Values } from '../src/values.js';
 import { inBlocks } from './breakdown-blocks.js';
 
@@ -94,5 +94,20 @@ describe('readRows', () => {
       [0, 5],
       [5, 1],
     ]);
+  });
+});
+
+describe('64-bit integers as float64', () => {
+  // around 2^53 (where float64 starts to round: ties go to even), 2^63 and 2^64, and small ones
+  const signed = [0n, 1n, -1n, 7n, -100n, 2n ** 31n, -(2n ** 31n), 2n ** 32n - 1n, 2n ** 32n, -(2n ** 32n) - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 53n + 3n, -(2n ** 53n) - 1n, 2n ** 62n + 2n ** 10n + 1n, 2n ** 63n - 1n, -(2n ** 63n)];
+  const unsigned = [0n, 1n, 2n ** 32n + 5n, 2n ** 53n + 1n, 2n ** 63n, 2n ** 64n - 1n, 2n ** 64n - 2n ** 11n, 2n ** 64n - 2n ** 10n];
+
+  it('are what Number() makes of each value, at any offset, in a view into a larger buffer', () => {
+    for (const data of [BigInt64Array.from([5n, ...signed]).subarray(1), BigUint64Array.from([5n, ...unsigned]).subarray(1)]) {
+      const out = new Float64Array(data.length + 2).fill(-7);
+      copyAsFloat64(data, out, 1);
+      expect(out).toEqual(Float64Array.from([-7, ...Array.from(data as ArrayLike<bigint>, (v) => Number(v)), -7]));
+      expect(toFloat64(data)).toEqual(Float64Array.from(data as ArrayLike<bigint>, (v) => Number(v)));
+    }
   });
 });

@@ -1,8 +1,10 @@
 /**
  * The k worst samples as they pass: a heap of at most k rows, so a breakdown of any number of
  * samples keeps k rows and nothing else. Ranked by loss, largest first, NaN as +inf; among
- * equal losses the lower index ranks higher, so at the cut the earlier sample stays.
+ * equal losses the lower index ranks higher, so at the cut the earlier sample stays. Rows live
+ * in typed arrays (a slot each) and the heap orders slots: offering a sample allocates nothing.
  */
+import type { SampleBlock } from './samples.js';
 
 /** A sample's details, as the breakdown reports them (its position is formatted at the end). */
 export interface WorstRow {
@@ -13,52 +15,81 @@ export interface WorstRow {
   loss: number;
 }
 
-const rank = (loss: number) => (Number.isNaN(loss) ? Infinity : loss);
-
-/** Whether `a` ranks below `b`: a smaller loss, or the same loss at a later index. */
-function below(a: WorstRow, b: WorstRow): boolean {
-  const ka = rank(a.loss);
-  const kb = rank(b.loss);
-  return ka < kb || (ka === kb && a.index > b.index);
-}
-
 export class WorstK {
-  /** A min-heap by `below`: heap[0] is the least bad row kept, the first to go. */
-  private readonly heap: WorstRow[] = [];
+  private readonly index: Float64Array;
+  private readonly label: Float64Array;
+  private readonly predicted: Float64Array;
+  private readonly probability: Float64Array;
+  private readonly loss: Float64Array;
+  /** A min-heap of slots by rank: heap[0] is the least bad row kept, the first to go. */
+  private readonly heap: Int32Array;
+  private size = 0;
 
-  constructor(private readonly k: number) {}
+  /** The k worst of `samples` samples (at most that many rows are kept). */
+  constructor(k: number, samples: number) {
+    const capacity = Math.max(0, Math.min(k, samples));
+    [this.index, this.label, this.predicted, this.probability, this.loss] = [0, 1, 2, 3, 4].map(() => new Float64Array(capacity));
+    this.heap = new Int32Array(capacity);
+  }
 
-  add(index: number, label: number, predicted: number, probability: number, loss: number): void {
+  /** Sample k of block b, kept if it ranks among the k worst so far. */
+  offer(b: SampleBlock, k: number): void {
     const heap = this.heap;
-    if (heap.length < this.k) {
-      heap.push({ index, label, predicted, probability, loss });
-      this.up(heap.length - 1);
+    if (this.size < heap.length) {
+      const slot = this.size++;
+      heap[slot] = slot;
+      this.write(slot, b, k);
+      this.up(slot);
       return;
     }
-    if (this.k === 0) return;
+    if (heap.length === 0) return;
+    const loss = b.loss[k];
+    const key = loss !== loss ? Infinity : loss;
     const root = heap[0];
-    const key = rank(loss);
-    const rootKey = rank(root.loss);
-    if (key < rootKey || (key === rootKey && index > root.index)) return;
-    // the new row replaces the root in place: a full heap allocates nothing
-    root.index = index;
-    root.label = label;
-    root.predicted = predicted;
-    root.probability = probability;
-    root.loss = loss;
+    const rootKey = this.rank(root);
+    if (key < rootKey || (key === rootKey && b.first + k > this.index[root])) return;
+    // the root's slot taken over: a full heap allocates nothing
+    this.write(root, b, k);
     this.down(0);
+  }
+
+  private write(slot: number, b: SampleBlock, k: number): void {
+    this.index[slot] = b.first + k;
+    this.label[slot] = b.label[k];
+    this.predicted[slot] = b.predicted[k];
+    this.probability[slot] = b.probability[k];
+    this.loss[slot] = b.loss[k];
   }
 
   /** The rows kept, worst first. */
   rows(): WorstRow[] {
-    return [...this.heap].sort((a, b) => (below(a, b) ? 1 : below(b, a) ? -1 : 0));
+    const slots = Array.from(this.heap.subarray(0, this.size)).sort((a, b) => (this.below(a, b) ? 1 : this.below(b, a) ? -1 : 0));
+    return slots.map((s) => ({
+      index: this.index[s],
+      label: this.label[s],
+      predicted: this.predicted[s],
+      probability: this.probability[s],
+      loss: this.loss[s],
+    }));
+  }
+
+  private rank(slot: number): number {
+    const loss = this.loss[slot];
+    return loss !== loss ? Infinity : loss;
+  }
+
+  /** Whether slot a's row ranks below slot b's: a smaller loss, or the same loss at a later index. */
+  private below(a: number, b: number): boolean {
+    const ka = this.rank(a);
+    const kb = this.rank(b);
+    return ka < kb || (ka === kb && this.index[a] > this.index[b]);
   }
 
   private up(at: number): void {
     const heap = this.heap;
     while (at > 0) {
       const parent = (at - 1) >> 1;
-      if (!below(heap[at], heap[parent])) return;
+      if (!this.below(heap[at], heap[parent])) return;
       [heap[at], heap[parent]] = [heap[parent], heap[at]];
       at = parent;
     }
@@ -70,8 +101,8 @@ export class WorstK {
       const l = 2 * at + 1;
       const r = l + 1;
       let least = at;
-      if (l < heap.length && below(heap[l], heap[least])) least = l;
-      if (r < heap.length && below(heap[r], heap[least])) least = r;
+      if (l < this.size && this.below(heap[l], heap[least])) least = l;
+      if (r < this.size && this.below(heap[r], heap[least])) least = r;
       if (least === at) return;
       [heap[at], heap[least]] = [heap[least], heap[at]];
       at = least;
