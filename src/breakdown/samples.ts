@@ -102,8 +102,8 @@ export function classSamples(logits: Values | undefined, labels: Values, losses:
 }
 
 /**
- * The samples of a binary loss, an element each; `probabilities`: the predictions are σ(x) itself,
- * not x. Predicted is 1 when σ(x) > 0.5; p(label) = t σ(x) + (1 - t)(1 - σ(x)).
+ * The samples of a binary loss, an element each; `probabilities`: the predictions are σ(x)
+ * itself, not x. Predicted is 1 when σ(x) > 0.5; p(label) = t σ(x) + (1 - t)(1 - σ(x)).
  */
 export function binarySamples(logits: Values, labels: Values, losses: Values, probabilities: boolean, visit: SampleVisit): void {
   const samples = new Samples();
@@ -124,5 +124,5 @@ export function binarySamples(logits: Values, labels: Values, losses: Values, pr
 
 /** The losses in blocks, in flat order. */
 export function lossBlocks(losses: Values, visit: (block: FloatArray) => void): void {
-  readRows([losses], [1], 0, numel(losses.shape), ([block]) => visit(asFloats(block)));
+  losses.read(1, 0, numel(losses.shape), (block) => visit(asFloats(block)));
 }
