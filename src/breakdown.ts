@@ -1,17 +1,18 @@
 /**
  * Why the loss is what it is: the worst samples, a per-class table and a histogram of the
- * unreduced losses. Pure, like the losses: tensors and a LossResult in, plain rows out.
+ * unreduced losses. Pure, like the losses: tensors and the unreduced losses in, plain rows out.
  *
  * A "sample" is one target position: (n) or (n, d1, ..., dk) for class-dim losses (the logits'
  * dims but the class dim: (b, t) for (B, T, V) logits with --class-dim -1), one element for
- * bce-logits. Ignored targets are left out of every table.
+ * bce-logits. Ignored targets are left out of every table. The tables are sinks that keep what
+ * they show (src/breakdown/): nothing the size of the samples is held.
  */
-import type { LossResult } from './losses/reduce.js';
-import { logSigmoid } from './losses/bce-with-logits.js';
-import { rowStats, type RowStats } from './losses/log-softmax.js';
-import { materialize } from './losses/targets.js';
-import { asFloats, classLayout, formatIndex, numel, sameShape, type FloatArray, type Tensor } from './tensor.js';
-import { asValues, readTogether, type Values } from './values.js';
+import { LossHistogram } from './breakdown/histogram.js';
+import { PerClass } from './breakdown/per-class.js';
+import { binarySamples, classSamples, lossBlocks } from './breakdown/samples.js';
+import { WorstK } from './breakdown/worst.js';
+import { classLayout, formatIndex, numel, sameShape, type Tensor } from './tensor.js';
+import { asValues, type Values } from './values.js';
 
 /**
  * How the predictions read: raw logits, log-probabilities (nll, --input log-probs),
@@ -64,165 +65,66 @@ export interface BreakdownOptions {
   bins?: number;
 }
 
-export function breakdown(logits: Tensor | Values, labels: Tensor | Values, result: LossResult, opts: BreakdownOptions): Breakdown {
-  const binary = opts.kind === 'binary' || opts.kind === 'binary-probabilities';
-  const samples = binary ? binarySamples(logits, labels, opts.kind === 'binary-probabilities') : classSamples(logits, labels, opts);
-  const losses = result.perSample;
-  const included = (i: number) => samples.label[i] !== opts.ignoreIndex || binary;
-
-  const perClassAcc = new Map<number, { count: number; loss: number; hits: number }>();
-  for (let i = 0; i < losses.length; i++) {
-    if (!included(i)) continue;
-    const key = samples.classOf(i);
-    const acc = perClassAcc.get(key) ?? { count: 0, loss: 0, hits: 0 };
-    acc.count++;
-    acc.loss += losses[i];
-    if (samples.correct(i)) acc.hits++;
-    perClassAcc.set(key, acc);
-  }
-  const perClass = [...perClassAcc.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([c, a]) => ({ class: c, count: a.count, meanLoss: a.loss / a.count, accuracy: a.hits / a.count }));
-
-  const worst = worstIndices(losses, opts.top, included).map((i) => ({
-    index: i,
-    position: formatIndex(i, result.shape),
-    label: samples.label[i],
-    predicted: samples.predicted[i],
-    probability: samples.probability[i],
-    loss: losses[i],
-  }));
-  return { worst, perClass, histogram: histogram(losses, included, opts.bins ?? 8) };
-}
-
-/** What each sample's row says, gathered in one pass over the predictions. */
-interface Samples {
-  label: Float64Array;
-  predicted: Float64Array;
-  probability: Float64Array;
-  classOf(i: number): number;
-  correct(i: number): boolean;
-}
-
-/** argmax over the class dim, as torch.argmax: the first maximum, and a NaN beats everything. */
-function argmax(x: FloatArray, base: number, C: number, inner: number): number {
-  let best = 0;
-  for (let c = 0, i = base; c < C; c++, i += inner) {
-    const v = x[i];
-    if (v !== v) return c;
-    if (v > x[base + best * inner]) best = c;
-  }
-  return best;
-}
-
-function classSamples(logits: Tensor | Values, labels: Tensor | Values, opts: BreakdownOptions): Samples {
+/**
+ * The breakdown of `losses` (float64, the unreduced losses in the loss's `shape`, row-major),
+ * read side by side with the logits and labels in blocks of rows: memory for k worst rows, a
+ * row per class, the bins and one block, whatever the number of samples. The losses are read
+ * twice (the first pass finds the histogram's range), the labels of a class-dim loss too.
+ */
+export function breakdown(
+  logits: Tensor | Values,
+  labels: Tensor | Values,
+  losses: Values,
+  shape: number[],
+  opts: BreakdownOptions,
+): Breakdown {
   const x = asValues(logits);
-  const { outer, classes: C, inner } = classLayout(x.shape, opts.classDim);
-  const positions = outer * inner;
-  const probabilities = sameShape(labels.shape, x.shape);
-  const label = new Float64Array(positions);
-  if (probabilities) {
-    asValues(labels).read(C * inner, 0, outer, (block, first, count) => {
-      const q = asFloats(block);
-      for (let n = 0; n < count; n++) for (let s = 0; s < inner; s++) label[(first + n) * inner + s] = argmax(q, n * C * inner + s, C, inner);
+  const t = asValues(labels);
+  const worst = new WorstK(opts.top, numel(losses.shape));
+  const perClass = new PerClass();
+  const histogram = new LossHistogram(opts.bins ?? 8);
+  if (opts.kind === 'binary' || opts.kind === 'binary-probabilities') {
+    // a column per index along the last dim
+    const last = x.shape.length >= 2 ? x.shape[x.shape.length - 1] : 1;
+    lossBlocks(losses, (l) => {
+      for (let k = 0; k < l.length; k++) histogram.see(l[k]);
+    });
+    binarySamples(x, t, losses, opts.kind === 'binary-probabilities', (b) => {
+      for (let k = 0; k < b.count; k++) {
+        const i = b.first + k;
+        const loss = b.loss[k];
+        perClass.add(i % last, loss, (b.predicted[k] === 1) === b.label[k] >= 0.5);
+        worst.offer(b, k);
+        histogram.add(loss);
+      }
     });
   } else {
-    label.set(asFloats(materialize(labels).data).subarray(0, positions));
-  }
-  const predicted = new Float64Array(positions);
-  const probability = new Float64Array(positions);
-  const st: RowStats = { max: 0, logSum: 0 };
-  x.read(C * inner, 0, outer, (block, first, count) => {
-    const xb = asFloats(block);
-    for (let n = 0; n < count; n++) {
-      for (let s = 0; s < inner; s++) {
-        const pos = (first + n) * inner + s;
-        const base = n * C * inner + s;
-        predicted[pos] = argmax(xb, base, C, inner);
-        const y = label[pos];
-        if (!(y >= 0 && y < C)) continue; // an ignored target: no probability
-        // p_y as given, exp of the log-probabilities as given (nll), or softmax of the logits
-        if (opts.kind === 'probabilities') probability[pos] = xb[base + y * inner];
-        else if (opts.kind === 'log-probabilities') probability[pos] = Math.exp(xb[base + y * inner]);
-        else {
-          rowStats(xb, base, C, inner, st);
-          probability[pos] = Math.exp(xb[base + y * inner] - st.max - st.logSum);
-        }
+    const reading = { layout: classLayout(x.shape, opts.classDim), probabilityTargets: sameShape(t.shape, x.shape), kind: opts.kind };
+    // ignored targets are left out of every table
+    classSamples(undefined, t, losses, reading, (b) => {
+      for (let k = 0; k < b.count; k++) if (b.label[k] !== opts.ignoreIndex) histogram.see(b.loss[k]);
+    });
+    classSamples(x, t, losses, reading, (b) => {
+      for (let k = 0; k < b.count; k++) {
+        const label = b.label[k];
+        if (label === opts.ignoreIndex) continue;
+        const loss = b.loss[k];
+        perClass.add(label, loss, b.predicted[k] === label);
+        worst.offer(b, k);
+        histogram.add(loss);
       }
-    }
-  });
-  return { label, predicted, probability, classOf: (i) => label[i], correct: (i) => predicted[i] === label[i] };
-}
-
-/** Elements of a binary loss; `probabilities`: the predictions are σ(x) itself, not x. */
-function binarySamples(logits: Tensor | Values, labels: Tensor | Values, probabilities: boolean): Samples {
-  const shape = logits.shape;
-  const size = numel(shape);
-  const last = shape.length >= 2 ? shape[shape.length - 1] : 1;
-  const label = new Float64Array(size);
-  const predicted = new Float64Array(size);
-  const probability = new Float64Array(size);
-  readTogether([asValues(logits), asValues(labels)], 1, ([xb, tb], first) => {
-    const x = asFloats(xb);
-    const t = asFloats(tb);
-    for (let k = 0; k < x.length; k++) {
-      const i = first + k;
-      label[i] = t[k];
-      // p(label) = t σ(x) + (1 - t)(1 - σ(x)), with σ(x) = exp(log σ(x)) and 1 - σ(x) = σ(-x)
-      const [p, q] = probabilities ? [x[k], 1 - x[k]] : [Math.exp(logSigmoid(x[k])), Math.exp(logSigmoid(-x[k]))];
-      predicted[i] = (probabilities ? x[k] > 0.5 : x[k] > 0) ? 1 : 0;
-      probability[i] = t[k] * p + (1 - t[k]) * q;
-    }
-  });
+    });
+  }
   return {
-    label,
-    predicted,
-    probability,
-    classOf: (i) => i % last,
-    correct: (i) => predicted[i] === 1 === label[i] >= 0.5,
+    worst: worst.rows().map((r) => ({
+      index: r.index,
+      position: formatIndex(r.index, shape),
+      label: r.label,
+      predicted: r.predicted,
+      probability: r.probability,
+      loss: r.loss,
+    })),
+    perClass: perClass.rows(),
+    histogram: histogram.result(),
   };
-}
-
-/** Indices of the k largest losses, largest first (NaN ranks as +inf); ties keep index order. */
-export function worstIndices(losses: Float64Array, k: number, included: (i: number) => boolean): number[] {
-  const key = (i: number) => (Number.isNaN(losses[i]) ? Infinity : losses[i]);
-  const top: number[] = [];
-  for (let i = 0; i < losses.length && k > 0; i++) {
-    if (!included(i)) continue;
-    const v = key(i);
-    if (top.length === k && v <= key(top[k - 1])) continue;
-    let at = top.length < k ? top.push(i) - 1 : k - 1;
-    while (at > 0 && v > key(top[at - 1])) {
-      top[at] = top[at - 1];
-      at--;
-    }
-    top[at] = i;
-  }
-  return top;
-}
-
-function histogram(losses: Float64Array, included: (i: number) => boolean, bins: number): Histogram {
-  let lo = Infinity;
-  let hi = -Infinity;
-  let nonFinite = 0;
-  for (let i = 0; i < losses.length; i++) {
-    if (!included(i)) continue;
-    const v = losses[i];
-    if (!Number.isFinite(v)) nonFinite++;
-    else {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-  }
-  if (lo > hi) return { edges: [], counts: [], nonFinite };
-  const n = hi > lo ? bins : 1;
-  const width = (hi - lo) / n;
-  const edges = Array.from({ length: n + 1 }, (_, b) => (b === n ? hi : lo + b * width));
-  const counts = new Array<number>(n).fill(0);
-  for (let i = 0; i < losses.length; i++) {
-    const v = losses[i];
-    if (!included(i) || !Number.isFinite(v)) continue;
-    counts[width > 0 ? Math.min(n - 1, Math.floor((v - lo) / width)) : 0]++;
-  }
-  return { edges, counts, nonFinite };
 }

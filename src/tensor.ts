@@ -62,17 +62,35 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/** Whether this machine stores numbers little-endian, as the binary formats mostly do. */
+export const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** The values as float64, sharing the buffer when they already are. int64 beyond 2^53 rounds. */
 export function toFloat64(t: Tensor | Storage): Float64Array {
   const data = ArrayBuffer.isView(t) ? t : t.data;
   if (data instanceof Float64Array) return data;
   const out = new Float64Array(data.length);
-  if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
-    for (let i = 0; i < data.length; i++) out[i] = Number(data[i]);
-  } else {
-    out.set(data);
-  }
+  copyAsFloat64(data, out, 0);
   return out;
+}
+
+/**
+ * `data` written into `out` from index `at`, as float64. A 64-bit integer is read as two 32-bit
+ * halves, hi * 2^32 + lo: both terms and their exact sum are integers, so the one rounding of
+ * the addition is Number(value)'s, without making a BigInt per value.
+ */
+export function copyAsFloat64(data: Storage, out: Float64Array, at: number): void {
+  if (!(data instanceof BigInt64Array || data instanceof BigUint64Array)) {
+    out.set(data, at);
+    return;
+  }
+  const halves = new Int32Array(data.buffer, data.byteOffset, data.length * 2);
+  const [lo, hi] = HOST_LITTLE ? [0, 1] : [1, 0];
+  const signed = data instanceof BigInt64Array;
+  for (let i = 0; i < data.length; i++) {
+    const high = signed ? halves[2 * i + hi] : halves[2 * i + hi] >>> 0;
+    out[at + i] = high * 4294967296 + (halves[2 * i + lo] >>> 0);
+  }
 }
 
 /**

@@ -6,7 +6,7 @@
  * kernel needs together, e.g. the C x d1 x ... x dk values of one batch row).
  */
 import type { DType, Storage, Tensor } from './tensor.js';
-import { asFloats, numel } from './tensor.js';
+import { asFloats, copyAsFloat64, numel } from './tensor.js';
 
 export interface Values {
   readonly shape: number[];
@@ -80,44 +80,82 @@ export function mapValues(v: Values, f: (x: number, index: number) => number): V
 }
 
 /**
- * Several Values read side by side (logits with their probability targets): visit gets
- * aligned blocks of the same units. All must have the same number of values.
+ * Several Values read side by side (logits with their targets): visit gets aligned blocks of
+ * the same units. All must have the same number of values.
  */
 export function readTogether(
   sources: Values[],
   unit: number,
   visit: (blocks: Storage[], first: number, count: number) => void,
 ): void {
-  const total = numel(sources[0].shape) / unit;
-  if (sources.length === 1) {
-    sources[0].read(unit, 0, total, (d, f, c) => visit([d], f, c));
-    return;
-  }
-  // the first source sets the block size; the others are read for each of its blocks
-  sources[0].read(unit, 0, total, (lead, first, count) => {
-    const blocks: Storage[] = [lead];
-    for (const other of sources.slice(1)) {
-      const parts: Storage[] = [];
-      other.read(unit, first, first + count, (d) => parts.push(parts.length === 0 && d.length === count * unit ? d : copy(d)));
-      blocks.push(parts.length === 1 ? parts[0] : concat(parts, count * unit));
+  readRows(sources, sources.map(() => unit), 0, numel(sources[0].shape) / unit, visit);
+}
+
+/**
+ * Rows [start, end) of several Values side by side, whose rows hold different numbers of
+ * values (`rowSizes[i]` for `sources[i]`: logits C x inner, class indices inner): visit gets
+ * blocks[i] with count * rowSizes[i] values of the same rows. The first source sets the blocks;
+ * the others are read for its rows, at most `maxValues` of theirs at a time (a whole tensor in
+ * memory is one block: the others are still gathered a bounded piece at a time), through one
+ * reused buffer each when a reader hands the rows in several pieces or as integers. A block a
+ * reader hands whole is used as it is after its read returns (readers allocate a buffer per
+ * read). Blocks are only valid during the call.
+ */
+export function readRows(
+  sources: Values[],
+  rowSizes: number[],
+  start: number,
+  end: number,
+  visit: (blocks: Storage[], first: number, count: number) => void,
+  maxValues = 1 << 18,
+): void {
+  const [lead, ...others] = sources;
+  const otherSizes = rowSizes.slice(1);
+  const otherValues = otherSizes.reduce((a, b) => a + b, 0);
+  const step = otherValues > 0 ? Math.max(1, Math.floor(maxValues / otherValues)) : Infinity;
+  const buffers: Storage[] = others.map(() => new Float64Array(0));
+  lead.read(rowSizes[0], start, end, (block, first, count) => {
+    for (let done = 0; done < count; done += step) {
+      const rows = Math.min(step, count - done);
+      const blocks: Storage[] = [count === rows ? block : (block.subarray(done * rowSizes[0], (done + rows) * rowSizes[0]) as Storage)];
+      others.forEach((other, i) => blocks.push(gather(other, otherSizes[i], first + done, rows, buffers, i)));
+      visit(blocks, first + done, rows);
     }
-    visit(blocks, first, count);
   });
 }
 
-function copy(d: Storage): Storage {
-  return d.slice() as Storage;
-}
-
-/** The parts in one array of their own type: int64 beyond 2^53 stays exact. */
-function concat(parts: Storage[], length: number): Storage {
-  const out = new (parts[0].constructor as new (length: number) => Storage)(length);
+/**
+ * Rows [first, first + count) of `v`: its own block when it hands them in one, else the pieces
+ * copied into buffers[i], in their own type when they share one (int64 beyond 2^53 stays
+ * exact for compare), as float64 otherwise (which is how kernels read any dtype).
+ */
+function gather(v: Values, rowSize: number, first: number, count: number, buffers: Storage[], i: number): Storage {
+  const length = count * rowSize;
+  let whole: Storage | undefined;
   let o = 0;
-  for (const p of parts) {
-    (out as Float64Array).set(p as Float64Array, o);
-    o += p.length;
-  }
-  return out;
+  v.read(rowSize, first, first + count, (d) => {
+    if (o === 0 && d.length === length) {
+      whole = d;
+      o = length;
+      return;
+    }
+    const type = o === 0 ? d.constructor : buffers[i].constructor;
+    if (buffers[i].constructor !== type || buffers[i].length < length) {
+      const grown = new (type as new (n: number) => Storage)(length);
+      if (o > 0) (grown as Float64Array).set(buffers[i].subarray(0, o) as Float64Array);
+      buffers[i] = grown;
+    }
+    if (d.constructor === buffers[i].constructor) (buffers[i] as Float64Array).set(d as Float64Array, o);
+    else {
+      // a piece of another type than the ones before: the block becomes float64
+      const wide = new Float64Array(Math.max(length, buffers[i].length));
+      copyAsFloat64(buffers[i].subarray(0, o) as Storage, wide, 0);
+      copyAsFloat64(d, wide, o);
+      buffers[i] = wide;
+    }
+    o += d.length;
+  });
+  return whole ?? (buffers[i].subarray(0, length) as Storage);
 }
 
 /**

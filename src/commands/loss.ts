@@ -15,7 +15,7 @@ import { binaryLabels } from '../losses/targets.js';
 import { classLayout, numel, type ClassLayout, type Tensor } from '../tensor.js';
 import { recordSettings } from '../settings.js';
 import { inputDigests } from '../io/digest.js';
-import { asValues, isValues, type Values } from '../values.js';
+import { asValues, inMemory, isValues, type Values } from '../values.js';
 import type { ParallelJob } from '../parallel.js';
 import { mayUseThreads } from '../threads.js';
 import { formatFor } from '../io/format.js';
@@ -57,7 +57,12 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
 
   const details =
     opts.top > 0
-      ? breakdown(logits, labels, outcome.result, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim })
+      ? breakdown(logits, labels, inMemory({ data: outcome.result.perSample, shape: outcome.result.shape, dtype: 'float64' }), outcome.result.shape, {
+          kind,
+          top: opts.top,
+          ignoreIndex: opts.ignoreIndex,
+          classDim: opts.classDim,
+        })
       : undefined;
   progress.done();
   if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result, io);

@@ -2,10 +2,10 @@
  * Raw array bytes to typed arrays, shared by the binary formats (NPY, safetensors): the
  * element types, size checks before allocating, byte swapping and alignment.
  */
-import type { DType, Storage } from '../tensor.js';
+import { HOST_LITTLE, type DType, type Storage } from '../tensor.js';
 import { decodeHalves } from './float16.js';
 
-export const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export { HOST_LITTLE };
 
 type ViewCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Storage;
 
