@@ -1,13 +1,16 @@
 /**
  * An NPY file read a block of rows at a time through one reused buffer, so that a loss over
- * a 500 MB dump needs a few MB. Little-endian C-order arrays of the dtypes that can be viewed
- * in place qualify; anything else (big-endian, Fortran order, float16, bool) is read whole by
- * the ordinary reader. A file that changes while it is read (its size, modification or
- * status-change time differ from what the open saw) is an error.
+ * a 500 MB dump needs a few MB. Every dtype and byte order is read so: each block is decoded
+ * as it is read (binary.ts blockDecoder: byte swaps, bool to 0/1, float16 widened to float32).
+ * Fortran order with at most one dim above 1 is C order; other Fortran arrays are gathered per
+ * block from their columns (fortran-file.ts), or read whole when a row has too many columns
+ * for that. A file that changes while it is read (its size, modification or status-change
+ * time differ from what the open saw) is an error.
  */
 import type { Values } from '../values.js';
-import { HOST_LITTLE } from './binary.js';
+import { blockDecoder } from './binary.js';
 import { withFile, type FileState } from './byte-source.js';
+import { fortranValues, gathersFortran } from './fortran-file.js';
 import { npyHeaderEnd, parseNpyHeader, type NpyLayout } from './npy.js';
 
 /**
@@ -16,7 +19,7 @@ import { npyHeaderEnd, parseNpyHeader, type NpyLayout } from './npy.js';
  */
 export const streaming = { blockBytes: Number(process.env.LOSSCALC_BLOCK_BYTES) || 4 << 20 };
 
-/** The file as Values, or undefined when it must be read whole (the layout is not viewable). */
+/** The file as Values, or undefined when it must be read whole (a Fortran array too wide to gather). */
 export function openNpyFile(path: string): Values | undefined {
   return withFile(path, (file) => openNpyAt(path, 0, file.size, path, file.state));
 }
@@ -34,16 +37,14 @@ export function openNpyAt(path: string, offset: number, size: number, source: st
     file.read(prefix, offset);
     return parseNpyHeader(prefix, size, source);
   }, since);
-  const { spec, shape } = layout;
-  const viewable = spec.view !== undefined && (!layout.bigEndian || spec.size === 1) === HOST_LITTLE;
-  if (!viewable || (layout.fortran && shape.filter((d) => d > 1).length > 1)) return undefined;
-  return npyValues(path, layout, offset + layout.dataStart, since);
+  const dataStart = offset + layout.dataStart;
+  if (!layout.fortran || layout.shape.filter((d) => d > 1).length <= 1) return npyValues(path, layout, dataStart, since);
+  return gathersFortran(layout.shape) ? fortranValues(path, layout, dataStart, since, streaming) : undefined;
 }
 
-/** `layout`'s values, read in blocks from `dataStart` of the file at `path`. */
+/** `layout`'s values, in C order, read in blocks from `dataStart` of the file at `path`. */
 function npyValues(path: string, layout: NpyLayout, dataStart: number, since: FileState): Values {
-  const { spec, shape } = layout;
-  const View = spec.view!;
+  const { spec, shape, bigEndian } = layout;
   return {
     shape,
     dtype: spec.dtype,
@@ -51,13 +52,14 @@ function npyValues(path: string, layout: NpyLayout, dataStart: number, since: Fi
       if (end <= start) return;
       const unitBytes = unit * spec.size;
       const perBlock = Math.max(1, Math.floor(streaming.blockBytes / unitBytes));
-      const buffer = new ArrayBuffer(Math.min(perBlock, end - start) * unitBytes);
+      const buffer = new Uint8Array(Math.min(perBlock, end - start) * unitBytes);
+      const decode = blockDecoder(spec, bigEndian);
       withFile(path, (file) => {
         for (let first = start; first < end; first += perBlock) {
           const count = Math.min(perBlock, end - first);
-          const bytes = new Uint8Array(buffer, 0, count * unitBytes);
+          const bytes = buffer.subarray(0, count * unitBytes);
           file.read(bytes, dataStart + first * unitBytes);
-          visit(new View(buffer, 0, count * unit), first, count);
+          visit(decode(bytes, count * unit), first, count);
         }
       }, since);
     },
