@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { InputError, readError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { pickArray, pickKey, refuseKey, type Container } from './container.js';
-import { concatBatch } from './concat.js';
+import { concatBatch, joinBatch } from './concat.js';
 import { parseNumber } from './csv.js';
 import { withFile } from './byte-source.js';
 import { foreignFormat, isGzip } from './foreign.js';
@@ -52,25 +52,37 @@ export async function readInput(spec: string | readonly string[], options: ReadO
 
 /**
  * Logits and labels from one CSV/TSV table (see table.ts for how columns are named); several
- * specs are shards, each with the same columns, concatenated in order.
+ * specs are shards, each with the same columns, read one after another (concat.ts joinBatch).
  */
-export async function readTable(spec: string | readonly string[], options: ReadTableOptions): Promise<Table> {
+export async function readTable(spec: string | readonly string[], options: ReadTableOptions): Promise<Table | JoinedTable> {
   if (typeof spec === 'string') return readOneTable(spec, options);
   const tables = [];
   for (const s of spec) tables.push({ table: await readOneTable(s, options), source: s });
   return {
-    logits: concatBatch(tables.map((t) => ({ tensor: t.table.logits, source: t.source }))),
-    labels: concatBatch(tables.map((t) => ({ tensor: t.table.labels, source: t.source }))),
+    logits: joinBatch(tables.map((t) => ({ tensor: t.table.logits, source: t.source }))),
+    labels: joinBatch(tables.map((t) => ({ tensor: t.table.labels, source: t.source }))),
   };
 }
 
+/** A table's columns joined from shards. */
+export interface JoinedTable {
+  logits: Tensor | Values;
+  labels: Tensor | Values;
+}
+
 /**
- * Like readInput for one spec, except that an NPY file (or a stored NPZ entry) that can be read
- * in blocks, or a CSV/TSV file of plain numbers, comes back as Values (io/npy-file.ts,
- * io/npz.ts, io/csv-file.ts) instead of being read whole. For the logits and other large
- * operands; small ones gain nothing from it.
+ * Like readInput, except that a file that can be read in blocks (NPY, a stored NPZ entry, a
+ * CSV/TSV file of plain numbers) comes back as Values (io/npy-file.ts, io/npz.ts,
+ * io/csv-file.ts) instead of being read whole, and several specs (shards) are read one after
+ * another, never copied into one tensor. For the logits and other large operands; small ones
+ * gain nothing from it.
  */
-export async function openInput(spec: string, options: ReadOptions = {}): Promise<Tensor | Values> {
+export async function openInput(spec: string | readonly string[], options: ReadOptions = {}): Promise<Tensor | Values> {
+  if (typeof spec !== 'string') {
+    const parts = [];
+    for (const s of spec) parts.push({ tensor: await openInput(s, options), source: s });
+    return joinBatch(parts);
+  }
   const at = await locate(spec, options.note);
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
   const values = atOffsets(at, () => {
