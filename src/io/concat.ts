@@ -10,7 +10,7 @@ import { InputError } from '../errors.js';
 import { formatShape, numel, toFloat64, type DType, type Storage, type Tensor } from '../tensor.js';
 import { asValues, type Values } from '../values.js';
 import { ELEMENT } from './binary.js';
-import { streaming } from './npy-file.js';
+import { streaming } from './array-file.js';
 
 export interface Part<T extends Tensor | Values = Tensor> {
   tensor: T;

@@ -8,16 +8,12 @@
  * time differ from what the open saw) is an error.
  */
 import type { Values } from '../values.js';
-import { blockDecoder } from './binary.js';
+import { arrayValues, streaming } from './array-file.js';
 import { withFile, type FileState } from './byte-source.js';
 import { fortranValues, gathersFortran } from './fortran-file.js';
-import { npyHeaderEnd, parseNpyHeader, type NpyLayout } from './npy.js';
+import { npyHeaderEnd, parseNpyHeader } from './npy.js';
 
-/**
- * Bytes per block: large enough that a read costs nothing next to the arithmetic on it.
- * LOSSCALC_BLOCK_BYTES overrides it (the tests use tiny blocks to cross block boundaries).
- */
-export const streaming = { blockBytes: Number(process.env.LOSSCALC_BLOCK_BYTES) || 4 << 20 };
+export { streaming } from './array-file.js';
 
 /** The file as Values, or undefined when it must be read whole (a Fortran array too wide to gather). */
 export function openNpyFile(path: string): Values | undefined {
@@ -38,30 +34,6 @@ export function openNpyAt(path: string, offset: number, size: number, source: st
     return parseNpyHeader(prefix, size, source);
   }, since);
   const dataStart = offset + layout.dataStart;
-  if (!layout.fortran || layout.shape.filter((d) => d > 1).length <= 1) return npyValues(path, layout, dataStart, since);
+  if (!layout.fortran || layout.shape.filter((d) => d > 1).length <= 1) return arrayValues(path, layout, dataStart, since);
   return gathersFortran(layout.shape) ? fortranValues(path, layout, dataStart, since, streaming) : undefined;
-}
-
-/** `layout`'s values, in C order, read in blocks from `dataStart` of the file at `path`. */
-function npyValues(path: string, layout: NpyLayout, dataStart: number, since: FileState): Values {
-  const { spec, shape, bigEndian } = layout;
-  return {
-    shape,
-    dtype: spec.dtype,
-    read(unit, start, end, visit) {
-      if (end <= start) return;
-      const unitBytes = unit * spec.size;
-      const perBlock = Math.max(1, Math.floor(streaming.blockBytes / unitBytes));
-      const buffer = new Uint8Array(Math.min(perBlock, end - start) * unitBytes);
-      const decode = blockDecoder(spec, bigEndian);
-      withFile(path, (file) => {
-        for (let first = start; first < end; first += perBlock) {
-          const count = Math.min(perBlock, end - first);
-          const bytes = buffer.subarray(0, count * unitBytes);
-          file.read(bytes, dataStart + first * unitBytes);
-          visit(decode(bytes, count * unit), first, count);
-        }
-      }, since);
-    },
-  };
 }

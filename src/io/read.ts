@@ -22,7 +22,8 @@ import { CONTAINER_FORMATS, contentFormat, decodeText, delimiterOf, FORMAT_NAMES
 import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
 import { openNpzFile } from './npz.js';
-import { isTorchPath, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
+import { isTorchPath, openPickedTorch, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
+import { openSafetensorsFile } from './safetensors.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
 import type { Values } from '../values.js';
 import { readStream, type StreamLimits } from './stream.js';
@@ -89,16 +90,23 @@ export async function openInput(spec: string | readonly string[], options: ReadO
     // gzip, or a format losscalc does not read: readInput decompresses or names it
     if (wrapped(at.path)) return undefined;
     if (format === 'npy' && at.key === undefined) return openNpyFile(at.path);
+    // safetensors and torch.save: the header or pickle now, the tensor in blocks at its offset
+    if (format === 'safetensors') return openPicked(openSafetensorsFile(at.path), at.key, at.path);
+    if ((format === 'pt' || format === undefined) && isTorchPath(at.path)) return openPickedTorch(openTorchFile(at.path), at.key, at.path);
     if ((format === 'csv' || format === 'tsv') && at.key === undefined) {
       return openCsvFile(at.path, format, delimiterOf(format, options.delimiter), options.header);
     }
     if (format !== 'npz') return undefined;
-    const archive = openNpzFile(at.path);
-    if (!archive) return undefined;
-    const picked = pickKey(archive, at.key, at.path);
-    return archive.open!(picked.key, picked.source);
+    return openPicked(openNpzFile(at.path), at.key, at.path);
   });
   return values ?? readInput(spec, options);
+}
+
+/** The array `key` names in `container` as Values read in blocks, or undefined when it must be read whole. */
+function openPicked(container: Container | undefined, key: string | undefined, path: string): Values | undefined {
+  if (!container) return undefined;
+  const picked = pickKey(container, key, path);
+  return container.open!(picked.key, picked.source);
 }
 
 /**
@@ -156,10 +164,10 @@ async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
     const tensor = atOffsets(at, () => (isTorchPath(at.path) ? pickTorch(openTorchFile(at.path), at.key, at.path) : undefined));
     if (tensor) return tensor;
   }
-  if (format === 'npz') {
-    // read at offsets, not loaded whole; anything but a zip is left to parseInput to name
+  if (format === 'npz' || format === 'safetensors') {
+    // read at offsets, not loaded whole; anything but a zip or a safetensors header is left to parseInput to name
     const tensor = atOffsets(at, () => {
-      const archive = openNpzFile(at.path);
+      const archive = format === 'npz' ? openNpzFile(at.path) : wrapped(at.path) ? undefined : openSafetensorsFile(at.path);
       return archive && pickArray(archive, at.key, at.path);
     });
     if (tensor) return tensor;
@@ -195,6 +203,10 @@ export async function openContainer(at: Location, options: ReadOptions = {}): Pr
   if (format === undefined || format === 'npz') {
     const archive = atOffsets(at, () => openNpzFile(at.path)); // undefined unless a zip
     if (archive) return archive;
+  }
+  if (format === undefined || format === 'safetensors') {
+    const file = atOffsets(at, () => (wrapped(at.path) ? undefined : openSafetensorsFile(at.path))); // undefined unless a safetensors header
+    if (file) return file;
   }
   return parseContainer(await load(at, options), at.path, format);
 }

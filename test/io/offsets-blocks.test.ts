@@ -1,0 +1,163 @@
+/**
+ * safetensors tensors and torch.save storages read in blocks at their offsets (array-file.ts):
+ * every fixture tensor (numpy- and PyTorch-made: each dtype, float16 and bfloat16, big-endian,
+ * views with a storage offset, shared storages, the legacy format) gives the values the
+ * generators recorded, through tiny blocks, with no block larger than the block size allows.
+ * Strided views are gathered whole; a file changed after its header was read is an error.
+ */
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseSafetensors, openSafetensorsFile } from '../../src/io/safetensors.js';
+import { openInput } from '../../src/io/read.js';
+import { openTorchFile } from '../../src/io/torch/torch.js';
+import { asFloats, numel } from '../../src/tensor.js';
+import { isValues, type Values } from '../../src/values.js';
+import { inBlocksOf } from '../cases.js';
+import { runCli } from '../helpers.js';
+import { expectedValues, readUnits, withBlockBytes } from './blocks.js';
+import { inputError, inputErrorSync } from './helpers.js';
+import { FIXTURES, fixtureBytes, manifest } from './manifest.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'losscalc-offsets-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const SIZE: Record<string, number> = { float16: 2, bfloat16: 2, float32: 4, float64: 8, int8: 1, int16: 2, int32: 4, int64: 8, uint8: 1, uint16: 2, uint32: 4, uint64: 8, bool: 1 };
+
+/** Reads `v` whole in blocks of each size, by rows and by values, checking values and block sizes. */
+function expectInBlocks(open: () => Values | undefined, want: (number | string)[], shape: number[], dtype: string, asFloat = false): void {
+  const row = shape.length === 0 ? 1 : numel(shape.slice(1));
+  for (const bytes of [1, 5, 16, 4 << 20]) {
+    withBlockBytes(bytes, () => {
+      const v = open();
+      expect(v, 'read in blocks').toBeDefined();
+      expect([v!.shape, v!.dtype]).toEqual([shape, dtype]);
+      for (const unit of row > 0 ? [row, 1] : [1]) {
+        const read = readUnits(v!, unit);
+        expect(asFloat ? read.values.map(Number) : read.values).toEqual(want);
+        for (const b of read.blocks) expect(b).toBeLessThanOrEqual(Math.max(1, Math.floor(bytes / (unit * SIZE[dtype]))) * unit);
+      }
+    });
+  }
+}
+
+const safetensorsKeys = Object.keys(manifest.files).filter((k) => /\.safetensors:/.test(k));
+
+describe('safetensors tensors in blocks at their offsets', () => {
+  it.each(safetensorsKeys)('%s', (spec) => {
+    const [file, key] = spec.split(':');
+    const exp = manifest.files[spec];
+    expectInBlocks(() => openSafetensorsFile(FIXTURES + file)!.open!(key, spec), expectedValues(exp.values, exp.dtype), exp.shape, exp.dtype);
+  });
+
+  it('covers F16, BF16 and BOOL, and openInput gives Values', async () => {
+    const dtypes = new Set(safetensorsKeys.map((k) => manifest.files[k].dtype));
+    for (const d of ['float16', 'bfloat16', 'bool', 'int64']) expect(dtypes).toContain(d);
+    expect(isValues(await openInput(`${FIXTURES}${safetensorsKeys[0]}`))).toBe(true);
+  });
+
+  it('refuses a broken header with the words of the whole-file reader', () => {
+    const broken = Object.keys(manifest.errors).filter((n) => n.startsWith('st_'));
+    expect(broken.length).toBeGreaterThan(4);
+    for (const name of broken) {
+      let whole: string | undefined;
+      try {
+        parseSafetensors(fixtureBytes(name), FIXTURES + name);
+      } catch (e) {
+        whole = (e as Error).message;
+      }
+      expect(whole, name).toBeDefined();
+      let atOffsets: string | undefined;
+      try {
+        // undefined: not a safetensors start, left to the whole-file reader
+        if (openSafetensorsFile(FIXTURES + name) === undefined) continue;
+      } catch (e) {
+        atOffsets = (e as Error).message;
+      }
+      expect(atOffsets, name).toBe(whole);
+    }
+  });
+
+  it('a file written to after its header was read is an error, not a mix of two versions', async () => {
+    const path = join(dir, 'changed.safetensors');
+    copyFileSync(FIXTURES + 'all_dtypes.safetensors', path);
+    const v = openSafetensorsFile(path)!.open!('f32', 'f32')!;
+    const before = statSync(path);
+    writeFileSync(path, readFileSync(path));
+    utimesSync(path, before.atime, new Date(before.mtimeMs + 1000));
+    const e = inputErrorSync(() => readUnits(v, 1), path);
+    expect(e.message).toBe('the file changed while it was read: it was written to since it was opened');
+  });
+});
+
+const TORCH = join(import.meta.dirname, '..', '..', 'fixtures', 'torch');
+const torchExpected = JSON.parse(readFileSync(join(TORCH, 'expected.json'), 'utf8')) as {
+  tensors: Record<string, { shape: number[]; dtype: string; values: number[] }>;
+  cli: { argv: string[]; loss: number }[];
+};
+/** Views that are not C-contiguous (x.t(), x[:, ::2], expand, x[:, 2:7], y[::2]): gathered whole. */
+const STRIDED = /views\.pt:(transposed|strided|expanded|slice|labels)$/;
+
+describe('torch.save storages in blocks at their offsets', () => {
+  const tensors = Object.entries(torchExpected.tensors).filter(([name, t]) => t.shape.length > 0 && numel(t.shape) > 0 && !STRIDED.test(name));
+  it.each(tensors)('%s', (name, want) => {
+    const [file, key] = name.includes(':') ? [name.slice(0, name.indexOf(':')), name.slice(name.indexOf(':') + 1)] : [name, ''];
+    const open = () => openTorchFile(join(TORCH, file)).open!(key, name);
+    const floats = (v: Values | undefined) =>
+      v && {
+        ...v,
+        // 64-bit integers compared as the generator wrote them, as numbers
+        read: (unit: number, s: number, e: number, visit: Parameters<Values['read']>[3]) => v.read(unit, s, e, (d, f, c) => visit(asFloats(d), f, c)),
+      };
+    expectInBlocks(() => floats(open()), want.values, want.shape, want.dtype, true);
+  });
+
+  it('covers both formats, every dtype, big-endian, and a view at an offset into a shared storage', () => {
+    const names = tensors.map(([n]) => n);
+    for (const n of ['legacy_dtypes.pt:bfloat16', 'dtypes.pt:float16', 'big_endian.pt:half', 'views.pt:shared_b', 'legacy_views.pt:shared_b', 'single.pt']) expect(names).toContain(n);
+  });
+
+  it('strided views are gathered whole, as PyTorch wrote them', () => {
+    for (const name of Object.keys(torchExpected.tensors).filter((n) => STRIDED.test(n))) {
+      const [file, key] = name.split(':');
+      expect(openTorchFile(join(TORCH, file)).open!(key, name), name).toBeUndefined();
+    }
+  });
+
+  it('a storage changed behind its CRC-32 is refused before any block is read', async () => {
+    const path = join(dir, 'corrupt.pt');
+    const bytes = new Uint8Array(readFileSync(join(TORCH, 'dump.pt')));
+    // the logits' first float64 lies in a record after data.pkl: flip a byte of it
+    const { readZipDirectory } = await import('../../src/io/zip.js');
+    const { bufferSource } = await import('../../src/io/byte-source.js');
+    const entries = readZipDirectory(bufferSource(bytes, path), path).filter((e) => /\/data\/\d+$/.test(e.name));
+    const entry = entries[0];
+    const nameLength = bytes[entry.headerOffset + 26] | (bytes[entry.headerOffset + 27] << 8);
+    const extraLength = bytes[entry.headerOffset + 28] | (bytes[entry.headerOffset + 29] << 8);
+    bytes[entry.headerOffset + 30 + nameLength + extraLength] ^= 0xff;
+    writeFileSync(path, bytes);
+    const file = openTorchFile(path);
+    const key = file.keys.find((k) => {
+      try {
+        file.open!(k, k);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(key).toBeDefined();
+    const e = await inputError(() => openInput(`${path}:${key}`), path);
+    expect(e.message).toMatch(/^entry ".*": CRC-32 mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\): the archive is corrupt$/);
+  });
+});
+
+describe('torch.save fixtures through every mode in blocks of 64 bytes give PyTorch loss', () => {
+  inBlocksOf(64);
+  const spec = (a: string) => (/\.(pt|bin)(:|$)/.test(a) ? join(TORCH, a) : a);
+  it.each(torchExpected.cli.map((c) => [c.argv.join(' '), c] as const))('%s', async (_, c) => {
+    const r = await runCli([...c.argv.map(spec), '--json']);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const loss = (JSON.parse(r.stdout) as { loss: number }).loss;
+    expect(Math.abs(loss - c.loss)).toBeLessThanOrEqual(1e-12 * Math.abs(c.loss));
+  });
+});
