@@ -31,16 +31,43 @@ export function arrayValues(path: string, layout: ArrayLayout, dataStart: number
       if (end <= start) return;
       const unitBytes = unit * spec.size;
       const perBlock = Math.max(1, Math.floor(streaming.blockBytes / unitBytes));
-      const buffer = new Uint8Array(Math.min(perBlock, end - start) * unitBytes);
-      const decode = blockDecoder(spec, bigEndian);
-      withFile(path, (file) => {
-        for (let first = start; first < end; first += perBlock) {
-          const count = Math.min(perBlock, end - first);
-          const bytes = buffer.subarray(0, count * unitBytes);
-          file.read(bytes, dataStart + first * unitBytes);
-          visit(decode(bytes, count * unit), first, count);
-        }
-      }, since);
+      const values = Math.min(perBlock, end - start) * unit;
+      const buffer = takeBuffer(values * spec.size);
+      // float16 and bfloat16 widen into a float32 buffer of their own
+      const widened = spec.view === undefined && spec.dtype !== 'bool' ? takeBuffer(values * 4) : undefined;
+      const decode = blockDecoder(spec, bigEndian, widened && new Float32Array(widened.buffer, 0, values));
+      try {
+        withFile(path, (file) => {
+          for (let first = start; first < end; first += perBlock) {
+            const count = Math.min(perBlock, end - first);
+            const bytes = buffer.subarray(0, count * unitBytes);
+            file.read(bytes, dataStart + first * unitBytes);
+            visit(decode(bytes, count * unit), first, count);
+          }
+        }, since);
+      } finally {
+        giveBack(buffer);
+        if (widened) giveBack(widened);
+      }
     },
   };
+}
+
+/**
+ * Block buffers given back when a read ends, for the next read to take: shards read one after
+ * another, or a file read in several passes, reuse a few buffers instead of leaving one per
+ * read for the garbage collector. Reads nest (readTogether reads one input inside another's
+ * visit), so a read takes a buffer no other read holds.
+ */
+const spare: ArrayBuffer[] = [];
+const SPARE = 4;
+
+function takeBuffer(bytes: number): Uint8Array {
+  const i = spare.findIndex((b) => b.byteLength >= bytes && b.byteLength <= 2 * bytes + 4096);
+  return new Uint8Array(i === -1 ? new ArrayBuffer(bytes) : spare.splice(i, 1)[0], 0, bytes);
+}
+
+function giveBack(buffer: Uint8Array): void {
+  if (spare.length === SPARE) spare.shift();
+  spare.push(buffer.buffer as ArrayBuffer);
 }

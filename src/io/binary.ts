@@ -60,10 +60,10 @@ export function decodeData(raw: Uint8Array, owned: boolean, type: ElementType, b
 /**
  * decodeData for blocks read one after another (a file read in blocks): `raw` is the block's
  * bytes at the start of a buffer of the reader's own, which the decoder may change in place
- * (byte swaps, bool to 0/1); float16 and bfloat16 widen into one float32 buffer that the
- * next block reuses. The result is valid until the next call.
+ * (byte swaps, bool to 0/1); float16 and bfloat16 widen into one float32 buffer (`widen`, or
+ * one of its own) that the next block reuses. The result is valid until the next call.
  */
-export function blockDecoder(type: ElementType, bigEndian: boolean): (raw: Uint8Array, count: number) => Storage {
+export function blockDecoder(type: ElementType, bigEndian: boolean, widen?: Float32Array): (raw: Uint8Array, count: number) => Storage {
   if (type.dtype === 'bool') {
     return (raw, count) => {
       const out = raw.subarray(0, count);
@@ -73,7 +73,7 @@ export function blockDecoder(type: ElementType, bigEndian: boolean): (raw: Uint8
   }
   if (type.dtype === 'float16' || type.dtype === 'bfloat16') {
     const brain = type.dtype === 'bfloat16';
-    let widened = new Float32Array(0);
+    let widened = widen ?? new Float32Array(0);
     return (raw, count) => {
       if (widened.length < count) widened = new Float32Array(count);
       return decodeHalvesInto(raw, widened.subarray(0, count), bigEndian, brain);

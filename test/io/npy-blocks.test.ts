@@ -47,3 +47,26 @@ describe('every NPY fixture in blocks', () => {
     expect(npyFiles).toContain('fortran_f8.npy'); // (2, 3, 4)
   });
 });
+
+describe('block buffers', () => {
+  it('a read nested in another read\'s visit (inputs read side by side) never shares its buffer', () => {
+    withBlockBytes(16, () => {
+      for (const name of ['dtype_f4.npy', 'dtype_f2.npy', 'be_f8.npy']) {
+        const outer = openNpyFile(FIXTURES + name)!;
+        const inner = openNpyFile(FIXTURES + name)!;
+        const want = expectedValues(manifest.files[name].values, manifest.files[name].dtype);
+        const row = numel(outer.shape.slice(1));
+        const seen: (number | string)[] = [];
+        outer.read(row, 0, outer.shape[0], (data) => {
+          const before = Array.from(data as ArrayLike<number>);
+          expect(readUnits(inner, row).values).toEqual(want);
+          expect(Array.from(data as ArrayLike<number>)).toEqual(before);
+          seen.push(...before);
+        });
+        expect(seen).toEqual(want);
+        // and again, with the buffers given back by the reads before
+        expect(readUnits(outer, 1).values).toEqual(want);
+      }
+    });
+  });
+});
