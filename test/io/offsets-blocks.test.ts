@@ -14,7 +14,7 @@ import { openInput } from '../../src/io/read.js';
 import { openTorchFile } from '../../src/io/torch/torch.js';
 import { asFloats, numel } from '../../src/tensor.js';
 import { isValues, type Values } from '../../src/values.js';
-import { inBlocksOf } from '../cases.js';
+import { cases, expectReport, inBlocksOf, resolveArgv, type Report } from '../cases.js';
 import { runCli } from '../helpers.js';
 import { expectedValues, readUnits, withBlockBytes } from './blocks.js';
 import { inputError, inputErrorSync } from './helpers.js';
@@ -159,5 +159,16 @@ describe('torch.save fixtures through every mode in blocks of 64 bytes give PyTo
     expect([r.code, r.stderr]).toEqual([0, '']);
     const loss = (JSON.parse(r.stdout) as { loss: number }).loss;
     expect(Math.abs(loss - c.loss)).toBeLessThanOrEqual(1e-12 * Math.abs(c.loss));
+  });
+});
+
+describe('PyTorch cases on safetensors and torch.save files, in blocks of 64 bytes', () => {
+  inBlocksOf(64);
+  const binary = cases.filter((c) => !c.merge && !c.stdin && c.argv.some((a) => /\.(safetensors|pt)(:|$)/.test(a)));
+  it('has cases', () => expect(binary.length).toBeGreaterThan(5));
+  it.each(binary.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const out = await runCli([...resolveArgv(c.argv), '--json']);
+    expect([0, 1], out.stderr).toContain(out.code);
+    expectReport(c, JSON.parse(out.stdout) as Report);
   });
 });
