@@ -7,6 +7,7 @@
  * after the last tensor. Data is little-endian, C order. From a file only the header is read
  * first; a tensor is read at its offset when asked for, whole or in blocks (array-file.ts).
  */
+import { constants } from 'node:buffer';
 import { InputError } from '../errors.js';
 import { formatShape, MAX_DIMS, numel } from '../tensor.js';
 import { arrayValues } from './array-file.js';
@@ -124,6 +125,9 @@ function safetensorsContainer(
     entry: (key) => ({ ...byName.get(key)!, start: dataStart + byName.get(key)!.begin }),
     read(key) {
       const { type, shape, begin, end } = byName.get(key)!;
+      if (end - begin > constants.MAX_LENGTH) {
+        fail(`tensor ${JSON.stringify(key)} holds ${end - begin} bytes, more than one buffer can (${constants.MAX_LENGTH})`);
+      }
       const { bytes, owned } = data(dataStart + begin, end - begin);
       return { data: decodeData(bytes, owned, type, false, numel(shape)), shape, dtype: type.dtype };
     },

@@ -5,12 +5,13 @@
  * generators recorded, through tiny blocks, with no block larger than the block size allows.
  * Strided views are gathered whole; a file changed after its header was read is an error.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:buffer';
+import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSafetensors, openSafetensorsFile } from '../../src/io/safetensors.js';
-import { openInput } from '../../src/io/read.js';
+import { openInput, readInput } from '../../src/io/read.js';
 import { openTorchFile } from '../../src/io/torch/torch.js';
 import { asFloats, numel } from '../../src/tensor.js';
 import { isValues, type Values } from '../../src/values.js';
@@ -170,5 +171,50 @@ describe('PyTorch cases on safetensors and torch.save files, in blocks of 64 byt
     const out = await runCli([...resolveArgv(c.argv), '--json']);
     expect([0, 1], out.stderr).toContain(out.code);
     expectReport(c, JSON.parse(out.stdout) as Report);
+  });
+});
+
+describe('a tensor over 4 GiB (a sparse file: no disk is used)', () => {
+  // (2^26 + 1) x 16 float32: 4 GiB and 64 bytes, more than one buffer holds
+  const rows = 2 ** 26 + 1;
+  const bytes = rows * 16 * 4;
+  const tail = Float32Array.from({ length: 16 }, (_, i) => i - 7.5);
+
+  function sparse(name: string, head: Uint8Array): string {
+    const path = join(dir, name);
+    writeFileSync(path, head);
+    truncateSync(path, head.length + bytes);
+    const fd = openSync(path, 'r+');
+    writeSync(fd, new Uint8Array(tail.buffer), 0, 64, head.length + bytes - 64);
+    closeSync(fd);
+    return path;
+  }
+
+  it('in a safetensors file is read in blocks as a loss operand; whole, it is an error', async () => {
+    const json = new TextEncoder().encode(JSON.stringify({ big: { dtype: 'F32', shape: [rows, 16], data_offsets: [0, bytes] } }));
+    const head = new Uint8Array(8 + json.length);
+    new DataView(head.buffer).setBigUint64(0, BigInt(json.length), true);
+    head.set(json, 8);
+    const path = sparse('big.safetensors', head);
+    const v = (await openInput(`${path}:big`)) as Values;
+    expect(isValues(v)).toBe(true);
+    expect(readUnits(v, 16, rows - 2, rows).values).toEqual([...new Array(16).fill(0), ...tail]);
+    const e = await inputError(() => readInput(`${path}:big`), path);
+    expect(e.message).toBe(`tensor "big" holds ${bytes} bytes, more than one buffer can (${constants.MAX_LENGTH})`);
+  });
+
+  it('in an NPY file is read in blocks', async () => {
+    const header = (descr: string) => {
+      const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${rows}, 16), }`;
+      const padded = dict.padEnd(Math.ceil((10 + dict.length + 1) / 64) * 64 - 11) + '\n';
+      const out = new Uint8Array(10 + padded.length);
+      out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, padded.length & 0xff, padded.length >> 8]);
+      out.set(new TextEncoder().encode(padded), 10);
+      return out;
+    };
+    const path = sparse('big.npy', header('<f4'));
+    const v = (await openInput(path)) as Values;
+    expect(isValues(v)).toBe(true);
+    expect(readUnits(v, 16, rows - 1, rows).values).toEqual([...tail]);
   });
 });
