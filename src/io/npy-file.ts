@@ -3,15 +3,15 @@
  * a 500 MB dump needs a few MB. Every dtype and byte order is read so: each block is decoded
  * as it is read (binary.ts blockDecoder: byte swaps, bool to 0/1, float16 widened to float32).
  * Fortran order with at most one dim above 1 is C order; other Fortran arrays are gathered per
- * block from their columns (fortran-file.ts), or read whole when a row has too many columns
+ * block from their columns (strided-file.ts), or read whole when a row has too many values
  * for that. A file that changes while it is read (its size, modification or status-change
  * time differ from what the open saw) is an error.
  */
 import type { Values } from '../values.js';
 import { arrayValues, streaming } from './array-file.js';
 import { withFile, type FileState } from './byte-source.js';
-import { fortranValues, gathersFortran } from './fortran-file.js';
-import { npyHeaderEnd, parseNpyHeader } from './npy.js';
+import { fortranStrides, npyHeaderEnd, parseNpyHeader } from './npy.js';
+import { stridedValues } from './strided-file.js';
 
 export { streaming } from './array-file.js';
 
@@ -35,5 +35,5 @@ export function openNpyAt(path: string, offset: number, size: number, source: st
   }, since);
   const dataStart = offset + layout.dataStart;
   if (!layout.fortran || layout.shape.filter((d) => d > 1).length <= 1) return arrayValues(path, layout, dataStart, since);
-  return gathersFortran(layout.shape) ? fortranValues(path, layout, dataStart, since, streaming) : undefined;
+  return stridedValues(path, layout, fortranStrides(layout.shape), dataStart, since, streaming);
 }

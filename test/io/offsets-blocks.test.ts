@@ -1,9 +1,9 @@
 /**
  * safetensors tensors and torch.save storages read in blocks at their offsets (array-file.ts):
  * every fixture tensor (numpy- and PyTorch-made: each dtype, float16 and bfloat16, big-endian,
- * views with a storage offset, shared storages, the legacy format) gives the values the
- * generators recorded, through tiny blocks, with no block larger than the block size allows.
- * Strided views are gathered whole; a file changed after its header was read is an error.
+ * views with a storage offset, shared storages, strided views, the legacy format) gives the
+ * values the generators recorded, through tiny blocks, with no block larger than the block size
+ * allows. A file changed after its header was read is an error.
  */
 import { constants } from 'node:buffer';
 import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSafetensors, openSafetensorsFile } from '../../src/io/safetensors.js';
 import { openInput, readInput } from '../../src/io/read.js';
+import { ELEMENT } from '../../src/io/binary.js';
+import { stridedValues } from '../../src/io/strided-file.js';
 import { openTorchFile } from '../../src/io/torch/torch.js';
 import { asFloats, numel } from '../../src/tensor.js';
 import { isValues, type Values } from '../../src/values.js';
@@ -36,7 +38,8 @@ function expectInBlocks(open: () => Values | undefined, want: (number | string)[
       for (const unit of row > 0 ? [row, 1] : [1]) {
         const read = readUnits(v!, unit);
         expect(asFloat ? read.values.map(Number) : read.values).toEqual(want);
-        for (const b of read.blocks) expect(b).toBeLessThanOrEqual(Math.max(1, Math.floor(bytes / (unit * SIZE[dtype]))) * unit);
+        // as many units as fit, at least one; a strided view's block at least a row
+        for (const b of read.blocks) expect(b).toBeLessThanOrEqual(Math.max(Math.floor(bytes / (unit * SIZE[dtype])), Math.ceil(row / unit), 1) * unit);
       }
     });
   }
@@ -96,11 +99,11 @@ const torchExpected = JSON.parse(readFileSync(join(TORCH, 'expected.json'), 'utf
   tensors: Record<string, { shape: number[]; dtype: string; values: number[] }>;
   cli: { argv: string[]; loss: number }[];
 };
-/** Views that are not C-contiguous (x.t(), x[:, ::2], expand, x[:, 2:7], y[::2]): gathered whole. */
+/** Views that are not C-contiguous: x.t(), x[:, ::2], expand (within its storage's size), x[:, 2:7], y[::2]. */
 const STRIDED = /views\.pt:(transposed|strided|expanded|slice|labels)$/;
 
 describe('torch.save storages in blocks at their offsets', () => {
-  const tensors = Object.entries(torchExpected.tensors).filter(([name, t]) => t.shape.length > 0 && numel(t.shape) > 0 && !STRIDED.test(name));
+  const tensors = Object.entries(torchExpected.tensors).filter(([, t]) => t.shape.length > 0 && numel(t.shape) > 0);
   it.each(tensors)('%s', (name, want) => {
     const [file, key] = name.includes(':') ? [name.slice(0, name.indexOf(':')), name.slice(name.indexOf(':') + 1)] : [name, ''];
     const open = () => openTorchFile(join(TORCH, file)).open!(key, name);
@@ -118,11 +121,27 @@ describe('torch.save storages in blocks at their offsets', () => {
     for (const n of ['legacy_dtypes.pt:bfloat16', 'dtypes.pt:float16', 'big_endian.pt:half', 'views.pt:shared_b', 'legacy_views.pt:shared_b', 'single.pt']) expect(names).toContain(n);
   });
 
-  it('strided views are gathered whole, as PyTorch wrote them', () => {
-    for (const name of Object.keys(torchExpected.tensors).filter((n) => STRIDED.test(n))) {
-      const [file, key] = name.split(':');
-      expect(openTorchFile(join(TORCH, file)).open!(key, name), name).toBeUndefined();
+  it('covers every strided view of both formats: runs for x.t(), spans for slices, steps and expand', () => {
+    const strided = Object.keys(torchExpected.tensors).filter((n) => STRIDED.test(n));
+    expect(strided.length).toBe(10);
+    for (const name of strided) expect(tensors.map(([n]) => n)).toContain(name);
+  });
+
+  it('a view with more elements than its storage (expand of a few values) is read whole, where repeats are capped', () => {
+    for (const name of ['repeated.pt', 'repeated_half.pt']) {
+      expect(openTorchFile(join(TORCH, 'hostile', name)).open!('', name), name).toBeUndefined();
     }
+  });
+
+  it('a view whose rows lie far apart in the file is read whole', () => {
+    const path = join(dir, 'spread.bin');
+    writeFileSync(path, new Uint8Array(8 * 400));
+    const state = statSync(path);
+    const layout = { spec: ELEMENT.float64, bigEndian: false, shape: [3, 5] };
+    // x[::20] of a (60, 5) storage: rows 100 elements apart, 20 times what they hold
+    expect(stridedValues(path, layout, [100, 1], 0, state, { blockBytes: 64 })).toBeUndefined();
+    // x[::4]: four times, still read in blocks
+    expect(stridedValues(path, layout, [20, 1], 0, state, { blockBytes: 64 })).toBeDefined();
   });
 
   it('a storage changed behind its CRC-32 is refused before any block is read', async () => {

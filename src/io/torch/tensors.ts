@@ -47,15 +47,15 @@ export function readTensor(ref: TensorRef, storages: Storages, source: string): 
 }
 
 /**
- * Where a contiguous view's bytes start in the file, once its storage is checked as readTensor
- * checks it: for reading it in blocks at that offset. Undefined when the view is strided (it is
- * gathered whole) or the storage is not stored as it is in the file (a deflated record).
+ * Where a view's element (0, ..., 0) is in the file, once its storage is checked as readTensor
+ * checks it, and whether the view is C-contiguous: for reading it in blocks at that offset.
+ * Undefined when the view is empty, repeats elements (a stride of 0: readTensor caps how far),
+ * or the storage is not stored as it is in the file (a deflated record).
  */
-export function contiguousAt(ref: TensorRef, storages: Storages, source: string): number | undefined {
+export function viewAt(ref: TensorRef, storages: Storages, source: string): { at: number; contiguous: boolean } | undefined {
   const { first, count } = viewSpan(ref, storages, source);
-  if (count === 0 || !contiguous(ref.shape, ref.stride)) return undefined;
-  const start = storages.start?.(ref.storage.key);
-  return start === undefined ? undefined : start + first;
+  const start = count === 0 || count > ref.storage.numel ? undefined : storages.start?.(ref.storage.key);
+  return start === undefined ? undefined : { at: start + first, contiguous: contiguous(ref.shape, ref.stride) };
 }
 
 /** The view's element type and span in its storage, checked against the storage and the file. */

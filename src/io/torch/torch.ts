@@ -11,7 +11,8 @@
 import { InputError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import type { Values } from '../../values.js';
-import { arrayValues } from '../array-file.js';
+import { arrayValues, streaming } from '../array-file.js';
+import { stridedValues } from '../strided-file.js';
 import { ELEMENT } from '../binary.js';
 import type { ByteSource, FileState } from '../byte-source.js';
 import { bufferSource, withFile } from '../byte-source.js';
@@ -20,7 +21,7 @@ import { isZip } from '../npz.js';
 import { isTar } from '../foreign.js';
 import { readTorchLegacy, startsAsTorchLegacy } from './legacy-format.js';
 import { describe } from './pickle.js';
-import { contiguousAt, readTensor } from './tensors.js';
+import { readTensor, viewAt } from './tensors.js';
 import { PyDict, PyList, PyTuple, TensorRef, type PyValue } from './values.js';
 import { isTorchZip, readTorchZip, type TorchArchive } from './zip-format.js';
 
@@ -72,8 +73,9 @@ export function parseTorch(buf: Uint8Array, source: string): TorchContainer {
 
 /**
  * The file at `path`, read at offsets: the pickle now, a tensor's storage when it is asked for,
- * whole (`read`) or in blocks at its offset (`open`: a contiguous view of a storage stored as
- * it is; a strided view, or a deflated record, is read whole).
+ * whole (`read`) or in blocks at its offset (`open`: a view of a storage stored as it is,
+ * strided ones through strided-file.ts; a deflated record, or a view strided too far apart,
+ * is read whole).
  */
 export function openTorchFile(path: string): TorchContainer {
   return withFile(path, (src) => torchContainer(src, path, (read) => withFile(path, read, src.state), { path, since: src.state }));
@@ -125,12 +127,14 @@ function torchContainer(
     open(key, keySource) {
       const leaf = leaves.get(key)!;
       if (file === undefined || !(leaf instanceof TensorRef)) return undefined;
-      const { at, bigEndian } = reopen((again) => {
+      const { view, bigEndian } = reopen((again) => {
         const storages = archive.storages(again);
-        return { at: contiguousAt(leaf, storages, keySource), bigEndian: storages.bigEndian };
+        return { view: viewAt(leaf, storages, keySource), bigEndian: storages.bigEndian };
       });
-      if (at === undefined) return undefined;
-      return arrayValues(file.path, { spec: ELEMENT[leaf.storage.dtype], bigEndian, shape: leaf.shape }, at, file.since);
+      if (view === undefined) return undefined;
+      const layout = { spec: ELEMENT[leaf.storage.dtype], bigEndian, shape: leaf.shape };
+      if (view.contiguous) return arrayValues(file.path, layout, view.at, file.since);
+      return stridedValues(file.path, layout, leaf.stride, view.at, file.since, streaming);
     },
   };
 }
