@@ -7,6 +7,7 @@
  */
 import { constants } from 'node:buffer';
 import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -235,5 +236,23 @@ describe('a tensor over 4 GiB (a sparse file: no disk is used)', () => {
     const v = (await openInput(path)) as Values;
     expect(isValues(v)).toBe(true);
     expect(readUnits(v, 16, rows - 1, rows).values).toEqual([...tail]);
+  });
+});
+
+describe('safetensors and torch.save inputs on three threads, in blocks of 256 bytes (the built binary)', () => {
+  const BIN = join(import.meta.dirname, '..', '..', 'bin', 'losscalc.cjs');
+  const run = (argv: string[]) => spawnSync(process.execPath, [BIN, ...argv, '--json', '-j', '3'], { encoding: 'utf8', env: { ...process.env, LOSSCALC_BLOCK_BYTES: '256' } });
+  const st = cases.filter((c) => !c.merge && !c.stdin && c.argv[0] !== 'check' && /\.safetensors:/.test(c.argv[1] ?? '')).slice(0, 4);
+  it.each(st.map((c) => [c.name, c] as const))('%s', (_, c) => {
+    const r = run(resolveArgv(c.argv));
+    expect(r.stderr).toBe('');
+    expectReport(c, JSON.parse(r.stdout) as Report);
+  });
+  const pt = torchExpected.cli.filter((c) => c.argv[0] !== 'check' && c.argv.length >= 3 && /^(dump|views|legacy_views|big_endian)\.pt:/.test(c.argv[1]));
+  it.each(pt.map((c) => [c.argv.join(' '), c] as const))('%s', (_, c) => {
+    const r = run(c.argv.map((a) => (/\.(pt|bin)(:|$)/.test(a) ? join(TORCH, a) : a)));
+    expect(r.stderr).toBe('');
+    const loss = (JSON.parse(r.stdout) as { loss: number }).loss;
+    expect(Math.abs(loss - c.loss)).toBeLessThanOrEqual(1e-12 * Math.abs(c.loss));
   });
 });
