@@ -268,8 +268,7 @@ function loader(sources: Partial<Record<Operand, string>>, input: InputOptions =
       return named(operand, specs, () => readInput(one(specs), options(specs)));
     },
     async open(operand, specs) {
-      if (specs.length > 1) return (await this.read(operand, specs))!;
-      return named(operand, specs, () => openInput(specs[0], options(specs)));
+      return named(operand, specs, () => openInput(one(specs), options(specs)));
     },
     async pair(specs) {
       const pair = await named('logits', specs, () => readPair(one(specs), options(specs)));

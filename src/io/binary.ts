@@ -3,7 +3,7 @@
  * element types, size checks before allocating, byte swapping and alignment.
  */
 import { HOST_LITTLE, type DType, type Storage } from '../tensor.js';
-import { decodeHalves } from './float16.js';
+import { decodeHalves, decodeHalvesInto } from './float16.js';
 
 export { HOST_LITTLE };
 
@@ -55,6 +55,38 @@ export function decodeData(raw: Uint8Array, owned: boolean, type: ElementType, b
   if (!owned) raw = copyBytes(raw);
   if (swap) swapBytes(raw, type.size);
   return new View(raw.buffer, raw.byteOffset, count);
+}
+
+/**
+ * decodeData for blocks read one after another (a file read in blocks): `raw` is the block's
+ * bytes at the start of a buffer of the reader's own, which the decoder may change in place
+ * (byte swaps, bool to 0/1); float16 and bfloat16 widen into one float32 buffer (`widen`, or
+ * one of its own) that the next block reuses. The result is valid until the next call.
+ */
+export function blockDecoder(type: ElementType, bigEndian: boolean, widen?: Float32Array): (raw: Uint8Array, count: number) => Storage {
+  if (type.dtype === 'bool') {
+    return (raw, count) => {
+      const out = raw.subarray(0, count);
+      for (let i = 0; i < count; i++) out[i] = out[i] === 0 ? 0 : 1;
+      return out;
+    };
+  }
+  if (type.dtype === 'float16' || type.dtype === 'bfloat16') {
+    const brain = type.dtype === 'bfloat16';
+    let widened = widen ?? new Float32Array(0);
+    return (raw, count) => {
+      if (widened.length < count) widened = new Float32Array(count);
+      return decodeHalvesInto(raw, widened.subarray(0, count), bigEndian, brain);
+    };
+  }
+  const View = type.view!;
+  const swap = type.size > 1 && bigEndian === HOST_LITTLE; // the file's byte order is not the host's
+  return (raw, count) => {
+    if (raw.byteOffset % type.size !== 0) throw new Error('internal: a block buffer must be aligned');
+    const bytes = raw.subarray(0, count * type.size);
+    if (swap) swapBytes(bytes, type.size);
+    return new View(bytes.buffer, bytes.byteOffset, count);
+  };
 }
 
 export function copyBytes(src: Uint8Array): Uint8Array {

@@ -1,22 +1,21 @@
 /**
  * An NPY file read a block of rows at a time through one reused buffer, so that a loss over
- * a 500 MB dump needs a few MB. Little-endian C-order arrays of the dtypes that can be viewed
- * in place qualify; anything else (big-endian, Fortran order, float16, bool) is read whole by
- * the ordinary reader. A file that changes while it is read (its size, modification or
- * status-change time differ from what the open saw) is an error.
+ * a 500 MB dump needs a few MB. Every dtype and byte order is read so: each block is decoded
+ * as it is read (binary.ts blockDecoder: byte swaps, bool to 0/1, float16 widened to float32).
+ * Fortran order with at most one dim above 1 is C order; other Fortran arrays are gathered per
+ * block from their columns (strided-file.ts), or read whole when a row has too many values
+ * for that. A file that changes while it is read (its size, modification or status-change
+ * time differ from what the open saw) is an error.
  */
 import type { Values } from '../values.js';
-import { HOST_LITTLE } from './binary.js';
+import { arrayValues, streaming } from './array-file.js';
 import { withFile, type FileState } from './byte-source.js';
-import { npyHeaderEnd, parseNpyHeader, type NpyLayout } from './npy.js';
+import { fortranStrides, npyHeaderEnd, parseNpyHeader } from './npy.js';
+import { stridedValues } from './strided-file.js';
 
-/**
- * Bytes per block: large enough that a read costs nothing next to the arithmetic on it.
- * LOSSCALC_BLOCK_BYTES overrides it (the tests use tiny blocks to cross block boundaries).
- */
-export const streaming = { blockBytes: Number(process.env.LOSSCALC_BLOCK_BYTES) || 4 << 20 };
+export { streaming } from './array-file.js';
 
-/** The file as Values, or undefined when it must be read whole (the layout is not viewable). */
+/** The file as Values, or undefined when it must be read whole (a Fortran array too wide to gather). */
 export function openNpyFile(path: string): Values | undefined {
   return withFile(path, (file) => openNpyAt(path, 0, file.size, path, file.state));
 }
@@ -34,40 +33,7 @@ export function openNpyAt(path: string, offset: number, size: number, source: st
     file.read(prefix, offset);
     return parseNpyHeader(prefix, size, source);
   }, since);
-  const { spec, shape } = layout;
-  const viewable = spec.view !== undefined && (!layout.bigEndian || spec.size === 1) === HOST_LITTLE;
-  if (!viewable || (layout.fortran && shape.filter((d) => d > 1).length > 1)) return undefined;
-  return npyValues(path, layout, offset + layout.dataStart, since);
-}
-
-/** `layout`'s values, read in blocks from `dataStart` of the file at `path`. */
-function npyValues(path: string, layout: NpyLayout, dataStart: number, since: FileState): Values {
-  const { spec, shape } = layout;
-  const View = spec.view!;
-  // the buffer of the last read, for the next: a file read block by block beside another
-  // (values.ts readTogether) is read once per block, and a new buffer each time would leave
-  // memory to the garbage collector faster than it looks
-  let spare: ArrayBuffer | undefined;
-  return {
-    shape,
-    dtype: spec.dtype,
-    read(unit, start, end, visit) {
-      if (end <= start) return;
-      const unitBytes = unit * spec.size;
-      const perBlock = Math.max(1, Math.floor(streaming.blockBytes / unitBytes));
-      const size = Math.min(perBlock, end - start) * unitBytes;
-      // taken while in use, so that a read within a read gets a buffer of its own
-      const buffer = spare !== undefined && spare.byteLength >= size ? spare : new ArrayBuffer(size);
-      spare = undefined;
-      withFile(path, (file) => {
-        for (let first = start; first < end; first += perBlock) {
-          const count = Math.min(perBlock, end - first);
-          const bytes = new Uint8Array(buffer, 0, count * unitBytes);
-          file.read(bytes, dataStart + first * unitBytes);
-          visit(new View(buffer, 0, count * unit), first, count);
-        }
-      }, since);
-      spare = buffer;
-    },
-  };
+  const dataStart = offset + layout.dataStart;
+  if (!layout.fortran || layout.shape.filter((d) => d > 1).length <= 1) return arrayValues(path, layout, dataStart, since);
+  return stridedValues(path, layout, fortranStrides(layout.shape), dataStart, since, streaming);
 }

@@ -186,16 +186,21 @@ function parseDescr(descr: unknown, fail: (m: string) => never): { spec: Element
   return { spec, bigEndian: m[1] === '>' };
 }
 
-/** Reorders column-major (Fortran) elements of `size` bytes into row-major order. */
-function fortranToC(src: Uint8Array, shape: readonly number[], size: number): Uint8Array {
-  const out = new Uint8Array(src.length);
-  const strides: number[] = []; // Fortran strides in elements
+/** Column-major (Fortran) strides of `shape`, in elements. */
+export function fortranStrides(shape: readonly number[]): number[] {
+  const strides: number[] = [];
   let s = 1;
   for (const d of shape) {
     strides.push(s);
     s *= d;
   }
-  stridedWalk(shape, strides, (i, from) => {
+  return strides;
+}
+
+/** Reorders column-major (Fortran) elements of `size` bytes into row-major order. */
+function fortranToC(src: Uint8Array, shape: readonly number[], size: number): Uint8Array {
+  const out = new Uint8Array(src.length);
+  stridedWalk(shape, fortranStrides(shape), (i, from) => {
     for (let b = 0, o = i * size, f = from * size; b < size; b++) out[o + b] = src[f + b];
   });
   return out;

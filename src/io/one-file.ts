@@ -8,7 +8,7 @@ import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { Values } from '../values.js';
 import { keyByName } from './by-name.js';
-import { concatBatch } from './concat.js';
+import { joinBatch } from './concat.js';
 import { pickKey, type Container } from './container.js';
 import { FORMAT_NAMES, formatOfPath } from './format.js';
 import { locate, openContainer, type ReadOptions } from './read.js';
@@ -21,38 +21,38 @@ export interface Pair {
 }
 
 /**
- * Logits and labels from one file (`spec`), or from each of several (shards, concatenated
- * along the batch dim). One file's logits come back as Values when they can be read in blocks.
+ * Logits and labels from one file (`spec`), or from each of several (shards, read one after
+ * another along the batch dim). Arrays come back as Values when they can be read in blocks.
  */
 export async function readPair(spec: string | readonly string[], options: ReadOptions = {}): Promise<Pair> {
   if (typeof spec === 'string') {
-    const { logits, labels, keys } = await pairOf(spec, options, true);
+    const { logits, labels, keys } = await pairOf(spec, options);
     return { logits, labels, specs: { logits: [keys.logits], labels: [keys.labels] } };
   }
   const parts = [];
-  for (const s of spec) parts.push({ ...(await pairOf(s, options, false)), source: s });
+  for (const s of spec) parts.push({ ...(await pairOf(s, options)), source: s });
   return {
-    logits: concatBatch(parts.map((p) => ({ tensor: p.logits as Tensor, source: p.source }))),
-    labels: concatBatch(parts.map((p) => ({ tensor: p.labels as Tensor, source: p.source }))),
+    logits: joinBatch(parts.map((p) => ({ tensor: p.logits, source: p.source }))),
+    labels: joinBatch(parts.map((p) => ({ tensor: p.labels, source: p.source }))),
     specs: { logits: parts.map((p) => p.keys.logits), labels: parts.map((p) => p.keys.labels) },
   };
 }
 
-async function pairOf(spec: string, options: ReadOptions, blocks: boolean) {
+async function pairOf(spec: string, options: ReadOptions) {
   const at = await locate(spec, options.note);
   const container = await openContainer(at, options);
   if (container === undefined) throw missingLabels(at.path, options);
   // a key given names an array of the file, or that is the error, before the labels are looked for
   const logitsKey = at.key === undefined ? keyByName(container, 'logits', at.path) : pickKey(container, at.key, at.path).key;
   const labelsKey = keyByName(container, 'labels', at.path, logitsKey);
-  const read = (key: string) => arrayOf(container, key, at.path, blocks);
+  const read = (key: string) => arrayOf(container, key, at.path);
   return { logits: read(logitsKey), labels: read(labelsKey), keys: { logits: `${at.path}:${logitsKey}`, labels: `${at.path}:${labelsKey}` } };
 }
 
-/** The array `key` names in `container` (the error lists the keys when none does); Values when `blocks` and it can. */
-function arrayOf(container: Container, key: string, path: string, blocks: boolean): Tensor | Values {
+/** The array `key` names in `container` (the error lists the keys when none does); Values when it can be read in blocks. */
+function arrayOf(container: Container, key: string, path: string): Tensor | Values {
   const picked = pickKey(container, key, path);
-  return (blocks ? container.open?.(picked.key, picked.source) : undefined) ?? container.read(picked.key, picked.source);
+  return container.open?.(picked.key, picked.source) ?? container.read(picked.key, picked.source);
 }
 
 /** A file of a format that holds one array, given with no labels. */

@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { InputError, readError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { pickArray, pickKey, refuseKey, type Container } from './container.js';
-import { concatBatch } from './concat.js';
+import { concatBatch, joinBatch } from './concat.js';
 import { parseNumber } from './csv.js';
 import { withFile } from './byte-source.js';
 import { foreignFormat, isGzip } from './foreign.js';
@@ -22,7 +22,8 @@ import { CONTAINER_FORMATS, contentFormat, decodeText, delimiterOf, FORMAT_NAMES
 import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
 import { openNpzFile } from './npz.js';
-import { isTorchPath, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
+import { isTorchPath, openPickedTorch, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
+import { openSafetensorsFile } from './safetensors.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
 import type { Values } from '../values.js';
 import { readStream, type StreamLimits } from './stream.js';
@@ -52,41 +53,60 @@ export async function readInput(spec: string | readonly string[], options: ReadO
 
 /**
  * Logits and labels from one CSV/TSV table (see table.ts for how columns are named); several
- * specs are shards, each with the same columns, concatenated in order.
+ * specs are shards, each with the same columns, read one after another (concat.ts joinBatch).
  */
-export async function readTable(spec: string | readonly string[], options: ReadTableOptions): Promise<Table> {
+export async function readTable(spec: string | readonly string[], options: ReadTableOptions): Promise<Table | JoinedTable> {
   if (typeof spec === 'string') return readOneTable(spec, options);
   const tables = [];
   for (const s of spec) tables.push({ table: await readOneTable(s, options), source: s });
   return {
-    logits: concatBatch(tables.map((t) => ({ tensor: t.table.logits, source: t.source }))),
-    labels: concatBatch(tables.map((t) => ({ tensor: t.table.labels, source: t.source }))),
+    logits: joinBatch(tables.map((t) => ({ tensor: t.table.logits, source: t.source }))),
+    labels: joinBatch(tables.map((t) => ({ tensor: t.table.labels, source: t.source }))),
   };
 }
 
+/** A table's columns joined from shards. */
+export interface JoinedTable {
+  logits: Tensor | Values;
+  labels: Tensor | Values;
+}
+
 /**
- * Like readInput for one spec, except that an NPY file (or a stored NPZ entry) that can be read
- * in blocks, or a CSV/TSV file of plain numbers, comes back as Values (io/npy-file.ts,
- * io/npz.ts, io/csv-file.ts) instead of being read whole. For the logits and other large
- * operands; small ones gain nothing from it.
+ * Like readInput, except that a file that can be read in blocks (NPY, a stored NPZ entry, a
+ * CSV/TSV file of plain numbers) comes back as Values (io/npy-file.ts, io/npz.ts,
+ * io/csv-file.ts) instead of being read whole, and several specs (shards) are read one after
+ * another, never copied into one tensor. For the logits and other large operands; small ones
+ * gain nothing from it.
  */
-export async function openInput(spec: string, options: ReadOptions = {}): Promise<Tensor | Values> {
+export async function openInput(spec: string | readonly string[], options: ReadOptions = {}): Promise<Tensor | Values> {
+  if (typeof spec !== 'string') {
+    const parts = [];
+    for (const s of spec) parts.push({ tensor: await openInput(s, options), source: s });
+    return joinBatch(parts);
+  }
   const at = await locate(spec, options.note);
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
   const values = atOffsets(at, () => {
     // gzip, or a format losscalc does not read: readInput decompresses or names it
     if (wrapped(at.path)) return undefined;
     if (format === 'npy' && at.key === undefined) return openNpyFile(at.path);
+    // safetensors and torch.save: the header or pickle now, the tensor in blocks at its offset
+    if (format === 'safetensors') return openPicked(openSafetensorsFile(at.path), at.key, at.path);
+    if ((format === 'pt' || format === undefined) && isTorchPath(at.path)) return openPickedTorch(openTorchFile(at.path), at.key, at.path);
     if ((format === 'csv' || format === 'tsv') && at.key === undefined) {
       return openCsvFile(at.path, format, delimiterOf(format, options.delimiter), options.header);
     }
     if (format !== 'npz') return undefined;
-    const archive = openNpzFile(at.path);
-    if (!archive) return undefined;
-    const picked = pickKey(archive, at.key, at.path);
-    return archive.open!(picked.key, picked.source);
+    return openPicked(openNpzFile(at.path), at.key, at.path);
   });
   return values ?? readInput(spec, options);
+}
+
+/** The array `key` names in `container` as Values read in blocks, or undefined when it must be read whole. */
+function openPicked(container: Container | undefined, key: string | undefined, path: string): Values | undefined {
+  if (!container) return undefined;
+  const picked = pickKey(container, key, path);
+  return container.open!(picked.key, picked.source);
 }
 
 /**
@@ -144,10 +164,10 @@ async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
     const tensor = atOffsets(at, () => (isTorchPath(at.path) ? pickTorch(openTorchFile(at.path), at.key, at.path) : undefined));
     if (tensor) return tensor;
   }
-  if (format === 'npz') {
-    // read at offsets, not loaded whole; anything but a zip is left to parseInput to name
+  if (format === 'npz' || format === 'safetensors') {
+    // read at offsets, not loaded whole; anything but a zip or a safetensors header is left to parseInput to name
     const tensor = atOffsets(at, () => {
-      const archive = openNpzFile(at.path);
+      const archive = format === 'npz' ? openNpzFile(at.path) : wrapped(at.path) ? undefined : openSafetensorsFile(at.path);
       return archive && pickArray(archive, at.key, at.path);
     });
     if (tensor) return tensor;
@@ -183,6 +203,10 @@ export async function openContainer(at: Location, options: ReadOptions = {}): Pr
   if (format === undefined || format === 'npz') {
     const archive = atOffsets(at, () => openNpzFile(at.path)); // undefined unless a zip
     if (archive) return archive;
+  }
+  if (format === undefined || format === 'safetensors') {
+    const file = atOffsets(at, () => (wrapped(at.path) ? undefined : openSafetensorsFile(at.path))); // undefined unless a safetensors header
+    if (file) return file;
   }
   return parseContainer(await load(at, options), at.path, format);
 }

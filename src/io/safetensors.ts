@@ -4,11 +4,15 @@
  * "__metadata__": {...}}, then the data area; offsets count from its start. The header is
  * validated as the reference implementation does before any tensor is read: every tensor's
  * bytes inside the data area, of exactly shape x dtype size, no overlaps, no gaps, nothing
- * after the last tensor. Data is little-endian, C order.
+ * after the last tensor. Data is little-endian, C order. From a file only the header is read
+ * first; a tensor is read at its offset when asked for, whole or in blocks (array-file.ts).
  */
+import { constants } from 'node:buffer';
 import { InputError } from '../errors.js';
 import { formatShape, MAX_DIMS, numel } from '../tensor.js';
+import { arrayValues } from './array-file.js';
 import { byteSize, decodeData, ELEMENT, type ElementType } from './binary.js';
+import { bufferSource, withFile, type ByteSource } from './byte-source.js';
 import type { Container } from './container.js';
 
 /** The reference implementation refuses larger headers. */
@@ -44,34 +48,88 @@ interface Entry {
  * text file passes: its first 8 bytes read as a length far beyond any file.
  */
 export function looksLikeSafetensors(buf: Uint8Array): boolean {
-  if (buf.length < 10 || buf[8] !== 0x7b) return false;
-  const view = new DataView(buf.buffer, buf.byteOffset, 8);
-  return view.getUint32(4, true) === 0 && view.getUint32(0, true) <= buf.length - 8;
+  return startsAsSafetensors(buf, buf.length);
+}
+
+/** looksLikeSafetensors for the first bytes `head` of a file of `size` bytes. */
+function startsAsSafetensors(head: Uint8Array, size: number): boolean {
+  if (head.length < 10 || head[8] !== 0x7b) return false;
+  const view = new DataView(head.buffer, head.byteOffset, 8);
+  return view.getUint32(4, true) === 0 && view.getUint32(0, true) <= size - 8;
 }
 
 export function parseSafetensors(buf: Uint8Array, source: string): Container {
+  // a tensor is viewed in place in the bytes (standard input, read whole already)
+  return safetensorsContainer(bufferSource(buf, source), source, (start, length) => ({ bytes: buf.subarray(start, start + length), owned: false }));
+}
+
+/**
+ * The safetensors file at `path`, its header read and checked now, a tensor read at its
+ * offset when it is asked for: whole (`read`), or in blocks (`open`). Undefined when the first
+ * bytes are not a safetensors header (the ordinary reader then says what they are).
+ */
+export function openSafetensorsFile(path: string): Container | undefined {
+  return withFile(path, (src) => {
+    const head = new Uint8Array(Math.min(src.size, 10));
+    src.read(head, 0);
+    if (!startsAsSafetensors(head, src.size)) return undefined;
+    // every later read finds the file as the header was read from it
+    const since = src.state;
+    const file = safetensorsContainer(src, path, (start, length) => {
+      const bytes = new Uint8Array(length); // a private copy: aligned, decoded in place
+      withFile(path, (again) => again.read(bytes, start), since);
+      return { bytes, owned: true };
+    });
+    return {
+      ...file,
+      open(key) {
+        const { type, shape, start } = file.entry(key);
+        return arrayValues(path, { spec: type, bigEndian: false, shape }, start, since);
+      },
+    };
+  });
+}
+
+/**
+ * The file's header, read from `src` and checked; a tensor's bytes come from `data` (the file
+ * read again, or a view of the bytes in memory) when it is read.
+ */
+function safetensorsContainer(
+  src: ByteSource,
+  source: string,
+  data: (start: number, length: number) => { bytes: Uint8Array; owned: boolean },
+): Container & { entry(key: string): Entry & { start: number } } {
   const fail = (message: string): never => {
     throw new InputError(message, source);
   };
-  if (buf.length < 8) fail(`truncated safetensors file: the header length at byte 0 needs 8 bytes, file has ${buf.length}`);
-  const claimed = new DataView(buf.buffer, buf.byteOffset, 8).getBigUint64(0, true);
-  if (claimed > BigInt(buf.length - 8)) {
-    fail(`header length ${claimed} at byte 0 runs past the end of the file: ${buf.length - 8} bytes follow it`);
+  const size = src.size;
+  if (size < 8) fail(`truncated safetensors file: the header length at byte 0 needs 8 bytes, file has ${size}`);
+  const first = new Uint8Array(8);
+  src.read(first, 0);
+  const claimed = new DataView(first.buffer).getBigUint64(0, true);
+  if (claimed > BigInt(size - 8)) {
+    fail(`header length ${claimed} at byte 0 runs past the end of the file: ${size - 8} bytes follow it`);
   }
   const headerLength = Number(claimed);
   if (headerLength > MAX_HEADER) fail(`header length ${headerLength} at byte 0 is over safetensors' limit of ${MAX_HEADER} bytes`);
   const dataStart = 8 + headerLength;
-  const header = parseHeader(buf.subarray(8, dataStart), fail);
+  const headerBytes = new Uint8Array(headerLength);
+  src.read(headerBytes, 8);
+  const header = parseHeader(headerBytes, fail);
   const entries = readEntries(header, fail);
-  checkLayout(entries, buf.length - dataStart, dataStart, fail);
+  checkLayout(entries, size - dataStart, dataStart, fail);
   const byName = new Map(entries.map((e) => [e.name, e]));
   return {
     kind: 'safetensors file',
     keys: Object.keys(header).filter((k) => k !== '__metadata__'),
+    entry: (key) => ({ ...byName.get(key)!, start: dataStart + byName.get(key)!.begin }),
     read(key) {
       const { type, shape, begin, end } = byName.get(key)!;
-      const data = decodeData(buf.subarray(dataStart + begin, dataStart + end), false, type, false, numel(shape));
-      return { data, shape, dtype: type.dtype };
+      if (end - begin > constants.MAX_LENGTH) {
+        fail(`tensor ${JSON.stringify(key)} holds ${end - begin} bytes, more than one buffer can (${constants.MAX_LENGTH})`);
+      }
+      const { bytes, owned } = data(dataStart + begin, end - begin);
+      return { data: decodeData(bytes, owned, type, false, numel(shape)), shape, dtype: type.dtype };
     },
   };
 }

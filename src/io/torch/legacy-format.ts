@@ -98,6 +98,7 @@ export function readTorchLegacy(src: ByteSource, source: string): TorchArchive {
           file.read(out, place(key).start + start);
           return out;
         },
+        start: (key) => place(key).start,
       };
     },
   };

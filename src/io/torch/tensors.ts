@@ -23,6 +23,8 @@ export interface Storages {
   byteLength(key: string): number;
   /** `length` bytes of storage `key` from byte `start`. */
   read(key: string, start: number, length: number): Uint8Array;
+  /** Where storage `key`'s bytes start in the file, when they are there as they are (checked first); else undefined. */
+  start?(key: string): number | undefined;
   /** The byte order of the data (the zip format's `byteorder` record, the legacy sys_info). */
   bigEndian: boolean;
   /** How messages name a storage: "data/0". */
@@ -31,6 +33,33 @@ export interface Storages {
 
 /** The tensor `ref` describes, read from `storages`; errors name `source` (the file and key). */
 export function readTensor(ref: TensorRef, storages: Storages, source: string): Tensor {
+  const { shape, stride } = ref;
+  const { type, count, first, last, fail } = viewSpan(ref, storages, source);
+  if (count === 0) return { data: decodeData(new Uint8Array(0), true, type, false, 0), shape, dtype: type.dtype };
+  if (count * type.size > constants.MAX_LENGTH) fail(`${count} elements of ${type.dtype} are more than one buffer holds`);
+  const widened = type.dtype === 'float16' || type.dtype === 'bfloat16' ? 4 : type.size; // bytes per element read
+  if (count > ref.storage.numel && count * widened > MAX_REPEATED_BYTES) {
+    fail(`${count} elements repeat the storage's ${ref.storage.numel} (a stride of 0, as expand() makes) beyond ${MAX_REPEATED_BYTES >> 20} MiB: save x.contiguous()`);
+  }
+  const span = storages.read(ref.storage.key, first, (last - ref.offset + 1) * type.size);
+  const bytes = contiguous(shape, stride) ? span : gather(span, shape, stride, type.size, count);
+  return { data: decodeData(bytes, true, type, storages.bigEndian, count), shape, dtype: type.dtype };
+}
+
+/**
+ * Where a view's element (0, ..., 0) is in the file, once its storage is checked as readTensor
+ * checks it, and whether the view is C-contiguous: for reading it in blocks at that offset.
+ * Undefined when the view is empty, repeats elements (a stride of 0: readTensor caps how far),
+ * or the storage is not stored as it is in the file (a deflated record).
+ */
+export function viewAt(ref: TensorRef, storages: Storages, source: string): { at: number; contiguous: boolean } | undefined {
+  const { first, count } = viewSpan(ref, storages, source);
+  const start = count === 0 || count > ref.storage.numel ? undefined : storages.start?.(ref.storage.key);
+  return start === undefined ? undefined : { at: start + first, contiguous: contiguous(ref.shape, ref.stride) };
+}
+
+/** The view's element type and span in its storage, checked against the storage and the file. */
+function viewSpan(ref: TensorRef, storages: Storages, source: string) {
   const { storage, shape, stride } = ref;
   const type = ELEMENT[storage.dtype];
   const fail = (what: string): never => {
@@ -38,21 +67,14 @@ export function readTensor(ref: TensorRef, storages: Storages, source: string): 
   };
   checkStorage(storage, storages, type.size, fail);
   const count = numel(shape);
-  if (count === 0) return { data: decodeData(new Uint8Array(0), true, type, false, 0), shape, dtype: type.dtype };
   let last = ref.offset; // the last element the view reaches
   for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * stride[d];
-  if (!Number.isSafeInteger(last) || last >= storage.numel) {
+  if (count > 0 && (!Number.isSafeInteger(last) || last >= storage.numel)) {
     fail(`storage offset ${ref.offset} and strides (${stride.join(', ')}) reach element ${last}, past the storage's ${storage.numel}`);
   }
-  if (count * type.size > constants.MAX_LENGTH) fail(`${count} elements of ${type.dtype} are more than one buffer holds`);
-  const widened = type.dtype === 'float16' || type.dtype === 'bfloat16' ? 4 : type.size; // bytes per element read
-  if (count > storage.numel && count * widened > MAX_REPEATED_BYTES) {
-    fail(`${count} elements repeat the storage's ${storage.numel} (a stride of 0, as expand() makes) beyond ${MAX_REPEATED_BYTES >> 20} MiB: save x.contiguous()`);
-  }
+  /** The first byte of the view in the storage's bytes. */
   const first = (storage.offset + ref.offset) * type.size;
-  const span = storages.read(storage.key, first, (last - ref.offset + 1) * type.size);
-  const bytes = contiguous(shape, stride) ? span : gather(span, shape, stride, type.size, count);
-  return { data: decodeData(bytes, true, type, storages.bigEndian, count), shape, dtype: type.dtype };
+  return { type, count, first, last, fail };
 }
 
 /** The storage's claimed size against the bytes the file holds for it. */

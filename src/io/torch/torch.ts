@@ -10,14 +10,18 @@
  */
 import { InputError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
-import type { ByteSource } from '../byte-source.js';
+import type { Values } from '../../values.js';
+import { arrayValues, streaming } from '../array-file.js';
+import { stridedValues } from '../strided-file.js';
+import { ELEMENT } from '../binary.js';
+import type { ByteSource, FileState } from '../byte-source.js';
 import { bufferSource, withFile } from '../byte-source.js';
-import { pickArray, refuseKey, type Container } from '../container.js';
+import { pickKey, refuseKey, type Container } from '../container.js';
 import { isZip } from '../npz.js';
 import { isTar } from '../foreign.js';
 import { readTorchLegacy, startsAsTorchLegacy } from './legacy-format.js';
 import { describe } from './pickle.js';
-import { readTensor } from './tensors.js';
+import { readTensor, viewAt } from './tensors.js';
 import { PyDict, PyList, PyTuple, TensorRef, type PyValue } from './values.js';
 import { isTorchZip, readTorchZip, type TorchArchive } from './zip-format.js';
 
@@ -67,9 +71,14 @@ export function parseTorch(buf: Uint8Array, source: string): TorchContainer {
   return torchContainer(src, source, (read) => read(src));
 }
 
-/** The file at `path`, read at offsets: the pickle now, a tensor's storage when it is asked for. */
+/**
+ * The file at `path`, read at offsets: the pickle now, a tensor's storage when it is asked for,
+ * whole (`read`) or in blocks at its offset (`open`: a view of a storage stored as it is,
+ * strided ones through strided-file.ts; a deflated record, or a view strided too far apart,
+ * is read whole).
+ */
 export function openTorchFile(path: string): TorchContainer {
-  return withFile(path, (src) => torchContainer(src, path, (read) => withFile(path, read)));
+  return withFile(path, (src) => torchContainer(src, path, (read) => withFile(path, read, src.state), { path, since: src.state }));
 }
 
 /** The file as a container of several tensors, or undefined when it holds a single one. */
@@ -79,12 +88,29 @@ export function severalTensors(file: TorchContainer): TorchContainer | undefined
 
 /** The array `key` names: as pickArray, except that a file of a single tensor takes no key. */
 export function pickTorch(file: TorchContainer, key: string | undefined, source: string): Tensor {
-  if (!file.single) return pickArray(file, key, source);
-  refuseKey(`this ${TORCH_KIND}`, key, source);
-  return file.read('', source);
+  return pickAnd(file, key, source, (k, s) => file.read(k, s));
 }
 
-function torchContainer(src: ByteSource, source: string, reopen: <T>(read: (src: ByteSource) => T) => T): TorchContainer {
+/** As pickTorch, as Values read in blocks when the tensor can be. */
+export function openPickedTorch(file: TorchContainer, key: string | undefined, source: string): Tensor | Values {
+  return pickAnd(file, key, source, (k, s) => file.open?.(k, s) ?? file.read(k, s));
+}
+
+function pickAnd<T>(file: TorchContainer, key: string | undefined, source: string, read: (key: string, source: string) => T): T {
+  if (!file.single) {
+    const picked = pickKey(file, key, source);
+    return read(picked.key, picked.source);
+  }
+  refuseKey(`this ${TORCH_KIND}`, key, source);
+  return read('', source);
+}
+
+function torchContainer(
+  src: ByteSource,
+  source: string,
+  reopen: <T>(read: (src: ByteSource) => T) => T,
+  file?: { path: string; since: FileState },
+): TorchContainer {
   const archive = openArchive(src, source);
   const leaves = new Map<string, Leaf>();
   collect(archive.root, '', 0, leaves, { open: new Set(), visits: 0 }, source);
@@ -95,8 +121,20 @@ function torchContainer(src: ByteSource, source: string, reopen: <T>(read: (src:
     single,
     read(key, keySource) {
       const leaf = leaves.get(key)!;
-      if (leaf instanceof TensorRef) return reopen((file) => readTensor(leaf, archive.storages(file), keySource));
+      if (leaf instanceof TensorRef) return reopen((again) => readTensor(leaf, archive.storages(again), keySource));
       return scalar(leaf);
+    },
+    open(key, keySource) {
+      const leaf = leaves.get(key)!;
+      if (file === undefined || !(leaf instanceof TensorRef)) return undefined;
+      const { view, bigEndian } = reopen((again) => {
+        const storages = archive.storages(again);
+        return { view: viewAt(leaf, storages, keySource), bigEndian: storages.bigEndian };
+      });
+      if (view === undefined) return undefined;
+      const layout = { spec: ELEMENT[leaf.storage.dtype], bigEndian, shape: leaf.shape };
+      if (view.contiguous) return arrayValues(file.path, layout, view.at, file.since);
+      return stridedValues(file.path, layout, leaf.stride, view.at, file.since, streaming);
     },
   };
 }

@@ -82,6 +82,12 @@ export function readTorchZip(src: ByteSource, source: string): TorchArchive {
         if (entry === undefined) throw new InputError(`the pickle names storage ${JSON.stringify(key)}, and there is no data/${key} record`, source);
         return entry;
       };
+      /** Where a stored record's data starts, once all of it is checked against its CRC-32 (a chunk at a time). */
+      const storedStart = (entry: ZipEntry, key: string): number => {
+        let at = checked.get(key);
+        if (at === undefined) checked.set(key, (at = storedEntryStart(file, entry, source)));
+        return at;
+      };
       return {
         bigEndian,
         name: (key) => `data/${key}`,
@@ -89,11 +95,13 @@ export function readTorchZip(src: ByteSource, source: string): TorchArchive {
         read(key, start, length) {
           const entry = entryOf(key);
           if (entry.method !== 0) return readZipEntry(file, entry, source).slice(start, start + length);
-          let at = checked.get(key);
-          if (at === undefined) checked.set(key, (at = storedEntryStart(file, entry, source)));
           const out = new Uint8Array(length);
-          file.read(out, at + start);
+          file.read(out, storedStart(entry, key) + start);
           return out;
+        },
+        start(key) {
+          const entry = entryOf(key);
+          return entry.method === 0 ? storedStart(entry, key) : undefined;
         },
       };
     },

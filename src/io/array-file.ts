@@ -1,0 +1,73 @@
+/**
+ * A C-order array of one element type at an offset of a file — an NPY file's data, a
+ * safetensors tensor, a torch.save storage — read a block of units at a time through one
+ * reused buffer, each block decoded as it is read (binary.ts blockDecoder). Memory: one block,
+ * whatever the array's size. Every pass checks that the file is as it was when opened.
+ */
+import type { Values } from '../values.js';
+import { blockDecoder, type ElementType } from './binary.js';
+import { withFile, type FileState } from './byte-source.js';
+
+/**
+ * Bytes per block: large enough that a read costs nothing next to the arithmetic on it.
+ * LOSSCALC_BLOCK_BYTES overrides it (the tests use tiny blocks to cross block boundaries).
+ */
+export const streaming = { blockBytes: Number(process.env.LOSSCALC_BLOCK_BYTES) || 4 << 20 };
+
+/** What is at the offset: the element type, its byte order, the shape (C order). */
+export interface ArrayLayout {
+  spec: ElementType;
+  bigEndian: boolean;
+  shape: number[];
+}
+
+/** `layout`'s values, read in blocks from byte `dataStart` of the file at `path`. */
+export function arrayValues(path: string, layout: ArrayLayout, dataStart: number, since: FileState): Values {
+  const { spec, shape, bigEndian } = layout;
+  return {
+    shape,
+    dtype: spec.dtype,
+    read(unit, start, end, visit) {
+      if (end <= start) return;
+      const unitBytes = unit * spec.size;
+      const perBlock = Math.max(1, Math.floor(streaming.blockBytes / unitBytes));
+      const values = Math.min(perBlock, end - start) * unit;
+      const buffer = takeBuffer(values * spec.size);
+      // float16 and bfloat16 widen into a float32 buffer of their own
+      const widened = spec.view === undefined && spec.dtype !== 'bool' ? takeBuffer(values * 4) : undefined;
+      const decode = blockDecoder(spec, bigEndian, widened && new Float32Array(widened.buffer, 0, values));
+      try {
+        withFile(path, (file) => {
+          for (let first = start; first < end; first += perBlock) {
+            const count = Math.min(perBlock, end - first);
+            const bytes = buffer.subarray(0, count * unitBytes);
+            file.read(bytes, dataStart + first * unitBytes);
+            visit(decode(bytes, count * unit), first, count);
+          }
+        }, since);
+      } finally {
+        giveBack(buffer);
+        if (widened) giveBack(widened);
+      }
+    },
+  };
+}
+
+/**
+ * Block buffers given back when a read ends, for the next read to take: shards read one after
+ * another, or a file read in several passes, reuse a few buffers instead of leaving one per
+ * read for the garbage collector. Reads nest (readTogether reads one input inside another's
+ * visit), so a read takes a buffer no other read holds.
+ */
+const spare: ArrayBuffer[] = [];
+const SPARE = 4;
+
+function takeBuffer(bytes: number): Uint8Array {
+  const i = spare.findIndex((b) => b.byteLength >= bytes && b.byteLength <= 2 * bytes + 4096);
+  return new Uint8Array(i === -1 ? new ArrayBuffer(bytes) : spare.splice(i, 1)[0], 0, bytes);
+}
+
+function giveBack(buffer: Uint8Array): void {
+  if (spare.length === SPARE) spare.shift();
+  spare.push(buffer.buffer as ArrayBuffer);
+}
