@@ -27,22 +27,36 @@ export function openNpyFile(path: string): Values | undefined {
  * Every pass over it checks that the file is still as it was when opened (`since`).
  */
 export function openNpyAt(path: string, offset: number, size: number, source: string, since: FileState): Values | undefined {
-  const layout = withFile(path, (file) => {
+  return npyIn((use) => withFile(path, (file) => use((into, position) => file.read(into, offset + position)), since), size, source);
+}
+
+/** Fills `into` with the NPY file's bytes from `position`. */
+export type ReadAt = (into: Uint8Array, position: number) => void;
+
+/** One pass over an NPY file: `use` reads it through `read` while the pass lasts. */
+export type NpyPass = <T>(use: (read: ReadAt) => T) => T;
+
+/**
+ * The NPY file of `size` bytes that `pass` reads (a file, a zip entry in place or as it is
+ * inflated) as Values, or undefined when it must be read whole (the layout is not viewable).
+ */
+export function npyIn(pass: NpyPass, size: number, source: string): Values | undefined {
+  const layout = pass((read) => {
     const head = new Uint8Array(Math.min(size, 12));
-    file.read(head, offset);
+    read(head, 0);
     const prefix = new Uint8Array(Math.min(size, npyHeaderEnd(head)));
-    file.read(prefix, offset);
+    read(prefix, 0);
     return parseNpyHeader(prefix, size, source);
-  }, since);
+  });
   const { spec, shape } = layout;
   const viewable = spec.view !== undefined && (!layout.bigEndian || spec.size === 1) === HOST_LITTLE;
   if (!viewable || (layout.fortran && shape.filter((d) => d > 1).length > 1)) return undefined;
-  return npyValues(path, layout, offset + layout.dataStart, since);
+  return npyValues(layout, pass);
 }
 
-/** `layout`'s values, read in blocks from `dataStart` of the file at `path`. */
-function npyValues(path: string, layout: NpyLayout, dataStart: number, since: FileState): Values {
-  const { spec, shape } = layout;
+/** `layout`'s values, read in blocks, each pass through `pass`. */
+function npyValues(layout: NpyLayout, pass: NpyPass): Values {
+  const { spec, shape, dataStart } = layout;
   const View = spec.view!;
   return {
     shape,
@@ -52,14 +66,14 @@ function npyValues(path: string, layout: NpyLayout, dataStart: number, since: Fi
       const unitBytes = unit * spec.size;
       const perBlock = Math.max(1, Math.floor(streaming.blockBytes / unitBytes));
       const buffer = new ArrayBuffer(Math.min(perBlock, end - start) * unitBytes);
-      withFile(path, (file) => {
+      pass((read) => {
         for (let first = start; first < end; first += perBlock) {
           const count = Math.min(perBlock, end - first);
           const bytes = new Uint8Array(buffer, 0, count * unitBytes);
-          file.read(bytes, dataStart + first * unitBytes);
+          read(bytes, dataStart + first * unitBytes);
           visit(new View(buffer, 0, count * unit), first, count);
         }
-      }, since);
+      });
     },
   };
 }
