@@ -32,7 +32,7 @@ const MAX_COMMENT = 0xffff;
 /** The most bytes one buffer holds (4 GiB in Node 20): an entry read whole must fit. */
 const MAX_LENGTH = constants.MAX_LENGTH;
 /** Stored data is read (and its CRC computed) this much at a time. */
-const CHUNK = 16 << 20;
+const CHUNK = 1 << 20;
 
 const SIGNATURE = { local: 0x04034b50, central: 0x02014b50, end: 0x06054b50, end64: 0x06064b50, locator64: 0x07064b50 };
 
