@@ -58,6 +58,20 @@ export function openNpzFile(path: string): Container | undefined {
   });
 }
 
+/**
+ * Whether `key` names a deflated entry of the archive at `path`: inflated from its start on
+ * every pass, it cannot be split among threads (each would inflate all that comes before its
+ * part). False when the file is no archive or has no such key: the reader says why.
+ */
+export function isDeflatedEntry(path: string, key: string): boolean {
+  try {
+    const archive = openNpzFile(path) as (Container & { entry(key: string): ZipEntry }) | undefined;
+    return archive !== undefined && archive.has!(key) && archive.entry(key).method !== 0;
+  } catch {
+    return false;
+  }
+}
+
 function refuseOtherZip(names: string[], source: string): void {
   const pickle = names.find(isTorchPickle);
   if (pickle !== undefined) throw new InputError(`this is a torch.save file (it holds ${pickle}), not an npz archive: rename it to .pt`, source);

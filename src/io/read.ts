@@ -22,7 +22,7 @@ import { foreignFormat, isGzip } from './foreign.js';
 import { CONTAINER_FORMATS, contentFormat, decodeText, delimiterOf, FORMAT_NAMES, formatFor, formatOfPath, parseContainer, parseInput, refuseEmpty, SNIFF_BYTES, sniffFormat, type Format } from './format.js';
 import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
-import { openNpzFile } from './npz.js';
+import { isDeflatedEntry, openNpzFile } from './npz.js';
 import { isTorchPath, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
 import type { Values } from '../values.js';
@@ -107,12 +107,20 @@ function atOffsets<T>(at: Location, open: () => T | undefined): T | undefined {
  */
 export async function threadSpec(spec: string, format: Format | undefined): Promise<{ spec: string; format?: Format } | undefined> {
   const at = await locate(spec);
-  if (!at.stdin && atOffsets(at, () => !isGzip(fileHead(at.path)))) return { spec, format: formatFor(spec, format) };
+  const found = await readableAt(at, format);
+  // a deflated npz entry is read from its start on every pass: threads gain nothing
+  if (found === undefined || (at.key !== undefined && isDeflatedEntry(found.path, at.key))) return undefined;
+  return { spec: found.path === at.path ? spec : at.key === undefined ? found.path : `${found.path}:${at.key}`, format: found.format };
+}
+
+/** The regular file holding what `at` names (a stream's temporary file) and its format, if any. */
+async function readableAt(at: Location, format: Format | undefined): Promise<{ path: string; format?: Format } | undefined> {
+  if (!at.stdin && atOffsets(at, () => !isGzip(fileHead(at.path)))) return { path: at.path, format: formatFor(at.spec, format) ?? formatOfPath(at.path) };
   const read = at.stdin ? stdinReads.get(process.stdin) : streamed.get(at.path);
   const kept = read && (await read);
   if (kept?.path === undefined) return undefined;
   const declared = format ?? (at.stdin ? undefined : formatOfPath(at.path));
-  return { spec: at.key === undefined ? kept.path : `${kept.path}:${at.key}`, format: declared ?? sniffFormat(kept.head) };
+  return { path: kept.path, format: declared ?? sniffFormat(kept.head) };
 }
 
 /**

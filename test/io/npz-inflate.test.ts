@@ -11,7 +11,7 @@ import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeNpy, parseNpy } from '../../src/io/npy.js';
 import { streaming } from '../../src/io/npy-file.js';
-import { openInput } from '../../src/io/read.js';
+import { openInput, threadSpec } from '../../src/io/read.js';
 import type { Storage, Tensor } from '../../src/tensor.js';
 import { isValues, type Values } from '../../src/values.js';
 import { runCli } from '../helpers.js';
@@ -103,6 +103,13 @@ describe('an entry inflating to megabytes', () => {
     for (const [start, end] of ranges) {
       expect(joined(blocks(v, columns, start, end, 1 << 16))).toEqual(whole.slice(start * columns, end * columns));
     }
+  });
+});
+
+describe('threads', () => {
+  it('a deflated entry is not split among threads (each would inflate all before its part); a stored one is', async () => {
+    expect(await threadSpec(`${FIXTURES}dump_compressed.npz:logits`, undefined)).toBeUndefined();
+    expect(await threadSpec(`${FIXTURES}dump.npz:logits`, undefined)).toEqual({ spec: `${FIXTURES}dump.npz:logits`, format: 'npz' });
   });
 });
 
