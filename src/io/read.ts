@@ -9,7 +9,7 @@
  * `d.npz`); when no part is a file, it splits at its last ':' (and says that file is missing).
  * `-` is standard input, and `-:<key>` a key in it. When both `x.npz:logits` and `x.npz` exist, the file wins, and the reader says so through `note`.
  */
-import { createReadStream, readFileSync, statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { InputError, readError } from '../errors.js';
@@ -26,7 +26,7 @@ import { isDeflatedEntry, openNpzFile } from './npz.js';
 import { isTorchPath, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
 import type { Values } from '../values.js';
-import { bytesOf, spoolStream, type Streamed } from './stream.js';
+import { bytesOf, spoolDescriptor, spoolStream, type Streamed } from './stream.js';
 
 export interface ReadOptions {
   /** The format of every input; otherwise by extension, then by content. */
@@ -116,7 +116,7 @@ export async function threadSpec(spec: string, format: Format | undefined): Prom
 /** The regular file holding what `at` names (a stream's temporary file) and its format, if any. */
 async function readableAt(at: Location, format: Format | undefined): Promise<{ path: string; format?: Format } | undefined> {
   if (!at.stdin && atOffsets(at, () => !isGzip(fileHead(at.path)))) return { path: at.path, format: formatFor(at.spec, format) ?? formatOfPath(at.path) };
-  const read = at.stdin ? stdinReads.get(process.stdin) : streamed.get(at.path);
+  const read = at.stdin ? standardInputRead : streamed.get(at.path);
   const kept = read && (await read);
   if (kept?.path === undefined) return undefined;
   const declared = format ?? (at.stdin ? undefined : formatOfPath(at.path));
@@ -299,16 +299,31 @@ function streamOf(at: Location, options: ReadOptions): Promise<Streamed> {
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
   if (at.stdin) {
     const { stdin } = options;
-    if (stdin === undefined) return stdinStreamed(process.stdin, format);
+    if (stdin === undefined) return standardInput(format);
     if (typeof stdin === 'function') return stdin().then((bytes) => givenBytes(bytes, format));
     return givenBytes(stdin, format);
   }
   let read = streamed.get(at.path);
   if (read === undefined) {
-    read = spoolStream(createReadStream(at.path), at.path, format);
+    read = fromDescriptor(at.path, format);
     streamed.set(at.path, read);
   }
   return read;
+}
+
+/** The FIFO, device or gzip file at `path`, read once through a descriptor of its own. */
+async function fromDescriptor(path: string, format: Format | undefined): Promise<Streamed> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r'); // a FIFO: waits for a writer
+  } catch (e) {
+    throw readError(e, path);
+  }
+  try {
+    return await spoolDescriptor(fd, path, format);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Standard input given as bytes (tests, the library): kept as they are, decompressed if gzip, as process.stdin is. */
@@ -337,17 +352,36 @@ function fromFile<T>(at: Location, read: (stat: Stats) => T): T {
 }
 
 const stdinReads = new WeakMap<object, Promise<Streamed>>();
+let standardInputRead: Promise<Streamed> | undefined;
+
+/**
+ * The process's standard input, read once: a pipe or a file from descriptor 0 through one
+ * reused buffer (stream.ts spoolDescriptor), a terminal, socket or device as process.stdin.
+ */
+function standardInput(format: Format | undefined): Promise<Streamed> {
+  if (standardInputRead === undefined) {
+    let plain = false;
+    try {
+      const stat = fstatSync(0);
+      plain = stat.isFIFO() || stat.isFile();
+    } catch {
+      // no descriptor 0: process.stdin says so
+    }
+    standardInputRead = plain ? spoolDescriptor(0, '-', format) : stdinStreamed(process.stdin, format);
+  }
+  return standardInputRead;
+}
 
 /**
  * All of standard input (or `stream`), read once: later calls get the same bytes, so that
  * `-:logits` and `-:labels` can both name arrays of one archive piped in. `format` is the
  * one asked for; else the first bytes decide (stream.ts). For inputs read whole (merge).
  */
-export async function readStdin(stream: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin, format?: Format): Promise<Uint8Array> {
-  return bytesOf(await stdinStreamed(stream, format));
+export async function readStdin(stream?: NodeJS.ReadableStream & { isTTY?: boolean }, format?: Format): Promise<Uint8Array> {
+  return bytesOf(await (stream === undefined ? standardInput(format) : stdinStreamed(stream, format)));
 }
 
-/** Standard input (or `stream`) read once, in memory or in a temporary file (stream.ts). */
+/** `stream` as standard input, read once, in memory or in a temporary file (stream.ts). */
 function stdinStreamed(stream: NodeJS.ReadableStream & { isTTY?: boolean }, format: Format | undefined): Promise<Streamed> {
   let read = stdinReads.get(stream);
   if (read === undefined) {

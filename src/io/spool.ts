@@ -26,10 +26,11 @@ export class Spool {
   /** `source` names the stream in errors. */
   constructor(private readonly source: string) {}
 
+  /** Keeps `bytes`, which may be reused once this returns. */
   write(bytes: Buffer): void {
     this.size += bytes.length;
     if (this.file === undefined) {
-      this.chunks.push(bytes);
+      this.chunks.push(Buffer.from(bytes)); // a copy: `bytes` may be a buffer read into again
       if (this.size <= spooling.memoryBytes) return;
       this.file = this.open();
       const held = this.chunks;

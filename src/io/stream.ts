@@ -8,7 +8,7 @@
  * offsets, in blocks and as often as they like, like a regular file (spool.ts).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readSync } from 'node:fs';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError, readError } from '../errors.js';
@@ -47,7 +47,7 @@ export async function spoolStream(stream: Stream, source: string, format: Format
   }
   const all = Readable.from(again(head, chunks));
   if (!isGzip(head)) return keep(all, source, format, stream);
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
   pipeline(all, gunzip, () => {}); // an error on either side reaches the gunzip stream, read below
   return keep(gunzip, source, format, stream, true);
 }
@@ -85,34 +85,110 @@ function asBuffer(chunk: unknown): Buffer {
   return typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
 }
 
-/** Every byte of `stream` (of `gzip` data, decompressed) kept in a Spool; `original` is destroyed on any error. */
+/** Every byte of `stream` (of `gzip` data, decompressed) kept; `original` is destroyed on any error. */
 async function keep(stream: Stream, source: string, format: Format | undefined, original: Stream, gzip = false): Promise<Streamed> {
-  const spool = new Spool(source);
-  const hash = createHash('sha256');
-  const head: Buffer[] = [];
-  let headBytes = 0;
-  let judged = false;
+  const keeper = new Keeper(source, format);
   try {
-    for await (const chunk of stream) {
-      const bytes = asBuffer(chunk);
-      hash.update(bytes);
-      if (!judged) {
-        head.push(bytes);
-        headBytes += bytes.length;
-        // judged before anything reaches the disk: /dev/zero is refused at its first bytes
-        if (headBytes >= SNIFF_BYTES) judged = judge(Buffer.concat(head), format, source);
-      }
-      spool.write(bytes);
-    }
+    for await (const chunk of stream) keeper.add(asBuffer(chunk));
   } catch (e) {
     stream.destroy?.();
     original.destroy?.();
-    spool.discard();
+    keeper.discard();
     throw gzip && isZlibError(e) ? new InputError(`gzip data that cannot be decompressed: ${(e as Error).message}`, source) : readError(e, source);
   }
-  const first = Buffer.concat(head).subarray(0, SNIFF_BYTES);
-  if (!judged && first.length > 0) judge(first, format, source);
-  return { ...spool.done(), head: first, sha256: hash.digest('hex') };
+  return keeper.done();
+}
+
+/**
+ * Every byte read from the descriptor `fd` (a pipe, a FIFO, a device, a file), read through
+ * one reused buffer, so that a GiB a second leaves nothing behind for the collector; gzip is
+ * decompressed as spoolStream does. Reading blocks: the input is all there is to wait for.
+ */
+export async function spoolDescriptor(fd: number, source: string, format: Format | undefined): Promise<Streamed> {
+  const buffer = Buffer.allocUnsafe(READ_BYTES);
+  let n = 0;
+  try {
+    for (let got = -1; n < 2 && got !== 0; n += got) got = readBlocking(fd, buffer.subarray(n));
+  } catch (e) {
+    throw readError(e, source);
+  }
+  if (isGzip(buffer.subarray(0, n))) return spoolStream(Readable.from(chunksOf(fd, Buffer.from(buffer.subarray(0, n)))), source, format);
+  const keeper = new Keeper(source, format);
+  try {
+    for (; n > 0; n = readBlocking(fd, buffer)) keeper.add(buffer.subarray(0, n));
+  } catch (e) {
+    keeper.discard();
+    throw readError(e, source);
+  }
+  return keeper.done();
+}
+
+/** Bytes read from a descriptor at a time. */
+const READ_BYTES = 1 << 20;
+
+/** `head`, then the rest of `fd` in fresh chunks (a stream holds on to them). */
+function* chunksOf(fd: number, head: Buffer): Generator<Buffer> {
+  yield head;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(READ_BYTES);
+    const n = readBlocking(fd, chunk);
+    if (n === 0) return;
+    yield chunk.subarray(0, n);
+  }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** read(2), waiting out EAGAIN (a descriptor another process left non-blocking); 0 at the end. */
+function readBlocking(fd: number, into: Uint8Array): number {
+  for (;;) {
+    try {
+      return readSync(fd, into, 0, into.length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EOF') return 0;
+      if (code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
+}
+
+/** The bytes of a stream as they come: hashed, judged by the first of them, kept in a Spool. */
+class Keeper {
+  private readonly spool: Spool;
+  private readonly hash = createHash('sha256');
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  private judged = false;
+
+  constructor(
+    private readonly source: string,
+    private readonly format: Format | undefined,
+  ) {
+    this.spool = new Spool(source);
+  }
+
+  /** `bytes` may be a reused buffer: what is kept of it is copied. */
+  add(bytes: Buffer): void {
+    this.hash.update(bytes);
+    if (!this.judged) {
+      this.head.push(Buffer.from(bytes.subarray(0, SNIFF_BYTES)));
+      this.headBytes += bytes.length;
+      // judged before anything reaches the disk: /dev/zero is refused at its first bytes
+      if (this.headBytes >= SNIFF_BYTES) this.judged = judge(Buffer.concat(this.head), this.format, this.source);
+    }
+    this.spool.write(bytes);
+  }
+
+  discard(): void {
+    this.spool.discard();
+  }
+
+  done(): Streamed {
+    const first = Buffer.concat(this.head).subarray(0, SNIFF_BYTES);
+    if (!this.judged && first.length > 0) judge(first, this.format, this.source);
+    return { ...this.spool.done(), head: first, sha256: this.hash.digest('hex') };
+  }
 }
 
 /** zlib's own errors (Z_DATA_ERROR, Z_BUF_ERROR, ...) say what is wrong with the compressed data. */

@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { encodeNpy } from '../../src/io/npy.js';
-import { openInput, readInput } from '../../src/io/read.js';
+import { openInput, readInput, threadSpec } from '../../src/io/read.js';
 import { spooling } from '../../src/io/spool.js';
 import { spoolStream } from '../../src/io/stream.js';
 import type { Tensor } from '../../src/tensor.js';
@@ -104,6 +104,18 @@ describe('a stream in its temporary file is read like a regular file', () => {
     expect((await readInput('-:labels', { stdin: zip })).data).toEqual((await readInput(labels)).data);
   });
 
+  it('threads open the temporary file of a gzip file, with the format its name gave', async () => {
+    spooling.memoryBytes = 4096;
+    const gz = join(dir, 'threads.npy.gz');
+    writeFileSync(gz, gzipSync(npy));
+    expect(isValues(await openInput(gz))).toBe(true);
+    const found = await threadSpec(gz, undefined);
+    expect(found?.spec).not.toBe(gz);
+    expect(found?.format).toBe('npy');
+    const v = await openInput(found!.spec, { format: found!.format });
+    expect(everyValue(v as Values)).toEqual(Array.from(logits.data as Float64Array));
+  });
+
   it('its errors name the input, never the temporary file', async () => {
     spooling.memoryBytes = 4096;
     const trailing = Buffer.concat([Buffer.from(npy), Buffer.from([1, 2, 3, 4])]);
@@ -112,9 +124,16 @@ describe('a stream in its temporary file is read like a regular file', () => {
   });
 });
 
-/** The CLI with `stdin` piped in and `env` added; its exit code, stdout and stderr. */
+/** The CLI with `stdin` piped in (through a socket, as Node's child processes get it) and `env` added. */
 function cli(args: string[], stdin: Uint8Array, env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], { input: stdin, encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The CLI with the file `input` piped in by a shell (`cat input | losscalc ...`: a pipe, read from descriptor 0). */
+function piped(input: string, args: string[], env: Record<string, string> = {}) {
+  const quoted = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+  const r = spawnSync('sh', ['-c', `cat '${input}' | ${quoted}`], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -135,11 +154,33 @@ describe('the CLI on standard input larger than what is kept in memory', () => {
     expect(digest).toBe(createHash('sha256').update(npy).digest('hex'));
   });
 
+  it.each([
+    ['NPY', logitsFile],
+    ['gzip', join(dir, 'logits.npy.gz')],
+  ])('%s through a shell pipe, on one and two threads', (_, input) => {
+    writeFileSync(join(dir, 'logits.npy.gz'), gzipSync(npy));
+    for (const threads of ['1', '2']) {
+      const r = piped(input, ['ce', '-', labels, '--json', '-j', threads], small);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).loss).toBe(JSON.parse(expected.stdout).loss);
+      expect(JSON.parse(r.stdout).inputs.logits[0]).toBe(createHash('sha256').update(npy).digest('hex'));
+    }
+  });
+
+  it('/dev/zero through a shell pipe is refused at its first bytes', () => {
+    const r = spawnSync('sh', ['-c', `head -c 100000000 /dev/zero | '${process.execPath}' '${BIN}' ce - '${labels}'`], { encoding: 'utf8', timeout: 30_000 });
+    expect([r.status, r.stderr]).toEqual([2, 'losscalc: -: binary data of unknown format: a NUL byte at byte 0, and no NPY, npz or safetensors header\n']);
+  });
+
   it.skipIf(!canMount)('a full temporary folder: exit 2, one line naming stdin and the folder (skipped unless mounting a tmpfs is allowed)', () => {
     withTinyDisk((mount) => {
       const r = cli(['ce', '-', labels], new Uint8Array(200_000).fill(0x31).map((b, i) => (i % 10 === 9 ? 0x0a : b)), { ...small, TMPDIR: mount });
       expect([r.code, r.stdout, r.stderr]).toEqual([2, '', `losscalc: -: no space left on device in ${mount}, where it is copied to be read: set TMPDIR to a folder with room for it\n`]);
       expect(readdirSync(mount)).toEqual([]);
+      const big = join(dir, 'rows.csv');
+      writeFileSync(big, '0.5,1.5\n'.repeat(50_000));
+      const fromPipe = piped(big, ['ce', '-', labels], { ...small, TMPDIR: mount });
+      expect([fromPipe.code, fromPipe.stderr]).toEqual([2, `losscalc: -: no space left on device in ${mount}, where it is copied to be read: set TMPDIR to a folder with room for it\n`]);
     });
   });
 
