@@ -9,9 +9,7 @@
  * `d.npz`); when no part is a file, it splits at its last ':' (and says that file is missing).
  * `-` is standard input, and `-:<key>` a key in it. When both `x.npz:logits` and `x.npz` exist, the file wins, and the reader says so through `note`.
  */
-import { closeSync, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { Readable } from 'node:stream';
-import { createHash } from 'node:crypto';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { InputError, readError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { pickArray, pickKey, refuseKey, type Container } from './container.js';
@@ -26,7 +24,9 @@ import { isDeflatedEntry, openNpzFile } from './npz.js';
 import { isTorchPath, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
 import type { Values } from '../values.js';
-import { bytesOf, spoolDescriptor, spoolStream, type Streamed } from './stream.js';
+import { readBefore, streamOf } from './stream-input.js';
+
+export { readStdin } from './stream-input.js';
 
 export interface ReadOptions {
   /** The format of every input; otherwise by extension, then by content. */
@@ -116,7 +116,7 @@ export async function threadSpec(spec: string, format: Format | undefined): Prom
 /** The regular file holding what `at` names (a stream's temporary file) and its format, if any. */
 async function readableAt(at: Location, format: Format | undefined): Promise<{ path: string; format?: Format } | undefined> {
   if (!at.stdin && atOffsets(at, () => !isGzip(fileHead(at.path)))) return { path: at.path, format: formatFor(at.spec, format) ?? formatOfPath(at.path) };
-  const read = at.stdin ? standardInputRead : streamed.get(at.path);
+  const read = readBefore(at);
   const kept = read && (await read);
   if (kept?.path === undefined) return undefined;
   const declared = format ?? (at.stdin ? undefined : formatOfPath(at.path));
@@ -287,57 +287,6 @@ function load(at: Location): Uint8Array {
   return at.bytes ?? fromFile(at, () => readFileSync(at.path));
 }
 
-const streamed = new Map<string, Promise<Streamed>>();
-const givenStdin = new WeakMap<Uint8Array, Promise<Streamed>>();
-
-/**
- * The stream `at` names, read once (stream.ts): later calls get the same bytes or file, since
- * standard input, a FIFO or a process substitution cannot be read again (both keys of an
- * archive piped through one FIFO; the digest --json records). A gzip file is decompressed once.
- */
-function streamOf(at: Location, options: ReadOptions): Promise<Streamed> {
-  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
-  if (at.stdin) {
-    const { stdin } = options;
-    if (stdin === undefined) return standardInput(format);
-    if (typeof stdin === 'function') return stdin().then((bytes) => givenBytes(bytes, format));
-    return givenBytes(stdin, format);
-  }
-  let read = streamed.get(at.path);
-  if (read === undefined) {
-    read = fromDescriptor(at.path, format);
-    streamed.set(at.path, read);
-  }
-  return read;
-}
-
-/** The FIFO, device or gzip file at `path`, read once through a descriptor of its own. */
-async function fromDescriptor(path: string, format: Format | undefined): Promise<Streamed> {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r'); // a FIFO: waits for a writer
-  } catch (e) {
-    throw readError(e, path);
-  }
-  try {
-    return await spoolDescriptor(fd, path, format);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Standard input given as bytes (tests, the library): kept as they are, decompressed if gzip, as process.stdin is. */
-function givenBytes(bytes: Uint8Array, format: Format | undefined): Promise<Streamed> {
-  let read = givenStdin.get(bytes);
-  if (read === undefined) {
-    read = isGzip(bytes)
-      ? spoolStream(Readable.from([Buffer.from(bytes)]), '-', format)
-      : Promise.resolve({ bytes, size: bytes.length, head: bytes.subarray(0, SNIFF_BYTES), sha256: createHash('sha256').update(bytes).digest('hex') });
-    givenStdin.set(bytes, read);
-  }
-  return read;
-}
-
 /** `read` on a file (given its stat), its file-system failures as InputErrors. */
 function fromFile<T>(at: Location, read: (stat: Stats) => T): T {
   try {
@@ -349,48 +298,6 @@ function fromFile<T>(at: Location, read: (stat: Stats) => T): T {
     const missing = at.key !== undefined && (e as NodeJS.ErrnoException).code === 'ENOENT';
     throw readError(e, missing ? at.spec : at.path);
   }
-}
-
-const stdinReads = new WeakMap<object, Promise<Streamed>>();
-let standardInputRead: Promise<Streamed> | undefined;
-
-/**
- * The process's standard input, read once: a pipe or a file from descriptor 0 through one
- * reused buffer (stream.ts spoolDescriptor), a terminal, socket or device as process.stdin.
- */
-function standardInput(format: Format | undefined): Promise<Streamed> {
-  if (standardInputRead === undefined) {
-    let plain = false;
-    try {
-      const stat = fstatSync(0);
-      plain = stat.isFIFO() || stat.isFile();
-    } catch {
-      // no descriptor 0: process.stdin says so
-    }
-    standardInputRead = plain ? spoolDescriptor(0, '-', format) : stdinStreamed(process.stdin, format);
-  }
-  return standardInputRead;
-}
-
-/**
- * All of standard input (or `stream`), read once: later calls get the same bytes, so that
- * `-:logits` and `-:labels` can both name arrays of one archive piped in. `format` is the
- * one asked for; else the first bytes decide (stream.ts). For inputs read whole (merge).
- */
-export async function readStdin(stream?: NodeJS.ReadableStream & { isTTY?: boolean }, format?: Format): Promise<Uint8Array> {
-  return bytesOf(await (stream === undefined ? standardInput(format) : stdinStreamed(stream, format)));
-}
-
-/** `stream` as standard input, read once, in memory or in a temporary file (stream.ts). */
-function stdinStreamed(stream: NodeJS.ReadableStream & { isTTY?: boolean }, format: Format | undefined): Promise<Streamed> {
-  let read = stdinReads.get(stream);
-  if (read === undefined) {
-    read = stream.isTTY
-      ? Promise.reject(new InputError('standard input is a terminal: pipe the data in, or name a file', '-'))
-      : spoolStream(stream as NodeJS.ReadableStream & AsyncIterable<unknown>, '-', format);
-    stdinReads.set(stream, read);
-  }
-  return read;
 }
 
 /**
