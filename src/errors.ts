@@ -17,18 +17,40 @@ export type Operand = 'logits' | 'labels' | 'weight' | 'pos-weight' | 'reference
  */
 export class InputError extends Error {
   override name = 'InputError';
+  readonly source?: string;
   constructor(
     message: string,
-    readonly source?: string,
+    source?: string,
     readonly operand?: Operand,
   ) {
-    super(oneLine(message));
+    const file = source === undefined ? undefined : standingIn(source);
+    super(oneLine(file === undefined ? message : message.split(file.path).join(file.name)));
+    this.source = file === undefined ? source : file.name + source!.slice(file.path.length);
   }
 
   /** The same error, now naming its file. */
   withSource(source: string): InputError {
     return new InputError(this.message, source, this.operand);
   }
+}
+
+/**
+ * Files that hold another input's bytes (standard input or a FIFO copied to a temporary file,
+ * io/spool.ts): an error about one names the input, in its source and its message, as if the
+ * readers had read the input itself.
+ */
+const standIns = new Map<string, string>();
+
+export function nameFileAs(path: string, name: string): void {
+  standIns.set(path, name);
+}
+
+/** The stand-in file `source` is (or a `file:key` of), and the input it stands for. */
+function standingIn(source: string): { path: string; name: string } | undefined {
+  for (const [path, name] of standIns) {
+    if (source === path || source.startsWith(`${path}:`)) return { path, name };
+  }
+  return undefined;
 }
 
 const MAX_MESSAGE = 400;

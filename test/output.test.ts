@@ -12,6 +12,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli.js';
 import { FIXTURES, runCli } from './helpers.js';
+import { canMount, withTinyDisk } from './tiny-disk.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'losscalc.cjs');
@@ -102,32 +103,6 @@ describe('stdout errors that arrive later (a stream, as a pipe is written)', () 
     expect(stderr).toBe('');
   });
 });
-
-/** A tmpfs of 64 KiB mounted for the test (root only), unmounted after. */
-function withTinyDisk(test: (mount: string) => void): void {
-  const mount = mkdtempSync(join(tmpdir(), 'losscalc-tiny-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount], { stdio: 'ignore' });
-  } catch {
-    rmSync(mount, { recursive: true, force: true });
-    throw new Error('cannot mount');
-  }
-  try {
-    test(mount);
-  } finally {
-    execFileSync('umount', [mount]);
-    rmSync(mount, { recursive: true, force: true });
-  }
-}
-
-const canMount = (() => {
-  try {
-    withTinyDisk(() => undefined);
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe('a full file system (a 64 KiB tmpfs)', () => {
   // 5000 samples: --json with every per-sample loss is about 200 KB

@@ -18,8 +18,7 @@ import { inputDigests } from '../io/digest.js';
 import { asValues, inMemory, isValues, type Values } from '../values.js';
 import type { ParallelJob } from '../parallel.js';
 import { mayUseThreads } from '../threads.js';
-import { formatFor } from '../io/format.js';
-import { rereadable } from '../io/read.js';
+import { threadSpec } from '../io/read.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
 import { mistakeWarnings, PredictionWatch } from '../mistakes.js';
 import type { CommandIo, Loader } from './io.js';
@@ -130,15 +129,15 @@ async function inThreads(opts: Options, specs: Specs, logits: Tensor | Values, l
   const { parallelLoss, threadCount } = await import('../parallel.js');
   const threads = threadCount(opts.threads, numel(logits.shape), logits.shape[0]);
   if (threads < 2) return undefined;
-  const [logitsSpec, labelsSpec] = [specs.logits[0], specs.labels[0]];
-  // each thread opens both files again: labels from a FIFO or a pipe were read once, here
-  if (!(await rereadable(labelsSpec))) return undefined;
+  // each thread opens both files again: a stream (stdin, a FIFO, gzip) by its temporary file
+  const [logitsAt, labelsAt] = [await threadSpec(specs.logits[0], opts.input.format), await threadSpec(specs.labels[0], opts.input.format)];
+  if (!logitsAt || !labelsAt) return undefined;
   const job: ParallelJob = {
     mode: opts.mode,
-    logits: logitsSpec,
-    labels: labelsSpec,
-    logitsFormat: formatFor(logitsSpec, opts.input.format),
-    labelsFormat: formatFor(labelsSpec, opts.input.format),
+    logits: logitsAt.spec,
+    labels: labelsAt.spec,
+    logitsFormat: logitsAt.format,
+    labelsFormat: labelsAt.format,
     delimiter: opts.input.delimiter,
     header: opts.input.header,
     weight: inputs.weight,

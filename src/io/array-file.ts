@@ -21,8 +21,27 @@ export interface ArrayLayout {
   shape: number[];
 }
 
-/** `layout`'s values, read in blocks from byte `dataStart` of the file at `path`. */
-export function arrayValues(path: string, layout: ArrayLayout, dataStart: number, since: FileState): Values {
+/** Fills `into` with the bytes from `position` on. */
+export type ReadAt = (into: Uint8Array, position: number) => void;
+
+/**
+ * One pass over some bytes: `use` reads them through `read` while the pass lasts. A file is
+ * opened for the pass (filePass); a compressed zip entry is inflated as the pass reads it.
+ */
+export type Pass = <T>(use: (read: ReadAt) => T) => T;
+
+/** Passes over the file at `path`, each checking that it is still as it was (`since`). */
+export function filePass(path: string, since: FileState): Pass {
+  return (use) => withFile(path, (file) => use((into, position) => file.read(into, position)), since);
+}
+
+/** The same bytes as `pass` from `offset` on: what a file holds at an offset (a stored zip entry). */
+export function shiftedPass(pass: Pass, offset: number): Pass {
+  return (use) => pass((read) => use((into, position) => read(into, offset + position)));
+}
+
+/** `layout`'s values, read in blocks from byte `dataStart` of what `pass` reads. */
+export function arrayValues(pass: Pass, layout: ArrayLayout, dataStart: number): Values {
   const { spec, shape, bigEndian } = layout;
   return {
     shape,
@@ -37,14 +56,14 @@ export function arrayValues(path: string, layout: ArrayLayout, dataStart: number
       const widened = spec.view === undefined && spec.dtype !== 'bool' ? takeBuffer(values * 4) : undefined;
       const decode = blockDecoder(spec, bigEndian, widened && new Float32Array(widened.buffer, 0, values));
       try {
-        withFile(path, (file) => {
+        pass((read) => {
           for (let first = start; first < end; first += perBlock) {
             const count = Math.min(perBlock, end - first);
             const bytes = buffer.subarray(0, count * unitBytes);
-            file.read(bytes, dataStart + first * unitBytes);
+            read(bytes, dataStart + first * unitBytes);
             visit(decode(bytes, count * unit), first, count);
           }
-        }, since);
+        });
       } finally {
         giveBack(buffer);
         if (widened) giveBack(widened);

@@ -2,17 +2,15 @@
  * SHA-256 of each input's bytes, recorded in --json output so that `merge` can tell a shard
  * given twice. A regular file is hashed in one more pass through a reused 1 MiB buffer (never
  * loaded whole); standard input, a FIFO, a device or a process substitution (`<(...)`) cannot
- * be read again, and is hashed as the bytes that were read from it (read.ts keeps them;
- * decompressed, when gzip). A `file:key` spec is the whole file's digest followed by `:key`,
- * since two keys of one archive are two different inputs (two shards saved in one .npz).
+ * be read again, and is hashed as its bytes passed when it was read (stream.ts; decompressed,
+ * when gzip). A `file:key` spec is the whole file's digest followed by `:key`, since two keys
+ * of one archive are two different inputs (two shards saved in one .npz).
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { InputError, readError } from '../errors.js';
-import { gunzipSync } from 'node:zlib';
+import { readError } from '../errors.js';
 import type { InputDigests } from '../settings.js';
-import { isGzip } from './foreign.js';
-import { locate, readStdin, readStreamed, rereadable } from './read.js';
+import { locate, streamDigest } from './read.js';
 
 const BLOCK = 1 << 20;
 
@@ -30,19 +28,8 @@ export async function inputDigests(
 
 async function specDigest(spec: string, stdin: Uint8Array | undefined): Promise<string> {
   const at = await locate(spec);
-  const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-  const digest = at.stdin
-    ? sha256(await stdinRead(stdin))
-    : (await rereadable(spec))
-      ? fileDigest(at.path)
-      : sha256(await readStreamed(at.path));
+  const digest = (await streamDigest(spec, { stdin })) ?? fileDigest(at.path);
   return at.key === undefined ? digest : `${digest}:${at.key}`;
-}
-
-/** Standard input as it was read: decompressed, when gzip (read.ts, stream.ts). */
-async function stdinRead(given: Uint8Array | undefined): Promise<Uint8Array> {
-  if (given === undefined) return readStdin();
-  return isGzip(given) ? gunzipSync(given) : given;
 }
 
 export function fileDigest(path: string): string {

@@ -9,8 +9,7 @@
  * `d.npz`); when no part is a file, it splits at its last ':' (and says that file is missing).
  * `-` is standard input, and `-:<key>` a key in it. When both `x.npz:logits` and `x.npz` exist, the file wins, and the reader says so through `note`.
  */
-import { createReadStream, readFileSync, statSync, type Stats } from 'node:fs';
-import { Readable } from 'node:stream';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { InputError, readError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { pickArray, pickKey, refuseKey, type Container } from './container.js';
@@ -18,15 +17,17 @@ import { concatBatch, joinBatch } from './concat.js';
 import { parseNumber } from './csv.js';
 import { withFile } from './byte-source.js';
 import { foreignFormat, isGzip } from './foreign.js';
-import { CONTAINER_FORMATS, contentFormat, decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseContainer, parseInput, refuseEmpty, SNIFF_BYTES, type Format } from './format.js';
+import { CONTAINER_FORMATS, contentFormat, decodeText, delimiterOf, FORMAT_NAMES, formatFor, formatOfPath, parseContainer, parseInput, refuseEmpty, SNIFF_BYTES, sniffFormat, type Format } from './format.js';
 import { openCsvFile } from './csv-file.js';
 import { openNpyFile } from './npy-file.js';
-import { openNpzFile } from './npz.js';
+import { isDeflatedEntry, openNpzFile } from './npz.js';
 import { isTorchPath, openPickedTorch, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
 import { openSafetensorsFile } from './safetensors.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
 import type { Values } from '../values.js';
-import { readStream, type StreamLimits } from './stream.js';
+import { readBefore, streamOf } from './stream-input.js';
+
+export { readStdin } from './stream-input.js';
 
 export interface ReadOptions {
   /** The format of every input; otherwise by extension, then by content. */
@@ -84,8 +85,8 @@ export async function openInput(spec: string | readonly string[], options: ReadO
     for (const s of spec) parts.push({ tensor: await openInput(s, options), source: s });
     return joinBatch(parts);
   }
-  const at = await locate(spec, options.note);
-  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
+  const at = await settle(await locate(spec, options.note), options);
+  const format = at.format ?? at.sniffed;
   const values = atOffsets(at, () => {
     // gzip, or a format losscalc does not read: readInput decompresses or names it
     if (wrapped(at.path)) return undefined;
@@ -111,17 +112,46 @@ function openPicked(container: Container | undefined, key: string | undefined, p
 
 /**
  * `open` for a regular file, else undefined: the readers that read at offsets and open the
- * file again (npy-file.ts, csv-file.ts, npz.ts, worker threads) are for regular files only. A
- * FIFO, device or socket can be read once, as a stream (load), whatever its extension.
+ * file again (npy-file.ts, csv-file.ts, npz.ts, worker threads) are for regular files only,
+ * which a stream is once settled into its temporary file (settle). Bytes kept in memory are
+ * parsed whole (load).
  */
 function atOffsets<T>(at: Location, open: () => T | undefined): T | undefined {
-  return at.stdin ? undefined : fromFile(at, (stat) => (stat.isFile() ? open() : undefined));
+  return at.stdin || at.bytes ? undefined : fromFile(at, (stat) => (stat.isFile() ? open() : undefined));
 }
 
-/** Whether the input a spec names can be opened again and read at offsets (a regular file). */
-export async function rereadable(spec: string): Promise<boolean> {
+/**
+ * The spec (and format) by which any thread of this process opens the bytes `spec` names,
+ * read at offsets: the spec itself for a regular file; the temporary file (and key) of a
+ * stream already read (standard input, a FIFO, gzip); undefined for bytes kept in memory.
+ */
+export async function threadSpec(spec: string, format: Format | undefined): Promise<{ spec: string; format?: Format } | undefined> {
   const at = await locate(spec);
-  return atOffsets(at, () => true) ?? false;
+  const found = await readableAt(at, format);
+  // a deflated npz entry is read from its start on every pass: threads gain nothing
+  if (found === undefined || (at.key !== undefined && isDeflatedEntry(found.path, at.key))) return undefined;
+  return { spec: found.path === at.path ? spec : at.key === undefined ? found.path : `${found.path}:${at.key}`, format: found.format };
+}
+
+/** The regular file holding what `at` names (a stream's temporary file) and its format, if any. */
+async function readableAt(at: Location, format: Format | undefined): Promise<{ path: string; format?: Format } | undefined> {
+  if (!at.stdin && atOffsets(at, () => !isGzip(fileHead(at.path)))) return { path: at.path, format: formatFor(at.spec, format) ?? formatOfPath(at.path) };
+  const read = readBefore(at);
+  const kept = read && (await read);
+  if (kept?.path === undefined) return undefined;
+  const declared = format ?? (at.stdin ? undefined : formatOfPath(at.path));
+  return { path: kept.path, format: declared ?? sniffFormat(kept.head) };
+}
+
+/**
+ * The SHA-256 of the bytes a stream gave (standard input, a FIFO, a device, a process
+ * substitution: decompressed, when gzip), or undefined for a regular file, which can be
+ * hashed again (digest.ts).
+ */
+export async function streamDigest(spec: string, options: ReadOptions = {}): Promise<string | undefined> {
+  const at = await locate(spec);
+  if (!at.stdin && fromFile(at, (stat) => stat.isFile())) return undefined;
+  return (await streamOf(at, options)).sha256;
 }
 
 function isFile(path: string): boolean {
@@ -157,30 +187,31 @@ export async function readTensor(path: string): Promise<Tensor> {
 }
 
 async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
-  const at = await locate(spec, options.note);
-  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
+  const at = await settle(await locate(spec, options.note), options);
+  const format = at.format;
   if (format === 'pt' || format === undefined) {
     // read at offsets: the pickle, then the storage of the tensor asked for
     const tensor = atOffsets(at, () => (isTorchPath(at.path) ? pickTorch(openTorchFile(at.path), at.key, at.path) : undefined));
     if (tensor) return tensor;
   }
-  if (format === 'npz' || format === 'safetensors') {
+  const found = format ?? at.sniffed;
+  if (found === 'npz' || found === 'safetensors') {
     // read at offsets, not loaded whole; anything but a zip or a safetensors header is left to parseInput to name
     const tensor = atOffsets(at, () => {
-      const archive = format === 'npz' ? openNpzFile(at.path) : wrapped(at.path) ? undefined : openSafetensorsFile(at.path);
+      const archive = found === 'npz' ? openNpzFile(at.path) : wrapped(at.path) ? undefined : openSafetensorsFile(at.path);
       return archive && pickArray(archive, at.key, at.path);
     });
     if (tensor) return tensor;
   }
-  const bytes = await load(at, options);
+  const bytes = load(at);
   return parseInput(bytes, at.path, { format, delimiter: options.delimiter, header: options.header, key: at.key });
 }
 
 async function readOneTable(spec: string, options: ReadTableOptions): Promise<Table> {
-  const at = await locate(spec, options.note);
-  const bytes = await load(at, options);
+  const at = await settle(await locate(spec, options.note), options);
+  const bytes = load(at);
   refuseEmpty(bytes, at.path);
-  const format = contentFormat(bytes, at.path, options.format ?? (at.stdin ? undefined : formatOfPath(at.path)));
+  const format = contentFormat(bytes, at.path, at.format);
   if (format !== 'csv' && format !== 'tsv') {
     throw new InputError(`a label column needs a CSV or TSV table, and this is ${FORMAT_NAMES[format]}`, at.path);
   }
@@ -193,8 +224,9 @@ async function readOneTable(spec: string, options: ReadTableOptions): Promise<Ta
  * file at offsets, anything else whole. Undefined when its format holds a single array
  * (CONTAINER_FORMATS in format.ts says which do); the key of `at` is left to the caller.
  */
-export async function openContainer(at: Location, options: ReadOptions = {}): Promise<Container | undefined> {
-  const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
+export async function openContainer(given: Location, options: ReadOptions = {}): Promise<Container | undefined> {
+  const at = await settle(given, options);
+  const format = at.format;
   if (format !== undefined && !CONTAINER_FORMATS.includes(format)) return undefined;
   if (format === undefined || format === 'pt') {
     const file = atOffsets(at, () => (isTorchPath(at.path) ? openTorchFile(at.path) : undefined));
@@ -208,7 +240,7 @@ export async function openContainer(at: Location, options: ReadOptions = {}): Pr
     const file = atOffsets(at, () => (wrapped(at.path) ? undefined : openSafetensorsFile(at.path))); // undefined unless a safetensors header
     if (file) return file;
   }
-  return parseContainer(await load(at, options), at.path, format);
+  return parseContainer(load(at), at.path, format);
 }
 
 export interface Location {
@@ -218,6 +250,12 @@ export interface Location {
   key?: string;
   /** As given. */
   spec: string;
+  /** The format asked for or named by the extension (of the data inside gzip); set by settle. */
+  format?: Format;
+  /** A stream's bytes, when few enough to be kept in memory (settle): read from here, not from `path`. */
+  bytes?: Uint8Array;
+  /** The format the first bytes of a stream show, once it stands at its temporary file (settle). */
+  sniffed?: Format;
 }
 
 /** The file (or stdin) and key a spec names: a file of that exact name wins over `file:key`. */
@@ -254,34 +292,24 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function load(at: Location, options: ReadOptions): Promise<Uint8Array> {
+/**
+ * `at` made readable: a regular file stays as it is; a stream (standard input, a FIFO, a
+ * device, a gzip file: `streamOf`) is read once and then either holds its bytes in memory or
+ * stands at its temporary file, a regular file that the readers read at offsets like any
+ * other (its errors name `at.path`, errors.ts). `format` is what was asked for or what the
+ * name says, and stays so: a file's extension still counts once it is in a temporary file.
+ */
+async function settle(at: Location, options: ReadOptions): Promise<Location> {
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
-  if (at.stdin) {
-    const { stdin } = options;
-    if (stdin === undefined) return readStdin(process.stdin, format);
-    const bytes = typeof stdin === 'function' ? await stdin() : stdin;
-    // standard input read already is decompressed as process.stdin is (stream.ts)
-    return isGzip(bytes) ? readStream(Readable.from([Buffer.from(bytes)]), '-', format) : bytes;
-  }
-  // a FIFO or a device may never end, and gzip may decompress to anything: read them as
-  // streams, judged by their first bytes
-  return fromFile(at, (stat) => (stat.isFile() && !isGzip(fileHead(at.path)) ? readFileSync(at.path) : readStreamed(at.path, format)));
+  if (!at.stdin && fromFile(at, (stat) => stat.isFile() && !isGzip(fileHead(at.path)))) return { ...at, format };
+  const kept = await streamOf(at, options);
+  if (kept.path === undefined) return { ...at, format, bytes: kept.bytes };
+  return { ...at, path: kept.path, stdin: false, format, sniffed: format ?? sniffFormat(kept.head) };
 }
 
-const streamed = new Map<string, Promise<Uint8Array>>();
-
-/**
- * All of the FIFO, device, socket or gzip file at `path`, read once as a stream: later calls
- * get the same bytes, since a FIFO or a process substitution cannot be read again (both keys
- * of an archive piped through one FIFO; the digest --json records).
- */
-export function readStreamed(path: string, format?: Format): Promise<Uint8Array> {
-  let read = streamed.get(path);
-  if (read === undefined) {
-    read = readStream(createReadStream(path), path, format);
-    streamed.set(path, read);
-  }
-  return read;
+/** All of the input `at` names, read as settle left it: from memory, or from its (regular) file. */
+function load(at: Location): Uint8Array {
+  return at.bytes ?? fromFile(at, () => readFileSync(at.path));
 }
 
 /** `read` on a file (given its stat), its file-system failures as InputErrors. */
@@ -295,28 +323,6 @@ function fromFile<T>(at: Location, read: (stat: Stats) => T): T {
     const missing = at.key !== undefined && (e as NodeJS.ErrnoException).code === 'ENOENT';
     throw readError(e, missing ? at.spec : at.path);
   }
-}
-
-const stdinReads = new WeakMap<object, Promise<Uint8Array>>();
-
-/**
- * All of standard input (or `stream`), read once: later calls get the same bytes, so that
- * `-:logits` and `-:labels` can both name arrays of one archive piped in. `format` is the
- * one asked for; else the first bytes decide, and cap what is read (stream.ts).
- */
-export function readStdin(
-  stream: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
-  format?: Format,
-  limits?: StreamLimits,
-): Promise<Uint8Array> {
-  let read = stdinReads.get(stream);
-  if (read === undefined) {
-    read = stream.isTTY
-      ? Promise.reject(new InputError('standard input is a terminal: pipe the data in, or name a file', '-'))
-      : readStream(stream as NodeJS.ReadableStream & AsyncIterable<unknown>, '-', format, limits);
-    stdinReads.set(stream, read);
-  }
-  return read;
 }
 
 /**

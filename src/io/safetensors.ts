@@ -10,7 +10,7 @@
 import { constants } from 'node:buffer';
 import { InputError } from '../errors.js';
 import { formatShape, MAX_DIMS, numel } from '../tensor.js';
-import { arrayValues } from './array-file.js';
+import { arrayValues, filePass } from './array-file.js';
 import { byteSize, decodeData, ELEMENT, type ElementType } from './binary.js';
 import { bufferSource, withFile, type ByteSource } from './byte-source.js';
 import type { Container } from './container.js';
@@ -84,7 +84,7 @@ export function openSafetensorsFile(path: string): Container | undefined {
       ...file,
       open(key) {
         const { type, shape, start } = file.entry(key);
-        return arrayValues(path, { spec: type, bigEndian: false, shape }, start, since);
+        return arrayValues(filePass(path, since), { spec: type, bigEndian: false, shape }, start);
       },
     };
   });

@@ -32,7 +32,7 @@ const MAX_COMMENT = 0xffff;
 /** The most bytes one buffer holds (4 GiB in Node 20): an entry read whole must fit. */
 const MAX_LENGTH = constants.MAX_LENGTH;
 /** Stored data is read (and its CRC computed) this much at a time. */
-const CHUNK = 16 << 20;
+const CHUNK = 1 << 20;
 
 const SIGNATURE = { local: 0x04034b50, central: 0x02014b50, end: 0x06054b50, end64: 0x06064b50, locator64: 0x07064b50 };
 
@@ -109,7 +109,7 @@ function readStored(src: ByteSource, start: number, size: number, into: (at: num
 }
 
 /** Where the entry's data starts: after its local header, whose name and extra field may differ from the central ones. */
-function dataStart(src: ByteSource, entry: ZipEntry, source: string): number {
+export function dataStart(src: ByteSource, entry: ZipEntry, source: string): number {
   const name = JSON.stringify(entry.name);
   const at = entry.headerOffset;
   if (at + LOCAL_SIZE > src.size) throw new InputError(`entry ${name} is truncated: its local header at byte ${at} is past the end of the archive`, source);
@@ -140,7 +140,7 @@ function inflate(compressed: Uint8Array, entry: ZipEntry, source: string): Uint8
   return out;
 }
 
-function checkCrc(entry: ZipEntry, computed: number, source: string): void {
+export function checkCrc(entry: ZipEntry, computed: number, source: string): void {
   if (computed === entry.crc) return;
   const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
   throw new InputError(`entry ${JSON.stringify(entry.name)}: CRC-32 mismatch (stored ${hex(entry.crc)}, computed ${hex(computed)}): the archive is corrupt`, source);
@@ -239,6 +239,6 @@ function decodeName(bytes: Uint8Array, utf8: boolean): string {
   return s;
 }
 
-function corrupt(what: string, source: string): InputError {
+export function corrupt(what: string, source: string): InputError {
   return new InputError(`corrupt zip archive: ${what}`, source);
 }

@@ -300,12 +300,6 @@ describe('stored entries read in place, in blocks (openInput)', () => {
     for (const blockBytes of [1, 24, 4096]) expectTensor(streamed(v as Values, blockBytes), manifest.files[`${name}:${key}`]);
   });
 
-  it('deflated entries are read whole', async () => {
-    const v = await openInput(`${FIXTURES}dump_compressed.npz:logits`);
-    expect(isValues(v)).toBe(false);
-    expectTensor(v as Tensor, manifest.files['dump_compressed.npz:logits']);
-  });
-
   it('checks the CRC-32 before the first block', async () => {
     const path = `${FIXTURES}crc_stored.npz:logits`;
     expect((await inputError(() => openInput(path), path)).message).toMatch(/^entry "logits.npy": CRC-32 mismatch/);

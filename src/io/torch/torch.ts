@@ -11,7 +11,7 @@
 import { InputError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import type { Values } from '../../values.js';
-import { arrayValues, streaming } from '../array-file.js';
+import { arrayValues, filePass, streaming } from '../array-file.js';
 import { stridedValues } from '../strided-file.js';
 import { ELEMENT } from '../binary.js';
 import type { ByteSource, FileState } from '../byte-source.js';
@@ -133,7 +133,7 @@ function torchContainer(
       });
       if (view === undefined) return undefined;
       const layout = { spec: ELEMENT[leaf.storage.dtype], bigEndian, shape: leaf.shape };
-      if (view.contiguous) return arrayValues(file.path, layout, view.at, file.since);
+      if (view.contiguous) return arrayValues(filePass(file.path, file.since), layout, view.at);
       return stridedValues(file.path, layout, leaf.stride, view.at, file.since, streaming);
     },
   };
