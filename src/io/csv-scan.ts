@@ -1,0 +1,128 @@
+/**
+ * The open pass over a CSV/TSV file read in blocks (csv-file.ts): one quick walk over its rows
+ * (csv-rows.ts) that decides the header by csv-header.ts's rule, from the first two rows' cells
+ * as they pass; counts the data rows and columns; notes where some rows start, so that a
+ * thread can begin mid-file; and parses the rows that start in the first
+ * `csvChecks.openBytes` bytes, so that a small file's bad cell fails the open, before
+ * anything checks shapes, as parseCsv does. Any surprise (a bad cell, a ragged row, a bad
+ * quote, no data, only a header, line breaks papaparse would have to guess: a lone CR, or both
+ * "\n" and "\r\n" ending rows) gives undefined: the ordinary reader reads the file whole and
+ * throws the error it always throws, with its line and column.
+ */
+import type { Stats } from 'node:fs';
+import { parseNumber } from './csv-cells.js';
+import { HeaderRule } from './csv-header.js';
+import { BAD, CsvRows, DELIMITER, ROW_END, type CellEnd } from './csv-rows.js';
+import { streaming } from './npy-file.js';
+
+export const csvChecks = {
+  /**
+   * The rows that start in the first `openBytes` bytes are parsed when the file is opened, so
+   * that their errors come first; later rows are parsed only when read. LOSSCALC_CSV_OPEN_BYTES
+   * overrides it (the tests check nothing at the open, to reach the errors found in reading).
+   */
+  openBytes: process.env.LOSSCALC_CSV_OPEN_BYTES ? Number(process.env.LOSSCALC_CSV_OPEN_BYTES) : 4 << 20,
+  /**
+   * A layout is shared only for a file last changed this long before it was scanned: a file
+   * written in the last moments may change again within its timestamps' resolution.
+   */
+  settledMs: 2000,
+};
+
+/** Where the data rows of a file are. */
+export interface Layout {
+  rows: number;
+  columns: number;
+  /** The file's size in bytes, modification and status-change times when it was scanned. */
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  /** Byte offsets of some data rows (or of blank rows just before them), ascending, with their row numbers; the first is row 0. */
+  markRows: number[];
+  markOffsets: number[];
+}
+
+/**
+ * Bytes of text per chunk read, of values per block handed out, and between marks: 1 MiB, or
+ * less when the tests ask for tiny blocks (streaming.blockBytes). Each page a buffer touches
+ * costs a fault; 1 MiB is as fast as 4 and keeps the peak lower.
+ */
+export function blockBytes(): number {
+  return Math.min(streaming.blockBytes, 1 << 20);
+}
+
+/** What the first rows' cells said. */
+interface FirstRow {
+  /** The row's file offset, and its cell count. */
+  offset: number;
+  cells: number;
+  /** Every cell is a number; some cell is empty (a header's unnamed column). */
+  numbers: boolean;
+  unnamed: boolean;
+}
+
+/** The layout of a file whose rows papaparse would read as this reader does, or undefined. */
+export function scanLayout(fd: number, stats: Stats, path: string, delim: number, ws: Uint8Array, header: boolean | undefined): Layout | undefined {
+  const { size } = stats;
+  if (size === 0) return undefined;
+  const rows = new CsvRows(fd, 0, Math.min(size + 1, blockBytes()), path, delim, ws, true);
+  if (!rows.skipBom()) return undefined;
+  const rule = new HeaderRule();
+  const first = firstRow(rows, (cell) => rule.first(cell));
+  if (first === undefined || first === null) return undefined; // no rows: parseCsv says why
+  const second = firstRow(rows, (cell) => rule.below(cell));
+  if (second === null) return undefined;
+  const headed = header ?? (second === undefined ? rule.allNames() : rule.isHeader());
+  const columns = first.cells;
+  if (headed ? first.unnamed || second === undefined : !first.numbers) return undefined; // refuseUnnamed, "only a header", a text cell
+  if (second !== undefined && (second.cells !== columns || !second.numbers)) return undefined;
+  let dataRows = headed ? 1 : second === undefined ? 1 : 2;
+  const markRows = [0];
+  const markOffsets = [headed ? second!.offset : first.offset];
+
+  const markEvery = blockBytes();
+  const checkBytes = csvChecks.openBytes;
+  const out = new Float64Array(Math.min(columns, 1 << 16));
+  const check = columns > out.length; // too wide to parse whole: each cell is checked on its own
+  let lastMark = 0;
+  for (;;) {
+    if (!rows.startRow()) break;
+    const offset = rows.offset();
+    if (offset - lastMark >= markEvery) {
+      markRows.push(dataRows);
+      markOffsets.push(offset);
+      lastMark = offset;
+    }
+    const read = offset < checkBytes ? rows.row(out, 0, columns, check) : rows.skipRow();
+    if (read === undefined) break; // a blank row, then the end
+    if (!read) return undefined;
+    dataRows++;
+  }
+  const { w } = rows;
+  if (w.loneCR || (rows.crBreaks !== 0 && rows.crBreaks !== rows.breaks) || (rows.strayQuote && w.sawCR)) return undefined;
+  return { rows: dataRows, columns, size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, markRows, markOffsets };
+}
+
+/**
+ * The next row's cells, each given to `cell` as text: undefined at the end of the file, null
+ * on a bad quote.
+ */
+function firstRow(rows: CsvRows, cell: (text: string) => void): FirstRow | undefined | null {
+  for (;;) {
+    if (!rows.startRow()) return undefined;
+    const found: FirstRow = { offset: rows.offset(), cells: 0, numbers: true, unnamed: false };
+    let end: CellEnd;
+    do {
+      end = rows.cell();
+      if (end === BAD) return null;
+      const text = rows.text();
+      const empty = text.trim() === '';
+      if (found.cells === 0 && end === ROW_END && empty) break; // a blank row
+      cell(text);
+      if (parseNumber(text) === undefined) found.numbers = false;
+      if (empty) found.unnamed = true;
+      found.cells++;
+    } while (end === DELIMITER);
+    if (found.cells > 0) return found;
+  }
+}
