@@ -119,7 +119,7 @@ export class CsvRows {
         w.pos = end + 1;
         return;
       }
-      w.pos = w.len;
+      w.pos = w.len - 1; // its last byte kept: a CR before the '\n' still to come
       w.compact();
       if (!w.fill()) return;
     }
