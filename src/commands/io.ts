@@ -33,8 +33,8 @@ export interface Loader {
   read(operand: Operand, spec: string | readonly string[] | undefined, opts?: { list?: boolean }): Promise<Tensor | undefined>;
   /** Like read, but a file that can be read in blocks (NPY) comes back as Values: for the large operands. */
   open(operand: Operand, spec: readonly string[]): Promise<Tensor | Values>;
-  /** Logits and labels from one CSV table: --label-column (and --drop-columns). */
-  table(spec: readonly string[]): Promise<{ logits: Tensor; labels: Tensor }>;
+  /** Logits and labels from one CSV table: --label-column (and --drop-columns); one file read in blocks. */
+  table(spec: readonly string[]): Promise<{ logits: Tensor | Values; labels: Tensor | Values }>;
   /** Logits and labels found by name in one container (shards: each file holds both), with the `file:key` each came from. */
   pair(spec: readonly string[]): Promise<Pair>;
   /** What the readers noticed that is no error, for the command to print as warnings. */

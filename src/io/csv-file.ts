@@ -23,7 +23,6 @@ import { getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
 import { InputError, readError } from '../errors.js';
 import { sameShape, type Tensor } from '../tensor.js';
 import type { Values } from '../values.js';
-import type { CsvOptions } from './csv.js';
 import { parseInput } from './format.js';
 import { whitespace } from './csv-cells.js';
 import { CsvRows } from './csv-rows.js';
@@ -39,7 +38,7 @@ export { csvLimits } from './csv-window.js';
  * `header` is csv.ts's option: whether the first row is a header, undefined for the rule.
  */
 export function openCsvFile(path: string, format: 'csv' | 'tsv', delimiter: string, header?: boolean): Values | undefined {
-  if (!SAFE_DELIMITER.test(delimiter) || NOT_DELIMITER.test(delimiter)) return undefined;
+  if (!blockDelimiter(delimiter)) return undefined;
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -60,7 +59,8 @@ export function openCsvFile(path: string, format: 'csv' | 'tsv', delimiter: stri
     return found;
   });
   if (layout === undefined) return undefined;
-  return csvValues(path, format, { delimiter, header }, layout);
+  const whole = (): Tensor => parseInput(readBytes(path), path, { format, delimiter, header });
+  return csvValues(path, delimiter, layout, { width: layout.columns }, whole);
 }
 
 /** A layout, and the file it is the layout of. */
@@ -79,13 +79,29 @@ function sameFile(a: FileId, b: Stats): boolean {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
-/** One ASCII character that cannot be part of a number, a token, a line break or a quote. */
+/** Whether `delimiter` is one ASCII character that cannot be part of a number, a token, a line break or a quote. */
+export function blockDelimiter(delimiter: string): boolean {
+  return SAFE_DELIMITER.test(delimiter) && !NOT_DELIMITER.test(delimiter);
+}
+
 const SAFE_DELIMITER = /^[\t\x20-\x7e]$/;
 const NOT_DELIMITER = /[0-9A-Za-z+\-."#]/;
 
-function csvValues(path: string, format: 'csv' | 'tsv', opts: CsvOptions, layout: Layout): Values {
-  const { rows, columns } = layout;
-  const delimiter = opts.delimiter!;
+/** What a reader of the file hands out of each row. */
+export interface RowPick {
+  /** Values per row; with `pick`, cell c of a row is value pick[c] of it, or not read (-1). */
+  width: number;
+  pick?: Int32Array;
+}
+
+/**
+ * The data rows of the file at `path` as float64 Values of shape (N, width), or (N) for a width
+ * of 1. `readWhole` is the ordinary reader's tensor of the same values: a row that does not
+ * parse gets its error, or its values if it has none.
+ */
+export function csvValues(path: string, delimiter: string, layout: Layout, picked: RowPick, readWhole: () => Tensor): Values {
+  const { rows } = layout;
+  const columns = picked.width;
   const shape = columns === 1 ? [rows] : [rows, columns];
   const delim = delimiter.charCodeAt(0);
   const ws = whitespace(delim);
@@ -98,16 +114,14 @@ function csvValues(path: string, format: 'csv' | 'tsv', opts: CsvOptions, layout
    * A row did not parse: the ordinary reader's error for the file, or its tensor if it has
    * none and still has the shape.
    */
-  const readWhole = (): Tensor => {
+  const wholeFile = (): Tensor => {
     if (whole) return whole;
-    let bytes: Uint8Array;
     try {
       unchanged(stateOf(statSync(path)), layout, path);
-      bytes = readFileSync(path);
     } catch (e) {
       throw readError(e, path);
     }
-    const t = parseInput(bytes, path, { format, ...opts });
+    const t = readWhole();
     if (!sameShape(t.shape, shape)) {
       throw new InputError(`the file changed while it was read: it had shape (${shape.join(', ')}), it now has (${t.shape.join(', ')})`, path);
     }
@@ -121,7 +135,7 @@ function csvValues(path: string, format: 'csv' | 'tsv', opts: CsvOptions, layout
     // asked only for a message: the ordinary reader keeps integers beyond 2^53 as written
     written: (index: number) => {
       try {
-        return readWhole().written?.(index);
+        return wholeFile().written?.(index);
       } catch {
         return undefined; // the message then shows the float64
       }
@@ -149,7 +163,7 @@ function csvValues(path: string, format: 'csv' | 'tsv', opts: CsvOptions, layout
           markRow = resumeRow;
           offset = resumeOffset;
         }
-        const parser = new RowReader(fd, offset, Math.min(blockBytes(), layout.size + 1), path, columns, delim, ws);
+        const parser = new RowReader(fd, offset, Math.min(blockBytes(), layout.size + 1), path, layout.columns, picked, delim, ws);
         let value = firstValue; // the index of the next value to hand out
         let ok = parser.skip(row - markRow);
         if (ok && firstValue > row * columns) ok = parser.partial(firstValue - row * columns);
@@ -157,7 +171,7 @@ function csvValues(path: string, format: 'csv' | 'tsv', opts: CsvOptions, layout
           const count = Math.min(perBlock, end - first);
           const out = block.subarray(0, count * unit);
           if (ok) ok = parser.fill(out);
-          if (!ok) out.set((readWhole().data as Float64Array).subarray(value, value + out.length));
+          if (!ok) out.set((wholeFile().data as Float64Array).subarray(value, value + out.length));
           value += out.length;
           visit(out, first, count);
         }
@@ -187,6 +201,8 @@ function markBefore(layout: Layout, row: number): number {
 /** Data rows from a file offset on, handed out as values in any units. */
 class RowReader {
   private readonly rows: CsvRows;
+  private readonly width: number;
+  private readonly pick: Int32Array | undefined;
   /** One row, for units that end inside a row; made only when one does. */
   private row: Float64Array | undefined;
   /** Values of `row` not handed out yet (its last `pending`). */
@@ -198,10 +214,13 @@ class RowReader {
     chunkBytes: number,
     source: string,
     private readonly columns: number,
+    picked: RowPick,
     delim: number,
     ws: Uint8Array,
   ) {
     this.rows = new CsvRows(fd, start, chunkBytes, source, delim, ws);
+    this.width = picked.width;
+    this.pick = picked.pick;
   }
 
   /** The file offset of the next row. */
@@ -217,32 +236,46 @@ class RowReader {
 
   /** Parse the next row and hand out only its values from `within` on; false on anything unexpected. */
   partial(within: number): boolean {
-    this.row ??= new Float64Array(this.columns);
-    if (this.rows.row(this.row, 0, this.columns) !== true) return false;
-    this.pending = this.columns - within;
+    this.row ??= new Float64Array(this.width);
+    if (!this.next(this.row, 0)) return false;
+    this.pending = this.width - within;
     return true;
   }
 
   /** Fill `out` with the next values; false on anything unexpected (the caller then reads the file whole). */
   fill(out: Float64Array): boolean {
-    const { columns } = this;
+    const { width } = this;
     const n = out.length;
     let o = 0;
     while (o < n) {
       if (this.pending > 0) {
         const k = Math.min(this.pending, n - o);
-        const at = columns - this.pending;
+        const at = width - this.pending;
         out.set(this.row!.subarray(at, at + k), o);
         this.pending -= k;
         o += k;
-      } else if (n - o >= columns) {
-        if (this.rows.row(out, o, columns) !== true) return false;
-        o += columns;
+      } else if (n - o >= width) {
+        if (!this.next(out, o)) return false;
+        o += width;
       } else if (!this.partial(0)) {
         return false;
       }
     }
     return true;
+  }
+
+  /** The next row's values into out[o, o + width). */
+  private next(out: Float64Array, o: number): boolean {
+    return this.rows.row(out, o, this.columns, this.pick) === true;
+  }
+}
+
+/** The bytes of the file at `path`, its failures as InputErrors. */
+export function readBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw readError(e, path);
   }
 }
 
@@ -257,7 +290,7 @@ function withFile<T>(path: string, run: (fd: number) => T): T {
 }
 
 /** run(), then close fd. */
-function use<T>(fd: number, run: () => T): T {
+export function use<T>(fd: number, run: () => T): T {
   try {
     return run();
   } finally {

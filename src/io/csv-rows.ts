@@ -41,7 +41,6 @@ export class CsvRows {
   /** The first quote at or after some index of the buffer, or len if none; for the window's `generation`. */
   private quoteAt = 0;
   private quoteGeneration = -1;
-  private scratch = new Float64Array(1);
 
   constructor(
     fd: number,
@@ -50,9 +49,9 @@ export class CsvRows {
     source: string,
     private readonly delim: number,
     private readonly ws: Uint8Array,
-    checkCR = false,
+    check = false,
   ) {
-    this.w = new ByteWindow(fd, start, chunkBytes, source, checkCR);
+    this.w = new ByteWindow(fd, start, chunkBytes, source, check);
   }
 
   /** The file offset of the next byte to read. */
@@ -266,25 +265,27 @@ export class CsvRows {
   }
 
   /**
-   * The next data row into out[o, o + columns) (every cell into out[o] when `check` only);
-   * false on anything parseCsv would report (not a number, a ragged row, a bad quote);
-   * undefined at the end of the file.
+   * The next data row into out[o, o + columns); with `pick`, cell c into out[o + pick[c]],
+   * not read at all where pick[c] is -1. False on anything parseCsv would report (not a
+   * number, a ragged row, a bad quote); undefined at the end of the file.
    */
-  row(out: Float64Array, o: number, columns: number, check = false): boolean | undefined {
+  row(out: Float64Array, o: number, columns: number, pick?: Int32Array): boolean | undefined {
     for (;;) {
       if (!this.startRow()) return undefined;
-      if (!check && this.fastRow(out, o, columns)) return true;
-      const parsed = this.cells(check ? this.scratch : out, check ? 0 : o, columns, check ? 0 : 1);
+      if (pick === undefined && this.fastRow(out, o, columns)) return true;
+      const parsed = this.cells(out, o, columns, pick);
       if (parsed !== 'blank') return parsed;
     }
   }
 
   /** The row at pos a cell at a time; 'blank' for a blank row. */
-  private cells(out: Float64Array, o: number, columns: number, step: number): boolean | 'blank' {
+  private cells(out: Float64Array, o: number, columns: number, pick: Int32Array | undefined): boolean | 'blank' {
     for (let c = 0; ; c++) {
       const end = this.cell();
       if (end === BAD) return false;
-      if (!this.number(out, o + c * step)) return c === 0 && end === ROW_END && this.blank() ? 'blank' : false;
+      const at = pick === undefined ? c : pick[c];
+      const alone = c === 0 && end === ROW_END;
+      if (at >= 0 ? !this.number(out, o + at) : alone && this.blank()) return alone && this.blank() ? 'blank' : false;
       if (end === ROW_END) return c === columns - 1;
       if (c === columns - 1) return false; // more cells than columns
     }

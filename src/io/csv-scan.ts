@@ -5,8 +5,8 @@
  * thread can begin mid-file; and parses the rows that start in the first
  * `csvChecks.openBytes` bytes, so that a small file's bad cell fails the open, before
  * anything checks shapes, as parseCsv does. Any surprise (a bad cell, a ragged row, a bad
- * quote, no data, only a header, line breaks papaparse would have to guess: a lone CR, or both
- * "\n" and "\r\n" ending rows) gives undefined: the ordinary reader reads the file whole and
+ * quote, no data, only a header, a NUL byte, line breaks papaparse would have to guess: a lone
+ * CR, or both "\n" and "\r\n" ending rows) gives undefined: the ordinary reader reads the file whole and
  * throws the error it always throws, with its line and column.
  */
 import type { Stats } from 'node:fs';
@@ -61,29 +61,75 @@ interface FirstRow {
   unnamed: boolean;
 }
 
-/** The layout of a file whose rows papaparse would read as this reader does, or undefined. */
-export function scanLayout(fd: number, stats: Stats, path: string, delim: number, ws: Uint8Array, header: boolean | undefined): Layout | undefined {
+/**
+ * The columns a table reader reads, given the header's cells (undefined without a header) and
+ * the column count: 1 for a column read, 0 for one never read. Throws the table reader's
+ * error for a column it cannot find.
+ */
+export type ChooseColumns = (header: string[] | undefined, columns: number) => Uint8Array;
+
+/**
+ * The layout of a file whose rows papaparse would read as this reader does, or undefined.
+ * Every column is read unless `choose` says which are (a --label-column table); the header's
+ * cells are then kept as text, for their names.
+ */
+export function scanLayout(
+  fd: number,
+  stats: Stats,
+  path: string,
+  delim: number,
+  ws: Uint8Array,
+  header: boolean | undefined,
+  choose?: ChooseColumns,
+): Layout | undefined {
   const { size } = stats;
   if (size === 0) return undefined;
   const rows = new CsvRows(fd, 0, Math.min(size + 1, blockBytes()), path, delim, ws, true);
   if (!rows.skipBom()) return undefined;
   const rule = new HeaderRule();
-  const first = firstRow(rows, (cell) => rule.first(cell));
+  const texts: string[][] = [[], []]; // the first two rows' cells, for a table
+  const first = firstRow(rows, (cell) => {
+    rule.first(cell);
+    if (choose) texts[0].push(cell);
+  });
   if (first === undefined || first === null) return undefined; // no rows: parseCsv says why
-  const second = firstRow(rows, (cell) => rule.below(cell));
+  const second = firstRow(rows, (cell) => {
+    rule.below(cell);
+    if (choose) texts[1].push(cell);
+  });
   if (second === null) return undefined;
   const headed = header ?? (second === undefined ? rule.allNames() : rule.isHeader());
+  if (headed && second === undefined) return undefined; // only a header
   const columns = first.cells;
-  if (headed ? first.unnamed || second === undefined : !first.numbers) return undefined; // refuseUnnamed, "only a header", a text cell
-  if (second !== undefined && (second.cells !== columns || !second.numbers)) return undefined;
+  let read: Uint8Array | undefined; // the columns read, when not all are
+  // a column the table does not have: the table reader's error, once the file is known to be
+  // read as it would read it (its line breaks)
+  let refused: unknown;
+  if (choose) {
+    try {
+      read = choose(headed ? texts[0] : undefined, columns);
+    } catch (e) {
+      refused = e;
+      read = new Uint8Array(columns);
+    }
+    if (second !== undefined && second.cells !== columns && refused === undefined) return undefined;
+    for (const cells of headed ? texts.slice(1) : texts) {
+      for (let c = 0; c < cells.length; c++) if (read[c] === 1 && parseNumber(cells[c]) === undefined) return undefined;
+    }
+  } else {
+    if (headed ? first.unnamed : !first.numbers) return undefined; // refuseUnnamed, a text cell
+    if (second !== undefined && (second.cells !== columns || !second.numbers)) return undefined;
+  }
   let dataRows = headed ? 1 : second === undefined ? 1 : 2;
   const markRows = [0];
   const markOffsets = [headed ? second!.offset : first.offset];
 
   const markEvery = blockBytes();
   const checkBytes = csvChecks.openBytes;
-  const out = new Float64Array(Math.min(columns, 1 << 16));
-  const check = columns > out.length; // too wide to parse whole: each cell is checked on its own
+  // a row parsed whole, or each cell on its own into one value (a row too wide, a table)
+  const whole = read === undefined && columns <= 1 << 16;
+  const out = new Float64Array(whole ? columns : 1);
+  const pick = whole ? undefined : Int32Array.from({ length: columns }, (_, c) => (read === undefined || read[c] === 1 ? 0 : -1));
   let lastMark = 0;
   for (;;) {
     if (!rows.startRow()) break;
@@ -93,13 +139,14 @@ export function scanLayout(fd: number, stats: Stats, path: string, delim: number
       markOffsets.push(offset);
       lastMark = offset;
     }
-    const read = offset < checkBytes ? rows.row(out, 0, columns, check) : rows.skipRow();
-    if (read === undefined) break; // a blank row, then the end
-    if (!read) return undefined;
+    const ok = offset < checkBytes && refused === undefined ? rows.row(out, 0, columns, pick) : rows.skipRow();
+    if (ok === undefined) break; // a blank row, then the end
+    if (!ok) return undefined;
     dataRows++;
   }
   const { w } = rows;
-  if (w.loneCR || (rows.crBreaks !== 0 && rows.crBreaks !== rows.breaks) || (rows.strayQuote && w.sawCR)) return undefined;
+  if (w.sawNul || w.loneCR || (rows.crBreaks !== 0 && rows.crBreaks !== rows.breaks) || (rows.strayQuote && w.sawCR)) return undefined;
+  if (refused !== undefined) throw refused;
   return { rows: dataRows, columns, size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, markRows, markOffsets };
 }
 

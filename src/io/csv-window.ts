@@ -5,9 +5,10 @@
  * (a cell) fills it, up to `csvLimits.maxCellBytes`. A file that does not end in '\n' is given
  * one (at `virtualNewline`), so that every row ends in a line break.
  *
- * With `checkCR`, every CR read is checked to be followed by '\n' (`loneCR` says one was not):
+ * With `check`, every CR read is checked to be followed by '\n' (`loneCR` says one was not):
  * papaparse guesses the line break from the text, and only files whose breaks are all '\n' or
- * all "\r\n" are read as it reads them without the guess.
+ * all "\r\n" are read as it reads them without the guess. A NUL byte is noted too (`sawNul`):
+ * it is no text, and the ordinary reader refuses it (format.ts).
  */
 import { readSync } from 'node:fs';
 import { InputError } from '../errors.js';
@@ -28,10 +29,12 @@ export class ByteWindow {
   eof = false;
   /** Changes whenever the bytes move or more are read. */
   generation = 0;
-  /** A CR not followed by '\n' was read (with checkCR). */
+  /** A CR not followed by '\n' was read (with check). */
   loneCR = false;
-  /** A CR was read (with checkCR). */
+  /** A CR was read (with check). */
   sawCR = false;
+  /** A NUL byte was read (with check). */
+  sawNul = false;
   private lastByte = -1;
   private pendingCR = false;
 
@@ -40,7 +43,7 @@ export class ByteWindow {
     start: number,
     chunkBytes: number,
     private readonly source: string,
-    private readonly checkCR = false,
+    private readonly check = false,
   ) {
     this.base = start;
     this.buf = Buffer.allocUnsafe(Math.max(16, chunkBytes));
@@ -77,7 +80,7 @@ export class ByteWindow {
     const n = readSync(this.fd, this.buf, from, this.buf.length - from, this.base + from);
     if (n === 0) {
       this.eof = true;
-      if (this.checkCR && this.pendingCR) this.loneCR = true;
+      if (this.check && this.pendingCR) this.loneCR = true;
       if (this.lastByte === -1 || this.lastByte === NL) return false;
       this.virtualNewline = this.len;
       this.buf[this.len++] = NL;
@@ -85,13 +88,15 @@ export class ByteWindow {
     }
     this.len += n;
     this.lastByte = this.buf[this.len - 1];
-    if (this.checkCR) this.checkCRs(from);
+    if (this.check) this.checkBytes(from);
     return true;
   }
 
-  /** Every CR in buf[from, len) is followed by '\n' (the last one by the next byte read). */
-  private checkCRs(from: number): void {
+  /** Every CR in buf[from, len) is followed by '\n' (the last one by the next byte read); no NUL. */
+  private checkBytes(from: number): void {
     const { buf, len } = this;
+    const nul = buf.indexOf(0, from);
+    if (nul !== -1 && nul < len) this.sawNul = true;
     if (this.pendingCR && buf[from] !== NL) this.loneCR = true;
     this.pendingCR = false;
     for (let q = buf.indexOf(CR, from); q !== -1 && q < len; q = buf.indexOf(CR, q + 1)) {

@@ -24,6 +24,7 @@ import { openNpyFile } from './npy-file.js';
 import { openNpzFile } from './npz.js';
 import { isTorchPath, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
+import { openTableFile } from './table-file.js';
 import type { Values } from '../values.js';
 import { readStream, type StreamLimits } from './stream.js';
 
@@ -62,6 +63,25 @@ export async function readTable(spec: string | readonly string[], options: ReadT
     logits: concatBatch(tables.map((t) => ({ tensor: t.table.logits, source: t.source }))),
     labels: concatBatch(tables.map((t) => ({ tensor: t.table.labels, source: t.source }))),
   };
+}
+
+/**
+ * Like readTable, except that one CSV/TSV file (a regular file, not gzip) comes back as Values
+ * read in blocks (io/table-file.ts) instead of being read whole.
+ */
+export async function openTable(spec: string | readonly string[], options: ReadTableOptions): Promise<{ logits: Tensor | Values; labels: Tensor | Values }> {
+  if (typeof spec === 'string') {
+    const at = await locate(spec, options.note);
+    const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
+    const table = atOffsets(at, () =>
+      (format === 'csv' || format === 'tsv') && at.key === undefined && !wrapped(at.path)
+        ? openTableFile(at.path, { ...options, delimiter: delimiterOf(format, options.delimiter) })
+        : undefined,
+    );
+    if (table) return table;
+    return readTable(spec, { ...options, note: undefined }); // noted already
+  }
+  return readTable(spec, options);
 }
 
 /**
