@@ -17,7 +17,7 @@
  * an error ("the file changed while it was read", byte-source.ts), and so is a cell longer
  * than `csvLimits.maxCellBytes`: no buffer grows without end.
  */
-import { closeSync, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
 import { InputError, readError } from '../errors.js';
@@ -28,6 +28,8 @@ import { whitespace } from './csv-cells.js';
 import { CsvRows } from './csv-rows.js';
 import { blockBytes, csvChecks, scanLayout, type Layout } from './csv-scan.js';
 import { stateOf, unchanged } from './byte-source.js';
+import { use } from './csv-window.js';
+import { firstError, type RowRules } from './csv-errors.js';
 
 export { csvChecks };
 export { csvLimits } from './csv-window.js';
@@ -53,14 +55,21 @@ export function openCsvFile(path: string, format: 'csv' | 'tsv', delimiter: stri
     const started = Date.now();
     const delim = delimiter.charCodeAt(0);
     const found = scanLayout(fd, stats, path, delim, whitespace(delim), header);
-    if (found !== undefined && Math.max(stats.mtimeMs, stats.ctimeMs) < started - csvChecks.settledMs) {
+    if (found !== undefined && !found.bad && Math.max(stats.mtimeMs, stats.ctimeMs) < started - csvChecks.settledMs) {
       setEnvironmentData(key, { file: fileId(stats), layout: found } satisfies SharedLayout);
     }
     return found;
   });
   if (layout === undefined) return undefined;
+  const rules: RowRules = { opts: { delimiter, header }, headed: layout.headed, columns: layout.columns, guessed: layout.guessed, crlf: layout.crlf };
+  const error = (): InputError | undefined => firstError(path, rules);
+  if (layout.bad) {
+    const e = error();
+    if (e === undefined) return undefined; // no error in its rows after all: the ordinary reader reads it
+    throw e;
+  }
   const whole = (): Tensor => parseInput(readBytes(path), path, { format, delimiter, header });
-  return csvValues(path, delimiter, layout, { width: layout.columns }, whole);
+  return csvValues(path, delimiter, layout, { width: layout.columns }, { error, whole });
 }
 
 /** A layout, and the file it is the layout of. */
@@ -94,12 +103,14 @@ export interface RowPick {
   pick?: Int32Array;
 }
 
-/**
- * The data rows of the file at `path` as float64 Values of shape (N, width), or (N) for a width
- * of 1. `readWhole` is the ordinary reader's tensor of the same values: a row that does not
- * parse gets its error, or its values if it has none.
- */
-export function csvValues(path: string, delimiter: string, layout: Layout, picked: RowPick, readWhole: () => Tensor): Values {
+/** What a row that does not parse gets: the file's first error, else the ordinary reader's tensor of the same values. */
+export interface Fallback {
+  error: () => InputError | undefined;
+  whole: () => Tensor;
+}
+
+/** The data rows of the file at `path` as float64 Values of shape (N, width), or (N) for a width of 1. */
+export function csvValues(path: string, delimiter: string, layout: Layout, picked: RowPick, fallback: Fallback): Values {
   const { rows } = layout;
   const columns = picked.width;
   const shape = columns === 1 ? [rows] : [rows, columns];
@@ -110,23 +121,33 @@ export function csvValues(path: string, delimiter: string, layout: Layout, picke
   let resumeRow = 0;
   let resumeOffset = layout.markOffsets[0];
 
-  /**
-   * A row did not parse: the ordinary reader's error for the file, or its tensor if it has
-   * none and still has the shape.
-   */
-  const wholeFile = (): Tensor => {
-    if (whole) return whole;
+  const stillAsOpened = (): void => {
     try {
       unchanged(stateOf(statSync(path)), layout, path);
     } catch (e) {
       throw readError(e, path);
     }
-    const t = readWhole();
+  };
+
+  /** The ordinary reader's tensor of the file, if it still has the shape. */
+  const wholeFile = (): Tensor => {
+    if (whole) return whole;
+    stillAsOpened();
+    const t = fallback.whole();
     if (!sameShape(t.shape, shape)) {
       throw new InputError(`the file changed while it was read: it had shape (${shape.join(', ')}), it now has (${t.shape.join(', ')})`, path);
     }
     whole = t;
     return t;
+  };
+
+  /** A row did not parse: the file's first error, found without reading it whole, else the whole file. */
+  const valuesOrError = (): Tensor => {
+    if (whole) return whole;
+    stillAsOpened();
+    const error = fallback.error();
+    if (error) throw error;
+    return wholeFile();
   };
 
   return {
@@ -171,7 +192,7 @@ export function csvValues(path: string, delimiter: string, layout: Layout, picke
           const count = Math.min(perBlock, end - first);
           const out = block.subarray(0, count * unit);
           if (ok) ok = parser.fill(out);
-          if (!ok) out.set((wholeFile().data as Float64Array).subarray(value, value + out.length));
+          if (!ok) out.set((valuesOrError().data as Float64Array).subarray(value, value + out.length));
           value += out.length;
           visit(out, first, count);
         }
@@ -287,13 +308,4 @@ function withFile<T>(path: string, run: (fd: number) => T): T {
     throw readError(e, path);
   }
   return use(fd, () => run(fd));
-}
-
-/** run(), then close fd. */
-export function use<T>(fd: number, run: () => T): T {
-  try {
-    return run();
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -36,6 +36,13 @@ export class CsvRows {
   crBreaks = 0;
   /** A quote that does not open a cell (inside an unquoted cell, or in a comment): text to papaparse. */
   strayQuote = false;
+  /** The 1-based line of the next byte, counting every '\n' passed (a file read as papaparse reads it has no other line break). */
+  line = 1;
+  /** The last cell read ended its row; a cell was BAD (the rows after it are not papaparse's). */
+  rowEnded = true;
+  broken = false;
+  /** Why the last cell was BAD, in papaparse's words. */
+  bad: 'quoted field unterminated' | 'trailing quote on quoted field is malformed' = 'quoted field unterminated';
   /** The first byte of the row at pos that is not ASCII whitespace, as startRow found it (0x80 when it did not look). */
   private lead = 0;
   /** The first quote at or after some index of the buffer, or len if none; for the window's `generation`. */
@@ -138,6 +145,7 @@ export class CsvRows {
   /** Count the line break at buf[nl], in a line that starts at buf[from]. */
   private lineBreak(nl: number, from: number): void {
     if (nl === this.w.virtualNewline) return;
+    this.line++;
     this.breaks++;
     if (nl > from && this.w.buf[nl - 1] === CR) this.crBreaks++;
   }
@@ -171,6 +179,19 @@ export class CsvRows {
    * past the delimiter or line break that ends it. BAD when papaparse would report an error.
    */
   cell(): CellEnd {
+    const end = this.readCell();
+    this.rowEnded = end === ROW_END;
+    if (end === BAD) this.broken = true;
+    return end;
+  }
+
+  /** The cells left in the row of the last cell read; false if one is BAD. */
+  restOfRow(): boolean {
+    while (!this.rowEnded) if (this.cell() === BAD) return false;
+    return !this.broken;
+  }
+
+  private readCell(): CellEnd {
     const { w, delim } = this;
     if (w.pos >= w.len && w.reach(w.pos) === -1) return BAD;
     if (w.buf[w.pos] === QUOTE) return this.quotedCell();
@@ -200,21 +221,26 @@ export class CsvRows {
     const { w, ws, delim } = this;
     let i = w.pos + 1;
     let escaped = false;
+    let lines = 0; // line breaks inside the quotes
+    this.bad = 'quoted field unterminated';
     for (;;) {
       if (i + 1 >= w.len) {
         // the quote and the byte after it
         const moved = w.reach(i + 1);
-        if (moved === -1) return BAD; // unterminated ("Quoted field unterminated")
+        if (moved === -1) return BAD;
         i -= moved;
       }
-      if (w.buf[i] === QUOTE) {
+      const b = w.buf[i];
+      if (b === QUOTE) {
         if (w.buf[i + 1] !== QUOTE) break;
         escaped = true;
         i += 2;
       } else {
+        if (b === NL) lines++;
         i++;
       }
     }
+    this.bad = 'trailing quote on quoted field is malformed';
     // after the closing quote at i: whitespace, then the delimiter or the line break
     let j = i + 1;
     for (;;) {
@@ -228,9 +254,10 @@ export class CsvRows {
       j++;
     }
     const end = w.buf[j];
-    if (end !== delim && end !== NL) return BAD; // "Trailing quote on quoted field is malformed"
+    if (end !== delim && end !== NL) return BAD;
     // spaces after the closing quote and then the end of the file, without a line break: malformed too
     if (end === NL && j === w.virtualNewline && j > i + 1) return BAD;
+    this.line += lines;
     this.quoted = true;
     this.escaped = escaped;
     this.cellStart = w.pos + 1;

@@ -40,6 +40,13 @@ export interface Layout {
   /** Byte offsets of some data rows (or of blank rows just before them), ascending, with their row numbers; the first is row 0. */
   markRows: number[];
   markOffsets: number[];
+  /** The first row is a header; it is data by the rule, with names among its cells (an error's hint says so). */
+  headed: boolean;
+  guessed: boolean;
+  /** Rows end in "\r\n" (papaparse's line break, not part of the last cell). */
+  crlf: boolean;
+  /** A row in the first ones or in the first `csvChecks.openBytes` bytes is bad: the file has an error (csv-errors.ts finds it). */
+  bad: boolean;
 }
 
 /**
@@ -102,6 +109,7 @@ export function scanLayout(
   if (headed && second === undefined) return undefined; // only a header
   const columns = first.cells;
   let read: Uint8Array | undefined; // the columns read, when not all are
+  let bad = false;
   // a column the table does not have: the table reader's error, once the file is known to be
   // read as it would read it (its line breaks)
   let refused: unknown;
@@ -112,13 +120,14 @@ export function scanLayout(
       refused = e;
       read = new Uint8Array(columns);
     }
-    if (second !== undefined && second.cells !== columns && refused === undefined) return undefined;
+    if (second !== undefined && second.cells !== columns) bad = true;
     for (const cells of headed ? texts.slice(1) : texts) {
-      for (let c = 0; c < cells.length; c++) if (read[c] === 1 && parseNumber(cells[c]) === undefined) return undefined;
+      for (let c = 0; c < cells.length; c++) if (read[c] === 1 && parseNumber(cells[c]) === undefined) bad = true;
     }
   } else {
-    if (headed ? first.unnamed : !first.numbers) return undefined; // refuseUnnamed, a text cell
-    if (second !== undefined && (second.cells !== columns || !second.numbers)) return undefined;
+    if (headed && first.unnamed) return undefined; // refuseUnnamed says which
+    if (!headed && !first.numbers) bad = true;
+    if (second !== undefined && (second.cells !== columns || !second.numbers)) bad = true;
   }
   let dataRows = headed ? 1 : second === undefined ? 1 : 2;
   const markRows = [0];
@@ -139,15 +148,22 @@ export function scanLayout(
       markOffsets.push(offset);
       lastMark = offset;
     }
-    const ok = offset < checkBytes && refused === undefined ? rows.row(out, 0, columns, pick) : rows.skipRow();
+    const parse = offset < checkBytes && refused === undefined && !bad;
+    const ok = parse ? rows.row(out, 0, columns, pick) : rows.skipRow();
     if (ok === undefined) break; // a blank row, then the end
-    if (!ok) return undefined;
+    if (!ok) {
+      // a bad cell or a ragged row: the rest of the file is read only to see that papaparse
+      // reads it as csv-rows.ts does; a bad quote: it may not
+      if (!parse || !rows.restOfRow()) return undefined;
+      bad = true;
+    }
     dataRows++;
   }
   const { w } = rows;
   if (w.sawNul || w.loneCR || (rows.crBreaks !== 0 && rows.crBreaks !== rows.breaks) || (rows.strayQuote && w.sawCR)) return undefined;
   if (refused !== undefined) throw refused;
-  return { rows: dataRows, columns, size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, markRows, markOffsets };
+  const guessed = header === undefined && !headed && rule.names > 0;
+  return { rows: dataRows, columns, size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, markRows, markOffsets, headed, guessed, crlf: rows.crBreaks > 0, bad };
 }
 
 /**

@@ -10,7 +10,7 @@
  * all "\r\n" are read as it reads them without the guess. A NUL byte is noted too (`sawNul`):
  * it is no text, and the ordinary reader refuses it (format.ts).
  */
-import { readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { CR, NL } from './csv-cells.js';
 
@@ -124,4 +124,13 @@ export class ByteWindow {
 
 function tooLong(offset: number, source: string): InputError {
   return new InputError(`a cell longer than ${csvLimits.maxCellBytes} bytes from byte ${offset}: no number is that long`, source);
+}
+
+/** run(), then close fd. */
+export function use<T>(fd: number, run: () => T): T {
+  try {
+    return run();
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -98,16 +98,23 @@ export function readError(v: Values): Error | undefined {
  */
 export function check(path: string, format: Format = 'csv', delimiter?: string, header?: boolean): boolean {
   const expected = reference(path, format, delimiter, header);
-  const v = openCsvFile(path, format, delimiterOf(format, delimiter), header);
-  if (v === undefined) return false;
-  if (expected instanceof Error) {
-    const e = readError(v);
+  let v: Values | undefined;
+  let atOpen: Error | undefined; // an error found when the file is opened
+  try {
+    v = openCsvFile(path, format, delimiterOf(format, delimiter), header);
+  } catch (e) {
+    atOpen = e as Error;
+  }
+  if (v === undefined && atOpen === undefined) return false;
+  if (expected instanceof Error || atOpen) {
+    const e = atOpen ?? readError(v!);
     expect(e, 'an error').toBeDefined();
     expect(e!.constructor).toBe(expected.constructor);
     expect(e!.message).toBe(expected.message);
     expect((e as InputError).source).toBe((expected as InputError).source);
     return true;
   }
+  v = v!;
   expect(v.shape).toEqual(expected.shape);
   expect(v.dtype).toBe('float64');
   const want = expected.data as Float64Array;
