@@ -27,6 +27,12 @@ export const csvChecks = {
    * written in the last moments may change again within its timestamps' resolution.
    */
   settledMs: 2000,
+  /**
+   * papaparse guesses a file's line break from its first 1M characters, at most 4 MiB: a bad
+   * quote past them in a file read as csv-rows.ts reads it so far is its error (csv-errors.ts);
+   * one before them leaves the file to the ordinary reader.
+   */
+  guessBytes: 4 << 20,
 };
 
 /** Where the data rows of a file are. */
@@ -151,19 +157,26 @@ export function scanLayout(
     const parse = offset < checkBytes && refused === undefined && !bad;
     const ok = parse ? rows.row(out, 0, columns, pick) : rows.skipRow();
     if (ok === undefined) break; // a blank row, then the end
-    if (!ok) {
-      // a bad cell or a ragged row: the rest of the file is read only to see that papaparse
-      // reads it as csv-rows.ts does; a bad quote: it may not
-      if (!parse || !rows.restOfRow()) return undefined;
+    // a bad cell or a ragged row: the rest of the file is read only to see that papaparse reads
+    // it as csv-rows.ts does; a bad quote ends the pass
+    if (ok === false && !rows.broken && parse && rows.restOfRow()) bad = true;
+    if (rows.broken) {
+      if (offset < csvChecks.guessBytes || !readAlike(rows)) return undefined;
       bad = true;
+      break;
     }
     dataRows++;
   }
-  const { w } = rows;
-  if (w.sawNul || w.loneCR || (rows.crBreaks !== 0 && rows.crBreaks !== rows.breaks) || (rows.strayQuote && w.sawCR)) return undefined;
+  if (!readAlike(rows)) return undefined;
   if (refused !== undefined) throw refused;
   const guessed = header === undefined && !headed && rule.names > 0;
   return { rows: dataRows, columns, size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, markRows, markOffsets, headed, guessed, crlf: rows.crBreaks > 0, bad };
+}
+
+/** Whether papaparse reads the bytes read so far as csv-rows.ts reads them (no guess needed). */
+function readAlike(rows: CsvRows): boolean {
+  const { w } = rows;
+  return !w.sawNul && !w.loneCR && (rows.crBreaks === 0 || rows.crBreaks === rows.breaks) && !(rows.strayQuote && w.sawCR);
 }
 
 /**

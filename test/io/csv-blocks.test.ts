@@ -4,15 +4,17 @@
  * with block boundaries at every byte: inside a row, a quoted cell, a multi-byte character
  * and a CRLF. The same values to the bit, or the same error.
  */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { csvChecks, openCsvFile } from '../../src/io/csv-file.js';
+import { csvChecks, csvValues, openCsvFile } from '../../src/io/csv-file.js';
+import { firstError } from '../../src/io/csv-errors.js';
+import { scanLayout } from '../../src/io/csv-scan.js';
 import { whitespace } from '../../src/io/csv-cells.js';
 import { CsvRows } from '../../src/io/csv-rows.js';
 import { streaming } from '../../src/io/npy-file.js';
-import { BLOCKS, check, csvTestHooks, file, readAll, reference } from './csv-check.js';
+import { BLOCKS, check, csvTestHooks, file, readAll, readError, reference } from './csv-check.js';
 import { FIXTURES } from './manifest.js';
 
 csvTestHooks();
@@ -140,5 +142,51 @@ describe('a row wider than the buffer costs no more than its cells', () => {
     const want = (reference(path, 'csv') as { data: Float64Array }).data;
     expect(readAll(v, 100_000, 0, 1)).toEqual(want);
     expect(readAll(v, 1000, 7, 100)).toEqual(want.subarray(7000));
+  });
+});
+
+describe('errors found without reading the file whole', () => {
+  /**
+   * The error of the file in blocks, its rows checked only when read, with a whole reader that
+   * must not be used: at the open (a bad quote ends the open's pass), or when read.
+   */
+  function errorInBlocks(path: string): Error | undefined {
+    const delim = ','.charCodeAt(0);
+    const fd = openSync(path, 'r');
+    const layout = (() => {
+      try {
+        return scanLayout(fd, fstatSync(fd), path, delim, whitespace(delim), undefined)!;
+      } finally {
+        closeSync(fd);
+      }
+    })();
+    const rules = { opts: { delimiter: ',' }, headed: layout.headed, columns: layout.columns, guessed: layout.guessed, crlf: layout.crlf };
+    const whole = (): never => {
+      throw new Error('the file was read whole');
+    };
+    if (layout.bad) return firstError(path, rules);
+    return readError(csvValues(path, ',', layout, { width: layout.columns }, { error: () => firstError(path, rules), whole }));
+  }
+
+  it.each([
+    ['a word', '1,2\n3,4\n5,abc\n'],
+    ['a word, CRLF', '1,2\r\n3,4\r\n5,abc\r\n'],
+    ['a ragged row after a bad cell in it', '1,2\n3,4\n5,x,7\n'],
+    ['a quoted cell over two lines, then a bad one', '1,"2\n"\n3,4\n5,"a\nb"\n'],
+    ['a bad quote after a bad cell in its row', '1,2\n3,4\nx,"5"y\n'],
+    ['an unterminated quote', '1,2\n3,4\n5,"6\n'],
+    ['a space-separated cell', '1,2\n3,4\n5 6,7\n'],
+    ['a long non-ASCII cell', `1,2\n3,4\n5,${'é'.repeat(50)}\n`],
+    ['a wide row with a bad cell', `${'1,'.repeat(99)}1\n${'2,'.repeat(99)}2\n${'3,'.repeat(70)}x,${'3,'.repeat(28)}3\n`],
+  ])('%s', (_, content) => {
+    const path = file(content);
+    const expected = reference(path, 'csv');
+    expect(expected).toBeInstanceOf(InputError);
+    csvChecks.openBytes = 0; // no row checked at the open
+    csvChecks.guessBytes = 0; // a bad quote anywhere is past papaparse's guess
+    for (const bytes of BLOCKS) {
+      streaming.blockBytes = bytes;
+      expect(errorInBlocks(path)?.message).toBe((expected as Error).message);
+    }
   });
 });
