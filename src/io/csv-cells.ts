@@ -3,7 +3,8 @@
  * `parseRow` the cells of one line of plain numeric CSV, in place from the bytes, to the bit
  * as parseNumber reads them: a decimal of at most 15 digits with an exponent within ±22
  * takes Clinger's fast path (m * 10^e or m / 10^-e, both exact doubles: one correctly rounded
- * operation); any other goes through Number() on its text. parseRow is used by csv-file.ts.
+ * operation); any other goes through Number() on its text. parseRow is used by csv-rows.ts
+ * (whole rows) and csv-cell-reader.ts (one cell).
  */
 
 // one way to match a string of digits: `\d+\.?\d*` would try every split of it (quadratic on a long bad cell)
