@@ -16,6 +16,9 @@ export { BAD, DELIMITER, ROW_END, type CellEnd } from './csv-cell-reader.js';
 export class CsvRows extends CsvCells {
   /** The first byte of the row at pos that is not ASCII whitespace, as startRow found it (0x80 when it did not look). */
   private lead = 0;
+  /** The last '\n' in the buffer, for the window's `generation`. */
+  private lastNLAt = -1;
+  private lastNLGeneration = -1;
   /** Skip a UTF-8 byte order mark at the start of the file; false if another follows it (papaparse's input would keep one). */
   skipBom(): boolean {
     const { w } = this;
@@ -88,22 +91,35 @@ export class CsvRows extends CsvCells {
    */
   fastRow(out: Float64Array, o: number, columns: number): boolean {
     const { w } = this;
-    const { buf } = w;
-    let nl = buf.indexOf(NL, w.pos);
-    if (nl === -1 || nl >= w.len) {
-      if (w.pos === 0 && w.len === buf.length) return false; // a row wider than the buffer
+    // rows before the buffer's last line break and its first quote need no search for their
+    // end: parseRow stops at it
+    if (this.lastNL(w.pos) < w.pos) {
+      if (w.pos === 0 && w.len === w.buf.length) return false; // a row wider than the buffer
       w.compact();
-      if (!w.fill()) return false;
-      nl = w.buf.indexOf(NL, w.pos);
-      if (nl === -1 || nl >= w.len) return false;
+      if (!w.fill() || this.lastNL(w.pos) < w.pos) return false;
     }
-    if (this.quote(w.pos) < nl) return false;
+    const quote = this.quote(w.pos);
+    if (quote < this.lastNL(w.pos)) {
+      const nl = w.buf.indexOf(NL, w.pos);
+      if (quote < nl) return false;
+    }
     const end = parseRow(w.buf, w.pos, out, o, columns, this.delim, this.ws);
     if (end < 0) return false;
-    this.lineBreak(nl, w.pos);
+    this.lineBreak(end - 1, w.pos);
     w.pos = end;
     return true;
   }
+
+  /** The index of the last '\n' in buf[from, len), or -1. */
+  private lastNL(from: number): number {
+    const { w } = this;
+    if (this.lastNLGeneration !== w.generation) {
+      this.lastNLAt = w.len > 0 ? w.buf.lastIndexOf(NL, w.len - 1) : -1;
+      this.lastNLGeneration = w.generation;
+    }
+    return this.lastNLAt >= from ? this.lastNLAt : -1;
+  }
+
 
   /**
    * The next data row into out[o, o + columns); with `pick`, cell c into out[o + pick[c]],
@@ -132,11 +148,15 @@ export class CsvRows extends CsvCells {
     }
   }
 
-  /** Move past the next data row without reading its numbers; false on a bad quote, undefined at the end of the file. */
-  skipRow(): boolean | undefined {
+  /**
+   * Move past the next data row without reading its numbers (`started`: startRow found its
+   * start already); false on a bad quote, undefined at the end of the file.
+   */
+  skipRow(started = false): boolean | undefined {
     const { w } = this;
     for (;;) {
-      if (!this.startRow()) return undefined;
+      if (!started && !this.startRow()) return undefined;
+      started = false;
       // a row whole in the buffer without a quote is one line; one whose first byte after
       // whitespace is ASCII is not blank (the whitespace-only lines startRow skipped)
       const nl = w.buf.indexOf(NL, w.pos);

@@ -155,7 +155,7 @@ export function scanLayout(
       lastMark = offset;
     }
     const parse = offset < checkBytes && refused === undefined && !bad;
-    const ok = parse ? rows.row(out, 0, columns, pick) : rows.skipRow();
+    const ok = parse ? rows.row(out, 0, columns, pick) : rows.skipRow(true);
     if (ok === undefined) break; // a blank row, then the end
     // a bad cell or a ragged row: the rest of the file is read only to see that papaparse reads
     // it as csv-rows.ts does; a bad quote ends the pass
