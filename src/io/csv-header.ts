@@ -15,7 +15,7 @@ import { parseNumber } from './csv-cells.js';
 export function isHeader(first: readonly string[], below: readonly string[]): boolean {
   const rule = new HeaderRule();
   for (const cell of first) rule.first(cell);
-  for (const cell of below) rule.below(cell);
+  for (const cell of below) rule.below(() => cell);
   return rule.isHeader();
 }
 
@@ -44,16 +44,19 @@ export class HeaderRule {
   private belowNotInteger = false;
 
   first(cell: string): void {
-    if (isName(cell)) {
-      this.names++;
-      return;
-    }
-    if (this.counting && cell.trim() !== String(this.numbers)) this.counting = false;
+    if (isName(cell)) this.names++;
+    else this.firstNumber(() => cell);
+  }
+
+  /** A cell of the first row known to be a number; its text is asked for only while it may be pandas' header. */
+  firstNumber(text: () => string): void {
+    if (this.counting && text().trim() !== String(this.numbers)) this.counting = false;
     this.numbers++;
   }
 
-  below(cell: string): void {
-    if (!this.belowNotInteger && !INTEGER.test(cell.trim())) this.belowNotInteger = true;
+  /** A cell of the second row; its text is asked for only while no cell of the row was other than an integer. */
+  below(text: () => string): void {
+    if (!this.belowNotInteger && !INTEGER.test(text().trim())) this.belowNotInteger = true;
   }
 
   /** Every cell of the first row is a name (the rule for a lone row). */

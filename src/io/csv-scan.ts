@@ -101,14 +101,15 @@ export function scanLayout(
   if (!rows.skipBom()) return undefined;
   const rule = new HeaderRule();
   const texts: string[][] = [[], []]; // the first two rows' cells, for a table
-  const first = firstRow(rows, (cell) => {
-    rule.first(cell);
-    if (choose) texts[0].push(cell);
+  const first = firstRow(rows, (text, number) => {
+    if (number) rule.firstNumber(text);
+    else rule.first(text());
+    if (choose) texts[0].push(text());
   });
   if (first === undefined || first === null) return undefined; // no rows: parseCsv says why
-  const second = firstRow(rows, (cell) => {
-    rule.below(cell);
-    if (choose) texts[1].push(cell);
+  const second = firstRow(rows, (text) => {
+    rule.below(text);
+    if (choose) texts[1].push(text());
   });
   if (second === null) return undefined;
   const headed = header ?? (second === undefined ? rule.allNames() : rule.isHeader());
@@ -180,10 +181,13 @@ function readAlike(rows: CsvRows): boolean {
 }
 
 /**
- * The next row's cells, each given to `cell` as text: undefined at the end of the file, null
- * on a bad quote.
+ * The next row's cells, each given to `cell`: a number as its value, with its text decoded
+ * only if `text()` is called; anything else as text. Undefined at the end of the file, null on
+ * a bad quote.
  */
-function firstRow(rows: CsvRows, cell: (text: string) => void): FirstRow | undefined | null {
+function firstRow(rows: CsvRows, cell: (text: () => string, number: boolean) => void): FirstRow | undefined | null {
+  const value = new Float64Array(1);
+  const text = (): string => rows.text();
   for (;;) {
     if (!rows.startRow()) return undefined;
     const found: FirstRow = { offset: rows.offset(), cells: 0, numbers: true, unnamed: false };
@@ -191,11 +195,11 @@ function firstRow(rows: CsvRows, cell: (text: string) => void): FirstRow | undef
     do {
       end = rows.cell();
       if (end === BAD) return null;
-      const text = rows.text();
-      const empty = text.trim() === '';
+      const number = rows.number(value, 0);
+      const empty = !number && text().trim() === '';
       if (found.cells === 0 && end === ROW_END && empty) break; // a blank row
-      cell(text);
-      if (parseNumber(text) === undefined) found.numbers = false;
+      cell(text, number);
+      if (!number) found.numbers = false;
       if (empty) found.unnamed = true;
       found.cells++;
     } while (end === DELIMITER);
