@@ -8,8 +8,8 @@
  * rows read then are csv-values.ts's. A bad row in the first ones, or in the first
  * `csvChecks.openBytes` bytes, fails the open with the file's first error (csv-errors.ts), in
  * parseCsv's words; a later one fails the read that meets it, the same way. A file papaparse
- * may read otherwise (line breaks it would guess, a NUL byte, an unnamed header column, a bad
- * quote in its first bytes) is left to the ordinary reader, which reads it whole. The layout
+ * may read otherwise (line breaks it would guess, a NUL byte, a bad quote in its first bytes)
+ * is left to the ordinary reader, which reads it whole. The layout
  * is shared with the worker threads started later (worker_threads' environment data), so that
  * they skip the pass. A cell longer than `csvLimits.maxCellBytes` is an error: no buffer
  * grows without end.

@@ -12,6 +12,7 @@
 import type { Stats } from 'node:fs';
 import { parseNumber } from './csv-cells.js';
 import { HeaderRule } from './csv-header.js';
+import { unnamedColumn } from './csv.js';
 import { BAD, CsvRows, DELIMITER, ROW_END, type CellEnd } from './csv-rows.js';
 import { streaming } from './npy-file.js';
 
@@ -69,9 +70,9 @@ interface FirstRow {
   /** The row's file offset, and its cell count. */
   offset: number;
   cells: number;
-  /** Every cell is a number; some cell is empty (a header's unnamed column). */
+  /** Every cell is a number; the first empty cell (a header's unnamed column), or -1. */
   numbers: boolean;
-  unnamed: boolean;
+  unnamed: number;
 }
 
 /**
@@ -117,8 +118,8 @@ export function scanLayout(
   const columns = first.cells;
   let read: Uint8Array | undefined; // the columns read, when not all are
   let bad = false;
-  // a column the table does not have: the table reader's error, once the file is known to be
-  // read as it would read it (its line breaks)
+  // a header the reader refuses (an unnamed column, a column the table does not have): its
+  // error, once the file is known to be read as papaparse reads it (its line breaks)
   let refused: unknown;
   if (choose) {
     try {
@@ -132,7 +133,7 @@ export function scanLayout(
       for (let c = 0; c < cells.length; c++) if (read[c] === 1 && parseNumber(cells[c]) === undefined) bad = true;
     }
   } else {
-    if (headed && first.unnamed) return undefined; // refuseUnnamed says which
+    if (headed && first.unnamed !== -1) refused = unnamedColumn(first.unnamed, path);
     if (!headed && !first.numbers) bad = true;
     if (second !== undefined && (second.cells !== columns || !second.numbers)) bad = true;
   }
@@ -190,7 +191,7 @@ function firstRow(rows: CsvRows, cell: (text: () => string, number: boolean) => 
   const text = (): string => rows.text();
   for (;;) {
     if (!rows.startRow()) return undefined;
-    const found: FirstRow = { offset: rows.offset(), cells: 0, numbers: true, unnamed: false };
+    const found: FirstRow = { offset: rows.offset(), cells: 0, numbers: true, unnamed: -1 };
     let end: CellEnd;
     do {
       end = rows.cell();
@@ -200,7 +201,7 @@ function firstRow(rows: CsvRows, cell: (text: () => string, number: boolean) => 
       if (found.cells === 0 && end === ROW_END && empty) break; // a blank row
       cell(text, number);
       if (!number) found.numbers = false;
-      if (empty) found.unnamed = true;
+      if (empty && found.unnamed === -1) found.unnamed = found.cells;
       found.cells++;
     } while (end === DELIMITER);
     if (found.cells > 0) return found;
