@@ -11,7 +11,7 @@ import type { CommandIo, Io, Loader } from './commands/io.js';
 import { runLoss } from './commands/loss.js';
 import { InputError, oneLine, systemReason, UsageError, type Operand } from './errors.js';
 import { FORMATS, formatFor } from './io/format.js';
-import { openInput, parseList, readInput, readTable } from './io/read.js';
+import { openInput, openTable, parseList, readInput } from './io/read.js';
 import { readPair } from './io/one-file.js';
 import { MODES, type Mode } from './modes.js';
 import { MODE_ALIASES, parseCompareOptions, parseMergeOptions, parseOptions, type InputOptions, type RawOptions } from './options.js';
@@ -279,7 +279,7 @@ function loader(sources: Partial<Record<Operand, string>>, input: InputOptions =
     async table(specs) {
       sources.labels = `${specs.join(' + ')} (column ${input.labelColumn})`;
       return named('logits', specs, () =>
-        readTable(one(specs), { ...options(specs), labelColumn: input.labelColumn!, dropColumns: input.dropColumns }),
+        openTable(one(specs), { ...options(specs), labelColumn: input.labelColumn!, dropColumns: input.dropColumns }),
       );
     },
   };

@@ -33,7 +33,7 @@ export interface Loader {
   read(operand: Operand, spec: string | readonly string[] | undefined, opts?: { list?: boolean }): Promise<Tensor | undefined>;
   /** Like read, but a file that can be read in blocks comes back as Values, and shards are read one after another: for the large operands. */
   open(operand: Operand, spec: readonly string[]): Promise<Tensor | Values>;
-  /** Logits and labels from one CSV table: --label-column (and --drop-columns); shards read one after another. */
+  /** Logits and labels from one CSV table: --label-column (and --drop-columns); one file read in blocks, shards one after another. */
   table(spec: readonly string[]): Promise<{ logits: Tensor | Values; labels: Tensor | Values }>;
   /** Logits and labels found by name in one container (shards: each file holds both), with the `file:key` each came from. */
   pair(spec: readonly string[]): Promise<Pair>;

@@ -117,7 +117,7 @@ async function loadLogitsAndLabels(opts: Options, load: Loader): Promise<{ logit
 async function inThreads(opts: Options, specs: Specs, logits: Tensor | Values, labels: Tensor | Values, inputs: { weight?: Tensor; posWeight?: Tensor }) {
   const labelsShape = labels.shape;
   if (opts.mode === 'check' || !isValues(logits) || logits.shape.length < 2) return undefined;
-  // a --label-column table is read whole; the threads read the logits and labels specs
+  // a --label-column table is read on this thread; the threads read the logits and labels specs
   if (opts.input.labelColumn !== undefined || specs.logits.length !== 1 || specs.labels.length !== 1) return undefined;
   // each thread sees its rows of both inputs, so only the batch dims can disagree unseen:
   // the single-threaded run reports that

@@ -3,7 +3,8 @@
  * `parseRow` the cells of one line of plain numeric CSV, in place from the bytes, to the bit
  * as parseNumber reads them: a decimal of at most 15 digits with an exponent within ±22
  * takes Clinger's fast path (m * 10^e or m / 10^-e, both exact doubles: one correctly rounded
- * operation); any other goes through Number() on its text. parseRow is used by csv-file.ts.
+ * operation); any other goes through Number() on its text. parseRow is used by csv-rows.ts
+ * (whole rows) and csv-cell-reader.ts (one cell).
  */
 
 // one way to match a string of digits: `\d+\.?\d*` would try every split of it (quadratic on a long bad cell)
@@ -39,10 +40,11 @@ const POW10 = Float64Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 /**
  * Parse `columns` cells of the line at b[p] into out[o...]: each a number as parseNumber
  * reads it, with optional whitespace around it, separated by `delim`, the last followed by
- * '\n'. Returns the offset after the '\n', or -1 if the line is anything else. The line
- * must end in '\n' inside `b`: nothing here reads past it.
+ * `end` ('\n', or the byte after one cell when a row is read a cell at a time). Returns the
+ * offset after `end`, or -1 if the line is anything else. `end` must follow inside `b`:
+ * nothing here reads past it.
  */
-export function parseRow(b: Buffer, p: number, out: Float64Array, o: number, columns: number, delim: number, ws: Uint8Array): number {
+export function parseRow(b: Buffer, p: number, out: Float64Array, o: number, columns: number, delim: number, ws: Uint8Array, end = NL): number {
   const last = columns - 1;
   for (let c = 0; c < columns; c++) {
     let ch = b[p];
@@ -131,7 +133,7 @@ export function parseRow(b: Buffer, p: number, out: Float64Array, o: number, col
       continue;
     }
     while (ch <= 32 && ws[ch] === 1) ch = b[++p];
-    if (c < last ? ch !== delim : ch !== NL) return -1;
+    if (c < last ? ch !== delim : ch !== end) return -1;
     p++;
   }
   return p;

@@ -72,7 +72,25 @@ export function cellNumber(row: CsvRow, c: number, source: string, opts: CsvOpti
   if (v !== undefined) return v;
   let line = row.line;
   for (let i = 0; i < c; i++) line += newlines(row.cells[i]);
-  throw new InputError(`line ${line}, column ${c + 1}${name}: ${describe(cell)} is not a number${hint(row, cell, opts)}`, source);
+  throw notANumber(row, line, c, name, cell, source, opts);
+}
+
+/**
+ * The error for `cell`, in column `c` (0-based) of `row`, starting at line `line`: what every
+ * CSV reader says of a cell that is not a number.
+ */
+export function notANumber(row: Pick<CsvRow, 'line' | 'guessed'>, line: number, c: number, name: string, cell: string, source: string, opts: CsvOptions): InputError {
+  return new InputError(`line ${line}, column ${c + 1}${name}: ${describe(cell)} is not a number${hint(row, cell, opts)}`, source);
+}
+
+/** The error for a row of `cells` cells, not `columns`, starting at line `line`. */
+export function raggedRow(line: number, cells: number, columns: number, source: string): InputError {
+  return new InputError(`line ${line} has ${cells} columns, expected ${columns}`, source);
+}
+
+/** The error papaparse reports (`message`, in its words) at line `line`. */
+export function parserError(line: number, message: string, source: string): InputError {
+  return new InputError(`line ${line}: ${message.toLowerCase()}`, source);
 }
 
 /**
@@ -81,8 +99,12 @@ export function cellNumber(row: CsvRow, c: number, source: string, opts: CsvOpti
  */
 export function refuseUnnamed(header: CsvRow | undefined, source: string): void {
   const c = header?.cells.findIndex((cell) => cell.trim() === '') ?? -1;
-  if (c === -1) return;
-  throw new InputError(
+  if (c !== -1) throw unnamedColumn(c, source);
+}
+
+/** The error for column `c` (0-based) of a header with no name. */
+export function unnamedColumn(c: number, source: string): InputError {
+  return new InputError(
     `column ${c + 1} (index ${c}) has no name in the header, as pandas writes its index: write the file with index=False, or drop the column (--label-column with --drop-columns)`,
     source,
   );
@@ -118,7 +140,7 @@ export function scanCsv(text: string, source: string, opts: CsvOptions, sink: Ro
     append(first);
   };
   const append = (row: CsvRow): void => {
-    if (row.cells.length !== columns) throw new InputError(`line ${row.line} has ${row.cells.length} columns, expected ${columns}`, source);
+    if (row.cells.length !== columns) throw raggedRow(row.line, row.cells.length, columns, source);
     sink.row(row);
     rows++;
   };
@@ -133,7 +155,7 @@ export function scanCsv(text: string, source: string, opts: CsvOptions, sink: Ro
         if (result.errors.length > 0) {
           const e = result.errors[0];
           const at = typeof e.index === 'number' ? e.index : lastCursor;
-          throw new InputError(`line ${lines(at)}: ${e.message.toLowerCase()}`, source);
+          throw parserError(lines(at), e.message, source);
         }
         if (cells.length === 1 && cells[0].trim() === '') return; // a blank line
         // The row ends at its last cell's line; quoted newlines inside cells move its start up.
@@ -194,7 +216,7 @@ function newlines(cell: string): number {
  * np.savetxt separates with spaces by default: say so when a cell is several numbers. A first
  * row of numbers and names may be a header the rule cannot tell from data: say how to say so.
  */
-function hint(row: CsvRow, cell: string, opts: CsvOptions): string {
+function hint(row: Pick<CsvRow, 'line' | 'guessed'>, cell: string, opts: CsvOptions): string {
   if (isNumberList(cell)) return ` (the delimiter is ${JSON.stringify(opts.delimiter ?? ',')}; is the file space-separated?)`;
   return row.guessed && cell.trim() !== '' ? ` (if line ${row.line} is a header, give --header)` : '';
 }

@@ -2,7 +2,7 @@
  * The readers' public face, for the CLI and the library: specs (`file`, `file:key`, `-`),
  * shards, one-CSV tables, and the per-format parsers over bytes or text.
  */
-export { openInput, readInput, readTable, readTensor, readStdin, parseList, type ReadOptions, type ReadTableOptions } from './read.js';
+export { openInput, openTable, readInput, readTable, readTensor, readStdin, parseList, type ReadOptions, type ReadTableOptions } from './read.js';
 export { readPair, type Pair } from './one-file.js';
 export { keyByName, ARRAY_NAMES } from './by-name.js';
 export { parseInput, sniffFormat, formatOfPath, FORMATS, type Format, type ParseOptions } from './format.js';

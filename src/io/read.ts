@@ -24,6 +24,7 @@ import { isDeflatedEntry, openNpzFile } from './npz.js';
 import { isTorchPath, openPickedTorch, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
 import { openSafetensorsFile } from './safetensors.js';
 import { parseTable, type Table, type TableOptions } from './table.js';
+import { openTableFile } from './table-file.js';
 import type { Values } from '../values.js';
 import { readBefore, streamOf } from './stream-input.js';
 
@@ -70,6 +71,31 @@ export async function readTable(spec: string | readonly string[], options: ReadT
 export interface JoinedTable {
   logits: Tensor | Values;
   labels: Tensor | Values;
+}
+
+/**
+ * Like readTable, except that a CSV/TSV file (a regular file, or a stream settled into its
+ * temporary file; not gzip) comes back as Values read in blocks (io/table-file.ts) instead of
+ * being read whole, and shards are read one after another.
+ */
+export async function openTable(spec: string | readonly string[], options: ReadTableOptions): Promise<{ logits: Tensor | Values; labels: Tensor | Values }> {
+  if (typeof spec === 'string') {
+    const at = await settle(await locate(spec, options.note), options);
+    const format = at.format ?? at.sniffed;
+    const table = atOffsets(at, () =>
+      (format === 'csv' || format === 'tsv') && at.key === undefined && !wrapped(at.path)
+        ? openTableFile(at.path, { ...options, delimiter: delimiterOf(format, options.delimiter) })
+        : undefined,
+    );
+    if (table) return table;
+    return readTable(spec, { ...options, note: undefined }); // noted already
+  }
+  const tables = [];
+  for (const s of spec) tables.push({ table: await openTable(s, options), source: s });
+  return {
+    logits: joinBatch(tables.map((t) => ({ tensor: t.table.logits, source: t.source }))),
+    labels: joinBatch(tables.map((t) => ({ tensor: t.table.labels, source: t.source }))),
+  };
 }
 
 /**

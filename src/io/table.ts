@@ -54,7 +54,7 @@ export function parseTable(text: string, source: string, opts: TableOptions): Ta
   };
 }
 
-function chooseColumns(names: string[] | undefined, columns: number, opts: TableOptions, source: string): { keep: number[]; label: number } {
+export function chooseColumns(names: string[] | undefined, columns: number, opts: TableOptions, source: string): { keep: number[]; label: number } {
   const fail = (message: string): never => {
     throw new InputError(message, source);
   };

@@ -1,0 +1,209 @@
+/**
+ * The open pass over a CSV/TSV file read in blocks (csv-file.ts): one quick walk over its rows
+ * (csv-rows.ts) that decides the header by csv-header.ts's rule, from the first two rows' cells
+ * as they pass; counts the data rows and columns; notes where some rows start, so that a
+ * thread can begin mid-file; and parses the rows that start in the first
+ * `csvChecks.openBytes` bytes, so that a small file's bad cell fails the open, before
+ * anything checks shapes, as parseCsv does. Any surprise (a bad cell, a ragged row, a bad
+ * quote, no data, only a header, a NUL byte, line breaks papaparse would have to guess: a lone
+ * CR, or both "\n" and "\r\n" ending rows) gives undefined: the ordinary reader reads the file whole and
+ * throws the error it always throws, with its line and column.
+ */
+import type { Stats } from 'node:fs';
+import { parseNumber } from './csv-cells.js';
+import { HeaderRule } from './csv-header.js';
+import { unnamedColumn } from './csv.js';
+import { BAD, CsvRows, DELIMITER, ROW_END, type CellEnd } from './csv-rows.js';
+import { streaming } from './npy-file.js';
+
+export const csvChecks = {
+  /**
+   * The rows that start in the first `openBytes` bytes are parsed when the file is opened, so
+   * that their errors come first; later rows are parsed only when read. LOSSCALC_CSV_OPEN_BYTES
+   * overrides it (the tests check nothing at the open, to reach the errors found in reading).
+   */
+  openBytes: process.env.LOSSCALC_CSV_OPEN_BYTES ? Number(process.env.LOSSCALC_CSV_OPEN_BYTES) : 4 << 20,
+  /**
+   * A layout is shared only for a file last changed this long before it was scanned: a file
+   * written in the last moments may change again within its timestamps' resolution.
+   */
+  settledMs: 2000,
+  /**
+   * papaparse guesses a file's line break from its first 1M characters, at most 4 MiB: a bad
+   * quote past them in a file read as csv-rows.ts reads it so far is its error (csv-errors.ts);
+   * one before them leaves the file to the ordinary reader.
+   */
+  guessBytes: 4 << 20,
+};
+
+/** Where the data rows of a file are. */
+export interface Layout {
+  rows: number;
+  columns: number;
+  /** The file's size in bytes, modification and status-change times when it was scanned. */
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  /** Byte offsets of some data rows (or of blank rows just before them), ascending, with their row numbers; the first is row 0. */
+  markRows: number[];
+  markOffsets: number[];
+  /** The first row is a header; it is data by the rule, with names among its cells (an error's hint says so). */
+  headed: boolean;
+  guessed: boolean;
+  /** Rows end in "\r\n" (papaparse's line break, not part of the last cell). */
+  crlf: boolean;
+  /** A row in the first ones or in the first `csvChecks.openBytes` bytes is bad: the file has an error (csv-errors.ts finds it). */
+  bad: boolean;
+}
+
+/**
+ * Bytes of text per chunk read, of values per block handed out, and between marks: 1 MiB, or
+ * less when the tests ask for tiny blocks (streaming.blockBytes). Each page a buffer touches
+ * costs a fault; 1 MiB is as fast as 4 and keeps the peak lower.
+ */
+export function blockBytes(): number {
+  return Math.min(streaming.blockBytes, 1 << 20);
+}
+
+/** What the first rows' cells said. */
+interface FirstRow {
+  /** The row's file offset, and its cell count. */
+  offset: number;
+  cells: number;
+  /** Every cell is a number; the first empty cell (a header's unnamed column), or -1. */
+  numbers: boolean;
+  unnamed: number;
+}
+
+/**
+ * The columns a table reader reads, given the header's cells (undefined without a header) and
+ * the column count: 1 for a column read, 0 for one never read. Throws the table reader's
+ * error for a column it cannot find.
+ */
+export type ChooseColumns = (header: string[] | undefined, columns: number) => Uint8Array;
+
+/**
+ * The layout of a file whose rows papaparse would read as this reader does, or undefined.
+ * Every column is read unless `choose` says which are (a --label-column table); the header's
+ * cells are then kept as text, for their names.
+ */
+export function scanLayout(
+  fd: number,
+  stats: Stats,
+  path: string,
+  delim: number,
+  ws: Uint8Array,
+  header: boolean | undefined,
+  choose?: ChooseColumns,
+): Layout | undefined {
+  const { size } = stats;
+  if (size === 0) return undefined;
+  const rows = new CsvRows(fd, 0, Math.min(size + 1, blockBytes()), path, delim, ws, true);
+  if (!rows.skipBom()) return undefined;
+  const rule = new HeaderRule();
+  const texts: string[][] = [[], []]; // the first two rows' cells, for a table
+  const first = firstRow(rows, (text, number) => {
+    if (number) rule.firstNumber(text);
+    else rule.first(text());
+    if (choose) texts[0].push(text());
+  });
+  if (first === undefined || first === null) return undefined; // no rows: parseCsv says why
+  const second = firstRow(rows, (text) => {
+    rule.below(text);
+    if (choose) texts[1].push(text());
+  });
+  if (second === null) return undefined;
+  const headed = header ?? (second === undefined ? rule.allNames() : rule.isHeader());
+  if (headed && second === undefined) return undefined; // only a header
+  const columns = first.cells;
+  let read: Uint8Array | undefined; // the columns read, when not all are
+  let bad = false;
+  // a header the reader refuses (an unnamed column, a column the table does not have): its
+  // error, once the file is known to be read as papaparse reads it (its line breaks)
+  let refused: unknown;
+  if (choose) {
+    try {
+      read = choose(headed ? texts[0] : undefined, columns);
+    } catch (e) {
+      refused = e;
+      read = new Uint8Array(columns);
+    }
+    if (second !== undefined && second.cells !== columns) bad = true;
+    for (const cells of headed ? texts.slice(1) : texts) {
+      for (let c = 0; c < cells.length; c++) if (read[c] === 1 && parseNumber(cells[c]) === undefined) bad = true;
+    }
+  } else {
+    if (headed && first.unnamed !== -1) refused = unnamedColumn(first.unnamed, path);
+    if (!headed && !first.numbers) bad = true;
+    if (second !== undefined && (second.cells !== columns || !second.numbers)) bad = true;
+  }
+  let dataRows = headed ? 1 : second === undefined ? 1 : 2;
+  const markRows = [0];
+  const markOffsets = [headed ? second!.offset : first.offset];
+
+  const markEvery = blockBytes();
+  const checkBytes = csvChecks.openBytes;
+  // a row parsed whole, or each cell on its own into one value (a row too wide, a table)
+  const whole = read === undefined && columns <= 1 << 16;
+  const out = new Float64Array(whole ? columns : 1);
+  const pick = whole ? undefined : Int32Array.from({ length: columns }, (_, c) => (read === undefined || read[c] === 1 ? 0 : -1));
+  let lastMark = 0;
+  for (;;) {
+    if (!rows.startRow()) break;
+    const offset = rows.offset();
+    if (offset - lastMark >= markEvery) {
+      markRows.push(dataRows);
+      markOffsets.push(offset);
+      lastMark = offset;
+    }
+    const parse = offset < checkBytes && refused === undefined && !bad;
+    const ok = parse ? rows.row(out, 0, columns, pick) : rows.skipRow(true);
+    if (ok === undefined) break; // a blank row, then the end
+    // a bad cell or a ragged row: the rest of the file is read only to see that papaparse reads
+    // it as csv-rows.ts does; a bad quote ends the pass
+    if (ok === false && !rows.broken && parse && rows.restOfRow()) bad = true;
+    if (rows.broken) {
+      if (offset < csvChecks.guessBytes || !readAlike(rows)) return undefined;
+      bad = true;
+      break;
+    }
+    dataRows++;
+  }
+  if (!readAlike(rows)) return undefined;
+  if (refused !== undefined) throw refused;
+  const guessed = header === undefined && !headed && rule.names > 0;
+  return { rows: dataRows, columns, size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, markRows, markOffsets, headed, guessed, crlf: rows.crBreaks > 0, bad };
+}
+
+/** Whether papaparse reads the bytes read so far as csv-rows.ts reads them (no guess needed). */
+function readAlike(rows: CsvRows): boolean {
+  const { w } = rows;
+  return !w.sawNul && !w.loneCR && (rows.crBreaks === 0 || rows.crBreaks === rows.breaks) && !(rows.strayQuote && w.sawCR);
+}
+
+/**
+ * The next row's cells, each given to `cell`: a number as its value, with its text decoded
+ * only if `text()` is called; anything else as text. Undefined at the end of the file, null on
+ * a bad quote.
+ */
+function firstRow(rows: CsvRows, cell: (text: () => string, number: boolean) => void): FirstRow | undefined | null {
+  const value = new Float64Array(1);
+  const text = (): string => rows.text();
+  for (;;) {
+    if (!rows.startRow()) return undefined;
+    const found: FirstRow = { offset: rows.offset(), cells: 0, numbers: true, unnamed: -1 };
+    let end: CellEnd;
+    do {
+      end = rows.cell();
+      if (end === BAD) return null;
+      const number = rows.number(value, 0);
+      const empty = !number && text().trim() === '';
+      if (found.cells === 0 && end === ROW_END && empty) break; // a blank row
+      cell(text, number);
+      if (!number) found.numbers = false;
+      if (empty && found.unnamed === -1) found.unnamed = found.cells;
+      found.cells++;
+    } while (end === DELIMITER);
+    if (found.cells > 0) return found;
+  }
+}

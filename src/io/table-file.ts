@@ -1,0 +1,68 @@
+/**
+ * A --label-column table (table.ts) read in blocks: the logits' columns and the label column
+ * as two float64 Values over the same file, each reading its own cells of every row through
+ * the byte-level reader (csv-file.ts); dropped columns are never parsed. Undefined when the
+ * file must be read whole by parseTable, which then says what is wrong (csv-scan.ts says
+ * when); a column the table does not have is its error, thrown at the open.
+ */
+import { fstatSync, openSync } from 'node:fs';
+import type { InputError } from '../errors.js';
+import type { Values } from '../values.js';
+import { whitespace } from './csv-cells.js';
+import { blockDelimiter, readBytes } from './csv-file.js';
+import { csvValues } from './csv-values.js';
+import { use } from './csv-window.js';
+import { scanLayout } from './csv-scan.js';
+import { firstError, type RowRules } from './csv-errors.js';
+import { decodeText } from './format.js';
+import { chooseColumns, parseTable, type Table, type TableOptions } from './table.js';
+
+export function openTableFile(path: string, opts: TableOptions & { delimiter: string }): { logits: Values; labels: Values } | undefined {
+  const { delimiter } = opts;
+  if (!blockDelimiter(delimiter)) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined; // the ordinary reader says why
+  }
+  const delim = delimiter.charCodeAt(0);
+  let chosen = { keep: [] as number[], label: 0 };
+  let names: string[] | undefined;
+  const layout = use(fd, () =>
+    scanLayout(fd, fstatSync(fd), path, delim, whitespace(delim), opts.header, (header, columns) => {
+      names = header?.map((cell) => cell.trim());
+      chosen = chooseColumns(names, columns, opts, path);
+      const read = new Uint8Array(columns);
+      for (const c of [chosen.label, ...chosen.keep]) read[c] = 1;
+      return read;
+    }),
+  );
+  if (layout === undefined) return undefined;
+  const { keep, label } = chosen;
+  const rules: RowRules = {
+    opts,
+    headed: layout.headed,
+    columns: layout.columns,
+    guessed: layout.guessed,
+    crlf: layout.crlf,
+    order: [label, ...keep],
+    name: (c) => (names === undefined ? '' : ` (${JSON.stringify(names[c])})`),
+  };
+  const error = (): InputError | undefined => firstError(path, rules);
+  if (layout.bad) {
+    const e = error();
+    if (e === undefined) return undefined; // no error in its rows after all: parseTable reads it
+    throw e;
+  }
+  let table: Table | undefined; // read whole once, if a row does not parse and has no error
+  const whole = (): Table => (table ??= parseTable(decodeText(readBytes(path)), path, opts));
+  const logits = new Int32Array(layout.columns).fill(-1);
+  keep.forEach((c, k) => (logits[c] = k));
+  const labels = new Int32Array(layout.columns).fill(-1);
+  labels[label] = 0;
+  return {
+    logits: csvValues(path, delimiter, layout, { width: keep.length, pick: logits }, { error, whole: () => whole().logits }),
+    labels: csvValues(path, delimiter, layout, { width: 1, pick: labels }, { error, whole: () => whole().labels }),
+  };
+}
