@@ -25,9 +25,11 @@ const token: NumberToken = { value: 0, length: 0, integer: true };
 
 /**
  * The number literal at the cursor (not consumed), or undefined when none starts there. The
- * result is reused by the next call.
+ * result is reused by the next call. With `convert` false only an integer literal that may be
+ * beyond 2^53 (16 digits or more) gets its value; any other value is NaN, for a pass that
+ * only checks and counts.
  */
-export function numberAt(c: Cursor): NumberToken | undefined {
+export function numberAt(c: Cursor, convert = true): NumberToken | undefined {
   let k = 0;
   let b = c.at(0);
   const negative = b === 0x2d;
@@ -73,7 +75,8 @@ export function numberAt(c: Cursor): NumberToken | undefined {
   }
   token.length = k;
   token.integer = integer;
-  if (exact && scale >= -22 && scale <= 22) {
+  if (!convert && !(integer && digits + dropped > MAX_DIGITS)) token.value = NaN;
+  else if (exact && scale >= -22 && scale <= 22) {
     const value = scale < 0 ? m / POW10[-scale] : m * POW10[scale];
     token.value = negative ? -value : value;
   } else token.value = Number(c.ascii(k));

@@ -263,7 +263,7 @@ class TensorScan {
       if (this.open.length === 0) this.fail('a JSON object is not supported: expected nested arrays of numbers, or a number', start);
       this.fail(`${this.path()}: an object is not a number`, start);
     }
-    const number = numberAt(c);
+    const number = numberAt(c, this.seen.values !== undefined);
     if (!number) return this.syntax(`unexpected ${JSON.stringify(word ?? charAt(c))}, expected a value`);
     if (number.integer && beyond2p53(number.value)) this.seen.written.note(this.seen.count, c.ascii(number.length));
     c.pos += number.length;

@@ -20,6 +20,7 @@ import { withFile } from './byte-source.js';
 import { foreignFormat, isGzip } from './foreign.js';
 import { CONTAINER_FORMATS, contentFormat, decodeText, delimiterOf, FORMAT_NAMES, formatOfPath, parseContainer, parseInput, refuseEmpty, SNIFF_BYTES, type Format } from './format.js';
 import { openCsvFile } from './csv-file.js';
+import { openJsonContainer, openJsonFile, readJsonFile } from './json-file.js';
 import { openNpyFile } from './npy-file.js';
 import { openNpzFile } from './npz.js';
 import { isTorchPath, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
@@ -77,6 +78,7 @@ export async function openInput(spec: string, options: ReadOptions = {}): Promis
     // gzip, or a format losscalc does not read: readInput decompresses or names it
     if (wrapped(at.path)) return undefined;
     if (format === 'npy' && at.key === undefined) return openNpyFile(at.path);
+    if (format === 'json' || format === 'jsonl') return openJsonFile(at.path, format, at.key);
     if ((format === 'csv' || format === 'tsv') && at.key === undefined) {
       return openCsvFile(at.path, format, delimiterOf(format, options.delimiter), options.header);
     }
@@ -144,6 +146,11 @@ async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
     const tensor = atOffsets(at, () => (isTorchPath(at.path) ? pickTorch(openTorchFile(at.path), at.key, at.path) : undefined));
     if (tensor) return tensor;
   }
+  if (format === 'json' || format === 'jsonl') {
+    // read in chunks, never as one text; a small file is read whole
+    const tensor = atOffsets(at, () => (wrapped(at.path) ? undefined : readJsonFile(at.path, format, at.key)));
+    if (tensor) return tensor;
+  }
   if (format === 'npz') {
     // read at offsets, not loaded whole; anything but a zip is left to parseInput to name
     const tensor = atOffsets(at, () => {
@@ -183,6 +190,10 @@ export async function openContainer(at: Location, options: ReadOptions = {}): Pr
   if (format === undefined || format === 'npz') {
     const archive = atOffsets(at, () => openNpzFile(at.path)); // undefined unless a zip
     if (archive) return archive;
+  }
+  if (format === 'json') {
+    const object = atOffsets(at, () => (wrapped(at.path) ? undefined : openJsonContainer(at.path)));
+    if (object !== undefined) return object ?? undefined;
   }
   return parseContainer(await load(at, options), at.path, format);
 }
