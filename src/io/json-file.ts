@@ -29,8 +29,8 @@ import { scanJsonLines } from './jsonl.js';
 import { streaming } from './npy-file.js';
 
 export const jsonFiles = {
-  /** A file this small is read whole by the whole-text reader: blocks gain nothing. */
-  wholeBytes: (): number => streaming.blockBytes,
+  /** A file this small (a block, unless set) is read whole by the whole-text reader: blocks gain nothing. */
+  wholeBytes: undefined as number | undefined,
   /** Values between two offsets noted by the open: a read skips at most this many. */
   markEvery: (): number => Math.max(16, streaming.blockBytes >> 6),
   /** A layout is shared only for a file last changed this long before it was scanned (its timestamps' resolution). */
@@ -54,7 +54,7 @@ interface Layout {
  */
 export function openJsonFile(path: string, format: 'json' | 'jsonl', key?: string): Values | undefined {
   const stats = statSync(path);
-  if (stats.size <= jsonFiles.wholeBytes()) return undefined;
+  if (stats.size <= (jsonFiles.wholeBytes ?? streaming.blockBytes)) return undefined;
   const id = `losscalc:json-layout:${resolve(path)}\0${format}\0${key ?? ''}`;
   const known = getEnvironmentData(id) as Layout | undefined;
   if (known && sameFile(known.file, stats)) return jsonValues(path, known);
@@ -73,7 +73,7 @@ export function openJsonFile(path: string, format: 'json' | 'jsonl', key?: strin
  * file (the whole-text reader reads it).
  */
 export function openJsonContainer(path: string): Container | null | undefined {
-  if (statSync(path).size <= jsonFiles.wholeBytes()) return undefined;
+  if (statSync(path).size <= (jsonFiles.wholeBytes ?? streaming.blockBytes)) return undefined;
   const members = withFile(path, (file) => {
     checkHead(file, path, 'json');
     return jsonObject(file, path);
@@ -233,7 +233,8 @@ function tokenValue(c: Cursor, fail: Fail): number {
 
 function skipToken(c: Cursor, fail: Fail): void {
   if (c.peek() === 0x22) {
-    c.pos += stringLength(c, fail);
+    const length = stringLength(c, fail); // before c.pos is read: it may move the buffer
+    c.pos += length;
     return;
   }
   for (;;) {

@@ -71,6 +71,7 @@ function skipString(c: Cursor, fail: Fail): void {
       return;
     }
     if (b === NL) fail(start, 'invalid JSON: unterminated string');
+    if (b === 0x5c && !c.ensure(2)) fail(start, 'invalid JSON: unterminated string');
     c.pos += b === 0x5c ? 2 : 1;
   }
 }
