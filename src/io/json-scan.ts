@@ -23,6 +23,19 @@ export function skipSpace(c: Cursor, lines = false): boolean {
   }
 }
 
+/**
+ * The bytes of the character at the cursor when it is one that String.trim and /\s/ take for
+ * a space (ASCII ones, NBSP, U+FEFF, U+2028, ...), else 0: where the text reader trimmed lines
+ * and split tokens.
+ */
+export function spaceLength(c: Cursor): number {
+  const b = c.peek();
+  if (b < 0x80) return b === 0x20 || (b >= 0x09 && b <= 0x0d) ? 1 : 0;
+  const n = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+  c.ensure(n);
+  return /^\s$/.test(c.text(Math.min(n, c.lim - c.pos))) ? n : 0;
+}
+
 /** The character at the cursor (its first UTF-16 unit, as text[i] gives), for messages. */
 export function charAt(c: Cursor): string {
   const b = c.peek();
@@ -76,7 +89,7 @@ function skipString(c: Cursor, fail: Fail): void {
   }
 }
 
-/** Bytes that end a bare token: JSON's punctuation and ASCII spaces (\s). */
+/** ASCII bytes that end a bare token: JSON's punctuation and spaces (\s). */
 const ENDS_TOKEN = new Uint8Array(128);
 for (const ch of ' \t\n\v\f\r,:[]{}"') ENDS_TOKEN[ch.charCodeAt(0)] = 1;
 
@@ -106,7 +119,7 @@ export function skipValue(c: Cursor, fail: Fail): void {
       for (;;) {
         if (c.pos >= c.lim && !c.ensure(1)) break;
         const t = c.buf[c.pos];
-        if (t < 0x80 && ENDS_TOKEN[t]) break;
+        if (t < 0x80 ? ENDS_TOKEN[t] : spaceLength(c) > 0) break;
         c.pos++;
       }
       if (c.offset === start) {
@@ -189,7 +202,7 @@ export function startsWith(c: Cursor, word: string): boolean {
  * when no format was asked for. A first value that does not parse is left to the JSON reader.
  */
 export function severalValues(c: Cursor): boolean {
-  skipSpace(c);
+  for (let n = spaceLength(c); n > 0; n = spaceLength(c)) c.pos += n;
   if (c.peek() === 0x7b) return false;
   try {
     skipValue(c, (_at, message) => {
@@ -200,8 +213,6 @@ export function severalValues(c: Cursor): boolean {
   }
   while (c.peek() === 0x20 || c.peek() === 0x09 || c.peek() === 0x0d) c.pos++;
   if (c.peek() !== NL) return false;
-  for (let b = c.peek(); b !== END; c.pos++, b = c.peek()) {
-    if (!(b === 0x20 || (b >= 0x09 && b <= 0x0d))) return true;
-  }
-  return false;
+  for (let n = spaceLength(c); n > 0; n = spaceLength(c)) c.pos += n;
+  return c.peek() !== END;
 }

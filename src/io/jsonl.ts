@@ -8,6 +8,7 @@ import { formatShape, sameShape, type Tensor } from '../tensor.js';
 import { Float64Buffer } from './float64-buffer.js';
 import { Cursor, END, NL, skipBom } from './json-cursor.js';
 import { Seen, scanTensor, type JsonText } from './json.js';
+import { spaceLength } from './json-scan.js';
 
 export function parseJsonLines(text: JsonText, source: string): Tensor {
   const bytes = typeof text === 'string' ? Buffer.from(text) : text;
@@ -49,7 +50,8 @@ function blank(c: Cursor): boolean {
   for (;;) {
     const b = c.peek();
     if (b === END || b === NL) return true;
-    if (!(b === 0x20 || (b >= 0x09 && b <= 0x0d))) return false;
-    c.pos++;
+    const n = spaceLength(c);
+    if (n === 0) return false;
+    c.pos += n;
   }
 }
