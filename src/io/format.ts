@@ -164,7 +164,10 @@ export function parseInput(buf: Uint8Array, source: string, opts: ParseOptions =
     case 'pt':
       return pickTorch(parseTorch(buf, source), key, source);
     case 'json':
-      if (opts.format === undefined && jsonLines(buf)) return parseJsonLines(buf, source);
+      if (opts.format === undefined && jsonLines(buf)) {
+        refuseKey(FORMAT_NAMES.jsonl, key, source);
+        return parseJsonLines(buf, source);
+      }
       return parseJson(buf, source, key);
     case 'jsonl':
       refuseKey(FORMAT_NAMES.jsonl, key, source);

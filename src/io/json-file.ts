@@ -20,10 +20,10 @@ import { numel, type Tensor } from '../tensor.js';
 import type { Values } from '../values.js';
 import { stateOf, unchanged, withFile, type FileSource, type FileState } from './byte-source.js';
 import { pickKey, refuseKey, type Container } from './container.js';
-import { contentFormat, FORMAT_NAMES, SNIFF_BYTES, type Format } from './format.js';
+import { contentFormat, FORMAT_NAMES, SNIFF_BYTES, sniffFormat, sniffInput } from './format.js';
 import { Cursor, END, skipBom } from './json-cursor.js';
 import { numberAt } from './json-number.js';
-import { readString, skipSpace, stringLength } from './json-scan.js';
+import { readString, severalValues, skipSpace, stringLength } from './json-scan.js';
 import { BARE, failIn, jsonObject, NON_FINITE_STRINGS, scanTensor, Seen } from './json.js';
 import { scanJsonLines } from './jsonl.js';
 import { streaming } from './npy-file.js';
@@ -47,53 +47,71 @@ interface Layout {
   file: FileState & { dev: number; ino: number };
 }
 
+/** JSON or JSON Lines, as asked for (or named by the extension); undefined: by the first bytes. */
+export type JsonFormat = 'json' | 'jsonl' | undefined;
+
 /**
  * The JSON (or JSON Lines) file at `path`, or the array `key` names in it, as Values read in
- * blocks; undefined for a small file, which the whole-text reader reads as well. Errors name
- * `path` (and `path:key` inside the array), as parseInput's do.
+ * blocks; undefined for a small file, which the whole-text reader reads as well, and for a
+ * file of no format asked for whose first bytes are not JSON. Errors name `path` (and
+ * `path:key` inside the array), as parseInput's do.
  */
-export function openJsonFile(path: string, format: 'json' | 'jsonl', key?: string): Values | undefined {
+export function openJsonFile(path: string, format: JsonFormat, key?: string): Values | undefined {
   const stats = statSync(path);
   if (stats.size <= (jsonFiles.wholeBytes ?? streaming.blockBytes)) return undefined;
-  const id = `losscalc:json-layout:${resolve(path)}\0${format}\0${key ?? ''}`;
+  const id = `losscalc:json-layout:${resolve(path)}\0${format ?? ''}\0${key ?? ''}`;
   const known = getEnvironmentData(id) as Layout | undefined;
   if (known && sameFile(known.file, stats)) return jsonValues(path, known);
   const started = Date.now();
   const layout = withFile(path, (file) => {
-    checkHead(file, path, format);
-    return scan(file, path, format, key, new Seen(jsonFiles.markEvery()));
+    const found = jsonFormatOf(file, path, format);
+    return found && scan(file, path, found, key, new Seen(jsonFiles.markEvery()));
   });
+  if (layout === undefined) return undefined;
   if (Math.max(stats.mtimeMs, stats.ctimeMs) < started - jsonFiles.settledMs) setEnvironmentData(id, layout);
   return jsonValues(path, layout);
 }
 
 /**
  * The JSON object file at `path` as a container whose arrays are read in blocks (`open`) or
- * whole (`read`), never the whole file; null for one that is no object, undefined for a small
- * file (the whole-text reader reads it).
+ * whole (`read`), never the whole file; null for JSON that is no object, undefined for a small
+ * file (the whole-text reader reads it) or one that is not JSON.
  */
-export function openJsonContainer(path: string): Container | null | undefined {
+export function openJsonContainer(path: string, format: 'json' | undefined): Container | null | undefined {
   if (statSync(path).size <= (jsonFiles.wholeBytes ?? streaming.blockBytes)) return undefined;
   const members = withFile(path, (file) => {
-    checkHead(file, path, 'json');
-    return jsonObject(file, path);
+    const found = jsonFormatOf(file, path, format);
+    if (found === undefined) return undefined;
+    return (found === 'json' && jsonObject(file, path)) || null;
   });
-  if (members === undefined) return null;
-  const open = (key: string) => openJsonFile(path, 'json', key)!;
+  if (!members) return members;
+  const open = (key: string) => openJsonFile(path, format, key)!;
   return { kind: 'JSON object', keys: [...members.keys()], read: (key) => readAll(open(key)), open };
 }
 
 /** The same, read whole into one array: no text of the file is ever held whole. */
-export function readJsonFile(path: string, format: 'json' | 'jsonl', key?: string): Tensor | undefined {
+export function readJsonFile(path: string, format: JsonFormat, key?: string): Tensor | undefined {
   const values = openJsonFile(path, format, key);
   return values && readAll(values);
 }
 
-/** What parseInput checks first: the first bytes are text and no other format's magic. */
-function checkHead(file: FileSource, path: string, format: Format): void {
+/**
+ * What parseInput checks and decides first: the first bytes are text and no other format's
+ * magic; with no format asked for, whether they are JSON, and JSON Lines when a second value
+ * follows the first on a later line. Undefined when they are not JSON.
+ */
+function jsonFormatOf(file: FileSource, path: string, format: JsonFormat): 'json' | 'jsonl' | undefined {
   const head = new Uint8Array(Math.min(SNIFF_BYTES, file.size));
   file.read(head, 0);
-  contentFormat(head, path, format);
+  if (format !== undefined) {
+    contentFormat(head, path, format);
+    return format;
+  }
+  if (sniffFormat(head) !== 'json') return undefined;
+  sniffInput(head, path);
+  const c = new Cursor(file, 0, file.size);
+  skipBom(c);
+  return severalValues(c) ? 'jsonl' : 'json';
 }
 
 /** All of `v`, in one array. */

@@ -67,8 +67,8 @@ export async function readTable(spec: string | readonly string[], options: ReadT
 
 /**
  * Like readInput for one spec, except that an NPY file (or a stored NPZ entry) that can be read
- * in blocks, or a CSV/TSV file of plain numbers, comes back as Values (io/npy-file.ts,
- * io/npz.ts, io/csv-file.ts) instead of being read whole. For the logits and other large
+ * in blocks, a CSV/TSV file of plain numbers, or a JSON/JSON Lines file, comes back as Values
+ * (io/npy-file.ts, io/npz.ts, io/csv-file.ts, io/json-file.ts) instead of being read whole. For the logits and other large
  * operands; small ones gain nothing from it.
  */
 export async function openInput(spec: string, options: ReadOptions = {}): Promise<Tensor | Values> {
@@ -78,7 +78,7 @@ export async function openInput(spec: string, options: ReadOptions = {}): Promis
     // gzip, or a format losscalc does not read: readInput decompresses or names it
     if (wrapped(at.path)) return undefined;
     if (format === 'npy' && at.key === undefined) return openNpyFile(at.path);
-    if (format === 'json' || format === 'jsonl') return openJsonFile(at.path, format, at.key);
+    if (format === undefined || format === 'json' || format === 'jsonl') return openJsonFile(at.path, format, at.key);
     if ((format === 'csv' || format === 'tsv') && at.key === undefined) {
       return openCsvFile(at.path, format, delimiterOf(format, options.delimiter), options.header);
     }
@@ -146,7 +146,7 @@ async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
     const tensor = atOffsets(at, () => (isTorchPath(at.path) ? pickTorch(openTorchFile(at.path), at.key, at.path) : undefined));
     if (tensor) return tensor;
   }
-  if (format === 'json' || format === 'jsonl') {
+  if (format === undefined || format === 'json' || format === 'jsonl') {
     // read in chunks, never as one text; a small file is read whole
     const tensor = atOffsets(at, () => (wrapped(at.path) ? undefined : readJsonFile(at.path, format, at.key)));
     if (tensor) return tensor;
@@ -191,8 +191,8 @@ export async function openContainer(at: Location, options: ReadOptions = {}): Pr
     const archive = atOffsets(at, () => openNpzFile(at.path)); // undefined unless a zip
     if (archive) return archive;
   }
-  if (format === 'json') {
-    const object = atOffsets(at, () => (wrapped(at.path) ? undefined : openJsonContainer(at.path)));
+  if (format === undefined || format === 'json') {
+    const object = atOffsets(at, () => (wrapped(at.path) ? undefined : openJsonContainer(at.path, format)));
     if (object !== undefined) return object ?? undefined;
   }
   return parseContainer(await load(at, options), at.path, format);

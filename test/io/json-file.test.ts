@@ -118,6 +118,16 @@ describe('a JSON file read in blocks', () => {
     const rows = file(JSON.parse(text).map((r: number[]) => JSON.stringify(r)).join('\n'), 'jsonl');
     expect(isValues(await openInput(rows))).toBe(true);
     expect(isValues(await openInput(`${file(`{"x": ${text}, "y": [1]}`)}:x`))).toBe(true);
+    // no extension: by the first bytes
+    for (const content of [text, `{"x": ${text}}`, JSON.parse(text).map((r: number[]) => JSON.stringify(r)).join('\n')]) {
+      const unnamed = file(content, 'data');
+      const v = await openInput(unnamed);
+      expect(isValues(v)).toBe(true);
+      const t = parseInput(Buffer.from(content), unnamed);
+      expect((v as Values).shape).toEqual(t.shape);
+      expectBits(readAll(v as Values, 2), t.data as Float64Array);
+    }
+    expect(openJsonFile(file(`1,2\n${'3,4\n'.repeat(40)}`, 'data'), undefined)).toBeUndefined(); // CSV
     jsonFiles.wholeBytes = 0;
   });
 
@@ -206,9 +216,13 @@ describe('errors in a file read in blocks', () => {
       const path = file(padded, format);
       const want = errorOf(() => parseInput(Buffer.from(padded), path, { format, key }));
       expect(want).not.toBe('no error');
+      // and with no extension: JSON, or JSON Lines when a second value is on a later line
+      const unnamed = file(padded, 'data');
+      const sniffed = errorOf(() => parseInput(Buffer.from(padded), unnamed, { key }));
       for (const size of SIZES) {
         streaming.blockBytes = size;
         expect(errorOf(() => openJsonFile(path, format, key)), `blocks of ${size}`).toBe(want);
+        expect(errorOf(() => openJsonFile(unnamed, undefined, key)), `blocks of ${size}, sniffed`).toBe(sniffed);
       }
     });
   }
