@@ -23,8 +23,9 @@ import { pickKey, refuseKey, type Container } from './container.js';
 import { contentFormat, FORMAT_NAMES, SNIFF_BYTES, sniffFormat, sniffInput } from './format.js';
 import { Cursor, END, skipBom } from './json-cursor.js';
 import { numberAt } from './json-number.js';
-import { readString, severalValues, skipSpace, stringLength } from './json-scan.js';
-import { BARE, failIn, jsonObject, NON_FINITE_STRINGS, scanTensor, Seen } from './json.js';
+import { readString, severalValues, stringLength } from './json-scan.js';
+import { failIn, jsonObject, refuseKeyOfTensor } from './json.js';
+import { BARE, NON_FINITE_STRINGS, scanTensor, Seen } from './json-tensor.js';
 import { scanJsonLines } from './jsonl.js';
 import { streaming } from './npy-file.js';
 
@@ -135,11 +136,7 @@ function scan(file: FileSource, path: string, format: 'json' | 'jsonl', key: str
       c.seek(members.get(picked.key)!);
       shape = scanTensor(c, picked.source, seen, { whole: false });
     } else {
-      skipBom(c);
-      skipSpace(c);
-      if (key !== undefined && c.peek() !== END) {
-        throw new InputError(`a JSON ${c.peek() === 0x5b ? 'array' : 'number'} has no keys (got ':${key}'); only a JSON object does`, path);
-      }
+      refuseKeyOfTensor(c, key, path);
       c.seek(0);
       shape = scanTensor(c, path, seen, { whole: true });
     }

@@ -7,7 +7,8 @@ import { InputError } from '../errors.js';
 import { formatShape, sameShape, type Tensor } from '../tensor.js';
 import { Float64Buffer } from './float64-buffer.js';
 import { Cursor, END, NL, skipBom } from './json-cursor.js';
-import { Seen, scanTensor, type JsonText } from './json.js';
+import type { JsonText } from './json.js';
+import { Seen, scanTensor } from './json-tensor.js';
 import { spaceLength } from './json-scan.js';
 
 export function parseJsonLines(text: JsonText, source: string): Tensor {
