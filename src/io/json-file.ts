@@ -2,8 +2,8 @@
  * A JSON or JSON Lines file (or an array by key in a JSON object file) read in blocks, never
  * as one string nor as one array: a 600 MB dump of logits needs a few MB.
  *
- * Opening the file makes one pass over it in chunks (json.ts, jsonl.ts), which checks every
- * value and bracket and finds the shape, with every error today's whole-text reader gives, at
+ * Opening the file makes one pass over it in chunks (json-tensor.ts, jsonl.ts), which checks
+ * every value and bracket and finds the shape, with every error the whole-text reader gives, at
  * the same place; it keeps only the byte offset of every `markEvery`-th value. A read of
  * units [start, end) then starts at the last offset noted at or before its first value and
  * reads the numbers it meets, skipping the brackets and commas the open already checked: a
@@ -169,6 +169,7 @@ function jsonValues(path: string, layout: Layout): Values {
     ...(written && { written: (index: number) => written.get(index) }),
     read(unit, start, end, visit) {
       if (end <= start) return;
+      if (unit === 0) return visit(new Float64Array(0), start, end - start); // rows of no values
       const [first, last] = [start * unit, Math.min(end * unit, total)];
       const perBlock = Math.max(1, Math.floor(streaming.blockBytes / (8 * unit)));
       const out = new Float64Array(Math.min(perBlock, end - start) * unit);
