@@ -31,18 +31,25 @@ export function skipSpace(c: Cursor, lines = false): boolean {
 export function spaceLength(c: Cursor): number {
   const b = c.peek();
   if (b < 0x80) return b === 0x20 || (b >= 0x09 && b <= 0x0d) ? 1 : 0;
-  const n = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
-  c.ensure(n);
-  return /^\s$/.test(c.text(Math.min(n, c.lim - c.pos))) ? n : 0;
+  const n = sequenceLength(b);
+  return /^\s$/.test(decodeOne(c, n)) ? n : 0;
 }
 
 /** The character at the cursor (its first UTF-16 unit, as text[i] gives), for messages. */
 export function charAt(c: Cursor): string {
   const b = c.peek();
-  if (b < 0x80) return String.fromCharCode(b);
-  const n = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+  return b < 0x80 ? String.fromCharCode(b) : decodeOne(c, sequenceLength(b))[0];
+}
+
+/** Bytes in the UTF-8 sequence that lead byte `b` (0x80 or above) starts. */
+function sequenceLength(b: number): number {
+  return b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+}
+
+/** The `n` bytes at the cursor (fewer at the end) decoded, as the text reader decoded them. */
+function decodeOne(c: Cursor, n: number): string {
   c.ensure(n);
-  return c.text(Math.min(n, c.lim - c.pos))[0];
+  return c.text(Math.min(n, c.lim - c.pos));
 }
 
 /**
