@@ -70,3 +70,19 @@ describe('on three threads (the built binary)', () => {
     });
   }
 });
+
+describe('a bad value far into a JSON file read in blocks', () => {
+  inBlocksOf(64);
+  it('exits 2 with one line naming the file, the line and the column', async () => {
+    const rows = Array.from({ length: 200 }, (_, i) => `[${i % 7}.5, -${i}.25, 1e-3]`);
+    rows[150] = '[1.5, -2.25, "oops"]';
+    const logits = join(dir, 'bad-logits.json');
+    writeFileSync(logits, `[\n${rows.join(',\n')}\n]\n`);
+    const labels = join(dir, 'bad-labels.json');
+    writeFileSync(labels, JSON.stringify(Array.from({ length: 200 }, (_, i) => i % 3)));
+    const out = await runCli(['ce', logits, labels]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toBe(`losscalc: ${logits}: [150][2]: "oops" is not a number (line 152, column 14)\n`);
+  });
+});
+
