@@ -105,6 +105,17 @@ describe('a JSON file read in blocks', () => {
     });
   }
 
+  it('reads any range from the nearest offset the open noted, every 16th value in blocks of 64 bytes', () => {
+    streaming.blockBytes = 64;
+    const rows = Array.from({ length: 100 }, (_, i) => Array.from({ length: 5 }, (_, j) => (i % 9 === 0 ? -0 : Math.sin(i * 5 + j) * 10 ** ((i % 7) - 3))));
+    const text = `[${rows.map((r) => `[${r.map((x) => (Object.is(x, -0) ? '-0' : String(x))).join(', ')}]`).join(',\n ')}]`;
+    const want = parseJson(text, 't').data as Float64Array;
+    const v = openJsonFile(file(text), 'json')!;
+    for (const [unit, start, end] of [[5, 0, 100], [5, 3, 4], [5, 16, 17], [5, 31, 100], [1, 15, 16], [1, 16, 33], [1, 47, 499], [1, 499, 500], [100, 2, 5], [500, 0, 1]]) {
+      expectBits(readAll(v, unit, start, end), want.subarray(start * unit, end * unit));
+    }
+  });
+
   it('a small file is left to the whole-text reader; a larger one is read in blocks by openInput', async () => {
     streaming.blockBytes = 64;
     jsonFiles.wholeBytes = undefined;
