@@ -87,7 +87,8 @@ function scan(buf: Uint8Array, p0: number, lim: number, convert: boolean, partia
   }
   if (i + 1 >= lim && partial) return MORE;
   let integer = true;
-  if (buf[i] === 0x2e && buf[i + 1] >= 0x30 && buf[i + 1] <= 0x39) {
+  // bytes at lim and past it are no part of the text (a reused buffer holds older bytes there)
+  if (i + 1 < lim && buf[i] === 0x2e && buf[i + 1] >= 0x30 && buf[i + 1] <= 0x39) {
     integer = false;
     for (i++; i < lim && (b = buf[i]) >= 0x30 && b <= 0x39; i++) {
       if (significant < HI_DIGITS) {
@@ -106,7 +107,7 @@ function scan(buf: Uint8Array, p0: number, lim: number, convert: boolean, partia
   b = i < lim ? buf[i] : -1;
   if (b === 0x65 || b === 0x45) {
     let j = i + 1;
-    const sign = buf[j];
+    const sign = j < lim ? buf[j] : -1;
     if (sign === 0x2b || sign === 0x2d) j++;
     if (j < lim && buf[j] >= 0x30 && buf[j] <= 0x39) {
       integer = false;

@@ -195,6 +195,10 @@ const BAD: [string, 'json' | 'jsonl', string?][] = [
   ['[1, 1.]', 'json'],
   ['[1, 1e]', 'json'],
   ['[1, 01]', 'json'],
+  // a number cut by the end of the file: the bytes after it in the buffer are not the file's
+  [`[${'12345678901234567890,'.repeat(12)} 9.`, 'json'],
+  [`[${'12345678901234567890,'.repeat(12)} 9e`, 'json'],
+  [`[${'12345678901234567890,'.repeat(12)} 9e-`, 'json'],
   ['[1, "abc]', 'json'],
   ['[1, "ab\\q"]', 'json'],
   ['[1, \u00e9]', 'json'],
