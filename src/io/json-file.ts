@@ -105,6 +105,8 @@ function jsonFormatOf(file: FileSource, path: string, format: JsonFormat): 'json
   const head = new Uint8Array(Math.min(SNIFF_BYTES, file.size));
   file.read(head, 0);
   if (format !== undefined) {
+    // another format's magic: the whole-file reader names it (a zip's kind needs its end)
+    if (sniffFormat(head) !== 'csv' && sniffFormat(head) !== 'json') return undefined;
     contentFormat(head, path, format);
     return format;
   }

@@ -254,7 +254,9 @@ describe('errors in a file read in blocks', () => {
   it('binary data or another format named .json is refused as the whole-text reader refuses it', async () => {
     streaming.blockBytes = 16;
     const npy = file(new Uint8Array([0x93, ...Buffer.from('NUMPY'), 1, 0, 0x76, 0, ...Buffer.from("{'descr': '<f8'}").values(), ...new Array(40).fill(0x20)]));
-    expect(errorOf(() => openJsonFile(npy, 'json'))).toBe(`${npy}: this is an NPY file (by its first bytes), not JSON`);
+    // another format's magic is left to the whole-file reader, which names the format
+    expect(openJsonFile(npy, 'json')).toBeUndefined();
+    await expect(readInput(npy)).rejects.toThrow('this is an NPY file (by its first bytes), not JSON');
     const nul = file(`[1, 2, 3, ${'\u0000'}, 4, 5, 6, 7, 8]`);
     expect(errorOf(() => openJsonFile(nul, 'json'))).toBe(`${nul}: binary data, not JSON: a NUL byte at byte 10`);
   });
