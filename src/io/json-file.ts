@@ -23,7 +23,7 @@ import { pickKey, refuseKey, type Container } from './container.js';
 import { contentFormat, FORMAT_NAMES, SNIFF_BYTES, sniffFormat, sniffInput } from './format.js';
 import { Cursor, END, skipBom } from './json-cursor.js';
 import { numberAt } from './json-number.js';
-import { readString, severalValues, stringLength } from './json-scan.js';
+import { readString, severalValues, spaceLength, stringLength } from './json-scan.js';
 import { failIn, jsonObject, refuseKeyOfTensor } from './json.js';
 import { BARE, NON_FINITE_STRINGS, scanTensor, Seen } from './json-tensor.js';
 import { scanJsonLines } from './jsonl.js';
@@ -220,13 +220,21 @@ function readChecked(path: string, since: FileState, read: (file: FileSource) =>
   }
 }
 
-/** Brackets, commas and spaces (newlines too), which the open checked. */
+/**
+ * Brackets, commas and spaces (newlines too), which the open checked; in JSON Lines, the
+ * spaces of blank lines too (\v, \f, NBSP, U+2028, ... as String.trim sees them).
+ */
 function skipPunctuation(c: Cursor): void {
   for (;;) {
     if (c.pos >= c.lim && !c.ensure(1)) throw changed();
     const b = c.buf[c.pos];
-    if (b === 0x20 || b === 0x2c || b === 0x0a || b === 0x5b || b === 0x5d || b === 0x09 || b === 0x0d) c.pos++;
-    else return;
+    if (b === 0x20 || b === 0x2c || b === 0x5b || b === 0x5d || (b >= 0x09 && b <= 0x0d)) c.pos++;
+    else if (b < 0x80) return;
+    else {
+      const n = spaceLength(c);
+      if (n === 0) return;
+      c.pos += n;
+    }
   }
 }
 

@@ -78,6 +78,7 @@ const TEXTS: [string, 'json' | 'jsonl', string?][] = [
   ['\uFEFF[1, 2.5]\r\n\r\n[3, NaN]\n  \n[5, 6]', 'jsonl'],
   ['1\n2\n3\n-0\n9007199254740993\n', 'jsonl'],
   ['[[1], [2]]\n[[3], [4]]\n[[5], [6]]\n', 'jsonl'],
+  ['2\n\u2028\n\u000b \u00a0\f\n3\n\u3000', 'jsonl'],
 ];
 
 describe('a JSON file read in blocks', () => {
