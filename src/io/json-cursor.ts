@@ -105,9 +105,13 @@ export class Cursor {
   }
 }
 
-/** A UTF-8 byte order mark at the start of `c` (at offset 0): skipped, as decoding text drops it. */
+/**
+ * A UTF-8 byte order mark at the start of `c` (at offset 0) is skipped, and a second one
+ * after it: the text reader dropped one when decoding the bytes and one more when parsing.
+ */
 export function skipBom(c: Cursor): void {
-  if (c.offset === 0 && c.peek() === 0xef && c.at(1) === 0xbb && c.at(2) === 0xbf) c.pos += 3;
+  if (c.offset !== 0) return;
+  for (let i = 0; i < 2 && c.peek() === 0xef && c.at(1) === 0xbb && c.at(2) === 0xbf; i++) c.pos += 3;
 }
 
 /** An InputError at byte `at` of the text in `src`: the message ends with its line and column. */

@@ -67,6 +67,7 @@ const TEXTS: [string, 'json' | 'jsonl', string?][] = [
   ['[[1.5, -2e-3, NaN], [Infinity, -Infinity, "nan"], ["-inf", true, false], [0.30000000000000004, -0, 123456789012345678]]', 'json'],
   ['\uFEFF\r\n [\n  [ [1 , 2],[3,4] ] ,\n\t[[5,6] , [7,8]]\n]\n\n', 'json'],
   ['  -12.5e3  \n', 'json'],
+  ['\uFEFF\uFEFF[1, 2]', 'json'],
   ['[]', 'json'],
   ['[[], [], []]     ', 'json'],
   ['[[[[[[1]]], [[[2]]]]]]', 'json'],
@@ -105,6 +106,13 @@ describe('a JSON file read in blocks', () => {
       }
     });
   }
+
+  it('skips a second BOM after the first, as decoding and then parsing the text did', () => {
+    for (const format of ['json', 'jsonl'] as const) {
+      const t = parseInput(Buffer.from('\uFEFF\uFEFF[1, 2]\n'), 't', { format });
+      expect([t.shape, Array.from(t.data)]).toEqual([format === 'json' ? [2] : [1, 2], [1, 2]]);
+    }
+  });
 
   it('reads any range from the nearest offset the open noted, every 16th value in blocks of 64 bytes', () => {
     streaming.blockBytes = 64;
