@@ -8,7 +8,8 @@ import type { Tensor } from '../tensor.js';
 import { pickArray, refuseKey, type Container } from './container.js';
 import { parseCsv } from './csv.js';
 import { jsonContainer, parseJson } from './json.js';
-import { skipJsonValue } from './json-scan.js';
+import { Cursor, skipBom } from './json-cursor.js';
+import { severalValues } from './json-scan.js';
 import { parseJsonLines } from './jsonl.js';
 import { isTar, refuseForeign } from './foreign.js';
 import { isNpy, parseNpy } from './npy.js';
@@ -162,14 +163,15 @@ export function parseInput(buf: Uint8Array, source: string, opts: ParseOptions =
       return pickArray(parseSafetensors(buf, source), key, source);
     case 'pt':
       return pickTorch(parseTorch(buf, source), key, source);
-    case 'json': {
-      const text = decodeText(buf);
-      if (opts.format === undefined && severalValues(text, source)) return parseJsonLines(text, source);
-      return parseJson(text, source, key);
-    }
+    case 'json':
+      if (opts.format === undefined && jsonLines(buf)) {
+        refuseKey(FORMAT_NAMES.jsonl, key, source);
+        return parseJsonLines(buf, source);
+      }
+      return parseJson(buf, source, key);
     case 'jsonl':
       refuseKey(FORMAT_NAMES.jsonl, key, source);
-      return parseJsonLines(decodeText(buf), source);
+      return parseJsonLines(buf, source);
     case 'csv':
     case 'tsv':
       refuseKey(FORMAT_NAMES[format], key, source);
@@ -198,7 +200,7 @@ export function parseContainer(buf: Uint8Array, source: string, format?: Format)
     case 'safetensors':
       return parseSafetensors(buf, source);
     case 'json':
-      return jsonContainer(decodeText(buf), source);
+      return jsonContainer(buf, source);
     case 'pt':
       return severalTensors(parseTorch(buf, source));
     default:
@@ -241,16 +243,10 @@ function zipFormat(buf: Uint8Array, format: Format): Format {
 }
 
 /** A sniffed JSON text with a second value on a later line is JSON Lines. */
-function severalValues(text: string, source: string): boolean {
-  const start = text.search(/\S/);
-  if (text[start] === '{') return false;
-  let end: number;
-  try {
-    end = skipJsonValue(text, start, source);
-  } catch {
-    return false; // the JSON reader reports it
-  }
-  return /^[ \t\r]*\n\s*\S/.test(text.slice(end));
+export function jsonLines(buf: Uint8Array): boolean {
+  const c = new Cursor(buf, 0, buf.length);
+  skipBom(c);
+  return severalValues(c);
 }
 
 /**

@@ -1,140 +1,225 @@
 /**
- * Walking JSON text without building values: skipping a value, the members of an object
- * (whose arrays json.ts then parses by key), and line/column positions for messages.
+ * Walking JSON bytes without building values: spaces, strings, skipping a value, the members
+ * of an object (whose arrays json.ts then reads by key), and whether a text holds several
+ * values on several lines (JSON Lines). All read forwards through a Cursor, so a skipped value
+ * or string of any size costs one chunk of memory.
  */
-import { InputError } from '../errors.js';
-import type { Tensor } from '../tensor.js';
-import type { Container } from './container.js';
+import { END, NL, type Cursor } from './json-cursor.js';
 
-/** The offset just past the JSON value at `start` (after spaces), checked only for balance. */
-export function skipJsonValue(text: string, start: number, source: string): number {
-  const syntax = (at: number, what: string): never => failAt(text, source, at, `invalid JSON: ${what}`);
-  const closers: string[] = [];
-  let pos = start;
+/** Reports a syntax error at a byte offset (failAt with the text and source bound). */
+export type Fail = (at: number, message: string) => never;
+
+/** Skips JSON's spaces (and newlines, unless `lines`); whether a newline was skipped. */
+export function skipSpace(c: Cursor, lines = false): boolean {
+  let newline = false;
   for (;;) {
-    pos = skipSpace(text, pos, text.length);
-    const ch = text[pos];
-    if (ch === '[' || ch === '{') {
-      closers.push(ch === '[' ? ']' : '}');
-      pos++;
-      continue;
-    }
-    if (ch === ',' || ch === ':') {
-      if (closers.length === 0) syntax(pos, `unexpected ${JSON.stringify(ch)}, expected a value`);
-      pos++;
-      continue;
-    }
-    if (ch === ']' || ch === '}') {
-      if (closers.pop() !== ch) syntax(pos, `unexpected ${JSON.stringify(ch)}`);
-      pos++;
-    } else if (ch === '"') {
-      pos = stringEnd(text, pos, syntax);
-    } else {
-      TOKEN.lastIndex = pos;
-      const m = TOKEN.exec(text);
-      if (!m) syntax(pos, pos >= text.length ? 'unexpected end of input, expected a value' : `unexpected ${JSON.stringify(ch)}`);
-      pos += m![0].length;
-    }
-    if (closers.length === 0) return pos;
+    if (c.pos >= c.lim && !c.ensure(1)) return newline;
+    const b = c.buf[c.pos];
+    if (b === 0x20 || b === 0x09 || b === 0x0d) c.pos++;
+    else if (b === NL && !lines) {
+      newline = true;
+      c.pos++;
+    } else return newline;
   }
-}
-
-const TOKEN = /[^\s,:[\]{}"]+/y;
-
-/** Past the closing quote of the string at `start`. */
-export function stringEnd(text: string, start: number, syntax: (at: number, what: string) => never): number {
-  let i = start + 1;
-  while (i < text.length && text[i] !== '"' && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
-  if (text[i] !== '"') syntax(start, 'unterminated string');
-  return i + 1;
 }
 
 /**
- * The object at `start` as a container: where each array or number value starts, by dotted
- * key; `readAt` parses the one picked. Nested objects are walked with an explicit stack,
- * other values are only skipped.
+ * The bytes of the character at the cursor when it is one that String.trim and /\s/ take for
+ * a space (ASCII ones, NBSP, U+FEFF, U+2028, ...), else 0: where the text reader trimmed lines
+ * and split tokens.
  */
-export function jsonObject(text: string, source: string, start: number, readAt: (start: number, source: string) => Tensor): Container {
-  const syntax = (at: number, what: string): never => failAt(text, source, at, `invalid JSON: ${what}`);
+export function spaceLength(c: Cursor): number {
+  const b = c.peek();
+  if (b < 0x80) return b === 0x20 || (b >= 0x09 && b <= 0x0d) ? 1 : 0;
+  const n = sequenceLength(b);
+  return /^\s$/.test(decodeOne(c, n)) ? n : 0;
+}
+
+/** The character at the cursor (its first UTF-16 unit, as text[i] gives), for messages. */
+export function charAt(c: Cursor): string {
+  const b = c.peek();
+  return b < 0x80 ? String.fromCharCode(b) : decodeOne(c, sequenceLength(b))[0];
+}
+
+/** Bytes in the UTF-8 sequence that lead byte `b` (0x80 or above) starts. */
+function sequenceLength(b: number): number {
+  return b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+}
+
+/** The `n` bytes at the cursor (fewer at the end) decoded, as the text reader decoded them. */
+function decodeOne(c: Cursor, n: number): string {
+  c.ensure(n);
+  return c.text(Math.min(n, c.lim - c.pos));
+}
+
+/**
+ * Bytes in the string at the cursor, its quotes included; it ends at a '"' not escaped, and
+ * a newline or the end first is an unterminated string. The string stays in the buffer.
+ */
+export function stringLength(c: Cursor, fail: Fail): number {
+  let k = 1;
+  for (;;) {
+    const b = c.at(k);
+    if (b === 0x22) return k + 1;
+    if (b === END || b === NL) return fail(c.offset, 'invalid JSON: unterminated string');
+    k += b === 0x5c ? 2 : 1;
+  }
+}
+
+/** The string at the cursor, decoded as JSON.parse does, and consumed. */
+export function readString(c: Cursor, fail: Fail): string {
+  const length = stringLength(c, fail);
+  let s: string;
+  try {
+    s = JSON.parse(c.text(length)) as string;
+  } catch {
+    return fail(c.offset, 'invalid JSON: invalid string');
+  }
+  c.pos += length;
+  return s;
+}
+
+/** Consumes the string at the cursor without keeping it: a string of any length. */
+function skipString(c: Cursor, fail: Fail): void {
+  const start = c.offset;
+  c.pos++;
+  for (;;) {
+    if (c.pos >= c.lim && !c.ensure(1)) fail(start, 'invalid JSON: unterminated string');
+    const b = c.buf[c.pos];
+    if (b === 0x22) {
+      c.pos++;
+      return;
+    }
+    if (b === NL) fail(start, 'invalid JSON: unterminated string');
+    if (b === 0x5c && !c.ensure(2)) fail(start, 'invalid JSON: unterminated string');
+    c.pos += b === 0x5c ? 2 : 1;
+  }
+}
+
+/** ASCII bytes that end a bare token: JSON's punctuation and spaces (\s). */
+const ENDS_TOKEN = new Uint8Array(128);
+for (const ch of ' \t\n\v\f\r,:[]{}"') ENDS_TOKEN[ch.charCodeAt(0)] = 1;
+
+/** Consumes the JSON value at the cursor (after spaces), checked only for balance. */
+export function skipValue(c: Cursor, fail: Fail): void {
+  const closers: number[] = [];
+  for (;;) {
+    skipSpace(c);
+    const b = c.peek();
+    if (b === 0x5b || b === 0x7b) {
+      closers.push(b + 2); // ']' and '}' follow '[' and '{' by 2
+      c.pos++;
+      continue;
+    }
+    if (b === 0x2c || b === 0x3a) {
+      if (closers.length === 0) fail(c.offset, `invalid JSON: unexpected ${JSON.stringify(charAt(c))}, expected a value`);
+      c.pos++;
+      continue;
+    }
+    if (b === 0x5d || b === 0x7d) {
+      if (closers.pop() !== b) fail(c.offset, `invalid JSON: unexpected ${JSON.stringify(charAt(c))}`);
+      c.pos++;
+    } else if (b === 0x22) {
+      skipString(c, fail);
+    } else {
+      const start = c.offset;
+      for (;;) {
+        if (c.pos >= c.lim && !c.ensure(1)) break;
+        const t = c.buf[c.pos];
+        if (t < 0x80 ? ENDS_TOKEN[t] : spaceLength(c) > 0) break;
+        c.pos++;
+      }
+      if (c.offset === start) {
+        fail(start, b === END ? 'invalid JSON: unexpected end of input, expected a value' : `invalid JSON: unexpected ${JSON.stringify(charAt(c))}`);
+      }
+    }
+    if (closers.length === 0) return;
+  }
+}
+
+/**
+ * The members of the object at the cursor that may be arrays or numbers, by dotted key
+ * (`meta.scores.auc` inside nested objects), each with the offset where its value starts;
+ * other values are only skipped. Nothing but spaces may follow the object.
+ */
+export function objectMembers(c: Cursor, fail: Fail): Map<string, number> {
+  const syntax = (at: number, what: string): never => fail(at, `invalid JSON: ${what}`);
   const values = new Map<string, number>();
-  const prefixes: string[] = []; // the dotted names of the open objects; '' for the top one
-  let pos = start + 1;
-  prefixes.push('');
+  const prefixes: string[] = ['']; // the dotted names of the open objects; '' for the top one
+  c.pos++;
   let first = true; // just after '{', where '}' may close the object
   for (;;) {
-    pos = skipSpace(text, pos, text.length);
-    if (first && text[pos] === '}') {
-      pos++;
+    skipSpace(c);
+    if (first && c.peek() === 0x7d) {
+      c.pos++;
       prefixes.pop();
     } else {
-      if (text[pos] !== '"') syntax(pos, first ? "expected a string key or '}'" : 'expected a string key');
-      const keyEnd = stringEnd(text, pos, syntax);
-      let key: string;
-      try {
-        key = JSON.parse(text.slice(pos, keyEnd)) as string;
-      } catch {
-        return syntax(pos, 'invalid string');
-      }
-      pos = skipSpace(text, keyEnd, text.length);
-      if (text[pos] !== ':') syntax(pos, "expected ':' after an object key");
-      pos = skipSpace(text, pos + 1, text.length);
+      if (c.peek() !== 0x22) syntax(c.offset, first ? "expected a string key or '}'" : 'expected a string key');
+      const key = readString(c, fail);
+      skipSpace(c);
+      if (c.peek() !== 0x3a) syntax(c.offset, "expected ':' after an object key");
+      c.pos++;
+      skipSpace(c);
       const name = prefixes.length === 1 ? key : `${prefixes[prefixes.length - 1]}.${key}`;
-      if (text[pos] === '{') {
+      if (c.peek() === 0x7b) {
         prefixes.push(name);
-        pos++;
+        c.pos++;
         first = true;
         continue;
       }
-      if (/^(?:[[\-\d]|NaN|Infinity)/.test(text.slice(pos, pos + 8))) {
-        if (values.has(name)) failAt(text, source, pos, `duplicate key ${JSON.stringify(name)}`);
-        values.set(name, pos);
+      if (mayBeTensor(c)) {
+        if (values.has(name)) fail(c.offset, `duplicate key ${JSON.stringify(name)}`);
+        values.set(name, c.offset);
       }
-      pos = skipJsonValue(text, pos, source);
+      skipValue(c, fail);
     }
     // a member or an object just ended: close objects until one continues with a comma
     for (;;) {
+      skipSpace(c);
       if (prefixes.length === 0) {
-        pos = skipSpace(text, pos, text.length);
-        if (pos < text.length) syntax(pos, 'unexpected text after the end of the data');
-        return {
-          kind: 'JSON object',
-          keys: [...values.keys()],
-          read: (key, keySource) => readAt(values.get(key)!, keySource),
-        };
+        if (c.peek() !== END) syntax(c.offset, 'unexpected text after the end of the data');
+        return values;
       }
-      pos = skipSpace(text, pos, text.length);
-      if (text[pos] === ',') {
-        pos++;
+      if (c.peek() === 0x2c) {
+        c.pos++;
         first = false;
         break;
       }
-      if (text[pos] !== '}') syntax(pos, "expected ',' or '}' after an object member");
-      pos++;
+      if (c.peek() !== 0x7d) syntax(c.offset, "expected ',' or '}' after an object member");
+      c.pos++;
       prefixes.pop();
     }
   }
 }
 
-export function skipSpace(text: string, pos: number, end: number): number {
-  for (; pos < end; pos++) {
-    const ch = text.charCodeAt(pos);
-    if (ch !== 0x20 && ch !== 0x0a && ch !== 0x0d && ch !== 0x09) break;
-  }
-  return pos;
+/** A value starting with '[', '-', a digit, NaN or Infinity: an array or a number. */
+function mayBeTensor(c: Cursor): boolean {
+  const b = c.peek();
+  if (b === 0x5b || b === 0x2d || (b >= 0x30 && b <= 0x39)) return true;
+  return startsWith(c, 'NaN') || startsWith(c, 'Infinity');
 }
 
-export function failAt(text: string, source: string, at: number, message: string): never {
-  throw new InputError(`${message} (${lineColumn(text, at)})`, source);
+export function startsWith(c: Cursor, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (c.at(i) !== word.charCodeAt(i)) return false;
+  return true;
 }
 
-function lineColumn(text: string, at: number): string {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < at && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
+/**
+ * Whether a text that is not an object holds a second value on a later line: JSON Lines,
+ * when no format was asked for. A first value that does not parse is left to the JSON reader.
+ */
+export function severalValues(c: Cursor): boolean {
+  for (let n = spaceLength(c); n > 0; n = spaceLength(c)) c.pos += n;
+  if (c.peek() === 0x7b) return false;
+  try {
+    skipValue(c, (_at, message) => {
+      throw new Error(message);
+    });
+  } catch {
+    return false;
   }
-  return `line ${line}, column ${at - lineStart + 1}`;
+  while (c.peek() === 0x20 || c.peek() === 0x09 || c.peek() === 0x0d) c.pos++;
+  if (c.peek() !== NL) return false;
+  for (let n = spaceLength(c); n > 0; n = spaceLength(c)) c.pos += n;
+  return c.peek() !== END;
 }

@@ -6,30 +6,53 @@
 import { InputError } from '../errors.js';
 import { formatShape, sameShape, type Tensor } from '../tensor.js';
 import { Float64Buffer } from './float64-buffer.js';
-import { parseJsonValue } from './json.js';
+import { Cursor, END, NL, skipBom } from './json-cursor.js';
+import type { JsonText } from './json.js';
+import { Seen, scanTensor } from './json-tensor.js';
+import { spaceLength } from './json-scan.js';
 
-export function parseJsonLines(text: string, source: string): Tensor {
-  const values = new Float64Buffer();
+export function parseJsonLines(text: JsonText, source: string): Tensor {
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
+  const seen = new Seen(Infinity, new Float64Buffer());
+  return seen.tensor(scanJsonLines(new Cursor(bytes, 0, bytes.length), source, seen));
+}
+
+/** Reads the rows at the cursor into `seen`; the shape of the tensor they stack into. */
+export function scanJsonLines(c: Cursor, source: string, seen: Seen): number[] {
   let rowShape: number[] | undefined;
   let firstLine = 0;
   let rows = 0;
-  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  for (let line = 1; start <= text.length; line++) {
-    const newline = text.indexOf('\n', start);
-    const end = newline === -1 ? text.length : newline;
-    if (text.slice(start, end).trim() !== '') {
-      const row = parseJsonValue(text, source, start, end, 'line');
-      if (rowShape === undefined) {
-        rowShape = row.shape;
-        firstLine = line;
-      } else if (!sameShape(row.shape, rowShape)) {
-        throw new InputError(`line ${line}: a row of shape ${formatShape(row.shape)}, but line ${firstLine} has ${formatShape(rowShape)}`, source);
-      }
-      for (const v of row.data as Float64Array) values.push(v);
-      rows++;
+  skipBom(c);
+  for (let line = 1; ; line++) {
+    const start = c.offset;
+    if (blank(c)) {
+      if (c.peek() === END) break;
+      c.pos++; // the newline
+      continue;
     }
-    start = end + 1;
+    c.seek(start);
+    const shape = scanTensor(c, source, seen, { whole: true, line: true });
+    if (rowShape === undefined) {
+      rowShape = shape;
+      firstLine = line;
+    } else if (!sameShape(shape, rowShape)) {
+      throw new InputError(`line ${line}: a row of shape ${formatShape(shape)}, but line ${firstLine} has ${formatShape(rowShape)}`, source);
+    }
+    rows++;
+    if (c.peek() === END) break;
+    c.pos++; // the newline
   }
   if (rowShape === undefined) throw new InputError('empty file', source);
-  return { data: values.values(), shape: [rows, ...rowShape], dtype: 'float64' };
+  return [rows, ...rowShape];
+}
+
+/** Whether the rest of the line holds only spaces (as String.trim sees them); the cursor is then at its end. */
+function blank(c: Cursor): boolean {
+  for (;;) {
+    const b = c.peek();
+    if (b === END || b === NL) return true;
+    const n = spaceLength(c);
+    if (n === 0) return false;
+    c.pos += n;
+  }
 }

@@ -19,6 +19,7 @@ import { withFile } from './byte-source.js';
 import { foreignFormat, isGzip } from './foreign.js';
 import { CONTAINER_FORMATS, contentFormat, decodeText, delimiterOf, FORMAT_NAMES, formatFor, formatOfPath, parseContainer, parseInput, refuseEmpty, SNIFF_BYTES, sniffFormat, type Format } from './format.js';
 import { openCsvFile } from './csv-file.js';
+import { openJsonContainer, openJsonFile, readJsonFile } from './json-file.js';
 import { openNpyFile } from './npy-file.js';
 import { isDeflatedEntry, openNpzFile } from './npz.js';
 import { isTorchPath, openPickedTorch, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
@@ -99,11 +100,11 @@ export async function openTable(spec: string | readonly string[], options: ReadT
 }
 
 /**
- * Like readInput, except that a file that can be read in blocks (NPY, a stored NPZ entry, a
- * CSV/TSV file of plain numbers) comes back as Values (io/npy-file.ts, io/npz.ts,
- * io/csv-file.ts) instead of being read whole, and several specs (shards) are read one after
- * another, never copied into one tensor. For the logits and other large operands; small ones
- * gain nothing from it.
+ * Like readInput, except that a file that can be read in blocks (NPY, a stored or compressed
+ * NPZ entry, safetensors, torch.save, CSV/TSV, JSON/JSON Lines) comes back as Values
+ * (io/npy-file.ts, io/npz.ts, io/csv-file.ts, io/json-file.ts, ...) instead of being read
+ * whole, and several specs (shards) are read one after another, never copied into one tensor.
+ * For the logits and other large operands; small ones gain nothing from it.
  */
 export async function openInput(spec: string | readonly string[], options: ReadOptions = {}): Promise<Tensor | Values> {
   if (typeof spec !== 'string') {
@@ -120,6 +121,10 @@ export async function openInput(spec: string | readonly string[], options: ReadO
     // safetensors and torch.save: the header or pickle now, the tensor in blocks at its offset
     if (format === 'safetensors') return openPicked(openSafetensorsFile(at.path), at.key, at.path);
     if ((format === 'pt' || format === undefined) && isTorchPath(at.path)) return openPickedTorch(openTorchFile(at.path), at.key, at.path);
+    if (format === undefined || format === 'json' || format === 'jsonl') {
+      const json = openJsonFile(at.path, format, at.key);
+      if (json !== undefined || format !== undefined) return json;
+    }
     if ((format === 'csv' || format === 'tsv') && at.key === undefined) {
       return openCsvFile(at.path, format, delimiterOf(format, options.delimiter), options.header);
     }
@@ -220,6 +225,11 @@ async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
     const tensor = atOffsets(at, () => (isTorchPath(at.path) ? pickTorch(openTorchFile(at.path), at.key, at.path) : undefined));
     if (tensor) return tensor;
   }
+  if (format === undefined || format === 'json' || format === 'jsonl') {
+    // read in chunks, never as one text; a small file is read whole
+    const tensor = atOffsets(at, () => (wrapped(at.path) ? undefined : readJsonFile(at.path, format, at.key)));
+    if (tensor) return tensor;
+  }
   const found = format ?? at.sniffed;
   if (found === 'npz' || found === 'safetensors') {
     // read at offsets, not loaded whole; anything but a zip or a safetensors header is left to parseInput to name
@@ -265,6 +275,10 @@ export async function openContainer(given: Location, options: ReadOptions = {}):
   if (format === undefined || format === 'safetensors') {
     const file = atOffsets(at, () => (wrapped(at.path) ? undefined : openSafetensorsFile(at.path))); // undefined unless a safetensors header
     if (file) return file;
+  }
+  if (format === undefined || format === 'json') {
+    const object = atOffsets(at, () => (wrapped(at.path) ? undefined : openJsonContainer(at.path, format)));
+    if (object !== undefined) return object ?? undefined;
   }
   return parseContainer(load(at), at.path, format);
 }

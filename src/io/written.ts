@@ -19,6 +19,11 @@ export class Written {
     if (/^[+-]?\d+$/.test(t)) (this.map ??= new Map()).set(index, t.replace(/^\+/, ''));
   }
 
+  /** The cells noted, by flat index. */
+  entries(): [number, string][] {
+    return this.map ? [...this.map] : [];
+  }
+
   /** Tensor.written for the cells noted, or undefined when there are none. */
   result(): ((index: number) => string | undefined) | undefined {
     const { map } = this;

@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { InputError } from '../../src/errors.js';
 import { openCsvFile } from '../../src/io/csv-file.js';
+import { jsonFiles, openJsonFile } from '../../src/io/json-file.js';
 import { decodeText, delimiterOf, parseInput } from '../../src/io/format.js';
 import { openNpyFile, streaming } from '../../src/io/npy-file.js';
 import { parseTable, type Table } from '../../src/io/table.js';
@@ -244,6 +245,27 @@ function stream(open: () => Values | undefined, blockBytes: number): Streamed | 
   }
 }
 
+/**
+ * The same message, where one that names the file (`fuzz.json`, or the scratch file's longer
+ * path) and runs past what a message holds was shortened (' ... ') at other places.
+ */
+function sameMessage(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (!a.includes(' ... ') || !b.includes(' ... ')) return false;
+  const [x, y] = [a.split(' ... ')[0], b.split(' ... ')[0]];
+  return x.startsWith(y) || y.startsWith(x);
+}
+
+/** `open` with every JSON file read in blocks, however small. */
+function inBlocksAlways<T>(open: () => T): T {
+  jsonFiles.wholeBytes = 0;
+  try {
+    return open();
+  } finally {
+    jsonFiles.wholeBytes = undefined;
+  }
+}
+
 /** The streaming reader must agree with the whole-file reader on the same bytes, to the bit. */
 function streamProblem(r: unknown, whole: Probe): string | undefined {
   if (r === undefined) return undefined; // not streamable: read whole instead
@@ -294,22 +316,29 @@ export function runCase(c: FuzzCase, limits: Limits): Outcome {
     ms = Math.max(ms, b.ms);
   }
   const { format, key } = c.options;
-  if (limits.scratch !== undefined && key === undefined && (format === 'npy' || format === 'csv' || format === 'tsv')) {
-    // the CLI streams NPY and plain CSV logits from the file (io/npy-file.ts, io/csv-file.ts)
-    // instead of parsing their bytes whole: both ways must agree
+  const json = format === 'json' || format === 'jsonl' || format === undefined; // undefined: JSON by the first bytes
+  if (limits.scratch !== undefined && (json || (key === undefined && (format === 'npy' || format === 'csv' || format === 'tsv')))) {
+    // the CLI streams NPY, plain CSV and JSON logits from the file (io/npy-file.ts,
+    // io/csv-file.ts, io/json-file.ts) instead of parsing their bytes whole: both ways must agree
     const path = limits.scratch;
     writeFileSync(path, c.bytes);
     const blockBytes = BLOCK_BYTES[c.iteration % BLOCK_BYTES.length];
-    const name = format === 'npy' ? 'openNpyFile' : 'openCsvFile';
-    const open = format === 'npy' ? () => openNpyFile(path) : () => openCsvFile(path, format, delimiterOf(format, c.options.delimiter));
+    const name = format === 'npy' ? 'openNpyFile' : json ? 'openJsonFile' : 'openCsvFile';
+    const open =
+      format === 'npy'
+        ? () => openNpyFile(path)
+        : json
+          ? () => inBlocksAlways(() => openJsonFile(path, format, key))
+          : () => openCsvFile(path, format, delimiterOf(format!, c.options.delimiter));
     const s = probe(name, c, path, limits, findings, () => stream(open, blockBytes), (r) => streamProblem(r, a));
     ms = Math.max(ms, s.ms);
-    const streamError = s.error instanceof InputError ? s.error.message : undefined;
+    // a message that names the file (a key to pick) names the file read here
+    const streamError = s.error instanceof InputError ? s.error.message.replaceAll(path, c.source) : undefined;
     const wholeError = a.error instanceof InputError ? a.error.message : undefined;
     if (streamError !== undefined && a.error === undefined) {
       findings.push({ kind: 'inconsistent', call: name, detail: `inconsistent: parseInput read shape [${(a.value as Tensor).shape}], ${name} (blocks of ${blockBytes} bytes) threw: ${streamError.slice(0, 300)}` });
-    } else if (format !== 'npy' && streamError !== undefined && wholeError !== undefined && streamError !== wholeError) {
-      // csv-file.ts promises the ordinary reader's error, word for word
+    } else if (format !== 'npy' && streamError !== undefined && wholeError !== undefined && !sameMessage(streamError, wholeError)) {
+      // csv-file.ts and json-file.ts promise the ordinary reader's error, word for word
       findings.push({ kind: 'inconsistent', call: name, detail: `inconsistent errors: ${name} (blocks of ${blockBytes} bytes) threw ${JSON.stringify(streamError.slice(0, 200))}, parseInput ${JSON.stringify(wholeError.slice(0, 200))}`, pattern: 'different errors' });
     }
   }

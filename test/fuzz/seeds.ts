@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatOfPath, type Format } from '../../src/io/format.js';
-import { jsonObject } from '../../src/io/json-scan.js';
+import { jsonContainer } from '../../src/io/json.js';
 import { parseNpz } from '../../src/io/npz.js';
 import { parseSafetensors } from '../../src/io/safetensors.js';
 import { parseTorch } from '../../src/io/torch/torch.js';
@@ -75,11 +75,7 @@ function containerKeys(format: Format, bytes: Uint8Array, name: string): string[
     if (format === 'npz') return [...parseNpz(bytes, name).keys];
     if (format === 'safetensors') return [...parseSafetensors(bytes, name).keys];
     if (format === 'pt') return [...parseTorch(bytes, name).keys];
-    if (format === 'json') {
-      const text = new TextDecoder().decode(bytes);
-      const start = text.search(/\S/);
-      if (text[start] === '{') return [...jsonObject(text, name, start, () => undefined as never).keys];
-    }
+    if (format === 'json') return [...(jsonContainer(bytes, name)?.keys ?? [])];
   } catch {
     // a broken fixture: no keys to pick, which is a case of its own
   }

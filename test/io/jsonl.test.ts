@@ -28,6 +28,12 @@ describe('parseJsonLines', () => {
     expect([t.shape, Array.from(t.data)]).toEqual([[2, 2], [1, NaN, -Infinity, 40]]);
   });
 
+  it('a line of Unicode spaces (NBSP, U+2028, a BOM) is blank, as String.trim sees it', () => {
+    const t = parseJsonLines('[1]\n\u00a0\u2028 \uFEFF\n[2]\n\u3000', 't');
+    expect([t.shape, Array.from(t.data)]).toEqual([[2, 1], [1, 2]]);
+    expect(error('[1]\n\u00a0[2]\n')).toBe('invalid JSON: unexpected "\u00a0", expected a value (line 2, column 1)');
+  });
+
   it('rows of different shapes name both lines', () => {
     const name = 'ragged.jsonl';
     const e = inputErrorSync(() => parseJsonLines(fixtureText(name), name), name);
