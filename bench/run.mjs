@@ -159,6 +159,18 @@ function memorySection(memory, rows, useTime) {
   ];
 }
 
+/**
+ * bench/RESULTS.md with the sections this run made replaced and the others kept: a run of one
+ * table (--tables memory) leaves the other's latest results in place.
+ */
+function resultsFile(old, sections) {
+  const kept = {};
+  for (const m of old.matchAll(/^## (Speed|Memory)\n\n([\s\S]*?)(?=^## |(?![\s\S]))/gm)) kept[m[1]] = m[2].trimEnd();
+  const all = { ...kept, ...sections };
+  const body = ['Speed', 'Memory'].filter((t) => all[t]).map((t) => `## ${t}\n\n${all[t]}\n`);
+  return `# Benchmark results\n\nThe latest \`npm run bench -- --write\` (bench/run.mjs), each table from its own run.\n\n${body.join('\n')}`;
+}
+
 function main() {
   const opts = parseOptions(process.argv.slice(2));
   const log = (m) => console.error(`bench: ${m}`);
@@ -238,18 +250,20 @@ function main() {
   const partial = workloads.length < WORKLOADS.length || opts.tools.length < TOOL_NAMES.length;
   const speed = workloads.length ? [resultsTable(rows), '', 'Targets (issue 5):', '', targetsTable(rows), '', ...notes.map((n) => `- ${n}`)] : [];
   const memoryRows = memory?.cases && useTime ? runMemoryCases(memory.cases, { repo: REPO, cache: opts.cache, log }) : [];
-  const body = [
+  const header = [
     `Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: \`${['node bench/run.mjs', ...process.argv.slice(2)].join(' ')}\`${partial ? ' (a subset of the workloads or tools)' : ''}`,
     '',
     machineLine({ numpy, torch }),
     '',
-    ...speed,
-    ...(memory ? ['', '## Memory', '', ...memorySection(memory, memoryRows, useTime)] : []),
-  ].join('\n');
-  process.stdout.write(body + '\n');
+  ];
+  const sections = {
+    ...(workloads.length && { Speed: [...header, ...speed].join('\n') }),
+    ...(memory && { Memory: [...header, ...memorySection(memory, memoryRows, useTime)].join('\n') }),
+  };
+  process.stdout.write(Object.entries(sections).map(([title, text]) => `## ${title}\n\n${text}\n`).join('\n'));
   if (opts.write) {
-    fs.writeFileSync(RESULTS, `# Benchmark results\n\nThe latest \`npm run bench -- --write\` (bench/run.mjs).\n\n${body}\n`);
-    log(`wrote ${path.relative(process.cwd(), RESULTS)}`);
+    fs.writeFileSync(RESULTS, resultsFile(fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, 'utf8') : '', sections));
+    log(`wrote ${path.relative(process.cwd(), RESULTS)} (${Object.keys(sections).join(' and ')})`);
   }
 
   if (opts.exportJson) {
