@@ -67,7 +67,7 @@ export interface BreakdownOptions {
 export function breakdown(logits: Tensor | Values, labels: Tensor | Values, result: LossResult, opts: BreakdownOptions): Breakdown {
   const binary = opts.kind === 'binary' || opts.kind === 'binary-probabilities';
   const samples = binary ? binarySamples(logits, labels, opts.kind === 'binary-probabilities') : classSamples(logits, labels, opts);
-  const losses = result.perSample;
+  const losses = result.perSample!.toArray();
   const included = (i: number) => samples.label[i] !== opts.ignoreIndex || binary;
 
   const perClassAcc = new Map<number, { count: number; loss: number; hits: number }>();

@@ -11,13 +11,17 @@ import type { Paint } from '../report/paint.js';
 import { savePerSample } from '../report/save.js';
 import { refuseSavingOverInput } from './save-target.js';
 import { Progress, withProgress } from '../report/progress.js';
-import { binaryLabels } from '../losses/targets.js';
+import { binaryLabels, materialize } from '../losses/targets.js';
+import { inMemoryLosses, rowsPerChunk, type LossResult } from '../losses/reduce.js';
+import { lossStore } from '../loss-store.js';
+import { valueBlocks } from '../report/blocks.js';
+import { availableParallelism } from 'node:os';
 import { classLayout, numel, type ClassLayout, type Tensor } from '../tensor.js';
 import { recordSettings } from '../settings.js';
 import { inputDigests } from '../io/digest.js';
 import { asValues, isValues, type Values } from '../values.js';
 import type { ParallelJob } from '../parallel.js';
-import { mayUseThreads } from '../threads.js';
+import { mayUseThreads, threadsWarning } from '../threads.js';
 import { formatFor } from '../io/format.js';
 import { rereadable } from '../io/read.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
@@ -38,8 +42,10 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
     posWeight: await load.read('pos-weight', opts.posWeight, { list: true }),
     reference: await load.read('reference', opts.reference),
   };
-  const threaded = await inThreads(opts, specs, loaded, labels, inputs);
-  const evaluated = evaluate(inputs, opts, threaded?.result);
+  // the unreduced losses are kept (beyond a bound, in a temporary file) only for an output that needs them
+  const keepLosses = opts.reduction === 'none' || opts.savePerSample !== undefined || opts.top > 0;
+  const threaded = await inThreads(opts, specs, loaded, labels, inputs, keepLosses);
+  const evaluated = evaluate(inputs, { ...opts, perSample: keepLosses ? lossStore() : 'drop' }, threaded?.result);
   const seen = threaded ?? { logits: scans.logits.summary(), labels: scans.labels.summary() };
   const binary = binaryLabels(opts.mode, logits.shape, labels.shape);
   const kind = predictionKind(opts, binary);
@@ -47,6 +53,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
     ...evaluated,
     warnings: [
       ...load.notes,
+      ...threadsWarning(opts.threads, availableParallelism()),
       ...nonFiniteWarning('logits', seen.logits, loaded.shape),
       ...nonFiniteWarning('labels', seen.labels, labels.shape),
       ...mistakeWarnings(opts.mode, kind, seen.logits.findings, loaded.shape, opts.classDim),
@@ -57,7 +64,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
 
   const details =
     opts.top > 0
-      ? breakdown(logits, labels, outcome.result, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim })
+      ? breakdown(logits, labels, inMemoryResult(outcome.result), { kind, top: opts.top, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim })
       : undefined;
   progress.done();
   if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result, io);
@@ -69,6 +76,13 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   }
   else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary }));
   return outcome.ok ? 0 : 1;
+}
+
+/** The result with its losses in one array, as the breakdown takes them. */
+function inMemoryResult(r: LossResult): LossResult {
+  const all = new Float64Array(numel(r.shape));
+  for (const [block, start] of valueBlocks(r.perSample!)) all.set(block, start);
+  return { ...r, perSample: inMemoryLosses(all, r.shape) };
 }
 
 /** What the predictions hold, as the breakdown reads them. */
@@ -110,7 +124,14 @@ async function loadLogitsAndLabels(opts: Options, load: Loader): Promise<{ logit
  * The mode's loss computed on several threads, when the logits are a file read in blocks
  * (NPY or CSV) and large enough (or -j asks); undefined to compute it here.
  */
-async function inThreads(opts: Options, specs: Specs, logits: Tensor | Values, labels: Tensor | Values, inputs: { weight?: Tensor; posWeight?: Tensor }) {
+async function inThreads(
+  opts: Options,
+  specs: Specs,
+  logits: Tensor | Values,
+  labels: Tensor | Values,
+  inputs: { weight?: Tensor; posWeight?: Tensor },
+  keepLosses: boolean,
+) {
   const labelsShape = labels.shape;
   if (opts.mode === 'check' || !isValues(logits) || logits.shape.length < 2) return undefined;
   // a --label-column table is read whole; the threads read the logits and labels specs
@@ -122,12 +143,15 @@ async function inThreads(opts: Options, specs: Specs, logits: Tensor | Values, l
   if (opts.classDim !== undefined && classLayout(logits.shape, opts.classDim).dim === 0) return undefined;
   // worker_threads and the worker's bundle are loaded only for a run that uses them
   if (!mayUseThreads(opts.threads, numel(logits.shape))) return undefined;
-  const { parallelLoss, threadCount } = await import('../parallel.js');
-  const threads = threadCount(opts.threads, numel(logits.shape), logits.shape[0]);
+  const { parallelLoss, shareLabels, threadCount } = await import('../parallel.js');
+  const binary = binaryLabels(opts.mode, logits.shape, labelsShape);
+  const chunkRows = rowsPerChunk(binary ? logits.shape : classLayout(logits.shape, opts.classDim).outShape);
+  const threads = threadCount(opts.threads, numel(logits.shape), Math.ceil(logits.shape[0] / chunkRows));
   if (threads < 2) return undefined;
   const [logitsSpec, labelsSpec] = [specs.logits[0], specs.labels[0]];
-  // each thread opens both files again: labels from a FIFO or a pipe were read once, here
-  if (!(await rereadable(labelsSpec))) return undefined;
+  // class indices are read once, here, and shared; targets of the logits' shape are opened by each thread
+  const sharedLabels = binary ? undefined : shareLabels(materialize(labels));
+  if (!sharedLabels && !(await rereadable(labelsSpec))) return undefined;
   const job: ParallelJob = {
     mode: opts.mode,
     logits: logitsSpec,
@@ -144,9 +168,11 @@ async function inThreads(opts: Options, specs: Specs, logits: Tensor | Values, l
     logSoftmax: opts.logSoftmax,
     classDim: opts.classDim,
     inputKind: opts.inputKind,
+    keepLosses,
+    sharedLabels,
   };
   const rowValues = (shape: number[]) => numel(shape.slice(1));
-  const part = await parallelLoss(job, logits.shape[0], threads, { logits: rowValues(logits.shape), labels: rowValues(labelsShape) });
+  const part = await parallelLoss(job, logits.shape[0], threads, chunkRows, { logits: rowValues(logits.shape), labels: rowValues(labelsShape) });
   // each thread opened the files itself: they read the version this run opened first only if
   // the files are still as they were then, which a read through that first open checks
   for (const v of [logits, labels]) if (part && isValues(v)) v.read(rowValues(v.shape), 0, 1, () => {});

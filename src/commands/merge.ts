@@ -18,7 +18,7 @@ import { jsonNumber, jsonSettings } from '../report/json.js';
 import { Streamed, writeJson } from '../report/json-stream.js';
 import type { Paint } from '../report/paint.js';
 import { formatNumber } from '../report/table.js';
-import { formatShape } from '../tensor.js';
+import { formatShape, numel } from '../tensor.js';
 import type { Io } from './io.js';
 
 export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promise<number> {
@@ -34,7 +34,7 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
     await writeJson(io.stdout, {
       mode: merged.mode,
       reduction: merged.reduction,
-      loss: loss !== undefined ? jsonNumber(loss) : new Streamed(merged.loss as Float64Array, merged.shape),
+      loss: typeof merged.loss === 'number' ? jsonNumber(merged.loss) : new Streamed(merged.loss, merged.shape),
       count: merged.count,
       sum: jsonNumber(merged.sum),
       weightSum: jsonNumber(merged.weightSum),
@@ -47,7 +47,7 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
       inputs: { logits: parts.flatMap((p) => p.inputs.logits), labels: parts.flatMap((p) => p.inputs.labels) },
     });
   } else {
-    const value = loss !== undefined ? formatNumber(loss) : `${(merged.loss as Float64Array).length} values of shape ${formatShape(merged.shape)}`;
+    const value = loss !== undefined ? formatNumber(loss) : `${numel(merged.shape)} values of shape ${formatShape(merged.shape)}`;
     io.stdout.write(`${paint.bold(merged.mode)}  ${value}\n`);
     io.stdout.write(paint.dim(`  merged from ${parts.length} results, reduction ${merged.reduction}, ${merged.count} contributing`) + '\n');
   }

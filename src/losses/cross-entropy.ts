@@ -28,13 +28,15 @@ import { asFloats, classLayout, numel, type ClassLayout, type FloatArray, type T
 import { asValues, readTogether, type Values } from '../values.js';
 import { rowStats, type RowStats } from './log-softmax.js';
 import { logProbabilities, type InputKind } from './probabilities.js';
-import { Reducer, type LossResult, type Reduction } from './reduce.js';
+import { Reducer, type KeepLosses, type LossResult, type Reduction } from './reduce.js';
 import { classIndices, classWeights, IGNORE_INDEX, materialize, targetKind } from './targets.js';
 
 export interface CrossEntropyOptions {
   weight?: Tensor;
   ignoreIndex?: number;
   reduction?: Reduction;
+  /** What to do with the unreduced losses (reduce.ts): kept in memory unless told. */
+  perSample?: KeepLosses;
   labelSmoothing?: number;
   /** The class dim (negative counts from the end): the loss of x.movedim(classDim, 1); default PyTorch's. */
   classDim?: number;
@@ -64,7 +66,7 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
   const y = kind === 'indices' ? classIndices(materialize(target), x.shape, layout, ignoreIndex) : undefined;
   const gathered = reduction === 'mean' && y !== undefined && y.some((t) => t !== ignoreIndex);
   const w = classWeights(options.weight, x.shape, layout, { indices: kind === 'indices', smoothing: eps > 0, gathered });
-  const reducer = new Reducer(outShape, numel(outShape));
+  const reducer = new Reducer(outShape, options.perSample);
   const unit = C * inner;
 
   if (y) {

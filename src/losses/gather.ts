@@ -10,12 +10,14 @@
 import { asFloats, classLayout, numel, type Tensor } from '../tensor.js';
 import { asValues, type Values } from '../values.js';
 import { logSoftmaxRows } from './log-softmax.js';
-import { Reducer, type LossResult, type Reduction } from './reduce.js';
+import { Reducer, type KeepLosses, type LossResult, type Reduction } from './reduce.js';
 import { classIndices, IGNORE_INDEX, materialize } from './targets.js';
 
 export interface GatherOptions {
   ignoreIndex?: number;
   reduction?: Reduction;
+  /** What to do with the unreduced losses (reduce.ts): kept in memory unless told. */
+  perSample?: KeepLosses;
   /** The class dim (negative counts from the end): the loss of x.movedim(classDim, 1); default PyTorch's. */
   classDim?: number;
 }
@@ -26,7 +28,7 @@ export function gatherLoss(input: Tensor | Values, target: Tensor | Values, opti
   const { outer, classes: C, inner, outShape } = layout;
   const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   const y = classIndices(materialize(target), x.shape, layout, ignoreIndex);
-  const reducer = new Reducer(outShape, numel(outShape));
+  const reducer = new Reducer(outShape, options.perSample);
   x.read(C * inner, 0, outer, (block, first, count) => {
     const logp = logSoftmaxRows(asFloats(block), count, C, inner);
     for (let n = 0; n < count; n++) {

@@ -5,13 +5,15 @@
  */
 import { asFloats, classLayout, numel, type Tensor } from '../tensor.js';
 import { asValues, type Values } from '../values.js';
-import { Reducer, type LossResult, type Reduction } from './reduce.js';
+import { Reducer, type KeepLosses, type LossResult, type Reduction } from './reduce.js';
 import { classIndices, classWeights, IGNORE_INDEX, materialize } from './targets.js';
 
 export interface NllOptions {
   weight?: Tensor;
   ignoreIndex?: number;
   reduction?: Reduction;
+  /** What to do with the unreduced losses (reduce.ts): kept in memory unless told. */
+  perSample?: KeepLosses;
   /** The class dim (negative counts from the end): the loss of x.movedim(classDim, 1); default PyTorch's. */
   classDim?: number;
 }
@@ -23,7 +25,7 @@ export function nllLoss(input: Tensor | Values, target: Tensor | Values, options
   const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   const y = classIndices(materialize(target), x.shape, layout, ignoreIndex);
   const w = classWeights(options.weight, x.shape, layout, { indices: true, smoothing: false, gathered: false });
-  const reducer = new Reducer(outShape, numel(outShape));
+  const reducer = new Reducer(outShape, options.perSample);
   x.read(C * inner, 0, outer, (block, first, count) => {
     const lp = asFloats(block);
     for (let n = 0; n < count; n++) {
