@@ -41,8 +41,8 @@ export interface ParallelJob {
   logSoftmax: boolean;
   classDim?: number;
   inputKind: InputKind;
-  /** Whether an output needs the unreduced losses. */
-  keepLosses: boolean;
+  /** Whether an output needs the unreduced losses (reduction none always does). */
+  keepLosses?: boolean;
   /** Class-index labels read once by the main thread, on shared memory; else each thread opens `labels`. */
   sharedLabels?: Tensor;
 }
@@ -106,7 +106,7 @@ export async function computePart(job: ParallelJob, start: number, end: number, 
   // rows are numbered from the whole input's first, so every split checks the same ones
   const scans = { logits: new NonFiniteScan(new PredictionWatch(x.shape, x.dtype, start, job.classDim)), labels: new NonFiniteScan() };
   const [logits, labels] = [scans.logits.observe(x), scans.labels.observe(y)];
-  const perSample = job.keepLosses ? lossStore(fd === undefined ? {} : { fd }) : 'drop';
+  const perSample = job.keepLosses || job.reduction === 'none' ? lossStore(fd === undefined ? {} : { fd }) : 'drop';
   const result = lossFor(job.mode, { logits, labels, weight: job.weight, posWeight: job.posWeight }, { ...job, perSample });
   return { result, logits: scans.logits.summary(), labels: scans.labels.summary() };
 }
