@@ -44,6 +44,9 @@ export function openNpyAt(path: string, offset: number, size: number, source: st
 function npyValues(path: string, layout: NpyLayout, dataStart: number, since: FileState): Values {
   const { spec, shape } = layout;
   const View = spec.view!;
+  // one buffer for every pass: a file read beside another is asked for a block at a time
+  // (values.ts readTogether), and a new buffer per call would be garbage the size of the file
+  let spare: ArrayBuffer | undefined;
   return {
     shape,
     dtype: spec.dtype,
@@ -51,7 +54,9 @@ function npyValues(path: string, layout: NpyLayout, dataStart: number, since: Fi
       if (end <= start) return;
       const unitBytes = unit * spec.size;
       const perBlock = Math.max(1, Math.floor(streaming.blockBytes / unitBytes));
-      const buffer = new ArrayBuffer(Math.min(perBlock, end - start) * unitBytes);
+      const size = Math.min(perBlock, end - start) * unitBytes;
+      const buffer = spare && spare.byteLength >= size ? spare : new ArrayBuffer(size);
+      spare = undefined; // a read within visit gets a buffer of its own
       withFile(path, (file) => {
         for (let first = start; first < end; first += perBlock) {
           const count = Math.min(perBlock, end - first);
@@ -60,6 +65,7 @@ function npyValues(path: string, layout: NpyLayout, dataStart: number, since: Fi
           visit(new View(buffer, 0, count * unit), first, count);
         }
       }, since);
+      spare = buffer;
     },
   };
 }
