@@ -107,8 +107,12 @@ function readAll(fd: number, bytes: Uint8Array, position: number): void {
 
 const valuesOf = (s: Segment) => ('data' in s ? s.data.length : 'fd' in s ? s.values : numel(s.losses.shape));
 
+/** The segments of losses made here: joined again, they are read directly, not through each other. */
+const madeOf = new WeakMap<Values, Segment[]>();
+
 /** The segments one after another, as the losses of `shape`. */
-export function storedLosses(segments: Segment[], shape: number[]): PerSample {
+export function storedLosses(parts: Segment[], shape: number[]): PerSample {
+  const segments = parts.flatMap((s) => ('losses' in s && madeOf.get(s.losses)) || [s]);
   if (segments.length === 1 && 'data' in segments[0]) return inMemoryLosses(segments[0].data, shape);
   const length = segments.reduce((n, s) => n + valuesOf(s), 0);
   // values [from, from + out.length) into `out`, from whichever segments hold them
@@ -127,20 +131,25 @@ export function storedLosses(segments: Segment[], shape: number[]): PerSample {
       base += n;
     }
   };
-  return {
+  // one buffer for every pass, as io/npy-file.ts keeps one: outputs read a block at a time
+  let spare: Float64Array | undefined;
+  const losses: PerSample = {
     shape,
     dtype: 'float64',
     length,
     read(unit, start, end, visit) {
       if (end <= start) return;
       const per = Math.max(1, Math.floor(streaming.blockBytes / 8 / unit));
-      const buffer = new Float64Array(Math.min(per, end - start) * unit);
+      const size = Math.min(per, end - start) * unit;
+      const buffer = spare && spare.length >= size ? spare : new Float64Array(size);
+      spare = undefined; // a read within visit gets a buffer of its own
       for (let first = start; first < end; first += per) {
         const count = Math.min(per, end - first);
         const out = buffer.subarray(0, count * unit);
         fill(out, first * unit);
         visit(out, first, count);
       }
+      spare = buffer;
     },
     toArray() {
       if (length > MEMORY_LOSSES) throw new Error(`${length} per-sample losses are read in blocks, never as one array`);
@@ -149,4 +158,6 @@ export function storedLosses(segments: Segment[], shape: number[]): PerSample {
       return all;
     },
   };
+  madeOf.set(losses, segments);
+  return losses;
 }

@@ -139,6 +139,7 @@ export async function parallelLoss(
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
   }
+
   const others = await Promise.all(workers);
   if (!mine || others.some((m) => !m.ok)) {
     const internal = others.find((m) => !m.ok && m.message?.startsWith('internal:'));
@@ -171,10 +172,8 @@ function workerScript(): URL {
 function runWorker(job: ParallelJob, start: number, end: number, fd: number | undefined): Promise<PartMessage> {
   return new Promise((resolve) => {
     const worker = new Worker(workerScript(), { workerData: { job, start, end, fd } });
-    worker.once('message', (m: PartMessage) => {
-      resolve(m);
-      void worker.terminate();
-    });
+    // the part is taken once the thread has ended, so that nothing of it outlives the computation
+    worker.once('message', (m: PartMessage) => void worker.terminate().then(() => resolve(m)));
     worker.once('error', (e) => resolve({ ok: false, message: `internal:${e.message}` }));
   });
 }

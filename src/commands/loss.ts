@@ -16,6 +16,7 @@ import { inMemoryLosses, rowsPerChunk, type LossResult } from '../losses/reduce.
 import { lossStore } from '../loss-store.js';
 import { valueBlocks } from '../report/blocks.js';
 import { availableParallelism } from 'node:os';
+import { keepYoungGenerationSmall } from '../heap.js';
 import { classLayout, numel, type ClassLayout, type Tensor } from '../tensor.js';
 import { recordSettings } from '../settings.js';
 import { inputDigests } from '../io/digest.js';
@@ -29,6 +30,7 @@ import { mistakeWarnings, PredictionWatch } from '../mistakes.js';
 import type { CommandIo, Loader } from './io.js';
 
 export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint: Paint): Promise<number> {
+  keepYoungGenerationSmall();
   await refuseSavingOverInput(opts);
   const { logits: loaded, labels, specs } = await loadLogitsAndLabels(opts, load);
   const progress = new Progress(io.stderr, `${opts.mode} ${opts.logits}`, io.clock);
@@ -45,6 +47,8 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   // the unreduced losses are kept (beyond a bound, in a temporary file) only for an output that needs them
   const keepLosses = opts.reduction === 'none' || opts.savePerSample !== undefined || opts.top > 0;
   const threaded = await inThreads(opts, specs, loaded, labels, inputs, keepLosses);
+  // a worker's start sets V8's flags anew
+  if (threaded) keepYoungGenerationSmall();
   const evaluated = evaluate(inputs, { ...opts, perSample: keepLosses ? lossStore() : 'drop' }, threaded?.result);
   const seen = threaded ?? { logits: scans.logits.summary(), labels: scans.labels.summary() };
   const binary = binaryLabels(opts.mode, logits.shape, labels.shape);

@@ -6,6 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { InputError } from '../errors.js';
+import { keepYoungGenerationSmall } from '../heap.js';
 import { decodeText } from '../io/format.js';
 import { readStdin } from '../io/read.js';
 import { readStream } from '../io/stream.js';
@@ -22,6 +23,7 @@ import { formatShape, numel } from '../tensor.js';
 import type { Io } from './io.js';
 
 export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promise<number> {
+  keepYoungGenerationSmall();
   const parts: RecordedResult[] = [];
   for (const file of opts.files) parts.push(...(await readParts(file, io)));
   for (const p of parts) checkPart(p);

@@ -8,15 +8,20 @@ import { isValues, type Values } from '../values.js';
 /** Values per block. */
 const BLOCK = 1 << 16;
 
-/** Each block with the flat index of its first value. */
+/**
+ * Each block with the flat index of its first value. A block is valid until the next is
+ * asked for (one buffer serves them all: a new one per block would be garbage the size of
+ * the losses).
+ */
 export function* valueBlocks(v: ArrayLike<number> | Values, per = BLOCK): Generator<[ArrayLike<number>, number]> {
   if (!isFlatValues(v)) {
     for (let start = 0; start < v.length; start += per) yield [sliceOf(v, start, Math.min(v.length, start + per)), start];
     return;
   }
   const n = numel(v.shape);
+  const buffer = new Float64Array(Math.min(per, n));
   for (let start = 0; start < n; start += per) {
-    const out = new Float64Array(Math.min(per, n - start));
+    const out = buffer.subarray(0, Math.min(per, n - start));
     v.read(1, start, start + out.length, (d, first) => out.set(asFloats(d), first - start));
     yield [out, start];
   }

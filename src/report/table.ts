@@ -8,7 +8,7 @@ export function formatNumber(v: number): string {
 }
 
 /** One line per value (`line` makes it, with its newline), handed out `perBlock` lines at a time. */
-export function* linesInBlocks(values: ArrayLike<number> | Values, line: (i: number, v: number) => string, perBlock = 1 << 16): Generator<string> {
+export function* linesInBlocks(values: ArrayLike<number> | Values, line: (i: number, v: number) => string, perBlock = 1 << 12): Generator<string> {
   for (const [data, start] of valueBlocks(values, perBlock)) {
     let block = '';
     for (let k = 0; k < data.length; k++) block += line(start + k, data[k]);
