@@ -104,6 +104,10 @@ describe('Reducer: sums in chunks of whole rows', () => {
     expect(rowsPerChunk([3, 5000])).toBe(1);
     expect(rowsPerChunk([])).toBe(4096);
   });
+  it('and by the input row: rows of 32000 classes are chunked 32 at a time, so that 4096 of them still split among threads', () => {
+    expect(rowsPerChunk([4096], 32000)).toBe(32);
+    expect(rowsPerChunk([10, 100], 100)).toBe(40);
+  });
 
   it('joins the chunks exactly: 2^53, 1 and 2^-60 in three chunks sum to 2^53 + 2, where one compensated sum gives 2^53', () => {
     // one Neumaier sum keeps the 1 in its compensation, where the 2^-60 rounds away, and

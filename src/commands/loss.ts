@@ -149,7 +149,7 @@ async function inThreads(
   if (!mayUseThreads(opts.threads, numel(logits.shape))) return undefined;
   const { parallelLoss, shareLabels, threadCount } = await import('../parallel.js');
   const binary = binaryLabels(opts.mode, logits.shape, labelsShape);
-  const chunkRows = rowsPerChunk(binary ? logits.shape : classLayout(logits.shape, opts.classDim).outShape);
+  const chunkRows = rowsPerChunk(binary ? logits.shape : classLayout(logits.shape, opts.classDim).outShape, numel(logits.shape.slice(1)));
   const threads = threadCount(opts.threads, numel(logits.shape), Math.ceil(logits.shape[0] / chunkRows));
   if (threads < 2) return undefined;
   const [logitsSpec, labelsSpec] = [specs.logits[0], specs.labels[0]];

@@ -66,7 +66,7 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
   const y = kind === 'indices' ? classIndices(materialize(target), x.shape, layout, ignoreIndex) : undefined;
   const gathered = reduction === 'mean' && y !== undefined && y.some((t) => t !== ignoreIndex);
   const w = classWeights(options.weight, x.shape, layout, { indices: kind === 'indices', smoothing: eps > 0, gathered });
-  const reducer = new Reducer(outShape, options.perSample);
+  const reducer = new Reducer(outShape, options.perSample, C * inner);
   const unit = C * inner;
 
   if (y) {

@@ -28,7 +28,7 @@ export function gatherLoss(input: Tensor | Values, target: Tensor | Values, opti
   const { outer, classes: C, inner, outShape } = layout;
   const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   const y = classIndices(materialize(target), x.shape, layout, ignoreIndex);
-  const reducer = new Reducer(outShape, options.perSample);
+  const reducer = new Reducer(outShape, options.perSample, C * inner);
   x.read(C * inner, 0, outer, (block, first, count) => {
     const logp = logSoftmaxRows(asFloats(block), count, C, inner);
     for (let n = 0; n < count; n++) {

@@ -25,7 +25,7 @@ export function nllLoss(input: Tensor | Values, target: Tensor | Values, options
   const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   const y = classIndices(materialize(target), x.shape, layout, ignoreIndex);
   const w = classWeights(options.weight, x.shape, layout, { indices: true, smoothing: false, gathered: false });
-  const reducer = new Reducer(outShape, options.perSample);
+  const reducer = new Reducer(outShape, options.perSample, C * inner);
   x.read(C * inner, 0, outer, (block, first, count) => {
     const lp = asFloats(block);
     for (let n = 0; n < count; n++) {

@@ -106,13 +106,17 @@ export function reduced(reduction: Exclude<Reduction, 'none'>, sum: number, weig
 
 /** Positions summed per chunk, about: a chunk is whole batch rows. */
 const CHUNK_POSITIONS = 4096;
+/** Input values per chunk at most, so that rows of many classes still split among threads. */
+const CHUNK_VALUES = 1 << 20;
 
 /**
- * Batch rows per chunk of the sums for a loss of shape `outShape`: fixed by the shape alone,
+ * Batch rows per chunk of the sums for a loss of shape `outShape` over an input of
+ * `inputRowValues` values a batch row: fixed by the shapes alone (never by blocks or threads),
  * so that threads splitting rows at multiples of it sum exactly as one run does.
  */
-export function rowsPerChunk(outShape: readonly number[]): number {
-  return Math.max(1, Math.floor(CHUNK_POSITIONS / positionsPerRow(outShape)));
+export function rowsPerChunk(outShape: readonly number[], inputRowValues = positionsPerRow(outShape)): number {
+  const byPositions = Math.floor(CHUNK_POSITIONS / positionsPerRow(outShape));
+  return Math.max(1, Math.min(byPositions, Math.floor(CHUNK_VALUES / Math.max(1, inputRowValues))));
 }
 
 function positionsPerRow(outShape: readonly number[]): number {
@@ -150,12 +154,14 @@ export class Reducer {
   private count = 0;
   private readonly nonFinite: NonFiniteLosses = { count: 0, first: -1, firstValue: 0 };
 
+  /** `inputRowValues`: the input's values per batch row (rowsPerChunk). */
   constructor(
     readonly shape: number[],
     perSample: KeepLosses = 'keep',
+    inputRowValues?: number,
   ) {
     this.losses = perSample === 'drop' ? undefined : perSample === 'keep' ? memoryLosses(shape) : perSample(shape);
-    this.chunk = rowsPerChunk(shape) * positionsPerRow(shape);
+    this.chunk = rowsPerChunk(shape, inputRowValues) * positionsPerRow(shape);
     this.chunkEnd = this.chunk;
   }
 
