@@ -22,7 +22,7 @@ import type { LossResult, Reduction } from './losses/reduce.js';
 import { PredictionWatch } from './mistakes.js';
 import { combineScans, NonFiniteScan, type Scanned } from './warnings.js';
 import { mergeResults } from './merge.js';
-import type { Tensor } from './tensor.js';
+import { numel, type Tensor } from './tensor.js';
 import { asValues, rowWindow, type Values } from './values.js';
 
 export interface ParallelJob {
@@ -64,22 +64,22 @@ export function partBounds(rows: number, threads: number, chunkRows: number): nu
 }
 
 /**
- * Class-index labels on shared memory, in the smallest exact type: Int32Array when every
- * value is an int32 (class indices and ignore_index always are, unless the labels are
- * wrong), else float64 (an int64 beyond 2^53 rounds, but to a value as far out of range, and
- * a part that fails is run again single-threaded, which names the label as written).
+ * Class-index labels on shared memory, read once in blocks: an Int32Array, exact when every
+ * value is an int32 (class indices and ignore_index always are, unless the labels are wrong);
+ * undefined when one is not (then each thread reads its rows of the labels itself).
  */
-export function shareLabels(labels: Tensor): Tensor {
-  const src = labels.data;
-  const n = src.length;
-  let int32 = true;
-  for (let i = 0; i < n && int32; i++) {
-    const v = Number(src[i]);
-    int32 = v === (v | 0) && !Object.is(v, -0);
-  }
-  const data = int32 ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Float64Array(new SharedArrayBuffer(n * 8));
-  for (let i = 0; i < n; i++) data[i] = Number(src[i]);
-  return { data, shape: labels.shape, dtype: int32 ? 'int32' : 'float64' };
+export function shareLabels(labels: Values): Tensor | undefined {
+  const n = numel(labels.shape);
+  const data = new Int32Array(new SharedArrayBuffer(n * 4));
+  let exact = true;
+  labels.read(1, 0, n, (d, first) => {
+    for (let k = 0; k < d.length && exact; k++) {
+      const v = Number(d[k]);
+      data[first + k] = v;
+      exact = data[first + k] === v && !Object.is(v, -0);
+    }
+  });
+  return exact ? { data, shape: [...labels.shape], dtype: 'int32' } : undefined;
 }
 
 /** A part's loss, and what the scans saw in its rows of each input (warnings.ts). */

@@ -15,7 +15,7 @@ import { lossStore, storedLosses } from '../src/loss-store.js';
 import { bceWithLogits } from '../src/losses/bce-with-logits.js';
 import { memoryLosses, Reducer, rowsPerChunk, type KeepLosses } from '../src/losses/reduce.js';
 import { partBounds, shareLabels, threadCount } from '../src/parallel.js';
-import { generated } from '../src/values.js';
+import { generated, inMemory } from '../src/values.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'losscalc.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'losscalc-store-'));
@@ -109,14 +109,16 @@ describe('threads', () => {
     expect(threadCount(8, 1 << 24, Math.ceil(100 / R), 8)).toBe(Math.ceil(100 / R));
   });
 
-  it('share class indices as int32 on shared memory when they fit, else as float64', () => {
-    const small = shareLabels({ data: BigInt64Array.from([0n, 3n, -100n]), shape: [3], dtype: 'int64' });
+  it('share class indices as int32 on shared memory, read in blocks, when they fit; else not at all', () => {
+    const labels = inMemory({ data: BigInt64Array.from([0n, 3n, -100n, 2n, 1n]), shape: [5], dtype: 'int64' });
+    const blocks: number[] = [];
+    const small = shareLabels({ ...labels, read: (u, s, e, visit) => labels.read(u, s, e, (d, f, c) => (blocks.push(c), visit(d, f, c))) })!;
     expect(small.data).toBeInstanceOf(Int32Array);
     expect(small.data.buffer).toBeInstanceOf(SharedArrayBuffer);
-    expect(Array.from(small.data as Int32Array)).toEqual([0, 3, -100]);
-    const big = shareLabels({ data: Float64Array.from([1, 2.5, 2 ** 40]), shape: [3], dtype: 'float64' });
-    expect(big.data).toBeInstanceOf(Float64Array);
-    expect(Array.from(big.data as Float64Array)).toEqual([1, 2.5, 2 ** 40]);
+    expect(Array.from(small.data as Int32Array)).toEqual([0, 3, -100, 2, 1]);
+    expect(blocks).toEqual([5]);
+    expect(shareLabels(inMemory({ data: Float64Array.from([1, 2.5]), shape: [2], dtype: 'float64' }))).toBeUndefined();
+    expect(shareLabels(inMemory({ data: Float64Array.from([1, 2 ** 40]), shape: [2], dtype: 'float64' }))).toBeUndefined();
   });
 
   it('-j above the cores is clamped with a warning', () => {

@@ -11,7 +11,7 @@ import type { Paint } from '../report/paint.js';
 import { savePerSample } from '../report/save.js';
 import { refuseSavingOverInput } from './save-target.js';
 import { Progress, withProgress } from '../report/progress.js';
-import { binaryLabels, materialize } from '../losses/targets.js';
+import { binaryLabels } from '../losses/targets.js';
 import { inMemoryLosses, rowsPerChunk, type LossResult } from '../losses/reduce.js';
 import { lossStore } from '../loss-store.js';
 import { valueBlocks } from '../report/blocks.js';
@@ -154,7 +154,7 @@ async function inThreads(
   if (threads < 2) return undefined;
   const [logitsSpec, labelsSpec] = [specs.logits[0], specs.labels[0]];
   // class indices are read once, here, and shared; targets of the logits' shape are opened by each thread
-  const sharedLabels = binary ? undefined : shareLabels(materialize(labels));
+  const sharedLabels = binary ? undefined : shareLabels(asValues(labels));
   if (!sharedLabels && !(await rereadable(labelsSpec))) return undefined;
   const job: ParallelJob = {
     mode: opts.mode,
