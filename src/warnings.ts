@@ -73,6 +73,8 @@ export class NonFiniteScan implements NonFinite {
   constructor(private readonly watch?: PredictionWatch) {}
 
   observe(v: Values): Values {
+    // integers are always finite: nothing to count, and no block converted to floats to look
+    if (!this.watch && /^(u?int|bool)/.test(v.dtype)) return v;
     return {
       shape: v.shape,
       dtype: v.dtype,

@@ -153,9 +153,11 @@ async function inThreads(
   const threads = threadCount(opts.threads, numel(logits.shape), Math.ceil(logits.shape[0] / chunkRows));
   if (threads < 2) return undefined;
   const [logitsSpec, labelsSpec] = [specs.logits[0], specs.labels[0]];
-  // class indices are read once, here, and shared; targets of the logits' shape are opened by each thread
-  const sharedLabels = binary ? undefined : shareLabels(asValues(labels));
-  if (!sharedLabels && !(await rereadable(labelsSpec))) return undefined;
+  // class indices read whole (JSON, a pipe) are shared, never parsed again by each thread; a
+  // file read in blocks (and targets of the logits' shape) each thread reads its rows of
+  const rereads = await rereadable(labelsSpec);
+  const sharedLabels = binary || (isValues(labels) && rereads) ? undefined : shareLabels(asValues(labels));
+  if (!sharedLabels && !rereads) return undefined;
   const job: ParallelJob = {
     mode: opts.mode,
     logits: logitsSpec,
