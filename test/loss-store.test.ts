@@ -142,6 +142,9 @@ describe('threads', () => {
   writeFileSync(targets, encodeNpy({ data: Float64Array.from({ length: rows }, (_, i) => (i % 5) / 4), shape: [rows, 1], dtype: 'float64' }));
   writeFileSync(classLogits, encodeNpy({ data: Float64Array.from({ length: rows * 3 }, (_, i) => Math.cos(i) * 5), shape: [rows, 3], dtype: 'float64' }));
   writeFileSync(classes, encodeNpy({ data: BigInt64Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? -100n : BigInt(i % 3))), shape: [rows], dtype: 'int64' }));
+  // labels read whole (JSON) are shared with the threads, not read again by each
+  const classesJson = join(dir, 'cy.json');
+  writeFileSync(classesJson, JSON.stringify(Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? -100 : i % 3))));
   const threads = String(Math.min(3, availableParallelism()));
   const losscalc = (args: string[], env: Record<string, string> = {}) => {
     const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, LOSSCALC_BLOCK_BYTES: '4096', ...env } });
@@ -153,6 +156,7 @@ describe('threads', () => {
   for (const [mode, x, y] of [
     ['bce-logits', logits, targets],
     ['ce', classLogits, classes],
+    ['gather', classLogits, classesJson],
   ] as const) {
     it(`${mode}: the same bits on one thread and on ${threads}, for every reduction and the saved losses`, () => {
       for (const reduction of ['mean', 'sum', 'none']) {
