@@ -171,7 +171,7 @@ describe('threads', () => {
     });
   }
 
-  it('a temporary file that cannot be made is one line naming the folder, and only when the losses are kept', () => {
+  it('a temporary file that cannot be made or written is one line naming the folder, and only when the losses are kept', () => {
     const big = join(dir, 'big.npy');
     const bigT = join(dir, 'bigt.npy');
     // more losses than are kept in memory (1 Mi)
@@ -186,6 +186,15 @@ describe('threads', () => {
     expect(none.stderr).toBe(
       `losscalc: ${env.TMPDIR}: cannot create a temporary file for the per-sample losses: no such file or directory (TMPDIR names another folder)\n`,
     );
+    // a write that fails (here: over a file size limit of 2 MB, as a full disk would) says so too
+    const folder = mkdtempSync(join(dir, 'small-'));
+    const limited = spawnSync('bash', ['-c', 'ulimit -f 4000; exec "$@" > /dev/null', 'bash', process.execPath, BIN, 'bce-logits', big, bigT, '--reduction', 'none', '-q'], {
+      env: { ...process.env, TMPDIR: folder },
+      encoding: 'utf8',
+    });
+    expect(limited.status).toBe(2);
+    expect(limited.stderr).toBe(`losscalc: ${folder}: cannot write a temporary file for the per-sample losses: file too large (TMPDIR names another folder)\n`);
+    expect(readdirSync(folder)).toEqual([]);
   });
 });
 
