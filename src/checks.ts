@@ -2,6 +2,9 @@
  * The one definition of "close", and the checks built on it: --expect, --reference and the
  * equivalences that `check` proves on the user's data.
  */
+import { asFloats, numel } from './tensor.js';
+import { inMemory, readTogether, type Values } from './values.js';
+
 export interface Tolerance {
   rtol: number;
   atol: number;
@@ -62,25 +65,39 @@ export interface Check {
   note?: string;
 }
 
-/** Compare a result with a reference, elementwise for arrays. Sizes must already match. */
-export function compareValues(name: string, a: number | Float64Array, b: number | Float64Array, tol: Tolerance): Check {
+/**
+ * Compare a result with a reference, elementwise for arrays, which are read side by side in
+ * blocks (a run's unreduced losses may be larger than memory). Sizes must already match.
+ */
+export function compareValues(name: string, a: number | Float64Array | Values, b: number | Float64Array | Values, tol: Tolerance): Check {
   if (typeof a === 'number' && typeof b === 'number') {
     return { name, a, b, diff: Math.abs(a - b), ok: isClose(a, b, tol) };
   }
-  const xs = typeof a === 'number' ? Float64Array.of(a) : a;
-  const ys = typeof b === 'number' ? Float64Array.of(b) : b;
+  const array = (data: Float64Array): Values => inMemory({ data, shape: [data.length], dtype: 'float64' });
+  const flat = (v: number | Float64Array | Values, n: number): Values =>
+    reshaped(typeof v === 'number' ? array(Float64Array.of(v)) : v instanceof Float64Array ? array(v) : v, n);
+  const n = typeof a === 'number' ? 1 : a instanceof Float64Array ? a.length : numel(a.shape);
   // report the first element that is not close, else the one farthest apart
-  let worst = 0;
-  let worstDiff = -1;
-  for (let i = 0; i < xs.length; i++) {
-    if (!isClose(xs[i], ys[i], tol)) {
-      return { name, a: xs[i], b: ys[i], diff: Math.abs(xs[i] - ys[i]), ok: false, index: i };
+  let worst = { a: NaN, b: NaN, diff: -1, index: 0 };
+  let failed: Check | undefined;
+  readTogether([flat(a, n), flat(b, n)], 1, ([xb, yb], first, count) => {
+    if (failed) return;
+    const xs = asFloats(xb);
+    const ys = asFloats(yb);
+    for (let k = 0; k < count; k++) {
+      const [x, y] = [xs[k], ys[k]];
+      if (!isClose(x, y, tol)) {
+        failed = { name, a: x, b: y, diff: Math.abs(x - y), ok: false, index: first + k };
+        return;
+      }
+      const d = Math.abs(x - y);
+      if (d > worst.diff) worst = { a: x, b: y, diff: d, index: first + k };
     }
-    const d = Math.abs(xs[i] - ys[i]);
-    if (d > worstDiff) {
-      worstDiff = d;
-      worst = i;
-    }
-  }
-  return { name, a: xs[worst] ?? NaN, b: ys[worst] ?? NaN, diff: Math.max(worstDiff, 0), ok: true, index: worst };
+  });
+  return failed ?? { name, a: worst.a, b: worst.b, diff: Math.max(worst.diff, 0), ok: true, index: worst.index };
+}
+
+/** `v`'s values read flat (n of them), whatever its shape. */
+function reshaped(v: Values, n: number): Values {
+  return { shape: [n], dtype: v.dtype, read: (unit, start, end, visit) => v.read(unit, start, end, visit) };
 }

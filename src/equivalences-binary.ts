@@ -13,22 +13,22 @@ import { bceWithLogits } from './losses/bce-with-logits.js';
 import { binaryCrossEntropy } from './losses/binary-cross-entropy.js';
 import { crossEntropy } from './losses/cross-entropy.js';
 import { sigmoid } from './losses/probabilities.js';
-import type { LossResult, Reduction } from './losses/reduce.js';
+import type { KeepLosses, LossResult, Reduction } from './losses/reduce.js';
 import { asFloats, formatIndex, numel, type Tensor } from './tensor.js';
 import { asValues, mapValues, type Values } from './values.js';
 
-export function binaryWays(inputs: LossInputs, reduction: Reduction): Ways {
+export function binaryWays(inputs: LossInputs, reduction: Reduction, perSample?: KeepLosses): Ways {
   const { logits, labels, weight, posWeight } = inputs;
-  const losses: [string, LossResult][] = [['bce-logits', bceWithLogits(logits, labels, { weight, posWeight, reduction })]];
+  const losses: [string, LossResult][] = [['bce-logits', bceWithLogits(logits, labels, { weight, posWeight, reduction, perSample })]];
   const skipped: [string, string][] = [];
   if (weight || posWeight) {
     skipped.push(['cross-entropy-binary', 'weight and pos_weight have no two-class counterpart']);
   } else {
     const twoLogits = stackClasses(asValues(logits), () => 0, (x) => x);
     const twoTargets = stackClasses(asValues(labels), (t) => 1 - t, (t) => t);
-    losses.push(['cross-entropy-binary', crossEntropy(twoLogits, twoTargets, { reduction })]);
+    losses.push(['cross-entropy-binary', crossEntropy(twoLogits, twoTargets, { reduction, perSample })]);
   }
-  const sigmoidWay = posWeight ? undefined : throughSigmoid(logits, labels, weight, reduction);
+  const sigmoidWay = posWeight ? undefined : throughSigmoid(logits, labels, weight, reduction, perSample);
   if (!sigmoidWay) skipped.push([SIGMOID_PATH, 'binary_cross_entropy has no pos_weight']);
   else if ('skipped' in sigmoidWay) skipped.push([SIGMOID_PATH, sigmoidWay.skipped]);
   else losses.push([SIGMOID_PATH, sigmoidWay.result]);
@@ -48,6 +48,7 @@ function throughSigmoid(
   labels: Tensor | Values,
   weight: Tensor | undefined,
   reduction: Reduction,
+  perSample: KeepLosses | undefined,
 ): { result: LossResult; note: () => string } | { skipped: string } {
   let extreme = { x: 0, at: -1 };
   let nan = -1;
@@ -58,7 +59,7 @@ function throughSigmoid(
   });
   const at = (i: number) => formatIndex(i, logits.shape);
   try {
-    const result = binaryCrossEntropy(p, labels, { weight, reduction });
+    const result = binaryCrossEntropy(p, labels, { weight, reduction, perSample });
     // above 36.7 sigmoid(x) rounds to 1, so log(1 - p) is log 0; below -100 log(sigmoid(x)) ~ x is under the clamp
     const why = (x: number) =>
       x > 0 ? 'where sigmoid(x) rounds to 1 in float64 (from x = 36.7 on), so log(1 - sigmoid(x)) is -inf' : 'where log(sigmoid(x)), about x, is below -100';

@@ -16,7 +16,7 @@ import { crossEntropy } from './losses/cross-entropy.js';
 import { gatherLoss } from './losses/gather.js';
 import { logSoftmaxValues } from './losses/log-softmax.js';
 import { nllLoss } from './losses/nll.js';
-import type { LossResult, Reduction } from './losses/reduce.js';
+import type { KeepLosses, LossResult, Reduction } from './losses/reduce.js';
 import { binaryLabels, classIndices, IGNORE_INDEX, materialize } from './losses/targets.js';
 import { UsageError } from './errors.js';
 
@@ -39,6 +39,8 @@ export interface LossSettings {
   classDim?: number;
   /** What the predictions hold (--input); check takes it for class labels. */
   inputKind: InputKind;
+  /** What the kernels do with the unreduced losses (reduce.ts); kept in memory unless told. */
+  perSample?: KeepLosses;
 }
 
 /** The ways computed and skipped, before they are compared. */
@@ -74,25 +76,25 @@ export function equivalences(inputs: LossInputs, settings: LossSettings, tol: To
   if (!binary && inputs.posWeight) {
     throw new UsageError('--pos-weight applies to binary targets (labels of the logits shape); these labels are class indices');
   }
-  return binary ? compared(binaryWays(inputs, settings.reduction), tol) : classIndexWays(inputs, settings, tol);
+  return binary ? compared(binaryWays(inputs, settings.reduction, settings.perSample), tol) : classIndexWays(inputs, settings, tol);
 }
 
 function classIndexWays(inputs: LossInputs, settings: LossSettings, tol: Tolerance): Equivalence {
   const { logits, labels, weight } = inputs;
-  const { reduction, ignoreIndex, labelSmoothing, classDim, inputKind: input } = settings;
+  const { reduction, ignoreIndex, labelSmoothing, classDim, inputKind: input, perSample } = settings;
   const losses: [string, LossResult][] = [];
   const skipped: [string, string][] = [];
-  const ce = crossEntropy(logits, labels, { weight, ignoreIndex, reduction, labelSmoothing, classDim, input });
+  const ce = crossEntropy(logits, labels, { weight, ignoreIndex, reduction, labelSmoothing, classDim, input, perSample });
   losses.push(['cross-entropy', ce]);
   // log p as the other ways take it: log_softmax(x), torch.log(p), or the log-probabilities as given
   const logp = input === 'probs' ? logProbabilities(asValues(logits), PROBS) : asValues(logits);
 
   if (labelSmoothing > 0) skipped.push(['nll', 'label smoothing is cross-entropy only']);
-  else losses.push(['nll', nllLoss(input === 'logits' ? logSoftmaxValues(logp, classDim) : logp, labels, { weight, ignoreIndex, reduction, classDim })]);
+  else losses.push(['nll', nllLoss(input === 'logits' ? logSoftmaxValues(logp, classDim) : logp, labels, { weight, ignoreIndex, reduction, classDim, perSample })]);
 
   if (weight) skipped.push(['gather', 'no class weights in the manual path']);
   else if (labelSmoothing > 0) skipped.push(['gather', 'no label smoothing in the manual path']);
-  else losses.push(['gather', gatherLoss(logp, labels, { ignoreIndex, reduction, classDim })]);
+  else losses.push(['gather', gatherLoss(logp, labels, { ignoreIndex, reduction, classDim, perSample })]);
 
   const layout = classLayout(logits.shape, classDim);
   const y = classIndices(materialize(labels), logits.shape, layout, ignoreIndex);
@@ -101,7 +103,7 @@ function classIndexWays(inputs: LossInputs, settings: LossSettings, tol: Toleran
     skipped.push(['cross-entropy-onehot', 'with class weights the probability mean divides by N, not Σ w_y']);
   } else {
     const onehot = oneHot(y, logits.shape, layout.classes, layout.inner);
-    losses.push(['cross-entropy-onehot', crossEntropy(logits, onehot, { weight, reduction, labelSmoothing, classDim, input })]);
+    losses.push(['cross-entropy-onehot', crossEntropy(logits, onehot, { weight, reduction, labelSmoothing, classDim, input, perSample })]);
   }
   const notes: Ways['notes'] =
     input === 'logits'

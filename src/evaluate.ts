@@ -12,10 +12,10 @@ import { gatherLoss } from './losses/gather.js';
 import { logSoftmaxValues } from './losses/log-softmax.js';
 import { nllLoss } from './losses/nll.js';
 import type { LossResult } from './losses/reduce.js';
-import { binaryLabels } from './losses/targets.js';
+import { binaryLabels, materialize } from './losses/targets.js';
 import type { Mode } from './modes.js';
 import { ambiguousLayout, formatShape, numel, sameShape, toFloat64, type Tensor } from './tensor.js';
-import { asValues } from './values.js';
+import { asValues, type Values } from './values.js';
 import { dataWarnings } from './warnings.js';
 
 export interface Settings extends LossSettings {
@@ -42,7 +42,7 @@ export interface Outcome {
  * The run's result and checks. `computed` is the mode's loss when the shell already has it
  * (a parallel run computes it in threads, each over its rows, with lossFor).
  */
-export function evaluate(inputs: LossInputs & { reference?: Tensor }, settings: Settings, computed?: LossResult): Outcome {
+export function evaluate(inputs: LossInputs & { reference?: Tensor | Values }, settings: Settings, computed?: LossResult): Outcome {
   const ways =
     settings.mode === 'check'
       ? equivalences(inputs, settings, settings.tolerance)
@@ -82,27 +82,27 @@ export type LossMode = Exclude<Mode, 'check'>;
 /** The loss of one mode (not check) over the inputs. */
 export function lossFor(mode: LossMode, inputs: LossInputs, s: Omit<Settings, 'mode' | 'tolerance'>): LossResult {
   const { logits, labels, weight, posWeight } = inputs;
-  const { reduction, ignoreIndex, labelSmoothing, classDim, inputKind: input } = s;
+  const { reduction, ignoreIndex, labelSmoothing, classDim, inputKind: input, perSample } = s;
   switch (mode) {
     case 'cross-entropy':
-      return crossEntropy(logits, labels, { weight, ignoreIndex, reduction, labelSmoothing, classDim, input });
+      return crossEntropy(logits, labels, { weight, ignoreIndex, reduction, labelSmoothing, classDim, input, perSample });
     case 'nll':
-      return nllLoss(s.logSoftmax ? logSoftmaxValues(asValues(logits), classDim) : logits, labels, { weight, ignoreIndex, reduction, classDim });
+      return nllLoss(s.logSoftmax ? logSoftmaxValues(asValues(logits), classDim) : logits, labels, { weight, ignoreIndex, reduction, classDim, perSample });
     case 'bce-logits':
-      return bceWithLogits(logits, labels, { weight, posWeight, reduction });
+      return bceWithLogits(logits, labels, { weight, posWeight, reduction, perSample });
     case 'binary-cross-entropy':
-      return binaryCrossEntropy(logits, labels, { weight, reduction });
+      return binaryCrossEntropy(logits, labels, { weight, reduction, perSample });
     case 'gather':
-      return gatherLoss(logits, labels, { ignoreIndex, reduction, classDim });
+      return gatherLoss(logits, labels, { ignoreIndex, reduction, classDim, perSample });
   }
 }
 
-/** A scalar reference for mean/sum, an array of the output's size for none. */
-function referenceCheck(result: LossResult, reference: Tensor, tol: Tolerance): Check {
+/** A scalar reference for mean/sum, an array of the output's size for none (compared block by block). */
+function referenceCheck(result: LossResult, reference: Tensor | Values, tol: Tolerance): Check {
   const want = result.reduction === 'none' ? numel(result.shape) : 1;
   // the loss's own shape, or (for none) its values flat; a scalar for mean and sum
   const fits = result.reduction === 'none' ? sameShape(reference.shape, result.shape) || reference.shape.length <= 1 : true;
-  if (reference.data.length !== want || !fits) {
+  if (numel(reference.shape) !== want || !fits) {
     const what = result.reduction === 'none' ? `the loss's shape ${formatShape(result.shape)}` : 'one value (the reduced loss)';
     throw new InputError(
       `reference has shape ${formatShape(reference.shape)}, expected ${what}`,
@@ -110,6 +110,6 @@ function referenceCheck(result: LossResult, reference: Tensor, tol: Tolerance): 
       'reference',
     );
   }
-  const ref = toFloat64(reference);
-  return compareValues('reference', result.loss, result.reduction === 'none' ? ref : ref[0], tol);
+  if (result.reduction === 'none') return compareValues('reference', result.loss, asValues(reference), tol);
+  return compareValues('reference', result.loss, toFloat64(materialize(reference))[0], tol);
 }

@@ -13,7 +13,19 @@ export { binaryCrossEntropy, type BinaryCrossEntropyOptions } from './losses/bin
 export { INPUT_KINDS, sigmoid, type InputKind } from './losses/probabilities.js';
 export { gatherLoss, type GatherOptions } from './losses/gather.js';
 export { logSoftmax, logSoftmaxValues, rowStats } from './losses/log-softmax.js';
-export { CompensatedSum, Reducer, REDUCTIONS, type LossResult, type Reduction } from './losses/reduce.js';
+export {
+  CompensatedSum,
+  Reducer,
+  REDUCTIONS,
+  rowsPerChunk,
+  type KeepLosses,
+  type LossResult,
+  type LossSink,
+  type PerSample,
+  type Reduction,
+} from './losses/reduce.js';
+export { ExactSum } from './losses/exact-sum.js';
+export { lossStore } from './loss-store.js';
 export { equivalences, type Equivalence, type LossInputs, type LossSettings } from './equivalences.js';
 export { compareValues, isClose, DEFAULT_TOLERANCE, type Check, type Tolerance } from './checks.js';
 export { compareArrays, type Comparison } from './compare.js';

@@ -18,7 +18,7 @@
  */
 import { InputError } from './errors.js';
 import type { PartialResult } from './merge.js';
-import { CompensatedSum, REDUCTIONS, type Reduction } from './losses/reduce.js';
+import { CompensatedSum, inMemoryLosses, REDUCTIONS, type Reduction } from './losses/reduce.js';
 import { MODES } from './modes.js';
 import { INPUT_KINDS, type InputKind } from './losses/probabilities.js';
 import type { InputDigests, ResultSettings, WeightRecord } from './settings.js';
@@ -90,13 +90,13 @@ export function parsePart(j: unknown, file: string, line?: number): RecordedResu
     logits: need<string[]>(o.inputs, 'logits', digests, 'a list of SHA-256 digests (each with its :key, if any)', 'inputs.logits'),
     labels: need<string[]>(o.inputs, 'labels', digests, 'a list of SHA-256 digests (each with its :key, if any)', 'inputs.labels'),
   };
-  return { mode, reduction, sum, weightSum, count, perSample: perSample && Float64Array.from(perSample, toNumber), shape, source, settings, inputs, file, line };
+  return { mode, reduction, sum, weightSum, count, perSample: perSample && inMemoryLosses(Float64Array.from(perSample, toNumber), [perSample.length]), shape, source, settings, inputs, file, line };
 }
 
 /** Throws unless the part adds up (see the top of this file), naming the field that does not. */
 export function checkPart(p: RecordedResult): void {
   const fail = (message: string) => new InputError(message, p.source);
-  if (p.perSample) checkLosses(p, p.perSample, fail);
+  if (p.perSample) checkLosses(p, p.perSample.toArray(), fail);
   else {
     let size = 1;
     for (const d of p.shape) size = Math.min(size * d, Number.MAX_SAFE_INTEGER); // no overflow however large the claim

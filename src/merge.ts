@@ -1,14 +1,18 @@
 /**
  * Results computed apart (one run per shard, or per thread) combined into the loss of the
  * union, as one run would reduce it: sum = Σ sums, mean = Σ sums / Σ weight sums, none = the
- * parts' unreduced losses one after another (along the batch dim). Parts that carry their
- * per-element weights (threads) are summed again element by element, giving one run's bits.
+ * parts' unreduced losses one after another (along the batch dim), read from the parts in
+ * turn, never copied into one array. Parts that carry their exact sums (threads, whose rows
+ * split at the sums' chunk boundaries: reduce.ts) join them exactly, giving one run's bits.
  * A --json result carries its unreduced losses only for reduction none, --per-sample and
  * --top: mean and sum need only the sums, and the merged result has the losses when every
  * part had them.
  */
 import { InputError } from './errors.js';
-import { CompensatedSum, reduced, type LossResult, type Reduction } from './losses/reduce.js';
+import { storedLosses } from './loss-store.js';
+import { ExactSum } from './losses/exact-sum.js';
+import { CompensatedSum, reduced, type LossResult, type NonFiniteLosses, type PerSample, type Reduction } from './losses/reduce.js';
+import { numel } from './tensor.js';
 
 /** The fields of a `--json` result that merging needs. */
 export interface PartialResult {
@@ -18,9 +22,10 @@ export interface PartialResult {
   weightSum: number;
   count: number;
   /** The unreduced losses: always for reduction none; a --json result of mean or sum may lack them. */
-  perSample?: Float64Array;
-  /** Each element's weight in the mean (threads have it; --json results do not). */
-  perWeight?: Float64Array;
+  perSample?: PerSample;
+  /** The exact sums (threads have them; --json results do not). */
+  exact?: LossResult['exact'];
+  nonFinite?: NonFiniteLosses;
   /** The unreduced loss shape of this part. */
   shape: number[];
   /** Where it came from, for errors. */
@@ -28,15 +33,11 @@ export interface PartialResult {
 }
 
 /** A merged result; perSample only when every part had it. */
-export type MergedResult = Omit<LossResult, 'perSample'> & { mode: string; perSample?: Float64Array };
+export type MergedResult = LossResult & { mode: string };
 
-export function mergeResults(parts: (PartialResult & { perSample: Float64Array })[]): LossResult & { mode: string };
-export function mergeResults(parts: PartialResult[]): MergedResult;
 export function mergeResults(parts: PartialResult[]): MergedResult {
   if (parts.length === 0) throw new InputError('merge needs at least one result');
   const [first] = parts;
-  const sum = new CompensatedSum();
-  const weightSum = new CompensatedSum();
   let count = 0;
   let rows = 0;
   for (const p of parts) {
@@ -56,34 +57,45 @@ export function mergeResults(parts: PartialResult[]): MergedResult {
     count += p.count;
     rows += p.shape[0] ?? 1;
   }
-  const perSample = parts.every((p) => p.perSample) ? concat(parts.map((p) => p.perSample!)) : undefined;
-  const perWeight = perSample && parts.every((p) => p.perWeight) ? concat(parts.map((p) => p.perWeight!)) : undefined;
-  if (perSample && perWeight) {
-    // every element again, in one run's order: the same bits as one run
-    for (let i = 0; i < perSample.length; i++) {
-      sum.add(perSample[i]);
-      weightSum.add(perWeight[i]);
-    }
-  } else {
-    for (const p of parts) {
-      sum.add(p.sum);
-      weightSum.add(p.weightSum);
-    }
-  }
   // an unbatched part (shape ()) is one row
   const shape = [rows, ...first.shape.slice(1)];
+  const perSample = parts.every((p) => p.perSample) ? storedLosses(parts.map((p) => ({ losses: p.perSample! })), shape) : undefined;
+  const [sum, weightSum] = joinedSums(parts);
   const reduction = first.reduction;
   // reduction none: every part has perSample (checked above)
-  const loss = reduction === 'none' ? perSample! : reduced(reduction, new Float64Array(0), sum.value, weightSum.value);
-  return { mode: first.mode, reduction, loss, perSample, perWeight, shape, sum: sum.value, weightSum: weightSum.value, count };
+  const loss = reduction === 'none' ? perSample! : reduced(reduction, sum, weightSum);
+  const nonFinite = joinedNonFinite(parts);
+  return { mode: first.mode, reduction, loss, ...(perSample && { perSample }), shape, sum, weightSum, count, ...(nonFinite && { nonFinite }) };
 }
 
-function concat(arrays: Float64Array[]): Float64Array {
-  const out = new Float64Array(arrays.reduce((n, a) => n + a.length, 0));
+/** Σ sum and Σ weightSum: exactly when every part has its exact sums, else compensated sums of the rounded ones. */
+function joinedSums(parts: PartialResult[]): [number, number] {
+  if (parts.every((p) => p.exact)) {
+    const [sum, weightSum] = [new ExactSum(), new ExactSum()];
+    for (const p of parts) {
+      sum.addState(p.exact!.sum);
+      weightSum.addState(p.exact!.weightSum);
+    }
+    return [sum.value, weightSum.value];
+  }
+  const [sum, weightSum] = [new CompensatedSum(), new CompensatedSum()];
+  for (const p of parts) {
+    sum.add(p.sum);
+    weightSum.add(p.weightSum);
+  }
+  return [sum.value, weightSum.value];
+}
+
+/** The parts' non-finite losses as one: counts add, the earliest (in the joined order) is first. */
+function joinedNonFinite(parts: PartialResult[]): NonFiniteLosses | undefined {
+  if (!parts.every((p) => p.nonFinite)) return undefined;
+  const out: NonFiniteLosses = { count: 0, first: -1, firstValue: 0 };
   let offset = 0;
-  for (const a of arrays) {
-    out.set(a, offset);
-    offset += a.length;
+  for (const p of parts) {
+    const n = p.nonFinite!;
+    if (n.count > 0 && out.count === 0) [out.first, out.firstValue] = [offset + n.first, n.firstValue];
+    out.count += n.count;
+    offset += numel(p.shape);
   }
   return out;
 }

@@ -10,7 +10,7 @@ import { IGNORE_INDEX } from './losses/targets.js';
 import { INPUT_KINDS, type InputKind } from './losses/probabilities.js';
 import { FORMATS, type Format } from './io/format.js';
 import { parseNumber } from './io/csv.js';
-import { isSpecialFile, SAVE_EXTENSIONS, saveExtension } from './report/save.js';
+import { isSpecialFile, SAVE_EXTENSIONS, saveExtension } from './save-formats.js';
 import { didYouMean } from './spelling.js';
 
 /** Short names, and PyTorch's own: the functional's (`F.nll_loss`) and the module's (`nn.NLLLoss`). */

@@ -32,20 +32,12 @@ export function dataWarnings(mode: Mode, inputs: LossInputs, result: LossResult,
       );
     }
   }
-  const losses = result.perSample;
-  let nonFinite = 0;
-  let firstBad = -1;
-  for (let i = 0; i < losses.length; i++) {
-    if (!Number.isFinite(losses[i])) {
-      if (nonFinite++ === 0) firstBad = i;
-    }
+  // the Reducer counted them as it summed
+  const bad = result.nonFinite;
+  if (bad && bad.count > 0) {
+    warnings.push(`${bad.count} non-finite loss value(s), first ${bad.firstValue} at index ${formatIndex(bad.first, result.shape)}`);
   }
-  if (nonFinite > 0) {
-    warnings.push(
-      `${nonFinite} non-finite loss value(s), first ${losses[firstBad]} at index ${formatIndex(firstBad, result.shape)}`,
-    );
-  }
-  if (result.count === 0 && losses.length > 0 && !binary) {
+  if (result.count === 0 && numel(result.shape) > 0 && !binary) {
     const outcome = { mean: 'the mean is NaN', sum: 'the sum is 0', none: 'every loss is 0' }[result.reduction];
     // class probabilities (labels of the logits' shape) have no ignore_index: nothing counts only when C = 0
     const probabilities = sameShape(inputs.labels.shape, inputs.logits.shape);
@@ -81,6 +73,8 @@ export class NonFiniteScan implements NonFinite {
   constructor(private readonly watch?: PredictionWatch) {}
 
   observe(v: Values): Values {
+    // integers are always finite: nothing to count, and no block converted to floats to look
+    if (!this.watch && /^(u?int|bool)/.test(v.dtype)) return v;
     return {
       shape: v.shape,
       dtype: v.dtype,

@@ -12,7 +12,7 @@ import { bceWithLogits } from '../src/losses/bce-with-logits.js';
 import { binaryCrossEntropy } from '../src/losses/binary-cross-entropy.js';
 import { crossEntropy } from '../src/losses/cross-entropy.js';
 import { nllLoss } from '../src/losses/nll.js';
-import type { LossResult } from '../src/losses/reduce.js';
+import { inMemoryLosses, type LossResult } from '../src/losses/reduce.js';
 import { classLayout, numel, type Tensor } from '../src/tensor.js';
 import { inMemory, type Values } from '../src/values.js';
 import { inBlocks } from './breakdown-blocks.js';
@@ -21,7 +21,7 @@ import { Rng } from './fuzz/prng.js';
 import { FIXTURES } from './helpers.js';
 
 const f64 = (data: ArrayLike<number>, shape: number[]): Tensor => ({ data: Float64Array.from(data), shape, dtype: 'float64' });
-const lossValues = (r: LossResult): Values => inMemory({ data: r.perSample, shape: r.shape, dtype: 'float64' });
+const lossValues = (r: LossResult): Values => r.perSample!;
 
 /** The breakdown with every input read whole (one block each). */
 function whole(x: Tensor, y: Tensor, r: LossResult, opts: BreakdownOptions): Breakdown {
@@ -30,7 +30,7 @@ function whole(x: Tensor, y: Tensor, r: LossResult, opts: BreakdownOptions): Bre
 
 /** The breakdown with each input in its own size of blocks (units of a batch row, or of an element). */
 function blocked(x: Tensor, y: Tensor, r: LossResult, opts: BreakdownOptions, [bx, by, bl]: number[]): Breakdown {
-  const losses = inBlocks({ data: r.perSample, shape: r.shape, dtype: 'float64' }, bl);
+  const losses = inBlocks({ data: r.perSample!.toArray(), shape: r.shape, dtype: 'float64' }, bl);
   return breakdown(inBlocks(x, bx), inBlocks(y, by), losses, r.shape, opts);
 }
 
@@ -169,7 +169,7 @@ describe('the sinks', () => {
       const n = 1 + rng.int(80);
       const losses = Float64Array.from({ length: n }, () => rng.pick(pool));
       const x = f64(new Float64Array(n), [n]);
-      const r = { perSample: losses, shape: [n] } as LossResult;
+      const r = { perSample: inMemoryLosses(losses, [n]), shape: [n] } as LossResult;
       const k = rng.int(n + 3);
       const got = blocked(x, x, r, { kind: 'binary', top: k, ignoreIndex: -100 }, [1 + rng.int(5), 1 + rng.int(5), 1 + rng.int(5)]).worst;
       expect(got.length).toBe(Math.min(k, n));
@@ -195,7 +195,7 @@ describe('the sinks', () => {
     const n = 500;
     const losses = Float64Array.from({ length: n }, () => (rng.chance(0.05) ? rng.pick([NaN, Infinity]) : rng.int(1000) / 7));
     const x = f64(new Float64Array(n), [n]);
-    const r = { perSample: losses, shape: [n] } as LossResult;
+    const r = { perSample: inMemoryLosses(losses, [n]), shape: [n] } as LossResult;
     const l = inBlocks({ data: losses, shape: [n], dtype: 'float64' }, 3);
     const h = breakdown(x, x, l, [n], { kind: 'binary', top: 1, ignoreIndex: -100, bins: 6 }).histogram;
     expect(l.largest).toBe(3);

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeNpy } from '../src/io/npy.js';
 import type { DType, Storage } from '../src/tensor.js';
 import { expectClose, inBlocksOf } from './cases.js';
-import { FIXTURES, readJson, runCli, toNumber, type Expected } from './helpers.js';
+import { FIXTURES, readJson, runCli, toNumber, type Expected, THREADS } from './helpers.js';
 
 interface ArrayFile {
   dtype: DType;
@@ -106,7 +106,7 @@ describe('a sample on three threads (the built binary)', () => {
   sample.forEach(([c, i], k) => {
     if (k % every !== 0) return;
     it(c.name, () => {
-      const r = spawnSync(process.execPath, [BIN, ...argvOf(c, i), '--json', '-j', '3'], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [BIN, ...argvOf(c, i), '--json', '-j', THREADS], { encoding: 'utf8' });
       expectPyTorch(c, { code: r.status, stdout: r.stdout, stderr: r.stderr });
     });
   });

@@ -141,7 +141,12 @@ const scenarios: Record<string, string[]> = {
   'stdout that cannot be written': ['ce', LOGITS, LABELS],
   'a file that cannot be written': ['ce', LOGITS, LABELS, '--save-per-sample', '/dev/full'],
   '--save-per-sample onto an input': ['ce', write('lx.csv', '0.5,0.25\n0.125,1\n'), write('ly.csv', '0\n1\n'), '--save-per-sample', 'ly.csv'],
+  // more unreduced losses than are kept in memory (1 Mi), with TMPDIR naming a missing folder
+  'a temporary file that cannot be made': ['bce-logits', write('wide.npy', encodeNpy({ data: new Float32Array(1100 * 1000), shape: [1100, 1000], dtype: 'float32' })), 'wide.npy', '--reduction', 'none', '-q'],
 };
+
+/** Scenarios run with TMPDIR naming a folder that does not exist. */
+const MISSING_TMPDIR = new Set(['a temporary file that cannot be made']);
 
 /** Scenarios run with stdout on a full device (/dev/full), as on a full disk. */
 const FULL_STDOUT = new Set(['stdout that cannot be written']);
@@ -166,7 +171,9 @@ describe('the README error table', () => {
       const args = scenarios[row.what];
       expect(args, `no scenario for "${row.what}"`).toBeDefined();
       const cwd = process.cwd();
+      const tmp = process.env.TMPDIR;
       process.chdir(dir);
+      if (MISSING_TMPDIR.has(row.what)) process.env.TMPDIR = 'no-such-folder';
       try {
         const r = FULL_STDOUT.has(row.what) ? await runFullStdout(args) : await runCli(args);
         expect(r.code).toBe(row.exit);
@@ -174,6 +181,8 @@ describe('the README error table', () => {
         expect(r.stderr).toBe(`${row.message}\n`);
       } finally {
         process.chdir(cwd);
+        if (tmp === undefined) delete process.env.TMPDIR;
+        else process.env.TMPDIR = tmp;
       }
     });
   }

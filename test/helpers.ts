@@ -1,5 +1,6 @@
 /** Shared by the tests: run the CLI in-process, read the PyTorch-made fixtures, compare. */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../src/cli.js';
 
@@ -51,3 +52,9 @@ export function shapeOf(v: Expected): number[] {
 export function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
+
+/**
+ * `-j` for tests that run on several threads: 3, or the machine's cores when fewer (more than
+ * the cores is clamped with a warning on stderr, which these tests do not expect).
+ */
+export const THREADS = String(Math.min(3, availableParallelism()));

@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNpy } from '../src/io/npy.js';
 import { cases, expectReport, inBlocksOf, resolveArgv, type Report } from './cases.js';
-import { runCli } from './helpers.js';
+import { runCli, THREADS } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'losscalc-json-inputs-'));
 
@@ -61,7 +61,7 @@ describe('on three threads (the built binary)', () => {
   const BIN = join(import.meta.dirname, '..', 'bin', 'losscalc.cjs');
   for (const c of jsonCases.filter((k) => k.argv[0] === 'bce-logits' || k.argv[0] === 'ce').slice(0, 6)) {
     it(c.name, () => {
-      const r = spawnSync(process.execPath, [BIN, ...jsonArgv(c.argv, false), '--json', '-j', '3'], {
+      const r = spawnSync(process.execPath, [BIN, ...jsonArgv(c.argv, false), '--json', '-j', THREADS], {
         encoding: 'utf8',
         env: { ...process.env, LOSSCALC_BLOCK_BYTES: '64' },
       });

@@ -12,6 +12,7 @@ import { PassThrough } from 'node:stream';
 import { CHUNK, jsonChunks, Streamed, writeJson } from '../src/report/json-stream.js';
 import { streamOutput } from '../src/report/output.js';
 import { encodePerSample } from '../src/report/save.js';
+import { inMemoryLosses } from '../src/losses/reduce.js';
 
 /** What --json wrote before it streamed: the values nested as arrays, then JSON.stringify. */
 function stringified(value: unknown): string {
@@ -144,7 +145,7 @@ describe('the commands write in chunks', () => {
 
 describe('--save-per-sample .json and .csv in chunks', () => {
   const values = Float64Array.from({ length: 60_000 }, (_, i) => (i % 11 === 0 ? [NaN, -0, Infinity][i % 3] : Math.cos(i) / (i + 1)));
-  const r = { perSample: values, shape: [300, 2, 100] };
+  const r = inMemoryLosses(values, [300, 2, 100]);
 
   it('.json: the losses nested in their shape, as JSON.stringify wrote them, never one string', () => {
     const chunks = [...encodePerSample('losses.json', r)] as string[];

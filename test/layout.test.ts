@@ -162,7 +162,7 @@ describe("a thread's part (parallel.ts) carries the class dim", () => {
       const rows = (await readInput(argv[1])).shape[0];
       const parts = [await computePart(job, 0, 1), await computePart(job, 1, rows)];
       const merged = mergeResults(parts.map((p, i) => ({ ...p.result, mode: job.mode, reduction: job.reduction, source: `part ${i}` })));
-      const loss = merged.reduction === 'none' ? nest(merged.perSample, merged.shape) : (merged.loss as number);
+      const loss = merged.reduction === 'none' ? nest(merged.perSample!.toArray(), merged.shape) : (merged.loss as number);
       expectClose(loss, byName(name).expected.loss!, name);
     });
   }

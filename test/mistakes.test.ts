@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isClose } from '../src/checks.js';
 import { expectClose, resolveArgv } from './cases.js';
-import { FIXTURES, readJson, runCli } from './helpers.js';
+import { FIXTURES, readJson, runCli, THREADS } from './helpers.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'losscalc.cjs');
 
@@ -74,7 +74,7 @@ describe('the usual mistakes warn, with PyTorch loss and exit 0', () => {
 describe('the same warnings on three threads, in blocks of 256 bytes (the built binary)', () => {
   for (const c of mistakes.filter((k) => k.argv[1].endsWith('.npy'))) {
     it(c.name, () => {
-      const r = spawnSync(process.execPath, [BIN, ...resolveArgv(c.argv), '--json', '-j', '3'], {
+      const r = spawnSync(process.execPath, [BIN, ...resolveArgv(c.argv), '--json', '-j', THREADS], {
         encoding: 'utf8',
         env: { ...process.env, LOSSCALC_BLOCK_BYTES: '256' },
       });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeNpy } from '../src/io/npy.js';
 import { cases, expectReport, resolveArgv, type Case, type Report } from './cases.js';
-import { runCli } from './helpers.js';
+import { runCli, THREADS } from './helpers.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'losscalc.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'losscalc-probs-'));
@@ -95,7 +95,7 @@ describe('on three threads, in blocks of 256 bytes (the built binary)', () => {
   for (const name of names) {
     it(name, () => {
       const c = find(name);
-      const r = spawnSync(process.execPath, [BIN, ...resolveArgv(c.argv), '--json', '-j', '3'], {
+      const r = spawnSync(process.execPath, [BIN, ...resolveArgv(c.argv), '--json', '-j', THREADS], {
         encoding: 'utf8',
         env: { ...process.env, LOSSCALC_BLOCK_BYTES: '256' },
       });
@@ -110,13 +110,13 @@ describe('on three threads, in blocks of 256 bytes (the built binary)', () => {
     p[10 * 3 + 1] = 1.25; // in the last of three parts
     const probs = f64('threads-probs.npy', p, [rows, 3]);
     const targets = f64('threads-targets.npy', p.map((v) => (v > 0.5 ? 1 : 0)), [rows, 3]);
-    const bce = spawnSync(process.execPath, [BIN, 'binary-cross-entropy', probs, targets, '-j', '3'], { encoding: 'utf8' });
+    const bce = spawnSync(process.execPath, [BIN, 'binary-cross-entropy', probs, targets, '-j', THREADS], { encoding: 'utf8' });
     expect(bce.status).toBe(2);
     expect(bce.stderr).toBe(
       `losscalc: ${probs}: probability 1.25 at index (10, 1) is outside [0, 1]: binary-cross-entropy takes probabilities, as F.binary_cross_entropy does (for logits use bce-logits)\n`,
     );
     const labels = i64('threads-labels.npy', Array.from({ length: rows }, (_, i) => i % 3));
-    const ce = spawnSync(process.execPath, [BIN, 'ce', probs, labels, '--input', 'probs', '-j', '3'], { encoding: 'utf8' });
+    const ce = spawnSync(process.execPath, [BIN, 'ce', probs, labels, '--input', 'probs', '-j', THREADS], { encoding: 'utf8' });
     expect(ce.status).toBe(2);
     expect(ce.stderr).toBe(
       `losscalc: ${probs}: probability 1.25 at index (10, 1) is outside [0, 1]: cross-entropy with --input probs takes probabilities (for logits use --input logits)\n`,

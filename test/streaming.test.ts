@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeNpy } from '../src/io/npy.js';
 import { cases, expectReport, inBlocksOf, resolveArgv, type Report } from './cases.js';
-import { runCli } from './helpers.js';
+import { runCli, THREADS } from './helpers.js';
 
 const npyCases = cases.filter((c) => !c.merge && !c.stdin && /\.npy$/.test(c.argv[1] ?? '') && c.argv[0] !== 'check');
 
@@ -59,7 +59,7 @@ describe('on three threads, in blocks of 256 bytes (the built binary)', () => {
     it(name, () => {
       const c = cases.find((k) => k.name === name)!;
       expect(c, name).toBeDefined();
-      const r = spawnSync(process.execPath, [BIN, ...resolveArgv(c.argv), '--json', '-j', '3'], {
+      const r = spawnSync(process.execPath, [BIN, ...resolveArgv(c.argv), '--json', '-j', THREADS], {
         encoding: 'utf8',
         env: { ...process.env, LOSSCALC_BLOCK_BYTES: '256' },
       });
@@ -75,7 +75,7 @@ describe('on three threads, in blocks of 256 bytes (the built binary)', () => {
       const argv = resolveArgv(c.argv);
       const archive = join(mkdtempSync(join(tmpdir(), 'losscalc-npz-')), 'dump.npz');
       writeFileSync(archive, zipSync({ 'logits.npy': [readFileSync(argv[1]), { level: 0 }], 'labels.npy': [readFileSync(argv[2]), { level: 0 }] }));
-      const r = spawnSync(process.execPath, [BIN, argv[0], `${archive}:logits`, `${archive}:labels`, ...argv.slice(3), '--json', '-j', '3'], {
+      const r = spawnSync(process.execPath, [BIN, argv[0], `${archive}:logits`, `${archive}:labels`, ...argv.slice(3), '--json', '-j', THREADS], {
         encoding: 'utf8',
         env: { ...process.env, LOSSCALC_BLOCK_BYTES: '256' },
       });
@@ -127,7 +127,7 @@ describe('on three threads, in blocks of 256 bytes (the built binary)', () => {
     x[11 * 4 + 1] = Infinity;
     writeFileSync(logits, encodeNpy({ data: x, shape: [12, 4], dtype: 'float64' }));
     writeFileSync(labels, encodeNpy({ data: BigInt64Array.from({ length: 12 }, (_, i) => BigInt(i % 4)), shape: [12], dtype: 'int64' }));
-    const r = spawnSync(process.execPath, [BIN, 'ce', logits, labels, '-j', '3', '-q'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'ce', logits, labels, '-j', THREADS, '-q'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toBe('nan');
     expect(r.stderr).toContain('warning: 2 non-finite logits, first NaN at index (9, 2)');
@@ -142,7 +142,7 @@ describe('on three threads, in blocks of 256 bytes (the built binary)', () => {
     const y = BigInt64Array.from({ length: rows }, (_, i) => BigInt(i % 4));
     y[10] = 7n; // in the last of three parts
     writeFileSync(labels, encodeNpy({ data: y, shape: [rows], dtype: 'int64' }));
-    const r = spawnSync(process.execPath, [BIN, 'ce', logits, labels, '-j', '3'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'ce', logits, labels, '-j', THREADS], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`losscalc: ${labels}: label 7 at index 10 is outside [0, 4)\n`);
   });

@@ -12,18 +12,23 @@ import { savePerSample } from '../report/save.js';
 import { refuseSavingOverInput } from './save-target.js';
 import { Progress, withProgress } from '../report/progress.js';
 import { binaryLabels } from '../losses/targets.js';
+import { rowsPerChunk } from '../losses/reduce.js';
+import { lossStore } from '../loss-store.js';
+import { availableParallelism } from 'node:os';
+import { keepYoungGenerationSmall } from '../heap.js';
 import { classLayout, numel, type ClassLayout, type Tensor } from '../tensor.js';
 import { recordSettings } from '../settings.js';
 import { inputDigests } from '../io/digest.js';
-import { asValues, inMemory, isValues, type Values } from '../values.js';
+import { asValues, isValues, type Values } from '../values.js';
 import type { ParallelJob } from '../parallel.js';
-import { mayUseThreads } from '../threads.js';
+import { mayUseThreads, threadsWarning } from '../threads.js';
 import { threadSpec } from '../io/read.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
 import { mistakeWarnings, PredictionWatch } from '../mistakes.js';
 import type { CommandIo, Loader } from './io.js';
 
 export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint: Paint): Promise<number> {
+  keepYoungGenerationSmall();
   await refuseSavingOverInput(opts);
   const { logits: loaded, labels, specs } = await loadLogitsAndLabels(opts, load);
   const progress = new Progress(io.stderr, `${opts.mode} ${opts.logits}`, io.clock);
@@ -37,8 +42,12 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
     posWeight: await load.read('pos-weight', opts.posWeight, { list: true }),
     reference: await load.read('reference', opts.reference),
   };
-  const threaded = await inThreads(opts, specs, loaded, labels, inputs);
-  const evaluated = evaluate(inputs, opts, threaded?.result);
+  // the unreduced losses are kept (beyond a bound, in a temporary file) only for an output that needs them
+  const keepLosses = opts.reduction === 'none' || opts.savePerSample !== undefined || opts.top > 0;
+  const threaded = await inThreads(opts, specs, loaded, labels, inputs, keepLosses);
+  // a worker's start sets V8's flags anew
+  if (threaded) keepYoungGenerationSmall();
+  const evaluated = evaluate(inputs, { ...opts, perSample: keepLosses ? lossStore() : 'drop' }, threaded?.result);
   const seen = threaded ?? { logits: scans.logits.summary(), labels: scans.labels.summary() };
   const binary = binaryLabels(opts.mode, logits.shape, labels.shape);
   const kind = predictionKind(opts, binary);
@@ -46,6 +55,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
     ...evaluated,
     warnings: [
       ...load.notes,
+      ...threadsWarning(opts.threads, availableParallelism()),
       ...nonFiniteWarning('logits', seen.logits, loaded.shape),
       ...nonFiniteWarning('labels', seen.labels, labels.shape),
       ...mistakeWarnings(opts.mode, kind, seen.logits.findings, loaded.shape, opts.classDim),
@@ -56,12 +66,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
 
   const details =
     opts.top > 0
-      ? breakdown(logits, labels, inMemory({ data: outcome.result.perSample, shape: outcome.result.shape, dtype: 'float64' }), outcome.result.shape, {
-          kind,
-          top: opts.top,
-          ignoreIndex: opts.ignoreIndex,
-          classDim: opts.classDim,
-        })
+      ? breakdown(logits, labels, outcome.result.perSample!, outcome.result.shape, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim })
       : undefined;
   progress.done();
   if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result, io);
@@ -114,7 +119,14 @@ async function loadLogitsAndLabels(opts: Options, load: Loader): Promise<{ logit
  * The mode's loss computed on several threads, when the logits are a file read in blocks
  * (NPY or CSV) and large enough (or -j asks); undefined to compute it here.
  */
-async function inThreads(opts: Options, specs: Specs, logits: Tensor | Values, labels: Tensor | Values, inputs: { weight?: Tensor; posWeight?: Tensor }) {
+async function inThreads(
+  opts: Options,
+  specs: Specs,
+  logits: Tensor | Values,
+  labels: Tensor | Values,
+  inputs: { weight?: Tensor; posWeight?: Tensor },
+  keepLosses: boolean,
+) {
   const labelsShape = labels.shape;
   if (opts.mode === 'check' || !isValues(logits) || logits.shape.length < 2) return undefined;
   // a --label-column table is read on this thread; the threads read the logits and labels specs
@@ -126,18 +138,25 @@ async function inThreads(opts: Options, specs: Specs, logits: Tensor | Values, l
   if (opts.classDim !== undefined && classLayout(logits.shape, opts.classDim).dim === 0) return undefined;
   // worker_threads and the worker's bundle are loaded only for a run that uses them
   if (!mayUseThreads(opts.threads, numel(logits.shape))) return undefined;
-  const { parallelLoss, threadCount } = await import('../parallel.js');
-  const threads = threadCount(opts.threads, numel(logits.shape), logits.shape[0]);
+  const { parallelLoss, shareLabels, threadCount } = await import('../parallel.js');
+  const binary = binaryLabels(opts.mode, logits.shape, labelsShape);
+  const chunkRows = rowsPerChunk(binary ? logits.shape : classLayout(logits.shape, opts.classDim).outShape, numel(logits.shape.slice(1)));
+  const threads = threadCount(opts.threads, numel(logits.shape), Math.ceil(logits.shape[0] / chunkRows));
   if (threads < 2) return undefined;
   // each thread opens both files again: a stream (stdin, a FIFO, gzip) by its temporary file
   const [logitsAt, labelsAt] = [await threadSpec(specs.logits[0], opts.input.format), await threadSpec(specs.labels[0], opts.input.format)];
-  if (!logitsAt || !labelsAt) return undefined;
+  if (!logitsAt) return undefined;
+  // class indices read whole (JSON, bytes kept in memory) are shared, never parsed again by
+  // each thread; a file read in blocks (and targets of the logits' shape) each thread reads its rows of
+  const sharedLabels = binary || (isValues(labels) && labelsAt) ? undefined : shareLabels(asValues(labels));
+  if (!sharedLabels && !labelsAt) return undefined;
   const job: ParallelJob = {
     mode: opts.mode,
     logits: logitsAt.spec,
-    labels: labelsAt.spec,
+    // unread when the labels are shared
+    labels: labelsAt?.spec ?? specs.labels[0],
     logitsFormat: logitsAt.format,
-    labelsFormat: labelsAt.format,
+    labelsFormat: labelsAt?.format,
     delimiter: opts.input.delimiter,
     header: opts.input.header,
     weight: inputs.weight,
@@ -148,9 +167,11 @@ async function inThreads(opts: Options, specs: Specs, logits: Tensor | Values, l
     logSoftmax: opts.logSoftmax,
     classDim: opts.classDim,
     inputKind: opts.inputKind,
+    keepLosses,
+    sharedLabels,
   };
   const rowValues = (shape: number[]) => numel(shape.slice(1));
-  const part = await parallelLoss(job, logits.shape[0], threads, { logits: rowValues(logits.shape), labels: rowValues(labelsShape) });
+  const part = await parallelLoss(job, logits.shape[0], threads, chunkRows, { logits: rowValues(logits.shape), labels: rowValues(labelsShape) });
   // each thread opened the files itself: they read the version this run opened first only if
   // the files are still as they were then, which a read through that first open checks
   for (const v of [logits, labels]) if (part && isValues(v)) v.read(rowValues(v.shape), 0, 1, () => {});

@@ -6,6 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { InputError } from '../errors.js';
+import { keepYoungGenerationSmall } from '../heap.js';
 import { decodeText } from '../io/format.js';
 import { readStdin } from '../io/read.js';
 import { readStream } from '../io/stream.js';
@@ -18,10 +19,11 @@ import { jsonNumber, jsonSettings } from '../report/json.js';
 import { Streamed, writeJson } from '../report/json-stream.js';
 import type { Paint } from '../report/paint.js';
 import { formatNumber } from '../report/table.js';
-import { formatShape } from '../tensor.js';
+import { formatShape, numel } from '../tensor.js';
 import type { Io } from './io.js';
 
 export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promise<number> {
+  keepYoungGenerationSmall();
   const parts: RecordedResult[] = [];
   for (const file of opts.files) parts.push(...(await readParts(file, io)));
   for (const p of parts) checkPart(p);
@@ -34,7 +36,7 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
     await writeJson(io.stdout, {
       mode: merged.mode,
       reduction: merged.reduction,
-      loss: loss !== undefined ? jsonNumber(loss) : new Streamed(merged.loss as Float64Array, merged.shape),
+      loss: typeof merged.loss === 'number' ? jsonNumber(merged.loss) : new Streamed(merged.loss, merged.shape),
       count: merged.count,
       sum: jsonNumber(merged.sum),
       weightSum: jsonNumber(merged.weightSum),
@@ -47,7 +49,7 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
       inputs: { logits: parts.flatMap((p) => p.inputs.logits), labels: parts.flatMap((p) => p.inputs.labels) },
     });
   } else {
-    const value = loss !== undefined ? formatNumber(loss) : `${(merged.loss as Float64Array).length} values of shape ${formatShape(merged.shape)}`;
+    const value = loss !== undefined ? formatNumber(loss) : `${numel(merged.shape)} values of shape ${formatShape(merged.shape)}`;
     io.stdout.write(`${paint.bold(merged.mode)}  ${value}\n`);
     io.stdout.write(paint.dim(`  merged from ${parts.length} results, reduction ${merged.reduction}, ${merged.count} contributing`) + '\n');
   }

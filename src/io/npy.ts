@@ -241,12 +241,16 @@ export function* encodeNpyChunks(t: Tensor, elements: number): Generator<Uint8Ar
   for (let i = 0; i < n; i += elements) yield dataBytes({ ...t, data: t.data.subarray(i, Math.min(n, i + elements)) }, DESCR[t.dtype]);
 }
 
-/** Magic, version, header length and the header dict, padded so that the data is 64-byte aligned. */
 function npyHeader(t: Tensor): Uint8Array {
-  const code = DESCR[t.dtype];
   if (t.data.length !== numel(t.shape)) throw new Error(`internal: ${t.data.length} values for shape ${formatShape(t.shape)}`);
+  return npyHeaderBytes(t.shape, t.dtype);
+}
+
+/** Magic, version, header length and the header dict, padded so that the data is 64-byte aligned. */
+export function npyHeaderBytes(shape: readonly number[], dtype: DType): Uint8Array {
+  const code = DESCR[dtype];
   const order = code.endsWith('1') ? '|' : '<';
-  const dict = `{'descr': '${order}${code}', 'fortran_order': False, 'shape': ${formatShape(t.shape)}, }`;
+  const dict = `{'descr': '${order}${code}', 'fortran_order': False, 'shape': ${formatShape(shape)}, }`;
   const major = dict.length + 11 > 0xffff ? 2 : 1;
   const preamble = major === 1 ? 10 : 12;
   const pad = (64 - ((preamble + dict.length + 1) % 64)) % 64;

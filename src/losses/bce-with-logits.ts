@@ -18,12 +18,14 @@
 import { asFloats, numel, type Tensor } from '../tensor.js';
 import { asValues, readTogether, type Values } from '../values.js';
 import { batchRowSize, broadcastWeight, checkTargetShape } from './elementwise.js';
-import { Reducer, type LossResult, type Reduction } from './reduce.js';
+import { Reducer, type KeepLosses, type LossResult, type Reduction } from './reduce.js';
 
 export interface BceWithLogitsOptions {
   weight?: Tensor;
   posWeight?: Tensor;
   reduction?: Reduction;
+  /** What to do with the unreduced losses (reduce.ts): kept in memory unless told. */
+  perSample?: KeepLosses;
 }
 
 /** log σ(x) = min(x, 0) - log1p(e^-|x|), exact in the tail (for probabilities, not the loss). */
@@ -44,7 +46,7 @@ export function bceWithLogits(input: Tensor | Values, target: Tensor | Values, o
   const unit = batchRowSize(shape);
   const w = broadcastWeight(options.weight, shape, unit, 'weight');
   const p = broadcastWeight(options.posWeight, shape, unit, 'pos-weight');
-  const reducer = new Reducer([...shape], numel(shape));
+  const reducer = new Reducer([...shape], options.perSample);
   readTogether([asValues(input), asValues(target)], unit, ([xb, tb], first) => {
     const x = asFloats(xb);
     const t = asFloats(tb);

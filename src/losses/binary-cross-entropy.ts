@@ -15,11 +15,13 @@ import { asFloats, numel, type Tensor } from '../tensor.js';
 import { asValues, readTogether, type Values } from '../values.js';
 import { batchRowSize, broadcastWeight, checkTargetShape } from './elementwise.js';
 import { probability } from './probabilities.js';
-import { Reducer, type LossResult, type Reduction } from './reduce.js';
+import { Reducer, type KeepLosses, type LossResult, type Reduction } from './reduce.js';
 
 export interface BinaryCrossEntropyOptions {
   weight?: Tensor;
   reduction?: Reduction;
+  /** What to do with the unreduced losses (reduce.ts): kept in memory unless told. */
+  perSample?: KeepLosses;
 }
 
 const NOT_PROBABILITIES = 'binary-cross-entropy takes probabilities, as F.binary_cross_entropy does (for logits use bce-logits)';
@@ -29,7 +31,7 @@ export function binaryCrossEntropy(input: Tensor | Values, target: Tensor | Valu
   checkTargetShape(shape, target.shape, 'binary-cross-entropy');
   const unit = batchRowSize(shape);
   const w = broadcastWeight(options.weight, shape, unit, 'weight');
-  const reducer = new Reducer([...shape], numel(shape));
+  const reducer = new Reducer([...shape], options.perSample);
   readTogether([asValues(input), asValues(target)], unit, ([pb, tb], first) => {
     const p = asFloats(pb);
     const t = asFloats(tb);

@@ -28,13 +28,15 @@ import { asFloats, classLayout, numel, type ClassLayout, type FloatArray, type T
 import { asValues, readTogether, type Values } from '../values.js';
 import { rowStats, type RowStats } from './log-softmax.js';
 import { logProbabilities, type InputKind } from './probabilities.js';
-import { Reducer, type LossResult, type Reduction } from './reduce.js';
-import { classIndices, classWeights, IGNORE_INDEX, materialize, targetKind } from './targets.js';
+import { Reducer, type KeepLosses, type LossResult, type Reduction } from './reduce.js';
+import { checkedIndices, classWeights, IGNORE_INDEX, indexRows, targetKind } from './targets.js';
 
 export interface CrossEntropyOptions {
   weight?: Tensor;
   ignoreIndex?: number;
   reduction?: Reduction;
+  /** What to do with the unreduced losses (reduce.ts): kept in memory unless told. */
+  perSample?: KeepLosses;
   labelSmoothing?: number;
   /** The class dim (negative counts from the end): the loss of x.movedim(classDim, 1); default PyTorch's. */
   classDim?: number;
@@ -61,16 +63,18 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
   const eps = options.labelSmoothing ?? 0;
   const reduction = options.reduction ?? 'mean';
   const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
-  const y = kind === 'indices' ? classIndices(materialize(target), x.shape, layout, ignoreIndex) : undefined;
-  const gathered = reduction === 'mean' && y !== undefined && y.some((t) => t !== ignoreIndex);
+  const y = kind === 'indices' ? checkedIndices(target, x.shape, layout, ignoreIndex) : undefined;
+  const gathered = reduction === 'mean' && y !== undefined && y.contributing;
   const w = classWeights(options.weight, x.shape, layout, { indices: kind === 'indices', smoothing: eps > 0, gathered });
-  const reducer = new Reducer(outShape, numel(outShape));
+  const reducer = new Reducer(outShape, options.perSample, C * inner);
   const unit = C * inner;
 
   if (y) {
-    x.read(unit, 0, outer, (block, first, count) =>
-      indexRows(asFloats(block), y, first, count, layout, w, eps, ignoreIndex, reducer, stats),
-    );
+    let labels: Float64Array = new Float64Array(0);
+    x.read(unit, 0, outer, (block, first, count) => {
+      labels = indexRows(y.labels, inner, first, count, labels);
+      classIndexRows(asFloats(block), labels, first, count, layout, w, eps, ignoreIndex, reducer, stats);
+    });
   } else {
     if (ignoreIndex >= 0) {
       // PyTorch: "ignore_index is not supported for floating point target"
@@ -83,8 +87,8 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
   return reducer.finish(reduction);
 }
 
-/** Rows first .. first+count of class-index cross-entropy; `x` holds just those rows. */
-function indexRows(
+/** Rows first .. first+count of class-index cross-entropy; `x` and `y` hold just those rows. */
+function classIndexRows(
   x: FloatArray,
   y: Float64Array,
   first: number,
@@ -100,7 +104,7 @@ function indexRows(
   for (let n = 0; n < count; n++) {
     for (let s = 0; s < inner; s++) {
       const pos = (first + n) * inner + s;
-      const t = y[pos];
+      const t = y[n * inner + s];
       if (t === ignoreIndex) continue;
       const base = n * C * inner + s;
       stats(x, base, C, inner, st);

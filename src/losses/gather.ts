@@ -10,12 +10,14 @@
 import { asFloats, classLayout, numel, type Tensor } from '../tensor.js';
 import { asValues, type Values } from '../values.js';
 import { logSoftmaxRows } from './log-softmax.js';
-import { Reducer, type LossResult, type Reduction } from './reduce.js';
-import { classIndices, IGNORE_INDEX, materialize } from './targets.js';
+import { Reducer, type KeepLosses, type LossResult, type Reduction } from './reduce.js';
+import { checkedIndices, IGNORE_INDEX, indexRows } from './targets.js';
 
 export interface GatherOptions {
   ignoreIndex?: number;
   reduction?: Reduction;
+  /** What to do with the unreduced losses (reduce.ts): kept in memory unless told. */
+  perSample?: KeepLosses;
   /** The class dim (negative counts from the end): the loss of x.movedim(classDim, 1); default PyTorch's. */
   classDim?: number;
 }
@@ -25,15 +27,18 @@ export function gatherLoss(input: Tensor | Values, target: Tensor | Values, opti
   const layout = classLayout(x.shape, options.classDim);
   const { outer, classes: C, inner, outShape } = layout;
   const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
-  const y = classIndices(materialize(target), x.shape, layout, ignoreIndex);
-  const reducer = new Reducer(outShape, numel(outShape));
+  const { labels } = checkedIndices(target, x.shape, layout, ignoreIndex);
+  const reducer = new Reducer(outShape, options.perSample, C * inner);
+  let y: Float64Array = new Float64Array(0);
   x.read(C * inner, 0, outer, (block, first, count) => {
     const logp = logSoftmaxRows(asFloats(block), count, C, inner);
+    y = indexRows(labels, inner, first, count, y);
     for (let n = 0; n < count; n++) {
       for (let s = 0; s < inner; s++) {
         const pos = (first + n) * inner + s;
-        if (y[pos] === ignoreIndex) continue;
-        reducer.add(pos, -logp[(n * C + y[pos]) * inner + s]);
+        const t = y[n * inner + s];
+        if (t === ignoreIndex) continue;
+        reducer.add(pos, -logp[(n * C + t) * inner + s]);
       }
     }
   });

@@ -10,8 +10,15 @@
  * contributed are all 0 (or nothing contributed) that term is 0/0, whatever the smoothing
  * term adds (LossNLL.cpp, cross_entropy_loss_label_smoothing). Only class weights of both
  * signs that cancel to exactly 0 differ: there PyTorch's nll_loss gives ±inf.
- * Sums are Neumaier-compensated, so a mean over millions of rows keeps float64 accuracy.
+ * Sums are Neumaier-compensated within fixed chunks of batch rows (rowsPerChunk), and each
+ * chunk's sum goes into an exact sum (exact-sum.ts): the result depends on the output shape
+ * alone, never on the blocks read or the threads that split the rows at chunk boundaries.
+ * The unreduced losses are kept only when asked for (`perSample`): in memory, dropped, or in a
+ * store of the caller's (loss-store.ts spills large ones to a temporary file).
  */
+import { ExactSum } from './exact-sum.js';
+import type { Values } from '../values.js';
+
 export type Reduction = 'mean' | 'sum' | 'none';
 export const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
 
@@ -31,14 +38,45 @@ export class CompensatedSum {
   get value(): number {
     return Number.isFinite(this.s) ? this.s + this.c : this.s;
   }
+
+  /** Hands the state (the sum and its compensation, both exact) to `exact`, and starts again from 0. */
+  flushInto(exact: ExactSum): void {
+    exact.add(this.s);
+    exact.add(this.c);
+    this.s = 0;
+    this.c = 0;
+  }
 }
+
+/** The unreduced losses, float64 in the loss's shape: read in blocks, as often as needed. */
+export interface PerSample extends Values {
+  readonly length: number;
+  /**
+   * All of them as one array, for results kept in memory (kernels called directly, the
+   * library); throws for losses spilled to a file, which are read in blocks only.
+   */
+  toArray(): Float64Array;
+}
+
+/** Where a Reducer puts the unreduced losses: positions come in increasing order, those skipped are 0. */
+export interface LossSink {
+  put(pos: number, loss: number): void;
+  /** Every position written (the rest 0): the losses, to read. */
+  finish(): PerSample;
+}
+
+/**
+ * What a kernel does with the unreduced losses: 'keep' them in memory (the default), 'drop'
+ * them (mean and sum need only the sums), or put them in a sink made for the output shape.
+ */
+export type KeepLosses = 'keep' | 'drop' | ((shape: number[]) => LossSink);
 
 export interface LossResult {
   reduction: Reduction;
-  /** mean or sum: the reduced loss; none: the unreduced losses (the same array as perSample). */
-  loss: number | Float64Array;
-  /** Unreduced losses, row-major in `shape`; 0 where a target was ignored. */
-  perSample: Float64Array;
+  /** mean or sum: the reduced loss; none: the unreduced losses (the same as perSample). */
+  loss: number | PerSample;
+  /** Unreduced losses, row-major in `shape`; 0 where a target was ignored. Absent when dropped. */
+  perSample?: PerSample;
   /** PyTorch's output shape for reduction='none'. */
   shape: number[];
   /** Numerator and denominator of the mean: results computed apart combine as Σsum / ΣweightSum. */
@@ -47,42 +85,115 @@ export interface LossResult {
   /** How many elements contributed (ignored targets do not). */
   count: number;
   /**
-   * Each element's weight in the mean's denominator (0 where ignored): parts computed apart
-   * (threads) are summed again in one run's order, so they give its result to the last bit.
+   * sum and weightSum before rounding (ExactSum.state()): parts computed apart on rows split at
+   * chunk boundaries (threads) join to one run's result to the last bit.
    */
-  perWeight?: Float64Array;
+  exact?: { sum: number[]; weightSum: number[] };
+  /** The NaN and ±inf losses: how many, and the first (flat index into `shape`, value). */
+  nonFinite?: NonFiniteLosses;
 }
 
-/** PyTorch's reduction of the unreduced losses, given their sum and the mean's denominator. */
-export function reduced(reduction: Reduction, perSample: Float64Array, sum: number, weightSum: number): number | Float64Array {
-  return reduction === 'none' ? perSample : reduction === 'sum' ? sum : weightSum === 0 ? NaN : sum / weightSum;
+export interface NonFiniteLosses {
+  count: number;
+  first: number;
+  firstValue: number;
+}
+
+/** PyTorch's mean or sum, given the sum of the losses and the mean's denominator. */
+export function reduced(reduction: Exclude<Reduction, 'none'>, sum: number, weightSum: number): number {
+  return reduction === 'sum' ? sum : weightSum === 0 ? NaN : sum / weightSum;
+}
+
+/** Positions summed per chunk, about: a chunk is whole batch rows. */
+const CHUNK_POSITIONS = 4096;
+/** Input values per chunk at most, so that rows of many classes still split among threads. */
+const CHUNK_VALUES = 1 << 20;
+
+/**
+ * Batch rows per chunk of the sums for a loss of shape `outShape` over an input of
+ * `inputRowValues` values a batch row: fixed by the shapes alone (never by blocks or threads),
+ * so that threads splitting rows at multiples of it sum exactly as one run does.
+ */
+export function rowsPerChunk(outShape: readonly number[], inputRowValues = positionsPerRow(outShape)): number {
+  const byPositions = Math.floor(CHUNK_POSITIONS / positionsPerRow(outShape));
+  return Math.max(1, Math.min(byPositions, Math.floor(CHUNK_VALUES / Math.max(1, inputRowValues))));
+}
+
+function positionsPerRow(outShape: readonly number[]): number {
+  return Math.max(1, outShape.slice(1).reduce((n, d) => n * d, 1));
+}
+
+/** The losses in memory, as a sink. */
+export function memoryLosses(shape: number[]): LossSink {
+  const data = new Float64Array(shape.reduce((n, d) => n * d, 1));
+  const losses = inMemoryLosses(data, shape);
+  return { put: (pos, loss) => (data[pos] = loss), finish: () => losses };
+}
+
+/** An array of losses in `shape`, as PerSample. */
+export function inMemoryLosses(data: Float64Array, shape: number[]): PerSample {
+  return {
+    shape,
+    dtype: 'float64',
+    length: data.length,
+    read(unit, start, end, visit) {
+      if (end > start) visit(data.subarray(start * unit, end * unit), start, end - start);
+    },
+    toArray: () => data,
+  };
 }
 
 export class Reducer {
-  readonly perSample: Float64Array;
-  readonly perWeight: Float64Array;
+  private readonly losses?: LossSink;
   private readonly sum = new CompensatedSum();
   private readonly weightSum = new CompensatedSum();
+  private readonly exactSum = new ExactSum();
+  private readonly exactWeightSum = new ExactSum();
+  private readonly chunk: number;
+  private chunkEnd: number;
   private count = 0;
+  private readonly nonFinite: NonFiniteLosses = { count: 0, first: -1, firstValue: 0 };
 
-  constructor(readonly shape: number[], size: number) {
-    this.perSample = new Float64Array(size);
-    this.perWeight = new Float64Array(size);
+  /** `inputRowValues`: the input's values per batch row (rowsPerChunk). */
+  constructor(
+    readonly shape: number[],
+    perSample: KeepLosses = 'keep',
+    inputRowValues?: number,
+  ) {
+    this.losses = perSample === 'drop' ? undefined : perSample === 'keep' ? memoryLosses(shape) : perSample(shape);
+    this.chunk = rowsPerChunk(shape, inputRowValues) * positionsPerRow(shape);
+    this.chunkEnd = this.chunk;
   }
 
   /** Element `pos` contributes `loss`, counting `weight` in the mean's denominator. */
   add(pos: number, loss: number, weight = 1): void {
-    this.perSample[pos] = loss;
-    this.perWeight[pos] = weight;
+    if (pos >= this.chunkEnd) this.nextChunk(pos);
+    this.losses?.put(pos, loss);
+    if (loss - loss !== 0 && this.nonFinite.count++ === 0) [this.nonFinite.first, this.nonFinite.firstValue] = [pos, loss];
     this.sum.add(loss);
     this.weightSum.add(weight);
     this.count++;
   }
 
+  /** The chunk's sums go into the exact ones; `pos` starts the next chunk with anything in it. */
+  private nextChunk(pos: number): void {
+    this.flush();
+    this.chunkEnd = (Math.floor(pos / this.chunk) + 1) * this.chunk;
+  }
+
+  private flush(): void {
+    this.sum.flushInto(this.exactSum);
+    this.weightSum.flushInto(this.exactWeightSum);
+  }
+
   finish(reduction: Reduction): LossResult {
-    const sum = this.sum.value;
-    const weightSum = this.weightSum.value;
-    const { perSample, perWeight, shape, count } = this;
-    return { reduction, loss: reduced(reduction, perSample, sum, weightSum), perSample, shape, sum, weightSum, count, perWeight };
+    this.flush();
+    const sum = this.exactSum.value;
+    const weightSum = this.exactWeightSum.value;
+    const perSample = this.losses?.finish();
+    if (reduction === 'none' && !perSample) throw new Error('reduction none needs the unreduced losses: they were dropped');
+    const loss = reduction === 'none' ? perSample! : reduced(reduction, sum, weightSum);
+    const exact = { sum: this.exactSum.state(), weightSum: this.exactWeightSum.state() };
+    return { reduction, loss, ...(perSample && { perSample }), shape: this.shape, sum, weightSum, count: this.count, exact, nonFinite: { ...this.nonFinite } };
   }
 }

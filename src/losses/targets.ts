@@ -16,7 +16,7 @@ import {
   type Storage,
   type Tensor,
 } from '../tensor.js';
-import { isValues, type Values } from '../values.js';
+import { inMemory, isValues, type Values } from '../values.js';
 
 export type TargetKind = 'indices' | 'probabilities';
 
@@ -64,7 +64,8 @@ export function shapeMismatch(
 
 /**
  * Class indices as float64 (exact for every int32/int64 label that can be a class), checked
- * as PyTorch checks them: each is ignoreIndex or an integer in [0, classes).
+ * as PyTorch checks them (checkedIndices): each is ignoreIndex or an integer in [0, classes).
+ * All of them in memory: for check's one-hot way; the kernels read them in blocks.
  */
 export function classIndices(
   target: Tensor,
@@ -72,35 +73,70 @@ export function classIndices(
   layout: ClassLayout,
   ignoreIndex: number,
 ): Float64Array {
-  const scalar = layout.outShape.length === 0 && target.shape.length <= 1 && target.data.length === 1;
-  if (!scalar && !sameShape(target.shape, layout.outShape)) {
-    throw shapeMismatch(inputShape, target.shape, layout, false);
-  }
-  const y = toFloat64(target);
-  const C = layout.classes;
-  for (let i = 0; i < y.length; i++) {
-    const t = y[i];
-    if (t === ignoreIndex) continue;
-    if (t >= 0 && t < C && Number.isInteger(t)) continue;
-    const where = `at index ${formatIndex(i, target.shape)}`;
-    const what = Number.isInteger(t) ? `is outside [0, ${C})` : 'is not an integer class index';
-    // int64 labels, and integers in text beyond 2^53, are named as written, not by their float64 rounding
-    const value = typeof target.data[i] === 'bigint' ? String(target.data[i]) : (target.written?.(i) ?? formatNumber(t));
-    throw new InputError(`label ${value} ${where} ${what}${labelHint(y, t, C, ignoreIndex)}`, undefined, 'labels');
-  }
-  return y;
+  checkedIndices(target, inputShape, layout, ignoreIndex);
+  return toFloat64(target);
+}
+
+/** Class indices checked in one pass over their blocks (checkedIndices), read again by the kernels a block of rows at a time. */
+export interface CheckedIndices {
+  labels: Values;
+  /** Whether any target is not ignore_index (some position contributes). */
+  contributing: boolean;
 }
 
 /**
- * What an out-of-range label `bad` usually means, as advice for its error: labels in [1, C]
- * with none 0 (the ignored aside) were counted from 1; 255 is the void label of segmentation
- * masks. Only on the error path, so the extra look at the labels costs a good run nothing.
+ * Class indices checked as PyTorch checks them, in one pass over the labels' blocks, never all
+ * of them in memory: each is ignoreIndex or an integer in [0, classes). The first that is not is
+ * the error, with what it usually means: labels in [1, C] with none 0 (the ignored aside) were
+ * counted from 1 (decided as the pass goes); 255 is the void label of segmentation masks.
  */
-function labelHint(y: Float64Array, bad: number, C: number, ignoreIndex: number): string {
-  if (bad === C && y.every((t) => t === ignoreIndex || (t >= 1 && t <= C && Number.isInteger(t)))) {
-    return ': labels look 1-based: subtract 1';
+export function checkedIndices(
+  target: Tensor | Values,
+  inputShape: readonly number[],
+  layout: ClassLayout,
+  ignoreIndex: number,
+): CheckedIndices {
+  const v = isValues(target) ? target : inMemory(target);
+  const n = numel(v.shape);
+  const scalar = layout.outShape.length === 0 && v.shape.length <= 1 && n === 1;
+  if (!scalar && !sameShape(v.shape, layout.outShape)) throw shapeMismatch(inputShape, v.shape, layout, false);
+  const C = layout.classes;
+  let bad: { index: number; value: number; written: string } | undefined;
+  let oneBased = true;
+  let contributing = false;
+  v.read(1, 0, n, (d, first) => {
+    for (let k = 0; k < d.length; k++) {
+      const t = Number(d[k]);
+      if (t === ignoreIndex) continue;
+      contributing = true;
+      if (!(t >= 1 && t <= C && Number.isInteger(t))) oneBased = false;
+      if ((t >= 0 && t < C && Number.isInteger(t)) || bad) continue;
+      // int64 labels, and integers in text beyond 2^53, are named as written, not by their float64 rounding
+      const written = typeof d[k] === 'bigint' ? String(d[k]) : (v.written?.(first + k) ?? formatNumber(t));
+      bad = { index: first + k, value: t, written };
+    }
+  });
+  if (bad) {
+    const { index, value: t, written } = bad;
+    const where = `at index ${formatIndex(index, v.shape)}`;
+    const what = Number.isInteger(t) ? `is outside [0, ${C})` : 'is not an integer class index';
+    const hint = t === C && oneBased ? ': labels look 1-based: subtract 1' : t === 255 ? ': segmentation void label? pass --ignore-index 255' : '';
+    throw new InputError(`label ${written} ${where} ${what}${hint}`, undefined, 'labels');
   }
-  return bad === 255 ? ': segmentation void label? pass --ignore-index 255' : '';
+  return { labels: v, contributing };
+}
+
+/**
+ * The labels of positions [first·inner, (first + count)·inner) (batch rows first .. first+count)
+ * as float64, into `into` (grown when too small): what a kernel reads beside a block of rows.
+ */
+export function indexRows(labels: Values, inner: number, first: number, count: number, into: Float64Array): Float64Array {
+  const out = into.length >= count * inner ? into : new Float64Array(count * inner);
+  labels.read(inner, first, first + count, (d, f) => {
+    const base = (f - first) * inner;
+    for (let k = 0; k < d.length; k++) out[base + k] = Number(d[k]);
+  });
+  return out;
 }
 
 /** Per-class weights: C values, in a shape PyTorch takes for this input and use (tensor.ts). */

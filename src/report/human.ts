@@ -6,7 +6,8 @@ import type { Breakdown } from '../breakdown.js';
 import type { Check } from '../checks.js';
 import type { Outcome } from '../evaluate.js';
 import type { LossResult } from '../losses/reduce.js';
-import { formatShape, type DType } from '../tensor.js';
+import { asFloats, formatShape, numel, type DType } from '../tensor.js';
+import type { Values } from '../values.js';
 import { renderBreakdown } from './breakdown.js';
 import type { Paint } from './paint.js';
 import { formatNumber, linesInBlocks } from './table.js';
@@ -58,20 +59,24 @@ function verdict(checks: Check[], paint: Paint): string {
 
 /** --quiet: the loss alone, one number a line (the unreduced values one per line). */
 /** -q: the loss alone; for reduction none one value a line, written in blocks of lines. */
-export async function writeQuiet(out: Sink, r: Pick<LossResult, 'loss'>): Promise<void> {
+export async function writeQuiet(out: Sink, r: { loss: number | Values }): Promise<void> {
   if (typeof r.loss === 'number') out.write(`${formatNumber(r.loss)}\n`);
   else await writeChunks(out, linesInBlocks(r.loss, (_, v) => `${formatNumber(v)}\n`));
 }
 
 function summary(r: LossResult): string {
   if (typeof r.loss === 'number') return formatNumber(r.loss);
-  return `${r.perSample.length} values of shape ${formatShape(r.shape)}, sum ${formatNumber(r.sum)}`;
+  return `${numel(r.shape)} values of shape ${formatShape(r.shape)}, sum ${formatNumber(r.sum)}`;
 }
 
+/** The first few unreduced losses, read from the start of them. */
 function preview(r: LossResult): string[] {
-  const shown = Math.min(r.perSample.length, PREVIEW);
-  const lines = Array.from({ length: shown }, (_, i) => `  [${i}] ${formatNumber(r.perSample[i])}`);
-  if (r.perSample.length > shown) lines.push(`  ... ${r.perSample.length - shown} more (all of them with --json)`);
+  if (typeof r.loss === 'number') return [];
+  const total = numel(r.shape);
+  const shown = Math.min(total, PREVIEW);
+  const lines: string[] = [];
+  r.loss.read(1, 0, shown, (d, first) => asFloats(d).forEach((v, k) => lines.push(`  [${first + k}] ${formatNumber(v)}`)));
+  if (total > shown) lines.push(`  ... ${total - shown} more (all of them with --json)`);
   return lines;
 }
 

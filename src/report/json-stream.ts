@@ -2,9 +2,11 @@
  * JSON written as it is made: the text JSON.stringify gives for the same value, byte for
  * byte, handed out in chunks of about CHUNK characters, so that no output (30M per-sample
  * losses are about 600 MB of text) is ever held as one string. The unreduced losses go in as
- * Streamed (flat values and the shape to nest them in) and are written straight from their
- * typed array; everything else is small and written as JSON.stringify writes it.
+ * Streamed (flat values, an array or Values read in blocks, and the shape to nest them in);
+ * everything else is small and written as JSON.stringify writes it.
  */
+import type { Values } from '../values.js';
+import { valueBlocks } from './blocks.js';
 import { writeChunks, type Sink } from './output.js';
 
 /** Characters per chunk handed to the sink. */
@@ -13,7 +15,7 @@ export const CHUNK = 1 << 16;
 /** Flat row-major values, written nested in `shape` (a bare number for shape ()). */
 export class Streamed {
   constructor(
-    readonly values: ArrayLike<number>,
+    readonly values: ArrayLike<number> | Values,
     readonly shape: readonly number[],
   ) {}
 
@@ -86,13 +88,19 @@ function* walk(v: unknown, c: Chunker): Generator<string> {
 
 /** The values nested in their shape, the innermost rows written by a plain loop. */
 function* nested(s: Streamed, c: Chunker): Generator<string> {
-  const { values, shape } = s;
+  const { shape } = s;
+  const blocks = valueBlocks(s.values);
+  let block: ArrayLike<number> = [];
+  let k = 0;
+  const next = (): number => {
+    if (k === block.length) [block, k] = [blocks.next().value![0], 0];
+    return block[k++];
+  };
   if (shape.length === 0) {
-    c.text += numberText(values[0]);
+    c.text += numberText(next());
     return;
   }
   const last = shape.length - 1;
-  let offset = 0;
   function* dim(d: number): Generator<string> {
     c.text += '[';
     for (let i = 0; i < shape[d]; i++) {
@@ -101,7 +109,7 @@ function* nested(s: Streamed, c: Chunker): Generator<string> {
         yield* dim(d + 1);
         continue;
       }
-      c.text += numberText(values[offset++]);
+      c.text += numberText(next());
       if (c.full()) yield c.take();
     }
     c.text += ']';

@@ -8,6 +8,7 @@ import type { Breakdown, ClassRow, SampleRow } from '../breakdown.js';
 import type { Check } from '../checks.js';
 import type { Outcome } from '../evaluate.js';
 import type { Reduction } from '../losses/reduce.js';
+import { numel } from '../tensor.js';
 import type { InputDigests, ResultSettings, WeightRecord } from '../settings.js';
 import { Streamed, writeJson } from './json-stream.js';
 import type { Sink } from './output.js';
@@ -94,7 +95,7 @@ export function toJsonReport(
     weightSum: jsonNumber(r.weightSum),
     shapes,
     shape: r.shape,
-    perSample: r.reduction === 'none' || details ? new Streamed(r.perSample, [r.perSample.length]) : undefined,
+    perSample: (r.reduction === 'none' || details) && r.perSample ? new Streamed(r.perSample, [numel(r.shape)]) : undefined,
     checks: o.checks.map((c) => ({ ...c, a: jsonNumber(c.a), b: jsonNumber(c.b), diff: jsonNumber(c.diff) })),
     ok: o.ok,
     warnings: o.warnings,

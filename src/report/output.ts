@@ -49,15 +49,25 @@ export function descriptorOutput(fd: number): Output {
   return {
     write(s) {
       if (error) return;
-      const bytes = Buffer.from(s);
       try {
+        // a string goes as it is (Node encodes it without a buffer of ours, which would be
+        // garbage outside the heap for every chunk); only a short write's rest is made bytes
+        let bytes: Uint8Array = typeof s === 'string' ? rest(s, writeSync(fd, s)) : s;
         for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
+        bytes = EMPTY;
       } catch (e) {
         error = e as Error;
       }
     },
     settled: async () => error,
   };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The bytes of `s` after its first `written`. */
+function rest(s: string, written: number): Uint8Array {
+  return written === Buffer.byteLength(s) ? EMPTY : Buffer.from(s).subarray(written);
 }
 
 function drained(stream: NodeJS.WritableStream): Promise<void> {

@@ -1,4 +1,6 @@
 /** Plain-text tables and numbers for the terminal: right-aligned columns, 7 significant digits. */
+import type { Values } from '../values.js';
+import { valueBlocks } from './blocks.js';
 
 /** Shortest text that reads back as the same float64 (what Python's repr prints). */
 export function formatNumber(v: number): string {
@@ -6,10 +8,10 @@ export function formatNumber(v: number): string {
 }
 
 /** One line per value (`line` makes it, with its newline), handed out `perBlock` lines at a time. */
-export function* linesInBlocks(values: ArrayLike<number>, line: (i: number, v: number) => string, perBlock = 1 << 16): Generator<string> {
-  for (let start = 0; start < values.length; start += perBlock) {
+export function* linesInBlocks(values: ArrayLike<number> | Values, line: (i: number, v: number) => string, perBlock = 1 << 12): Generator<string> {
+  for (const [data, start] of valueBlocks(values, perBlock)) {
     let block = '';
-    for (let i = start; i < Math.min(values.length, start + perBlock); i++) block += line(i, values[i]);
+    for (let k = 0; k < data.length; k++) block += line(start + k, data[k]);
     yield block;
   }
 }

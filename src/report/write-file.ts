@@ -23,6 +23,13 @@ export type Chunks = Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | 
 
 const openAsync = promisify(open);
 const writeAsync = promisify(write);
+const writeString = (fd: number, s: string) =>
+  new Promise<{ bytesWritten: number }>((resolve, reject) => write(fd, s, null, 'utf8', (e, bytesWritten) => (e ? reject(e) : resolve({ bytesWritten }))));
+const EMPTY = new Uint8Array(0);
+
+function restOf(s: string, written: number): Uint8Array {
+  return written === Buffer.byteLength(s) ? EMPTY : Buffer.from(s).subarray(written);
+}
 
 export async function writeFileSafely(path: string, chunks: Chunks): Promise<void> {
   try {
@@ -77,8 +84,10 @@ async function replace(path: string, chunks: Chunks, mode: number): Promise<void
 async function writeAll(fd: number, chunks: Chunks): Promise<void> {
   try {
     for await (const chunk of chunks) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      // a string goes as it is (no buffer of ours per chunk); only a short write's rest is made bytes
+      let bytes = typeof chunk === 'string' ? restOf(chunk, (await writeString(fd, chunk)).bytesWritten) : chunk;
       for (let done = 0; done < bytes.length; ) done += (await writeAsync(fd, bytes, done)).bytesWritten;
+      bytes = EMPTY;
     }
   } finally {
     closeSync(fd);

@@ -22,6 +22,7 @@ import { formatG } from '../../bench/lib/printf.mjs';
 import { cases as pytorchCases, expectReport, resolveArgv, type Report } from '../cases.js';
 import { inputErrorSync } from './helpers.js';
 import { BLOCKS, check, csvTestHooks, delimiterOf, file, lastFile, readAll, readError, reference, type Format } from './csv-check.js';
+import { THREADS } from '../helpers.js';
 import { FIXTURES } from './manifest.js';
 
 csvTestHooks();
@@ -400,7 +401,7 @@ describe('the PyTorch cases with CSV logits, on three threads, in blocks of 64 b
   it('has cases', () => expect(csvCases.length).toBeGreaterThan(10));
   for (const c of csvCases) {
     it(c.name, () => {
-      const r = spawnSync(process.execPath, [BIN, ...resolveArgv(c.argv), '--json', '-j', '3'], {
+      const r = spawnSync(process.execPath, [BIN, ...resolveArgv(c.argv), '--json', '-j', THREADS], {
         encoding: 'utf8',
         env: { ...process.env, LOSSCALC_BLOCK_BYTES: '64' },
       });
@@ -431,7 +432,7 @@ describe('the PyTorch cases with CSV logits, on three threads, in blocks of 64 b
     const logits = file(`${rows.join('\n')}\n`);
     const labels = file(`target\n${Array.from({ length: 11 }, (_, i) => i % 4).join('\n')}\n`);
     const run = (...more: string[]) =>
-      spawnSync(process.execPath, [BIN, 'ce', logits, labels, '-j', '3', '--json', ...more], {
+      spawnSync(process.execPath, [BIN, 'ce', logits, labels, '-j', THREADS, '--json', ...more], {
         encoding: 'utf8',
         env: { ...process.env, LOSSCALC_BLOCK_BYTES: '64' },
       });
@@ -449,7 +450,7 @@ describe('the PyTorch cases with CSV logits, on three threads, in blocks of 64 b
     rows[10] = '1,2,x,4'; // in the last of three parts
     const logits = file(`# a header comment\n${rows.join('\n')}\n`);
     const labels = file(Array.from({ length: 12 }, (_, i) => i % 4).join('\n') + '\n');
-    const r = spawnSync(process.execPath, [BIN, 'ce', logits, labels, '-j', '3'], {
+    const r = spawnSync(process.execPath, [BIN, 'ce', logits, labels, '-j', THREADS], {
       encoding: 'utf8',
       env: { ...process.env, LOSSCALC_BLOCK_BYTES: '64', LOSSCALC_CSV_OPEN_BYTES: '0' },
     });

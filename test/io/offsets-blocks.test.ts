@@ -19,7 +19,7 @@ import { openTorchFile } from '../../src/io/torch/torch.js';
 import { asFloats, numel } from '../../src/tensor.js';
 import { isValues, type Values } from '../../src/values.js';
 import { cases, expectReport, inBlocksOf, resolveArgv, type Report } from '../cases.js';
-import { runCli } from '../helpers.js';
+import { runCli, THREADS } from '../helpers.js';
 import { expectedValues, readUnits, withBlockBytes } from './blocks.js';
 import { inputError, inputErrorSync } from './helpers.js';
 import { FIXTURES, fixtureBytes, manifest } from './manifest.js';
@@ -241,7 +241,7 @@ describe('a tensor over 4 GiB (a sparse file: no disk is used)', () => {
 
 describe('safetensors and torch.save inputs on three threads, in blocks of 256 bytes (the built binary)', () => {
   const BIN = join(import.meta.dirname, '..', '..', 'bin', 'losscalc.cjs');
-  const run = (argv: string[]) => spawnSync(process.execPath, [BIN, ...argv, '--json', '-j', '3'], { encoding: 'utf8', env: { ...process.env, LOSSCALC_BLOCK_BYTES: '256' } });
+  const run = (argv: string[]) => spawnSync(process.execPath, [BIN, ...argv, '--json', '-j', THREADS], { encoding: 'utf8', env: { ...process.env, LOSSCALC_BLOCK_BYTES: '256' } });
   const st = cases.filter((c) => !c.merge && !c.stdin && c.argv[0] !== 'check' && /\.safetensors:/.test(c.argv[1] ?? '')).slice(0, 4);
   it.each(st.map((c) => [c.name, c] as const))('%s', (_, c) => {
     const r = run(resolveArgv(c.argv));

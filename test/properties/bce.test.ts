@@ -113,7 +113,7 @@ describe('bce-with-logits (properties)', () => {
     const arb = bceCase(100).chain((b) => fc.tuple(fc.constant(b), values(b.x.length, 1e-3, 1e3)));
     fc.assert(
       fc.property(arb, ([{ shape, x, t }, w]) => {
-        const plain = bceWithLogits(f64(x, shape), f64(t, shape), { reduction: 'none' }).perSample;
+        const plain = bceWithLogits(f64(x, shape), f64(t, shape), { reduction: 'none' }).perSample!.toArray();
         const weighted = bceWithLogits(f64(x, shape), f64(t, shape), { reduction: 'none', weight: f64(w, shape) }).perSample;
         const tol = bceTolerance('none', { B: maxAbs(x), count: x.length, wmax: maxAbs(w) });
         expectClose(weighted, plain.map((l, i) => w[i] * l), tol, 'weighted');

@@ -5,7 +5,7 @@
  * operation errs by at most u relative; exp, log and log1p are taken as within 1 ulp (2u).
  */
 import { isClose, type Tolerance } from '../../src/checks.js';
-import type { Reduction } from '../../src/losses/reduce.js';
+import type { PerSample, Reduction } from '../../src/losses/reduce.js';
 
 export const U = 2 ** -53;
 
@@ -13,7 +13,16 @@ export const U = 2 ** -53;
 export const EXACT: Tolerance = { rtol: 0, atol: 0, equalNan: true };
 
 /** Throws, naming the first element that is not close, so fast-check reports it with the counterexample. */
-export function expectClose(actual: number | Float64Array, expected: number | Float64Array, tol: Tolerance, what: string): void {
+/** A loss as the kernels give it: a number, or the unreduced losses (in memory in tests). */
+type Loss = number | Float64Array | PerSample | undefined;
+
+function asArray(v: Loss): number | Float64Array {
+  if (v === undefined) throw new Error('no unreduced losses');
+  return typeof v === 'number' || v instanceof Float64Array ? v : v.toArray();
+}
+
+export function expectClose(actual: Loss, expected: Loss, tol: Tolerance, what: string): void {
+  [actual, expected] = [asArray(actual), asArray(expected)];
   if (typeof actual !== typeof expected) throw new Error(`${what}: ${String(actual)} vs ${String(expected)}`);
   const a = typeof actual === 'number' ? [actual] : actual;
   const b = typeof expected === 'number' ? [expected] : expected;
@@ -95,6 +104,6 @@ export function reductionTolerance(reduction: 'sum' | 'mean', losses: Float64Arr
  * two sums differ by <= 6u·Σ|l|: atol 8u·Σ|l| (divided by Σ w for mean); the mean's
  * denominators (sums of weights >= 0) add 2·4u relative, its division u: rtol 16u.
  */
-export function mergeTolerance(perSample: Float64Array, denominator = 1): Tolerance {
-  return { rtol: 16 * U, atol: (8 * U * sumAbs(perSample)) / denominator, equalNan: true };
+export function mergeTolerance(perSample: Loss, denominator = 1): Tolerance {
+  return { rtol: 16 * U, atol: (8 * U * sumAbs(asArray(perSample) as Float64Array)) / denominator, equalNan: true };
 }

@@ -32,7 +32,7 @@ function naiveSum(xs: Float64Array): number {
 
 /** none -> sum and none -> mean (Σ l / denominator) recomputed here, against the library's. */
 function checkReductions(run: (r: Reduction) => LossResult, denominator: number, what: string): void {
-  const none = run('none').loss as Float64Array;
+  const none = run('none').perSample!.toArray();
   const total = naiveSum(none);
   expectClose(run('sum').loss, total, reductionTolerance('sum', none, 1), `${what}: Σ none = sum`);
   expectClose(run('mean').loss, total / denominator, reductionTolerance('mean', none, denominator), `${what}: Σ none / Σ w = mean`);

@@ -20,7 +20,7 @@ const BIG = 1e4;
 
 /** Every unreduced loss finite and >= floor; the reduced loss finite (NaN only for a mean over nothing). */
 function expectFinite(r: LossResult, floor: number, what: string): void {
-  r.perSample.forEach((l, i) => {
+  r.perSample!.toArray().forEach((l, i) => {
     if (!Number.isFinite(l) || l < floor) throw new Error(`${what}: element ${i} is ${l}`);
   });
   const loss = r.loss as number;
@@ -87,7 +87,7 @@ function expectNaNOnlyAt(poisoned: LossResult, clean: LossResult, row: number, i
     expectClose(poisoned.loss, clean.loss, EXACT, `${what}: ignored row, ${clean.reduction}`);
     return;
   }
-  const expected = Float64Array.from(clean.perSample);
+  const expected = Float64Array.from(clean.perSample!.toArray());
   expected[row] = NaN;
   expectClose(poisoned.perSample, expected, EXACT, `${what}: NaN row`);
   if (clean.reduction !== 'none' && !Number.isNaN(poisoned.loss as number)) {
