@@ -28,11 +28,12 @@ export class Cursor {
   /** The source offset of buf[0]. */
   private base: number;
 
-  /** The bytes [start, end) of `src` (a ByteSource, or bytes in memory). */
+  /** The bytes [start, end) of `src` (a ByteSource, or bytes in memory); `buffer`: a chunk buffer to reuse. */
   constructor(
     readonly src: ByteSource | Uint8Array,
     start: number,
     readonly end: number,
+    buffer?: Buffer,
   ) {
     if (src instanceof Uint8Array) {
       this.buf = Buffer.from(src.buffer, src.byteOffset, end);
@@ -40,7 +41,7 @@ export class Cursor {
       this.pos = start;
       this.lim = end;
     } else {
-      this.buf = Buffer.allocUnsafe(chunkBytes());
+      this.buf = buffer ?? Buffer.allocUnsafe(chunkBytes());
       this.base = start;
     }
   }

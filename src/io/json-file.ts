@@ -21,7 +21,7 @@ import type { Values } from '../values.js';
 import { stateOf, unchanged, withFile, type FileSource, type FileState } from './byte-source.js';
 import { pickKey, refuseKey, type Container } from './container.js';
 import { contentFormat, FORMAT_NAMES, SNIFF_BYTES, sniffFormat, sniffInput } from './format.js';
-import { Cursor, END, skipBom } from './json-cursor.js';
+import { chunkBytes, Cursor, END, skipBom } from './json-cursor.js';
 import { numberAt } from './json-number.js';
 import { readString, severalValues, spaceLength, stringLength } from './json-scan.js';
 import { failIn, jsonObject, refuseKeyOfTensor } from './json.js';
@@ -165,6 +165,10 @@ function jsonValues(path: string, layout: Layout): Values {
   const { shape, markOffsets, markIndices } = layout;
   const written = layout.written.length > 0 ? new Map(layout.written) : undefined;
   const total = numel(shape);
+  // the buffers of the last read, for the next: labels read beside each block of logits are
+  // read once per block, and new buffers each time would leave memory to the garbage
+  // collector faster than it looks (taken while in use, so a read within a read gets its own)
+  let spare: { out: Float64Array; chunk: Buffer } | undefined;
   return {
     shape,
     dtype: 'float64',
@@ -174,7 +178,10 @@ function jsonValues(path: string, layout: Layout): Values {
       if (unit === 0) return visit(new Float64Array(0), start, end - start); // rows of no values
       const [first, last] = [start * unit, Math.min(end * unit, total)];
       const perBlock = Math.max(1, Math.floor(streaming.blockBytes / (8 * unit)));
-      const out = new Float64Array(Math.min(perBlock, end - start) * unit);
+      const size = Math.min(perBlock, end - start) * unit;
+      const mine = spare !== undefined && spare.out.length >= size ? spare : { out: new Float64Array(size), chunk: Buffer.allocUnsafe(chunkBytes()) };
+      spare = undefined;
+      const out = mine.out.subarray(0, size);
       // the last mark at or before the first value wanted
       let lo = 0;
       for (let hi = markIndices.length - 1; lo < hi; ) {
@@ -183,7 +190,7 @@ function jsonValues(path: string, layout: Layout): Values {
         else hi = mid - 1;
       }
       readChecked(path, layout.file, (file) => {
-        const c = new Cursor(file, markOffsets[lo], file.size);
+        const c = new Cursor(file, markOffsets[lo], file.size, mine.chunk);
         const fail = failIn(file, path);
         let index = markIndices[lo];
         let n = 0;
@@ -203,6 +210,7 @@ function jsonValues(path: string, layout: Layout): Values {
         }
         if (n > 0) visit(out.subarray(0, n), unitsDone, n / unit);
       });
+      spare = mine;
     },
   };
 }
