@@ -69,7 +69,9 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
   const reducer = new Reducer(outShape, options.perSample, C * inner);
   const unit = C * inner;
 
-  if (y) {
+  if (y && inner === 1 && C > wideRows.values) {
+    wideIndexRows(x, y.labels, layout, w, eps, ignoreIndex, reducer, given === 'logits');
+  } else if (y) {
     let labels: Float64Array = new Float64Array(0);
     x.read(unit, 0, outer, (block, first, count) => {
       labels = indexRows(y.labels, inner, first, count, labels);
@@ -117,6 +119,62 @@ function classIndexRows(
       }
       reducer.add(pos, loss, wt);
     }
+  }
+}
+
+/**
+ * A row of more classes than this is read in pieces, two passes each (three with label
+ * smoothing), never whole: a single row of 10M logits needs no 80 MB block. The tests set it
+ * low to send every row this way.
+ */
+export const wideRows = { values: 1 << 20 };
+
+/**
+ * Class-index cross-entropy over rows of more than `wideRows.values` classes (contiguous:
+ * inner 1), each read in pieces: the max, then Σ exp(x_c - m) and x_y, in rowStats' order over
+ * the same values, so the loss has the bits classIndexRows gives for the whole row.
+ */
+function wideIndexRows(
+  x: Values,
+  y: Values,
+  { outer, classes: C }: ClassLayout,
+  w: Float64Array | undefined,
+  eps: number,
+  ignoreIndex: number,
+  reducer: Reducer,
+  logits: boolean,
+): void {
+  let labels: Float64Array = new Float64Array(0);
+  const pieces = (n: number, each: (v: FloatArray, c0: number) => void) =>
+    x.read(1, n * C, (n + 1) * C, (d, first) => each(asFloats(d), first - n * C));
+  for (let n = 0; n < outer; n++) {
+    labels = indexRows(y, 1, n, 1, labels);
+    const t = labels[0];
+    if (t === ignoreIndex) continue;
+    // as given (log-probabilities): m = 0 and log Σ = 0, as asGiven
+    let m = logits ? -Infinity : 0;
+    if (logits) {
+      pieces(n, (v) => {
+        for (let i = 0; i < v.length; i++) m = Math.max(m, v[i]);
+      });
+    }
+    let sum = 0;
+    let xt = 0;
+    pieces(n, (v, c0) => {
+      if (logits) for (let i = 0; i < v.length; i++) sum += Math.exp(v[i] - m);
+      if (t >= c0 && t < c0 + v.length) xt = v[t - c0];
+    });
+    const logSum = logits ? Math.log(sum) : 0;
+    const wt = w ? w[t] : 1;
+    let loss = -wt * (xt - m - logSum);
+    if (eps > 0) {
+      let smooth = 0;
+      pieces(n, (v, c0) => {
+        for (let i = 0; i < v.length; i++) smooth -= (w ? w[c0 + i] : 1) * (v[i] - m - logSum);
+      });
+      loss = (1 - eps) * loss + (eps / C) * smooth;
+    }
+    reducer.add(n, loss, wt);
   }
 }
 
