@@ -41,6 +41,7 @@ export const MEMORY_CASES = [
   { name: '--save-per-sample 30M losses .csv', inputs: 'bce-30m', saved: '.csv', args: (d, out) => ['bce-logits', d('bce-30m-logits.npy'), d('bce-30m-targets.npy'), '--json', '--save-per-sample', out] },
   { name: '--save-per-sample 30M losses .json', inputs: 'bce-30m', saved: '.json', args: (d, out) => ['bce-logits', d('bce-30m-logits.npy'), d('bce-30m-targets.npy'), '--json', '--save-per-sample', out] },
   { name: '--reduction none --json, 30M losses, to a file', inputs: 'bce-30m', check: 'none', args: (d) => ['bce-logits', d('bce-30m-logits.npy'), d('bce-30m-targets.npy'), '--json', '--reduction', 'none'] },
+  { name: '--reduction none --reference, 30M losses', inputs: 'bce-30m-reference', check: 'reference', args: (d) => ['bce-logits', d('bce-30m-logits.npy'), d('bce-30m-targets.npy'), '--json', '--reduction', 'none', '--reference', d('bce-30m-reference.npy')] },
   { name: 'ce, 3 GB f32 NPY', inputs: 'npy-3g', args: (d) => ['ce', d('npy-3g-logits.npy'), d('npy-3g-labels.npy'), '--json'] },
 ];
 
@@ -108,6 +109,10 @@ function judge(c, r, out, saved, expected) {
     const j = JSON.parse(fs.readFileSync(out, 'utf8'));
     const ok = j.mismatches === expected.mismatches && j.maxAbsDiff === expected.maxAbsDiff;
     return { ok, text: `${j.mismatches} mismatches, max |a - b| ${j.maxAbsDiff}${ok ? '' : ` (expected ${expected.mismatches}, ${expected.maxAbsDiff})`}` };
+  }
+  if (c.check === 'reference') {
+    const verdict = /"checks":\[\{"name":"reference"[^}]*"ok":(true|false)/.exec(tailOf(out));
+    return { ok: verdict?.[1] === 'true', text: verdict ? `reference check ${verdict[1] === 'true' ? 'passed' : 'FAILED'}` : 'no reference check in the output' };
   }
   if (c.check === 'none') {
     const sum = Number(numberAfter(out, '"sum":'));
@@ -216,6 +221,19 @@ function numberAfter(file, key) {
   }
   if (found === undefined) throw new Error(`no ${key} in the output`);
   return found;
+}
+
+/** The last 64 KiB of a (possibly huge) file, where --json puts its checks. */
+function tailOf(file) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.min(size, 1 << 16));
+    fs.readSync(fd, buf, 0, buf.length, size - buf.length);
+    return buf.toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function readOr(file, fallback) {

@@ -224,6 +224,18 @@ def shards(folder, name, count, rows, cols):
     return {'loss': total.mean}
 
 
+def bce_reference(folder, name, of):
+    """numpy's unreduced bce-logits of case `of` (made first), as a float64 NPY for --reference."""
+    x = np.load(os.path.join(folder, f'{of}-logits.npy'), mmap_mode='r')
+    t = np.load(os.path.join(folder, f'{of}-targets.npy'), mmap_mode='r')
+    w = NpyWriter(os.path.join(folder, f'{name}.npy'), x.shape, np.float64)
+    step = rows_per_chunk(x.shape[1])
+    for r in range(0, x.shape[0], step):
+        w.write(bce_elems(x[r:r + step], t[r:r + step]))
+    w.close()
+    return {'ok': True}
+
+
 def compare_pair(folder, name, n):
     """a and b = a with one element in 10,000 moved by 2^-6; the largest |a - b| is 1/64."""
     rng = rng_for(name)
@@ -257,6 +269,7 @@ CASES = {
     'compare-1g': lambda d: compare_pair(d, 'compare-1g', 250_000_000),
     'bce-30m': lambda d: bce_npy(d, 'bce-30m', 300_000, 100),
     'npy-3g': lambda d: ce_npy(d, 'npy-3g', 750_000, 1_000),
+    'bce-30m-reference': lambda d: bce_reference(d, 'bce-30m-reference', 'bce-30m'),
 }
 
 if __name__ == '__main__':

@@ -40,7 +40,8 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
     labels: scans.labels.observe(asValues(labels)),
     weight: await load.read('weight', opts.weight, { list: true }),
     posWeight: await load.read('pos-weight', opts.posWeight, { list: true }),
-    reference: await load.read('reference', opts.reference),
+    // an array of the loss's shape (reduction none) is compared block by block, never read whole
+    reference: opts.reference === undefined ? undefined : await load.open('reference', [opts.reference]),
   };
   // the unreduced losses are kept (beyond a bound, in a temporary file) only for an output that needs them
   const keepLosses = opts.reduction === 'none' || opts.savePerSample !== undefined || opts.top > 0;
