@@ -124,6 +124,7 @@ const scenarios: Record<string, string[]> = {
   ],
   'a class dim the logits do not have': ['ce', LOGITS, LABELS, '--class-dim', '2'],
   'shards that do not fit': ['ce', '-l', LOGITS, '-l', write('narrow.npy', f64([1, 2, 3], [1, 3])), '-y', LABELS, '-y', LABELS],
+  'table shards whose columns differ': ['ce', '-l', write('ta.csv', 'a,b,label\n1,2,0\n'), '-l', write('tb.csv', 'b,a,label\n2,1,0\n'), '--label-column', 'label'],
   'merge: a part that does not add up': ['merge', write('part2.json', result({ sum: 12.5, perSample: [10, 0.25] }))],
   'merge: parts computed with other settings': ['merge', 'a.json', write('b.json', result({ labelSmoothing: 0.1 }))],
   'merge: a shard given twice': ['merge', 'a.json', write('c.json', result({}))],

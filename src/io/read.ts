@@ -24,7 +24,7 @@ import { openNpyFile } from './npy-file.js';
 import { isDeflatedEntry, openNpzFile } from './npz.js';
 import { isTorchPath, openPickedTorch, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
 import { openSafetensorsFile } from './safetensors.js';
-import { parseTable, type Table, type TableOptions } from './table.js';
+import { checkShardClasses, parseTable, type Table, type TableOptions } from './table.js';
 import { openTableFile } from './table-file.js';
 import type { Values } from '../values.js';
 import { readBefore, streamOf } from './stream-input.js';
@@ -62,6 +62,7 @@ export async function readTable(spec: string | readonly string[], options: ReadT
   if (typeof spec === 'string') return readOneTable(spec, options);
   const tables = [];
   for (const s of spec) tables.push({ table: await readOneTable(s, options), source: s });
+  checkShardClasses(tables);
   return {
     logits: joinBatch(tables.map((t) => ({ tensor: t.table.logits, source: t.source }))),
     labels: joinBatch(tables.map((t) => ({ tensor: t.table.labels, source: t.source }))),
@@ -79,7 +80,7 @@ export interface JoinedTable {
  * temporary file; not gzip) comes back as Values read in blocks (io/table-file.ts) instead of
  * being read whole, and shards are read one after another.
  */
-export async function openTable(spec: string | readonly string[], options: ReadTableOptions): Promise<{ logits: Tensor | Values; labels: Tensor | Values }> {
+export async function openTable(spec: string | readonly string[], options: ReadTableOptions): Promise<{ logits: Tensor | Values; labels: Tensor | Values; classes?: string[] }> {
   if (typeof spec === 'string') {
     const at = await settle(await locate(spec, options.note), options);
     const format = at.format ?? at.sniffed;
@@ -93,6 +94,7 @@ export async function openTable(spec: string | readonly string[], options: ReadT
   }
   const tables = [];
   for (const s of spec) tables.push({ table: await openTable(s, options), source: s });
+  checkShardClasses(tables);
   return {
     logits: joinBatch(tables.map((t) => ({ tensor: t.table.logits, source: t.source }))),
     labels: joinBatch(tables.map((t) => ({ tensor: t.table.labels, source: t.source }))),

@@ -17,7 +17,7 @@ import { firstError, type RowRules } from './csv-errors.js';
 import { decodeText } from './format.js';
 import { chooseColumns, parseTable, type Table, type TableOptions } from './table.js';
 
-export function openTableFile(path: string, opts: TableOptions & { delimiter: string }): { logits: Values; labels: Values } | undefined {
+export function openTableFile(path: string, opts: TableOptions & { delimiter: string }): { logits: Values; labels: Values; classes?: string[] } | undefined {
   const { delimiter } = opts;
   if (!blockDelimiter(delimiter)) return undefined;
   let fd: number;
@@ -64,5 +64,6 @@ export function openTableFile(path: string, opts: TableOptions & { delimiter: st
   return {
     logits: csvValues(path, delimiter, layout, { width: keep.length, pick: logits }, { error, whole: () => whole().logits }),
     labels: csvValues(path, delimiter, layout, { width: 1, pick: labels }, { error, whole: () => whole().labels }),
+    ...(names && { classes: keep.map((c) => names![c]) }),
   };
 }

@@ -29,6 +29,8 @@ export interface TableOptions extends CsvOptions {
 export interface Table {
   logits: Tensor;
   labels: Tensor;
+  /** The logits' columns by name, in order, when the table has a header. */
+  classes?: string[];
 }
 
 export function parseTable(text: string, source: string, opts: TableOptions): Table {
@@ -37,11 +39,13 @@ export function parseTable(text: string, source: string, opts: TableOptions): Ta
   let keep: number[] = [];
   let label = 0;
   let named: string[] = []; // ' ("name")' after a column's number in messages, when there is a header
+  let classes: string[] | undefined;
   const rows = scanCsv(text, source, opts, {
     begin: (header, columns) => {
       const names = header?.cells.map((cell) => cell.trim());
       named = Array.from({ length: columns }, (_, c) => (names === undefined ? '' : ` (${JSON.stringify(names[c])})`));
       ({ keep, label } = chooseColumns(names, columns, opts, source));
+      classes = names && keep.map((c) => names[c]);
     },
     row: (row: CsvRow) => {
       labels.push(cellNumber(row, label, source, opts, named[label]));
@@ -51,7 +55,26 @@ export function parseTable(text: string, source: string, opts: TableOptions): Ta
   return {
     logits: { data: logits.values(), shape: keep.length === 1 ? [rows] : [rows, keep.length], dtype: 'float64' },
     labels: { data: labels.values(), shape: [rows], dtype: 'float64' },
+    ...(classes && { classes }),
   };
+}
+
+/**
+ * Throws unless every shard's header names the logits' columns as the first one does, in the
+ * same order: shards are joined by position, and a column order of their own would swap
+ * classes without a word (pandas' concat would align them by name).
+ */
+export function checkShardClasses(tables: readonly { table: { classes?: string[] }; source: string }[]): void {
+  const [first] = tables;
+  for (const { table, source } of tables.slice(1)) {
+    const [a, b] = [first.table.classes, table.classes];
+    if (a === undefined || b === undefined || (a.length === b.length && a.every((n, i) => n === b[i]))) continue;
+    const list = (names: string[]) => names.map((n) => JSON.stringify(n)).join(', ');
+    throw new InputError(
+      `its logits' columns are ${list(b)}, but ${first.source}'s are ${list(a)}: shards must name the same columns in the same order`,
+      source,
+    );
+  }
 }
 
 export function chooseColumns(names: string[] | undefined, columns: number, opts: TableOptions, source: string): { keep: number[]; label: number } {

@@ -101,3 +101,19 @@ describe('tables in blocks', () => {
     for (const k of ['logits', 'labels'] as const) expect(toFloat64(materialize(two[k]))).toEqual(toFloat64(materialize(whole[k])));
   });
 });
+
+describe('table shards', () => {
+  it('are joined when their headers name the same columns in the same order (the label anywhere), refused otherwise', async () => {
+    const a = file('id,f0,f1,label\n0,0.5,1.5,1\n1,2.5,-1,0\n');
+    const moved = file('label,f0,f1,id\n0,3,4,2\n');
+    const swapped = file('id,f1,f0,label\n2,4,3,0\n');
+    const renamed = file('id,g0,g1,label\n2,3,4,0\n');
+    const opts = { labelColumn: 'label', dropColumns: ['id'] };
+    const joined = await openTable([a, moved], opts);
+    expect(Array.from(toFloat64(materialize(joined.logits)))).toEqual([0.5, 1.5, 2.5, -1, 3, 4]);
+    for (const other of [swapped, renamed]) {
+      await expect(openTable([a, other], opts)).rejects.toThrow(/shards must name the same columns in the same order/);
+      await expect(readTable([a, other], opts)).rejects.toThrow(/shards must name the same columns in the same order/);
+    }
+  });
+});
