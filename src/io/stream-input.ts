@@ -74,13 +74,19 @@ let standardInputRead: Promise<Streamed> | undefined;
 function standardInput(format: Format | undefined): Promise<Streamed> {
   if (standardInputRead === undefined) {
     let plain = false;
+    let directory = false;
     try {
       const stat = fstatSync(0);
       plain = stat.isFIFO() || stat.isFile();
+      directory = stat.isDirectory(); // `< folder`: a read would fail with EISDIR, which is the error
     } catch {
       // no descriptor 0: process.stdin says so
     }
-    standardInputRead = plain ? spoolDescriptor(0, '-', format) : stdinStreamed(process.stdin, format);
+    standardInputRead = directory
+      ? Promise.reject(new InputError('is a directory', '-'))
+      : plain
+        ? spoolDescriptor(0, '-', format)
+        : stdinStreamed(process.stdin, format);
   }
   return standardInputRead;
 }

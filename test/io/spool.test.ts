@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -191,5 +191,20 @@ describe('the CLI on standard input larger than what is kept in memory', () => {
       const r = cli(['ce', bomb, labels], new Uint8Array(0), { ...small, TMPDIR: mount });
       expect([r.code, r.stderr]).toEqual([2, `losscalc: ${bomb}: no space left on device in ${mount}, where it is copied to be read: set TMPDIR to a folder with room for it\n`]);
     });
+  });
+});
+
+describe('standard input that is a directory', () => {
+  it('is exit 2 saying so, not "no data"', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'losscalc-stdin-dir-'));
+    const fd = openSync(folder, 'r');
+    try {
+      const r = spawnSync(process.execPath, [BIN, 'ce', '-', join(import.meta.dirname, '..', '..', 'fixtures', 'example', 'labels.csv')], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe('losscalc: -: is a directory\n');
+    } finally {
+      closeSync(fd);
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
