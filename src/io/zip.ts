@@ -134,7 +134,7 @@ function inflate(compressed: Uint8Array, entry: ZipEntry, source: string): Uint8
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new InputError(`entry ${name} inflates to more than the ${entry.size} bytes it claims`, source);
     }
-    throw corrupt(`${e instanceof Error ? e.message : String(e)} in the deflate data`, source);
+    throw corrupt(`${e instanceof Error ? e.message : String(e)} in the deflate data of entry ${name}`, source);
   }
   if (out.length !== entry.size) throw new InputError(`entry ${name} inflates to ${out.length} bytes, not the ${entry.size} it claims`, source);
   return out;
