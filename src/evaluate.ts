@@ -14,6 +14,9 @@ import { nllLoss } from './losses/nll.js';
 import type { LossResult } from './losses/reduce.js';
 import { binaryLabels, materialize } from './losses/targets.js';
 import type { Mode } from './modes.js';
+import type { Outcome } from './outcome.js';
+
+export type { Outcome } from './outcome.js';
 import { ambiguousLayout, formatShape, numel, sameShape, toFloat64, type Tensor } from './tensor.js';
 import { asValues, type Values } from './values.js';
 import { dataWarnings } from './warnings.js';
@@ -23,19 +26,6 @@ export interface Settings extends LossSettings {
   logSoftmax: boolean;
   expect?: number;
   tolerance: Tolerance;
-}
-
-export interface Outcome {
-  mode: Mode;
-  result: LossResult;
-  /** check mode: every way computed (the first is `result`) and the ones skipped. */
-  losses: [string, LossResult][];
-  skipped: [string, string][];
-  checks: Check[];
-  /** check mode: why the ways were not compared (then the check fails). */
-  unchecked?: string;
-  ok: boolean;
-  warnings: string[];
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { Breakdown } from '../breakdown.js';
 import type { Check } from '../checks.js';
-import type { Outcome } from '../evaluate.js';
+import type { Outcome } from '../outcome.js';
 import type { LossResult } from '../losses/reduce.js';
 import { asFloats, formatShape, numel, type DType } from '../tensor.js';
 import type { Values } from '../values.js';

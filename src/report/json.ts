@@ -6,7 +6,7 @@
  */
 import type { Breakdown, ClassRow, SampleRow } from '../breakdown.js';
 import type { Check } from '../checks.js';
-import type { Outcome } from '../evaluate.js';
+import type { Outcome } from '../outcome.js';
 import type { Reduction } from '../losses/reduce.js';
 import { numel } from '../tensor.js';
 import type { InputDigests, ResultSettings, WeightRecord } from '../settings.js';
