@@ -62,6 +62,11 @@ export async function readTable(spec: string | readonly string[], options: ReadT
   if (typeof spec === 'string') return readOneTable(spec, options);
   const tables = [];
   for (const s of spec) tables.push({ table: await readOneTable(s, options), source: s });
+  return joinTables(tables);
+}
+
+/** Tables read from shards, joined one after another (their logits' columns checked to agree). */
+function joinTables(tables: { table: JoinedTable & { classes?: string[] }; source: string }[]): JoinedTable {
   checkShardClasses(tables);
   return {
     logits: joinBatch(tables.map((t) => ({ tensor: t.table.logits, source: t.source }))),
@@ -94,11 +99,7 @@ export async function openTable(spec: string | readonly string[], options: ReadT
   }
   const tables = [];
   for (const s of spec) tables.push({ table: await openTable(s, options), source: s });
-  checkShardClasses(tables);
-  return {
-    logits: joinBatch(tables.map((t) => ({ tensor: t.table.logits, source: t.source }))),
-    labels: joinBatch(tables.map((t) => ({ tensor: t.table.labels, source: t.source }))),
-  };
+  return joinTables(tables);
 }
 
 /**
