@@ -123,29 +123,76 @@ export class CsvRows extends CsvCells {
 
   /**
    * The next data row into out[o, o + columns); with `pick`, cell c into out[o + pick[c]],
-   * not read at all where pick[c] is -1. False on anything parseCsv would report (not a
-   * number, a ragged row, a bad quote); undefined at the end of the file.
+   * not read at all where pick[c] is -1 (the cells read are counted 0, 1, ... in order). False
+   * on anything parseCsv would report (not a number, a ragged row, a bad quote); undefined at
+   * the end of the file.
    */
   row(out: Float64Array, o: number, columns: number, pick?: Int32Array): boolean | undefined {
+    if (!this.startRow()) return undefined;
+    if (pick === undefined && this.fastRow(out, o, columns)) return true;
+    const end = this.piece(out, o, Infinity, columns, pick);
+    return end === undefined ? undefined : end !== false;
+  }
+
+  /** The index in its row of the next cell piece() reads; 0 between rows. */
+  cellInRow = 0;
+
+  /**
+   * The next `k` values of the rows (`width` a row: the cells `pick` reads, or all) into
+   * out[o, o + k), from where the last call stopped; without `out`, moved past unread. A row
+   * that starts here and fits goes whole by row() (skipRow()); any other is read a cell at a
+   * time and may be left part way, its place kept (`cellInRow`) for the next call: a row
+   * wider than `out` is read in pieces, never held. False and undefined as row().
+   */
+  values(out: Float64Array | undefined, o: number, k: number, columns: number, width: number, pick?: Int32Array): boolean | undefined {
+    const end = o + k;
+    while (o < end) {
+      if (this.cellInRow === 0 && end - o >= width) {
+        const ok = out === undefined ? this.skipRow() : this.row(out, o, columns, pick);
+        if (ok !== true) return ok;
+        o += width;
+      } else {
+        const next = this.piece(out, o, end, columns, pick);
+        if (next === false || next === undefined) return next;
+        o = next;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Cells of the rows from `cellInRow` on, each value read into out[o++] (or passed, without
+   * `out`), past blank rows, until out[end] would be next and the next cell is one read, or
+   * the row ends: the next o. False on anything parseCsv would report (a ragged row, a bad
+   * quote, and with `out`, a cell that is not a number); undefined at the end of the file.
+   */
+  private piece(out: Float64Array | undefined, o: number, end: number, columns: number, pick: Int32Array | undefined): number | false | undefined {
     for (;;) {
-      if (!this.startRow()) return undefined;
-      if (pick === undefined && this.fastRow(out, o, columns)) return true;
-      const parsed = this.cells(out, o, columns, pick);
-      if (parsed !== 'blank') return parsed;
+      const c = this.cellInRow;
+      if (c === 0 && !this.startRow()) return undefined;
+      const ended = this.cell();
+      if (ended === BAD) return this.stop();
+      const read = pick === undefined || pick[c] >= 0;
+      const number = read && out !== undefined && this.number(out, o);
+      if (!number && c === 0 && ended === ROW_END && this.blank()) continue; // a blank row
+      if (read) {
+        if (out !== undefined && !number) return this.stop();
+        o++;
+      }
+      if (ended === ROW_END) {
+        this.cellInRow = 0;
+        return c === columns - 1 ? o : false;
+      }
+      if (c === columns - 1) return this.stop(); // more cells than columns
+      this.cellInRow = c + 1;
+      if (o === end && (pick === undefined || pick[c + 1] >= 0)) return o;
     }
   }
 
-  /** The row at pos a cell at a time; 'blank' for a blank row. */
-  private cells(out: Float64Array, o: number, columns: number, pick: Int32Array | undefined): boolean | 'blank' {
-    for (let c = 0; ; c++) {
-      const end = this.cell();
-      if (end === BAD) return false;
-      const at = pick === undefined ? c : pick[c];
-      const alone = c === 0 && end === ROW_END;
-      if (at >= 0 ? !this.number(out, o + at) : alone && this.blank()) return alone && this.blank() ? 'blank' : false;
-      if (end === ROW_END) return c === columns - 1;
-      if (c === columns - 1) return false; // more cells than columns
-    }
+  /** A row that does not parse: read on from its next cell with restOfRow(), not piece(). */
+  private stop(): false {
+    this.cellInRow = 0;
+    return false;
   }
 
   /**

@@ -143,10 +143,17 @@ export function scanLayout(
 
   const markEvery = blockBytes();
   const checkBytes = csvChecks.openBytes;
-  // a row parsed whole, or each cell on its own into one value (a row too wide, a table)
-  const whole = read === undefined && columns <= 1 << 16;
-  const out = new Float64Array(whole ? columns : 1);
-  const pick = whole ? undefined : Int32Array.from({ length: columns }, (_, c) => (read === undefined || read[c] === 1 ? 0 : -1));
+  // the values of a row (those of the columns read), checked a block of them at a time
+  const width = read === undefined ? columns : read.reduce((n, r) => n + r, 0);
+  const out = new Float64Array(Math.min(width, 1 << 16));
+  const pick = read && Int32Array.from(read, (r) => r - 1);
+  const check = (): boolean | undefined => {
+    for (let left = width; left > 0; left -= out.length) {
+      const ok = rows.values(out, 0, Math.min(left, out.length), columns, width, pick);
+      if (ok !== true) return ok;
+    }
+    return true;
+  };
   let lastMark = 0;
   for (;;) {
     if (!rows.startRow()) break;
@@ -157,7 +164,7 @@ export function scanLayout(
       lastMark = offset;
     }
     const parse = offset < checkBytes && refused === undefined && !bad;
-    const ok = parse ? rows.row(out, 0, columns, pick) : rows.skipRow(true);
+    const ok = parse ? check() : rows.skipRow(true);
     if (ok === undefined) break; // a blank row, then the end
     // a bad cell or a ragged row: the rest of the file is read only to see that papaparse reads
     // it as csv-rows.ts does; a bad quote ends the pass
