@@ -19,6 +19,9 @@ export class CsvRows extends CsvCells {
   /** The last '\n' in the buffer, for the window's `generation`. */
   private lastNLAt = -1;
   private lastNLGeneration = -1;
+  /** The last delimiter in the buffer, for the window's `generation`. */
+  private lastDelimAt = -1;
+  private lastDelimGeneration = -1;
   /** Skip a UTF-8 byte order mark at the start of the file; false if another follows it (papaparse's input would keep one). */
   skipBom(): boolean {
     const { w } = this;
@@ -168,8 +171,12 @@ export class CsvRows extends CsvCells {
    */
   private piece(out: Float64Array | undefined, o: number, end: number, columns: number, pick: Int32Array | undefined): number | false | undefined {
     for (;;) {
+      if (this.cellInRow === 0 && !this.startRow()) return undefined;
+      if (out !== undefined && pick === undefined) {
+        o = this.plainCells(out, o, end, columns);
+        if (o === end) return o;
+      }
       const c = this.cellInRow;
-      if (c === 0 && !this.startRow()) return undefined;
       const ended = this.cell();
       if (ended === BAD) return this.stop();
       const read = pick === undefined || pick[c] >= 0;
@@ -187,6 +194,42 @@ export class CsvRows extends CsvCells {
       this.cellInRow = c + 1;
       if (o === end && (pick === undefined || pick[c + 1] >= 0)) return o;
     }
+  }
+
+  /**
+   * The cells from `cellInRow` on that lie whole in the buffer before its last delimiter,
+   * parsed in place by parseRow while they are plain numbers (each stops at that delimiter at
+   * the latest), into out[o++] up to out[end]: the next o. Never the row's last cell, which
+   * ends in '\n'; cell() reads that one, and any other.
+   */
+  private plainCells(out: Float64Array, o: number, end: number, columns: number): number {
+    const { w } = this;
+    const last = this.lastDelimiter();
+    let c = this.cellInRow;
+    let p = w.pos;
+    while (o < end && c < columns - 1 && p <= last) {
+      const next = parseRow(w.buf, p, out, o, 1, this.delim, this.ws, this.delim);
+      if (next < 0) break;
+      p = next;
+      o++;
+      c++;
+    }
+    if (c !== this.cellInRow) {
+      w.pos = p;
+      this.cellInRow = c;
+      this.rowEnded = false;
+    }
+    return o;
+  }
+
+  /** The index of the last delimiter in buf[0, len), or -1. */
+  private lastDelimiter(): number {
+    const { w } = this;
+    if (this.lastDelimGeneration !== w.generation) {
+      this.lastDelimAt = w.len > 0 ? w.buf.lastIndexOf(this.delim, w.len - 1) : -1;
+      this.lastDelimGeneration = w.generation;
+    }
+    return this.lastDelimAt;
   }
 
   /** A row that does not parse: read on from its next cell with restOfRow(), not piece(). */

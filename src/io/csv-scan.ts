@@ -143,9 +143,10 @@ export function scanLayout(
 
   const markEvery = blockBytes();
   const checkBytes = csvChecks.openBytes;
-  // the values of a row (those of the columns read), checked a block of them at a time
+  // the values of a row (those of the columns read), checked a block of them at a time: a
+  // row wider than a block is never held
   const width = read === undefined ? columns : read.reduce((n, r) => n + r, 0);
-  const out = new Float64Array(Math.min(width, 1 << 16));
+  const out = new Float64Array(Math.max(1, Math.min(width, Math.floor(blockBytes() / 8))));
   const pick = read && Int32Array.from(read, (r) => r - 1);
   const check = (): boolean | undefined => {
     for (let left = width; left > 0; left -= out.length) {
