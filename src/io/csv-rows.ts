@@ -6,7 +6,8 @@
  * - a row of one cell that is only whitespace (by String.prototype.trim) is blank, and skipped.
  *
  * A row that lies whole in the buffer with no quote is parsed in place by parseRow, the fast
- * path; any other is read a cell at a time.
+ * path; any other is read a cell at a time. values() hands out any number of values, so a row
+ * wider than the caller's block is read in pieces, its place kept between them.
  */
 import { HASH, NL, parseRow } from './csv-cells.js';
 import { BAD, CsvCells, DELIMITER, ROW_END } from './csv-cell-reader.js';

@@ -1,7 +1,8 @@
 /**
  * The data rows of a CSV/TSV file whose layout is known (csv-scan.ts) as float64 Values, read
- * a block of rows at a time from the mark before the first row asked for (or from where the
- * last read stopped), through the byte-level reader (csv-rows.ts). A row that does not parse
+ * a block of values at a time from the mark before the first row asked for (or from where the
+ * last read stopped, inside a row too), through the byte-level reader (csv-rows.ts): a row
+ * wider than a block is parsed straight into the blocks, never held. A row that does not parse
  * gets the file's first error (csv-errors.ts), or, if it has none, the ordinary reader's
  * values. A file whose size, modification or status-change time is not what the open saw,
  * before or after a pass, is an error ("the file changed while it was read", byte-source.ts).
@@ -18,7 +19,7 @@ import { use } from './csv-window.js';
 
 /** What a reader of the file hands out of each row. */
 export interface RowPick {
-  /** Values per row; with `pick`, cell c of a row is value pick[c] of it, or not read (-1). */
+  /** Values per row; with `pick`, cell c of a row is value pick[c] of it, or not read (-1): the cells read are values 0, 1, ... in order. */
   width: number;
   pick?: Int32Array;
 }
