@@ -197,30 +197,35 @@ export class CsvRows extends CsvCells {
     }
   }
 
-  /**
-   * The cells from `cellInRow` on that lie whole in the buffer before its last delimiter,
-   * parsed in place by parseRow while they are plain numbers (each stops at that delimiter at
-   * the latest), into out[o++] up to out[end]: the next o. Never the row's last cell, which
-   * ends in '\n'; cell() reads that one, and any other.
-   */
+  /** The cells from `cellInRow` on that plainNumbers() parses into out[o++] up to out[end], never the row's last: the next o. */
   private plainCells(out: Float64Array, o: number, end: number, columns: number): number {
+    const n = this.plainNumbers(out, o, Math.min(end - o, columns - 1 - this.cellInRow));
+    this.cellInRow += n;
+    return o + n;
+  }
+
+  /**
+   * Up to `n` cells from pos that lie whole in the buffer before its last delimiter, parsed in
+   * place by parseRow while they are plain numbers (each stops at that delimiter at the
+   * latest), into out[o...]: how many. Each ends in the delimiter, so none is its row's last;
+   * cell() reads that one, and any other.
+   */
+  plainNumbers(out: Float64Array, o: number, n: number): number {
     const { w } = this;
     const last = this.lastDelimiter();
-    let c = this.cellInRow;
     let p = w.pos;
-    while (o < end && c < columns - 1 && p <= last) {
-      const next = parseRow(w.buf, p, out, o, 1, this.delim, this.ws, this.delim);
+    let k = 0;
+    while (k < n && p <= last) {
+      const next = parseRow(w.buf, p, out, o + k, 1, this.delim, this.ws, this.delim);
       if (next < 0) break;
       p = next;
-      o++;
-      c++;
+      k++;
     }
-    if (c !== this.cellInRow) {
+    if (k > 0) {
       w.pos = p;
-      this.cellInRow = c;
       this.rowEnded = false;
     }
-    return o;
+    return k;
   }
 
   /** The index of the last delimiter in buf[0, len), or -1. */

@@ -102,16 +102,28 @@ export function scanLayout(
   if (!rows.skipBom()) return undefined;
   const rule = new HeaderRule();
   const texts: string[][] = [[], []]; // the first two rows' cells, for a table
-  const first = firstRow(rows, (text, number) => {
-    if (number) rule.firstNumber(text);
-    else rule.first(text());
-    if (choose) texts[0].push(text());
-  });
+  // once the rule needs no more of a row than how many numbers it holds (no table's names), its
+  // plain numbers pass in bulk: a wide first row costs no string per cell
+  const first = firstRow(
+    rows,
+    (text, number) => {
+      if (number) rule.firstNumber(text);
+      else rule.first(text());
+      if (choose) texts[0].push(text());
+    },
+    () => !choose && !rule.wantsCells(0),
+    (n) => rule.firstNumbers(n),
+  );
   if (first === undefined || first === null) return undefined; // no rows: parseCsv says why
-  const second = firstRow(rows, (text) => {
-    rule.below(text);
-    if (choose) texts[1].push(text());
-  });
+  const second = firstRow(
+    rows,
+    (text) => {
+      rule.below(text);
+      if (choose) texts[1].push(text());
+    },
+    () => !choose && !rule.wantsCells(1),
+    () => {},
+  );
   if (second === null) return undefined;
   const headed = header ?? (second === undefined ? rule.allNames() : rule.isHeader());
   if (headed && second === undefined) return undefined; // only a header
@@ -191,17 +203,25 @@ function readAlike(rows: CsvRows): boolean {
 
 /**
  * The next row's cells, each given to `cell`: a number as its value, with its text decoded
- * only if `text()` is called; anything else as text. Undefined at the end of the file, null on
- * a bad quote.
+ * only if `text()` is called; anything else as text. While `inBulk()`, plain numbers are
+ * given to `numbers` by their count instead. Undefined at the end of the file, null on a bad
+ * quote.
  */
-function firstRow(rows: CsvRows, cell: (text: () => string, number: boolean) => void): FirstRow | undefined | null {
+function firstRow(rows: CsvRows, cell: (text: () => string, number: boolean) => void, inBulk: () => boolean, numbers: (n: number) => void): FirstRow | undefined | null {
   const value = new Float64Array(1);
+  const scratch = new Float64Array(Math.max(1, Math.min(1024, Math.floor(blockBytes() / 8))));
   const text = (): string => rows.text();
   for (;;) {
     if (!rows.startRow()) return undefined;
     const found: FirstRow = { offset: rows.offset(), cells: 0, numbers: true, unnamed: -1 };
     let end: CellEnd;
     do {
+      // plain numbers followed by a delimiter: neither a blank row nor a row's end
+      for (let n = inBulk() ? scratch.length : 0; n === scratch.length; ) {
+        n = rows.plainNumbers(scratch, 0, scratch.length);
+        numbers(n);
+        found.cells += n;
+      }
       end = rows.cell();
       if (end === BAD) return null;
       const number = rows.number(value, 0);

@@ -66,11 +66,11 @@ describe('a row wider than a block, read in pieces', () => {
   it.each([
     ['LF', '\n'],
     ['CRLF', '\r\n'],
-  ])('values from any start, in blocks of 16, 64 and 200 bytes, are the whole-text reader\'s (%s)', (_, nl) => {
+  ])('values from any start, in blocks of 16 bytes to 1 MiB, are the whole-text reader\'s (%s)', (_, nl) => {
     const { path, want } = wideFile(3, nl);
     const whole = reference(path, 'csv') as { data: Float64Array };
     expectSameBits(whole.data, want); // the file says what it means to
-    for (const bytes of [16, 64, 200]) {
+    for (const bytes of [16, 64, 200, 1 << 20]) {
       streaming.blockBytes = bytes;
       const most = Math.floor(bytes / 8);
       const v = openCsvFile(path, 'csv', ',')!;
@@ -93,6 +93,26 @@ describe('a row wider than a block, read in pieces', () => {
       for (let start = 0; start < want.length; start += length) {
         const end = Math.min(want.length, start + length);
         expectSameBits(piece(v, start, end, 8), want.subarray(start, end));
+      }
+    }
+  });
+
+  it('wide first rows decide the header as parseCsv does, their plain numbers counted in bulk', () => {
+    const numbers = (from: number, n: number): string[] => Array.from({ length: n }, (_, c) => cellAt(from + c));
+    const names = Array.from({ length: 1500 }, (_, c) => `c${c}`);
+    const integers = Array.from({ length: 1500 }, (_, c) => String(c));
+    for (const text of [
+      `${names.join(',')}\n${numbers(0, 1500).join(',')}\n`, // names above numbers
+      `${integers.join(',')}\n${numbers(0, 1500).join(',')}\n`, // pandas' column numbers above floats
+      `${integers.join(',')}\n${integers.join(',')}\n`, // integers under 0, 1, ...: data
+      `x,${numbers(1, 1499).join(',')}\n`, // a lone row with a name among numbers: data, an error
+      `${numbers(0, 1499).join(',')},\n${numbers(0, 1500).join(',')}\n`, // an empty cell last: data, an error
+      `${numbers(0, 1500).join(',')}\n${numbers(1500, 1499).join(',')}\n`, // a ragged second row
+    ]) {
+      const path = file(text);
+      for (const bytes of [16, 200, 1 << 20]) {
+        streaming.blockBytes = bytes;
+        expect(check(path)).toBe(true);
       }
     }
   });
