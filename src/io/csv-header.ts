@@ -59,6 +59,16 @@ export class HeaderRule {
     if (!this.belowNotInteger && !INTEGER.test(text().trim())) this.belowNotInteger = true;
   }
 
+  /** Whether the first row's numbers (`row` 0) or the second row's cells (1) still matter one by one; if not, only the count of the first row's numbers does. */
+  wantsCells(row: 0 | 1): boolean {
+    return row === 0 ? this.counting : !this.belowNotInteger;
+  }
+
+  /** `n` cells of the first row known to be numbers, once wantsCells(0) is false. */
+  firstNumbers(n: number): void {
+    this.numbers += n;
+  }
+
   /** Every cell of the first row is a name (the rule for a lone row). */
   allNames(): boolean {
     return this.numbers === 0;

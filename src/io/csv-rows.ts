@@ -6,7 +6,8 @@
  * - a row of one cell that is only whitespace (by String.prototype.trim) is blank, and skipped.
  *
  * A row that lies whole in the buffer with no quote is parsed in place by parseRow, the fast
- * path; any other is read a cell at a time.
+ * path; any other is read a cell at a time. values() hands out any number of values, so a row
+ * wider than the caller's block is read in pieces, its place kept between them.
  */
 import { HASH, NL, parseRow } from './csv-cells.js';
 import { BAD, CsvCells, DELIMITER, ROW_END } from './csv-cell-reader.js';
@@ -19,6 +20,9 @@ export class CsvRows extends CsvCells {
   /** The last '\n' in the buffer, for the window's `generation`. */
   private lastNLAt = -1;
   private lastNLGeneration = -1;
+  /** The last delimiter in the buffer, for the window's `generation`. */
+  private lastDelimAt = -1;
+  private lastDelimGeneration = -1;
   /** Skip a UTF-8 byte order mark at the start of the file; false if another follows it (papaparse's input would keep one). */
   skipBom(): boolean {
     const { w } = this;
@@ -123,29 +127,121 @@ export class CsvRows extends CsvCells {
 
   /**
    * The next data row into out[o, o + columns); with `pick`, cell c into out[o + pick[c]],
-   * not read at all where pick[c] is -1. False on anything parseCsv would report (not a
-   * number, a ragged row, a bad quote); undefined at the end of the file.
+   * not read at all where pick[c] is -1 (the cells read are counted 0, 1, ... in order). False
+   * on anything parseCsv would report (not a number, a ragged row, a bad quote); undefined at
+   * the end of the file.
    */
   row(out: Float64Array, o: number, columns: number, pick?: Int32Array): boolean | undefined {
+    if (!this.startRow()) return undefined;
+    if (pick === undefined && this.fastRow(out, o, columns)) return true;
+    const end = this.piece(out, o, Infinity, columns, pick);
+    return end === undefined ? undefined : end !== false;
+  }
+
+  /** The index in its row of the next cell piece() reads; 0 between rows. */
+  cellInRow = 0;
+
+  /**
+   * The next `k` values of the rows (`width` a row: the cells `pick` reads, or all) into
+   * out[o, o + k), from where the last call stopped; without `out`, moved past unread. A row
+   * that starts here and fits goes whole by row() (skipRow()); any other is read a cell at a
+   * time and may be left part way, its place kept (`cellInRow`) for the next call: a row
+   * wider than `out` is read in pieces, never held. False and undefined as row().
+   */
+  values(out: Float64Array | undefined, o: number, k: number, columns: number, width: number, pick?: Int32Array): boolean | undefined {
+    const end = o + k;
+    while (o < end) {
+      if (this.cellInRow === 0 && end - o >= width) {
+        const ok = out === undefined ? this.skipRow() : this.row(out, o, columns, pick);
+        if (ok !== true) return ok;
+        o += width;
+      } else {
+        const next = this.piece(out, o, end, columns, pick);
+        if (next === false || next === undefined) return next;
+        o = next;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Cells of the rows from `cellInRow` on, each value read into out[o++] (or passed, without
+   * `out`), past blank rows, until out[end] would be next and the next cell is one read, or
+   * the row ends: the next o. False on anything parseCsv would report (a ragged row, a bad
+   * quote, and with `out`, a cell that is not a number); undefined at the end of the file.
+   */
+  private piece(out: Float64Array | undefined, o: number, end: number, columns: number, pick: Int32Array | undefined): number | false | undefined {
     for (;;) {
-      if (!this.startRow()) return undefined;
-      if (pick === undefined && this.fastRow(out, o, columns)) return true;
-      const parsed = this.cells(out, o, columns, pick);
-      if (parsed !== 'blank') return parsed;
+      if (this.cellInRow === 0 && !this.startRow()) return undefined;
+      if (out !== undefined && pick === undefined) {
+        o = this.plainCells(out, o, end, columns);
+        if (o === end) return o;
+      }
+      const c = this.cellInRow;
+      const ended = this.cell();
+      if (ended === BAD) return this.stop();
+      const read = pick === undefined || pick[c] >= 0;
+      const number = read && out !== undefined && this.number(out, o);
+      if (!number && c === 0 && ended === ROW_END && this.blank()) continue; // a blank row
+      if (read) {
+        if (out !== undefined && !number) return this.stop();
+        o++;
+      }
+      if (ended === ROW_END) {
+        this.cellInRow = 0;
+        return c === columns - 1 ? o : false;
+      }
+      if (c === columns - 1) return this.stop(); // more cells than columns
+      this.cellInRow = c + 1;
+      if (o === end && (pick === undefined || pick[c + 1] >= 0)) return o;
     }
   }
 
-  /** The row at pos a cell at a time; 'blank' for a blank row. */
-  private cells(out: Float64Array, o: number, columns: number, pick: Int32Array | undefined): boolean | 'blank' {
-    for (let c = 0; ; c++) {
-      const end = this.cell();
-      if (end === BAD) return false;
-      const at = pick === undefined ? c : pick[c];
-      const alone = c === 0 && end === ROW_END;
-      if (at >= 0 ? !this.number(out, o + at) : alone && this.blank()) return alone && this.blank() ? 'blank' : false;
-      if (end === ROW_END) return c === columns - 1;
-      if (c === columns - 1) return false; // more cells than columns
+  /** The cells from `cellInRow` on that plainNumbers() parses into out[o++] up to out[end], never the row's last: the next o. */
+  private plainCells(out: Float64Array, o: number, end: number, columns: number): number {
+    const n = this.plainNumbers(out, o, Math.min(end - o, columns - 1 - this.cellInRow));
+    this.cellInRow += n;
+    return o + n;
+  }
+
+  /**
+   * Up to `n` cells from pos that lie whole in the buffer before its last delimiter, parsed in
+   * place by parseRow while they are plain numbers (each stops at that delimiter at the
+   * latest), into out[o...]: how many. Each ends in the delimiter, so none is its row's last;
+   * cell() reads that one, and any other.
+   */
+  plainNumbers(out: Float64Array, o: number, n: number): number {
+    const { w } = this;
+    const last = this.lastDelimiter();
+    let p = w.pos;
+    let k = 0;
+    while (k < n && p <= last) {
+      const next = parseRow(w.buf, p, out, o + k, 1, this.delim, this.ws, this.delim);
+      if (next < 0) break;
+      p = next;
+      k++;
     }
+    if (k > 0) {
+      w.pos = p;
+      this.rowEnded = false;
+    }
+    return k;
+  }
+
+  /** The index of the last delimiter in buf[0, len), or -1. */
+  private lastDelimiter(): number {
+    const { w } = this;
+    if (this.lastDelimGeneration !== w.generation) {
+      this.lastDelimAt = w.len > 0 ? w.buf.lastIndexOf(this.delim, w.len - 1) : -1;
+      this.lastDelimGeneration = w.generation;
+    }
+    return this.lastDelimAt;
+  }
+
+  /** A row that does not parse: read on from its next cell with restOfRow(), not piece(). */
+  private stop(): false {
+    this.cellInRow = 0;
+    return false;
   }
 
   /**

@@ -102,16 +102,28 @@ export function scanLayout(
   if (!rows.skipBom()) return undefined;
   const rule = new HeaderRule();
   const texts: string[][] = [[], []]; // the first two rows' cells, for a table
-  const first = firstRow(rows, (text, number) => {
-    if (number) rule.firstNumber(text);
-    else rule.first(text());
-    if (choose) texts[0].push(text());
-  });
+  // once the rule needs no more of a row than how many numbers it holds (no table's names), its
+  // plain numbers pass in bulk: a wide first row costs no string per cell
+  const first = firstRow(
+    rows,
+    (text, number) => {
+      if (number) rule.firstNumber(text);
+      else rule.first(text());
+      if (choose) texts[0].push(text());
+    },
+    () => !choose && !rule.wantsCells(0),
+    (n) => rule.firstNumbers(n),
+  );
   if (first === undefined || first === null) return undefined; // no rows: parseCsv says why
-  const second = firstRow(rows, (text) => {
-    rule.below(text);
-    if (choose) texts[1].push(text());
-  });
+  const second = firstRow(
+    rows,
+    (text) => {
+      rule.below(text);
+      if (choose) texts[1].push(text());
+    },
+    () => !choose && !rule.wantsCells(1),
+    () => {},
+  );
   if (second === null) return undefined;
   const headed = header ?? (second === undefined ? rule.allNames() : rule.isHeader());
   if (headed && second === undefined) return undefined; // only a header
@@ -143,10 +155,18 @@ export function scanLayout(
 
   const markEvery = blockBytes();
   const checkBytes = csvChecks.openBytes;
-  // a row parsed whole, or each cell on its own into one value (a row too wide, a table)
-  const whole = read === undefined && columns <= 1 << 16;
-  const out = new Float64Array(whole ? columns : 1);
-  const pick = whole ? undefined : Int32Array.from({ length: columns }, (_, c) => (read === undefined || read[c] === 1 ? 0 : -1));
+  // the values of a row (those of the columns read), checked a block of them at a time: a
+  // row wider than a block is never held
+  const width = read === undefined ? columns : read.reduce((n, r) => n + r, 0);
+  const out = new Float64Array(Math.max(1, Math.min(width, Math.floor(blockBytes() / 8))));
+  const pick = read && Int32Array.from(read, (r) => r - 1);
+  const check = (): boolean | undefined => {
+    for (let left = width; left > 0; left -= out.length) {
+      const ok = rows.values(out, 0, Math.min(left, out.length), columns, width, pick);
+      if (ok !== true) return ok;
+    }
+    return true;
+  };
   let lastMark = 0;
   for (;;) {
     if (!rows.startRow()) break;
@@ -157,7 +177,7 @@ export function scanLayout(
       lastMark = offset;
     }
     const parse = offset < checkBytes && refused === undefined && !bad;
-    const ok = parse ? rows.row(out, 0, columns, pick) : rows.skipRow(true);
+    const ok = parse ? check() : rows.skipRow(true);
     if (ok === undefined) break; // a blank row, then the end
     // a bad cell or a ragged row: the rest of the file is read only to see that papaparse reads
     // it as csv-rows.ts does; a bad quote ends the pass
@@ -183,17 +203,25 @@ function readAlike(rows: CsvRows): boolean {
 
 /**
  * The next row's cells, each given to `cell`: a number as its value, with its text decoded
- * only if `text()` is called; anything else as text. Undefined at the end of the file, null on
- * a bad quote.
+ * only if `text()` is called; anything else as text. While `inBulk()`, plain numbers are
+ * given to `numbers` by their count instead. Undefined at the end of the file, null on a bad
+ * quote.
  */
-function firstRow(rows: CsvRows, cell: (text: () => string, number: boolean) => void): FirstRow | undefined | null {
+function firstRow(rows: CsvRows, cell: (text: () => string, number: boolean) => void, inBulk: () => boolean, numbers: (n: number) => void): FirstRow | undefined | null {
   const value = new Float64Array(1);
+  const scratch = new Float64Array(Math.max(1, Math.min(1024, Math.floor(blockBytes() / 8))));
   const text = (): string => rows.text();
   for (;;) {
     if (!rows.startRow()) return undefined;
     const found: FirstRow = { offset: rows.offset(), cells: 0, numbers: true, unnamed: -1 };
     let end: CellEnd;
     do {
+      // plain numbers followed by a delimiter: neither a blank row nor a row's end
+      for (let n = inBulk() ? scratch.length : 0; n === scratch.length; ) {
+        n = rows.plainNumbers(scratch, 0, scratch.length);
+        numbers(n);
+        found.cells += n;
+      }
       end = rows.cell();
       if (end === BAD) return null;
       const number = rows.number(value, 0);

@@ -1,7 +1,8 @@
 /**
  * The data rows of a CSV/TSV file whose layout is known (csv-scan.ts) as float64 Values, read
- * a block of rows at a time from the mark before the first row asked for (or from where the
- * last read stopped), through the byte-level reader (csv-rows.ts). A row that does not parse
+ * a block of values at a time from the mark before the first row asked for (or from where the
+ * last read stopped, inside a row too), through the byte-level reader (csv-rows.ts): a row
+ * wider than a block is parsed straight into the blocks, never held. A row that does not parse
  * gets the file's first error (csv-errors.ts), or, if it has none, the ordinary reader's
  * values. A file whose size, modification or status-change time is not what the open saw,
  * before or after a pass, is an error ("the file changed while it was read", byte-source.ts).
@@ -18,7 +19,7 @@ import { use } from './csv-window.js';
 
 /** What a reader of the file hands out of each row. */
 export interface RowPick {
-  /** Values per row; with `pick`, cell c of a row is value pick[c] of it, or not read (-1). */
+  /** Values per row; with `pick`, cell c of a row is value pick[c] of it, or not read (-1): the cells read are values 0, 1, ... in order. */
   width: number;
   pick?: Int32Array;
 }
@@ -37,9 +38,9 @@ export function csvValues(path: string, delimiter: string, layout: Layout, picke
   const delim = delimiter.charCodeAt(0);
   const ws = whitespace(delim);
   let whole: Tensor | undefined; // the file read by the ordinary reader, once a row did not parse
-  // where the last read stopped, so that reading on from there skips nothing
-  let resumeRow = 0;
-  let resumeOffset = layout.markOffsets[0];
+  // where the last read stopped (the next value, its file offset, its cell in its row), so
+  // that reading on from there skips nothing
+  let resume: Place = { value: 0, offset: layout.markOffsets[0], cell: 0 };
 
   const stillAsOpened = (): void => {
     try {
@@ -96,34 +97,35 @@ export function csvValues(path: string, delimiter: string, layout: Layout, picke
       withFile(path, (fd) => {
         unchanged(stateOf(fstatSync(fd)), layout, path);
         const firstValue = start * unit;
-        const row = Math.floor(firstValue / columns);
-        const from = markBefore(layout, row);
-        let offset = layout.markOffsets[from];
-        let markRow = layout.markRows[from];
-        if (resumeRow <= row && resumeRow > markRow) {
-          markRow = resumeRow;
-          offset = resumeOffset;
-        }
-        const parser = new RowReader(fd, offset, Math.min(blockBytes(), layout.size + 1), path, layout.columns, picked, delim, ws);
+        // from the last mark at or before the row of the first value, or from where the last read stopped if nearer
+        const mark = markBefore(layout, Math.floor(firstValue / columns));
+        let from: Place = { value: layout.markRows[mark] * columns, offset: layout.markOffsets[mark], cell: 0 };
+        if (resume.value <= firstValue && resume.value > from.value) from = resume;
+        const rows = new CsvRows(fd, from.offset, Math.min(blockBytes(), layout.size + 1), path, delim, ws);
+        rows.cellInRow = from.cell;
+        const { pick } = picked;
+        let ok = rows.values(undefined, 0, firstValue - from.value, layout.columns, columns, pick) === true;
         let value = firstValue; // the index of the next value to hand out
-        let ok = parser.skip(row - markRow);
-        if (ok && firstValue > row * columns) ok = parser.partial(firstValue - row * columns);
         for (let first = start; first < end; first += perBlock) {
           const count = Math.min(perBlock, end - first);
           const out = block.subarray(0, count * unit);
-          if (ok) ok = parser.fill(out);
+          if (ok) ok = rows.values(out, 0, out.length, layout.columns, columns, pick) === true;
           if (!ok) out.set((valuesOrError().data as Float64Array).subarray(value, value + out.length));
           value += out.length;
           visit(out, first, count);
         }
         unchanged(stateOf(fstatSync(fd)), layout, path); // after the last block, too
-        if (ok && parser.pending === 0) {
-          resumeRow = value / columns;
-          resumeOffset = parser.offset();
-        }
+        if (ok) resume = { value, offset: rows.offset(), cell: rows.cellInRow };
       });
     },
   };
+}
+
+/** A place in the file's values: the index of a value, the file offset of its cell (or of its row), and the cell's index in its row. */
+interface Place {
+  value: number;
+  offset: number;
+  cell: number;
 }
 
 /** The last mark at or before `row`. */
@@ -137,78 +139,6 @@ function markBefore(layout: Layout, row: number): number {
     else hi = mid - 1;
   }
   return lo;
-}
-
-/** Data rows from a file offset on, handed out as values in any units. */
-class RowReader {
-  private readonly rows: CsvRows;
-  private readonly width: number;
-  private readonly pick: Int32Array | undefined;
-  /** One row, for units that end inside a row; made only when one does. */
-  private row: Float64Array | undefined;
-  /** Values of `row` not handed out yet (its last `pending`). */
-  pending = 0;
-
-  constructor(
-    fd: number,
-    start: number,
-    chunkBytes: number,
-    source: string,
-    private readonly columns: number,
-    picked: RowPick,
-    delim: number,
-    ws: Uint8Array,
-  ) {
-    this.rows = new CsvRows(fd, start, chunkBytes, source, delim, ws);
-    this.width = picked.width;
-    this.pick = picked.pick;
-  }
-
-  /** The file offset of the next row. */
-  offset(): number {
-    return this.rows.offset();
-  }
-
-  /** Move past `n` data rows without parsing them; false if the file ends first. */
-  skip(n: number): boolean {
-    for (let i = 0; i < n; i++) if (this.rows.skipRow() !== true) return false;
-    return true;
-  }
-
-  /** Parse the next row and hand out only its values from `within` on; false on anything unexpected. */
-  partial(within: number): boolean {
-    this.row ??= new Float64Array(this.width);
-    if (!this.next(this.row, 0)) return false;
-    this.pending = this.width - within;
-    return true;
-  }
-
-  /** Fill `out` with the next values; false on anything unexpected (the caller then reads the file whole). */
-  fill(out: Float64Array): boolean {
-    const { width } = this;
-    const n = out.length;
-    let o = 0;
-    while (o < n) {
-      if (this.pending > 0) {
-        const k = Math.min(this.pending, n - o);
-        const at = width - this.pending;
-        out.set(this.row!.subarray(at, at + k), o);
-        this.pending -= k;
-        o += k;
-      } else if (n - o >= width) {
-        if (!this.next(out, o)) return false;
-        o += width;
-      } else if (!this.partial(0)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** The next row's values into out[o, o + width). */
-  private next(out: Float64Array, o: number): boolean {
-    return this.rows.row(out, o, this.columns, this.pick) === true;
-  }
 }
 
 function withFile<T>(path: string, run: (fd: number) => T): T {
