@@ -28,6 +28,7 @@ import { failIn, jsonObject, refuseKeyOfTensor } from './json.js';
 import { bareAt, NON_FINITE_STRINGS, scanTensor, Seen } from './json-tensor.js';
 import { scanJsonLines } from './jsonl.js';
 import { streaming } from './npy-file.js';
+import { textToRead } from './text-head.js';
 
 export const jsonFiles = {
   /** A file this small (a block, unless set) is read whole by the whole-text reader: blocks gain nothing. */
@@ -105,8 +106,7 @@ function jsonFormatOf(file: FileSource, path: string, format: JsonFormat): 'json
   const head = new Uint8Array(Math.min(SNIFF_BYTES, file.size));
   file.read(head, 0);
   if (format !== undefined) {
-    // another format's magic: the whole-file reader names it (a zip's kind needs its end)
-    if (sniffFormat(head) !== 'csv' && sniffFormat(head) !== 'json') return undefined;
+    if (!textToRead(head, path)) return undefined;
     contentFormat(head, path, format);
     return format;
   }
