@@ -102,7 +102,7 @@ export function scanLayout(
   if (size === 0) return undefined;
   const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));
   readSync(fd, head, 0, head.length, 0);
-  if (!textToRead(head, path)) return undefined;
+  if (!textToRead(head, size, path)) return undefined;
   const rows = new CsvRows(fd, 0, Math.min(size + 1, blockBytes()), path, delim, ws, true);
   if (!rows.skipBom()) return undefined;
   const rule = new HeaderRule();

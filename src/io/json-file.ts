@@ -106,11 +106,11 @@ function jsonFormatOf(file: FileSource, path: string, format: JsonFormat): 'json
   const head = new Uint8Array(Math.min(SNIFF_BYTES, file.size));
   file.read(head, 0);
   if (format !== undefined) {
-    if (!textToRead(head, path)) return undefined;
+    if (!textToRead(head, file.size, path)) return undefined;
     contentFormat(head, path, format);
     return format;
   }
-  if (sniffFormat(head) !== 'json') return undefined;
+  if (sniffFormat(head, file.size) !== 'json') return undefined;
   sniffInput(head, path);
   const c = new Cursor(file, 0, file.size);
   skipBom(c);

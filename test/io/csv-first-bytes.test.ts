@@ -73,10 +73,16 @@ describe('a format losscalc does not read, given to a block reader of text', () 
 });
 
 describe("another readable format's magic", () => {
-  it('is left to the whole-file reader, which names it (a zip, an NPY file)', () => {
+  it('is left to the whole-file reader, which names it (a zip, an NPY file, safetensors with a long header)', () => {
     const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), text('1,2\n3,4\n')]);
     const npy = Buffer.concat([Buffer.from([0x93]), text('NUMPY\x01\x00'), text('1,2\n3,4\n')]);
-    for (const bytes of [zip, npy]) {
+    // a safetensors header longer than the first bytes sniffed, its length's first byte a '['
+    const header = Buffer.from(`{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "pad": "${' '.repeat(0x135b - 64)}"}`.slice(0, 0x135b - 1) + '}');
+    const length = Buffer.alloc(8);
+    length.writeUInt32LE(header.length);
+    const st = Buffer.concat([length, header, Buffer.alloc(4)]);
+    expect(st[0]).toBe(0x5b);
+    for (const bytes of [zip, npy, st]) {
       expect(() => parseInput(bytes, 'x', { format: 'csv' })).toThrow(InputError);
       expect(openCsvFile(file(bytes, 'csv'), 'csv', ',')).toBeUndefined();
       expect(openJsonFile(file(bytes, 'json'), 'json')).toBeUndefined();
