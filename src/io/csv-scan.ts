@@ -9,12 +9,14 @@
  * CR, or both "\n" and "\r\n" ending rows) gives undefined: the ordinary reader reads the file whole and
  * throws the error it always throws, with its line and column.
  */
-import type { Stats } from 'node:fs';
+import { readSync, type Stats } from 'node:fs';
 import { parseNumber } from './csv-cells.js';
 import { HeaderRule } from './csv-header.js';
 import { unnamedColumn } from './csv.js';
 import { BAD, CsvRows, DELIMITER, ROW_END, type CellEnd } from './csv-rows.js';
+import { SNIFF_BYTES } from './format.js';
 import { streaming } from './npy-file.js';
+import { textToRead } from './text-head.js';
 
 export const csvChecks = {
   /**
@@ -98,6 +100,9 @@ export function scanLayout(
 ): Layout | undefined {
   const { size } = stats;
   if (size === 0) return undefined;
+  const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));
+  readSync(fd, head, 0, head.length, 0);
+  if (!textToRead(head, size, path)) return undefined;
   const rows = new CsvRows(fd, 0, Math.min(size + 1, blockBytes()), path, delim, ws, true);
   if (!rows.skipBom()) return undefined;
   const rule = new HeaderRule();

@@ -71,12 +71,13 @@ export function formatOfPath(path: string): Format | undefined {
  * NPY magic → npy; a zip whose directory holds `<folder>/data.pkl`, or the legacy magic
  * number → pt (torch.save; `.bin` files are told apart so); other zip magic ("PK") → npz; an
  * 8-byte length then '{' → safetensors; a first non-space '[' or '{' → json; anything else → csv.
+ * `buf` may be the first bytes of a file of `size` bytes (a safetensors header may be longer).
  */
-export function sniffFormat(buf: Uint8Array): Format {
+export function sniffFormat(buf: Uint8Array, size = buf.length): Format {
   if (isNpy(buf)) return 'npy';
   if (looksLikeTorch(buf)) return 'pt';
   if (isZip(buf)) return 'npz';
-  if (looksLikeSafetensors(buf)) return 'safetensors';
+  if (looksLikeSafetensors(buf, size)) return 'safetensors';
   let i = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0; // UTF-8 BOM
   while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0a || buf[i] === 0x0d)) i++;
   return buf[i] === 0x5b || buf[i] === 0x7b ? 'json' : 'csv';

@@ -17,6 +17,13 @@ export function chunkBytes(): number {
   return Math.max(4, Math.min(streaming.blockBytes, 1 << 20));
 }
 
+/**
+ * Bytes read from a file at once when chunks are smaller (tiny test blocks): the chunks are
+ * then copied from them, so that tokens still cross every chunk boundary, but a 7 MB file is
+ * not read(2) three bytes at a time.
+ */
+const READ_AHEAD = 1 << 16;
+
 export const END = -1;
 export const NL = 0x0a;
 
@@ -27,6 +34,8 @@ export class Cursor {
   lim = 0;
   /** The source offset of buf[0]. */
   private base: number;
+  /** Bytes of the source from offset `start` read ahead of the chunks, when these are small. */
+  private ahead: { buf: Buffer; start: number; length: number } | undefined;
 
   /** The bytes [start, end) of `src` (a ByteSource, or bytes in memory); `buffer`: a chunk buffer to reuse. */
   constructor(
@@ -78,10 +87,24 @@ export class Cursor {
     }
     while (this.lim < n && this.base + this.lim < this.end) {
       const count = Math.min(this.buf.length - this.lim, this.end - this.base - this.lim);
-      src.read(this.buf.subarray(this.lim, this.lim + count), this.base + this.lim);
+      this.fill(src, count);
       this.lim += count;
     }
     return this.lim >= n;
+  }
+
+  /** Reads the next `count` bytes of `src` into buf at `lim`, through `ahead` when they are few. */
+  private fill(src: ByteSource, count: number): void {
+    const position = this.base + this.lim;
+    if (count >= READ_AHEAD) return src.read(this.buf.subarray(this.lim, this.lim + count), position);
+    let a = this.ahead;
+    if (a === undefined || position < a.start || position + count > a.start + a.length) {
+      a = this.ahead ??= { buf: Buffer.allocUnsafe(READ_AHEAD), start: 0, length: 0 };
+      a.start = position;
+      a.length = Math.min(READ_AHEAD, this.end - position);
+      src.read(a.buf.subarray(0, a.length), position);
+    }
+    a.buf.copy(this.buf, this.lim, position - a.start, position - a.start + count);
   }
 
   /** Moves to the source offset `offset`. */

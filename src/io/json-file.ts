@@ -21,13 +21,14 @@ import type { Values } from '../values.js';
 import { stateOf, unchanged, withFile, type FileSource, type FileState } from './byte-source.js';
 import { pickKey, refuseKey, type Container } from './container.js';
 import { contentFormat, FORMAT_NAMES, SNIFF_BYTES, sniffFormat, sniffInput } from './format.js';
-import { chunkBytes, Cursor, END, skipBom } from './json-cursor.js';
+import { chunkBytes, Cursor, skipBom } from './json-cursor.js';
 import { numberAt } from './json-number.js';
 import { readString, severalValues, spaceLength, stringLength } from './json-scan.js';
 import { failIn, jsonObject, refuseKeyOfTensor } from './json.js';
-import { BARE, NON_FINITE_STRINGS, scanTensor, Seen } from './json-tensor.js';
+import { bareAt, NON_FINITE_STRINGS, scanTensor, Seen } from './json-tensor.js';
 import { scanJsonLines } from './jsonl.js';
 import { streaming } from './npy-file.js';
+import { textToRead } from './text-head.js';
 
 export const jsonFiles = {
   /** A file this small (a block, unless set) is read whole by the whole-text reader: blocks gain nothing. */
@@ -105,12 +106,11 @@ function jsonFormatOf(file: FileSource, path: string, format: JsonFormat): 'json
   const head = new Uint8Array(Math.min(SNIFF_BYTES, file.size));
   file.read(head, 0);
   if (format !== undefined) {
-    // another format's magic: the whole-file reader names it (a zip's kind needs its end)
-    if (sniffFormat(head) !== 'csv' && sniffFormat(head) !== 'json') return undefined;
+    if (!textToRead(head, file.size, path)) return undefined;
     contentFormat(head, path, format);
     return format;
   }
-  if (sniffFormat(head) !== 'json') return undefined;
+  if (sniffFormat(head, file.size) !== 'json') return undefined;
   sniffInput(head, path);
   const c = new Cursor(file, 0, file.size);
   skipBom(c);
@@ -248,38 +248,31 @@ function skipPunctuation(c: Cursor): void {
 
 type Fail = ReturnType<typeof failIn>;
 
-/** The value of the token at the cursor, consumed: one the open read as a number. */
+/**
+ * The value of the token at the cursor, consumed: one the open read as a number, tokenized as
+ * the open did (a string, a bare word by bareAt, a literal by numberAt).
+ */
 function tokenValue(c: Cursor, fail: Fail): number {
-  const b = c.peek();
-  if (b === 0x22) return NON_FINITE_STRINGS.get(readString(c, fail).toLowerCase()) ?? changedValue();
+  if (c.peek() === 0x22) return NON_FINITE_STRINGS.get(readString(c, fail).toLowerCase()) ?? changedValue();
+  const bare = bareAt(c);
+  if (bare !== undefined) return bare;
   const number = numberAt(c);
-  if (number) {
-    c.pos += number.length;
-    return number.value;
-  }
-  let k = 0;
-  while (!endsToken(c.at(k))) k++;
-  const value = BARE.get(c.ascii(k));
-  if (value === undefined) return changedValue();
-  c.pos += k;
-  return value;
+  if (!number) return changedValue();
+  c.pos += number.length;
+  return number.value;
 }
 
+/** Consumes the token at the cursor without its value, tokenized as tokenValue does. */
 function skipToken(c: Cursor, fail: Fail): void {
   if (c.peek() === 0x22) {
     const length = stringLength(c, fail); // before c.pos is read: it may move the buffer
     c.pos += length;
     return;
   }
-  for (;;) {
-    if (c.pos >= c.lim && !c.ensure(1)) return;
-    if (endsToken(c.buf[c.pos])) return;
-    c.pos++;
-  }
-}
-
-function endsToken(b: number): boolean {
-  return b === END || b === 0x2c || b === 0x5d || b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+  if (bareAt(c) !== undefined) return;
+  const number = numberAt(c, false);
+  if (!number) changedValue();
+  c.pos += number.length;
 }
 
 /** The file no longer holds what its open read (withFile then says how it changed). */

@@ -70,13 +70,22 @@ export function stringLength(c: Cursor, fail: Fail): number {
 export function readString(c: Cursor, fail: Fail): string {
   const length = stringLength(c, fail);
   let s: string;
-  try {
-    s = JSON.parse(c.text(length)) as string;
-  } catch {
-    return fail(c.offset, 'invalid JSON: invalid string');
+  if (plainAscii(c.buf, c.pos + 1, c.pos + length - 1)) s = c.buf.toString('latin1', c.pos + 1, c.pos + length - 1);
+  else {
+    try {
+      s = JSON.parse(c.text(length)) as string;
+    } catch {
+      return fail(c.offset, 'invalid JSON: invalid string');
+    }
   }
   c.pos += length;
   return s;
+}
+
+/** Printable ASCII without '\\': a JSON string's bytes that are its characters as they stand. */
+function plainAscii(buf: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buf[i] < 0x20 || buf[i] >= 0x7f || buf[i] === 0x5c) return false;
+  return true;
 }
 
 /** Consumes the string at the cursor without keeping it: a string of any length. */
@@ -145,29 +154,30 @@ export function skipValue(c: Cursor, fail: Fail): void {
 export function objectMembers(c: Cursor, fail: Fail): Map<string, number> {
   const syntax = (at: number, what: string): never => fail(at, `invalid JSON: ${what}`);
   const values = new Map<string, number>();
-  const prefixes: string[] = ['']; // the dotted names of the open objects; '' for the top one
+  const names = new DottedNames();
+  let depth = 1; // objects open
   c.pos++;
   let first = true; // just after '{', where '}' may close the object
   for (;;) {
     skipSpace(c);
     if (first && c.peek() === 0x7d) {
       c.pos++;
-      prefixes.pop();
+      depth--;
     } else {
       if (c.peek() !== 0x22) syntax(c.offset, first ? "expected a string key or '}'" : 'expected a string key');
-      const key = readString(c, fail);
+      names.set(depth - 1, readString(c, fail));
       skipSpace(c);
       if (c.peek() !== 0x3a) syntax(c.offset, "expected ':' after an object key");
       c.pos++;
       skipSpace(c);
-      const name = prefixes.length === 1 ? key : `${prefixes[prefixes.length - 1]}.${key}`;
       if (c.peek() === 0x7b) {
-        prefixes.push(name);
+        depth++;
         c.pos++;
         first = true;
         continue;
       }
       if (mayBeTensor(c)) {
+        const name = names.name(depth - 1);
         if (values.has(name)) fail(c.offset, `duplicate key ${JSON.stringify(name)}`);
         values.set(name, c.offset);
       }
@@ -176,7 +186,7 @@ export function objectMembers(c: Cursor, fail: Fail): Map<string, number> {
     // a member or an object just ended: close objects until one continues with a comma
     for (;;) {
       skipSpace(c);
-      if (prefixes.length === 0) {
+      if (depth === 0) {
         if (c.peek() !== END) syntax(c.offset, 'unexpected text after the end of the data');
         return values;
       }
@@ -187,9 +197,48 @@ export function objectMembers(c: Cursor, fail: Fail): Map<string, number> {
       }
       if (c.peek() !== 0x7d) syntax(c.offset, "expected ',' or '}' after an object member");
       c.pos++;
-      prefixes.pop();
+      depth--;
     }
   }
+}
+
+/**
+ * The dotted name (`a.b.c`) of the member being read at each depth of open objects, kept as
+ * the UTF-16 code units of one growing path (a stack: a key replaces the path from its depth
+ * on), so that an object a million deep costs a few bytes a level and no string each; a name
+ * is made only for a member that may be a tensor.
+ */
+class DottedNames {
+  private units: Uint16Array = new Uint16Array(256);
+  /** ends[d]: the code units of the name of the member being read at depth d. */
+  private ends: Int32Array = new Int32Array(64);
+
+  /** The member being read at `depth` has key `key`. */
+  set(depth: number, key: string): void {
+    const start = depth === 0 ? 0 : this.ends[depth - 1] + 1;
+    const end = start + key.length;
+    if (end > this.units.length) this.units = grown(this.units, end) as Uint16Array;
+    if (depth >= this.ends.length) this.ends = grown(this.ends, depth + 1) as Int32Array;
+    if (depth > 0) this.units[start - 1] = 0x2e; // '.'
+    for (let i = 0; i < key.length; i++) this.units[start + i] = key.charCodeAt(i);
+    this.ends[depth] = end;
+  }
+
+  /** The dotted name of the member being read at `depth`. */
+  name(depth: number): string {
+    const end = this.ends[depth];
+    let name = '';
+    // by code units, so that a lone surrogate (a key's "\ud800") stays as JSON.parse gave it
+    for (let i = 0; i < end; i += 8192) name += String.fromCharCode(...this.units.subarray(i, Math.min(end, i + 8192)));
+    return name;
+  }
+}
+
+/** A copy of `a` with room for at least `n` elements. */
+function grown(a: Uint16Array | Int32Array, n: number): Uint16Array | Int32Array {
+  const b = new (a.constructor as new (n: number) => Uint16Array | Int32Array)(Math.max(n, 2 * a.length));
+  b.set(a);
+  return b;
 }
 
 /** A value starting with '[', '-', a digit, NaN or Infinity: an array or a number. */

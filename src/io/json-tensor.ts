@@ -189,13 +189,9 @@ class TensorScan {
       const v = NON_FINITE_STRINGS.get(s.toLowerCase());
       return v ?? this.fail(`${this.path()}: ${describe(s)} is not a number`, start);
     }
-    const numeric = (b >= 0x30 && b <= 0x39) || (b === 0x2d && c.at(1) !== 0x49); // a digit, or '-' not before Infinity
-    const word = numeric ? undefined : wordAt(c);
-    const bare = word === undefined ? undefined : BARE.get(word);
-    if (bare !== undefined) {
-      c.pos += word!.length;
-      return bare;
-    }
+    const bare = bareAt(c);
+    if (bare !== undefined) return bare;
+    const word = startsNumber(c) ? undefined : wordAt(c);
     if (word === 'null') this.fail(`${this.path()}: null is not a number`, start);
     if (b === 0x7b) {
       if (this.open.length === 0) this.fail('a JSON object is not supported: expected nested arrays of numbers, or a number', start);
@@ -229,6 +225,25 @@ class TensorScan {
     if (at === undefined) throw new InputError(message, this.source);
     return failAt(this.c.src, this.source, at, message);
   }
+}
+
+/**
+ * The bare word at the cursor (BARE: true, NaN, -Infinity, ...), consumed: its value; else
+ * undefined, nothing consumed. The word ends where its letters do, whatever follows (',', ']',
+ * '}', a space): the open pass and a later read of the same bytes (json-file.ts) both take
+ * words here, so they end the same token at the same byte.
+ */
+export function bareAt(c: Cursor): number | undefined {
+  const word = startsNumber(c) ? undefined : wordAt(c);
+  const value = word === undefined ? undefined : BARE.get(word);
+  if (value !== undefined) c.pos += word!.length;
+  return value;
+}
+
+/** A digit, or a '-' not before Infinity: a number literal or nothing (numberAt). */
+function startsNumber(c: Cursor): boolean {
+  const b = c.peek();
+  return (b >= 0x30 && b <= 0x39) || (b === 0x2d && c.at(1) !== 0x49);
 }
 
 /** A word at the cursor as /^-?[A-Za-z]+/ finds it in the next 10 characters, or undefined. */

@@ -45,10 +45,11 @@ interface Entry {
 
 /**
  * A plausible safetensors start: a header length that fits the file followed by '{'. No
- * text file passes: its first 8 bytes read as a length far beyond any file.
+ * text file passes: its first 8 bytes read as a length far beyond any file. `buf` may be the
+ * first bytes of a file of `size` bytes.
  */
-export function looksLikeSafetensors(buf: Uint8Array): boolean {
-  return startsAsSafetensors(buf, buf.length);
+export function looksLikeSafetensors(buf: Uint8Array, size = buf.length): boolean {
+  return startsAsSafetensors(buf, size);
 }
 
 /** looksLikeSafetensors for the first bytes `head` of a file of `size` bytes. */

@@ -239,9 +239,20 @@ export function joinNpy(p: NpyParts): Uint8Array {
   return concat(pre, header, p.data);
 }
 
+/**
+ * The header without numpy's padding (spaces, then a newline, at its end). By a loop: the
+ * regex / *\n?$/ tries every run of spaces, to its end, at each of its starts, so a header
+ * with 100000 spaces inside took seconds to make a case of.
+ */
+export function unpadded(header: string): string {
+  let end = header.endsWith('\n') ? header.length - 1 : header.length;
+  while (end > 0 && header.charCodeAt(end - 1) === 0x20) end--;
+  return header.slice(0, end);
+}
+
 /** Keeps the header's length (as numpy pads it) when the edit leaves room, by spaces before the newline. */
 function repad(oldHeader: string, header: string): string {
-  const body = header.replace(/ *\n?$/, '');
+  const body = unpadded(header);
   const room = oldHeader.length - 1 - body.length;
   return room >= 0 ? `${body}${' '.repeat(room)}\n` : `${body}\n`;
 }
@@ -438,7 +449,7 @@ const HEADER_INSERTS = ["'", '"', '\\', '\\\n', '\r', '\n', '\t', '(', ')', '[',
 const npyHeaderText: Mutation = (rng, b) => {
   const p = splitNpy(b);
   if (!p) return undefined;
-  const body = p.header.replace(/ *\n?$/, '');
+  const body = unpadded(p.header);
   let header: string;
   let what: string;
   if (rng.chance(0.7)) {

@@ -76,6 +76,10 @@ const TEXTS: [string, 'json' | 'jsonl', string?][] = [
   ['{"a_long_key_that_crosses_blocks": {"s": "x[\\"]{", "logits": [[1, 2.25], [NaN, 4]]}, "labels": [0, 1], "t": true}', 'json', 'labels'],
   ['{"only": [Infinity, -Infinity, NaN, 1e308, 5e-324]}', 'json'],
   ['{"é€😀": [1, 2], "n": -7.5}', 'json', 'n'],
+  // a bare word that a '}' ends, as the open pass reads it: no space, no ',' or ']' after it
+  ['{"": {"": [[]]}, "batch": {"": [[]], "size": Infinity}, "x": []}', 'json', 'batch.size'],
+  ['{"a": {"b": -Infinity}}', 'json', 'a.b'],
+  ['{"n":NaN}', 'json'],
   ['\uFEFF[1, 2.5]\r\n\r\n[3, NaN]\n  \n[5, 6]', 'jsonl'],
   ['1\n2\n3\n-0\n9007199254740993\n', 'jsonl'],
   ['[[1], [2]]\n[[3], [4]]\n[[5], [6]]\n', 'jsonl'],
