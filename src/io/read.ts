@@ -174,7 +174,7 @@ async function readableAt(at: Location, format: Format | undefined): Promise<{ p
   const kept = read && (await read);
   if (kept?.path === undefined) return undefined;
   const declared = format ?? (at.stdin ? undefined : formatOfPath(at.path));
-  return { path: kept.path, format: declared ?? sniffFormat(kept.head) };
+  return { path: kept.path, format: declared ?? sniffFormat(kept.head, kept.size) };
 }
 
 /**
@@ -347,7 +347,7 @@ async function settle(at: Location, options: ReadOptions): Promise<Location> {
   if (!at.stdin && fromFile(at, (stat) => stat.isFile() && !isGzip(fileHead(at.path)))) return { ...at, format };
   const kept = await streamOf(at, options);
   if (kept.path === undefined) return { ...at, format, bytes: kept.bytes };
-  return { ...at, path: kept.path, stdin: false, format, sniffed: format ?? sniffFormat(kept.head) };
+  return { ...at, path: kept.path, stdin: false, format, sniffed: format ?? sniffFormat(kept.head, kept.size) };
 }
 
 /** All of the input `at` names, read as settle left it: from memory, or from its (regular) file. */

@@ -201,7 +201,8 @@ function isZlibError(e: unknown): boolean {
  * format losscalc does not read, gzip inside gzip included; binary data of no known format).
  */
 function judge(head: Uint8Array, format: Format | undefined, source: string): true {
-  const kind = format ?? sniffFormat(head);
+  // a stream's size is not known yet: a safetensors header longer than the first bytes may fit
+  const kind = format ?? sniffFormat(head, head.length < SNIFF_BYTES ? head.length : Number.MAX_SAFE_INTEGER);
   checkContent(head, kind, source);
   if (!binaryFormat(kind)) checkText(head, kind, source, format !== undefined);
   return true;

@@ -208,3 +208,36 @@ describe('standard input that is a directory', () => {
     }
   });
 });
+
+describe('a safetensors file whose header is longer than the first bytes sniffed', () => {
+  it('is read from standard input as from the file', () => {
+    const header: Record<string, unknown> = {};
+    const parts: Buffer[] = [];
+    let offset = 0;
+    const add = (name: string, dtype: string, shape: number[], bytes: Buffer) => {
+      header[name] = { dtype, shape, data_offsets: [offset, offset + bytes.length] };
+      parts.push(bytes);
+      offset += bytes.length;
+    };
+    add('logits', 'F64', [4, 3], Buffer.from(Float64Array.from([0.5, -1, 2, 1, 1, 1, -3, 0.25, 4, 2, 2, -2]).buffer));
+    add('labels', 'I64', [4], Buffer.from(BigInt64Array.from([0n, 1n, 2n, 1n]).buffer));
+    for (let i = 0; i < 120; i++) add(`an_extra_tensor_with_a_rather_long_name_${i}`, 'F64', [1], Buffer.alloc(8));
+    const json = Buffer.from(JSON.stringify(header));
+    expect(json.length).toBeGreaterThan(4096);
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(json.length));
+    const bytes = Buffer.concat([length, json, ...parts]);
+    const folder = mkdtempSync(join(tmpdir(), 'losscalc-long-header-'));
+    const path = join(folder, 'dump.safetensors');
+    writeFileSync(path, bytes);
+    try {
+      const fromFile = spawnSync(process.execPath, [BIN, 'ce', `${path}:logits`, `${path}:labels`, '-q'], { encoding: 'utf8' });
+      const fromStdin = spawnSync(process.execPath, [BIN, 'ce', '-:logits', '-:labels', '-q'], { input: bytes, encoding: 'utf8' });
+      expect(fromFile.status, fromFile.stderr).toBe(0);
+      expect(fromStdin.stderr).toBe('');
+      expect(fromStdin.stdout).toBe(fromFile.stdout);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
