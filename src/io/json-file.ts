@@ -143,6 +143,21 @@ function scan(file: FileSource, path: string, format: 'json' | 'jsonl', key: str
       shape = scanTensor(c, path, seen, { whole: true });
     }
   }
+  return layoutOf(shape, seen, file, path);
+}
+
+/**
+ * The value (an array, or a number) at the cursor in the open JSON file `path`, scanned and
+ * consumed as an open scans a file's values, as Values read in blocks from the offsets noted
+ * (every `markEvery`-th value): one member of a larger document read member by member.
+ */
+export function scanValuesAt(c: Cursor, file: FileSource, path: string, source: string, markEvery: number): Values {
+  const seen = new Seen(markEvery);
+  const shape = scanTensor(c, source, seen, { whole: false });
+  return jsonValues(path, layoutOf(shape, seen, file, path));
+}
+
+function layoutOf(shape: number[], seen: Seen, file: FileSource, path: string): Layout {
   return {
     shape,
     markOffsets: seen.markOffsets,
