@@ -17,7 +17,7 @@
  * The results of threads are merged without any of this (merge.ts): they never left memory.
  */
 import { InputError } from './errors.js';
-import { MEMBER_BYTES, type JsonMembers } from './io/json-part.js';
+import { jsonParts, type JsonMembers } from './io/json-part.js';
 import { storedLosses } from './loss-store.js';
 import type { PartialResult } from './merge.js';
 import { CompensatedSum, inMemoryLosses, REDUCTIONS, type PerSample, type Reduction } from './losses/reduce.js';
@@ -63,7 +63,8 @@ export function parsePart(members: JsonMembers | undefined, file: string, line?:
   const source = sourceOf(file, line);
   for (const [key, bytes] of members?.large ?? []) {
     if (PART_FIELDS.includes(key)) {
-      throw new InputError(`field "${key}" is ${bytes} bytes long: merge reads at most ${MEMBER_BYTES >> 20} MiB of a field other than perSample and loss`, source);
+      const most = `${jsonParts.memberBytes / (1 << 20)} MiB`;
+      throw new InputError(`field "${key}" is ${bytes} bytes long: merge reads at most ${most} of a field other than perSample and loss`, source);
     }
   }
   const o: Field = members ? Object.fromEntries(members.values) : {};

@@ -14,8 +14,10 @@ import { jsonFiles, scanValuesAt } from './json-file.js';
 import { readString, skipSpace, skipValue, spaceLength, type Fail } from './json-scan.js';
 import { scanTensor, Seen } from './json-tensor.js';
 
-/** Bytes of a member parsed whole: a larger one is left out, its size noted. */
-export const MEMBER_BYTES = 16 << 20;
+export const jsonParts = {
+  /** Bytes of a member parsed whole: a larger one is left out, its size noted. */
+  memberBytes: 16 << 20,
+};
 
 /**
  * Values between two offsets noted in an array read in blocks: reads of 64Ki values (the
@@ -35,11 +37,11 @@ export interface JsonSpan {
 }
 
 export interface JsonMembers {
-  /** The members as JSON.parse gives them, but those read as arrays and those over MEMBER_BYTES. */
+  /** The members as JSON.parse gives them, but those read as arrays and those over jsonParts.memberBytes. */
   values: Map<string, unknown>;
   /** The members asked for as arrays that are arrays of numbers, in blocks (in memory for text in memory). */
   arrays: Map<string, Values>;
-  /** The other members over MEMBER_BYTES: their size in bytes. */
+  /** The other members over jsonParts.memberBytes: their size in bytes. */
   large: Map<string, number>;
 }
 
@@ -122,7 +124,7 @@ function arrayAt(c: Cursor, text: JsonSpan, key: string, errors: MemberErrors): 
 class NotJson extends Error {}
 
 /**
- * The JSON value at the cursor, consumed: parsed when it has at most MEMBER_BYTES bytes, else
+ * The JSON value at the cursor, consumed: parsed when it has at most jsonParts.memberBytes bytes, else
  * only checked for balance and measured; undefined (the cursor anywhere) when it is not JSON.
  */
 function valueAt(c: Cursor): { value: unknown } | { bytes: number } | undefined {
@@ -136,7 +138,7 @@ function valueAt(c: Cursor): { value: unknown } | { bytes: number } | undefined 
     throw e;
   }
   const bytes = c.offset - start;
-  if (bytes > MEMBER_BYTES) return { bytes };
+  if (bytes > jsonParts.memberBytes) return { bytes };
   c.seek(start);
   c.ensure(bytes);
   try {
