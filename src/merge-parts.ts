@@ -4,6 +4,7 @@
  * rather than changing the merged loss. What an honest part satisfies, and so what is checked:
  *
  *   shape     whole numbers >= 0 whose product is the length of perSample
+ *   loss      of reduction none (when there): perSample in that shape, value for value
  *   sum       Σ perSample (ignored targets hold 0; class weights are already inside each
  *             loss, as PyTorch's reduction='none' gives them), to within rounding
  *   count     a whole number between the nonzero losses (each contributed) and the length
@@ -149,7 +150,7 @@ export function checkPart(p: RecordedResult): void {
 
 /**
  * The checks that need the unreduced losses, read in blocks: shape, sum and count against them,
- * and the loss of reduction none, which is they in its shape.
+ * and the loss of reduction none, which holds them in its shape.
  */
 function checkLosses(p: RecordedResult, losses: PerSample, fail: (message: string) => InputError): void {
   const n = losses.length;
