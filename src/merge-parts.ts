@@ -117,9 +117,14 @@ export function parsePart(members: JsonMembers | undefined, file: string, line?:
   return { mode, reduction, sum, weightSum, count, perSample: perSample && losses(perSample), shape, source, settings, inputs, file, line, ...(unreduced && { unreduced }) };
 }
 
+/**
+ * perSample as PerSample: an array read in blocks is read through no buffer of its own (a part
+ * kept for the whole merge must not keep a block), and made one array only when asked for.
+ */
 function losses(perSample: Values | unknown[]): PerSample {
-  if ('read' in perSample) return storedLosses([{ losses: perSample }], perSample.shape);
-  return inMemoryLosses(Float64Array.from(perSample, toNumber), [perSample.length]);
+  if (!('read' in perSample)) return inMemoryLosses(Float64Array.from(perSample, toNumber), [perSample.length]);
+  const { shape } = perSample;
+  return { shape, dtype: 'float64', length: shape[0], read: perSample.read, toArray: () => storedLosses([{ losses: perSample }], shape).toArray() };
 }
 
 /** The loss of an unbatched part of reduction none: one number, of shape (). */
@@ -164,20 +169,24 @@ function checkLosses(p: RecordedResult, losses: PerSample, fail: (message: strin
   const sum = new CompensatedSum();
   let magnitude = 0;
   let nonzero = 0;
-  readRows(unreduced ? [losses, unreduced] : [losses], [1, 1], 0, n, ([block, loss], first) => {
-    const x = asFloats(block);
-    const y = loss && asFloats(loss);
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i];
-      sum.add(v);
-      magnitude += Math.abs(v);
-      if (v !== 0) nonzero++;
-      // -0 and 0 are one loss, and NaN is NaN
-      if (y && y[i] !== v && !(y[i] !== y[i] && v !== v)) {
-        throw fail(`field "loss"${indexIn(p.shape, first + i)} is ${y[i]} but perSample[${first + i}] is ${v}`);
+  const sources = unreduced ? [losses, unreduced] : [losses];
+  // 64Ki losses a read, as the merged output reads them: a file's buffers are a read's size
+  for (let start = 0; start < n; start += 1 << 16) {
+    readRows(sources, [1, 1], start, Math.min(n, start + (1 << 16)), ([block, loss], first) => {
+      const x = asFloats(block);
+      const y = loss && asFloats(loss);
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        sum.add(v);
+        magnitude += Math.abs(v);
+        if (v !== 0) nonzero++;
+        // -0 and 0 are one loss, and NaN is NaN
+        if (y && y[i] !== v && !(y[i] !== y[i] && v !== v)) {
+          throw fail(`field "loss"${indexIn(p.shape, first + i)} is ${y[i]} but perSample[${first + i}] is ${v}`);
+        }
       }
-    }
-  });
+    });
+  }
   if (!withinRounding(p.sum, sum.value, n, magnitude)) throw fail(`field "sum" is ${p.sum} but perSample sums to ${sum.value}`);
   if (p.count > n) throw fail(`field "count" is ${p.count} but perSample has only ${n} values`);
   if (p.count < nonzero) throw fail(`field "count" is ${p.count} but perSample holds ${nonzero} nonzero losses, each of which counts`);

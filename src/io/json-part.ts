@@ -9,8 +9,8 @@ import { InputError } from '../errors.js';
 import { inMemory, type Values } from '../values.js';
 import type { FileSource } from './byte-source.js';
 import { Float64Buffer } from './float64-buffer.js';
-import { Cursor, END, NL, skipBom } from './json-cursor.js';
-import { jsonFiles, scanValuesAt } from './json-file.js';
+import { chunkBytes, Cursor, END, NL, skipBom } from './json-cursor.js';
+import { jsonFiles, scanValuesAt, type ReadBuffers } from './json-file.js';
 import { readString, skipSpace, skipValue, spaceLength, type Fail } from './json-scan.js';
 import { scanTensor, Seen } from './json-tensor.js';
 
@@ -58,7 +58,8 @@ export interface MemberErrors {
  * JSON is parsed as any member is (for its reader to say what it is instead).
  */
 export function readMembers(text: JsonSpan, arrays: readonly string[], errors: MemberErrors): JsonMembers | undefined {
-  const c = new Cursor(text.src, text.start, text.end);
+  if (chunk?.length !== chunkBytes()) chunk = Buffer.allocUnsafe(chunkBytes());
+  const c = new Cursor(text.src, text.start, text.end, chunk);
   const invalid: Fail = () => errors.invalid();
   skipBom(c);
   skipSpace(c);
@@ -95,6 +96,14 @@ export function readMembers(text: JsonSpan, arrays: readonly string[], errors: M
   return members;
 }
 
+/**
+ * The buffers of every read of members and arrays: a merge of hundreds of parts reads them one
+ * after another (a part's loss beside its perSample), and new ones for each part would be
+ * garbage that outlives the young generation, as much as V8 lets grow before it collects.
+ */
+let chunk: Buffer | undefined;
+const spares: ReadBuffers = [];
+
 /** Nothing but spaces is left. */
 function atEnd(c: Cursor, errors: MemberErrors): void {
   skipSpace(c);
@@ -112,7 +121,7 @@ function arrayAt(c: Cursor, text: JsonSpan, key: string, errors: MemberErrors): 
       const seen = new Seen(Infinity, new Float64Buffer());
       return inMemory(seen.tensor(scanTensor(c, text.source, seen, { whole: false })));
     }
-    return scanValuesAt(c, text.src, text.path!, text.source, Math.min(MARK_EVERY, jsonFiles.markEvery()));
+    return scanValuesAt(c, text.src, text.path!, text.source, Math.min(MARK_EVERY, jsonFiles.markEvery()), spares);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     c.seek(start);
