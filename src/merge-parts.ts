@@ -4,6 +4,7 @@
  * rather than changing the merged loss. What an honest part satisfies, and so what is checked:
  *
  *   shape     whole numbers >= 0 whose product is the length of perSample
+ *   loss      of reduction none (when there): perSample in that shape, value for value
  *   sum       Σ perSample (ignored targets hold 0; class weights are already inside each
  *             loss, as PyTorch's reduction='none' gives them), to within rounding
  *   count     a whole number between the nonzero losses (each contributed) and the length
@@ -17,11 +18,15 @@
  * The results of threads are merged without any of this (merge.ts): they never left memory.
  */
 import { InputError } from './errors.js';
+import { jsonParts, type JsonMembers } from './io/json-part.js';
+import { storedLosses } from './loss-store.js';
 import type { PartialResult } from './merge.js';
-import { CompensatedSum, inMemoryLosses, REDUCTIONS, type Reduction } from './losses/reduce.js';
+import { CompensatedSum, inMemoryLosses, REDUCTIONS, type PerSample, type Reduction } from './losses/reduce.js';
 import { MODES } from './modes.js';
 import { INPUT_KINDS, type InputKind } from './losses/probabilities.js';
 import type { InputDigests, ResultSettings, WeightRecord } from './settings.js';
+import { asFloats } from './tensor.js';
+import { inMemory, readRows, type Values } from './values.js';
 
 /** A --json result as merge reads it, with where it came from. */
 export interface RecordedResult extends PartialResult {
@@ -30,6 +35,8 @@ export interface RecordedResult extends PartialResult {
   /** The file (or `-`), and the line for results given as JSON lines. */
   file: string;
   line?: number;
+  /** Reduction none: `loss`, the unreduced losses in their shape (which must be perSample's). */
+  unreduced?: Values;
 }
 
 /** How a part names itself in errors: `a.json`, or `-: line 2`. */
@@ -45,10 +52,23 @@ const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
 const isDigest = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 const isObject = (v: unknown): v is Field => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The fields merging needs from a --json result, each checked for its type. */
-export function parsePart(j: unknown, file: string, line?: number): RecordedResult {
+/** The members a part is read for: the rest (a breakdown, checks, warnings) is left unread. */
+export const PART_FIELDS = ['mode', 'reduction', 'loss', 'perSample', 'shape', 'count', 'sum', 'weightSum', 'settings', 'inputs'];
+
+/**
+ * The fields merging needs from a --json result (its members, json-part.ts: perSample and the
+ * loss of reduction none as arrays read in blocks; undefined for JSON that is no object), each
+ * checked for its type.
+ */
+export function parsePart(members: JsonMembers | undefined, file: string, line?: number): RecordedResult {
   const source = sourceOf(file, line);
-  const o = isObject(j) ? j : {};
+  for (const [key, bytes] of members?.large ?? []) {
+    if (PART_FIELDS.includes(key)) {
+      const most = `${jsonParts.memberBytes / (1 << 20)} MiB`;
+      throw new InputError(`field "${key}" is ${bytes} bytes long: merge reads at most ${most} of a field other than perSample and loss`, source);
+    }
+  }
+  const o: Field = members ? Object.fromEntries(members.values) : {};
   /** from[key], named `field` in errors ("sum", "settings.weight"), if `ok` says it is `what`. */
   const need = <T>(from: Field, key: string, ok: (v: unknown) => boolean, what: string, field = key): T => {
     const v = from[key];
@@ -59,7 +79,11 @@ export function parsePart(j: unknown, file: string, line?: number): RecordedResu
   const mode = need<string>(o, 'mode', (v) => MODES.includes(v as never) && v !== 'check', 'a loss mode');
   const reduction = need<Reduction>(o, 'reduction', (v) => REDUCTIONS.includes(v as Reduction), 'mean, sum or none');
   // only reduction none, --per-sample and --top write it
-  const perSample = o.perSample === undefined ? undefined : need<unknown[]>(o, 'perSample', (v) => Array.isArray(v) && v.every(isNumber), 'an array of numbers');
+  const perSample = members?.arrays.get('perSample') ?? (o.perSample === undefined ? undefined : need<unknown[]>(o, 'perSample', (v) => Array.isArray(v) && v.every(isNumber), 'an array of numbers'));
+  if (perSample && 'read' in perSample && perSample.shape.length !== 1) {
+    throw new InputError(`field "perSample" is an array of shape (${perSample.shape.join(', ')}), not an array of numbers`, source);
+  }
+  const unreduced = reduction === 'none' ? (members?.arrays.get('loss') ?? (o.loss === undefined ? undefined : scalar(need(o, 'loss', isNumber, 'the losses, in nested arrays')))) : undefined;
   const shape = need<number[]>(o, 'shape', (v) => Array.isArray(v) && v.length <= 64 && v.every(isCount), 'a shape of whole numbers >= 0');
   const count = need<number>(o, 'count', isCount, 'a whole number >= 0');
   const sum = toNumber(need(o, 'sum', isNumber, 'a number'));
@@ -90,13 +114,28 @@ export function parsePart(j: unknown, file: string, line?: number): RecordedResu
     logits: need<string[]>(o.inputs, 'logits', digests, 'a list of SHA-256 digests (each with its :key, if any)', 'inputs.logits'),
     labels: need<string[]>(o.inputs, 'labels', digests, 'a list of SHA-256 digests (each with its :key, if any)', 'inputs.labels'),
   };
-  return { mode, reduction, sum, weightSum, count, perSample: perSample && inMemoryLosses(Float64Array.from(perSample, toNumber), [perSample.length]), shape, source, settings, inputs, file, line };
+  return { mode, reduction, sum, weightSum, count, perSample: perSample && losses(perSample), shape, source, settings, inputs, file, line, ...(unreduced && { unreduced }) };
+}
+
+/**
+ * perSample as PerSample: an array read in blocks is read through no buffer of its own (a part
+ * kept for the whole merge must not keep a block), and made one array only when asked for.
+ */
+function losses(perSample: Values | unknown[]): PerSample {
+  if (!('read' in perSample)) return inMemoryLosses(Float64Array.from(perSample, toNumber), [perSample.length]);
+  const { shape } = perSample;
+  return { shape, dtype: 'float64', length: shape[0], read: perSample.read, toArray: () => storedLosses([{ losses: perSample }], shape).toArray() };
+}
+
+/** The loss of an unbatched part of reduction none: one number, of shape (). */
+function scalar(v: unknown): Values {
+  return inMemory({ data: Float64Array.of(toNumber(v)), shape: [], dtype: 'float64' });
 }
 
 /** Throws unless the part adds up (see the top of this file), naming the field that does not. */
 export function checkPart(p: RecordedResult): void {
   const fail = (message: string) => new InputError(message, p.source);
-  if (p.perSample) checkLosses(p, p.perSample.toArray(), fail);
+  if (p.perSample) checkLosses(p, p.perSample, fail);
   else {
     let size = 1;
     for (const d of p.shape) size = Math.min(size * d, Number.MAX_SAFE_INTEGER); // no overflow however large the claim
@@ -114,19 +153,39 @@ export function checkPart(p: RecordedResult): void {
   }
 }
 
-/** The checks that need the unreduced losses: shape, sum and count against them. */
-function checkLosses(p: RecordedResult, losses: Float64Array, fail: (message: string) => InputError): void {
+/**
+ * The checks that need the unreduced losses, read in blocks: shape, sum and count against them,
+ * and the loss of reduction none, which holds them in its shape.
+ */
+function checkLosses(p: RecordedResult, losses: PerSample, fail: (message: string) => InputError): void {
   const n = losses.length;
   let size = 1;
   for (const d of p.shape) size = Math.min(size * d, n + 1); // no overflow however large the claim
   if (size !== n) throw fail(`field "shape" (${p.shape.join(', ')}) does not match perSample, which has ${n} values`);
+  const { unreduced } = p;
+  if (unreduced && unreduced.shape.join() !== p.shape.join()) {
+    throw fail(`field "loss" has shape (${unreduced.shape.join(', ')}) but field "shape" is (${p.shape.join(', ')})`);
+  }
   const sum = new CompensatedSum();
   let magnitude = 0;
   let nonzero = 0;
-  for (let i = 0; i < n; i++) {
-    sum.add(losses[i]);
-    magnitude += Math.abs(losses[i]);
-    if (losses[i] !== 0) nonzero++;
+  const sources = unreduced ? [losses, unreduced] : [losses];
+  // 64Ki losses a read, as the merged output reads them: a file's buffers are a read's size
+  for (let start = 0; start < n; start += 1 << 16) {
+    readRows(sources, [1, 1], start, Math.min(n, start + (1 << 16)), ([block, loss], first) => {
+      const x = asFloats(block);
+      const y = loss && asFloats(loss);
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        sum.add(v);
+        magnitude += Math.abs(v);
+        if (v !== 0) nonzero++;
+        // -0 and 0 are one loss, and NaN is NaN
+        if (y && y[i] !== v && !(y[i] !== y[i] && v !== v)) {
+          throw fail(`field "loss"${indexIn(p.shape, first + i)} is ${y[i]} but perSample[${first + i}] is ${v}`);
+        }
+      }
+    });
   }
   if (!withinRounding(p.sum, sum.value, n, magnitude)) throw fail(`field "sum" is ${p.sum} but perSample sums to ${sum.value}`);
   if (p.count > n) throw fail(`field "count" is ${p.count} but perSample has only ${n} values`);
@@ -146,6 +205,16 @@ function roundingTolerance(n: number, magnitude: number): number {
 function withinRounding(claimed: number, computed: number, n: number, magnitude: number): boolean {
   if (!Number.isFinite(computed)) return Object.is(claimed, computed);
   return Math.abs(claimed - computed) <= roundingTolerance(n, magnitude);
+}
+
+/** The flat index `i` as the index of a value of `shape`: [3][1]. */
+function indexIn(shape: readonly number[], i: number): string {
+  let text = '';
+  for (let d = shape.length - 1; d >= 0; d--) {
+    text = `[${i % shape[d]}]${text}`;
+    i = Math.floor(i / shape[d]);
+  }
+  return text;
 }
 
 function quote(v: unknown): string {

@@ -130,6 +130,8 @@ const scenarios: Record<string, string[]> = {
   'merge: a shard given twice': ['merge', 'a.json', write('c.json', result({}))],
   'merge: a result of an older losscalc': ['merge', write('old.json', JSON.stringify({ ...JSON.parse(result({})), settings: undefined }))],
   'merge: reduction none without the losses': ['merge', write('none.json', JSON.stringify({ ...JSON.parse(result({})), reduction: 'none', perSample: undefined }))],
+  'merge: a loss that is not its perSample': ['merge', write('loss.json', JSON.stringify({ ...JSON.parse(result({})), reduction: 'none', loss: [1, 0.75] }))],
+  'merge: a part that ends inside its perSample': ['merge', write('cut.json', result({}).replace(/"perSample":\[1,.*/, '"perSample":[1,'))],
   'weight of the wrong size': ['ce', LOGITS, LABELS, '--weight', '1,2,3'],
   'pos_weight of the wrong size': ['bce', LOGITS, write('targets.npy', f64(new Array(40).fill(1), [10, 4])), '--pos-weight', '1,2'],
   'label smoothing outside [0, 1]': ['ce', LOGITS, LABELS, '--label-smoothing', '1.5'],

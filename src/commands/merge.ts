@@ -4,12 +4,12 @@
  * checked against itself and against the others first (merge-parts.ts, merge-agreement.ts).
  * `-` reads the parts from standard input as JSON lines, one result per line.
  */
-import { createReadStream } from 'node:fs';
 import { InputError } from '../errors.js';
 import { keepYoungGenerationSmall } from '../heap.js';
-import { decodeText } from '../io/format.js';
-import { readStdin } from '../io/read.js';
-import { readStream } from '../io/stream.js';
+import { withFile, type FileSource } from '../io/byte-source.js';
+import { checkContent, checkText, SNIFF_BYTES } from '../io/format.js';
+import { readMembers, textLines, type JsonSpan } from '../io/json-part.js';
+import { settle } from '../io/read.js';
 import { checkAgreement } from '../merge-agreement.js';
 import { checkPart, parsePart, sourceOf, type RecordedResult } from '../merge-parts.js';
 import { mergeResults } from '../merge.js';
@@ -58,28 +58,49 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
 
 /**
  * The results in a file (one JSON document), or on standard input (`-`: JSON lines, one
- * result per line, blank lines skipped).
+ * result per line, blank lines skipped), read member by member from the file (a stream, from
+ * the memory or temporary file it was kept in: stream.ts): perSample and the loss of
+ * reduction none are read in blocks, as often as needed, never whole.
  */
 async function readParts(file: string, io: Io): Promise<RecordedResult[]> {
-  if (file !== '-') return [parsePart(parseJson(await readText(file), file), file)];
-  const text = decodeText(io.stdin ?? (await readStdin(undefined, 'json')));
-  const parts: RecordedResult[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() !== '') parts.push(parsePart(parseJson(line, file, i + 1), file, i + 1));
-  });
-  if (parts.length === 0) throw new InputError('no results on standard input: pipe in the --json output of each shard, one per line', file);
+  const stdin = file === '-';
+  const at = await settle({ path: file, stdin, spec: file }, { format: 'json', stdin: io.stdin });
+  // a stream was judged by its first bytes as it came; a file is judged here, as a stream would be
+  if (!at.bytes && at.path === file) judgeFile(file);
+  const read = (src: FileSource | Uint8Array): RecordedResult[] => {
+    if (!stdin) return [readPart({ src, path: at.path, start: 0, end: sizeOf(src), source: file }, file)];
+    const parts: RecordedResult[] = [];
+    for (const [start, end, line] of textLines(src)) parts.push(readPart({ src, path: at.path, start, end, source: sourceOf(file, line) }, file, line));
+    return parts;
+  };
+  const parts = at.bytes ? read(at.bytes) : withFile(at.path, read);
+  if (stdin && parts.length === 0) throw new InputError('no results on standard input: pipe in the --json output of each shard, one per line', file);
   return parts;
 }
 
-/** A result file as text; a device or an endless FIFO is refused as stream.ts refuses it. */
-async function readText(file: string): Promise<string> {
-  return decodeText(await readStream(createReadStream(file), file, 'json'));
+function readPart(text: JsonSpan, file: string, line?: number): RecordedResult {
+  const members = readMembers(text, ['perSample', 'loss'], {
+    invalid: () => {
+      throw new InputError('not a JSON result: run each shard with --json and merge what it printed', text.source);
+    },
+    inArray: (key, message) => {
+      throw new InputError(`field "${key}": ${message}`, text.source);
+    },
+  });
+  return parsePart(members, file, line);
 }
 
-function parseJson(text: string, file: string, line?: number): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new InputError('not a JSON result: run each shard with --json and merge what it printed', sourceOf(file, line));
-  }
+function sizeOf(src: FileSource | Uint8Array): number {
+  return src instanceof Uint8Array ? src.length : src.size;
+}
+
+/** The first bytes of a part's file: text, of no other format's magic (what stream.ts refuses in a stream). */
+function judgeFile(path: string): void {
+  const head = withFile(path, (file) => {
+    const bytes = new Uint8Array(Math.min(SNIFF_BYTES, file.size));
+    file.read(bytes, 0);
+    return bytes;
+  });
+  checkContent(head, 'json', path);
+  checkText(head, 'json', path, true);
 }

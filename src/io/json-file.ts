@@ -143,6 +143,21 @@ function scan(file: FileSource, path: string, format: 'json' | 'jsonl', key: str
       shape = scanTensor(c, path, seen, { whole: true });
     }
   }
+  return layoutOf(shape, seen, file, path);
+}
+
+/**
+ * The value (an array, or a number) at the cursor in the open JSON file `path`, scanned and
+ * consumed as an open scans a file's values, as Values read in blocks from the offsets noted
+ * (every `markEvery`-th value) through `spares`: one member of a larger document read member
+ * by member, whose arrays share the buffers.
+ */
+export function scanValuesAt(c: Cursor, file: FileSource, path: string, source: string, markEvery: number, spares: ReadBuffers): Values {
+  const seen = new Seen(markEvery);
+  return jsonValues(path, layoutOf(scanTensor(c, source, seen, { whole: false }), seen, file, path), spares);
+}
+
+function layoutOf(shape: number[], seen: Seen, file: FileSource, path: string): Layout {
   return {
     shape,
     markOffsets: seen.markOffsets,
@@ -161,14 +176,16 @@ function sameFile(a: Layout['file'], b: Stats): boolean {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
-function jsonValues(path: string, layout: Layout): Values {
+/** Buffers of reads that ended, for the next reads: one Values' own, or shared by Values read one at a time. */
+export type ReadBuffers = { out: Float64Array; chunk: Buffer }[];
+
+function jsonValues(path: string, layout: Layout, spares: ReadBuffers = []): Values {
   const { shape, markOffsets, markIndices } = layout;
   const written = layout.written.length > 0 ? new Map(layout.written) : undefined;
   const total = numel(shape);
   // the buffers of the last read, for the next: labels read beside each block of logits are
   // read once per block, and new buffers each time would leave memory to the garbage
   // collector faster than it looks (taken while in use, so a read within a read gets its own)
-  let spare: { out: Float64Array; chunk: Buffer } | undefined;
   return {
     shape,
     dtype: 'float64',
@@ -179,8 +196,8 @@ function jsonValues(path: string, layout: Layout): Values {
       const [first, last] = [start * unit, Math.min(end * unit, total)];
       const perBlock = Math.max(1, Math.floor(streaming.blockBytes / (8 * unit)));
       const size = Math.min(perBlock, end - start) * unit;
-      const mine = spare !== undefined && spare.out.length >= size ? spare : { out: new Float64Array(size), chunk: Buffer.allocUnsafe(chunkBytes()) };
-      spare = undefined;
+      const at = spares.findIndex((b) => b.out.length >= size && b.chunk.length === chunkBytes());
+      const mine = at >= 0 ? spares.splice(at, 1)[0] : { out: new Float64Array(size), chunk: Buffer.allocUnsafe(chunkBytes()) };
       const out = mine.out.subarray(0, size);
       // the last mark at or before the first value wanted
       let lo = 0;
@@ -210,7 +227,8 @@ function jsonValues(path: string, layout: Layout): Values {
         }
         if (n > 0) visit(out.subarray(0, n), unitsDone, n / unit);
       });
-      spare = mine;
+      // two kept: a read within a read (labels beside logits, a loss beside its perSample)
+      if (spares.push(mine) > 2) spares.shift();
     },
   };
 }

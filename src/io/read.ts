@@ -342,7 +342,7 @@ async function exists(path: string): Promise<boolean> {
  * other (its errors name `at.path`, errors.ts). `format` is what was asked for or what the
  * name says, and stays so: a file's extension still counts once it is in a temporary file.
  */
-async function settle(at: Location, options: ReadOptions): Promise<Location> {
+export async function settle(at: Location, options: ReadOptions): Promise<Location> {
   const format = options.format ?? (at.stdin ? undefined : formatOfPath(at.path));
   if (!at.stdin && fromFile(at, (stat) => stat.isFile() && !isGzip(fileHead(at.path)))) return { ...at, format };
   const kept = await streamOf(at, options);
