@@ -216,8 +216,9 @@ function heldSave(target: string) {
 }
 
 describe('an interrupted save leaves no temporary file', () => {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    it(`${signal}: the temporary file is removed and the process ends by the signal (a shell sees ${signal === 'SIGTERM' ? 143 : 130})`, async () => {
+  const shellSees = { SIGTERM: 143, SIGINT: 130, SIGHUP: 129, SIGQUIT: 131 };
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'] as const) {
+    it(`${signal}: the temporary file is removed and the process ends by the signal (a shell sees ${shellSees[signal]})`, async () => {
       const sub = mkdtempSync(join(dir, 'held-'));
       const target = join(sub, 'losses.csv');
       const { child, ready, ended } = heldSave(target);

@@ -53,7 +53,8 @@ function temporaryName(path: string): string {
   return `${path}.tmp-${randomBytes(8).toString('hex')}`;
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+// the signals whose default action ends the process and that a terminal or a job runner sends
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
 async function replace(path: string, chunks: Chunks, mode: number): Promise<void> {
   const tmp = temporaryName(path);
