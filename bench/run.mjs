@@ -250,15 +250,15 @@ function main() {
   const partial = workloads.length < WORKLOADS.length || opts.tools.length < TOOL_NAMES.length;
   const speed = workloads.length ? [resultsTable(rows), '', 'Targets (issue 5):', '', targetsTable(rows), '', ...notes.map((n) => `- ${n}`)] : [];
   const memoryRows = memory?.cases && useTime ? runMemoryCases(memory.cases, { repo: REPO, cache: opts.cache, log }) : [];
-  const header = [
-    `Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: \`${['node bench/run.mjs', ...process.argv.slice(2)].join(' ')}\`${partial ? ' (a subset of the workloads or tools)' : ''}`,
+  const header = (subset) => [
+    `Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: \`${['node bench/run.mjs', ...process.argv.slice(2)].join(' ')}\`${subset ? ' (a subset of the workloads or tools)' : ''}`,
     '',
     machineLine({ numpy, torch }),
     '',
   ];
   const sections = {
-    ...(workloads.length && { Speed: [...header, ...speed].join('\n') }),
-    ...(memory && { Memory: [...header, ...memorySection(memory, memoryRows, useTime)].join('\n') }),
+    ...(workloads.length && { Speed: [...header(partial), ...speed].join('\n') }),
+    ...(memory && { Memory: [...header(false), ...memorySection(memory, memoryRows, useTime)].join('\n') }),
   };
   process.stdout.write(Object.entries(sections).map(([title, text]) => `## ${title}\n\n${text}\n`).join('\n'));
   if (opts.write) {
