@@ -246,26 +246,34 @@ export class CsvRows extends CsvCells {
 
   /**
    * Move past the next data row without reading its numbers (`started`: startRow found its
-   * start already); false on a bad quote, undefined at the end of the file.
+   * start already); false on a bad quote (`broken`), and with `columns`, on a row of another
+   * number of cells; undefined at the end of the file.
    */
-  skipRow(started = false): boolean | undefined {
-    const { w } = this;
+  skipRow(started = false, columns?: number): boolean | undefined {
+    const { w, delim } = this;
     for (;;) {
       if (!started && !this.startRow()) return undefined;
       started = false;
       // a row whole in the buffer without a quote is one line; one whose first byte after
-      // whitespace is ASCII is not blank (the whitespace-only lines startRow skipped)
+      // whitespace is ASCII is not blank (the whitespace-only lines startRow skipped); its
+      // cells are its delimiters plus one
       const nl = w.buf.indexOf(NL, w.pos);
       if (nl !== -1 && nl < w.len && this.lead < 0x80 && this.quote(w.pos) > nl) {
+        let cells = 1;
+        if (columns !== undefined) {
+          const { buf } = w;
+          for (let i = w.pos; i < nl; i++) if (buf[i] === delim) cells++;
+        }
         this.lineBreak(nl, w.pos);
         w.pos = nl + 1;
-        return true;
+        return columns === undefined || cells === columns;
       }
       let end = this.cell();
       if (end === BAD) return false;
       if (end === ROW_END && this.blank()) continue;
-      while (end === DELIMITER) end = this.cell();
-      return end === ROW_END;
+      let cells = 1;
+      for (; end === DELIMITER; cells++) end = this.cell();
+      return end === ROW_END && (columns === undefined || cells === columns);
     }
   }
 }
