@@ -9,6 +9,7 @@
  * path; any other is read a cell at a time. values() hands out any number of values, so a row
  * wider than the caller's block is read in pieces, its place kept between them.
  */
+import { countByte } from './byte-count.js';
 import { HASH, NL, parseRow } from './csv-cells.js';
 import { BAD, CsvCells, DELIMITER, ROW_END } from './csv-cell-reader.js';
 
@@ -259,14 +260,10 @@ export class CsvRows extends CsvCells {
       // cells are its delimiters plus one
       const nl = w.buf.indexOf(NL, w.pos);
       if (nl !== -1 && nl < w.len && this.lead < 0x80 && this.quote(w.pos) > nl) {
-        let cells = 1;
-        if (columns !== undefined) {
-          const { buf } = w;
-          for (let i = w.pos; i < nl; i++) if (buf[i] === delim) cells++;
-        }
+        const ok = columns === undefined || countByte(w.buf, delim, w.pos, nl) === columns - 1;
         this.lineBreak(nl, w.pos);
         w.pos = nl + 1;
-        return columns === undefined || cells === columns;
+        return ok;
       }
       let end = this.cell();
       if (end === BAD) return false;
