@@ -55,7 +55,7 @@ export interface Layout {
   guessed: boolean;
   /** Rows end in "\r\n" (papaparse's line break, not part of the last cell). */
   crlf: boolean;
-  /** A row in the first ones or in the first `csvChecks.openBytes` bytes is bad: the file has an error (csv-errors.ts finds it). */
+  /** A row in the first ones or in the first `csvChecks.openBytes` bytes is bad, or a row is ragged: the file has an error (csv-errors.ts finds it). */
   bad: boolean;
 }
 
