@@ -6,8 +6,9 @@
  * Opening the file makes one pass over it (csv-scan.ts) that finds its layout: the header by
  * the one rule, the rows and columns, and marks from which a thread can begin mid-file; the
  * rows read then are csv-values.ts's. A bad row in the first ones, or in the first
- * `csvChecks.openBytes` bytes, fails the open with the file's first error (csv-errors.ts), in
- * parseCsv's words; a later one fails the read that meets it, the same way. A file papaparse
+ * `csvChecks.openBytes` bytes, or a ragged row anywhere, fails the open with the file's first
+ * error (csv-errors.ts), in parseCsv's words, before its shape meets another's; a later bad
+ * cell fails the read that meets it, the same way. A file papaparse
  * may read otherwise (line breaks it would guess, a NUL byte, a bad quote in its first bytes)
  * is left to the ordinary reader, which reads it whole. The layout
  * is shared with the worker threads started later (worker_threads' environment data), so that

@@ -9,6 +9,7 @@
  * path; any other is read a cell at a time. values() hands out any number of values, so a row
  * wider than the caller's block is read in pieces, its place kept between them.
  */
+import { countByte } from './byte-count.js';
 import { HASH, NL, parseRow } from './csv-cells.js';
 import { BAD, CsvCells, DELIMITER, ROW_END } from './csv-cell-reader.js';
 
@@ -246,26 +247,30 @@ export class CsvRows extends CsvCells {
 
   /**
    * Move past the next data row without reading its numbers (`started`: startRow found its
-   * start already); false on a bad quote, undefined at the end of the file.
+   * start already); false on a bad quote (`broken`), and with `columns`, on a row of another
+   * number of cells; undefined at the end of the file.
    */
-  skipRow(started = false): boolean | undefined {
-    const { w } = this;
+  skipRow(started = false, columns?: number): boolean | undefined {
+    const { w, delim } = this;
     for (;;) {
       if (!started && !this.startRow()) return undefined;
       started = false;
       // a row whole in the buffer without a quote is one line; one whose first byte after
-      // whitespace is ASCII is not blank (the whitespace-only lines startRow skipped)
+      // whitespace is ASCII is not blank (the whitespace-only lines startRow skipped); its
+      // cells are its delimiters plus one
       const nl = w.buf.indexOf(NL, w.pos);
       if (nl !== -1 && nl < w.len && this.lead < 0x80 && this.quote(w.pos) > nl) {
+        const ok = columns === undefined || countByte(w.buf, delim, w.pos, nl) === columns - 1;
         this.lineBreak(nl, w.pos);
         w.pos = nl + 1;
-        return true;
+        return ok;
       }
       let end = this.cell();
       if (end === BAD) return false;
       if (end === ROW_END && this.blank()) continue;
-      while (end === DELIMITER) end = this.cell();
-      return end === ROW_END;
+      let cells = 1;
+      for (; end === DELIMITER; cells++) end = this.cell();
+      return end === ROW_END && (columns === undefined || cells === columns);
     }
   }
 }

@@ -4,7 +4,8 @@
  * as they pass; counts the data rows and columns; notes where some rows start, so that a
  * thread can begin mid-file; and parses the rows that start in the first
  * `csvChecks.openBytes` bytes, so that a small file's bad cell fails the open, before
- * anything checks shapes, as parseCsv does. Any surprise (a bad cell, a ragged row, a bad
+ * anything checks shapes, as parseCsv does; the later rows' cells are only counted, so that a
+ * ragged row anywhere fails the open too. Any surprise (a bad cell, a ragged row, a bad
  * quote, no data, only a header, a NUL byte, line breaks papaparse would have to guess: a lone
  * CR, or both "\n" and "\r\n" ending rows) gives undefined: the ordinary reader reads the file whole and
  * throws the error it always throws, with its line and column.
@@ -54,7 +55,7 @@ export interface Layout {
   guessed: boolean;
   /** Rows end in "\r\n" (papaparse's line break, not part of the last cell). */
   crlf: boolean;
-  /** A row in the first ones or in the first `csvChecks.openBytes` bytes is bad: the file has an error (csv-errors.ts finds it). */
+  /** A row in the first ones or in the first `csvChecks.openBytes` bytes is bad, or a row is ragged: the file has an error (csv-errors.ts finds it). */
   bad: boolean;
 }
 
@@ -182,11 +183,13 @@ export function scanLayout(
       lastMark = offset;
     }
     const parse = offset < checkBytes && refused === undefined && !bad;
-    const ok = parse ? check() : rows.skipRow(true);
+    // a row past them is not parsed, but its cells are counted: a ragged row anywhere is the
+    // file's error before its shape is compared with anything
+    const ok = parse ? check() : rows.skipRow(true, columns);
     if (ok === undefined) break; // a blank row, then the end
     // a bad cell or a ragged row: the rest of the file is read only to see that papaparse reads
     // it as csv-rows.ts does; a bad quote ends the pass
-    if (ok === false && !rows.broken && parse && rows.restOfRow()) bad = true;
+    if (ok === false && !rows.broken && (!parse || rows.restOfRow())) bad = true;
     if (rows.broken) {
       if (offset < csvChecks.guessBytes || !readAlike(rows)) return undefined;
       bad = true;
