@@ -12,7 +12,8 @@ import type { ByteSource } from './byte-source.js';
 import { pickArray, type Container } from './container.js';
 import { Float64Buffer } from './float64-buffer.js';
 import { Cursor, END, failAt, skipBom } from './json-cursor.js';
-import { objectMembers, skipSpace, type Fail } from './json-scan.js';
+import { objectMembers } from './json-object.js';
+import { skipSpace, type Fail } from './json-scan.js';
 import { scanTensor, Seen } from './json-tensor.js';
 
 /** JSON text: a string, or its UTF-8 bytes. */
