@@ -15,7 +15,7 @@ export function objectMembers(c: Cursor, fail: Fail): Map<string, number> {
   const syntax = (at: number, what: string): never => fail(at, `invalid JSON: ${what}`);
   const values = new Map<string, number>();
   const names = new DottedNames();
-  const picked = new PickedKeys();
+  const keys = new ObjectKeys();
   let depth = 1; // objects open
   c.pos++;
   let first = true; // just after '{', where '}' may close the object
@@ -33,11 +33,11 @@ export function objectMembers(c: Cursor, fail: Fail): Map<string, number> {
       c.pos++;
       skipSpace(c);
       const duplicate = (): never => fail(c.offset, `duplicate key ${JSON.stringify(names.name(depth - 1))}`);
-      if (picked.has(depth - 1, key)) duplicate();
+      if (keys.has(depth - 1, key)) duplicate();
+      keys.add(depth - 1, key);
       if (c.peek() === 0x7b) {
-        picked.add(depth - 1, key);
         depth++;
-        picked.clear(depth - 1);
+        keys.clear(depth - 1);
         c.pos++;
         first = true;
         continue;
@@ -45,7 +45,6 @@ export function objectMembers(c: Cursor, fail: Fail): Map<string, number> {
       if (mayBeTensor(c)) {
         const name = names.name(depth - 1);
         if (values.has(name)) duplicate();
-        picked.add(depth - 1, key);
         values.set(name, c.offset);
       }
       skipValue(c, fail);
@@ -70,13 +69,11 @@ export function objectMembers(c: Cursor, fail: Fail): Map<string, number> {
 }
 
 /**
- * The keys of each open object whose values are objects or may be tensors: a key twice in one
- * object is an error when either value is one of these (a later one would silently replace
- * what the dotted names found; a later string or null replaces nothing picked). A key per
- * object is kept as it stands, a Set only from the second, so that an object a million deep
- * costs a reference a level.
+ * The keys of each open object read so far: a key twice in one object is an error, as
+ * json.load would keep only the later value. An object's first key is kept as it stands, a
+ * Set made only at its second, so that an object a million deep costs a reference a level.
  */
-class PickedKeys {
+class ObjectKeys {
   private readonly keys: (string | Set<string> | undefined)[] = [];
 
   has(depth: number, key: string): boolean {
