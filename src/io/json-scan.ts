@@ -1,8 +1,8 @@
 /**
- * Walking JSON bytes without building values: spaces, strings, skipping a value, the members
- * of an object (whose arrays json.ts then reads by key), and whether a text holds several
- * values on several lines (JSON Lines). All read forwards through a Cursor, so a skipped value
- * or string of any size costs one chunk of memory.
+ * Walking JSON bytes without building values: spaces, strings, the bare words, skipping a
+ * value (checked as the tensor reader checks one), and whether a text holds several values on
+ * several lines (JSON Lines). All read forwards through a Cursor, so a skipped value or string
+ * of any size costs one chunk of memory.
  */
 import { END, NL, type Cursor } from './json-cursor.js';
 import { numberAt } from './json-number.js';

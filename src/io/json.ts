@@ -4,7 +4,8 @@
  *
  * A JSON object is a container: its arrays (and numbers) are picked by key, nested objects'
  * with dots (`meta.scores.auc`). Only the picked value is parsed as a tensor; the rest is
- * skipped, so strings, booleans and null may sit beside the arrays.
+ * checked as JSON and skipped, so strings, booleans and null may sit beside the arrays. A key
+ * twice in one object is an error (json-object.ts).
  */
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
