@@ -27,17 +27,16 @@ export function objectMembers(c: Cursor, fail: Fail): Map<string, number> {
     } else {
       if (c.peek() !== 0x22) syntax(c.offset, first ? "expected a string key or '}'" : 'expected a string key');
       const key = readString(c, fail);
+      const twice = !first && keys.twice(depth - 1, key, names);
       names.set(depth - 1, key);
       skipSpace(c);
       if (c.peek() !== 0x3a) syntax(c.offset, "expected ':' after an object key");
       c.pos++;
       skipSpace(c);
       const duplicate = (): never => fail(c.offset, `duplicate key ${JSON.stringify(names.name(depth - 1))}`);
-      if (keys.has(depth - 1, key)) duplicate();
-      keys.add(depth - 1, key);
+      if (twice) duplicate();
       if (c.peek() === 0x7b) {
         depth++;
-        keys.clear(depth - 1);
         c.pos++;
         first = true;
         continue;
@@ -64,33 +63,31 @@ export function objectMembers(c: Cursor, fail: Fail): Map<string, number> {
       if (c.peek() !== 0x7d) syntax(c.offset, "expected ',' or '}' after an object member");
       c.pos++;
       depth--;
+      keys.close(depth);
     }
   }
 }
 
 /**
- * The keys of each open object read so far: a key twice in one object is an error, as
- * json.load would keep only the later value. An object's first key is kept as it stands, a
- * Set made only at its second, so that an object a million deep costs a reference a level.
+ * The keys of the open objects, to refuse a key twice in one object (json.load would keep only
+ * the later value). An object's first key is the one DottedNames holds at its depth, so a Set
+ * is made only at an object's second key: an object a million deep costs nothing here.
  */
 class ObjectKeys {
-  private readonly keys: (string | Set<string> | undefined)[] = [];
+  private readonly sets = new Map<number, Set<string>>();
 
-  has(depth: number, key: string): boolean {
-    const k = this.keys[depth];
-    return k === key || (k instanceof Set && k.has(key));
+  /** Whether `key`, a second or later key of the object open at `depth`, is one it had. */
+  twice(depth: number, key: string, names: DottedNames): boolean {
+    let set = this.sets.get(depth);
+    if (set === undefined) this.sets.set(depth, (set = new Set([names.key(depth)])));
+    if (set.has(key)) return true;
+    set.add(key);
+    return false;
   }
 
-  add(depth: number, key: string): void {
-    const k = this.keys[depth];
-    if (k === undefined) this.keys[depth] = key;
-    else if (k instanceof Set) k.add(key);
-    else this.keys[depth] = new Set([k, key]);
-  }
-
-  /** A new object opens at `depth`. */
-  clear(depth: number): void {
-    this.keys[depth] = undefined;
+  /** The object open at `depth` closed. */
+  close(depth: number): void {
+    this.sets.delete(depth);
   }
 }
 
@@ -116,14 +113,23 @@ class DottedNames {
     this.ends[depth] = end;
   }
 
+  /** The key of the member being read at `depth` (the last part of its name). */
+  key(depth: number): string {
+    const start = depth === 0 ? 0 : this.ends[depth - 1] + 1;
+    return unitsToString(this.units, start, this.ends[depth]);
+  }
+
   /** The dotted name of the member being read at `depth`. */
   name(depth: number): string {
-    const end = this.ends[depth];
-    let name = '';
-    // by code units, so that a lone surrogate (a key's "\ud800") stays as JSON.parse gave it
-    for (let i = 0; i < end; i += 8192) name += String.fromCharCode(...this.units.subarray(i, Math.min(end, i + 8192)));
-    return name;
+    return unitsToString(this.units, 0, this.ends[depth]);
   }
+}
+
+/** units[start, end) as a string: by code units, so that a lone surrogate (a key's "\ud800") stays as JSON.parse gave it. */
+function unitsToString(units: Uint16Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i += 8192) s += String.fromCharCode(...units.subarray(i, Math.min(end, i + 8192)));
+  return s;
 }
 
 /** A copy of `a` with room for at least `n` elements. */
