@@ -1,10 +1,11 @@
 /**
- * Walking JSON bytes without building values: spaces, strings, skipping a value, the members
- * of an object (whose arrays json.ts then reads by key), and whether a text holds several
- * values on several lines (JSON Lines). All read forwards through a Cursor, so a skipped value
- * or string of any size costs one chunk of memory.
+ * Walking JSON bytes without building values: spaces, strings, the bare words, skipping a
+ * value (checked as the tensor reader checks one), and whether a text holds several values on
+ * several lines (JSON Lines). All read forwards through a Cursor, so a skipped value or string
+ * of any size costs one chunk of memory.
  */
 import { END, NL, type Cursor } from './json-cursor.js';
+import { numberAt } from './json-number.js';
 
 /** Reports a syntax error at a byte offset (failAt with the text and source bound). */
 export type Fail = (at: number, message: string) => never;
@@ -88,166 +89,117 @@ function plainAscii(buf: Uint8Array, from: number, to: number): boolean {
   return true;
 }
 
-/** Consumes the string at the cursor without keeping it: a string of any length. */
+/**
+ * Consumes the string at the cursor without keeping it: a string of any length, checked as
+ * readString checks it (a newline or the end first: unterminated; else a control character or
+ * an escape JSON.parse refuses: invalid), with the same messages at the same place.
+ */
 function skipString(c: Cursor, fail: Fail): void {
   const start = c.offset;
+  let valid = true;
   c.pos++;
   for (;;) {
     if (c.pos >= c.lim && !c.ensure(1)) fail(start, 'invalid JSON: unterminated string');
     const b = c.buf[c.pos];
-    if (b === 0x22) {
-      c.pos++;
-      return;
-    }
+    if (b === 0x22) break;
     if (b === NL) fail(start, 'invalid JSON: unterminated string');
-    if (b === 0x5c && !c.ensure(2)) fail(start, 'invalid JSON: unterminated string');
-    c.pos += b === 0x5c ? 2 : 1;
+    if (b < 0x20) valid = false;
+    if (b === 0x5c) {
+      if (!c.ensure(2)) fail(start, 'invalid JSON: unterminated string');
+      valid &&= validEscape(c);
+      c.pos += 2;
+    } else c.pos++;
   }
+  c.pos++;
+  if (!valid) fail(start, 'invalid JSON: invalid string');
 }
 
-/** ASCII bytes that end a bare token: JSON's punctuation and spaces (\s). */
-const ENDS_TOKEN = new Uint8Array(128);
-for (const ch of ' \t\n\v\f\r,:[]{}"') ENDS_TOKEN[ch.charCodeAt(0)] = 1;
+/** Bytes that may follow a '\\' in a JSON string. */
+const ESCAPES = new Uint8Array(128);
+for (const ch of '"\\/bfnrtu') ESCAPES[ch.charCodeAt(0)] = 1;
 
-/** Consumes the JSON value at the cursor (after spaces), checked only for balance. */
+/** Whether the escape at the cursor ('\\' and what follows) is one JSON.parse takes. */
+function validEscape(c: Cursor): boolean {
+  const e = c.at(1);
+  if (e >= 0x80 || ESCAPES[e] !== 1) return false;
+  if (e !== 0x75) return true;
+  for (let k = 2; k < 6; k++) {
+    const h = c.at(k);
+    if (!((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66))) return false;
+  }
+  return true;
+}
+
+/** The closers of an array and an object: ']' and '}', which follow '[' and '{' by 2. */
+const [ARRAY_END, OBJECT_END] = [0x5d, 0x7d];
+
+/**
+ * Consumes the JSON value at the cursor (after spaces), checked as the tensor reader and
+ * objectMembers check what they read: values (arrays, objects, strings, numbers, the bare
+ * words), commas, colons and keys, with their messages at their places. One pass, a byte of
+ * state per open bracket, no string built.
+ */
 export function skipValue(c: Cursor, fail: Fail): void {
   const closers: number[] = [];
+  const syntax = (what: string): never => fail(c.offset, `invalid JSON: ${what}`);
+  /** After '{' or ',' in an object: a key and its ':'. */
+  const key = (first: boolean): void => {
+    skipSpace(c);
+    if (c.peek() !== 0x22) syntax(first ? "expected a string key or '}'" : 'expected a string key');
+    skipString(c, fail);
+    skipSpace(c);
+    if (c.peek() !== 0x3a) syntax("expected ':' after an object key");
+    c.pos++;
+  };
   for (;;) {
+    // a value is expected at the cursor
     skipSpace(c);
     const b = c.peek();
     if (b === 0x5b || b === 0x7b) {
-      closers.push(b + 2); // ']' and '}' follow '[' and '{' by 2
-      c.pos++;
-      continue;
-    }
-    if (b === 0x2c || b === 0x3a) {
-      if (closers.length === 0) fail(c.offset, `invalid JSON: unexpected ${JSON.stringify(charAt(c))}, expected a value`);
-      c.pos++;
-      continue;
-    }
-    if (b === 0x5d || b === 0x7d) {
-      if (closers.pop() !== b) fail(c.offset, `invalid JSON: unexpected ${JSON.stringify(charAt(c))}`);
-      c.pos++;
-    } else if (b === 0x22) {
-      skipString(c, fail);
-    } else {
-      const start = c.offset;
-      for (;;) {
-        if (c.pos >= c.lim && !c.ensure(1)) break;
-        const t = c.buf[c.pos];
-        if (t < 0x80 ? ENDS_TOKEN[t] : spaceLength(c) > 0) break;
-        c.pos++;
-      }
-      if (c.offset === start) {
-        fail(start, b === END ? 'invalid JSON: unexpected end of input, expected a value' : `invalid JSON: unexpected ${JSON.stringify(charAt(c))}`);
-      }
-    }
-    if (closers.length === 0) return;
-  }
-}
-
-/**
- * The members of the object at the cursor that may be arrays or numbers, by dotted key
- * (`meta.scores.auc` inside nested objects), each with the offset where its value starts;
- * other values are only skipped. Nothing but spaces may follow the object.
- */
-export function objectMembers(c: Cursor, fail: Fail): Map<string, number> {
-  const syntax = (at: number, what: string): never => fail(at, `invalid JSON: ${what}`);
-  const values = new Map<string, number>();
-  const names = new DottedNames();
-  let depth = 1; // objects open
-  c.pos++;
-  let first = true; // just after '{', where '}' may close the object
-  for (;;) {
-    skipSpace(c);
-    if (first && c.peek() === 0x7d) {
-      c.pos++;
-      depth--;
-    } else {
-      if (c.peek() !== 0x22) syntax(c.offset, first ? "expected a string key or '}'" : 'expected a string key');
-      names.set(depth - 1, readString(c, fail));
-      skipSpace(c);
-      if (c.peek() !== 0x3a) syntax(c.offset, "expected ':' after an object key");
       c.pos++;
       skipSpace(c);
-      if (c.peek() === 0x7b) {
-        depth++;
-        c.pos++;
-        first = true;
+      if (c.peek() !== b + 2) {
+        closers.push(b + 2);
+        if (b === 0x7b) key(true);
         continue;
       }
-      if (mayBeTensor(c)) {
-        const name = names.name(depth - 1);
-        if (values.has(name)) fail(c.offset, `duplicate key ${JSON.stringify(name)}`);
-        values.set(name, c.offset);
-      }
-      skipValue(c, fail);
-    }
-    // a member or an object just ended: close objects until one continues with a comma
+      c.pos++;
+    } else skipScalar(c, fail);
+    // a value just ended: close brackets until one continues with a comma
     for (;;) {
+      if (closers.length === 0) return;
       skipSpace(c);
-      if (depth === 0) {
-        if (c.peek() !== END) syntax(c.offset, 'unexpected text after the end of the data');
-        return values;
-      }
+      const closer = closers[closers.length - 1];
       if (c.peek() === 0x2c) {
         c.pos++;
-        first = false;
+        if (closer === OBJECT_END) key(false);
         break;
       }
-      if (c.peek() !== 0x7d) syntax(c.offset, "expected ',' or '}' after an object member");
+      if (c.peek() !== closer) {
+        syntax(closer === ARRAY_END ? "expected ',' or ']' after an array element" : "expected ',' or '}' after an object member");
+      }
       c.pos++;
-      depth--;
+      closers.pop();
     }
   }
 }
 
-/**
- * The dotted name (`a.b.c`) of the member being read at each depth of open objects, kept as
- * the UTF-16 code units of one growing path (a stack: a key replaces the path from its depth
- * on), so that an object a million deep costs a few bytes a level and no string each; a name
- * is made only for a member that may be a tensor.
- */
-class DottedNames {
-  private units: Uint16Array = new Uint16Array(256);
-  /** ends[d]: the code units of the name of the member being read at depth d. */
-  private ends: Int32Array = new Int32Array(64);
-
-  /** The member being read at `depth` has key `key`. */
-  set(depth: number, key: string): void {
-    const start = depth === 0 ? 0 : this.ends[depth - 1] + 1;
-    const end = start + key.length;
-    if (end > this.units.length) this.units = grown(this.units, end) as Uint16Array;
-    if (depth >= this.ends.length) this.ends = grown(this.ends, depth + 1) as Int32Array;
-    if (depth > 0) this.units[start - 1] = 0x2e; // '.'
-    for (let i = 0; i < key.length; i++) this.units[start + i] = key.charCodeAt(i);
-    this.ends[depth] = end;
-  }
-
-  /** The dotted name of the member being read at `depth`. */
-  name(depth: number): string {
-    const end = this.ends[depth];
-    let name = '';
-    // by code units, so that a lone surrogate (a key's "\ud800") stays as JSON.parse gave it
-    for (let i = 0; i < end; i += 8192) name += String.fromCharCode(...this.units.subarray(i, Math.min(end, i + 8192)));
-    return name;
-  }
-}
-
-/** A copy of `a` with room for at least `n` elements. */
-function grown(a: Uint16Array | Int32Array, n: number): Uint16Array | Int32Array {
-  const b = new (a.constructor as new (n: number) => Uint16Array | Int32Array)(Math.max(n, 2 * a.length));
-  b.set(a);
-  return b;
-}
-
-/** A value starting with '[', '-', a digit, NaN or Infinity: an array or a number. */
-function mayBeTensor(c: Cursor): boolean {
+/** Consumes the string, number or bare word (BARE, or null) at the cursor, as the tensor reader reads one. */
+function skipScalar(c: Cursor, fail: Fail): void {
   const b = c.peek();
-  if (b === 0x5b || b === 0x2d || (b >= 0x30 && b <= 0x39)) return true;
-  return startsWith(c, 'NaN') || startsWith(c, 'Infinity');
+  if (b === END) fail(c.offset, 'invalid JSON: unexpected end of input, expected a value');
+  if (b === 0x22) return skipString(c, fail);
+  const word = startsNumber(c) ? undefined : wordAt(c);
+  if (word !== undefined && (word === 'null' || BARE.has(word))) {
+    c.pos += word.length;
+    return;
+  }
+  const number = numberAt(c, false);
+  if (!number) fail(c.offset, `invalid JSON: unexpected ${JSON.stringify(word ?? charAt(c))}, expected a value`);
+  c.pos += number!.length;
 }
 
+/** Whether the bytes at the cursor spell `word`. */
 export function startsWith(c: Cursor, word: string): boolean {
   for (let i = 0; i < word.length; i++) if (c.at(i) !== word.charCodeAt(i)) return false;
   return true;
@@ -271,4 +223,40 @@ export function severalValues(c: Cursor): boolean {
   if (c.peek() !== NL) return false;
   for (let n = spaceLength(c); n > 0; n = spaceLength(c)) c.pos += n;
   return c.peek() !== END;
+}
+
+/** Unquoted words: JSON's booleans and Python's non-finite spellings. */
+export const BARE = new Map([
+  ['true', 1],
+  ['false', 0],
+  ['NaN', NaN],
+  ['Infinity', Infinity],
+  ['-Infinity', -Infinity],
+]);
+
+/**
+ * The bare word at the cursor (BARE: true, NaN, -Infinity, ...), consumed: its value; else
+ * undefined, nothing consumed. The word ends where its letters do, whatever follows (',', ']',
+ * '}', a space): the open pass and a later read of the same bytes (json-file.ts) both take
+ * words here, so they end the same token at the same byte.
+ */
+export function bareAt(c: Cursor): number | undefined {
+  const word = startsNumber(c) ? undefined : wordAt(c);
+  const value = word === undefined ? undefined : BARE.get(word);
+  if (value !== undefined) c.pos += word!.length;
+  return value;
+}
+
+/** A digit, or a '-' not before Infinity: a number literal or nothing (numberAt). */
+export function startsNumber(c: Cursor): boolean {
+  const b = c.peek();
+  return (b >= 0x30 && b <= 0x39) || (b === 0x2d && c.at(1) !== 0x49);
+}
+
+/** A word at the cursor as /^-?[A-Za-z]+/ finds it in the next 10 characters, or undefined. */
+export function wordAt(c: Cursor): string | undefined {
+  let k = c.at(0) === 0x2d ? 1 : 0;
+  const letters = k;
+  for (let b = c.at(k); k < 10 && ((b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)); b = c.at(++k));
+  return k > letters ? c.ascii(k) : undefined;
 }

@@ -11,7 +11,7 @@ import { MAX_DIMS, type Tensor } from '../tensor.js';
 import type { Float64Buffer } from './float64-buffer.js';
 import { END, failAt, NL, skipBom, type Cursor } from './json-cursor.js';
 import { numberAt } from './json-number.js';
-import { charAt, readString, skipSpace, type Fail } from './json-scan.js';
+import { bareAt, charAt, readString, skipSpace, startsNumber, wordAt, type Fail } from './json-scan.js';
 import { beyond2p53, Written } from './written.js';
 
 /** Strings that stand for non-finite values (lower-cased). */
@@ -24,15 +24,6 @@ export const NON_FINITE_STRINGS = new Map([
   ['+infinity', Infinity],
   ['-infinity', -Infinity],
 ]);
-/** Unquoted words: JSON's booleans and Python's non-finite spellings. */
-export const BARE = new Map([
-  ['true', 1],
-  ['false', 0],
-  ['NaN', NaN],
-  ['Infinity', Infinity],
-  ['-Infinity', -Infinity],
-]);
-
 /** What a pass saw of the values: how many, where some start, the integers beyond 2^53; the values when kept. */
 export class Seen {
   count = 0;
@@ -225,33 +216,6 @@ class TensorScan {
     if (at === undefined) throw new InputError(message, this.source);
     return failAt(this.c.src, this.source, at, message);
   }
-}
-
-/**
- * The bare word at the cursor (BARE: true, NaN, -Infinity, ...), consumed: its value; else
- * undefined, nothing consumed. The word ends where its letters do, whatever follows (',', ']',
- * '}', a space): the open pass and a later read of the same bytes (json-file.ts) both take
- * words here, so they end the same token at the same byte.
- */
-export function bareAt(c: Cursor): number | undefined {
-  const word = startsNumber(c) ? undefined : wordAt(c);
-  const value = word === undefined ? undefined : BARE.get(word);
-  if (value !== undefined) c.pos += word!.length;
-  return value;
-}
-
-/** A digit, or a '-' not before Infinity: a number literal or nothing (numberAt). */
-function startsNumber(c: Cursor): boolean {
-  const b = c.peek();
-  return (b >= 0x30 && b <= 0x39) || (b === 0x2d && c.at(1) !== 0x49);
-}
-
-/** A word at the cursor as /^-?[A-Za-z]+/ finds it in the next 10 characters, or undefined. */
-function wordAt(c: Cursor): string | undefined {
-  let k = c.at(0) === 0x2d ? 1 : 0;
-  const letters = k;
-  for (let b = c.at(k); k < 10 && ((b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)); b = c.at(++k));
-  return k > letters ? c.ascii(k) : undefined;
 }
 
 function plural(n: number): string {

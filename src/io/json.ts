@@ -4,7 +4,8 @@
  *
  * A JSON object is a container: its arrays (and numbers) are picked by key, nested objects'
  * with dots (`meta.scores.auc`). Only the picked value is parsed as a tensor; the rest is
- * skipped, so strings, booleans and null may sit beside the arrays.
+ * checked as JSON and skipped, so strings, booleans and null may sit beside the arrays. A key
+ * twice in one object is an error (json-object.ts).
  */
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
@@ -12,7 +13,8 @@ import type { ByteSource } from './byte-source.js';
 import { pickArray, type Container } from './container.js';
 import { Float64Buffer } from './float64-buffer.js';
 import { Cursor, END, failAt, skipBom } from './json-cursor.js';
-import { objectMembers, skipSpace, type Fail } from './json-scan.js';
+import { objectMembers } from './json-object.js';
+import { skipSpace, type Fail } from './json-scan.js';
 import { scanTensor, Seen } from './json-tensor.js';
 
 /** JSON text: a string, or its UTF-8 bytes. */
