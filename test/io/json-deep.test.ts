@@ -3,8 +3,6 @@
  * JSON.parse decodes the keys, a file read from disk in a few large reads however small the
  * chunks the tokenizer sees, and an object a million deep (7 MB) opened in linear time.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ByteSource } from '../../src/io/byte-source.js';
@@ -12,14 +10,9 @@ import { jsonContainer } from '../../src/io/json.js';
 import { Cursor, END } from '../../src/io/json-cursor.js';
 import { jsonFiles, openJsonContainer, openJsonFile } from '../../src/io/json-file.js';
 import { streaming } from '../../src/io/npy-file.js';
+import { tempFiles } from './json-check.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'losscalc-json-deep-'));
-let files = 0;
-function file(text: string): string {
-  const path = join(dir, `f${files++}.json`);
-  writeFileSync(path, text);
-  return path;
-}
+const file = tempFiles('json-deep');
 
 const saved = streaming.blockBytes;
 afterEach(() => {

@@ -4,10 +4,9 @@
  * to the whole-text reader's to the bit, from any unit to any unit; no block larger than
  * asked for; and every error message the whole-text reader gives for the same text.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { parseInput } from '../../src/io/format.js';
 import { parseJson } from '../../src/io/json.js';
@@ -18,23 +17,11 @@ import { openInput, readInput, readStdin } from '../../src/io/read.js';
 import { readPair } from '../../src/io/one-file.js';
 import { isValues, type Values } from '../../src/values.js';
 import type { Tensor } from '../../src/tensor.js';
+import { everyJsonFileInBlocks, tempFiles } from './json-check.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'losscalc-json-file-'));
-let files = 0;
-function file(text: string | Uint8Array, ext = 'json'): string {
-  const path = join(dir, `f${files++}.${ext}`);
-  writeFileSync(path, text);
-  return path;
-}
+const file = tempFiles('json-file');
 
-const saved = streaming.blockBytes;
-beforeAll(() => {
-  jsonFiles.wholeBytes = 0; // every file in blocks, however small
-});
-afterAll(() => {
-  streaming.blockBytes = saved;
-  jsonFiles.wholeBytes = undefined;
-});
+everyJsonFileInBlocks();
 /** Block sizes from tiny (a chunk of 4 bytes) up: every boundary falls somewhere in every token. */
 const SIZES = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 24, 31, 64];
 

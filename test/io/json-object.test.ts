@@ -4,32 +4,17 @@
  * same value on its own (same message, same place), in memory and in a file read in chunks
  * of a few bytes.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { jsonFiles, openJsonContainer, openJsonFile } from '../../src/io/json-file.js';
+import { openJsonContainer, openJsonFile } from '../../src/io/json-file.js';
 import { jsonContainer, parseJson } from '../../src/io/json.js';
 import { streaming } from '../../src/io/npy-file.js';
 import { runCli } from '../helpers.js';
+import { everyJsonFileInBlocks, tempFiles } from './json-check.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'losscalc-json-object-'));
-let files = 0;
-function file(text: string): string {
-  const path = join(dir, `f${files++}.json`);
-  writeFileSync(path, text);
-  return path;
-}
+const file = tempFiles('json-object');
 
-const saved = streaming.blockBytes;
-beforeAll(() => {
-  jsonFiles.wholeBytes = 0; // every file in blocks, however small
-});
-afterAll(() => {
-  streaming.blockBytes = saved;
-  jsonFiles.wholeBytes = undefined;
-});
+everyJsonFileInBlocks();
 const SIZES = [4, 5, 7, 8, 13, 64];
 
 function errorOf(f: () => unknown): string {
@@ -46,6 +31,7 @@ function errorOf(f: () => unknown): string {
 function errorsOf(text: string, key?: string): string[] {
   const found = [errorOf(() => parseJson(text, 't.json', key))];
   const path = file(text);
+  const saved = streaming.blockBytes;
   for (const size of SIZES) {
     streaming.blockBytes = size;
     found.push(errorOf(() => openJsonFile(path, 'json', key)));
