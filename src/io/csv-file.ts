@@ -15,7 +15,7 @@
  * they skip the pass. A cell longer than `csvLimits.maxCellBytes` is an error: no buffer
  * grows without end.
  */
-import { fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { fstatSync, readFileSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
 import { readError, type InputError } from '../errors.js';
@@ -25,7 +25,7 @@ import { whitespace } from './csv-cells.js';
 import { firstError, type RowRules } from './csv-errors.js';
 import { csvChecks, scanLayout, type Layout } from './csv-scan.js';
 import { csvValues } from './csv-values.js';
-import { use } from './csv-window.js';
+import { openForBlocks, use } from './csv-window.js';
 import { parseInput } from './format.js';
 
 export { csvChecks };
@@ -38,12 +38,8 @@ export { csvLimits } from './csv-window.js';
  */
 export function openCsvFile(path: string, format: 'csv' | 'tsv', delimiter: string, header?: boolean): Values | undefined {
   if (!blockDelimiter(delimiter)) return undefined;
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined; // the ordinary reader says why
-  }
+  const fd = openForBlocks(path);
+  if (fd === undefined) return undefined; // the ordinary reader says why
   const layout = use(fd, () => {
     const stats = fstatSync(fd);
     const key = `losscalc:csv-layout:${resolve(path)}\0${delimiter}\0${header}`;

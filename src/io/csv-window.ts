@@ -10,7 +10,7 @@
  * all "\r\n" are read as it reads them without the guess. A NUL byte is noted too (`sawNul`):
  * it is no text, and the ordinary reader refuses it (format.ts).
  */
-import { closeSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { CR, NL } from './csv-cells.js';
 
@@ -124,6 +124,15 @@ export class ByteWindow {
 
 function tooLong(offset: number, source: string): InputError {
   return new InputError(`a cell longer than ${csvLimits.maxCellBytes} bytes from byte ${offset}: no number is that long`, source);
+}
+
+/** The file opened for reading in blocks, or undefined when it cannot be: the ordinary reader then says why. */
+export function openForBlocks(path: string): number | undefined {
+  try {
+    return openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
 }
 
 /** run(), then close fd. */

@@ -5,13 +5,13 @@
  * file must be read whole by parseTable, which then says what is wrong (csv-scan.ts says
  * when); a column the table does not have is its error, thrown at the open.
  */
-import { fstatSync, openSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import type { InputError } from '../errors.js';
 import type { Values } from '../values.js';
 import { whitespace } from './csv-cells.js';
 import { blockDelimiter, readBytes } from './csv-file.js';
 import { csvValues } from './csv-values.js';
-import { use } from './csv-window.js';
+import { openForBlocks, use } from './csv-window.js';
 import { scanLayout } from './csv-scan.js';
 import { firstError, type RowRules } from './csv-errors.js';
 import { decodeText } from './format.js';
@@ -20,12 +20,8 @@ import { chooseColumns, parseTable, type Table, type TableOptions } from './tabl
 export function openTableFile(path: string, opts: TableOptions & { delimiter: string }): { logits: Values; labels: Values; classes?: string[] } | undefined {
   const { delimiter } = opts;
   if (!blockDelimiter(delimiter)) return undefined;
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined; // the ordinary reader says why
-  }
+  const fd = openForBlocks(path);
+  if (fd === undefined) return undefined; // the ordinary reader says why
   const delim = delimiter.charCodeAt(0);
   let chosen = { keep: [] as number[], label: 0 };
   let names: string[] | undefined;
