@@ -3,12 +3,13 @@
  * losscalc's benchmark (issue 5): `npm run bench [-- options]`, i.e. `node bench/run.mjs`.
  *
  * Generates seeded workloads once into a cache folder outside the repo, then times
- * `node bin/losscalc.cjs ce <logits> <labels> --json` end to end as a whole process, side by
- * side with the same loss as Python one-liners (numpy spelled out, PyTorch F.cross_entropy,
- * both in float64) where they are installed. Prints a markdown table of median wall times,
- * ratios, peak RSS and losses, the issue's targets with met / NOT met, and the machine.
- * Timings are reported, never asserted; the exit code is 1 only if a tool failed or the
- * losses differ by more than 1e-9 relative.
+ * `node bin/losscalc.cjs <mode> <logits> <labels> --json` end to end as a whole process, side
+ * by side with the same loss as Python one-liners as users write them (numpy spelled out from
+ * the python3 first on PATH, PyTorch's F functions from Debian's python3-torch, both in the
+ * files' float32) where they are installed. Prints a markdown table of median wall times,
+ * ratios, peak RSS and losses, the issue's targets with met / NOT met, and the machine; then
+ * the memory table (memory.mjs). Timings are reported, never asserted; the exit code is 1
+ * only if a tool failed or a loss is not the expected one (peers: 1e-6 relative).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WORKLOADS, ensureWorkload, workloadFiles } from './lib/workloads.mjs';
 import { OPENBLAS_VARS, findPython, hasGnuTime, makeTools, runOnce } from './lib/tools.mjs';
-import { REL_TOL, TARGETS, machineLine, median, relDiff, resultsTable, targetsTable } from './lib/report.mjs';
+import { PEER_TOL, TARGETS, machineLine, median, relDiff, resultsTable, targetsTable } from './lib/report.mjs';
 import { MEMORY_CASES, ensureMemoryInputs, memoryTable, runMemoryCases } from './lib/memory.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,8 +40,10 @@ table (stdout; progress goes to stderr). Exit 1 if a tool fails or the losses di
   --runs <n>         timed runs per tool and workload, median reported (default 5; env LOSSCALC_BENCH_RUNS)
   --warmup <n>       untimed runs first, per tool and workload (default 1)
   --cache <dir>      workload cache (default \${XDG_CACHE_HOME:-~/.cache}/losscalc-bench; env LOSSCALC_BENCH_CACHE)
-  --python <path>    the Python for the numpy/torch peers (default: /usr/bin/python3, then python3;
-                     env LOSSCALC_BENCH_PYTHON)
+  --python <path>    the Python for the numpy peer and the memory table's inputs (default: the
+                     python3 first on PATH, then /usr/bin/python3; env LOSSCALC_BENCH_PYTHON)
+  --torch-python <p> the Python for the PyTorch peer (default: /usr/bin/python3, Debian's
+                     python3-torch, then python3)
   --write            also write the report to bench/RESULTS.md (env LOSSCALC_BENCH_WRITE=1)
   --export-json <f>  also write every measurement (each run's wall time, RSS, loss) as JSON to <f>
   --generate-only    generate the missing workloads and stop
@@ -72,6 +75,7 @@ function parseOptions(argv) {
         warmup: { type: 'string' },
         cache: { type: 'string' },
         python: { type: 'string' },
+        'torch-python': { type: 'string' },
         write: { type: 'boolean' },
         'export-json': { type: 'string' },
         'generate-only': { type: 'boolean' },
@@ -109,7 +113,8 @@ function parseOptions(argv) {
     runs: count(values.runs ?? env.LOSSCALC_BENCH_RUNS ?? '5', '--runs', 1),
     warmup: count(values.warmup ?? '1', '--warmup', 0),
     cache: path.resolve(values.cache ?? env.LOSSCALC_BENCH_CACHE ?? path.join(cacheHome, 'losscalc-bench')),
-    pythons: values.python ?? env.LOSSCALC_BENCH_PYTHON ? [values.python ?? env.LOSSCALC_BENCH_PYTHON] : ['/usr/bin/python3', 'python3'],
+    pythons: values.python ?? env.LOSSCALC_BENCH_PYTHON ? [values.python ?? env.LOSSCALC_BENCH_PYTHON] : ['python3', '/usr/bin/python3'],
+    torchPythons: values['torch-python'] ? [values['torch-python']] : ['/usr/bin/python3', 'python3'],
     write: Boolean(values.write) || ['1', 'true', 'yes'].includes((env.LOSSCALC_BENCH_WRITE ?? '').toLowerCase()),
     exportJson: values['export-json'],
     generateOnly: Boolean(values['generate-only']),
@@ -189,8 +194,10 @@ function main() {
   const useTime = hasGnuTime();
   if (!useTime) log('warning: GNU /usr/bin/time not found (Debian package `time`): peak RSS is reported as n/a');
   const skippedByFlag = { reason: 'not selected (--tools)' };
+  // numpy as users have it: the python3 first on PATH; PyTorch from Debian's python3-torch
   const numpy = opts.tools.includes('numpy') ? findPython('numpy', opts.pythons) : skippedByFlag;
-  const torch = opts.tools.includes('torch') ? findPython('torch', opts.pythons) : skippedByFlag;
+  const torch = opts.tools.includes('torch') ? findPython('torch', opts.torchPythons) : skippedByFlag;
+  if (numpy.python && numpy.python !== opts.pythons[0]) log(`numpy: ${opts.pythons[0]} has none; fell back to ${numpy.python}`);
   for (const [name, found] of [['numpy', numpy], ['torch', torch]]) {
     log(found.python ? `${name} ${found.version} via ${found.python}` : `${name} skipped: ${found.reason}`);
   }
@@ -205,7 +212,7 @@ function main() {
   const rows = [];
   const raw = [];
   for (const w of workloads) {
-    const files = workloadFiles(w, opts.cache);
+    const files = { ...workloadFiles(w, opts.cache), kind: w.kind };
     const state = tools.map((tool) => ({ tool, runs: [] }));
     const live = () => state.filter((s) => !s.tool.skipped && !s.error);
     const measure = (s, timed, label) => {
@@ -240,7 +247,7 @@ function main() {
   const set = OPENBLAS_VARS.filter((v) => process.env[v] !== undefined);
   const notes = [
     `${opts.runs} timed run${opts.runs > 1 ? 's' : ''} per tool after ${opts.warmup} warm-up${opts.warmup === 1 ? '' : 's'}, interleaved; wall time is the median, spawn to exit, of the whole process; peak RSS is the largest max-RSS over the timed runs (GNU time %M).`,
-    'ratio = this row\'s median wall / the peer\'s median wall. The losses must agree within 1e-9 relative (losscalc\'s is the reference).',
+    'ratio = this row\'s median wall / the peer\'s median wall. The peers compute in the files\' float32, losscalc in float64: the losses must agree within 1e-6 relative (losscalc\'s is the reference).',
     set.length
       ? `${set.map((v) => `${v}=${process.env[v]}`).join(', ')} ${set.length > 1 ? 'are' : 'is'} set in this environment; ${set.length > 1 ? 'they were' : 'it was'} unset for the numpy and torch processes only (numpy then runs at its normal speed).`
       : 'OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are not set.',
@@ -272,7 +279,7 @@ function main() {
     log(`wrote ${opts.exportJson}`);
   }
 
-  const bad = rows.filter((r) => r.error || (r.diff !== undefined && r.diff > REL_TOL));
+  const bad = rows.filter((r) => r.error || (r.diff !== undefined && r.diff > PEER_TOL));
   for (const r of bad) log(`${r.workload} ${r.tool}: ${r.error ? `failed: ${r.error}` : `loss differs from losscalc's by ${r.diff.toExponential(2)} relative`}`);
   const wrong = memoryRows.filter((r) => !r.ok);
   for (const r of wrong) log(`memory: ${r.name}: ${r.text}`);

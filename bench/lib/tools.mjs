@@ -14,25 +14,46 @@ const GNU_TIME = '/usr/bin/time';
 export const OPENBLAS_VARS = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
 const CHILD_TIMEOUT_MS = 30 * 60 * 1000;
 
-// The Python peers load the files as numpy does for each format, widen to float64, and compute
-// the mean cross-entropy: numpy spelled out (stable log-sum-exp), torch with F.cross_entropy.
+// The Python peers compute each workload's loss the way a user would, in the files' float32:
+// numpy spelled out (a stable log-sum-exp; for bce max(x, 0) - x t + log1p(exp(-|x|))), and
+// PyTorch's F.cross_entropy / F.binary_cross_entropy_with_logits. Their losses are float32's,
+// so they agree with losscalc's float64 to about 1e-7 (PEER_TOL in report.mjs).
 const PY_LOAD = [
   'import sys, numpy as np',
   'a, b = sys.argv[1], sys.argv[2]',
-  "x = (np.load(a) if a.endswith('.npy') else np.loadtxt(a, delimiter=',', ndmin=2)).astype(np.float64)",
-  "y = (np.load(b) if b.endswith('.npy') else np.loadtxt(b, dtype=np.int64, ndmin=1)).astype(np.int64)",
+  "x = np.load(a) if a.endswith('.npy') else np.loadtxt(a, delimiter=',', ndmin=2, dtype=np.float32)",
+  "y = np.load(b) if b.endswith('.npy') else np.loadtxt(b, dtype=np.int64, ndmin=1)",
 ];
-export const NUMPY_SCRIPT = [
-  ...PY_LOAD,
-  'm = x.max(axis=1, keepdims=True)',
-  'l = np.log(np.exp(x - m).sum(axis=1)) + m[:, 0] - x[np.arange(y.shape[0]), y]',
-  'print(repr(float(l.mean())))',
-].join('\n');
-export const TORCH_SCRIPT = [
-  ...PY_LOAD,
-  'import torch, torch.nn.functional as F',
-  'print(repr(float(F.cross_entropy(torch.from_numpy(x), torch.from_numpy(y)))))',
-].join('\n');
+const NUMPY = {
+  ce: [
+    'y = y.astype(np.int64)',
+    'm = x.max(axis=1, keepdims=True)',
+    'l = np.log(np.exp(x - m).sum(axis=1)) + m[:, 0] - x[np.arange(y.shape[0]), y]',
+    'print(repr(float(l.mean())))',
+  ],
+  bce: ['l = np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))', 'print(repr(float(l.mean())))'],
+  seg: [
+    'm = x.max(axis=1, keepdims=True)',
+    'lse = np.log(np.exp(x - m).sum(axis=1)) + m[:, 0]',
+    'valid = y != 255',
+    'xy = np.take_along_axis(x, np.where(valid, y, 0).astype(np.int64)[:, None], axis=1)[:, 0]',
+    'print(repr(float((lse - xy)[valid].mean())))',
+  ],
+};
+const TORCH = {
+  ce: ['print(repr(float(F.cross_entropy(torch.from_numpy(x), torch.from_numpy(y.astype(np.int64))))))'],
+  bce: ['print(repr(float(F.binary_cross_entropy_with_logits(torch.from_numpy(x), torch.from_numpy(y)))))'],
+  seg: ['print(repr(float(F.cross_entropy(torch.from_numpy(x), torch.from_numpy(y.astype(np.int64)), ignore_index=255))))'],
+};
+export const numpyScript = (kind) => [...PY_LOAD, ...NUMPY[kind]].join('\n');
+export const torchScript = (kind) => [...PY_LOAD, 'import torch, torch.nn.functional as F', ...TORCH[kind]].join('\n');
+
+/** losscalc's arguments for a workload's kind. */
+const LOSSCALC = {
+  ce: (f) => ['ce', f.logits, f.labels],
+  bce: (f) => ['bce-logits', f.logits, f.labels],
+  seg: (f) => ['ce', f.logits, f.labels, '--ignore-index', '255'],
+};
 
 /** The environment for a Python peer: ours without the OpenBLAS overrides. */
 export function pythonEnv() {
@@ -71,13 +92,13 @@ export function hasGnuTime() {
   return spawnSync(GNU_TIME, ['-f', '%M', 'true'], { encoding: 'utf8' }).status === 0;
 }
 
-/** The tools as { name, command, args(logits, labels), env, parse(stdout) -> loss }. */
+/** The tools as { name, command, args(files: { logits, labels, kind }), env, parse(stdout) -> loss }. */
 export function makeTools({ repo, numpy, torch }) {
   const tools = [
     {
       name: 'losscalc',
       command: process.execPath,
-      args: (logits, labels) => [path.join(repo, 'bin', 'losscalc.cjs'), 'ce', logits, labels, '--json'],
+      args: (files) => [path.join(repo, 'bin', 'losscalc.cjs'), ...LOSSCALC[files.kind](files), '--json'],
       env: process.env,
       parse: (stdout) => {
         const loss = JSON.parse(stdout).loss;
@@ -89,11 +110,11 @@ export function makeTools({ repo, numpy, torch }) {
     name,
     skipped: found.python ? undefined : found.reason,
     command: found.python,
-    args: (logits, labels) => ['-c', script, logits, labels],
+    args: (files) => ['-c', script(files.kind), files.logits, files.labels],
     env: pythonEnv(),
     parse: (stdout) => parsePyFloat(stdout.trim().split('\n').pop()),
   });
-  tools.push(peer('numpy', numpy, NUMPY_SCRIPT), peer('torch', torch, TORCH_SCRIPT));
+  tools.push(peer('numpy', numpy, numpyScript), peer('torch', torch, torchScript));
   return tools;
 }
 
@@ -103,7 +124,7 @@ export function makeTools({ repo, numpy, torch }) {
  * adds the same fork+exec (about a millisecond) to every tool.
  */
 export function runOnce(tool, files, useTime) {
-  const args = tool.args(files.logits, files.labels);
+  const args = tool.args(files);
   let command = tool.command;
   let argv = args;
   let rssFile;
