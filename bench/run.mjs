@@ -255,7 +255,7 @@ function main() {
     `Workloads: ${workloads.map((w) => `${w.name} = ${w.about}`).join('; ')}. Cache: ${opts.cache.replace(os.homedir(), '~')}.`,
   ];
   const partial = workloads.length < WORKLOADS.length || opts.tools.length < TOOL_NAMES.length;
-  const speed = workloads.length ? [resultsTable(rows), '', 'Targets (issue 5):', '', targetsTable(rows), '', ...notes.map((n) => `- ${n}`)] : [];
+  const speed = workloads.length ? [resultsTable(rows), '', 'Targets (issue 12):', '', targetsTable(rows), '', ...notes.map((n) => `- ${n}`)] : [];
   const memoryRows = memory?.cases && useTime ? runMemoryCases(memory.cases, { repo: REPO, cache: opts.cache, log }) : [];
   const header = (subset) => [
     `Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: \`${['node bench/run.mjs', ...process.argv.slice(2)].join(' ')}\`${subset ? ' (a subset of the workloads or tools)' : ''}`,
