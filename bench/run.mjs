@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * losscalc's benchmark (issue 5): `npm run bench [-- options]`, i.e. `node bench/run.mjs`.
+ * losscalc's benchmark: `npm run bench [-- options]`, i.e. `node bench/run.mjs`.
  *
  * Generates seeded workloads once into a cache folder outside the repo, then times
  * `node bin/losscalc.cjs <mode> <logits> <labels> --json` end to end as a whole process, side
@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WORKLOADS, ensureWorkload, workloadFiles } from './lib/workloads.mjs';
 import { OPENBLAS_VARS, findPython, hasGnuTime, makeTools, runOnce } from './lib/tools.mjs';
-import { PEER_TOL, TARGETS, machineLine, median, relDiff, resultsTable, targetsTable } from './lib/report.mjs';
+import { PEER_TOL, machineLine, median, relDiff, resultsTable, targetsTable } from './lib/report.mjs';
 import { MEMORY_CASES, ensureMemoryInputs, memoryTable, runMemoryCases } from './lib/memory.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
