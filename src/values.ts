@@ -139,11 +139,9 @@ function gather(v: Values, rowSize: number, first: number, count: number, buffer
       o = length;
       return;
     }
-    const type = o === 0 ? d.constructor : buffers[i].constructor;
-    if (buffers[i].constructor !== type || buffers[i].length < length) {
-      const grown = new (type as new (n: number) => Storage)(length);
-      if (o > 0) (grown as Float64Array).set(buffers[i].subarray(0, o) as Float64Array);
-      buffers[i] = grown;
+    // the first piece sets the type; the pieces together are `length` values, so no later one grows it
+    if (o === 0 && (buffers[i].constructor !== d.constructor || buffers[i].length < length)) {
+      buffers[i] = new (d.constructor as new (n: number) => Storage)(length);
     }
     if (d.constructor === buffers[i].constructor) (buffers[i] as Float64Array).set(d as Float64Array, o);
     else {

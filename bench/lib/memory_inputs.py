@@ -43,6 +43,13 @@ class NpyWriter:
         self.f.close()
 
 
+def save_labels(folder, name, rng, rows, cols):
+    """`rows` int64 class indices below `cols`, saved as <name>-labels.npy."""
+    labels = rng.integers(0, cols, size=rows, dtype=np.int64)
+    np.save(os.path.join(folder, f'{name}-labels.npy'), labels)
+    return labels
+
+
 def ce_rows(x, y):
     """Per-row cross-entropy in float64: logsumexp(x) - x[y]."""
     x = x.astype(np.float64)
@@ -85,8 +92,7 @@ def ce_npy(folder, name, rows, cols, dtype=np.float32):
     """Logits (rows, cols) of `dtype` and int64 labels; returns the mean loss."""
     rng = rng_for(name)
     xw = NpyWriter(os.path.join(folder, f'{name}-logits.npy'), (rows, cols), dtype)
-    labels = rng.integers(0, cols, size=rows, dtype=np.int64)
-    np.save(os.path.join(folder, f'{name}-labels.npy'), labels)
+    labels = save_labels(folder, name, rng, rows, cols)
     total = Total()
     step = rows_per_chunk(cols)
     for r in range(0, rows, step):
@@ -144,8 +150,7 @@ def text_rows(x):
 def csv_header(folder, name, rows, cols):
     """A CSV of logits under a header of non-ASCII names, and NPY labels."""
     rng = rng_for(name)
-    labels = rng.integers(0, cols, size=rows, dtype=np.int64)
-    np.save(os.path.join(folder, f'{name}-labels.npy'), labels)
+    labels = save_labels(folder, name, rng, rows, cols)
     total = Total()
     step = rows_per_chunk(cols)
     with open(os.path.join(folder, f'{name}-logits.csv'), 'w', encoding='utf-8') as f:
@@ -161,7 +166,6 @@ def csv_one_row(folder, name, cols):
     rng = rng_for(name)
     label = int(rng.integers(0, cols))
     np.save(os.path.join(folder, f'{name}-labels.npy'), np.array([label], dtype=np.int64))
-    m = -np.inf
     with open(os.path.join(folder, f'{name}-logits.csv'), 'w') as f:
         xs = []
         for c in range(0, cols, CHUNK):
@@ -176,8 +180,7 @@ def csv_one_row(folder, name, cols):
 
 def json_logits(folder, name, rows, cols):
     rng = rng_for(name)
-    labels = rng.integers(0, cols, size=rows, dtype=np.int64)
-    np.save(os.path.join(folder, f'{name}-labels.npy'), labels)
+    labels = save_labels(folder, name, rng, rows, cols)
     total = Total()
     step = rows_per_chunk(cols)
     with open(os.path.join(folder, f'{name}-logits.json'), 'w') as f:
