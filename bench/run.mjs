@@ -24,7 +24,7 @@ import { MEMORY_CASES, ensureMemoryInputs, memoryTable, runMemoryCases } from '.
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(REPO, 'bench', 'RESULTS.md');
-const TOOL_NAMES = ['losscalc', 'numpy', 'torch'];
+const TOOL_NAMES = ['losscalc', 'numpy', 'numpy-debian', 'torch'];
 const TABLES = ['speed', 'memory'];
 
 const HELP = `usage: npm run bench -- [options]     (or: node bench/run.mjs [options])
@@ -43,7 +43,8 @@ table (stdout; progress goes to stderr). Exit 1 if a tool fails or the losses di
   --python <path>    the Python for the numpy peer and the memory table's inputs (default: the
                      python3 first on PATH, then /usr/bin/python3; env LOSSCALC_BENCH_PYTHON)
   --torch-python <p> the Python for the PyTorch peer (default: /usr/bin/python3, Debian's
-                     python3-torch, then python3)
+                     python3-torch, then python3); its numpy is the numpy-debian peer, run
+                     too when it is another numpy than --python's
   --write            also write the report to bench/RESULTS.md (env LOSSCALC_BENCH_WRITE=1)
   --export-json <f>  also write every measurement (each run's wall time, RSS, loss) as JSON to <f>
   --generate-only    generate the missing workloads and stop
@@ -122,6 +123,14 @@ function parseOptions(argv) {
   };
 }
 
+/** The numpy of PyTorch's Python (Debian's) as a second peer, when it is another numpy than the first's. */
+function secondNumpy(numpy, pythons) {
+  const found = findPython('numpy', pythons);
+  if (!found.python) return found;
+  if (numpy.python && found.version === numpy.version) return { reason: `the same numpy ${found.version} as the numpy peer` };
+  return found;
+}
+
 /** Newest mtime under dir of files whose name matches re (0 if none). */
 function newest(dir, re) {
   let t = 0;
@@ -198,10 +207,11 @@ function main() {
   const numpy = opts.tools.includes('numpy') ? findPython('numpy', opts.pythons) : skippedByFlag;
   const torch = opts.tools.includes('torch') ? findPython('torch', opts.torchPythons) : skippedByFlag;
   if (numpy.python && numpy.python !== opts.pythons[0]) log(`numpy: ${opts.pythons[0]} has none; fell back to ${numpy.python}`);
-  for (const [name, found] of [['numpy', numpy], ['torch', torch]]) {
+  const numpyDebian = opts.tools.includes('numpy-debian') ? secondNumpy(numpy, opts.torchPythons) : skippedByFlag;
+  for (const [name, found] of [['numpy', numpy], ['numpy-debian', numpyDebian], ['torch', torch]]) {
     log(found.python ? `${name} ${found.version} via ${found.python}` : `${name} skipped: ${found.reason}`);
   }
-  const tools = makeTools({ repo: REPO, numpy, torch });
+  const tools = makeTools({ repo: REPO, numpy, numpyDebian, torch });
 
   // The floor for any Node CLI here: an empty `node -e 0`, timed like the tools.
   const bare = { name: 'node -e 0', command: process.execPath, args: () => ['-e', '0'], env: process.env, parse: () => 0 };
@@ -247,7 +257,7 @@ function main() {
   const set = OPENBLAS_VARS.filter((v) => process.env[v] !== undefined);
   const notes = [
     `${opts.runs} timed run${opts.runs > 1 ? 's' : ''} per tool after ${opts.warmup} warm-up${opts.warmup === 1 ? '' : 's'}, interleaved; wall time is the median, spawn to exit, of the whole process; peak RSS is the largest max-RSS over the timed runs (GNU time %M).`,
-    'ratio = this row\'s median wall / the peer\'s median wall. The peers compute in the files\' float32, losscalc in float64: the losses must agree within 1e-6 relative (losscalc\'s is the reference).',
+    'ratio = this row\'s median wall / the peer\'s median wall. numpy is the python3 first on PATH (the targets are against it); numpy-debian is Debian\'s python3-numpy, the numpy of Debian\'s python3-torch, when it is another version. The peers compute in the files\' float32, losscalc in float64: the losses must agree within 1e-6 relative (losscalc\'s is the reference).',
     set.length
       ? `${set.map((v) => `${v}=${process.env[v]}`).join(', ')} ${set.length > 1 ? 'are' : 'is'} set in this environment; ${set.length > 1 ? 'they were' : 'it was'} unset for the numpy and torch processes only (numpy then runs at its normal speed).`
       : 'OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are not set.',
@@ -260,7 +270,7 @@ function main() {
   const header = (subset) => [
     `Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: \`${['node bench/run.mjs', ...process.argv.slice(2)].join(' ')}\`${subset ? ' (a subset of the workloads or tools)' : ''}`,
     '',
-    machineLine({ numpy, torch }),
+    machineLine({ numpy, numpyDebian, torch }),
     '',
   ];
   const sections = {
@@ -274,7 +284,7 @@ function main() {
   }
 
   if (opts.exportJson) {
-    const data = { date: new Date().toISOString(), argv: process.argv.slice(2), machine: machineLine({ numpy, torch }), nodeBareSeconds: bareWall, results: raw };
+    const data = { date: new Date().toISOString(), argv: process.argv.slice(2), machine: machineLine({ numpy, numpyDebian, torch }), nodeBareSeconds: bareWall, results: raw };
     fs.writeFileSync(opts.exportJson, JSON.stringify(data, null, 1) + '\n');
     log(`wrote ${opts.exportJson}`);
   }

@@ -10,6 +10,12 @@ export const REL_TOL = 1e-9;
 /** How close a speed peer's loss must be: numpy and PyTorch compute in the files' float32. */
 export const PEER_TOL = 1e-6;
 const MIB = 1024; // KiB per MiB
+/**
+ * The peers, each a column of ratios: numpy as users have it (the python3 first on PATH),
+ * Debian's numpy (python3-numpy, the interpreter of Debian's python3-torch) when that is
+ * another numpy, and PyTorch.
+ */
+export const PEERS = ['numpy', 'numpy-debian', 'torch'];
 
 /**
  * Issue 12's targets: wall ratios of medians measured in the same run against each peer named,
@@ -48,22 +54,24 @@ const fmtDiff = (d) => d.toExponential(1);
 export function resultsTable(rows) {
   const byWorkload = new Map();
   for (const r of rows) byWorkload.set(r.workload, [...(byWorkload.get(r.workload) ?? []), r]);
+  // a ratio column for each peer that ran
+  const peers = PEERS.filter((p) => rows.some((r) => r.tool === p && r.median !== undefined));
   const out = [
-    '| workload | tool | median wall (s) | ratio vs numpy | ratio vs torch | peak RSS (MiB) | loss |',
-    '|---|---|---:|---:|---:|---:|---|',
+    `| workload | tool | median wall (s) | ${peers.map((p) => `ratio vs ${p}`).join(' | ')} | peak RSS (MiB) | loss |`,
+    `|---|---|---:|${peers.map(() => '---:|').join('')}---:|---|`,
   ];
   for (const [workload, group] of byWorkload) {
     const wall = (name) => group.find((r) => r.tool === name && r.median !== undefined)?.median;
     for (const r of group) {
       if (r.skipped) {
-        out.push(`| ${workload} | ${r.tool} | skipped: ${r.skipped} | | | | |`);
+        out.push(`| ${workload} | ${r.tool} | skipped: ${r.skipped} |${peers.map(() => ' |').join('')} | |`);
         continue;
       }
       const ratio = (peer) => (r.median !== undefined && wall(peer) !== undefined ? fmtRatio(r.median / wall(peer)) : '–');
       let loss = r.error ? `FAILED: ${r.error.replaceAll('|', '\\|')}` : String(r.loss);
       if (!r.error && r.diff !== undefined && r.diff > PEER_TOL) loss += ` MISMATCH (rel diff ${fmtDiff(r.diff)})`;
       const med = r.median === undefined ? '–' : fmtSeconds(r.median);
-      out.push(`| ${workload} | ${r.tool} | ${med} | ${ratio('numpy')} | ${ratio('torch')} | ${fmtMiB(r.rssKiB)} | ${loss} |`);
+      out.push(`| ${workload} | ${r.tool} | ${med} | ${peers.map(ratio).join(' | ')} | ${fmtMiB(r.rssKiB)} | ${loss} |`);
     }
   }
   return out.join('\n');
@@ -98,7 +106,7 @@ export function targetsTable(rows) {
 }
 
 /** One line naming the machine and the software versions. */
-export function machineLine({ numpy, torch }) {
+export function machineLine({ numpy, numpyDebian, torch }) {
   let cpu = os.cpus()[0]?.model?.trim() || 'unknown CPU';
   try {
     const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
@@ -110,5 +118,5 @@ export function machineLine({ numpy, torch }) {
   const mem = (os.totalmem() / 1024 ** 3).toFixed(1);
   const py = (found, name) =>
     found.python ? `${name} ${found.version} (Python ${found.pyVersion}, ${found.python})` : `${name} not run (${found.reason})`;
-  return `Machine: ${cpu}, ${cores} cores, ${mem} GiB RAM, ${os.type()} ${os.release()}; Node ${process.version}; ${py(numpy, 'numpy')}; ${py(torch, 'torch')}.`;
+  return `Machine: ${cpu}, ${cores} cores, ${mem} GiB RAM, ${os.type()} ${os.release()}; Node ${process.version}; ${py(numpy, 'numpy')}; ${numpyDebian ? `${py(numpyDebian, 'numpy-debian')}; ` : ''}${py(torch, 'torch')}.`;
 }

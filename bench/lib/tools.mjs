@@ -93,7 +93,7 @@ export function hasGnuTime() {
 }
 
 /** The tools as { name, command, args(files: { logits, labels, kind }), env, parse(stdout) -> loss }. */
-export function makeTools({ repo, numpy, torch }) {
+export function makeTools({ repo, numpy, numpyDebian, torch }) {
   const tools = [
     {
       name: 'losscalc',
@@ -114,7 +114,7 @@ export function makeTools({ repo, numpy, torch }) {
     env: pythonEnv(),
     parse: (stdout) => parsePyFloat(stdout.trim().split('\n').pop()),
   });
-  tools.push(peer('numpy', numpy, numpyScript), peer('torch', torch, torchScript));
+  tools.push(peer('numpy', numpy, numpyScript), peer('numpy-debian', numpyDebian, numpyScript), peer('torch', torch, torchScript));
   return tools;
 }
 
