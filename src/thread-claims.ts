@@ -68,7 +68,8 @@ export async function computeClaims(job: ParallelJob, board: ClaimBoard, fd?: nu
   }
 }
 
-function computeClaim(job: ParallelJob, x: Values, y: Values, claim: number, [start, end]: [number, number], fd: number | undefined): ClaimPart {
+/** Claim `claim`, rows [start, end) of the opened inputs; its kept losses at their place in `fd`. */
+export function computeClaim(job: ParallelJob, x: Values, y: Values, claim: number, [start, end]: [number, number], fd: number | undefined): ClaimPart {
   // rows are numbered from the whole input's first, so every split checks the same ones
   const scans = { logits: new NonFiniteScan(new PredictionWatch(x.shape, x.dtype, start, job.classDim)), labels: new NonFiniteScan() };
   const logits = scans.logits.observe(rowWindow(x, start, end));
