@@ -131,7 +131,6 @@ export class Workers {
   constructor(count: number) {
     this.threads = Array.from({ length: count }, () => {
       const worker = new Worker(workerScript());
-      worker.unref();
       let said: WorkerReply | undefined;
       // the reply is taken once the thread has ended, so that nothing of it outlives the computation
       worker.once('message', (m: WorkerReply) => {
@@ -140,6 +139,8 @@ export class Workers {
       });
       worker.once('error', (e) => (said ??= { ok: false, message: e.message }));
       const reply = new Promise<WorkerReply>((resolve) => worker.once('exit', (code) => resolve(said ?? { ok: false, message: `a worker thread ended with code ${code}` })));
+      // after the listeners, which would hold the process again
+      worker.unref();
       return { worker, reply };
     });
   }

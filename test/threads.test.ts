@@ -101,6 +101,14 @@ describe('threads claiming chunks as they go', () => {
     expect(one.stderr).toBe(`losscalc: ${file}: label 9 at index (397, 11) is outside [0, 5)\n`);
   });
 
+  it('a bad input met after the workers started (here --weight) ends the run at once, as on one thread', () => {
+    const weight = join(dir, 'weight.csv');
+    writeFileSync(weight, '1,2,x\n');
+    // the workers wait for a job that never comes: they must not hold the process
+    const r = spawnSync(process.execPath, [BIN, 'ce', logits, labels, '--weight', weight, '-q', '-j', '2'], { encoding: 'utf8', timeout: 20_000 });
+    expect([r.signal, r.status, r.stderr]).toEqual([null, 2, `losscalc: ${weight}: line 1, column 3: "x" is not a number (if line 1 is a header, give --header)\n`]);
+  });
+
   it('a bad cell in a late row of a CSV is the one line -j 1 gives', () => {
     const [rows, cols] = [20_000, 20];
     const lines = Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => (Math.sin(r * cols + c) * 3).toFixed(6)).join(','));
