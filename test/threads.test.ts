@@ -13,6 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { encodeNpy } from '../src/io/npy.js';
 import { inMemoryLosses } from '../src/losses/reduce.js';
 import { encodePerSample } from '../src/report/save.js';
+import { openInput } from '../src/io/read.js';
+import { asValues } from '../src/values.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'losscalc.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'losscalc-threads-'));
@@ -121,5 +123,26 @@ describe('threads claiming chunks as they go', () => {
     const one = sameOnEveryThreadCount(['ce', csv, targets, '-q'], { LOSSCALC_CSV_OPEN_BYTES: '4096' });
     expect(one.status).toBe(2);
     expect(one.stderr).toMatch(new RegExp(`^losscalc: ${csv}: .*line 19001.*\\n$`));
+  });
+});
+
+describe("a thread's claims, read one after another", () => {
+  it("reuse the CSV reader's buffers instead of leaving two a claim for the garbage collector", async () => {
+    const csv = join(dir, 'claims.csv');
+    writeFileSync(csv, Array.from({ length: 3000 }, (_, r) => `${r},${r / 7},${-r}`).join('\n') + '\n');
+    const v = asValues(await openInput(csv));
+    const seen: ArrayBufferLike[] = [];
+    const inner: ArrayBufferLike[] = [];
+    for (const [start, end] of [[0, 100], [2000, 2100], [900, 1000]]) {
+      v.read(3, start, end, (d, first) => {
+        seen.push(d.buffer);
+        expect(d[0]).toBe(first);
+        // a read within a read's visit gets a buffer of its own
+        if (start === 900) v.read(3, 10, 20, (e) => inner.push(e.buffer));
+      });
+    }
+    expect(new Set(seen).size).toBe(1);
+    expect(inner.length).toBe(1);
+    expect(inner[0]).not.toBe(seen[0]);
   });
 });
