@@ -7,6 +7,8 @@
  * and the claims' results are joined in claim order, so the timing never shows in the result.
  */
 
+import type { DType } from './tensor.js';
+
 /** The shared cells: the next claim, whether a thread failed, then one cell per worker. */
 const NEXT = 0;
 const FAILED = 1;
@@ -44,6 +46,11 @@ export function claimSize(rows: number, chunkRows: number, rowBytes: number, thr
   const bySize = Math.floor(CLAIM_BYTES / Math.max(1, chunkRows * rowBytes));
   const byCount = Math.floor(chunks / (threads * CLAIMS_PER_THREAD));
   return Math.max(1, Math.min(bySize, byCount)) * chunkRows;
+}
+
+/** A value's bytes in the input, about: its dtype's width (text holds about as many as float64). */
+export function valueBytes(dtype: DType): number {
+  return dtype === 'bool' ? 1 : Number(/\d+/.exec(dtype)![0]) / 8;
 }
 
 /** The next claim for this thread, or undefined when none is left or a thread failed. */

@@ -25,6 +25,7 @@ import type { Values } from './values.js';
 import { combineScans, type Scanned } from './warnings.js';
 
 export type { ParallelJob } from './thread-claims.js';
+export { valueBytes } from './claims.js';
 
 /**
  * How many threads to use: what was asked, else every core (up to 8) for inputs big enough to

@@ -9,7 +9,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claimBoard, claimRows, claimSize, joinClaims as joinRun, letGo, nextClaim, stopClaims } from '../src/claims.js';
+import { claimBoard, claimRows, claimSize, joinClaims as joinRun, letGo, nextClaim, stopClaims, valueBytes } from '../src/claims.js';
+import type { DType } from '../src/tensor.js';
 import { lossFor } from '../src/evaluate.js';
 import { encodeNpy } from '../src/io/npy.js';
 import { openInput } from '../src/io/read.js';
@@ -100,6 +101,7 @@ describe('claims', () => {
     );
     // the img workload's chunks are 4 MiB each: a claim is one
     expect(claimSize(50_000, 1048, 4000, 2)).toBe(1048);
+    expect(['bool', 'uint8', 'bfloat16', 'float32', 'int64'].map((d) => valueBytes(d as DType))).toEqual([1, 1, 2, 4, 8]);
   });
 });
 

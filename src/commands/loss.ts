@@ -163,8 +163,7 @@ async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, 
     chunkRows,
     logits: rowValues(logits.shape),
     labels: rowValues(labelsShape),
-    // about: a value's width in its dtype (text holds about as many bytes a value as float64)
-    logitsBytes: rowValues(logits.shape) * Math.max(1, Number(/\d+/.exec(logits.dtype)?.[0] ?? 8) / 8),
+    logitsBytes: rowValues(logits.shape) * parallel.valueBytes(logits.dtype),
   };
   return { parallel, workers: new parallel.Workers(threads - 1), rows, binary, logitsAt, labelsAt, labelsSpec: specs.labels[0] };
 }
