@@ -77,10 +77,10 @@ export interface Rows {
  * input: the caller then runs single-threaded, which names the failing place in the whole
  * file rather than in a claim. The workers are ended when it returns.
  */
-export async function parallelLoss(job: ParallelJob, shape: Rows, workers: Workers): Promise<Part | undefined> {
+export async function parallelLoss(job: ParallelJob, rows: Rows, workers: Workers): Promise<Part | undefined> {
   try {
     const threads = workers.size + 1;
-    const board = claimBoard(shape.rows, claimSize(shape.rows, shape.chunkRows, shape.logitsBytes, threads), workers.size);
+    const board = claimBoard(rows.rows, claimSize(rows.rows, rows.chunkRows, rows.logitsBytes, threads), workers.size);
     const fd = job.keepLosses || job.reduction === 'none' ? temporaryFile() : undefined;
     const replies = workers.run((worker) => ({ job, board, fd, worker }));
     let mine: ClaimPart[] = [];
@@ -96,7 +96,7 @@ export async function parallelLoss(job: ParallelJob, shape: Rows, workers: Worke
     const internal = theirs.find((r) => !r.ok && !r.input);
     if (internal) throw new Error(internal.message);
     if (claimsStopped(board) || theirs.some((r) => !r.ok)) return undefined;
-    return joinClaims([...mine, ...theirs.flatMap((r) => r.parts!)], job, board, shape, fd);
+    return joinClaims([...mine, ...theirs.flatMap((r) => r.parts!)], job, board, rows, fd);
   } finally {
     workers.end();
   }
@@ -106,7 +106,7 @@ export async function parallelLoss(job: ParallelJob, shape: Rows, workers: Worke
  * The claims' parts, in any order, as one run's result: in claim order, each claim once; the
  * kept losses (when `fd` holds them) read back from their places in `fd`.
  */
-export function joinClaims(parts: ClaimPart[], job: ParallelJob, board: ClaimBoard, shape: Pick<Rows, 'logits' | 'labels'>, fd: number | undefined): Part {
+export function joinClaims(parts: ClaimPart[], job: ParallelJob, board: ClaimBoard, perRow: Pick<Rows, 'logits' | 'labels'>, fd: number | undefined): Part {
   parts.sort((a, b) => a.claim - b.claim);
   if (parts.length !== board.claims || parts.some((p, k) => p.claim !== k)) throw new Error(`the threads computed ${parts.length} parts of ${board.claims}`);
   const rows = parts.map((p) => claimRows(board, p.claim));
@@ -117,7 +117,7 @@ export function joinClaims(parts: ClaimPart[], job: ParallelJob, board: ClaimBoa
     losses,
   );
   // a claim's first non-finite index counts from its first row
-  const seen = (input: 'logits' | 'labels') => combineScans(parts.map((p, k) => ({ scan: p[input], offset: rows[k][0] * shape[input] })));
+  const seen = (input: 'logits' | 'labels') => combineScans(parts.map((p, k) => ({ scan: p[input], offset: rows[k][0] * perRow[input] })));
   return { result, logits: seen('logits'), labels: seen('labels') };
 }
 
