@@ -4,7 +4,8 @@
  * that in a temporary file that is unlinked as soon as it is opened, so nothing is left behind
  * after a crash or a signal. Written in position order by the Reducer through one buffer, read
  * back in blocks through another, any number of times, as PerSample (float64 Values in the
- * loss's shape). The losses of several threads are one PerSample over their parts in order.
+ * loss's shape). The threads of a parallel run write the losses of each row range they compute
+ * at its place in one file (positional writes), read back as one PerSample.
  */
 import { randomBytes } from 'node:crypto';
 import { openSync, readSync, unlinkSync, writeSync } from 'node:fs';
@@ -22,14 +23,15 @@ export const MEMORY_LOSSES = 1 << 20;
 /** Values written to the file at a time. */
 const WRITE_VALUES = 1 << 16;
 
-/** A part of the losses: an array, `values` float64 at the start of a file, or losses of a part (merge). */
-export type Segment = { data: Float64Array } | { fd: number; values: number } | { losses: Values };
+/** A part of the losses: an array, `values` float64 in a file (from value `from` on, else its start), or losses of a part (merge). */
+export type Segment = { data: Float64Array } | { fd: number; values: number; from?: number } | { losses: Values };
 
 /**
  * A sink for the Reducer: in memory up to `bound` values, else into a new temporary file, or
- * into the file `fd` (opened by the thread that will read it: parallel.ts).
+ * into the file `fd` (opened by the thread that will read it: parallel.ts) at the place of
+ * batch row `row` (the losses of rows [row, ...) of a larger run).
  */
-export function lossStore(opts: { bound?: number; fd?: number } = {}): (shape: number[]) => LossSink {
+export function lossStore(opts: { bound?: number; fd?: number; row?: number } = {}): (shape: number[]) => LossSink {
   return (shape) => {
     const size = numel(shape);
     if (opts.fd === undefined && size <= (opts.bound ?? MEMORY_LOSSES)) {
@@ -37,7 +39,7 @@ export function lossStore(opts: { bound?: number; fd?: number } = {}): (shape: n
       const losses = inMemoryLosses(data, shape);
       return { put: (pos, loss) => (data[pos] = loss), finish: () => losses };
     }
-    return fileSink(opts.fd ?? temporaryFile(), shape);
+    return fileSink(opts.fd ?? temporaryFile(), shape, (opts.row ?? 0) * numel(shape.slice(1)));
   };
 }
 
@@ -58,7 +60,8 @@ function storeError(what: string, e: unknown): InputError {
   return new InputError(`${what} a temporary file for the per-sample losses: ${systemReason(e)} (TMPDIR names another folder)`, tmpdir());
 }
 
-function fileSink(fd: number, shape: number[]): LossSink {
+/** The losses of `shape` into `fd`, from value `from` of the file on. */
+function fileSink(fd: number, shape: number[], from: number): LossSink {
   const size = numel(shape);
   const buffer = new Float64Array(Math.min(WRITE_VALUES, Math.max(1, size)));
   const bytes = new Uint8Array(buffer.buffer);
@@ -66,7 +69,7 @@ function fileSink(fd: number, shape: number[]): LossSink {
   let written = 0;
   let done: PerSample | undefined;
   const flush = () => {
-    writeAll(fd, bytes.subarray(0, held * 8), written * 8);
+    writeAll(fd, bytes.subarray(0, held * 8), (from + written) * 8);
     written += held;
     held = 0;
   };
@@ -83,7 +86,7 @@ function fileSink(fd: number, shape: number[]): LossSink {
       if (done) return done;
       while (written + held < size) push(0);
       if (held > 0) flush();
-      done = storedLosses([{ fd, values: size }], shape);
+      done = storedLosses([{ fd, values: size, from }], shape);
       return done;
     },
   };
@@ -126,7 +129,7 @@ export function storedLosses(parts: Segment[], shape: number[]): PerSample {
         const target = out.subarray(lo - from, hi - from);
         if ('data' in s) target.set(s.data.subarray(lo - base, hi - base));
         else if ('losses' in s) s.losses.read(1, lo - base, hi - base, (d, f) => target.set(asFloats(d), f + base - lo));
-        else readAll(s.fd, new Uint8Array(target.buffer, target.byteOffset, target.byteLength), (lo - base) * 8);
+        else readAll(s.fd, new Uint8Array(target.buffer, target.byteOffset, target.byteLength), ((s.from ?? 0) + lo - base) * 8);
       }
       base += n;
     }

@@ -35,7 +35,12 @@ export interface PartialResult {
 /** A merged result; perSample only when every part had it. */
 export type MergedResult = LossResult & { mode: string };
 
-export function mergeResults(parts: PartialResult[]): MergedResult {
+/**
+ * The parts as one result. `losses`, when given, are the unreduced losses of all the parts in
+ * order, kept elsewhere (the threads of a run write theirs into one file): the parts then need
+ * none of their own.
+ */
+export function mergeResults(parts: PartialResult[], losses?: PerSample): MergedResult {
   if (parts.length === 0) throw new InputError('merge needs at least one result');
   const [first] = parts;
   let count = 0;
@@ -51,7 +56,7 @@ export function mergeResults(parts: PartialResult[]): MergedResult {
     if (rest(p.shape) !== rest(first.shape)) {
       throw new InputError(`loss shape (${p.shape.join(', ')}) does not continue (${first.shape.join(', ')}) along the batch dim`, p.source);
     }
-    if (first.reduction === 'none' && !p.perSample) {
+    if (first.reduction === 'none' && !p.perSample && !losses) {
       throw new InputError('has no "perSample": reduction none merges the unreduced losses, so every part needs them', p.source);
     }
     count += p.count;
@@ -59,7 +64,7 @@ export function mergeResults(parts: PartialResult[]): MergedResult {
   }
   // an unbatched part (shape ()) is one row
   const shape = [rows, ...first.shape.slice(1)];
-  const perSample = parts.every((p) => p.perSample) ? storedLosses(parts.map((p) => ({ losses: p.perSample! })), shape) : undefined;
+  const perSample = losses ?? (parts.every((p) => p.perSample) ? storedLosses(parts.map((p) => ({ losses: p.perSample! })), shape) : undefined);
   const [sum, weightSum] = joinedSums(parts);
   const reduction = first.reduction;
   // reduction none: every part has perSample (checked above)

@@ -150,18 +150,21 @@ export class PredictionWatch implements Findings {
   }
 }
 
-/** Parts of one input in order (threads), as one; their indices already count from the whole input's start. */
+/**
+ * Parts of one input in order (threads), as one; their indices already count from the whole
+ * input's start. One watch stops looking at rows at the first that is not log-probabilities
+ * (a value above 0 or a bad sum), so the first part with either decides both.
+ */
 export function combineFindings(parts: Findings[]): Findings {
-  const positive = parts.find((p) => p.positive >= 0);
-  const bad = parts.find((p) => p.badRow >= 0);
+  const first = parts.find((p) => p.positive >= 0 || p.badRow >= 0);
   return {
     unit: parts.every((p) => p.unit),
     inside: parts.some((p) => p.inside),
     probabilities: parts.every((p) => p.probabilities),
-    positive: positive?.positive ?? -1,
-    positiveValue: positive?.positiveValue ?? 0,
-    badRow: bad?.badRow ?? -1,
-    badRowSum: bad?.badRowSum ?? 0,
+    positive: first?.positive ?? -1,
+    positiveValue: first?.positiveValue ?? 0,
+    badRow: first?.badRow ?? -1,
+    badRowSum: first?.badRowSum ?? 0,
   };
 }
 

@@ -1,51 +1,31 @@
 /**
- * A loss over a large file on every core. The batch rows are split into one range per
- * thread, at multiples of the sums' chunk (reduce.ts rowsPerChunk), so that the parts' exact
- * sums join to one run's bits; each thread (the main one included) opens the logits itself
- * and computes the same lossFor over its rows (values.ts rowWindow). Class-index labels are
- * read once, by the main thread, and shared (a SharedArrayBuffer). Nothing but a few numbers
- * crosses between threads: when the losses are kept, each worker writes them to a temporary
- * file that the main thread opened for it (threads share descriptors), and the main thread
- * reads the parts' files in order as one PerSample.
+ * A loss over a large file on every core. The workers are started as soon as the run knows it
+ * will use them, and load while the main thread finishes reading the settings; the main
+ * thread then posts the job and computes at once. Every thread takes the next claim of rows
+ * from a shared counter (claims.ts) and computes it (thread-claims.ts), so a worker that starts
+ * late takes fewer claims and none waits on another's share. Class-index labels are read once,
+ * by the main thread, and shared (a SharedArrayBuffer). Nothing but a few numbers a claim
+ * crosses between threads: kept losses go to their place in one temporary file that the main
+ * thread opened (threads share descriptors) and reads back as one PerSample. The claims' parts
+ * join in claim order, the exact sums to one run's bits (merge.ts), the scans by their offsets
+ * (warnings.ts), so any thread count and any timing give the same result and warnings.
  */
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { mayUseThreads } from './threads.js';
+import { claimBoard, claimRows, claimSize, claimsStopped, letGo, type ClaimBoard } from './claims.js';
 import { InputError } from './errors.js';
-import { lossFor, type LossMode } from './evaluate.js';
-import type { Format } from './io/format.js';
-import { openInput } from './io/read.js';
-import { lossStore, storedLosses, temporaryFile, type Segment } from './loss-store.js';
-import type { InputKind } from './losses/probabilities.js';
-import type { LossResult, Reduction } from './losses/reduce.js';
-import { PredictionWatch } from './mistakes.js';
-import { combineScans, NonFiniteScan, type Scanned } from './warnings.js';
+import { storedLosses, temporaryFile } from './loss-store.js';
+import type { LossResult } from './losses/reduce.js';
 import { mergeResults } from './merge.js';
 import { numel, type Tensor } from './tensor.js';
-import { asValues, rowWindow, type Values } from './values.js';
+import { computeClaims, type ClaimPart, type ParallelJob, type WorkerJob, type WorkerReply } from './thread-claims.js';
+import { mayUseThreads } from './threads.js';
+import type { Values } from './values.js';
+import { combineScans, type Scanned } from './warnings.js';
 
-export interface ParallelJob {
-  mode: LossMode;
-  logits: string;
-  labels: string;
-  logitsFormat?: Format;
-  labelsFormat?: Format;
-  delimiter?: string;
-  header?: boolean;
-  weight?: Tensor;
-  posWeight?: Tensor;
-  reduction: Reduction;
-  ignoreIndex: number;
-  labelSmoothing: number;
-  logSoftmax: boolean;
-  classDim?: number;
-  inputKind: InputKind;
-  /** Whether an output needs the unreduced losses (reduction none always does). */
-  keepLosses?: boolean;
-  /** Class-index labels read once by the main thread, on shared memory; else each thread opens `labels`. */
-  sharedLabels?: Tensor;
-}
+export type { ParallelJob } from './thread-claims.js';
+export { valueBytes } from './claims.js';
 
 /**
  * How many threads to use: what was asked, else every core (up to 8) for inputs big enough to
@@ -55,12 +35,6 @@ export interface ParallelJob {
 export function threadCount(asked: number | undefined, values: number, chunks: number, cores = availableParallelism()): number {
   const n = asked ?? (mayUseThreads(undefined, values) ? Math.min(cores, 8) : 1);
   return Math.max(1, Math.min(n, cores, chunks));
-}
-
-/** Row bounds of `threads` parts of `rows` rows, each (but the last) ending at a multiple of `chunkRows`. */
-export function partBounds(rows: number, threads: number, chunkRows: number): number[] {
-  const chunks = Math.ceil(rows / chunkRows);
-  return Array.from({ length: threads + 1 }, (_, i) => Math.min(rows, Math.round((i * chunks) / threads) * chunkRows));
 }
 
 /**
@@ -82,98 +56,118 @@ export function shareLabels(labels: Values): Tensor | undefined {
   return exact ? { data, shape: [...labels.shape], dtype: 'int32' } : undefined;
 }
 
-/** A part's loss, and what the scans saw in its rows of each input (warnings.ts). */
+/** The run's loss, and what the scans saw of each input (warnings.ts). */
 export interface Part {
   result: LossResult;
   logits: Scanned;
   labels: Scanned;
 }
 
-/** Rows [start, end) of shared labels, without a copy. */
-function labelRows(labels: Tensor, start: number, end: number): Tensor {
-  const row = labels.shape.slice(1).reduce((n, d) => n * d, 1);
-  const data = labels.data.subarray(start * row, end * row) as Tensor['data'];
-  return { data, shape: [end - start, ...labels.shape.slice(1)], dtype: labels.dtype };
-}
-
-/** One thread's part: rows [start, end) of the job's files; its losses go to `fd` when given. */
-export async function computePart(job: ParallelJob, start: number, end: number, fd?: number): Promise<Part> {
-  const { delimiter, header } = job;
-  const open = async (spec: string, format: Format | undefined) =>
-    rowWindow(asValues(await openInput(spec, { format, delimiter, header })), start, end);
-  const x = await open(job.logits, job.logitsFormat);
-  const y: Values = job.sharedLabels ? asValues(labelRows(job.sharedLabels, start, end)) : await open(job.labels, job.labelsFormat);
-  // rows are numbered from the whole input's first, so every split checks the same ones
-  const scans = { logits: new NonFiniteScan(new PredictionWatch(x.shape, x.dtype, start, job.classDim)), labels: new NonFiniteScan() };
-  const [logits, labels] = [scans.logits.observe(x), scans.labels.observe(y)];
-  const perSample = job.keepLosses || job.reduction === 'none' ? lossStore(fd === undefined ? {} : { fd }) : 'drop';
-  const result = lossFor(job.mode, { logits, labels, weight: job.weight, posWeight: job.posWeight }, { ...job, perSample });
-  return { result, logits: scans.logits.summary(), labels: scans.labels.summary() };
-}
-
-/** What a worker posts: its result's numbers (its losses are in the file it was given), and its scans. */
-export interface PartMessage {
-  ok: boolean;
-  part?: { result: Omit<LossResult, 'loss' | 'perSample'>; logits: Scanned; labels: Scanned };
-  message?: string;
+/** The shape of a parallel run: its batch rows, the sums' chunk, and each input's values (and the logits' bytes) a row. */
+export interface Rows {
+  rows: number;
+  chunkRows: number;
+  logits: number;
+  labels: number;
+  logitsBytes: number;
 }
 
 /**
- * The job's loss over `rows` batch rows on `threads` threads, or undefined when a part
- * failed on its input: the caller then runs single-threaded, which names the failing place
- * in the whole file rather than in a part.
+ * The job's loss on `workers.size + 1` threads, or undefined when a thread failed on its
+ * input: the caller then runs single-threaded, which names the failing place in the whole
+ * file rather than in a claim. The workers are ended when it returns.
  */
-export async function parallelLoss(
-  job: ParallelJob,
-  rows: number,
-  threads: number,
-  chunkRows: number,
-  rowSizes: { logits: number; labels: number },
-): Promise<Part | undefined> {
-  const bounds = partBounds(rows, threads, chunkRows);
-  const files = bounds.slice(1, -1).map(() => (job.keepLosses ? temporaryFile() : undefined));
-  const workers = bounds.slice(1, -1).map((start, i) => runWorker(job, start, bounds[i + 2], files[i]));
-  let mine: Part | undefined;
+export async function parallelLoss(job: ParallelJob, rows: Rows, workers: Workers): Promise<Part | undefined> {
   try {
-    mine = await computePart(job, 0, bounds[1]);
-  } catch (e) {
-    if (!(e instanceof InputError)) throw e;
+    const threads = workers.size + 1;
+    const board = claimBoard(rows.rows, claimSize(rows.rows, rows.chunkRows, rows.logitsBytes, threads), workers.size);
+    const fd = job.keepLosses || job.reduction === 'none' ? temporaryFile() : undefined;
+    const replies = workers.run((worker) => ({ job, board, fd, worker }));
+    let mine: ClaimPart[] = [];
+    try {
+      mine = await computeClaims(job, board, fd);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+    }
+    // out of claims: a worker that has not joined yet would find none left, so it is not waited for
+    const joined = replies.filter((_, i) => !(letGo(board, i) && workers.end(i)));
+    if (claimsStopped(board)) return undefined;
+    const theirs = await Promise.all(joined);
+    const internal = theirs.find((r) => !r.ok && !r.input);
+    if (internal) throw new Error(internal.message);
+    if (claimsStopped(board) || theirs.some((r) => !r.ok)) return undefined;
+    return joinClaims([...mine, ...theirs.flatMap((r) => r.parts!)], job, board, rows, fd);
+  } finally {
+    workers.end();
+  }
+}
+
+/**
+ * The claims' parts, in any order, as one run's result: in claim order, each claim once; the
+ * kept losses (when `fd` holds them) read back from their places in `fd`.
+ */
+export function joinClaims(parts: ClaimPart[], job: ParallelJob, board: ClaimBoard, perRow: Pick<Rows, 'logits' | 'labels'>, fd: number | undefined): Part {
+  parts.sort((a, b) => a.claim - b.claim);
+  if (parts.length !== board.claims || parts.some((p, k) => p.claim !== k)) throw new Error(`the threads computed ${parts.length} parts of ${board.claims}`);
+  const rows = parts.map((p) => claimRows(board, p.claim));
+  const lossShape = [board.rows, ...parts[0].result.shape.slice(1)];
+  const losses = fd === undefined ? undefined : storedLosses([{ fd, values: numel(lossShape) }], lossShape);
+  const result = mergeResults(
+    parts.map((p, k) => ({ ...p.result, mode: job.mode, reduction: job.reduction, source: `rows ${rows[k][0]}..${rows[k][1]}` })),
+    losses,
+  );
+  // a claim's first non-finite index counts from its first row
+  const seen = (input: 'logits' | 'labels') => combineScans(parts.map((p, k) => ({ scan: p[input], offset: rows[k][0] * perRow[input] })));
+  return { result, logits: seen('logits'), labels: seen('labels') };
+}
+
+/**
+ * Worker threads started before their job is known: each loads its script and waits for the
+ * job. An idle worker does not keep the process alive, so a run that fails before posting
+ * its job ends as it would without them.
+ */
+export class Workers {
+  private readonly threads: { worker: Worker; reply: Promise<WorkerReply> }[];
+
+  constructor(count: number) {
+    this.threads = Array.from({ length: count }, () => {
+      const worker = new Worker(workerScript());
+      let said: WorkerReply | undefined;
+      // the reply is taken once the thread has ended, so that nothing of it outlives the computation
+      worker.once('message', (m: WorkerReply) => {
+        said = m;
+        void worker.terminate();
+      });
+      worker.once('error', (e) => (said ??= { ok: false, message: e.message }));
+      const reply = new Promise<WorkerReply>((resolve) => worker.once('exit', (code) => resolve(said ?? { ok: false, message: `a worker thread ended with code ${code}` })));
+      // after the listeners, which would hold the process again
+      worker.unref();
+      return { worker, reply };
+    });
   }
 
-  const others = await Promise.all(workers);
-  if (!mine || others.some((m) => !m.ok)) {
-    const internal = others.find((m) => !m.ok && m.message?.startsWith('internal:'));
-    if (internal) throw new Error(internal.message!.slice('internal:'.length));
-    return undefined;
+  get size(): number {
+    return this.threads.length;
   }
-  const theirs = others.map((m, i) => {
-    const { result } = m.part!;
-    const shape = result.shape;
-    const segment: Segment | undefined = files[i] === undefined ? undefined : { fd: files[i]!, values: shape.reduce((n, d) => n * d, 1) };
-    const perSample = segment && storedLosses([segment], shape);
-    return { ...m.part!, result: { ...result, loss: perSample ?? NaN, ...(perSample && { perSample }) } };
-  });
-  const all = [mine, ...theirs];
-  const merged = mergeResults(
-    all.map((p, i) => ({ ...p.result, mode: job.mode, reduction: job.reduction, source: `rows ${bounds[i]}..${bounds[i + 1]}` })),
-  );
-  // a part's first non-finite index counts from its first row
-  const seen = (input: 'logits' | 'labels') =>
-    combineScans(all.map((p, i) => ({ scan: p[input], offset: bounds[i] * rowSizes[input] })));
-  return { result: merged, logits: seen('logits'), labels: seen('labels') };
+
+  /** Posts each worker its job; its reply comes once it has ended. */
+  run(job: (worker: number) => WorkerJob): Promise<WorkerReply>[] {
+    return this.threads.map(({ worker, reply }, i) => {
+      worker.ref();
+      worker.postMessage(job(i));
+      return reply;
+    });
+  }
+
+  /** Ends worker `i`, or every worker: true. */
+  end(i?: number): true {
+    for (const t of i === undefined ? this.threads : [this.threads[i]]) void t.worker.terminate();
+    return true;
+  }
 }
 
 /** worker.js beside this module, or worker.cjs beside the CommonJS bundle. */
 function workerScript(): URL {
   const here = new URL(import.meta.url);
   return new URL(`./worker${extname(here.pathname)}`, here);
-}
-
-function runWorker(job: ParallelJob, start: number, end: number, fd: number | undefined): Promise<PartMessage> {
-  return new Promise((resolve) => {
-    const worker = new Worker(workerScript(), { workerData: { job, start, end, fd } });
-    // the part is taken once the thread has ended, so that nothing of it outlives the computation
-    worker.once('message', (m: PartMessage) => void worker.terminate().then(() => resolve(m)));
-    worker.once('error', (e) => resolve({ ok: false, message: `internal:${e.message}` }));
-  });
 }

@@ -1,19 +1,16 @@
-/** A thread of a parallel run (parallel.ts): computes its rows and posts the part's numbers back. */
-import { parentPort, workerData } from 'node:worker_threads';
+/**
+ * A worker thread of a parallel run (parallel.ts): waits for its job, computes the claims it
+ * takes (thread-claims.ts), and posts their parts back. Its bundle holds the readers and the
+ * kernels only.
+ */
+import { parentPort } from 'node:worker_threads';
 import { InputError } from './errors.js';
-import { computePart, type ParallelJob, type PartMessage } from './parallel.js';
+import { computeClaims, type WorkerJob, type WorkerReply } from './thread-claims.js';
 
-const { job, start, end, fd } = workerData as { job: ParallelJob; start: number; end: number; fd?: number };
-
-computePart(job, start, end, fd).then(
-  ({ result: r, logits, labels }) => {
-    // the losses are in the file `fd`, written in full by the Reducer's finish: only the numbers cross
-    const { reduction, shape, sum, weightSum, count, exact, nonFinite } = r;
-    const message: PartMessage = { ok: true, part: { result: { reduction, shape, sum, weightSum, count, exact, nonFinite }, logits, labels } };
-    parentPort!.postMessage(message);
-  },
-  (e: unknown) => {
-    const message = e instanceof Error ? e.message : String(e);
-    parentPort!.postMessage({ ok: false, message: e instanceof InputError ? message : `internal:${message}` });
-  },
-);
+parentPort!.once('message', ({ job, board, fd, worker }: WorkerJob) => {
+  const post = (reply: WorkerReply) => parentPort!.postMessage(reply);
+  computeClaims(job, board, fd, worker).then(
+    (parts) => post({ ok: true, parts }),
+    (e: unknown) => post({ ok: false, input: e instanceof InputError, message: e instanceof Error ? e.message : String(e) }),
+  );
+});

@@ -8,10 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readInput } from '../src/io/read.js';
-import { mergeResults } from '../src/merge.js';
-import { computePart, type ParallelJob } from '../src/parallel.js';
+import { claimBoard } from '../src/claims.js';
+import { temporaryFile } from '../src/loss-store.js';
+import { joinClaims, type ParallelJob } from '../src/parallel.js';
+import { computeClaims } from '../src/thread-claims.js';
 import { cases, expectClose, resolveArgv, type Report } from './cases.js';
 import { runCli, type Expected } from './helpers.js';
+import type { Values } from '../src/values.js';
 
 const byName = (name: string) => {
   const c = cases.find((k) => k.name === name);
@@ -144,7 +147,7 @@ describe('the per-sample report in the user layout', () => {
 
 describe("a thread's part (parallel.ts) carries the class dim", () => {
   for (const name of ['layout_ce_lastdim_weight_ignore_ls_none', 'layout_ce_middle_2_none', 'layout_nll_logsoftmax_lastdim_mean']) {
-    it(`${name}: parts of rows [0, 1) and [1, B) merge into PyTorch's loss`, async () => {
+    it(`${name}: claims of one row each join into PyTorch's loss`, async () => {
       const argv = argvOf(name);
       const flag = (f: string) => (argv.includes(f) ? argv[argv.indexOf(f) + 1] : undefined);
       const weight = flag('--weight');
@@ -159,14 +162,23 @@ describe("a thread's part (parallel.ts) carries the class dim", () => {
         logSoftmax: argv.includes('--log-softmax'),
         classDim: Number(flag('--class-dim')),
       };
-      const rows = (await readInput(argv[1])).shape[0];
-      const parts = [await computePart(job, 0, 1), await computePart(job, 1, rows)];
-      const merged = mergeResults(parts.map((p, i) => ({ ...p.result, mode: job.mode, reduction: job.reduction, source: `part ${i}` })));
-      const loss = merged.reduction === 'none' ? nest(merged.perSample!.toArray(), merged.shape) : (merged.loss as number);
+      const x = await readInput(argv[1]);
+      const rows = x.shape[0];
+      const board = claimBoard(rows, 1, 0);
+      const fd = job.reduction === 'none' ? temporaryFile() : undefined;
+      const { result } = joinClaims(await computeClaims(job, board, fd), job, board, { logits: x.data.length / rows, labels: (await readInput(argv[2])).data.length / rows }, fd);
+      const loss = result.reduction === 'none' ? nest(readAll(result.perSample!), result.shape) : (result.loss as number);
       expectClose(loss, byName(name).expected.loss!, name);
     });
   }
 });
+
+/** Losses kept in a file, read back in blocks into one array. */
+function readAll(losses: Values): Float64Array {
+  const out = new Float64Array(losses.shape.reduce((n, d) => n * d, 1));
+  losses.read(1, 0, out.length, (d, first) => out.set(d as Float64Array, first));
+  return out;
+}
 
 /** Flat row-major values as nested lists of `shape`, as the fixtures write an unreduced loss. */
 function nest(values: Float64Array, shape: number[]): Expected {

@@ -1,7 +1,7 @@
 /**
  * The unreduced losses kept only for an output that needs them: in memory up to a bound, in an
  * unlinked temporary file beyond it, read back in blocks; and threads that pass no losses
- * between them, split at the sums' chunks, with class-index labels read once and shared.
+ * between them, claiming rows at the sums' chunks, with class-index labels read once and shared.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,8 @@ import { encodeNpy } from '../src/io/npy.js';
 import { lossStore, storedLosses } from '../src/loss-store.js';
 import { bceWithLogits } from '../src/losses/bce-with-logits.js';
 import { memoryLosses, Reducer, rowsPerChunk, type KeepLosses } from '../src/losses/reduce.js';
-import { partBounds, shareLabels, threadCount } from '../src/parallel.js';
+import { claimBoard, claimRows, claimSize } from '../src/claims.js';
+import { shareLabels, threadCount } from '../src/parallel.js';
 import { generated, inMemory } from '../src/values.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'losscalc.cjs');
@@ -100,12 +101,12 @@ describe('compareValues over values read in blocks', () => {
 });
 
 describe('threads', () => {
-  it('split rows at multiples of the sums chunk, and never into more parts than chunks', () => {
+  it('claim rows at multiples of the sums chunk, and never run more threads than chunks', () => {
     const R = rowsPerChunk([10_000, 100]);
-    const bounds = partBounds(10_000, 3, R);
-    expect(bounds[0]).toBe(0);
-    expect(bounds[3]).toBe(10_000);
-    for (const b of bounds.slice(1, -1)) expect(b % R).toBe(0);
+    const board = claimBoard(10_000, claimSize(10_000, R, 800, 3), 2);
+    expect(claimRows(board, 0)[0]).toBe(0);
+    expect(claimRows(board, board.claims - 1)[1]).toBe(10_000);
+    for (let k = 1; k < board.claims; k++) expect(claimRows(board, k)[0] % R).toBe(0);
     expect(threadCount(8, 1 << 24, Math.ceil(100 / R), 8)).toBe(Math.ceil(100 / R));
   });
 

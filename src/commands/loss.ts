@@ -20,7 +20,8 @@ import { classLayout, numel, type ClassLayout, type Tensor } from '../tensor.js'
 import { recordSettings } from '../settings.js';
 import { inputDigests } from '../io/digest.js';
 import { asValues, isValues, type Values } from '../values.js';
-import type { ParallelJob } from '../parallel.js';
+import type { ParallelJob, Rows } from '../parallel.js';
+import type { Format } from '../io/format.js';
 import { mayUseThreads, threadsWarning } from '../threads.js';
 import { threadSpec } from '../io/read.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
@@ -31,6 +32,8 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   keepYoungGenerationSmall();
   await refuseSavingOverInput(opts);
   const { logits: loaded, labels, specs } = await loadLogitsAndLabels(opts, load);
+  // workers start loading now, while the rest of the inputs are read
+  const plan = await threadPlan(opts, specs, loaded, labels);
   const progress = new Progress(io.stderr, `${opts.mode} ${opts.logits}`, io.clock);
   // non-finite logits and labels are counted, and the usual mistakes caught, as the kernels read them (warnings.ts)
   const scans = { logits: new NonFiniteScan(new PredictionWatch(loaded.shape, loaded.dtype, 0, opts.classDim)), labels: new NonFiniteScan() };
@@ -45,7 +48,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   };
   // the unreduced losses are kept (beyond a bound, in a temporary file) only for an output that needs them
   const keepLosses = opts.reduction === 'none' || opts.savePerSample !== undefined || opts.top > 0;
-  const threaded = await inThreads(opts, specs, loaded, labels, inputs, keepLosses);
+  const threaded = plan && (await inThreads(plan, opts, loaded, labels, inputs, keepLosses));
   // a worker's start sets V8's flags anew
   if (threaded) keepYoungGenerationSmall();
   const evaluated = evaluate(inputs, { ...opts, perSample: keepLosses ? lossStore() : 'drop' }, threaded?.result);
@@ -116,18 +119,25 @@ async function loadLogitsAndLabels(opts: Options, load: Loader): Promise<{ logit
   return { logits: await load.open('logits', opts.logits), labels: await load.open('labels', opts.labels), specs };
 }
 
+/** How a parallel run reads its inputs, and the workers started for it. */
+interface ThreadPlan {
+  parallel: typeof import('../parallel.js');
+  workers: import('../parallel.js').Workers;
+  rows: Rows;
+  binary: boolean;
+  logitsAt: { spec: string; format?: Format };
+  labelsAt?: { spec: string; format?: Format };
+  labelsSpec: string;
+}
+
 /**
- * The mode's loss computed on several threads, when the logits are a file read in blocks
- * (NPY or CSV) and large enough (or -j asks); undefined to compute it here.
+ * Whether the mode's loss is computed on several threads (the logits a file read in blocks,
+ * large enough, or -j asks), decided as soon as the logits and labels are open, and then the
+ * workers already started; undefined to compute it here. The workers start only once both
+ * are open, since a worker takes the layouts the readers noted (csv-file.ts, json-file.ts)
+ * when it starts.
  */
-async function inThreads(
-  opts: Options,
-  specs: Specs,
-  logits: Tensor | Values,
-  labels: Tensor | Values,
-  inputs: { weight?: Tensor; posWeight?: Tensor },
-  keepLosses: boolean,
-) {
+async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, labels: Tensor | Values): Promise<ThreadPlan | undefined> {
   const labelsShape = labels.shape;
   if (opts.mode === 'check' || !isValues(logits) || logits.shape.length < 2) return undefined;
   // a --label-column table is read on this thread; the threads read the logits and labels specs
@@ -139,23 +149,47 @@ async function inThreads(
   if (opts.classDim !== undefined && classLayout(logits.shape, opts.classDim).dim === 0) return undefined;
   // worker_threads and the worker's bundle are loaded only for a run that uses them
   if (!mayUseThreads(opts.threads, numel(logits.shape))) return undefined;
-  const { parallelLoss, shareLabels, threadCount } = await import('../parallel.js');
   const binary = binaryLabels(opts.mode, logits.shape, labelsShape);
   const chunkRows = rowsPerChunk(binary ? logits.shape : classLayout(logits.shape, opts.classDim).outShape, numel(logits.shape.slice(1)));
-  const threads = threadCount(opts.threads, numel(logits.shape), Math.ceil(logits.shape[0] / chunkRows));
+  const parallel = await import('../parallel.js');
+  const threads = parallel.threadCount(opts.threads, numel(logits.shape), Math.ceil(logits.shape[0] / chunkRows));
   if (threads < 2) return undefined;
   // each thread opens both files again: a stream (stdin, a FIFO, gzip) by its temporary file
   const [logitsAt, labelsAt] = [await threadSpec(specs.logits[0], opts.input.format), await threadSpec(specs.labels[0], opts.input.format)];
   if (!logitsAt) return undefined;
+  const rowValues = (shape: number[]) => numel(shape.slice(1));
+  const rows = {
+    rows: logits.shape[0],
+    chunkRows,
+    logits: rowValues(logits.shape),
+    labels: rowValues(labelsShape),
+    logitsBytes: rowValues(logits.shape) * parallel.valueBytes(logits.dtype),
+  };
+  return { parallel, workers: new parallel.Workers(threads - 1), rows, binary, logitsAt, labelsAt, labelsSpec: specs.labels[0] };
+}
+
+/** The mode's loss on the plan's threads, or undefined to compute it here. */
+async function inThreads(
+  plan: ThreadPlan,
+  opts: Options,
+  logits: Tensor | Values,
+  labels: Tensor | Values,
+  inputs: { weight?: Tensor; posWeight?: Tensor },
+  keepLosses: boolean,
+) {
+  const { parallel, workers, logitsAt, labelsAt } = plan;
   // class indices read whole (JSON, bytes kept in memory) are shared, never parsed again by
   // each thread; a file read in blocks (and targets of the logits' shape) each thread reads its rows of
-  const sharedLabels = binary || (isValues(labels) && labelsAt) ? undefined : shareLabels(asValues(labels));
-  if (!sharedLabels && !labelsAt) return undefined;
+  const sharedLabels = plan.binary || (isValues(labels) && labelsAt) ? undefined : parallel.shareLabels(asValues(labels));
+  if (!sharedLabels && !labelsAt) {
+    workers.end();
+    return undefined;
+  }
   const job: ParallelJob = {
-    mode: opts.mode,
+    mode: opts.mode as ParallelJob['mode'],
     logits: logitsAt.spec,
     // unread when the labels are shared
-    labels: labelsAt?.spec ?? specs.labels[0],
+    labels: labelsAt?.spec ?? plan.labelsSpec,
     logitsFormat: logitsAt.format,
     labelsFormat: labelsAt?.format,
     delimiter: opts.input.delimiter,
@@ -171,10 +205,9 @@ async function inThreads(
     keepLosses,
     sharedLabels,
   };
-  const rowValues = (shape: number[]) => numel(shape.slice(1));
-  const part = await parallelLoss(job, logits.shape[0], threads, chunkRows, { logits: rowValues(logits.shape), labels: rowValues(labelsShape) });
+  const part = await parallel.parallelLoss(job, plan.rows, workers);
   // each thread opened the files itself: they read the version this run opened first only if
   // the files are still as they were then, which a read through that first open checks
-  for (const v of [logits, labels]) if (part && isValues(v)) v.read(rowValues(v.shape), 0, 1, () => {});
+  for (const v of [logits, labels]) if (part && isValues(v)) v.read(numel(v.shape.slice(1)), 0, 1, () => {});
   return part;
 }

@@ -16,6 +16,7 @@ import { whitespace } from './csv-cells.js';
 import { CsvRows } from './csv-rows.js';
 import { blockBytes, type Layout } from './csv-scan.js';
 import { use } from './csv-window.js';
+import { giveBack, takeBuffer } from './array-file.js';
 
 /** What a reader of the file hands out of each row. */
 export interface RowPick {
@@ -93,7 +94,9 @@ export function csvValues(path: string, delimiter: string, layout: Layout, picke
         }
         return;
       }
-      const block = new Float64Array(Math.min(perBlock, end - start) * unit);
+      // the block and the window's bytes are given back when the read ends, for the next to reuse
+      const blockStore = takeBuffer(Math.min(perBlock, end - start) * unit * 8);
+      const block = new Float64Array(blockStore.buffer, 0, blockStore.length / 8);
       withFile(path, (fd) => {
         unchanged(stateOf(fstatSync(fd)), layout, path);
         const firstValue = start * unit;
@@ -116,7 +119,9 @@ export function csvValues(path: string, delimiter: string, layout: Layout, picke
         }
         unchanged(stateOf(fstatSync(fd)), layout, path); // after the last block, too
         if (ok) resume = { value, offset: rows.offset(), cell: rows.cellInRow };
+        rows.w.release();
       });
+      giveBack(blockStore);
     },
   };
 }

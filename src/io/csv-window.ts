@@ -12,6 +12,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { giveBack, takeBuffer } from './array-file.js';
 import { CR, NL } from './csv-cells.js';
 
 export const csvLimits = {
@@ -37,6 +38,7 @@ export class ByteWindow {
   sawNul = false;
   private lastByte = -1;
   private pendingCR = false;
+  private readonly own: Buffer;
 
   constructor(
     private readonly fd: number,
@@ -46,7 +48,13 @@ export class ByteWindow {
     private readonly check = false,
   ) {
     this.base = start;
-    this.buf = Buffer.allocUnsafe(Math.max(16, chunkBytes));
+    const own = takeBuffer(Math.max(16, chunkBytes));
+    this.buf = this.own = Buffer.from(own.buffer, 0, own.length);
+  }
+
+  /** The reader is done with the window: its buffer goes back for the next read to take, unless it grew. */
+  release(): void {
+    if (this.buf === this.own) giveBack(this.own);
   }
 
   /** Drop the bytes before `pos`; returns how far the others moved towards buf[0]. */

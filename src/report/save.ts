@@ -34,11 +34,13 @@ export async function savePerSample(path: string, r: LossResult, standard: Recor
 export function* encodePerSample(path: string, losses: Pick<PerSample, 'shape' | 'read' | 'dtype'>): Generator<Uint8Array | string> {
   const ext = saveExtension(path) ?? '.csv';
   if (ext === '.npy') {
-    // the header is known from the shape; the data follows as little-endian float64
+    // the header is known from the shape; the data follows as little-endian float64, every
+    // NaN as one bit pattern: the sign a NaN loss comes with depends on the code V8 ran it in
+    // (interpreted or optimized), so on how many rows its thread had computed before
     yield npyHeaderBytes(losses.shape, 'float64');
     for (const [block] of valueBlocks(losses, CHUNK_BYTES / 8)) {
       const bytes = new DataView(new ArrayBuffer(block.length * 8));
-      for (let i = 0; i < block.length; i++) bytes.setFloat64(i * 8, block[i], true);
+      for (let i = 0; i < block.length; i++) bytes.setFloat64(i * 8, block[i] === block[i] ? block[i] : NaN, true);
       yield new Uint8Array(bytes.buffer);
     }
   } else if (ext === '.csv') {
