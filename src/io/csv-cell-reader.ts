@@ -51,8 +51,9 @@ export class CsvCells {
     protected readonly delim: number,
     protected readonly ws: Uint8Array,
     check = false,
+    spare?: Buffer,
   ) {
-    this.w = new ByteWindow(fd, start, chunkBytes, source, check);
+    this.w = new ByteWindow(fd, start, chunkBytes, source, check, spare);
   }
 
   /** The file offset of the next byte to read. */

@@ -68,6 +68,16 @@ export function blockBytes(): number {
   return Math.min(streaming.blockBytes, 1 << 20);
 }
 
+/**
+ * How far apart the marks are, so that a read of any rows (a thread's next chunk) skips little
+ * before its first: a mark every 64 KiB of text (less with tiny blocks), and every 1024 rows
+ * of short rows (a column of labels), but these never closer than 1/65536 of the file apart:
+ * at most 65,536 marks more than one per 64 KiB, however many rows the file has.
+ */
+export function markSpacing(size: number): { bytes: number; rows: number; minBytes: number } {
+  return { bytes: Math.min(blockBytes(), 1 << 16), rows: 1024, minBytes: Math.floor(size / 65536) };
+}
+
 /** What the first rows' cells said. */
 interface FirstRow {
   /** The row's file offset, and its cell count. */
@@ -159,7 +169,7 @@ export function scanLayout(
   const markRows = [0];
   const markOffsets = [headed ? second!.offset : first.offset];
 
-  const markEvery = blockBytes();
+  const marks = markSpacing(size);
   const checkBytes = csvChecks.openBytes;
   // the values of a row (those of the columns read), checked a block of them at a time: a
   // row wider than a block is never held
@@ -173,14 +183,16 @@ export function scanLayout(
     }
     return true;
   };
-  let lastMark = 0;
+  let lastMark = markOffsets[0];
+  let lastMarkRow = 0;
   for (;;) {
     if (!rows.startRow()) break;
     const offset = rows.offset();
-    if (offset - lastMark >= markEvery) {
+    if (offset - lastMark >= marks.bytes || (dataRows - lastMarkRow >= marks.rows && offset - lastMark >= marks.minBytes)) {
       markRows.push(dataRows);
       markOffsets.push(offset);
       lastMark = offset;
+      lastMarkRow = dataRows;
     }
     const parse = offset < checkBytes && refused === undefined && !bad;
     // a row past them is not parsed, but its cells are counted: a ragged row anywhere is the

@@ -38,15 +38,22 @@ export class ByteWindow {
   private lastByte = -1;
   private pendingCR = false;
 
+  /**
+   * `spare` is a buffer to read into instead of a new one (a reader reads many row ranges
+   * through one): used when it holds `chunkBytes`.
+   */
   constructor(
-    private readonly fd: number,
+    /** The open file; another descriptor of the same, unchanged file may take its place between reads. */
+    public fd: number,
     start: number,
     chunkBytes: number,
     private readonly source: string,
     private readonly check = false,
+    spare?: Buffer,
   ) {
     this.base = start;
-    this.buf = Buffer.allocUnsafe(Math.max(16, chunkBytes));
+    const bytes = Math.max(16, chunkBytes);
+    this.buf = spare !== undefined && spare.length >= bytes ? spare : Buffer.allocUnsafe(bytes);
   }
 
   /** Drop the bytes before `pos`; returns how far the others moved towards buf[0]. */
