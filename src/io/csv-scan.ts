@@ -176,6 +176,9 @@ export function scanLayout(
   const width = read === undefined ? columns : read.reduce((n, r) => n + r, 0);
   const out = new Float64Array(Math.max(1, Math.min(width, Math.floor(blockBytes() / 8))));
   const pick = read && Int32Array.from(read, (r) => r - 1);
+  // short rows of plain numbers, every column read, are parsed many at a time (csv-rows.ts plainRows)
+  const bulkValues = Math.min(512, Math.floor(blockBytes() / 8));
+  const bulk = read === undefined && 2 * width <= bulkValues ? new Float64Array(bulkValues) : undefined;
   const check = (): boolean | undefined => {
     for (let left = width; left > 0; left -= out.length) {
       const ok = rows.values(out, 0, Math.min(left, out.length), columns, width, pick);
@@ -195,6 +198,14 @@ export function scanLayout(
       lastMarkRow = dataRows;
     }
     const parse = offset < checkBytes && refused === undefined && !bad;
+    // plain rows many at a time, up to the next mark (none but the first is where a mark goes)
+    const most = marks.rows - (dataRows - lastMarkRow);
+    const stopAt = lastMark + marks.bytes;
+    let n = 0;
+    if (!parse && most > 1) n = rows.countRows(most, columns, stopAt);
+    else if (parse && bulk !== undefined && most > 1) n = rows.plainRows(bulk, 0, Math.min(most, Math.floor(bulk.length / width)), columns, Math.min(stopAt, checkBytes));
+    dataRows += n;
+    if (n > 0) continue;
     // a row past them is not parsed, but its cells are counted: a ragged row anywhere is the
     // file's error before its shape is compared with anything
     const ok = parse ? check() : rows.skipRow(true, columns);
