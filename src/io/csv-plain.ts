@@ -5,7 +5,7 @@
  * left to the reader of cells.
  */
 import { countByte } from './byte-count.js';
-import { HASH, NL, parseRow, QUOTE } from './csv-cells.js';
+import { HASH, NL, parseRow } from './csv-cells.js';
 import { CsvCells } from './csv-cell-reader.js';
 
 export class PlainRows extends CsvCells {
@@ -80,7 +80,7 @@ export class PlainRows extends CsvCells {
     let n = 0;
     for (; n < rows && p < stop; n++) {
       const first = buf[p];
-      if (first === HASH || first === QUOTE || first === NL || first >= 0x80 || ws[first] === 1) break;
+      if (first === HASH || first === NL || first >= 0x80 || ws[first] === 1) break;
       const nl = buf.indexOf(NL, p);
       if (quote < nl || countByte(buf, delim, p, nl) !== columns - 1) break;
       this.lineBreak(nl, p);
