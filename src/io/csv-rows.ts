@@ -6,8 +6,9 @@
  * - a row of one cell that is only whitespace (by String.prototype.trim) is blank, and skipped.
  *
  * A row that lies whole in the buffer with no quote is parsed in place by parseRow, the fast
- * path (csv-plain.ts); any other is read a cell at a time. values() hands out any number of values, so a row
- * wider than the caller's block is read in pieces, its place kept between them.
+ * path (csv-plain.ts: many such rows in one call); any other is read a cell at a time.
+ * values() hands out any number of values, so a row wider than the caller's block is read in
+ * pieces, its place kept between them.
  */
 import { countByte } from './byte-count.js';
 import { HASH, NL } from './csv-cells.js';

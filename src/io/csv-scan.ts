@@ -176,7 +176,7 @@ export function scanLayout(
   const width = read === undefined ? columns : read.reduce((n, r) => n + r, 0);
   const out = new Float64Array(Math.max(1, Math.min(width, Math.floor(blockBytes() / 8))));
   const pick = read && Int32Array.from(read, (r) => r - 1);
-  // short rows of plain numbers, every column read, are parsed many at a time (csv-rows.ts plainRows)
+  // rows of plain numbers, every column read, are parsed many at a time (csv-plain.ts plainRows)
   const bulkValues = Math.min(512, Math.floor(blockBytes() / 8));
   const bulk = read === undefined && 2 * width <= bulkValues ? new Float64Array(bulkValues) : undefined;
   const check = (): boolean | undefined => {
