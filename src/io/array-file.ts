@@ -74,21 +74,22 @@ export function arrayValues(pass: Pass, layout: ArrayLayout, dataStart: number):
 
 /**
  * Block buffers given back when a read ends, for the next read to take: shards read one after
- * another, or a file read in several passes, reuse a few buffers instead of leaving one per
- * read for the garbage collector. Reads nest (readTogether reads one input inside another's
+ * another, a file read in several passes, or the many claims of rows a thread reads one after
+ * another (parallel.ts; csv-values.ts reads through them too), reuse a few buffers instead of
+ * leaving one per read for the garbage collector. Reads nest (readTogether reads one input inside another's
  * visit), so a read takes a buffer no other read holds: the one given back last, which a file
  * read block by block beside another then reuses from one read to the next.
  */
 const spare: ArrayBuffer[] = [];
 const SPARE = 4;
 
-function takeBuffer(bytes: number): Uint8Array {
+export function takeBuffer(bytes: number): Uint8Array {
   let i = spare.length - 1;
   while (i >= 0 && !(spare[i].byteLength >= bytes && spare[i].byteLength <= 2 * bytes + 4096)) i--;
   return new Uint8Array(i === -1 ? new ArrayBuffer(bytes) : spare.splice(i, 1)[0], 0, bytes);
 }
 
-function giveBack(buffer: Uint8Array): void {
+export function giveBack(buffer: Uint8Array): void {
   if (spare.length === SPARE) spare.shift();
   spare.push(buffer.buffer as ArrayBuffer);
 }

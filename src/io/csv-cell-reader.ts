@@ -51,9 +51,8 @@ export class CsvCells {
     protected readonly delim: number,
     protected readonly ws: Uint8Array,
     check = false,
-    spare?: Buffer,
   ) {
-    this.w = new ByteWindow(fd, start, chunkBytes, source, check, spare);
+    this.w = new ByteWindow(fd, start, chunkBytes, source, check);
   }
 
   /** The file offset of the next byte to read. */

@@ -16,6 +16,7 @@ import { whitespace } from './csv-cells.js';
 import { CsvRows } from './csv-rows.js';
 import { blockBytes, type Layout } from './csv-scan.js';
 import { use } from './csv-window.js';
+import { giveBack, takeBuffer } from './array-file.js';
 
 /** What a reader of the file hands out of each row. */
 export interface RowPick {
@@ -42,7 +43,7 @@ export function csvValues(path: string, delimiter: string, layout: Layout, picke
   // that reading on from there skips nothing
   let resume: Place = { value: 0, offset: layout.markOffsets[0], cell: 0 };
   // the reader that stopped there, with the bytes it read ahead: a read that goes on from there
-  // reads none of them again, and any other reads into its buffer rather than a new one
+  // reads none of them again; any other gives its buffer back for the new reader to take
   let last: CsvRows | undefined;
 
   const stillAsOpened = (): void => {
@@ -96,7 +97,9 @@ export function csvValues(path: string, delimiter: string, layout: Layout, picke
         }
         return;
       }
-      const block = new Float64Array(Math.min(perBlock, end - start) * unit);
+      // the block and the window's bytes are given back when the read ends, for the next to reuse
+      const blockStore = takeBuffer(Math.min(perBlock, end - start) * unit * 8);
+      const block = new Float64Array(blockStore.buffer, 0, blockStore.length / 8);
       const chunkBytes = Math.min(blockBytes(), layout.size + 1);
       withFile(path, (fd) => {
         unchanged(stateOf(fstatSync(fd)), layout, path);
@@ -105,7 +108,8 @@ export function csvValues(path: string, delimiter: string, layout: Layout, picke
         const mark = markBefore(layout, Math.floor(firstValue / columns));
         let from: Place = { value: layout.markRows[mark] * columns, offset: layout.markOffsets[mark], cell: 0 };
         if (resume.value <= firstValue && resume.value >= from.value) from = resume;
-        const rows = from === resume && last !== undefined ? last : new CsvRows(fd, from.offset, chunkBytes, path, delim, ws, false, last?.w.buf);
+        if (from !== resume) last?.w.release();
+        const rows = from === resume && last !== undefined ? last : new CsvRows(fd, from.offset, chunkBytes, path, delim, ws);
         last = undefined; // until this read ends well
         rows.w.fd = fd;
         rows.cellInRow = from.cell;
@@ -121,11 +125,12 @@ export function csvValues(path: string, delimiter: string, layout: Layout, picke
           visit(out, first, count);
         }
         unchanged(stateOf(fstatSync(fd)), layout, path); // after the last block, too
-        if (!ok) return;
-        resume = { value, offset: rows.offset(), cell: rows.cellInRow };
-        // a buffer grown for a long cell is let go
-        if (rows.w.buf.length <= 2 * chunkBytes) last = rows;
+        if (ok) resume = { value, offset: rows.offset(), cell: rows.cellInRow };
+        // kept for the read that goes on from here, unless its buffer grew for a long cell
+        if (ok && rows.w.buf.length <= 2 * chunkBytes) last = rows;
+        else rows.w.release();
       });
+      giveBack(blockStore);
     },
   };
 }

@@ -12,6 +12,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { giveBack, takeBuffer } from './array-file.js';
 import { CR, NL } from './csv-cells.js';
 
 export const csvLimits = {
@@ -37,11 +38,8 @@ export class ByteWindow {
   sawNul = false;
   private lastByte = -1;
   private pendingCR = false;
+  private readonly own: Buffer;
 
-  /**
-   * `spare` is a buffer to read into instead of a new one (a reader reads many row ranges
-   * through one): used when it holds `chunkBytes`.
-   */
   constructor(
     /** The open file; another descriptor of the same, unchanged file may take its place between reads. */
     public fd: number,
@@ -49,11 +47,15 @@ export class ByteWindow {
     chunkBytes: number,
     private readonly source: string,
     private readonly check = false,
-    spare?: Buffer,
   ) {
     this.base = start;
-    const bytes = Math.max(16, chunkBytes);
-    this.buf = spare !== undefined && spare.length >= bytes ? spare : Buffer.allocUnsafe(bytes);
+    const own = takeBuffer(Math.max(16, chunkBytes));
+    this.buf = this.own = Buffer.from(own.buffer, 0, own.length);
+  }
+
+  /** The reader is done with the window: its buffer goes back for the next read to take, unless it grew. */
+  release(): void {
+    if (this.buf === this.own) giveBack(this.own);
   }
 
   /** Drop the bytes before `pos`; returns how far the others moved towards buf[0]. */
