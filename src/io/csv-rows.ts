@@ -6,24 +6,20 @@
  * - a row of one cell that is only whitespace (by String.prototype.trim) is blank, and skipped.
  *
  * A row that lies whole in the buffer with no quote is parsed in place by parseRow, the fast
- * path; any other is read a cell at a time. values() hands out any number of values, so a row
- * wider than the caller's block is read in pieces, its place kept between them.
+ * path (csv-plain.ts: many such rows in one call); any other is read a cell at a time.
+ * values() hands out any number of values, so a row wider than the caller's block is read in
+ * pieces, its place kept between them.
  */
 import { countByte } from './byte-count.js';
-import { HASH, NL, parseRow } from './csv-cells.js';
-import { BAD, CsvCells, DELIMITER, ROW_END } from './csv-cell-reader.js';
+import { HASH, NL } from './csv-cells.js';
+import { BAD, DELIMITER, ROW_END } from './csv-cell-reader.js';
+import { PlainRows } from './csv-plain.js';
 
 export { BAD, DELIMITER, ROW_END, type CellEnd } from './csv-cell-reader.js';
 
-export class CsvRows extends CsvCells {
+export class CsvRows extends PlainRows {
   /** The first byte of the row at pos that is not ASCII whitespace, as startRow found it (0x80 when it did not look). */
   private lead = 0;
-  /** The last '\n' in the buffer, for the window's `generation`. */
-  private lastNLAt = -1;
-  private lastNLGeneration = -1;
-  /** The last delimiter in the buffer, for the window's `generation`. */
-  private lastDelimAt = -1;
-  private lastDelimGeneration = -1;
   /** Skip a UTF-8 byte order mark at the start of the file; false if another follows it (papaparse's input would keep one). */
   skipBom(): boolean {
     const { w } = this;
@@ -90,43 +86,6 @@ export class CsvRows extends CsvCells {
   }
 
   /**
-   * The row at pos (after startRow) parsed by parseRow into out[o, o + columns), when it lies
-   * whole in the buffer with no quote, and its cells are plain numbers: true, and pos moves
-   * past it. False leaves pos where it was, for cell().
-   */
-  fastRow(out: Float64Array, o: number, columns: number): boolean {
-    const { w } = this;
-    // rows before the buffer's last line break and its first quote need no search for their
-    // end: parseRow stops at it
-    if (this.lastNL(w.pos) < w.pos) {
-      if (w.pos === 0 && w.len === w.buf.length) return false; // a row wider than the buffer
-      w.compact();
-      if (!w.fill() || this.lastNL(w.pos) < w.pos) return false;
-    }
-    const quote = this.quote(w.pos);
-    if (quote < this.lastNL(w.pos)) {
-      const nl = w.buf.indexOf(NL, w.pos);
-      if (quote < nl) return false;
-    }
-    const end = parseRow(w.buf, w.pos, out, o, columns, this.delim, this.ws);
-    if (end < 0) return false;
-    this.lineBreak(end - 1, w.pos);
-    w.pos = end;
-    return true;
-  }
-
-  /** The index of the last '\n' in buf[from, len), or -1. */
-  private lastNL(from: number): number {
-    const { w } = this;
-    if (this.lastNLGeneration !== w.generation) {
-      this.lastNLAt = w.len > 0 ? w.buf.lastIndexOf(NL, w.len - 1) : -1;
-      this.lastNLGeneration = w.generation;
-    }
-    return this.lastNLAt >= from ? this.lastNLAt : -1;
-  }
-
-
-  /**
    * The next data row into out[o, o + columns); with `pick`, cell c into out[o + pick[c]],
    * not read at all where pick[c] is -1 (the cells read are counted 0, 1, ... in order). False
    * on anything parseCsv would report (not a number, a ragged row, a bad quote); undefined at
@@ -153,6 +112,11 @@ export class CsvRows extends CsvCells {
     const end = o + k;
     while (o < end) {
       if (this.cellInRow === 0 && end - o >= width) {
+        if (out !== undefined && pick === undefined && end - o >= 2 * width) {
+          const n = this.plainRows(out, o, Math.floor((end - o) / width), columns);
+          o += n * width;
+          if (n > 0) continue;
+        }
         const ok = out === undefined ? this.skipRow() : this.row(out, o, columns, pick);
         if (ok !== true) return ok;
         o += width;
@@ -203,40 +167,6 @@ export class CsvRows extends CsvCells {
     const n = this.plainNumbers(out, o, Math.min(end - o, columns - 1 - this.cellInRow));
     this.cellInRow += n;
     return o + n;
-  }
-
-  /**
-   * Up to `n` cells from pos that lie whole in the buffer before its last delimiter, parsed in
-   * place by parseRow while they are plain numbers (each stops at that delimiter at the
-   * latest), into out[o...]: how many. Each ends in the delimiter, so none is its row's last;
-   * cell() reads that one, and any other.
-   */
-  plainNumbers(out: Float64Array, o: number, n: number): number {
-    const { w } = this;
-    const last = this.lastDelimiter();
-    let p = w.pos;
-    let k = 0;
-    while (k < n && p <= last) {
-      const next = parseRow(w.buf, p, out, o + k, 1, this.delim, this.ws, this.delim);
-      if (next < 0) break;
-      p = next;
-      k++;
-    }
-    if (k > 0) {
-      w.pos = p;
-      this.rowEnded = false;
-    }
-    return k;
-  }
-
-  /** The index of the last delimiter in buf[0, len), or -1. */
-  private lastDelimiter(): number {
-    const { w } = this;
-    if (this.lastDelimGeneration !== w.generation) {
-      this.lastDelimAt = w.len > 0 ? w.buf.lastIndexOf(this.delim, w.len - 1) : -1;
-      this.lastDelimGeneration = w.generation;
-    }
-    return this.lastDelimAt;
   }
 
   /** A row that does not parse: read on from its next cell with restOfRow(), not piece(). */

@@ -68,6 +68,16 @@ export function blockBytes(): number {
   return Math.min(streaming.blockBytes, 1 << 20);
 }
 
+/**
+ * How far apart the marks are, so that a read of any rows (a thread's next chunk) skips little
+ * before its first: a mark every 64 KiB of text (less with tiny blocks), and every 1024 rows
+ * of short rows (a column of labels), but these never closer than 1/65536 of the file apart:
+ * at most 65,536 marks more than one per 64 KiB, however many rows the file has.
+ */
+export function markSpacing(size: number): { bytes: number; rows: number; minBytes: number } {
+  return { bytes: Math.min(blockBytes(), 1 << 16), rows: 1024, minBytes: Math.floor(size / 65536) };
+}
+
 /** What the first rows' cells said. */
 interface FirstRow {
   /** The row's file offset, and its cell count. */
@@ -159,13 +169,16 @@ export function scanLayout(
   const markRows = [0];
   const markOffsets = [headed ? second!.offset : first.offset];
 
-  const markEvery = blockBytes();
+  const marks = markSpacing(size);
   const checkBytes = csvChecks.openBytes;
   // the values of a row (those of the columns read), checked a block of them at a time: a
   // row wider than a block is never held
   const width = read === undefined ? columns : read.reduce((n, r) => n + r, 0);
   const out = new Float64Array(Math.max(1, Math.min(width, Math.floor(blockBytes() / 8))));
   const pick = read && Int32Array.from(read, (r) => r - 1);
+  // rows of plain numbers, every column read, are parsed many at a time (csv-plain.ts plainRows)
+  const bulkValues = Math.min(512, Math.floor(blockBytes() / 8));
+  const bulk = read === undefined && 2 * width <= bulkValues ? new Float64Array(bulkValues) : undefined;
   const check = (): boolean | undefined => {
     for (let left = width; left > 0; left -= out.length) {
       const ok = rows.values(out, 0, Math.min(left, out.length), columns, width, pick);
@@ -173,16 +186,26 @@ export function scanLayout(
     }
     return true;
   };
-  let lastMark = 0;
+  let lastMark = markOffsets[0];
+  let lastMarkRow = 0;
   for (;;) {
     if (!rows.startRow()) break;
     const offset = rows.offset();
-    if (offset - lastMark >= markEvery) {
+    if (offset - lastMark >= marks.bytes || (dataRows - lastMarkRow >= marks.rows && offset - lastMark >= marks.minBytes)) {
       markRows.push(dataRows);
       markOffsets.push(offset);
       lastMark = offset;
+      lastMarkRow = dataRows;
     }
     const parse = offset < checkBytes && refused === undefined && !bad;
+    // plain rows many at a time, up to the next mark (none but the first is where a mark goes)
+    const most = marks.rows - (dataRows - lastMarkRow);
+    const stopAt = lastMark + marks.bytes;
+    let n = 0;
+    if (!parse && most > 1) n = rows.countRows(most, columns, stopAt);
+    else if (parse && bulk !== undefined && most > 1) n = rows.plainRows(bulk, 0, Math.min(most, Math.floor(bulk.length / width)), columns, Math.min(stopAt, checkBytes));
+    dataRows += n;
+    if (n > 0) continue;
     // a row past them is not parsed, but its cells are counted: a ragged row anywhere is the
     // file's error before its shape is compared with anything
     const ok = parse ? check() : rows.skipRow(true, columns);

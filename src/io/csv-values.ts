@@ -42,6 +42,9 @@ export function csvValues(path: string, delimiter: string, layout: Layout, picke
   // where the last read stopped (the next value, its file offset, its cell in its row), so
   // that reading on from there skips nothing
   let resume: Place = { value: 0, offset: layout.markOffsets[0], cell: 0 };
+  // the reader that stopped there, with the bytes it read ahead: a read that goes on from there
+  // reads none of them again; any other gives its buffer back for the new reader to take
+  let last: CsvRows | undefined;
 
   const stillAsOpened = (): void => {
     try {
@@ -97,14 +100,18 @@ export function csvValues(path: string, delimiter: string, layout: Layout, picke
       // the block and the window's bytes are given back when the read ends, for the next to reuse
       const blockStore = takeBuffer(Math.min(perBlock, end - start) * unit * 8);
       const block = new Float64Array(blockStore.buffer, 0, blockStore.length / 8);
+      const chunkBytes = Math.min(blockBytes(), layout.size + 1);
       withFile(path, (fd) => {
         unchanged(stateOf(fstatSync(fd)), layout, path);
         const firstValue = start * unit;
         // from the last mark at or before the row of the first value, or from where the last read stopped if nearer
         const mark = markBefore(layout, Math.floor(firstValue / columns));
         let from: Place = { value: layout.markRows[mark] * columns, offset: layout.markOffsets[mark], cell: 0 };
-        if (resume.value <= firstValue && resume.value > from.value) from = resume;
-        const rows = new CsvRows(fd, from.offset, Math.min(blockBytes(), layout.size + 1), path, delim, ws);
+        if (resume.value <= firstValue && resume.value >= from.value) from = resume;
+        if (from !== resume) last?.w.release();
+        const rows = from === resume && last !== undefined ? last : new CsvRows(fd, from.offset, chunkBytes, path, delim, ws);
+        last = undefined; // until this read ends well
+        rows.w.fd = fd;
         rows.cellInRow = from.cell;
         const { pick } = picked;
         let ok = rows.values(undefined, 0, firstValue - from.value, layout.columns, columns, pick) === true;
@@ -119,7 +126,9 @@ export function csvValues(path: string, delimiter: string, layout: Layout, picke
         }
         unchanged(stateOf(fstatSync(fd)), layout, path); // after the last block, too
         if (ok) resume = { value, offset: rows.offset(), cell: rows.cellInRow };
-        rows.w.release();
+        // kept for the read that goes on from here, unless its buffer grew for a long cell
+        if (ok && rows.w.buf.length <= 2 * chunkBytes) last = rows;
+        else rows.w.release();
       });
       giveBack(blockStore);
     },

@@ -41,7 +41,8 @@ export class ByteWindow {
   private readonly own: Buffer;
 
   constructor(
-    private readonly fd: number,
+    /** The open file; another descriptor of the same, unchanged file may take its place between reads. */
+    public fd: number,
     start: number,
     chunkBytes: number,
     private readonly source: string,
