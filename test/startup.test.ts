@@ -4,8 +4,10 @@
  * fflate) nor the built-in modules that only other runs need. Start-up is most of a small
  * run's time, and each of these costs a millisecond or more.
  */
+import * as childProcess from 'node:child_process';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
@@ -41,8 +43,9 @@ describe('a small run', () => {
       const seen = probe(['ce', ...EXAMPLE, ...output]);
       expect(seen.code).toBe(0);
       expect({ workers: seen.workers, wasm: seen.wasm }, output.join(' ')).toEqual({ workers: 0, wasm: 0 });
-      // fs/promises: --save-per-sample's writer; perf_hooks: the clock of the progress bar
-      for (const unused of ['fs/promises', 'perf_hooks']) expect(seen.builtins, `${unused} ${output.join(' ')}`).not.toContain(unused);
+      // fs/promises: --save-per-sample's writer; perf_hooks: the clock of the progress bar;
+      // child_process: commander's, for subcommands that are executables
+      for (const unused of ['fs/promises', 'perf_hooks', 'child_process']) expect(seen.builtins, `${unused} ${output.join(' ')}`).not.toContain(unused);
     }
   });
 });
@@ -66,5 +69,16 @@ describe('the bundle', () => {
     const atStart = [...(await loadedAtStart())];
     expect(atStart).toContain('src/io/npz.ts');
     expect(atStart.filter((m) => m.includes('fflate') || m.includes('zip-inflate') || m.includes('npz-file'))).toEqual([]);
+  });
+});
+
+describe('node:child_process in the bundle (src/child-process-on-use.cjs)', () => {
+  const onUse = createRequire(import.meta.url)('../src/child-process-on-use.cjs') as typeof childProcess;
+
+  it('is the real module, property for property', () => {
+    expect(onUse.spawn).toBe(childProcess.spawn);
+    expect('execFileSync' in onUse).toBe(true);
+    expect(Object.keys(onUse).sort()).toEqual(Object.keys(childProcess).filter((k) => k !== 'default').sort());
+    expect(onUse.spawnSync(process.execPath, ['-e', 'process.stdout.write("ok")'], { encoding: 'utf8' }).stdout).toBe('ok');
   });
 });
