@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cacheFileBytes, cacheFileOf, loadBundle, wrapCommonJs } from '../src/code-cache.js';
+import { cacheFileBytes, cacheFileOf, hasDynamicImport, loadBundle, wrapCommonJs } from '../src/code-cache.js';
 import { FIXTURES } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -48,6 +48,15 @@ describe('loading a bundle with its cache', () => {
     const loaded = loadBundle(bundle);
     expect(loaded.cache).toBe('missing');
     expect((loaded.exports as { answer(): number }).answer()).toBe(7);
+  });
+
+  it('without a cache, loads a bundle that holds an import() (a vm.Script cannot run one)', async () => {
+    const bundle = join(tempDir(), 'b.cjs');
+    writeFileSync(bundle, "module.exports = { run: () => import('node:os').then((os) => typeof os.cpus) };\n");
+    expect(hasDynamicImport(readFileSync(bundle))).toBe(true);
+    const loaded = loadBundle(bundle);
+    expect(loaded.cache).toBe('missing');
+    await expect((loaded.exports as { run(): Promise<string> }).run()).resolves.toBe('function');
   });
 
   it('uses a cache made from the same source, with the bundle\'s own __dirname', () => {
@@ -103,6 +112,8 @@ describe('the CLI and the cache the build made', () => {
 
   it('is made by the build and used by a run', () => {
     expect(expected.status).toBe(0);
+    // the build makes none for a bundle with an import(), which a vm.Script cannot run
+    expect(hasDynamicImport(readFileSync(join(ROOT, 'dist', 'bundle', 'cli.cjs')))).toBe(false);
     // ASCII, so that V8 holds the source one byte a character (a single other one doubles it)
     const bundle = readFileSync(join(ROOT, 'dist', 'bundle', 'cli.cjs'));
     expect(bundle.findIndex((b) => b > 0x7f)).toBe(-1);
