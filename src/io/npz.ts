@@ -35,6 +35,7 @@ function refuseOtherZip(names: string[], source: string): void {
   throw new InputError(`a zip archive with no .npy entries, so not an npz: unzip it and give the files inside (${listKeys(names)})`, source);
 }
 
+/** The archive's entries by key (the directory read now), each read through `reopen`: the file again, or the bytes in memory. */
 export function npzContainer(src: ByteSource, source: string, reopen: <T>(read: (src: ByteSource) => T) => T): Container & { entry(key: string): ZipEntry } {
   const byName = new Map<string, ZipEntry>();
   for (const entry of readZipDirectory(src, source)) {
