@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// The CLI, bundled at build time into one CommonJS file: it loads faster than ES modules.
+// The CLI, bundled at build time into one CommonJS file: it loads faster than ES modules, and
+// faster still with the V8 code cache the build makes beside it (src/code-cache.ts).
 // run() writes stdout and stderr itself, waits for them, and returns the exit code.
 'use strict';
 
-require('../dist/bundle/cli.cjs')
-  .run(process.argv.slice(2))
+const { join } = require('node:path');
+const { loadBundle } = require('../dist/bundle/code-cache.cjs');
+
+loadBundle(join(__dirname, '../dist/bundle/cli.cjs'))
+  .exports.run(process.argv.slice(2))
   .then(
     (code) => {
       process.exitCode = code;

@@ -8,6 +8,17 @@
  */
 import { setFlagsFromString } from 'node:v8';
 
+const GROWTH = '--semi-space-growth-factor';
+
 export function keepYoungGenerationSmall(): void {
-  setFlagsFromString('--semi-space-growth-factor=1');
+  setFlagsFromString(`${GROWTH}=1`);
+}
+
+/**
+ * V8's default growth back (2, as `node --v8-options` says): a code cache carries the flags of
+ * the process that made it, and V8 rejects it in a process whose flags differ, so the build's
+ * cache, made after a run, must be made with a fresh process's flags.
+ */
+export function restoreYoungGenerationGrowth(): void {
+  setFlagsFromString(`${GROWTH}=2`);
 }

@@ -130,7 +130,7 @@ export class PredictionWatch implements Findings {
     if (!(Math.abs(sum - 1) <= this.tol.probabilities)) this.probabilities = false;
   }
 
-  /** A sampled row: a value above 0, or a Σ exp that is not 1, rules log-probabilities out. */
+  /** A sampled row: a value above 0, or a sum of exp that is not 1, rules log-probabilities out. */
   private logProbabilityRow(x: FloatArray, base: number, from: number, row: number): void {
     let sum = 0;
     for (let c = 0, i = base; c < this.classes; c++, i += this.inner) {

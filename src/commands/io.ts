@@ -18,7 +18,7 @@ export interface Io {
   stderrIsTTY?: boolean;
   /** What `-` reads; process.stdin when absent. */
   stdin?: Uint8Array;
-  /** Milliseconds, for the progress bar's timing; performance.now when absent. */
+  /** Milliseconds, for the progress bar's timing; a monotonic clock of the process when absent. */
   clock?: () => number;
 }
 

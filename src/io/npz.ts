@@ -4,17 +4,15 @@
  * NpzFile does. The directory is read first and each entry's sizes are checked against the
  * archive (zip.ts); only the entry asked for is read, and its CRC-32 is verified. From a file,
  * the archive is read at offsets, never whole, so archives and entries over 2 GiB can be read:
- * a stored entry in place, a deflated one as it is inflated (zip-inflate.ts).
+ * a stored entry in place, a deflated one as it is inflated (npz-file.ts).
  */
 import type { ByteSource } from './byte-source.js';
-import { bufferSource, withFile } from './byte-source.js';
+import { bufferSource } from './byte-source.js';
 import { InputError } from '../errors.js';
 import { listKeys, type Container } from './container.js';
-import { npyIn, openNpyAt } from './npy-file.js';
 import { parseNpy } from './npy.js';
 import { isTorchPickle } from './torch/zip-format.js';
-import { dataStart, readZipDirectory, readZipEntry, storedEntryStart, type ZipEntry } from './zip.js';
-import { InflatedEntry } from './zip-inflate.js';
+import { readZipDirectory, readZipEntry, type ZipEntry } from './zip.js';
 
 /** "PK\x03\x04" (a local file header) or "PK\x05\x06" (the end record of an empty archive). */
 export function isZip(buf: Uint8Array): boolean {
@@ -27,51 +25,6 @@ export function parseNpz(buf: Uint8Array, source: string): Container {
   return npzContainer(src, source, (read) => read(src));
 }
 
-/**
- * The archive at `path`, read at offsets: the directory now, an entry when it is asked for
- * (the file is opened again then). An entry can also be opened as Values, read in blocks
- * (npy-file.ts): a stored one in place once its CRC-32 has been checked in a first pass, a
- * deflated one as it is inflated, its CRC-32 checked before its last bytes are read. Undefined
- * when the file does not start as a zip archive: the ordinary reader then says what it is.
- */
-export function openNpzFile(path: string): Container | undefined {
-  return withFile(path, (src) => {
-    const head = new Uint8Array(Math.min(4, src.size));
-    src.read(head, 0);
-    if (!isZip(head)) return undefined;
-    // every later pass (the CRC-32, the data, an entry inflated) reads the file as it is now
-    const since = src.state;
-    const archive = npzContainer(src, path, (read) => withFile(path, read, since));
-    return {
-      ...archive,
-      open(key, keySource) {
-        const entry = archive.entry(key);
-        if (entry.method === 0) {
-          const start = withFile(path, (file) => storedEntryStart(file, entry, keySource), since);
-          return openNpyAt(path, start, entry.size, keySource, since);
-        }
-        // deflated: inflated as it is read, each pass through the file as it was opened
-        const inflated = new InflatedEntry(entry, withFile(path, (file) => dataStart(file, entry, keySource), since), keySource);
-        return npyIn((use) => withFile(path, (file) => use((into, at) => inflated.read(file, into, at)), since), entry.size, keySource);
-      },
-    };
-  });
-}
-
-/**
- * Whether `key` names a deflated entry of the archive at `path`: inflated from its start on
- * every pass, it cannot be split among threads (each would inflate all that comes before its
- * part). False when the file is no archive or has no such key: the reader says why.
- */
-export function isDeflatedEntry(path: string, key: string): boolean {
-  try {
-    const archive = openNpzFile(path) as (Container & { entry(key: string): ZipEntry }) | undefined;
-    return archive !== undefined && archive.has!(key) && archive.entry(key).method !== 0;
-  } catch {
-    return false;
-  }
-}
-
 function refuseOtherZip(names: string[], source: string): void {
   const pickle = names.find(isTorchPickle);
   if (pickle !== undefined) throw new InputError(`this is a torch.save file (it holds ${pickle}), not an npz archive: rename it to .pt`, source);
@@ -82,7 +35,8 @@ function refuseOtherZip(names: string[], source: string): void {
   throw new InputError(`a zip archive with no .npy entries, so not an npz: unzip it and give the files inside (${listKeys(names)})`, source);
 }
 
-function npzContainer(src: ByteSource, source: string, reopen: <T>(read: (src: ByteSource) => T) => T): Container & { entry(key: string): ZipEntry } {
+/** The archive's entries by key (the directory read now), each read through `reopen`: the file again, or the bytes in memory. */
+export function npzContainer(src: ByteSource, source: string, reopen: <T>(read: (src: ByteSource) => T) => T): Container & { entry(key: string): ZipEntry } {
   const byName = new Map<string, ZipEntry>();
   for (const entry of readZipDirectory(src, source)) {
     if (!entry.name.endsWith('/')) byName.set(entry.name, entry); // not a directory

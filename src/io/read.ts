@@ -21,13 +21,15 @@ import { CONTAINER_FORMATS, contentFormat, decodeText, delimiterOf, FORMAT_NAMES
 import { openCsvFile } from './csv-file.js';
 import { openJsonContainer, openJsonFile, readJsonFile } from './json-file.js';
 import { openNpyFile } from './npy-file.js';
-import { isDeflatedEntry, openNpzFile } from './npz.js';
 import { isTorchPath, openPickedTorch, openTorchFile, pickTorch, severalTensors } from './torch/torch.js';
 import { openSafetensorsFile } from './safetensors.js';
 import { checkShardClasses, parseTable, type Table, type TableOptions } from './table.js';
 import { openTableFile } from './table-file.js';
 import type { Values } from '../values.js';
 import { readBefore, streamOf } from './stream-input.js';
+
+/** npz-file.ts, loaded when an archive is first opened: it brings the inflater, slow to load. */
+const npzFile = () => import('./npz-file.js');
 
 export { readStdin } from './stream-input.js';
 
@@ -117,6 +119,7 @@ export async function openInput(spec: string | readonly string[], options: ReadO
   }
   const at = await settle(await locate(spec, options.note), options);
   const format = at.format ?? at.sniffed;
+  const npz = format === 'npz' ? await npzFile() : undefined;
   const values = atOffsets(at, () => {
     // gzip, or a format losscalc does not read: readInput decompresses or names it
     if (wrapped(at.path)) return undefined;
@@ -131,8 +134,8 @@ export async function openInput(spec: string | readonly string[], options: ReadO
     if ((format === 'csv' || format === 'tsv') && at.key === undefined) {
       return openCsvFile(at.path, format, delimiterOf(format, options.delimiter), options.header);
     }
-    if (format !== 'npz') return undefined;
-    return openPicked(openNpzFile(at.path), at.key, at.path);
+    if (!npz) return undefined;
+    return openPicked(npz.openNpzFile(at.path), at.key, at.path);
   });
   return values ?? readInput(spec, options);
 }
@@ -163,7 +166,7 @@ export async function threadSpec(spec: string, format: Format | undefined): Prom
   const at = await locate(spec);
   const found = await readableAt(at, format);
   // a deflated npz entry is read from its start on every pass: threads gain nothing
-  if (found === undefined || (at.key !== undefined && isDeflatedEntry(found.path, at.key))) return undefined;
+  if (found === undefined || (at.key !== undefined && (await npzFile()).isDeflatedEntry(found.path, at.key))) return undefined;
   return { spec: found.path === at.path ? spec : at.key === undefined ? found.path : `${found.path}:${at.key}`, format: found.format };
 }
 
@@ -236,8 +239,9 @@ async function readOne(spec: string, options: ReadOptions): Promise<Tensor> {
   const found = format ?? at.sniffed;
   if (found === 'npz' || found === 'safetensors') {
     // read at offsets, not loaded whole; anything but a zip or a safetensors header is left to parseInput to name
+    const npz = found === 'npz' ? await npzFile() : undefined;
     const tensor = atOffsets(at, () => {
-      const archive = found === 'npz' ? openNpzFile(at.path) : wrapped(at.path) ? undefined : openSafetensorsFile(at.path);
+      const archive = npz ? npz.openNpzFile(at.path) : wrapped(at.path) ? undefined : openSafetensorsFile(at.path);
       return archive && pickArray(archive, at.key, at.path);
     });
     if (tensor) return tensor;
@@ -272,6 +276,7 @@ export async function openContainer(given: Location, options: ReadOptions = {}):
     if (file) return severalTensors(file);
   }
   if (format === undefined || format === 'npz') {
+    const { openNpzFile } = await npzFile();
     const archive = atOffsets(at, () => openNpzFile(at.path)); // undefined unless a zip
     if (archive) return archive;
   }

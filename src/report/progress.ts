@@ -12,6 +12,9 @@ export interface StatusLine {
   clearStatus(): void;
 }
 
+/** Milliseconds from a fixed point; process.hrtime, since `performance` loads perf_hooks on first use. */
+const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
 const DELAY_MS = 1000;
 const REDRAW_MS = 100;
 const WIDTH = 30;
@@ -23,7 +26,7 @@ export class Progress {
   constructor(
     private readonly line: StatusLine,
     private readonly label: string,
-    private readonly clock: () => number = () => performance.now(),
+    private readonly clock: () => number = monotonicMs,
   ) {
     this.started = clock();
   }

@@ -14,14 +14,16 @@
  * Any error is an InputError naming the file: `cannot write: no space left on device`.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, open, openSync, rmSync, write } from 'node:fs';
-import { lstat, rename } from 'node:fs/promises';
+import { closeSync, lstat as lstatCallback, open, openSync, rename as renameCallback, rmSync, write } from 'node:fs';
 import { promisify } from 'node:util';
 import { InputError, systemReason } from '../errors.js';
 
 export type Chunks = Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
 
+// promisified here rather than taken from node:fs/promises, which every run would load with this module
 const openAsync = promisify(open);
+const lstat = promisify(lstatCallback);
+const rename = promisify(renameCallback);
 const writeAsync = promisify(write);
 const writeString = (fd: number, s: string) =>
   new Promise<{ bytesWritten: number }>((resolve, reject) => write(fd, s, null, 'utf8', (e, bytesWritten) => (e ? reject(e) : resolve({ bytesWritten }))));
