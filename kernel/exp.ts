@@ -44,10 +44,11 @@ export function expV(x: v128): v128 {
   const ki = kd;
   kd = f64x2.sub(kd, f64x2.splat(SHIFT));
   const r = f64x2.sub(f64x2.sub(d, f64x2.mul(kd, f64x2.splat(LN2_HI_N))), f64x2.mul(kd, f64x2.splat(LN2_LO_N)));
-  const j0 = (<usize>i64x2.extract_lane(ki, 0) & 127) << 4;
-  const j1 = (<usize>i64x2.extract_lane(ki, 1) & 127) << 4;
-  const tail = f64x2.replace_lane(f64x2.splat(load<f64>(EXP_TABLE + j0)), 1, load<f64>(EXP_TABLE + j1));
-  const base = i64x2.replace_lane(i64x2.splat(load<i64>(EXP_TABLE + j0, 8)), 1, load<i64>(EXP_TABLE + j1, 8));
+  // the entries (tail, bits) of both lanes, then the tails side by side and the bits side by side
+  const e0 = v128.load(EXP_TABLE + ((<usize>i64x2.extract_lane(ki, 0) & 127) << 4));
+  const e1 = v128.load(EXP_TABLE + ((<usize>i64x2.extract_lane(ki, 1) & 127) << 4));
+  const tail = v128.shuffle<i64>(e0, e1, 0, 2);
+  const base = v128.shuffle<i64>(e0, e1, 1, 3);
   const sbits = i64x2.add(base, i64x2.shl(ki, 45));
   const r2 = f64x2.mul(r, r);
   const p = f64x2.add(

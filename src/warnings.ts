@@ -3,6 +3,7 @@
  * as sentences for the CLI to print on stderr.
  */
 import type { LossInputs } from './equivalences.js';
+import { kernelNonFinite } from './kernel/index.js';
 import type { LossResult } from './losses/reduce.js';
 import { binaryLabels } from './losses/targets.js';
 import type { Mode } from './modes.js';
@@ -90,11 +91,19 @@ export class NonFiniteScan implements NonFinite {
 
   private scan(data: Storage, from: number): void {
     const x = asFloats(data);
-    for (let i = this.seen - from; i < x.length; i++) {
-      const v = x[i];
-      if (v - v !== 0 && this.count++ === 0) {
-        this.first = from + i;
-        this.firstValue = v;
+    const start = this.seen - from;
+    // the kernel's SIMD pass (kernel/scan.ts) when it runs; this loop otherwise
+    const found = kernelNonFinite(x.subarray(start));
+    if (found) {
+      if (found.count > 0 && this.count === 0) [this.first, this.firstValue] = [from + start + found.first, x[start + found.first]];
+      this.count += found.count;
+    } else {
+      for (let i = start; i < x.length; i++) {
+        const v = x[i];
+        if (v - v !== 0 && this.count++ === 0) {
+          this.first = from + i;
+          this.firstValue = v;
+        }
       }
     }
     this.watch?.block(x, from, this.seen - from);
