@@ -7,7 +7,8 @@ import { load2, load1 } from './lanes';
 /**
  * bce-logits without weights: l = ((1 - t)·x + m) + log(e^-m + e^(-x - m)), m = max(-x, 0).
  * One of the two exps is e^0 = 1 exactly (x >= 0: m = 0; x < 0: -x - m = 0) and the other is
- * e^-|x|, so the log's argument is 1 + e^-|x| in [1, 2], the same sum PyTorch rounds.
+ * e^-|x|, so the log's argument is 1 + e^-|x| in [1, 2], the same sum PyTorch rounds; but
+ * for x = -inf, where -x - m is NaN.
  */
 // @ts-ignore: decorator
 @inline
@@ -15,7 +16,9 @@ function bceLogitsV(x: v128, t: v128): v128 {
   const one = f64x2.splat(1);
   const tail = logV(f64x2.add(one, expV(f64x2.neg(f64x2.abs(x)))));
   const m = f64x2.max(f64x2.neg(x), f64x2.splat(0));
-  return f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(one, t), x), m), tail);
+  const l = f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(one, t), x), m), tail);
+  // x = -inf: -x - m is inf - inf, and PyTorch's loss NaN whatever the target
+  return v128.bitselect(f64x2.splat(NaN), l, f64x2.eq(x, f64x2.splat(-Infinity)));
 }
 
 export function bceLogits<T>(x: usize, t: usize, n: i32, out: usize): void {
