@@ -9,7 +9,9 @@
 import type { FloatArray } from '../tensor.js';
 import { loadKernel, type KernelExports } from './load.js';
 
-export { kernelWanted } from './load.js';
+import { kernelMode } from './load.js';
+
+export { kernelMode };
 
 interface Views {
   k: KernelExports;
@@ -28,6 +30,7 @@ let views: Views | null | undefined;
 
 /** The kernel with views on its memory (never grown, so they stay valid), or undefined. */
 function kernel(): Views | undefined {
+  if (kernelMode.scalar) return undefined;
   if (views === undefined) {
     const k = loadKernel();
     views = k

@@ -1,8 +1,9 @@
 /**
  * Loads the WebAssembly kernel (kernel/, compiled by the build into dist/kernel.wasm) once per
  * thread, on first use, synchronously. It is used when this Node validates its SIMD (a module
- * with one f64x2 instruction) and LOSSCALC_KERNEL is not "scalar"; otherwise, or when the file
- * is missing, every loss takes the scalar TypeScript path, which is the reference.
+ * with one f64x2 instruction) and LOSSCALC_KERNEL is not "scalar" (kernelMode, which tests
+ * set too); otherwise, or when the file is missing, every loss takes the scalar TypeScript
+ * path, which is the reference.
  */
 import { readFileSync } from 'node:fs';
 import { expTable, logTable } from './tables.js';
@@ -57,21 +58,20 @@ const SIMD_PROBE = new Uint8Array([
 /** Where the build puts the kernel, from this file in src/kernel, dist/kernel or the bundle in dist/bundle. */
 const WASM = new URL('../../dist/kernel.wasm', import.meta.url);
 
+/** scalar: every loss on the scalar path (LOSSCALC_KERNEL=scalar), read at each use. */
+export const kernelMode = { scalar: process.env.LOSSCALC_KERNEL === 'scalar' };
+
 let loaded: KernelExports | null | undefined;
 
 /** The kernel of this thread, or undefined for the scalar path. */
 export function loadKernel(): KernelExports | undefined {
+  if (kernelMode.scalar) return undefined;
   if (loaded === undefined) loaded = instantiate();
   return loaded ?? undefined;
 }
 
-/** Whether the kernel is wanted and can run here: LOSSCALC_KERNEL=scalar turns it off. */
-export function kernelWanted(): boolean {
-  return process.env.LOSSCALC_KERNEL !== 'scalar' && wasm.validate(SIMD_PROBE);
-}
-
 function instantiate(): KernelExports | null {
-  if (!kernelWanted()) return null;
+  if (!wasm.validate(SIMD_PROBE)) return null;
   let bytes: Buffer;
   try {
     bytes = readFileSync(WASM);
