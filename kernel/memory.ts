@@ -5,7 +5,7 @@
 export const MEMORY_PAGES: i32 = 64;
 /** exp's table: 128 pairs (tail, scale bits), 16 bytes each (exp.ts). */
 export const EXP_TABLE: usize = 1 << 16;
-/** log's table: 92 triples (1/c, log c high, log c low), 24 bytes each (log.ts). */
+/** log's table: 92 entries (1/c, log c high, log c low, 0), 32 bytes each (log.ts). */
 export const LOG_TABLE: usize = EXP_TABLE + 4096;
 /** Each region holds 1 MiB: an input block, a second input (targets), outputs. */
 export const REGION_BYTES: usize = 1 << 20;

@@ -1,10 +1,10 @@
 // Row stats of log_softmax: m = max_c x_c and s = Σ_c exp(x_c - m) (the caller takes log s)
 // for each row of a block (see src/losses/log-softmax.ts for the identity).
 //
-// A row holding NaN or ±inf gets m = NaN, s = 0: the caller computes it with the scalar
-// rowStats, which stays the reference. A row is finite when max - min is (a NaN makes both
-// NaN; an infinity makes the span infinite or NaN); rows of float64 spanning more than the
-// largest double also go to the scalar path, which is only slower.
+// A row whose max is NaN or ±inf (a NaN or +inf in it, or every value -inf) gets m = NaN,
+// s = 0: the caller computes it with the scalar rowStats, which stays the reference. A -inf
+// among finite values needs nothing: exp(-inf - m) = 0 here as in rowStats (and so does an
+// x - m that overflows to -inf in float64).
 //
 // The sum's order is fixed by the row alone, never by where a block starts: contiguous rows
 // (inner = 1) as rowSumPiece says, whole or in pieces; strided rows (inner > 1) put positions
@@ -14,42 +14,34 @@ import { finite, load1, load2 } from './lanes';
 import { ROW_SUM } from './memory';
 
 const NEG_INF = -Infinity;
-const POS_INF = Infinity;
 
-/** Max and min of the row's C values from `p` (contiguous). */
+/** The max of the row's C values from `p` (contiguous): NaN if any is NaN, as Math.max. */
 // @ts-ignore: decorator
 @inline
-function extremes<T>(p: usize, C: i32): v128 {
+function rowMax<T>(p: usize, C: i32): f64 {
   let mx: f64 = NEG_INF;
-  let mn: f64 = POS_INF;
   let i = 0;
   if (sizeof<T>() == 4) {
-    let vmx = f32x4.splat(<f32>NEG_INF);
-    let vmn = f32x4.splat(<f32>POS_INF);
-    for (; i + 4 <= C; i += 4) {
-      const v = v128.load(p + (<usize>i << 2));
-      vmx = f32x4.max(vmx, v);
-      vmn = f32x4.min(vmn, v);
+    let v0 = f32x4.splat(<f32>NEG_INF);
+    let v1 = f32x4.splat(<f32>NEG_INF);
+    for (; i + 8 <= C; i += 8) {
+      v0 = f32x4.max(v0, v128.load(p + (<usize>i << 2)));
+      v1 = f32x4.max(v1, v128.load(p + (<usize>i << 2), 16));
     }
-    mx = <f64>max(max(f32x4.extract_lane(vmx, 0), f32x4.extract_lane(vmx, 1)), max(f32x4.extract_lane(vmx, 2), f32x4.extract_lane(vmx, 3)));
-    mn = <f64>min(min(f32x4.extract_lane(vmn, 0), f32x4.extract_lane(vmn, 1)), min(f32x4.extract_lane(vmn, 2), f32x4.extract_lane(vmn, 3)));
+    v0 = f32x4.max(v0, v1);
+    mx = <f64>max(max(f32x4.extract_lane(v0, 0), f32x4.extract_lane(v0, 1)), max(f32x4.extract_lane(v0, 2), f32x4.extract_lane(v0, 3)));
   } else {
-    let vmx = f64x2.splat(NEG_INF);
-    let vmn = f64x2.splat(POS_INF);
-    for (; i + 2 <= C; i += 2) {
-      const v = v128.load(p + (<usize>i << 3));
-      vmx = f64x2.max(vmx, v);
-      vmn = f64x2.min(vmn, v);
+    let v0 = f64x2.splat(NEG_INF);
+    let v1 = f64x2.splat(NEG_INF);
+    for (; i + 4 <= C; i += 4) {
+      v0 = f64x2.max(v0, v128.load(p + (<usize>i << 3)));
+      v1 = f64x2.max(v1, v128.load(p + (<usize>i << 3), 16));
     }
-    mx = max(f64x2.extract_lane(vmx, 0), f64x2.extract_lane(vmx, 1));
-    mn = min(f64x2.extract_lane(vmn, 0), f64x2.extract_lane(vmn, 1));
+    v0 = f64x2.max(v0, v1);
+    mx = max(f64x2.extract_lane(v0, 0), f64x2.extract_lane(v0, 1));
   }
-  for (; i < C; i++) {
-    const v = load1<T>(p + (<usize>i * sizeof<T>()));
-    mx = max(mx, v);
-    mn = min(mn, v);
-  }
-  return f64x2.replace_lane(f64x2.splat(mx), 1, mn);
+  for (; i < C; i++) mx = max(mx, load1<T>(p + (<usize>i * sizeof<T>())));
+  return mx;
 }
 
 /** `rows` contiguous rows of C values at x: m into maxOut[n], s into sumOut[n]. */
@@ -57,9 +49,8 @@ export function rowStats<T>(x: usize, rows: i32, C: i32, maxOut: usize, sumOut: 
   const shift: usize = sizeof<T>() == 4 ? 2 : 3;
   for (let n = 0; n < rows; n++) {
     const p = x + ((<usize>n * <usize>C) << shift);
-    const ends = extremes<T>(p, C);
-    const m = f64x2.extract_lane(ends, 0);
-    if (!finite(m - f64x2.extract_lane(ends, 1))) {
+    const m = rowMax<T>(p, C);
+    if (!finite(m)) {
       store<f64>(maxOut + (<usize>n << 3), NaN);
       store<f64>(sumOut + (<usize>n << 3), 0);
       continue;
@@ -73,7 +64,9 @@ export function rowStats<T>(x: usize, rows: i32, C: i32, maxOut: usize, sumOut: 
 
 /**
  * `rows` rows of (C, inner) values at x: the stats of position (n, s) along the classes into
- * maxOut[n·inner + s] and sumOut[n·inner + s], two positions side by side.
+ * maxOut[n·inner + s] and sumOut[n·inner + s], positions side by side (four of float32, then
+ * two, then one: each lane does the same operations, so a position's bits do not depend on
+ * which).
  */
 export function stridedStats<T>(x: usize, rows: i32, C: i32, inner: i32, maxOut: usize, sumOut: usize): void {
   const shift: usize = sizeof<T>() == 4 ? 2 : 3;
@@ -82,6 +75,9 @@ export function stridedStats<T>(x: usize, rows: i32, C: i32, inner: i32, maxOut:
     const row = x + ((<usize>n * <usize>C * <usize>inner) << shift);
     const out = <usize>n * <usize>inner;
     let s = 0;
+    if (sizeof<T>() == 4) {
+      for (; s + 4 <= inner; s += 4) quad(row + (<usize>s << shift), C, stride, maxOut + ((out + s) << 3), sumOut + ((out + s) << 3));
+    }
     for (; s + 2 <= inner; s += 2) pair<T>(row + (<usize>s << shift), C, stride, maxOut + ((out + s) << 3), sumOut + ((out + s) << 3));
     if (s < inner) {
       // the last position alone: a pair of it with itself, so it gets the bits of a lane
@@ -94,16 +90,36 @@ export function stridedStats<T>(x: usize, rows: i32, C: i32, inner: i32, maxOut:
 @inline
 function pair<T>(p: usize, C: i32, stride: usize, maxOut: usize, sumOut: usize): void {
   let mx = f64x2.splat(NEG_INF);
-  let mn = f64x2.splat(POS_INF);
-  for (let c = 0, q = p; c < C; c++, q += stride) {
-    const v = load2<T>(q);
-    mx = f64x2.max(mx, v);
-    mn = f64x2.min(mn, v);
-  }
+  for (let c = 0, q = p; c < C; c++, q += stride) mx = f64x2.max(mx, load2<T>(q));
   let acc = f64x2.splat(0);
   for (let c = 0, q = p; c < C; c++, q += stride) acc = f64x2.add(acc, expV(f64x2.sub(load2<T>(q), mx)));
-  const span = f64x2.sub(mx, mn);
-  const ok = f64x2.eq(f64x2.sub(span, span), f64x2.splat(0));
+  storeStats(maxOut, sumOut, mx, acc);
+}
+
+/** Four float32 positions: the max in f32x4, then two pairs; each lane as pair's. */
+// @ts-ignore: decorator
+@inline
+function quad(p: usize, C: i32, stride: usize, maxOut: usize, sumOut: usize): void {
+  let mx4 = f32x4.splat(<f32>NEG_INF);
+  for (let c = 0, q = p; c < C; c++, q += stride) mx4 = f32x4.max(mx4, v128.load(q));
+  const mx0 = f64x2.promote_low_f32x4(mx4);
+  const mx1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(mx4, mx4, 2, 3, 0, 1));
+  let acc0 = f64x2.splat(0);
+  let acc1 = f64x2.splat(0);
+  for (let c = 0, q = p; c < C; c++, q += stride) {
+    const v = v128.load(q);
+    acc0 = f64x2.add(acc0, expV(f64x2.sub(f64x2.promote_low_f32x4(v), mx0)));
+    acc1 = f64x2.add(acc1, expV(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), mx1)));
+  }
+  storeStats(maxOut, sumOut, mx0, acc0);
+  storeStats(maxOut + 16, sumOut + 16, mx1, acc1);
+}
+
+/** Two positions' max and sum; NaN and 0 where the max is not finite. */
+// @ts-ignore: decorator
+@inline
+function storeStats(maxOut: usize, sumOut: usize, mx: v128, acc: v128): void {
+  const ok = f64x2.eq(f64x2.sub(mx, mx), f64x2.splat(0));
   v128.store(maxOut, v128.bitselect(mx, f64x2.splat(NaN), ok));
   v128.store(sumOut, v128.and(acc, ok));
 }
@@ -112,16 +128,11 @@ function pair<T>(p: usize, C: i32, stride: usize, maxOut: usize, sumOut: usize):
 @inline
 function single<T>(p: usize, C: i32, stride: usize, maxOut: usize, sumOut: usize): void {
   let mx = f64x2.splat(NEG_INF);
-  let mn = f64x2.splat(POS_INF);
-  for (let c = 0, q = p; c < C; c++, q += stride) {
-    const v = f64x2.splat(load1<T>(q));
-    mx = f64x2.max(mx, v);
-    mn = f64x2.min(mn, v);
-  }
+  for (let c = 0, q = p; c < C; c++, q += stride) mx = f64x2.max(mx, f64x2.splat(load1<T>(q)));
   let acc = f64x2.splat(0);
   for (let c = 0, q = p; c < C; c++, q += stride) acc = f64x2.add(acc, expV(f64x2.sub(f64x2.splat(load1<T>(q)), mx)));
   const m = f64x2.extract_lane(mx, 0);
-  const ok = finite(m - f64x2.extract_lane(mn, 0));
+  const ok = finite(m);
   store<f64>(maxOut, ok ? m : NaN);
   store<f64>(sumOut, ok ? f64x2.extract_lane(acc, 0) : 0);
 }

@@ -53,12 +53,13 @@ export const LOG_FIRST = 90;
 export const LOG_LAST = 181;
 
 /**
- * log's table, triples for j = 90..181: 1/c rounded to double, and log c as hi + lo, c = j/128.
+ * log's table, for j = 90..181: 1/c rounded to double, log c as hi + lo (c = j/128), and 0 to
+ * fill the entry's 32 bytes.
  * log c = 2 atanh(z), z = (j - 128)/(j + 128), |z| <= 0.18: the series Σ z^(2k+1)/(2k+1) is
  * summed until its terms vanish at 2^-128.
  */
 export function logTable(): Float64Array {
-  const out = new Float64Array(3 * (LOG_LAST - LOG_FIRST + 1));
+  const out = new Float64Array(4 * (LOG_LAST - LOG_FIRST + 1));
   for (let j = LOG_FIRST; j <= LOG_LAST; j++) {
     const num = BigInt(j - 128);
     const den = BigInt(j + 128);
@@ -69,7 +70,7 @@ export function logTable(): Float64Array {
       power = (power * num * num) / (den * den);
     }
     const [hi, lo] = split(2n * sum);
-    out.set([128 / j, hi, lo], 3 * (j - LOG_FIRST));
+    out.set([128 / j, hi, lo, 0], 4 * (j - LOG_FIRST));
   }
   return out;
 }
