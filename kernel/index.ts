@@ -1,7 +1,7 @@
 // losscalc's WebAssembly kernel: the hot loops over blocks in the kernel's own memory
 // (memory.ts), one function per input type. src/kernel/ loads it and copies blocks in.
 import { rowStats, rowSumPiece, stridedStats } from './row-stats';
-import { nonFinite } from './scan';
+import { nonFinite, outside } from './scan';
 import { bceLogits, binaryCrossEntropy } from './binary';
 import { exp1 } from './exp';
 import { log1 } from './log';
@@ -33,6 +33,12 @@ export function nonFiniteF32(x: usize, n: i32): i32 {
 }
 export function nonFiniteF64(x: usize, n: i32): i32 {
   return nonFinite<f64>(x, n);
+}
+export function outsideF32(x: usize, n: i32, lo: f64, hi: f64): i32 {
+  return outside<f32>(x, n, lo, hi);
+}
+export function outsideF64(x: usize, n: i32, lo: f64, hi: f64): i32 {
+  return outside<f64>(x, n, lo, hi);
 }
 export function bceLogitsF32(x: usize, t: usize, n: i32, out: usize): void {
   bceLogits<f32>(x, t, n, out);

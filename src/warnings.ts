@@ -3,7 +3,7 @@
  * as sentences for the CLI to print on stderr.
  */
 import type { LossInputs } from './equivalences.js';
-import { kernelNonFinite } from './kernel/index.js';
+import { kernelNonFinite, kernelOutside } from './kernel/index.js';
 import type { LossResult } from './losses/reduce.js';
 import { binaryLabels } from './losses/targets.js';
 import type { Mode } from './modes.js';
@@ -20,6 +20,13 @@ export function dataWarnings(mode: Mode, inputs: LossInputs, result: LossResult,
     let firstValue = 0;
     asValues(inputs.labels).read(1, 0, numel(inputs.labels.shape), (block, offset) => {
       const t = asFloats(block);
+      // the kernel's SIMD pass (kernel/scan.ts) when it runs; this loop otherwise
+      const found = kernelOutside(t, 0, 1);
+      if (found) {
+        if (found.count > 0 && outside === 0) [first, firstValue] = [offset + found.first, t[found.first]];
+        outside += found.count;
+        return;
+      }
       for (let i = 0; i < t.length; i++) {
         if (t[i] < 0 || t[i] > 1) {
           if (outside++ === 0) [first, firstValue] = [offset + i, t[i]];

@@ -4,7 +4,7 @@
  * elementwise binary losses, the non-finite scan and the sums, each with the kernel on and off.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { kernelMath, kernelMode, kernelNonFinite, kernelOn, kernelRowSum } from '../src/kernel/index.js';
+import { kernelMath, kernelMode, kernelNonFinite, kernelOn, kernelOutside, kernelRowSum } from '../src/kernel/index.js';
 import { isClose } from '../src/checks.js';
 import { bceWithLogits } from '../src/losses/bce-with-logits.js';
 import { binaryCrossEntropy } from '../src/losses/binary-cross-entropy.js';
@@ -266,6 +266,26 @@ describe('the non-finite scan', () => {
         const scan = new NonFiniteScan();
         scan.observe(inMemory({ data: x, shape: [n], dtype: wide ? 'float64' : 'float32' })).read(1, 0, n, () => {});
         expect([scan.count, scan.first]).toEqual([count, first]);
+      }
+    }
+  });
+});
+
+describe('the scan for values outside a range (BCE targets outside [0, 1])', () => {
+  it('counts and finds the first as the scalar test does, NaN not counted, float32 and float64', () => {
+    const next = random(11);
+    for (const n of [0, 1, 15, 16, 17, 100, 300001]) {
+      for (const wide of [false, true]) {
+        const x = block(1, n, 1, () => {
+          const u = next();
+          return u < 0.001 ? NaN : u < 0.002 ? -0.5 : u < 0.003 ? 1 + 2 ** -20 : u < 0.004 ? Infinity : u;
+        }, wide);
+        let count = 0;
+        let first = -1;
+        x.forEach((v, i) => {
+          if ((v < 0 || v > 1) && count++ === 0) first = i;
+        });
+        expect(kernelOutside(x, 0, 1)).toEqual({ count, first });
       }
     }
   });

@@ -151,7 +151,7 @@ export function kernelRowSum(classes: number, m: number): RowSum | undefined {
   };
 }
 
-/** NaN and ±inf among the values: how many, and the first's index (-1 if none). */
+/** Values found by a scan (NaN and ±inf, or values out of a range): how many, and the first's index (-1 if none). */
 export interface NonFiniteCount {
   count: number;
   first: number;
@@ -159,16 +159,27 @@ export interface NonFiniteCount {
 
 /** The non-finite values of x (kernel/scan.ts), or undefined when the kernel is off. */
 export function kernelNonFinite(x: FloatArray): NonFiniteCount | undefined {
+  return scan(x, (k, wide) => (wide ? k.nonFiniteF64 : k.nonFiniteF32));
+}
+
+/** The values of x below lo or above hi, NaN not counted (kernel/scan.ts); undefined when off. */
+export function kernelOutside(x: FloatArray, lo: number, hi: number): NonFiniteCount | undefined {
+  return scan(x, (k, wide) => (at, n) => (wide ? k.outsideF64 : k.outsideF32)(at, n, lo, hi));
+}
+
+/** A counting pass of the kernel over x, a region at a time: how many, and the first's index. */
+function scan(x: FloatArray, fn: (k: KernelExports, wide: boolean) => (at: number, n: number) => number): NonFiniteCount | undefined {
   const v = kernel();
   if (!v) return undefined;
   const wide = !(x instanceof Float32Array);
   const cap = wide ? v.cap64 : 2 * v.cap64;
+  const count = fn(v.k, wide);
   const found = { count: 0, first: -1 };
   for (let i = 0; i < x.length; i += cap) {
     const n = Math.min(cap, x.length - i);
-    const count = (wide ? v.k.nonFiniteF64 : v.k.nonFiniteF32)(copyIn(v, x, i, i + n, v.a, wide), n);
-    if (count > 0 && found.count === 0) found.first = i + v.i32[v.scratch / 4];
-    found.count += count;
+    const seen = count(copyIn(v, x, i, i + n, v.a, wide), n);
+    if (seen > 0 && found.count === 0) found.first = i + v.i32[v.scratch / 4];
+    found.count += seen;
   }
   return found;
 }
