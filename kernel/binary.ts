@@ -14,7 +14,7 @@ import { load2, load1 } from './lanes';
 @inline
 function bceLogitsV(x: v128, t: v128): v128 {
   const one = f64x2.splat(1);
-  const tail = logV(f64x2.add(one, expV(f64x2.neg(f64x2.abs(x)))));
+  const tail = logV(f64x2.add(one, expV(f64x2.neg(f64x2.abs(x)), false)));
   const m = f64x2.max(f64x2.neg(x), f64x2.splat(0));
   const l = f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(one, t), x), m), tail);
   // x = -inf: -x - m is inf - inf, and PyTorch's loss NaN whatever the target

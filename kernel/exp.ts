@@ -36,10 +36,16 @@ const SUBNORMAL: f64 = -708.0; // below it (with margin), the scaled path
 const BIAS_1022: i64 = 1022 << 52;
 const TWO_M1022: f64 = 2.2250738585072014e-308; // 2^-1022
 
+/**
+ * exp of both lanes; with `subnormal` false, d below -708 is taken as -708 (a result below
+ * 2^-1021 instead of a subnormal one, and no branch): for the terms of a sum that also holds
+ * exp(0) = 1 (row sums, 1 + e^-|x|), where any term below 2^-1021 is lost in the sum's rounding
+ * either way (C of them add less than C·2^-1021, far below half an ulp of a sum >= 1).
+ */
 // @ts-ignore: decorator
 @inline
-export function expV(x: v128): v128 {
-  const d = f64x2.max(x, f64x2.splat(LOWEST));
+export function expV(x: v128, subnormal: bool = true): v128 {
+  const d = f64x2.max(x, f64x2.splat(subnormal ? LOWEST : SUBNORMAL));
   let kd = f64x2.add(f64x2.mul(d, f64x2.splat(INV_LN2_N)), f64x2.splat(SHIFT));
   const ki = kd;
   kd = f64x2.sub(kd, f64x2.splat(SHIFT));
@@ -56,6 +62,7 @@ export function expV(x: v128): v128 {
     f64x2.mul(f64x2.mul(r2, r2), f64x2.add(f64x2.splat(C4), f64x2.mul(r, f64x2.splat(C5)))),
   );
   const tmp = f64x2.add(tail, p);
+  if (!subnormal) return f64x2.add(sbits, f64x2.mul(sbits, tmp));
   const low = f64x2.lt(d, f64x2.splat(SUBNORMAL));
   if (!v128.any_true(low)) return f64x2.add(sbits, f64x2.mul(sbits, tmp));
   const scaled = i64x2.add(sbits, i64x2.splat(BIAS_1022));
@@ -64,6 +71,8 @@ export function expV(x: v128): v128 {
 }
 
 /** expV on one value (lane 0 of a splat): the same operations, so a tail gets the bits a lane would. */
-export function exp1(x: f64): f64 {
-  return f64x2.extract_lane(expV(f64x2.splat(x)), 0);
+// @ts-ignore: decorator
+@inline
+export function exp1(x: f64, subnormal: bool = true): f64 {
+  return f64x2.extract_lane(expV(f64x2.splat(x), subnormal), 0);
 }

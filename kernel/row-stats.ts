@@ -92,7 +92,7 @@ function pair<T>(p: usize, C: i32, stride: usize, maxOut: usize, sumOut: usize):
   let mx = f64x2.splat(NEG_INF);
   for (let c = 0, q = p; c < C; c++, q += stride) mx = f64x2.max(mx, load2<T>(q));
   let acc = f64x2.splat(0);
-  for (let c = 0, q = p; c < C; c++, q += stride) acc = f64x2.add(acc, expV(f64x2.sub(load2<T>(q), mx)));
+  for (let c = 0, q = p; c < C; c++, q += stride) acc = f64x2.add(acc, expV(f64x2.sub(load2<T>(q), mx), false));
   storeStats(maxOut, sumOut, mx, acc);
 }
 
@@ -108,8 +108,8 @@ function quad(p: usize, C: i32, stride: usize, maxOut: usize, sumOut: usize): vo
   let acc1 = f64x2.splat(0);
   for (let c = 0, q = p; c < C; c++, q += stride) {
     const v = v128.load(q);
-    acc0 = f64x2.add(acc0, expV(f64x2.sub(f64x2.promote_low_f32x4(v), mx0)));
-    acc1 = f64x2.add(acc1, expV(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), mx1)));
+    acc0 = f64x2.add(acc0, expV(f64x2.sub(f64x2.promote_low_f32x4(v), mx0), false));
+    acc1 = f64x2.add(acc1, expV(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), mx1), false));
   }
   storeStats(maxOut, sumOut, mx0, acc0);
   storeStats(maxOut + 16, sumOut + 16, mx1, acc1);
@@ -130,7 +130,7 @@ function single<T>(p: usize, C: i32, stride: usize, maxOut: usize, sumOut: usize
   let mx = f64x2.splat(NEG_INF);
   for (let c = 0, q = p; c < C; c++, q += stride) mx = f64x2.max(mx, f64x2.splat(load1<T>(q)));
   let acc = f64x2.splat(0);
-  for (let c = 0, q = p; c < C; c++, q += stride) acc = f64x2.add(acc, expV(f64x2.sub(f64x2.splat(load1<T>(q)), mx)));
+  for (let c = 0, q = p; c < C; c++, q += stride) acc = f64x2.add(acc, expV(f64x2.sub(f64x2.splat(load1<T>(q)), mx), false));
   const m = f64x2.extract_lane(mx, 0);
   const ok = finite(m);
   store<f64>(maxOut, ok ? m : NaN);
@@ -161,7 +161,7 @@ export function rowSumPiece<T>(p: usize, n: i32, c0: i32, C: i32, m: f64): void 
   let i = 0;
   // a piece may start inside a group of 4: its first classes one by one, each into its lane
   for (; i < n && ((c0 + i) & 3) != 0 && c0 + i < body; i++) {
-    const e = exp1(load1<T>(p + (<usize>i << shift)) - m);
+    const e = exp1(load1<T>(p + (<usize>i << shift)) - m, false);
     const lane = (c0 + i) & 3;
     if (lane == 1) acc0 = f64x2.replace_lane(acc0, 1, f64x2.extract_lane(acc0, 1) + e);
     else if (lane == 2) acc1 = f64x2.replace_lane(acc1, 0, f64x2.extract_lane(acc1, 0) + e);
@@ -171,16 +171,16 @@ export function rowSumPiece<T>(p: usize, n: i32, c0: i32, C: i32, m: f64): void 
     const q = p + (<usize>i << shift);
     if (sizeof<T>() == 4) {
       const v = v128.load(q);
-      acc0 = f64x2.add(acc0, expV(f64x2.sub(f64x2.promote_low_f32x4(v), M)));
-      acc1 = f64x2.add(acc1, expV(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), M)));
+      acc0 = f64x2.add(acc0, expV(f64x2.sub(f64x2.promote_low_f32x4(v), M), false));
+      acc1 = f64x2.add(acc1, expV(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), M), false));
     } else {
-      acc0 = f64x2.add(acc0, expV(f64x2.sub(v128.load(q), M)));
-      acc1 = f64x2.add(acc1, expV(f64x2.sub(v128.load(q, 16), M)));
+      acc0 = f64x2.add(acc0, expV(f64x2.sub(v128.load(q), M), false));
+      acc1 = f64x2.add(acc1, expV(f64x2.sub(v128.load(q, 16), M), false));
     }
   }
   // a piece may end inside a group of 4
   for (; i < n && c0 + i < body; i++) {
-    const e = exp1(load1<T>(p + (<usize>i << shift)) - m);
+    const e = exp1(load1<T>(p + (<usize>i << shift)) - m, false);
     const lane = (c0 + i) & 3;
     if (lane == 0) acc0 = f64x2.replace_lane(acc0, 0, f64x2.extract_lane(acc0, 0) + e);
     else if (lane == 1) acc0 = f64x2.replace_lane(acc0, 1, f64x2.extract_lane(acc0, 1) + e);
@@ -189,7 +189,7 @@ export function rowSumPiece<T>(p: usize, n: i32, c0: i32, C: i32, m: f64): void 
   }
   for (; i < n; i++) {
     if (c0 + i == body) s = joined(acc0, acc1);
-    s += exp1(load1<T>(p + (<usize>i << shift)) - m);
+    s += exp1(load1<T>(p + (<usize>i << shift)) - m, false);
   }
   if (c0 + n == C && body == C) s = joined(acc0, acc1);
   v128.store(ROW_SUM, acc0);
