@@ -9,18 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Rng } from './lib/prng.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** A seeded generator (mulberry32), so every run times the same values. */
-function random(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function cpuModel() {
   try {
@@ -35,17 +26,18 @@ function cpuModel() {
 /** The modes, each a loss over tensors in memory, about 4M values each. */
 async function modes(lib) {
   const { crossEntropy, nllLoss, gatherLoss, bceWithLogits, binaryCrossEntropy } = lib;
-  const next = random(12);
+  const rng = new Rng(12);
+  const next = () => rng.uniform();
   const f32 = (n, f) => Float32Array.from({ length: n }, f);
   const t = (data, shape, dtype) => ({ data, shape, dtype });
   const [N, C] = [4000, 1000];
   const logits = t(f32(N * C, () => 10 * next() - 5), [N, C], 'float32');
-  const labels = t(Float64Array.from({ length: N }, () => Math.floor(C * next())), [N], 'float64');
+  const labels = t(Float64Array.from({ length: N }, () => rng.int(C)), [N], 'float64');
   const logp = t(Float32Array.from(logits.data, (v, i) => v - 12 - (i % 7)), [N, C], 'float32');
   const probs = t(f32(N * C, () => next() / C), [N, C], 'float32');
   const [B, K, H, W] = [2, 21, 256, 192];
   const seg = t(f32(B * K * H * W, () => 10 * next() - 5), [B, K, H, W], 'float32');
-  const segLabels = t(Uint8Array.from({ length: B * H * W }, () => (next() < 0.05 ? 255 : Math.floor(K * next()))), [B, H, W], 'uint8');
+  const segLabels = t(Uint8Array.from({ length: B * H * W }, () => (next() < 0.05 ? 255 : rng.int(K))), [B, H, W], 'uint8');
   const x = t(f32(40000 * 100, () => 10 * next() - 5), [40000, 100], 'float32');
   const y = t(f32(40000 * 100, () => (next() < 0.5 ? 0 : 1)), [40000, 100], 'float32');
   const p = t(f32(40000 * 100, () => next()), [40000, 100], 'float32');

@@ -12,28 +12,30 @@ import { blockStats, BlockStats } from '../src/losses/log-softmax.js';
 import { Reducer } from '../src/losses/reduce.js';
 import type { FloatArray } from '../src/tensor.js';
 import { NonFiniteScan } from '../src/warnings.js';
+import { seeded } from './helpers.js';
 import { inMemory } from '../src/values.js';
 
 const TOL = { rtol: 1e-12, atol: 1e-15, equalNan: true };
 
-/** A seeded generator (mulberry32), so a failure repeats. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const bits = new BigInt64Array(1);
 const word = new Float64Array(bits.buffer);
-/** How many doubles lie between a and b (both >= 0): their distance in ulps. */
+/** How many doubles lie between a and b (both >= 0, or both <= 0 given as their magnitudes): their distance in ulps. */
 function ulps(a: number, b: number): number {
   word[0] = a;
   const x = bits[0];
   word[0] = b;
   return Math.abs(Number(x - bits[0]));
+}
+
+/** The largest distance in ulps between f and ref over 2e6 arguments arg(i, u), u uniform in [0, 1). */
+function worstUlps(f: (x: number) => number, ref: (x: number) => number, arg: (i: number, u: number) => number): number {
+  const next = seeded(1);
+  let worst = 0;
+  for (let i = 0; i < 2e6; i++) {
+    const x = arg(i, next());
+    worst = Math.max(worst, ulps(Math.abs(f(x)), Math.abs(ref(x))));
+  }
+  return worst;
 }
 
 /** f with the kernel off: the scalar path's result. */
@@ -58,13 +60,8 @@ describe('the kernel', () => {
 describe('exp', () => {
   const k = kernelMath()!;
   it('is within 1 ulp of Math.exp on 2e6 values over [-750, 0], subnormal results included', () => {
-    const next = random(1);
-    let worst = 0;
-    for (let i = 0; i < 2e6; i++) {
-      // the whole range, the subnormal results (below -708.4), and the small arguments of r's range
-      const x = i % 3 === 0 ? -750 * next() : i % 3 === 1 ? -708 - 38 * next() : -0.01 * next();
-      worst = Math.max(worst, ulps(k.exp(x), Math.exp(x)));
-    }
+    // the whole range, the subnormal results (below -708.4), and the small arguments of r's range
+    const worst = worstUlps(k.exp, Math.exp, (i, u) => (i % 3 === 0 ? -750 * u : i % 3 === 1 ? -708 - 38 * u : -0.01 * u));
     expect(worst).toBeLessThanOrEqual(1);
   });
   it('gives exp(0) = 1 exactly, 0 at -inf and far below, NaN for NaN', () => {
@@ -80,13 +77,8 @@ describe('exp', () => {
 describe('log', () => {
   const k = kernelMath()!;
   it('is within 2 ulp of Math.log on 2e6 values in (0, 2], and exact at 1', () => {
-    const next = random(2);
-    let worst = 0;
-    for (let i = 0; i < 2e6; i++) {
-      // [1, 2] (bce-logits), probabilities down to 1e-300, and values next to 1
-      const x = i % 3 === 0 ? 1 + next() : i % 3 === 1 ? 10 ** (-300 * next()) : 1 + (next() - 0.5) * 2 ** -20;
-      worst = Math.max(worst, ulps(Math.abs(k.log(x)), Math.abs(Math.log(x))));
-    }
+    // [1, 2] (bce-logits), probabilities down to 1e-300, and values next to 1
+    const worst = worstUlps(k.log, Math.log, (i, u) => (i % 3 === 0 ? 1 + u : i % 3 === 1 ? 10 ** (-300 * u) : 1 + (u - 0.5) * 2 ** -20));
     expect(worst).toBeLessThanOrEqual(2);
     expect(k.log(1)).toBe(0);
   });
@@ -137,21 +129,21 @@ describe('row stats against rowStats', () => {
   for (const wide of [false, true]) {
     for (const [name, kind] of Object.entries(kinds)) {
       it(`${wide ? 'float64' : 'float32'}, ${name}, C 1-1000, inner 1-5, 7 rows`, () => {
-        const next = random(3);
+        const next = seeded(3);
         for (const [rows, C, inner] of shapes) expectStatsClose(block(rows, C, inner, kind(next), wide), rows, C, inner);
       });
     }
   }
   it('float32 and float64 rows of more positions than a kernel region holds (read in pieces of positions)', () => {
-    const next = random(4);
+    const next = seeded(4);
     for (const wide of [false, true]) expectStatsClose(block(2, 21, 20011, () => 8 * next() - 4, wide), 2, 21, 20011);
   });
   it('rows of more classes than a region: the scalar path', () => {
-    const next = random(5);
+    const next = seeded(5);
     expectStatsClose(block(1, 300000, 1, () => 8 * next() - 4, false), 1, 300000, 1);
   });
   it('a row handed in pieces (rows wider than a block) gets the bits of the whole row', () => {
-    const next = random(6);
+    const next = seeded(6);
     for (const C of [1, 3, 4, 9, 1001]) {
       const x = block(1, C, 1, () => 6 * next() - 3, false);
       const whole = new BlockStats();
@@ -172,13 +164,13 @@ describe('bce-logits and binary-cross-entropy against the scalar path', () => {
   const specials = [NaN, Infinity, -Infinity, 0, -0, 1e-45, 40, -40, 800, -800];
   for (const n of [1, 2, 3, 1001]) {
     it(`bce-logits, ${n} values with NaN, ±inf, 0 and large ones among them`, () => {
-      const next = random(7 + n);
+      const next = seeded(7 + n);
       const x = values(next, n, (u) => (u < 0.3 ? specials[Math.floor(u * 33)] : 40 * u - 20));
       const t = values(next, n, (u) => (u < 0.05 ? NaN : u < 0.5 ? 0 : u < 0.9 ? 1 : u));
       expectSameLosses(() => bceWithLogits({ data: x, shape: [n], dtype: 'float32' }, { data: t, shape: [n], dtype: 'float32' }, { reduction: 'none' }));
     });
     it(`binary-cross-entropy, ${n} probabilities with 0 and 1 among them`, () => {
-      const next = random(8 + n);
+      const next = seeded(8 + n);
       const p = Float64Array.from({ length: n }, () => {
         const u = next();
         return u < 0.1 ? 0 : u < 0.2 ? 1 : u < 0.3 ? 1e-300 : u < 0.4 ? 1 - 2 ** -53 : next();
@@ -221,7 +213,7 @@ function expectSameLosses(run: () => ReturnType<typeof bceWithLogits>): void {
 describe('Reducer.addLosses', () => {
   for (const on of [true, false]) {
     it(`adds as add() does, to the bit, across chunks (kernel ${on ? 'on' : 'off'})`, () => {
-      const next = random(9);
+      const next = seeded(9);
       const losses = Float64Array.from({ length: 20000 }, (_, i) => (i === 7000 ? NaN : i === 9000 ? Infinity : next() * 10 ** (8 * next() - 4)));
       const one = new Reducer([20000], 'keep');
       losses.forEach((l, i) => one.add(i, l));
@@ -247,46 +239,39 @@ describe('Reducer.addLosses', () => {
   }
 });
 
-describe('the non-finite scan', () => {
-  it('counts and finds the first as the scalar loop does, float32 and float64, any length', () => {
-    const next = random(10);
-    for (const n of [0, 1, 15, 16, 17, 100, 300001]) {
-      for (const wide of [false, true]) {
-        const x = block(1, n, 1, () => {
-          const u = next();
-          return u < 0.001 ? NaN : u < 0.002 ? -Infinity : u;
-        }, wide);
-        const fast = kernelNonFinite(x)!;
-        let count = 0;
-        let first = -1;
-        x.forEach((v, i) => {
-          if (!Number.isFinite(v) && count++ === 0) first = i;
-        });
-        expect(fast).toEqual({ count, first });
-        const scan = new NonFiniteScan();
-        scan.observe(inMemory({ data: x, shape: [n], dtype: wide ? 'float64' : 'float32' })).read(1, 0, n, () => {});
-        expect([scan.count, scan.first]).toEqual([count, first]);
+describe('the counting scans', () => {
+  const scans = {
+    'NaN and ±inf (the non-finite scan)': { kernel: kernelNonFinite, counts: (v: number) => !Number.isFinite(v) },
+    'outside [0, 1], NaN not counted (BCE targets)': { kernel: (x: FloatArray) => kernelOutside(x, 0, 1), counts: (v: number) => v < 0 || v > 1 },
+  };
+  for (const [name, { kernel, counts }] of Object.entries(scans)) {
+    it(`${name}: the count and the first as a scalar loop finds them, float32 and float64, any length`, () => {
+      const next = seeded(10);
+      for (const n of [0, 1, 15, 16, 17, 100, 300001]) {
+        for (const wide of [false, true]) {
+          const x = block(1, n, 1, () => {
+            const u = next();
+            return u < 0.001 ? NaN : u < 0.002 ? -Infinity : u < 0.003 ? -0.5 : u < 0.004 ? 1 + 2 ** -20 : u;
+          }, wide);
+          let count = 0;
+          let first = -1;
+          x.forEach((v, i) => {
+            if (counts(v) && count++ === 0) first = i;
+          });
+          expect(kernel(x)).toEqual({ count, first });
+        }
       }
-    }
-  });
-});
-
-describe('the scan for values outside a range (BCE targets outside [0, 1])', () => {
-  it('counts and finds the first as the scalar test does, NaN not counted, float32 and float64', () => {
-    const next = random(11);
-    for (const n of [0, 1, 15, 16, 17, 100, 300001]) {
-      for (const wide of [false, true]) {
-        const x = block(1, n, 1, () => {
-          const u = next();
-          return u < 0.001 ? NaN : u < 0.002 ? -0.5 : u < 0.003 ? 1 + 2 ** -20 : u < 0.004 ? Infinity : u;
-        }, wide);
-        let count = 0;
-        let first = -1;
-        x.forEach((v, i) => {
-          if ((v < 0 || v > 1) && count++ === 0) first = i;
-        });
-        expect(kernelOutside(x, 0, 1)).toEqual({ count, first });
-      }
-    }
+    });
+  }
+  it('NonFiniteScan counts through it as through its own loop', () => {
+    const x = Float32Array.from({ length: 100000 }, (_, i) => (i % 9999 === 5 ? NaN : i));
+    const counted = () => {
+      const scan = new NonFiniteScan();
+      scan.observe(inMemory({ data: x, shape: [x.length], dtype: 'float32' })).read(1, 0, x.length, () => {});
+      return [scan.count, scan.first];
+    };
+    const nan = x.filter(Number.isNaN).length;
+    expect(counted()).toEqual([nan, 5]);
+    expect(scalar(counted)).toEqual([nan, 5]);
   });
 });
