@@ -7,9 +7,7 @@
  * scalar path.
  */
 import type { FloatArray } from '../tensor.js';
-import { loadKernel, type KernelExports } from './load.js';
-
-import { kernelMode } from './load.js';
+import { kernelMode, loadKernel, type KernelExports } from './load.js';
 
 export { kernelMode };
 
@@ -66,7 +64,7 @@ function copyIn(v: Views, x: FloatArray, from: number, to: number, at: number, w
   return at;
 }
 
-/** The kernel's exact NaN-or-infinite check per row/position gives NaN for the scalar path to redo. */
+/** Row stats as the kernel leaves them, a value per position; the caller takes the log. */
 export interface StatsOut {
   /** max_c x_c per position; NaN where the position holds NaN or ±inf (the caller redoes it). */
   max: Float64Array;
@@ -151,24 +149,24 @@ export function kernelRowSum(classes: number, m: number): RowSum | undefined {
   };
 }
 
-/** Values found by a scan (NaN and ±inf, or values out of a range): how many, and the first's index (-1 if none). */
-export interface NonFiniteCount {
+/** What a pass found (NaN and ±inf, or values out of a range): how many, and the first one's index (-1 if none). */
+export interface Found {
   count: number;
   first: number;
 }
 
 /** The non-finite values of x (kernel/scan.ts), or undefined when the kernel is off. */
-export function kernelNonFinite(x: FloatArray): NonFiniteCount | undefined {
+export function kernelNonFinite(x: FloatArray): Found | undefined {
   return scan(x, (k, wide) => (wide ? k.nonFiniteF64 : k.nonFiniteF32));
 }
 
 /** The values of x below lo or above hi, NaN not counted (kernel/scan.ts); undefined when off. */
-export function kernelOutside(x: FloatArray, lo: number, hi: number): NonFiniteCount | undefined {
+export function kernelOutside(x: FloatArray, lo: number, hi: number): Found | undefined {
   return scan(x, (k, wide) => (at, n) => (wide ? k.outsideF64 : k.outsideF32)(at, n, lo, hi));
 }
 
 /** A counting pass of the kernel over x, a region at a time: how many, and the first's index. */
-function scan(x: FloatArray, fn: (k: KernelExports, wide: boolean) => (at: number, n: number) => number): NonFiniteCount | undefined {
+function scan(x: FloatArray, fn: (k: KernelExports, wide: boolean) => (at: number, n: number) => number): Found | undefined {
   const v = kernel();
   if (!v) return undefined;
   const wide = !(x instanceof Float32Array);
@@ -236,7 +234,7 @@ export interface SumState {
  * returns the non-finite values among xs, or undefined when the kernel is off. xs in the
  * kernel's memory (losses it made) is summed where it is; anything else is copied in.
  */
-export function kernelNeumaier(state: SumState, xs: Float64Array): NonFiniteCount | undefined {
+export function kernelNeumaier(state: SumState, xs: Float64Array): Found | undefined {
   const v = kernel();
   if (!v) return undefined;
   const found = { count: 0, first: -1 };

@@ -16,7 +16,7 @@
  * The unreduced losses are kept only when asked for (`perSample`): in memory, dropped, or in a
  * store of the caller's (loss-store.ts spills large ones to a temporary file).
  */
-import { kernelNeumaier, type NonFiniteCount, type SumState } from '../kernel/index.js';
+import { kernelNeumaier, type Found, type SumState } from '../kernel/index.js';
 import { ExactSum } from './exact-sum.js';
 import type { Values } from '../values.js';
 
@@ -40,7 +40,7 @@ export class CompensatedSum implements SumState {
    * add(x) for each of xs, in order (the kernel's loop when it runs: kernel/sum.ts, the same
    * steps); returns how many of them are NaN or ±inf and the first one's index.
    */
-  addAll(xs: Float64Array): NonFiniteCount {
+  addAll(xs: Float64Array): Found {
     const found = kernelNeumaier(this, xs);
     if (found) return found;
     const own = { count: 0, first: -1 };
