@@ -79,8 +79,9 @@ export function asGivenStats(_x: FloatArray, rows: number, _classes: number, inn
 }
 
 /** log_softmax over the class dim of `rows` rows of (C, inner) values, into a new array. */
-export function logSoftmaxRows(x: FloatArray, rows: number, classes: number, inner: number, st = new BlockStats()): Float64Array {
+export function logSoftmaxRows(x: FloatArray, rows: number, classes: number, inner: number): Float64Array {
   const out = new Float64Array(rows * classes * inner);
+  const st = new BlockStats();
   blockStats(x, rows, classes, inner, st);
   for (let n = 0; n < rows; n++) {
     for (let s = 0; s < inner; s++) {
