@@ -41,17 +41,22 @@ function bceV(p: v128, t: v128): v128 {
   return f64x2.sub(a, f64x2.mul(t, f64x2.max(logV(p), floor)));
 }
 
-/** Returns the index of the first p outside [0, 1] (NaN too), with nothing written; else -1. */
+/**
+ * Returns the index of the first p outside [0, 1] (NaN too), the losses before it written;
+ * else -1, every loss written.
+ */
 export function binaryCrossEntropy<T>(p: usize, t: usize, n: i32, out: usize): i32 {
   const size = sizeof<T>();
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const pv = load2<T>(p + <usize>i * size);
+    if (!i64x2.all_true(v128.and(f64x2.ge(pv, f64x2.splat(0)), f64x2.le(pv, f64x2.splat(1))))) break;
+    v128.store(out + (<usize>i << 3), bceV(pv, load2<T>(t + <usize>i * size)));
+  }
+  for (; i < n; i++) {
     const v = load1<T>(p + <usize>i * size);
     if (!(v >= 0 && v <= 1)) return i;
-  }
-  let i = 0;
-  for (; i + 2 <= n; i += 2) v128.store(out + (<usize>i << 3), bceV(load2<T>(p + <usize>i * size), load2<T>(t + <usize>i * size)));
-  if (i < n) {
-    const l = bceV(f64x2.splat(load1<T>(p + <usize>i * size)), f64x2.splat(load1<T>(t + <usize>i * size)));
+    const l = bceV(f64x2.splat(v), f64x2.splat(load1<T>(t + <usize>i * size)));
     store<f64>(out + (<usize>i << 3), f64x2.extract_lane(l, 0));
   }
   return -1;
