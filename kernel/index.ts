@@ -8,7 +8,7 @@ import { log1 } from './log';
 
 export { MEMORY_PAGES, EXP_TABLE, LOG_TABLE, REGION_A, REGION_B, REGION_C, REGION_BYTES, SCRATCH, ROW_SUM } from './memory';
 export { neumaier } from './sum';
-export { rowSumStart } from './row-stats';
+export { logSums, rowSumStart } from './row-stats';
 
 export function rowStatsF32(x: usize, rows: i32, C: i32, maxOut: usize, sumOut: usize): void {
   rowStats<f32>(x, rows, C, maxOut, sumOut);

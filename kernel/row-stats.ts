@@ -10,6 +10,7 @@
 // (inner = 1) as rowSumPiece says, whole or in pieces; strided rows (inner > 1) put positions
 // side by side, each summing its classes in order, as the scalar loop does.
 import { expV, exp1 } from './exp';
+import { logV } from './log';
 import { finite, load1, load2 } from './lanes';
 import { ROW_SUM } from './memory';
 
@@ -135,6 +136,29 @@ function single<T>(p: usize, C: i32, stride: usize, maxOut: usize, sumOut: usize
   const ok = finite(m);
   store<f64>(maxOut, ok ? m : NaN);
   store<f64>(sumOut, ok ? f64x2.extract_lane(acc, 0) : 0);
+}
+
+/**
+ * The n sums at sumOut replaced by their logs (log.ts, within about 1.5 ulp), two at a time;
+ * returns how many positions have a NaN max: those the caller computes on the scalar path.
+ */
+export function logSums(maxOut: usize, sumOut: usize, n: i32): i32 {
+  let flagged = 0;
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const at = <usize>i << 3;
+    v128.store(sumOut + at, logV(v128.load(sumOut + at)));
+    const mx = v128.load(maxOut + at);
+    // a NaN lane's mask is -1
+    flagged -= <i32>(i64x2.extract_lane(f64x2.ne(mx, mx), 0) + i64x2.extract_lane(f64x2.ne(mx, mx), 1));
+  }
+  if (i < n) {
+    const at = <usize>i << 3;
+    store<f64>(sumOut + at, f64x2.extract_lane(logV(f64x2.splat(load<f64>(sumOut + at))), 0));
+    const m = load<f64>(maxOut + at);
+    if (m != m) flagged++;
+  }
+  return flagged;
 }
 
 /** A new row's sum (rowSumPiece). */

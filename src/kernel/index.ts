@@ -64,28 +64,34 @@ function copyIn(v: Views, x: FloatArray, from: number, to: number, at: number, w
   return at;
 }
 
-/** Row stats as the kernel leaves them, a value per position; the caller takes the log. */
+/** Row stats of a block, a value per position. */
 export interface StatsOut {
-  /** max_c x_c per position; NaN where the position holds NaN or ±inf (the caller redoes it). */
+  /** max_c x_c; NaN where the kernel left the position to the scalar path (NaN or ±inf in it). */
   max: Float64Array;
-  /** Σ_c exp(x_c - max) per position (0 where max is NaN). */
-  sum: Float64Array;
+  /** log Σ_c exp(x_c - max). */
+  logSum: Float64Array;
 }
 
 /**
- * Row stats of `rows` rows of (C, inner) values of `x`, position n·inner + s into out[...]
- * (kernel/row-stats.ts). False when the kernel is off or a class column does not fit a region.
+ * Row stats of `rows` rows of (C, inner) values of `x`, position n·inner + s into out
+ * (kernel/row-stats.ts, the log by kernel/log.ts). Returns how many positions it left to the
+ * scalar path (a NaN max), or -1 when the kernel is off or a class column does not fit a region.
  */
-export function kernelRowStats(x: FloatArray, rows: number, C: number, inner: number, out: StatsOut): boolean {
+export function kernelRowStats(x: FloatArray, rows: number, C: number, inner: number, out: StatsOut): number {
   const v = kernel();
-  if (!v || C === 0) return false;
+  if (!v || C === 0) return -1;
   const wide = !(x instanceof Float32Array);
   const cap = wide ? v.cap64 : 2 * v.cap64;
-  if (C > cap) return false;
+  if (C > cap) return -1;
   const { k } = v;
   const row = C * inner;
-  const maxView = v.f64.subarray(v.b / 8);
-  const sumView = v.f64.subarray(v.c / 8);
+  let flagged = 0;
+  // the stats of `count` positions made at region B (max) and C (sums): the logs, then out
+  const take = (count: number, at: number) => {
+    flagged += k.logSums(v.b, v.c, count);
+    out.max.set(v.f64.subarray(v.b / 8, v.b / 8 + count), at);
+    out.logSum.set(v.f64.subarray(v.c / 8, v.c / 8 + count), at);
+  };
   if (row <= cap && inner <= v.cap64) {
     // whole rows at a time
     const per = Math.min(Math.floor(cap / row), Math.floor(v.cap64 / inner));
@@ -94,10 +100,9 @@ export function kernelRowStats(x: FloatArray, rows: number, C: number, inner: nu
       const at = copyIn(v, x, n * row, (n + count) * row, v.a, wide);
       if (inner === 1) (wide ? k.rowStatsF64 : k.rowStatsF32)(at, count, C, v.b, v.c);
       else (wide ? k.stridedStatsF64 : k.stridedStatsF32)(at, count, C, inner, v.b, v.c);
-      out.max.set(maxView.subarray(0, count * inner), n * inner);
-      out.sum.set(sumView.subarray(0, count * inner), n * inner);
+      take(count * inner, n * inner);
     }
-    return true;
+    return flagged;
   }
   // a row of many positions: `per` positions of every class at a time, as a (1, C, per) block
   const per = Math.min(Math.floor(cap / C), v.cap64);
@@ -109,25 +114,24 @@ export function kernelRowStats(x: FloatArray, rows: number, C: number, inner: nu
         copyIn(v, x, from, from + count, v.a + c * count * (wide ? 8 : 4), wide);
       }
       (wide ? k.stridedStatsF64 : k.stridedStatsF32)(v.a, 1, C, count, v.b, v.c);
-      out.max.set(maxView.subarray(0, count), n * inner + s);
-      out.sum.set(sumView.subarray(0, count), n * inner + s);
+      take(count, n * inner + s);
     }
   }
-  return true;
+  return flagged;
 }
 
-/** A row's Σ exp(x_c - m), its classes handed in order, in pieces. */
+/** A row's log Σ exp(x_c - m), its classes handed in order, in pieces. */
 export interface RowSum {
   /** The row's classes c0 .. c0 + piece.length. */
   add(piece: FloatArray, c0: number): void;
-  /** The sum, once the last class was added. */
-  readonly sum: number;
+  /** log Σ exp(x_c - m), once the last class was added. */
+  readonly logSum: number;
 }
 
 /**
- * Σ exp(x_c - m) of a row of `classes` finite values read in pieces, with the bits the
- * kernel's row stats give the whole row (kernel/row-stats.ts rowSumPiece); undefined when
- * the kernel is off.
+ * log Σ exp(x_c - m) of a row of `classes` finite values read in pieces, with the bits the
+ * kernel's row stats give the whole row (kernel/row-stats.ts rowSumPiece, then its log);
+ * undefined when the kernel is off.
  */
 export function kernelRowSum(classes: number, m: number): RowSum | undefined {
   const v = kernel();
@@ -143,8 +147,8 @@ export function kernelRowSum(classes: number, m: number): RowSum | undefined {
         (wide ? v.k.rowSumPieceF64 : v.k.rowSumPieceF32)(copyIn(v, piece, i, i + n, v.a, wide), n, c0 + i, classes, m);
       }
     },
-    get sum() {
-      return v.f64[at];
+    get logSum() {
+      return v.k.log(v.f64[at]);
     },
   };
 }

@@ -33,6 +33,7 @@ export interface KernelExports {
   SCRATCH: Exported;
   ROW_SUM: Exported;
   rowSumStart(): void;
+  logSums(maxOut: number, sumOut: number, n: number): number;
   rowSumPieceF32(p: number, n: number, c0: number, C: number, m: number): void;
   rowSumPieceF64(p: number, n: number, c0: number, C: number, m: number): void;
   rowStatsF32(x: number, rows: number, C: number, maxOut: number, sumOut: number): void;

@@ -150,17 +150,13 @@ function wideIndexRows(
     if (t === ignoreIndex) continue;
     // as given (log-probabilities): m = 0 and log Σ = 0, as asGivenStats
     let m = logits ? -Infinity : 0;
-    let min = Infinity;
     if (logits) {
       pieces(n, (v) => {
-        for (let i = 0; i < v.length; i++) {
-          m = Math.max(m, v[i]);
-          min = Math.min(min, v[i]);
-        }
+        for (let i = 0; i < v.length; i++) m = Math.max(m, v[i]);
       });
     }
-    // a finite row's sum as the kernel gives a whole row (blockStats); else rowStats' loop
-    const lanes = logits && Number.isFinite(m - min) ? kernelRowSum(C, m) : undefined;
+    // a row of finite max as the kernel gives a whole row (blockStats); else rowStats' loop
+    const lanes = logits && Number.isFinite(m) ? kernelRowSum(C, m) : undefined;
     let sum = 0;
     let xt = 0;
     pieces(n, (v, c0) => {
@@ -168,8 +164,7 @@ function wideIndexRows(
       else if (logits) for (let i = 0; i < v.length; i++) sum += Math.exp(v[i] - m);
       if (t >= c0 && t < c0 + v.length) xt = v[t - c0];
     });
-    if (lanes) sum = lanes.sum;
-    const logSum = logits ? Math.log(sum) : 0;
+    const logSum = lanes ? lanes.logSum : logits ? Math.log(sum) : 0;
     const wt = w ? w[t] : 1;
     let loss = -wt * (xt - m - logSum);
     if (eps > 0) {
