@@ -4,11 +4,12 @@
 // With N = 128, d = (k N + j) ln2 / N + r, k and j integers, 0 <= j < N, |r| <= ln2 / 2N:
 //   exp(d) = 2^k · 2^(j/N) · exp(r)
 // kd = round(d N / ln2) comes from adding and subtracting 1.5·2^52 (round to nearest even);
-// r = d - kd·ln2/N with ln2/N split as hi + lo: hi has 36 significant bits, so kd·hi is exact
-// for |kd| < 2^17 (d >= -709), and d - kd·hi is exact (both near each other, multiples of one
-// ulp). The table holds, for each j, the bits of T_j = 2^(j/N) rounded to double (minus j << 45,
-// so that adding kd << 45 puts k in the exponent and j drops out) and tail_j = (2^(j/N) - T_j)/T_j,
-// both computed by the loader from 2^(j/N) to 128 bits. Then
+// r = d - kd·ln2/N with ln2/N split as hi + lo: hi is a multiple of 2^-43, and so is kd·hi,
+// which for |d| < 1024 is below 2^10, where doubles are spaced 2^-43 or less: kd·hi is exact;
+// d - kd·hi is exact too (Sterbenz: the two are within a factor 2, or kd = 0). The table
+// holds, for each j, the bits of T_j = 2^(j/N) rounded to double, minus j << 45 (the low bits
+// of kd's bits are kN + j: adding them << 45 adds k to the exponent and takes j off again),
+// and tail_j = (2^(j/N) - T_j)/T_j, both computed by the loader from 2^(j/N) to 128 bits. Then
 //   exp(d) = s · (1 + tail + p(r)),  s = 2^k T_j,  p(r) = r + r²/2 + r³/6 + r⁴/24 + r⁵/120
 // p is the degree-5 Taylor polynomial of exp(r) - 1: its error is at most
 // r⁶/720 · e^|r| <= (ln2/256)⁶/720 · 1.003 < 5.5e-19 < 2^-60.6 for |r| <= ln2/256.

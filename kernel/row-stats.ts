@@ -1,10 +1,10 @@
-// Row stats of log_softmax: m = max_c x_c and s = Σ_c exp(x_c - m) (the caller takes log s)
-// for each row of a block (see src/losses/log-softmax.ts for the identity).
+// Row stats of log_softmax: m = max_c x_c and s = Σ_c exp(x_c - m) for each row of a block,
+// then log s (logSums); src/losses/log-softmax.ts derives the identity.
 //
 // A row whose max is NaN or ±inf (a NaN or +inf in it, or every value -inf) gets m = NaN,
 // s = 0: the caller computes it with the scalar rowStats, which stays the reference. A -inf
-// among finite values needs nothing: exp(-inf - m) = 0 here as in rowStats (and so does an
-// x - m that overflows to -inf in float64).
+// among finite values (or an x - m that overflows to -inf in float64) needs nothing: its term
+// is below 2^-1021 here (exp.ts, subnormal false) and 0 in rowStats, lost in a sum >= 1 either way.
 //
 // The sum's order is fixed by the row alone, never by where a block starts: contiguous rows
 // (inner = 1) as rowSumPiece says, whole or in pieces; strided rows (inner > 1) put positions
