@@ -1,6 +1,6 @@
 // losscalc's WebAssembly kernel: the hot loops over blocks in the kernel's own memory
 // (memory.ts), one function per input type. src/kernel/ loads it and copies blocks in.
-import { rowStats, rowSumPiece, stridedStats } from './row-stats';
+import { pieceMax, rowStats, rowSumPiece, stridedStats } from './row-stats';
 import { nonFinite, outside } from './scan';
 import { bceLogits, binaryCrossEntropy } from './binary';
 import { exp1 } from './exp';
@@ -27,6 +27,12 @@ export function rowSumPieceF32(p: usize, n: i32, c0: i32, C: i32, m: f64): void 
 }
 export function rowSumPieceF64(p: usize, n: i32, c0: i32, C: i32, m: f64): void {
   rowSumPiece<f64>(p, n, c0, C, m);
+}
+export function pieceMaxF32(p: usize, n: i32): f64 {
+  return pieceMax<f32>(p, n);
+}
+export function pieceMaxF64(p: usize, n: i32): f64 {
+  return pieceMax<f64>(p, n);
 }
 export function nonFiniteF32(x: usize, n: i32): i32 {
   return nonFinite<f32>(x, n);

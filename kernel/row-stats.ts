@@ -45,6 +45,11 @@ function rowMax<T>(p: usize, C: i32): f64 {
   return mx;
 }
 
+/** The max of n values from p (a piece of a row wider than a region): NaN if any is NaN. */
+export function pieceMax<T>(p: usize, n: i32): f64 {
+  return rowMax<T>(p, n);
+}
+
 /** `rows` contiguous rows of C values at x: m into maxOut[n], s into sumOut[n]. */
 export function rowStats<T>(x: usize, rows: i32, C: i32, maxOut: usize, sumOut: usize): void {
   const shift: usize = sizeof<T>() == 4 ? 2 : 3;

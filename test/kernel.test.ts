@@ -4,7 +4,7 @@
  * elementwise binary losses, the non-finite scan and the sums, each with the kernel on and off.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { kernelMath, kernelMode, kernelNonFinite, kernelOn, kernelOutside, kernelRowSum } from '../src/kernel/index.js';
+import { kernelMath, kernelMode, kernelNonFinite, kernelOn, kernelOutside, kernelRowStats, kernelRowSum } from '../src/kernel/index.js';
 import { isClose } from '../src/checks.js';
 import { bceWithLogits } from '../src/losses/bce-with-logits.js';
 import { binaryCrossEntropy } from '../src/losses/binary-cross-entropy.js';
@@ -138,9 +138,17 @@ describe('row stats against rowStats', () => {
     const next = seeded(4);
     for (const wide of [false, true]) expectStatsClose(block(2, 21, 20011, () => 8 * next() - 4, wide), 2, 21, 20011);
   });
-  it('rows of more classes than a region: the scalar path', () => {
+  it('rows of more classes than a kernel region holds (read in pieces of classes), float32 and float64, NaN in one', () => {
     const next = seeded(5);
-    expectStatsClose(block(1, 300000, 1, () => 8 * next() - 4, false), 1, 300000, 1);
+    for (const wide of [false, true]) {
+      const x = block(2, 300001, 1, () => 8 * next() - 4, wide);
+      x[300001 + 7] = NaN;
+      expectStatsClose(x, 2, 300001, 1);
+      // by the kernel, but for the row with the NaN
+      const st = new BlockStats();
+      st.fit(2);
+      expect(kernelRowStats(x, 2, 300001, 1, st)).toBe(1);
+    }
   });
   it('a row handed in pieces (rows wider than a block) gets the bits of the whole row', () => {
     const next = seeded(6);

@@ -82,7 +82,7 @@ export function kernelRowStats(x: FloatArray, rows: number, C: number, inner: nu
   if (!v || C === 0) return -1;
   const wide = !(x instanceof Float32Array);
   const cap = wide ? v.cap64 : 2 * v.cap64;
-  if (C > cap) return -1;
+  if (C > cap) return inner === 1 ? wideRowStats(v, x, rows, C, out) : -1;
   const { k } = v;
   const row = C * inner;
   let flagged = 0;
@@ -116,6 +116,34 @@ export function kernelRowStats(x: FloatArray, rows: number, C: number, inner: nu
       (wide ? k.stridedStatsF64 : k.stridedStatsF32)(v.a, 1, C, count, v.b, v.c);
       take(count, n * inner + s);
     }
+  }
+  return flagged;
+}
+
+/**
+ * Contiguous rows of more classes than a region holds, each in pieces: the max, then the sum
+ * as kernelRowSum makes it (the bits of a whole row). Returns the positions left to the
+ * scalar path, as kernelRowStats.
+ */
+function wideRowStats(v: Views, x: FloatArray, rows: number, C: number, out: StatsOut): number {
+  const wide = !(x instanceof Float32Array);
+  const cap = wide ? v.cap64 : 2 * v.cap64;
+  let flagged = 0;
+  for (let n = 0; n < rows; n++) {
+    let m = -Infinity;
+    for (let c = 0; c < C; c += cap) {
+      const count = Math.min(cap, C - c);
+      m = Math.max(m, (wide ? v.k.pieceMaxF64 : v.k.pieceMaxF32)(copyIn(v, x, n * C + c, n * C + c + count, v.a, wide), count));
+    }
+    if (!Number.isFinite(m)) {
+      out.max[n] = NaN;
+      flagged++;
+      continue;
+    }
+    const sum = kernelRowSum(C, m)!;
+    sum.add(x.subarray(n * C, (n + 1) * C), 0);
+    out.max[n] = m;
+    out.logSum[n] = sum.logSum;
   }
   return flagged;
 }

@@ -33,6 +33,8 @@ export interface KernelExports {
   SCRATCH: Exported;
   ROW_SUM: Exported;
   rowSumStart(): void;
+  pieceMaxF32(p: number, n: number): number;
+  pieceMaxF64(p: number, n: number): number;
   logSums(maxOut: number, sumOut: number, n: number): number;
   rowSumPieceF32(p: number, n: number, c0: number, C: number, m: number): void;
   rowSumPieceF64(p: number, n: number, c0: number, C: number, m: number): void;
