@@ -6,7 +6,7 @@ import { bceLogits, binaryCrossEntropy } from './binary';
 import { exp1 } from './exp';
 import { log1 } from './log';
 
-export { MEMORY_PAGES, EXP_TABLE, LOG_TABLE, REGION_A, REGION_B, REGION_C, REGION_BYTES, SCRATCH, ROW_SUM } from './memory';
+export { EXP_TABLE, LOG_TABLE, REGION_A, REGION_B, REGION_C, REGION_BYTES, SCRATCH, ROW_SUM } from './memory';
 export { neumaier } from './sum';
 export { logSums, rowSumStart } from './row-stats';
 

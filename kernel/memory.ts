@@ -1,8 +1,7 @@
-// The kernel's memory: fixed regions in one memory of MEMORY_PAGES pages, never grown, so the
-// views the loader keeps on it stay valid. Exported, so the loader reads the layout from here.
-
-/** 64 KiB pages: the tables, then three regions of REGION_BYTES. */
-export const MEMORY_PAGES: i32 = 64;
+// The kernel's memory: fixed regions in one memory of 64 pages (4 MiB, asconfig.json's initial
+// and maximum size), never grown, so the views the loader keeps on it stay valid: the tables
+// and the scratch words from 64 KiB, then three regions of REGION_BYTES from 128 KiB (to
+// 3.125 MiB). Exported, so the loader reads the layout from here.
 /** exp's table: 128 pairs (tail, scale bits), 16 bytes each (exp.ts). */
 export const EXP_TABLE: usize = 1 << 16;
 /** log's table: 92 entries (1/c, log c high, log c low, 0), 32 bytes each (log.ts). */
