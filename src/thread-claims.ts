@@ -9,11 +9,12 @@ import { claimRows, joinClaims, nextClaim, stopClaims, type ClaimBoard } from '.
 import { lossFor, type LossMode } from './evaluate.js';
 import type { Format } from './io/format.js';
 import { openInput } from './io/read.js';
+import { useKernelFor } from './kernel/load.js';
 import { lossStore } from './loss-store.js';
 import type { InputKind } from './losses/probabilities.js';
 import type { LossResult, Reduction } from './losses/reduce.js';
 import { PredictionWatch } from './mistakes.js';
-import type { Tensor } from './tensor.js';
+import { numel, type Tensor } from './tensor.js';
 import { asValues, rowWindow, type Values } from './values.js';
 import { NonFiniteScan, type Scanned } from './warnings.js';
 
@@ -57,6 +58,8 @@ export async function computeClaims(job: ParallelJob, board: ClaimBoard, fd?: nu
     const { delimiter, header } = job;
     const open = async (spec: string, format: Format | undefined) => asValues(await openInput(spec, { format, delimiter, header }));
     const x = await open(job.logits, job.logitsFormat);
+    // the kernel or the scalar path as the main thread chose, by the whole input's size
+    useKernelFor(numel(x.shape));
     const y = job.sharedLabels ? asValues(job.sharedLabels) : await open(job.labels, job.labelsFormat);
     const parts: ClaimPart[] = [];
     if (worker !== undefined && !joinClaims(board, worker)) return parts;

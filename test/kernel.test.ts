@@ -4,6 +4,7 @@
  * elementwise binary losses, the non-finite scan and the sums, each with the kernel on and off.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { KERNEL_MIN_VALUES, useKernelFor } from '../src/kernel/load.js';
 import { kernelMath, kernelMode, kernelNonFinite, kernelOn, kernelOutside, kernelRowStats, kernelRowSum } from '../src/kernel/index.js';
 import { isClose } from '../src/checks.js';
 import { bceWithLogits } from '../src/losses/bce-with-logits.js';
@@ -55,6 +56,20 @@ afterEach(() => {
 describe('the kernel', () => {
   it('runs here (SIMD validated, dist/kernel.wasm built)', () => expect(kernelOn()).toBe(true));
   it('is off with kernelMode.scalar (LOSSCALC_KERNEL=scalar)', () => expect(scalar(() => kernelOn())).toBe(false));
+  it('is off for a run of fewer logits than KERNEL_MIN_VALUES, unless LOSSCALC_KERNEL=simd', () => {
+    try {
+      useKernelFor(KERNEL_MIN_VALUES - 1);
+      expect(kernelOn()).toBe(false);
+      kernelMode.simd = true;
+      expect(kernelOn()).toBe(true);
+      kernelMode.simd = false;
+      useKernelFor(KERNEL_MIN_VALUES);
+      expect(kernelOn()).toBe(true);
+    } finally {
+      kernelMode.simd = false;
+      useKernelFor(KERNEL_MIN_VALUES);
+    }
+  });
 });
 
 describe('exp', () => {

@@ -23,6 +23,7 @@ import { asValues, isValues, type Values } from '../values.js';
 import type { ParallelJob, Rows } from '../parallel.js';
 import type { Format } from '../io/format.js';
 import { mayUseThreads, threadsWarning } from '../threads.js';
+import { useKernelFor } from '../kernel/load.js';
 import { threadSpec } from '../io/read.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
 import { mistakeWarnings, PredictionWatch } from '../mistakes.js';
@@ -32,6 +33,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   keepYoungGenerationSmall();
   await refuseSavingOverInput(opts);
   const { logits: loaded, labels, specs } = await loadLogitsAndLabels(opts, load);
+  useKernelFor(numel(loaded.shape));
   // workers start loading now, while the rest of the inputs are read
   const plan = await threadPlan(opts, specs, loaded, labels);
   const progress = new Progress(io.stderr, `${opts.mode} ${opts.logits}`, io.clock);

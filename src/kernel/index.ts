@@ -24,28 +24,24 @@ interface Views {
   scratch: number;
 }
 
-let views: Views | null | undefined;
+let views: Views | undefined;
 
 /** The kernel with views on its memory (never grown, so they stay valid), or undefined. */
 function kernel(): Views | undefined {
-  if (kernelMode.scalar) return undefined;
-  if (views === undefined) {
-    const k = loadKernel();
-    views = k
-      ? {
-          k,
-          f32: new Float32Array(k.memory.buffer),
-          f64: new Float64Array(k.memory.buffer),
-          i32: new Int32Array(k.memory.buffer),
-          cap64: k.REGION_BYTES.value / 8,
-          a: k.REGION_A.value,
-          b: k.REGION_B.value,
-          c: k.REGION_C.value,
-          scratch: k.SCRATCH.value,
-        }
-      : null;
-  }
-  return views ?? undefined;
+  const k = loadKernel();
+  if (!k) return undefined;
+  views ??= {
+    k,
+    f32: new Float32Array(k.memory.buffer),
+    f64: new Float64Array(k.memory.buffer),
+    i32: new Int32Array(k.memory.buffer),
+    cap64: k.REGION_BYTES.value / 8,
+    a: k.REGION_A.value,
+    b: k.REGION_B.value,
+    c: k.REGION_C.value,
+    scratch: k.SCRATCH.value,
+  };
+  return views;
 }
 
 /** Whether the kernel runs in this thread. */

@@ -63,14 +63,30 @@ const SIMD_PROBE = new Uint8Array([
 /** Where the build puts the kernel, from this file in src/kernel, dist/kernel or the bundle in dist/bundle. */
 const WASM = new URL('../../dist/kernel.wasm', import.meta.url);
 
-/** scalar: every loss on the scalar path (LOSSCALC_KERNEL=scalar), read at each use. */
-export const kernelMode = { scalar: process.env.LOSSCALC_KERNEL === 'scalar' };
+/**
+ * Read at each use. scalar: every loss on the scalar path (LOSSCALC_KERNEL=scalar). simd: the
+ * kernel for inputs of any size (LOSSCALC_KERNEL=simd; tests run the small fixtures so). small:
+ * this run's input is below KERNEL_MIN_VALUES (useKernelFor).
+ */
+export const kernelMode = { scalar: process.env.LOSSCALC_KERNEL === 'scalar', simd: process.env.LOSSCALC_KERNEL === 'simd', small: false };
+
+/**
+ * Below this many logits a run takes the scalar path: compiling and filling the kernel (a few
+ * ms) costs more than such an input's whole loss. Decided once per run by the input's size,
+ * never per block, so that a run's bits never depend on how it was read.
+ */
+export const KERNEL_MIN_VALUES = 1 << 16;
+
+/** Tells the kernel the size of this run's input (values of the logits). */
+export function useKernelFor(values: number): void {
+  kernelMode.small = values < KERNEL_MIN_VALUES;
+}
 
 let loaded: KernelExports | null | undefined;
 
 /** The kernel of this thread, or undefined for the scalar path. */
 export function loadKernel(): KernelExports | undefined {
-  if (kernelMode.scalar) return undefined;
+  if (kernelMode.scalar || (kernelMode.small && !kernelMode.simd)) return undefined;
   if (loaded === undefined) loaded = instantiate();
   return loaded ?? undefined;
 }

@@ -38,7 +38,7 @@ export class CompensatedSum implements SumState {
 
   /**
    * add(x) for each of xs, in order (the kernel's loop when it runs: kernel/sum.ts, the same
-   * steps); returns how many of them are NaN or ±inf and the first one's index.
+   * steps); returns how many of them are NaN or infinite and the first one's index.
    */
   addAll(xs: Float64Array): Found {
     const found = kernelNeumaier(this, xs);
