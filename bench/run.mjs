@@ -21,11 +21,12 @@ import { WORKLOADS, ensureWorkload, workloadFiles } from './lib/workloads.mjs';
 import { OPENBLAS_VARS, findPython, hasGnuTime, makeTools, runOnce } from './lib/tools.mjs';
 import { PEER_TOL, machineLine, median, relDiff, resultsTable, targetsTable } from './lib/report.mjs';
 import { MEMORY_CASES, ensureMemoryInputs, memoryTable, runMemoryCases } from './lib/memory.mjs';
+import { kernelTable } from './kernel.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(REPO, 'bench', 'RESULTS.md');
 const TOOL_NAMES = ['losscalc', 'numpy', 'numpy-debian', 'torch'];
-const TABLES = ['speed', 'memory'];
+const TABLES = ['speed', 'memory', 'kernel'];
 
 const HELP = `usage: npm run bench -- [options]     (or: node bench/run.mjs [options])
 
@@ -33,8 +34,9 @@ Times losscalc against numpy and PyTorch one-liners on seeded workloads and prin
 table (stdout; progress goes to stderr). Exit 1 if a tool fails or the losses disagree.
 
   --tables <list>    tables to make: speed (the timed workloads), memory (losscalc's peak RSS on
-                     inputs made to need whole arrays, each checked against numpy's number)
-                     (default: speed,memory)
+                     inputs made to need whole arrays, each checked against numpy's number),
+                     kernel (each mode's ns per value on one thread, scalar path and SIMD kernel)
+                     (default: speed,memory,kernel)
   --only <list>      speed workloads to run, comma-separated: ${WORKLOADS.map((w) => w.name).join(',')} (default: all)
   --tools <list>     tools to run: ${TOOL_NAMES.join(',')} (default: all; losscalc always runs)
   --runs <n>         timed runs per tool and workload, median reported (default 5; env LOSSCALC_BENCH_RUNS)
@@ -179,13 +181,13 @@ function memorySection(memory, rows, useTime) {
  */
 function resultsFile(old, sections) {
   const kept = {};
-  for (const m of old.matchAll(/^## (Speed|Memory)\n\n([\s\S]*?)(?=^## |(?![\s\S]))/gm)) kept[m[1]] = m[2].trimEnd();
+  for (const m of old.matchAll(/^## (Speed|Memory|Kernel)\n\n([\s\S]*?)(?=^## |(?![\s\S]))/gm)) kept[m[1]] = m[2].trimEnd();
   const all = { ...kept, ...sections };
-  const body = ['Speed', 'Memory'].filter((t) => all[t]).map((t) => `## ${t}\n\n${all[t]}\n`);
+  const body = ['Speed', 'Memory', 'Kernel'].filter((t) => all[t]).map((t) => `## ${t}\n\n${all[t]}\n`);
   return `# Benchmark results\n\nThe latest \`npm run bench -- --write\` (bench/run.mjs), each table from its own run.\n\n${body.join('\n')}`;
 }
 
-function main() {
+async function main() {
   const opts = parseOptions(process.argv.slice(2));
   const log = (m) => console.error(`bench: ${m}`);
   const workloads = opts.tables.includes('speed') ? WORKLOADS.filter((w) => opts.workloads.includes(w.name)) : [];
@@ -276,6 +278,7 @@ function main() {
   const sections = {
     ...(workloads.length && { Speed: [...header(partial), ...speed].join('\n') }),
     ...(memory && { Memory: [...header(false), ...memorySection(memory, memoryRows, useTime)].join('\n') }),
+    ...(opts.tables.includes('kernel') && { Kernel: [...header(false).slice(0, 2), ...(await kernelTable({ repo: REPO, log }))].join('\n') }),
   };
   process.stdout.write(Object.entries(sections).map(([title, text]) => `## ${title}\n\n${text}\n`).join('\n'));
   if (opts.write) {
@@ -296,4 +299,4 @@ function main() {
   return bad.length || wrong.length ? 1 : 0;
 }
 
-process.exitCode = main();
+process.exitCode = await main();

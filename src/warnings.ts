@@ -3,6 +3,7 @@
  * as sentences for the CLI to print on stderr.
  */
 import type { LossInputs } from './equivalences.js';
+import { kernelNonFinite, kernelOutside } from './kernel/index.js';
 import type { LossResult } from './losses/reduce.js';
 import { binaryLabels } from './losses/targets.js';
 import type { Mode } from './modes.js';
@@ -19,6 +20,13 @@ export function dataWarnings(mode: Mode, inputs: LossInputs, result: LossResult,
     let firstValue = 0;
     asValues(inputs.labels).read(1, 0, numel(inputs.labels.shape), (block, offset) => {
       const t = asFloats(block);
+      // the kernel's SIMD pass (kernel/scan.ts) when it runs; this loop otherwise
+      const found = kernelOutside(t, 0, 1);
+      if (found) {
+        if (found.count > 0 && outside === 0) [first, firstValue] = [offset + found.first, t[found.first]];
+        outside += found.count;
+        return;
+      }
       for (let i = 0; i < t.length; i++) {
         if (t[i] < 0 || t[i] > 1) {
           if (outside++ === 0) [first, firstValue] = [offset + i, t[i]];
@@ -90,11 +98,19 @@ export class NonFiniteScan implements NonFinite {
 
   private scan(data: Storage, from: number): void {
     const x = asFloats(data);
-    for (let i = this.seen - from; i < x.length; i++) {
-      const v = x[i];
-      if (v - v !== 0 && this.count++ === 0) {
-        this.first = from + i;
-        this.firstValue = v;
+    const start = this.seen - from;
+    // the kernel's SIMD pass (kernel/scan.ts) when it runs; this loop otherwise
+    const found = kernelNonFinite(x.subarray(start));
+    if (found) {
+      if (found.count > 0 && this.count === 0) [this.first, this.firstValue] = [from + start + found.first, x[start + found.first]];
+      this.count += found.count;
+    } else {
+      for (let i = start; i < x.length; i++) {
+        const v = x[i];
+        if (v - v !== 0 && this.count++ === 0) {
+          this.first = from + i;
+          this.firstValue = v;
+        }
       }
     }
     this.watch?.block(x, from, this.seen - from);

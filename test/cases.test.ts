@@ -6,11 +6,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cases, expectClose, expectReport, resolveArgv, type Case, type Report } from './cases.js';
+import { kernelOn } from '../src/kernel/index.js';
+import { cases, expectClose, expectReport, resolveArgv, runCase, type Case, type Report } from './cases.js';
 import { FIXTURES, flatten, readJson, runCli, type Expected } from './helpers.js';
 
 describe('PyTorch fixtures through the CLI', () => {
   it('has cases', () => expect(cases.length).toBeGreaterThan(50));
+  // kernel-scalar-cases.test.ts runs them on the scalar path
+  it('runs them through the WebAssembly kernel', () => expect(kernelOn()).toBe(true));
 
   for (const c of cases) {
     it(`${c.name}${c.note ? ` (${c.note})` : ''}`, async () => {
@@ -21,22 +24,6 @@ describe('PyTorch fixtures through the CLI', () => {
     });
   }
 });
-
-/** A case run in-process: piped stdin, shards merged, or a plain argv. */
-async function runCase(c: Case) {
-  if (c.merge) {
-    const dir = mkdtempSync(join(tmpdir(), 'losscalc-merge-'));
-    const parts: string[] = [];
-    for (const [i, argv] of c.merge.entries()) {
-      const part = await runCli([...resolveArgv(argv), '--json']);
-      expect(part.code, part.stderr).toBe(0);
-      parts.push(join(dir, `part${i}.json`));
-      writeFileSync(parts[i], part.stdout);
-    }
-    return runCli(['merge', ...parts, '--json']);
-  }
-  return runCli([...resolveArgv(c.argv), '--json'], {}, false, c.stdin ? readFileSync(join(FIXTURES, c.stdin)) : undefined);
-}
 
 interface CompareCase {
   name: string;

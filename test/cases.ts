@@ -3,11 +3,13 @@
  * resolving their paths, and checking a --json report against PyTorch's values. Shared by
  * cases.test.ts (in-process) and streaming.test.ts (blocks and threads).
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { streaming } from '../src/io/npy-file.js';
 import { isClose } from '../src/checks.js';
-import { FIXTURES, flatten, readJson, shapeOf, type Expected } from './helpers.js';
+import { FIXTURES, flatten, readJson, runCli, shapeOf, type Expected } from './helpers.js';
 
 export interface Case {
   name: string;
@@ -82,4 +84,20 @@ export function inBlocksOf(bytes: number): void {
   afterAll(() => {
     streaming.blockBytes = saved;
   });
+}
+
+/** A case run in-process: piped stdin, shards merged, or a plain argv. */
+export async function runCase(c: Case) {
+  if (c.merge) {
+    const dir = mkdtempSync(join(tmpdir(), 'losscalc-merge-'));
+    const parts: string[] = [];
+    for (const [i, argv] of c.merge.entries()) {
+      const part = await runCli([...resolveArgv(argv), '--json']);
+      expect(part.code, part.stderr).toBe(0);
+      parts.push(join(dir, `part${i}.json`));
+      writeFileSync(parts[i], part.stdout);
+    }
+    return runCli(['merge', ...parts, '--json']);
+  }
+  return runCli([...resolveArgv(c.argv), '--json'], {}, false, c.stdin ? readFileSync(join(FIXTURES, c.stdin)) : undefined);
 }

@@ -17,7 +17,7 @@ import { encodeNpy } from '../src/io/npy.js';
 import { openNpyFile, streaming } from '../src/io/npy-file.js';
 import type { Storage, Tensor } from '../src/tensor.js';
 import type { Values } from '../src/values.js';
-import { FIXTURES, readJson, runCli, type RunOutput } from './helpers.js';
+import { FIXTURES, readJson, runCli, seeded, type RunOutput } from './helpers.js';
 
 /** The CLI run twice: in blocks of the usual size, then of `bytes`. */
 async function wholeAndBlocks(argv: string[], bytes = 64): Promise<[RunOutput, RunOutput]> {
@@ -48,19 +48,9 @@ describe('every fixture pair, in blocks of 64 bytes, as in one block', () => {
   }
 });
 
-/** A seeded generator (mulberry32), so that the generated pairs are the same on every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('generated files larger than a block', () => {
   const dir = mkdtempSync(join(tmpdir(), 'losscalc-compare-blocks-'));
-  const next = random(11);
+  const next = seeded(11);
   const n = 6000;
   const b = Float32Array.from({ length: n }, () => next() * 4 - 2);
   // a perturbed copy: a third exactly equal, the rest off by up to 1e-4 relative, a few NaN and inf
@@ -118,7 +108,7 @@ function inPieces(t: Tensor, most: number): Values {
 }
 
 describe('compareArrays over Values', () => {
-  const next = random(5);
+  const next = seeded(5);
   const n = 5000;
   // differences with ties (0, 1, 2 exactly), a spread of sizes, infinities and NaN
   const b = Float64Array.from({ length: n }, () => Math.round(next() * 100));
@@ -175,7 +165,7 @@ describe('MedianSelection', () => {
   });
 
   it('zeros, subnormals, the largest float64 and infinity, in any number', () => {
-    const next = random(3);
+    const next = seeded(3);
     const pool = [0, 5e-324, 1e-310, Number.MIN_VALUE * 3, 1e-300, 0.5, 1, 1e300, Number.MAX_VALUE, Infinity];
     for (let trial = 0; trial < 40; trial++) {
       const values = Array.from({ length: 1 + Math.floor(next() * 300) }, () => (next() < 0.5 ? pool[Math.floor(next() * pool.length)] : next() * 2 ** (next() * 60 - 30)));

@@ -58,3 +58,13 @@ export function readJson<T>(path: string): T {
  * the cores is clamped with a warning on stderr, which these tests do not expect).
  */
 export const THREADS = String(Math.min(3, availableParallelism()));
+
+/** A seeded generator (mulberry32) of numbers in [0, 1): generated inputs are the same on every run. */
+export function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

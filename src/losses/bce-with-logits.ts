@@ -14,7 +14,10 @@
  * At x = -inf, -x - m is inf - inf: the loss is NaN whatever the target, as in PyTorch.
  * weight and pos_weight broadcast against the input (pos_weight of size C aligns with the
  * last dim). mean = Σ l / numel: weights do not enter the denominator.
+ * Without weight and pos_weight, the kernel computes a block's losses (kernel/binary.ts: one
+ * exp and one log per value, to about 1.5 ulp each) and their sums when it runs.
  */
+import { kernelBceLogits } from '../kernel/index.js';
 import { asFloats, numel, type Tensor } from '../tensor.js';
 import { asValues, readTogether, type Values } from '../values.js';
 import { batchRowSize, broadcastWeight, checkTargetShape } from './elementwise.js';
@@ -51,6 +54,7 @@ export function bceWithLogits(input: Tensor | Values, target: Tensor | Values, o
     const x = asFloats(xb);
     const t = asFloats(tb);
     const offset = first * unit;
+    if (!w && !p && kernelBceLogits(x, t, (losses, i) => reducer.addLosses(offset + i, losses))) return;
     for (let i = 0; i < x.length; i++) {
       const loss = elementLoss(x[i], t[i], p ? (p.at(offset + i) - 1) * t[i] + 1 : undefined);
       reducer.add(offset + i, w ? loss * w.at(offset + i) : loss);

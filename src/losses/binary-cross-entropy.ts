@@ -10,7 +10,10 @@
  * p outside [0, 1], NaN included, is an error, as in PyTorch; targets are not checked (PyTorch
  * 1.13 does not either: warnings.ts says when they are outside [0, 1]). The weight broadcasts
  * against the input as for bce-logits; mean = Σ l / numel: weights do not enter the denominator.
+ * Without a weight, the kernel computes a block's losses (kernel/binary.ts) and their sums
+ * when it runs.
  */
+import { kernelBinaryCrossEntropy } from '../kernel/index.js';
 import { asFloats, numel, type Tensor } from '../tensor.js';
 import { asValues, readTogether, type Values } from '../values.js';
 import { batchRowSize, broadcastWeight, checkTargetShape } from './elementwise.js';
@@ -36,6 +39,12 @@ export function binaryCrossEntropy(input: Tensor | Values, target: Tensor | Valu
     const p = asFloats(pb);
     const t = asFloats(tb);
     const offset = first * unit;
+    if (!w) {
+      const refused = kernelBinaryCrossEntropy(p, t, (losses, i) => reducer.addLosses(offset + i, losses));
+      // the first value outside [0, 1]: the error the loop below would give there
+      if (refused !== undefined && refused >= 0) probability(p[refused], offset + refused, shape, NOT_PROBABILITIES);
+      if (refused !== undefined) return;
+    }
     for (let i = 0; i < p.length; i++) {
       const pi = probability(p[i], offset + i, shape, NOT_PROBABILITIES);
       const loss = (t[i] - 1) * Math.max(Math.log(1 - pi), -100) - t[i] * Math.max(Math.log(pi), -100);

@@ -24,9 +24,10 @@
  * of p = 0 gives 0 · (-inf) = NaN when q'_c = 0, as PyTorch's -(q · log p).sum(1) does.
  */
 import { InputError } from '../errors.js';
+import { kernelRowSum } from '../kernel/index.js';
 import { asFloats, classLayout, numel, type ClassLayout, type FloatArray, type Tensor } from '../tensor.js';
 import { asValues, readTogether, type Values } from '../values.js';
-import { rowStats, type RowStats } from './log-softmax.js';
+import { asGivenStats, blockStats, BlockStats, type StatsOf } from './log-softmax.js';
 import { logProbabilities, type InputKind } from './probabilities.js';
 import { Reducer, type KeepLosses, type LossResult, type Reduction } from './reduce.js';
 import { checkedIndices, classWeights, IGNORE_INDEX, indexRows, targetKind } from './targets.js';
@@ -46,17 +47,10 @@ export interface CrossEntropyOptions {
 
 const NOT_PROBABILITIES = 'cross-entropy with --input probs takes probabilities (for logits use --input logits)';
 
-/** Row stats that leave x as it is: x_c - 0 - 0 = x_c, exactly (log-probabilities as given). */
-function asGiven(_x: FloatArray, _base: number, _classes: number, _stride: number, out: RowStats): RowStats {
-  out.max = 0;
-  out.logSum = 0;
-  return out;
-}
-
 export function crossEntropy(input: Tensor | Values, target: Tensor | Values, options: CrossEntropyOptions = {}): LossResult {
   const given = options.input ?? 'logits';
   const x = given === 'probs' ? logProbabilities(asValues(input), NOT_PROBABILITIES) : asValues(input);
-  const stats = given === 'logits' ? rowStats : asGiven;
+  const stats = given === 'logits' ? blockStats : asGivenStats;
   const layout = classLayout(x.shape, options.classDim);
   const kind = targetKind(x.shape, target.shape, layout);
   const { outer, classes: C, inner, outShape } = layout;
@@ -68,6 +62,7 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
   const w = classWeights(options.weight, x.shape, layout, { indices: kind === 'indices', smoothing: eps > 0, gathered });
   const reducer = new Reducer(outShape, options.perSample, C * inner);
   const unit = C * inner;
+  const st = new BlockStats();
 
   if (y && inner === 1 && C > wideRows.values) {
     wideIndexRows(x, y.labels, layout, w, eps, ignoreIndex, reducer, given === 'logits');
@@ -75,7 +70,7 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
     let labels: Float64Array = new Float64Array(0);
     x.read(unit, 0, outer, (block, first, count) => {
       labels = indexRows(y.labels, inner, first, count, labels);
-      classIndexRows(asFloats(block), labels, first, count, layout, w, eps, ignoreIndex, reducer, stats);
+      classIndexRows(asFloats(block), labels, first, count, layout, w, eps, ignoreIndex, reducer, stats, st);
     });
   } else {
     if (ignoreIndex >= 0) {
@@ -83,7 +78,7 @@ export function crossEntropy(input: Tensor | Values, target: Tensor | Values, op
       throw new InputError('ignore_index is not supported for class-probability labels (labels of the logits shape)', undefined, 'labels');
     }
     readTogether([x, asValues(target)], unit, ([block, q], first, count) =>
-      probabilityRows(asFloats(block), asFloats(q), first, count, layout, w, eps, reducer, stats),
+      probabilityRows(asFloats(block), asFloats(q), first, count, layout, w, eps, reducer, stats, st),
     );
   }
   return reducer.finish(reduction);
@@ -100,21 +95,23 @@ function classIndexRows(
   eps: number,
   ignoreIndex: number,
   reducer: Reducer,
-  stats: typeof rowStats,
+  stats: StatsOf,
+  st: BlockStats,
 ): void {
-  const st: RowStats = { max: 0, logSum: 0 };
+  stats(x, count, C, inner, st);
   for (let n = 0; n < count; n++) {
     for (let s = 0; s < inner; s++) {
       const pos = (first + n) * inner + s;
       const t = y[n * inner + s];
       if (t === ignoreIndex) continue;
       const base = n * C * inner + s;
-      stats(x, base, C, inner, st);
+      const max = st.max[n * inner + s];
+      const logSum = st.logSum[n * inner + s];
       const wt = w ? w[t] : 1;
-      let loss = -wt * (x[base + t * inner] - st.max - st.logSum);
+      let loss = -wt * (x[base + t * inner] - max - logSum);
       if (eps > 0) {
         let smooth = 0;
-        for (let c = 0, i = base; c < C; c++, i += inner) smooth -= (w ? w[c] : 1) * (x[i] - st.max - st.logSum);
+        for (let c = 0, i = base; c < C; c++, i += inner) smooth -= (w ? w[c] : 1) * (x[i] - max - logSum);
         loss = (1 - eps) * loss + (eps / C) * smooth;
       }
       reducer.add(pos, loss, wt);
@@ -131,7 +128,7 @@ export const wideRows = { values: 1 << 20 };
 
 /**
  * Class-index cross-entropy over rows of more than `wideRows.values` classes (contiguous:
- * inner 1), each read in pieces: the max, then Σ exp(x_c - m) and x_y, in rowStats' order over
+ * inner 1), each read in pieces: the max, then Σ exp(x_c - m) and x_y, in blockStats' order over
  * the same values, so the loss has the bits classIndexRows gives for the whole row.
  */
 function wideIndexRows(
@@ -151,20 +148,23 @@ function wideIndexRows(
     labels = indexRows(y, 1, n, 1, labels);
     const t = labels[0];
     if (t === ignoreIndex) continue;
-    // as given (log-probabilities): m = 0 and log Σ = 0, as asGiven
+    // as given (log-probabilities): m = 0 and log Σ = 0, as asGivenStats
     let m = logits ? -Infinity : 0;
     if (logits) {
       pieces(n, (v) => {
         for (let i = 0; i < v.length; i++) m = Math.max(m, v[i]);
       });
     }
+    // a row of finite max as the kernel gives a whole row (blockStats); else rowStats' loop
+    const lanes = logits && Number.isFinite(m) ? kernelRowSum(C, m) : undefined;
     let sum = 0;
     let xt = 0;
     pieces(n, (v, c0) => {
-      if (logits) for (let i = 0; i < v.length; i++) sum += Math.exp(v[i] - m);
+      if (lanes) lanes.add(v, c0);
+      else if (logits) for (let i = 0; i < v.length; i++) sum += Math.exp(v[i] - m);
       if (t >= c0 && t < c0 + v.length) xt = v[t - c0];
     });
-    const logSum = logits ? Math.log(sum) : 0;
+    const logSum = lanes ? lanes.logSum : logits ? Math.log(sum) : 0;
     const wt = w ? w[t] : 1;
     let loss = -wt * (xt - m - logSum);
     if (eps > 0) {
@@ -188,17 +188,19 @@ function probabilityRows(
   w: Float64Array | undefined,
   eps: number,
   reducer: Reducer,
-  stats: typeof rowStats,
+  stats: StatsOf,
+  st: BlockStats,
 ): void {
-  const st: RowStats = { max: 0, logSum: 0 };
+  stats(x, count, C, inner, st);
   for (let n = 0; n < count; n++) {
     for (let s = 0; s < inner; s++) {
       const base = n * C * inner + s;
-      stats(x, base, C, inner, st);
+      const max = st.max[n * inner + s];
+      const logSum = st.logSum[n * inner + s];
       let loss = 0;
       for (let c = 0, i = base; c < C; c++, i += inner) {
         const qc = eps > 0 ? q[i] * (1 - eps) + eps / C : q[i];
-        loss -= (x[i] - st.max - st.logSum) * qc * (w ? w[c] : 1);
+        loss -= (x[i] - max - logSum) * qc * (w ? w[c] : 1);
       }
       reducer.add((first + n) * inner + s, loss);
     }

@@ -16,6 +16,7 @@
  * The unreduced losses are kept only when asked for (`perSample`): in memory, dropped, or in a
  * store of the caller's (loss-store.ts spills large ones to a temporary file).
  */
+import { kernelNeumaier, type Found, type SumState } from '../kernel/index.js';
 import { ExactSum } from './exact-sum.js';
 import type { Values } from '../values.js';
 
@@ -23,9 +24,9 @@ export type Reduction = 'mean' | 'sum' | 'none';
 export const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
 
 /** Neumaier's compensated sum: the rounding error of each addition is kept in `c`. */
-export class CompensatedSum {
-  private s = 0;
-  private c = 0;
+export class CompensatedSum implements SumState {
+  s = 0;
+  c = 0;
 
   add(x: number): void {
     const t = this.s + x;
@@ -33,6 +34,27 @@ export class CompensatedSum {
       this.c += Math.abs(this.s) >= Math.abs(x) ? this.s - t + x : x - t + this.s;
     }
     this.s = t;
+  }
+
+  /**
+   * add(x) for each of xs, in order (the kernel's loop when it runs: kernel/sum.ts, the same
+   * steps); returns how many of them are NaN or ±inf and the first one's index.
+   */
+  addAll(xs: Float64Array): Found {
+    const found = kernelNeumaier(this, xs);
+    if (found) return found;
+    const own = { count: 0, first: -1 };
+    for (let i = 0; i < xs.length; i++) {
+      this.add(xs[i]);
+      if (xs[i] - xs[i] !== 0 && own.count++ === 0) own.first = i;
+    }
+    return own;
+  }
+
+  /** add(1) n times: while the sum is a whole number below 2^53, each step is exact and c stays as it is. */
+  addOnes(n: number): void {
+    if (Number.isInteger(this.s) && this.s + n <= 2 ** 53) this.s += n;
+    else for (let i = 0; i < n; i++) this.add(1);
   }
 
   get value(): number {
@@ -173,6 +195,25 @@ export class Reducer {
     this.sum.add(loss);
     this.weightSum.add(weight);
     this.count++;
+  }
+
+  /**
+   * add(first + i, losses[i]) for every i, with weight 1: the same sums, counts and kept losses,
+   * a chunk's worth of additions at a time (CompensatedSum.addAll).
+   */
+  addLosses(first: number, losses: Float64Array): void {
+    for (let i = 0; i < losses.length; ) {
+      const pos = first + i;
+      if (pos >= this.chunkEnd) this.nextChunk(pos);
+      const part = losses.subarray(i, Math.min(losses.length, i + this.chunkEnd - pos));
+      if (this.losses) for (let k = 0; k < part.length; k++) this.losses.put(pos + k, part[k]);
+      const bad = this.sum.addAll(part);
+      if (bad.count > 0 && this.nonFinite.count === 0) [this.nonFinite.first, this.nonFinite.firstValue] = [pos + bad.first, part[bad.first]];
+      this.nonFinite.count += bad.count;
+      this.weightSum.addOnes(part.length);
+      this.count += part.length;
+      i += part.length;
+    }
   }
 
   /** The chunk's sums go into the exact ones; `pos` starts the next chunk with anything in it. */

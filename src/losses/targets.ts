@@ -134,7 +134,9 @@ export function indexRows(labels: Values, inner: number, first: number, count: n
   const out = into.length >= count * inner ? into : new Float64Array(count * inner);
   labels.read(inner, first, first + count, (d, f) => {
     const base = (f - first) * inner;
-    for (let k = 0; k < d.length; k++) out[base + k] = Number(d[k]);
+    // 64-bit integers one by one; any other type converts exactly in one set
+    if (d instanceof BigInt64Array || d instanceof BigUint64Array) for (let k = 0; k < d.length; k++) out[base + k] = Number(d[k]);
+    else out.set(d, base);
   });
   return out;
 }

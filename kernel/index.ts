@@ -1,0 +1,61 @@
+// losscalc's WebAssembly kernel: the hot loops over blocks in the kernel's own memory
+// (memory.ts), one function per input type. src/kernel/ loads it and copies blocks in.
+import { rowStats, rowSumPiece, stridedStats } from './row-stats';
+import { nonFinite, outside } from './scan';
+import { bceLogits, binaryCrossEntropy } from './binary';
+import { exp1 } from './exp';
+import { log1 } from './log';
+
+export { MEMORY_PAGES, EXP_TABLE, LOG_TABLE, REGION_A, REGION_B, REGION_C, REGION_BYTES, SCRATCH, ROW_SUM } from './memory';
+export { neumaier } from './sum';
+export { logSums, rowSumStart } from './row-stats';
+
+export function rowStatsF32(x: usize, rows: i32, C: i32, maxOut: usize, sumOut: usize): void {
+  rowStats<f32>(x, rows, C, maxOut, sumOut);
+}
+export function rowStatsF64(x: usize, rows: i32, C: i32, maxOut: usize, sumOut: usize): void {
+  rowStats<f64>(x, rows, C, maxOut, sumOut);
+}
+export function stridedStatsF32(x: usize, rows: i32, C: i32, inner: i32, maxOut: usize, sumOut: usize): void {
+  stridedStats<f32>(x, rows, C, inner, maxOut, sumOut);
+}
+export function stridedStatsF64(x: usize, rows: i32, C: i32, inner: i32, maxOut: usize, sumOut: usize): void {
+  stridedStats<f64>(x, rows, C, inner, maxOut, sumOut);
+}
+export function rowSumPieceF32(p: usize, n: i32, c0: i32, C: i32, m: f64): void {
+  rowSumPiece<f32>(p, n, c0, C, m);
+}
+export function rowSumPieceF64(p: usize, n: i32, c0: i32, C: i32, m: f64): void {
+  rowSumPiece<f64>(p, n, c0, C, m);
+}
+export function nonFiniteF32(x: usize, n: i32): i32 {
+  return nonFinite<f32>(x, n);
+}
+export function nonFiniteF64(x: usize, n: i32): i32 {
+  return nonFinite<f64>(x, n);
+}
+export function outsideF32(x: usize, n: i32, lo: f64, hi: f64): i32 {
+  return outside<f32>(x, n, lo, hi);
+}
+export function outsideF64(x: usize, n: i32, lo: f64, hi: f64): i32 {
+  return outside<f64>(x, n, lo, hi);
+}
+export function bceLogitsF32(x: usize, t: usize, n: i32, out: usize): void {
+  bceLogits<f32>(x, t, n, out);
+}
+export function bceLogitsF64(x: usize, t: usize, n: i32, out: usize): void {
+  bceLogits<f64>(x, t, n, out);
+}
+export function binaryCrossEntropyF32(p: usize, t: usize, n: i32, out: usize): i32 {
+  return binaryCrossEntropy<f32>(p, t, n, out);
+}
+export function binaryCrossEntropyF64(p: usize, t: usize, n: i32, out: usize): i32 {
+  return binaryCrossEntropy<f64>(p, t, n, out);
+}
+/** exp and log of one value, for the accuracy tests. */
+export function exp(x: f64): f64 {
+  return exp1(x);
+}
+export function log(x: f64): f64 {
+  return log1(x);
+}

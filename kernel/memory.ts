@@ -1,0 +1,18 @@
+// The kernel's memory: fixed regions in one memory of MEMORY_PAGES pages, never grown, so the
+// views the loader keeps on it stay valid. Exported, so the loader reads the layout from here.
+
+/** 64 KiB pages: the tables, then three regions of REGION_BYTES. */
+export const MEMORY_PAGES: i32 = 64;
+/** exp's table: 128 pairs (tail, scale bits), 16 bytes each (exp.ts). */
+export const EXP_TABLE: usize = 1 << 16;
+/** log's table: 92 entries (1/c, log c high, log c low, 0), 32 bytes each (log.ts). */
+export const LOG_TABLE: usize = EXP_TABLE + 4096;
+/** Each region holds 1 MiB: an input block, a second input (targets), outputs. */
+export const REGION_BYTES: usize = 1 << 20;
+export const REGION_A: usize = 1 << 17;
+export const REGION_B: usize = REGION_A + REGION_BYTES;
+export const REGION_C: usize = REGION_B + REGION_BYTES;
+/** A few results of a call (scan.ts, sum.ts) that are not its return value: 32 bytes. */
+export const SCRATCH: usize = EXP_TABLE + 8192;
+/** The state of a row's sum between pieces (row-stats.ts): lanes 0-3, then the sum, 5 f64. */
+export const ROW_SUM: usize = SCRATCH + 32;

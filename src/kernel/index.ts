@@ -1,0 +1,264 @@
+/**
+ * The kernel's hot loops over blocks, typed (kernel/ holds the WebAssembly source; load.ts
+ * loads it). A block is copied into the kernel's memory in pieces that fit its regions (1 MiB
+ * each): the copy is a memcpy when the types match (TypedArray.set), about 0.1 ns per float32
+ * value here, a few percent of the work done on it; float32 next to float64 goes in as float64.
+ * Each function returns false (or undefined) when the kernel is off, so the caller takes the
+ * scalar path.
+ */
+import type { FloatArray } from '../tensor.js';
+import { kernelMode, loadKernel, type KernelExports } from './load.js';
+
+export { kernelMode };
+
+interface Views {
+  k: KernelExports;
+  f32: Float32Array;
+  f64: Float64Array;
+  i32: Int32Array;
+  /** Values of 8 bytes a region holds. */
+  cap64: number;
+  a: number;
+  b: number;
+  c: number;
+  scratch: number;
+}
+
+let views: Views | null | undefined;
+
+/** The kernel with views on its memory (never grown, so they stay valid), or undefined. */
+function kernel(): Views | undefined {
+  if (kernelMode.scalar) return undefined;
+  if (views === undefined) {
+    const k = loadKernel();
+    views = k
+      ? {
+          k,
+          f32: new Float32Array(k.memory.buffer),
+          f64: new Float64Array(k.memory.buffer),
+          i32: new Int32Array(k.memory.buffer),
+          cap64: k.REGION_BYTES.value / 8,
+          a: k.REGION_A.value,
+          b: k.REGION_B.value,
+          c: k.REGION_C.value,
+          scratch: k.SCRATCH.value,
+        }
+      : null;
+  }
+  return views ?? undefined;
+}
+
+/** Whether the kernel runs in this thread. */
+export function kernelOn(): boolean {
+  return kernel() !== undefined;
+}
+
+/**
+ * The one copy: values [from, to) of `x` into the region at byte `at`, as float32 when `wide`
+ * is false (x is then a Float32Array), else as float64. Returns the region's byte offset.
+ */
+function copyIn(v: Views, x: FloatArray, from: number, to: number, at: number, wide: boolean): number {
+  const piece = x.subarray(from, to);
+  if (wide) v.f64.set(piece, at / 8);
+  else v.f32.set(piece, at / 4);
+  return at;
+}
+
+/** Row stats of a block, a value per position. */
+export interface StatsOut {
+  /** max_c x_c; NaN where the kernel left the position to the scalar path (NaN or ±inf in it). */
+  max: Float64Array;
+  /** log Σ_c exp(x_c - max). */
+  logSum: Float64Array;
+}
+
+/**
+ * Row stats of `rows` rows of (C, inner) values of `x`, position n·inner + s into out
+ * (kernel/row-stats.ts, the log by kernel/log.ts). Returns how many positions it left to the
+ * scalar path (a NaN max), or -1 when the kernel is off or a class column does not fit a region.
+ */
+export function kernelRowStats(x: FloatArray, rows: number, C: number, inner: number, out: StatsOut): number {
+  const v = kernel();
+  if (!v || C === 0) return -1;
+  const wide = !(x instanceof Float32Array);
+  const cap = wide ? v.cap64 : 2 * v.cap64;
+  if (C > cap) return -1;
+  const { k } = v;
+  const row = C * inner;
+  let flagged = 0;
+  // the stats of `count` positions made at region B (max) and C (sums): the logs, then out
+  const take = (count: number, at: number) => {
+    flagged += k.logSums(v.b, v.c, count);
+    out.max.set(v.f64.subarray(v.b / 8, v.b / 8 + count), at);
+    out.logSum.set(v.f64.subarray(v.c / 8, v.c / 8 + count), at);
+  };
+  if (row <= cap && inner <= v.cap64) {
+    // whole rows at a time
+    const per = Math.min(Math.floor(cap / row), Math.floor(v.cap64 / inner));
+    for (let n = 0; n < rows; n += per) {
+      const count = Math.min(per, rows - n);
+      const at = copyIn(v, x, n * row, (n + count) * row, v.a, wide);
+      if (inner === 1) (wide ? k.rowStatsF64 : k.rowStatsF32)(at, count, C, v.b, v.c);
+      else (wide ? k.stridedStatsF64 : k.stridedStatsF32)(at, count, C, inner, v.b, v.c);
+      take(count * inner, n * inner);
+    }
+    return flagged;
+  }
+  // a row of many positions: `per` positions of every class at a time, as a (1, C, per) block
+  const per = Math.min(Math.floor(cap / C), v.cap64);
+  for (let n = 0; n < rows; n++) {
+    for (let s = 0; s < inner; s += per) {
+      const count = Math.min(per, inner - s);
+      for (let c = 0; c < C; c++) {
+        const from = n * row + c * inner + s;
+        copyIn(v, x, from, from + count, v.a + c * count * (wide ? 8 : 4), wide);
+      }
+      (wide ? k.stridedStatsF64 : k.stridedStatsF32)(v.a, 1, C, count, v.b, v.c);
+      take(count, n * inner + s);
+    }
+  }
+  return flagged;
+}
+
+/** A row's log Σ exp(x_c - m), its classes handed in order, in pieces. */
+export interface RowSum {
+  /** The row's classes c0 .. c0 + piece.length. */
+  add(piece: FloatArray, c0: number): void;
+  /** log Σ exp(x_c - m), once the last class was added. */
+  readonly logSum: number;
+}
+
+/**
+ * log Σ exp(x_c - m) of a row of `classes` finite values read in pieces, with the bits the
+ * kernel's row stats give the whole row (kernel/row-stats.ts rowSumPiece, then its log);
+ * undefined when the kernel is off.
+ */
+export function kernelRowSum(classes: number, m: number): RowSum | undefined {
+  const v = kernel();
+  if (!v) return undefined;
+  v.k.rowSumStart();
+  const at = v.k.ROW_SUM.value / 8 + 4;
+  return {
+    add(piece, c0) {
+      const wide = !(piece instanceof Float32Array);
+      const cap = wide ? v.cap64 : 2 * v.cap64;
+      for (let i = 0; i < piece.length; i += cap) {
+        const n = Math.min(cap, piece.length - i);
+        (wide ? v.k.rowSumPieceF64 : v.k.rowSumPieceF32)(copyIn(v, piece, i, i + n, v.a, wide), n, c0 + i, classes, m);
+      }
+    },
+    get logSum() {
+      return v.k.log(v.f64[at]);
+    },
+  };
+}
+
+/** What a pass found (NaN and ±inf, or values out of a range): how many, and the first one's index (-1 if none). */
+export interface Found {
+  count: number;
+  first: number;
+}
+
+/** The non-finite values of x (kernel/scan.ts), or undefined when the kernel is off. */
+export function kernelNonFinite(x: FloatArray): Found | undefined {
+  return scan(x, (k, wide) => (wide ? k.nonFiniteF64 : k.nonFiniteF32));
+}
+
+/** The values of x below lo or above hi, NaN not counted (kernel/scan.ts); undefined when off. */
+export function kernelOutside(x: FloatArray, lo: number, hi: number): Found | undefined {
+  return scan(x, (k, wide) => (at, n) => (wide ? k.outsideF64 : k.outsideF32)(at, n, lo, hi));
+}
+
+/** A counting pass of the kernel over x, a region at a time: how many, and the first's index. */
+function scan(x: FloatArray, fn: (k: KernelExports, wide: boolean) => (at: number, n: number) => number): Found | undefined {
+  const v = kernel();
+  if (!v) return undefined;
+  const wide = !(x instanceof Float32Array);
+  const cap = wide ? v.cap64 : 2 * v.cap64;
+  const count = fn(v.k, wide);
+  const found = { count: 0, first: -1 };
+  for (let i = 0; i < x.length; i += cap) {
+    const n = Math.min(cap, x.length - i);
+    const seen = count(copyIn(v, x, i, i + n, v.a, wide), n);
+    if (seen > 0 && found.count === 0) found.first = i + v.i32[v.scratch / 4];
+    found.count += seen;
+  }
+  return found;
+}
+
+/**
+ * Elementwise losses of x and t (of equal length) by the kernel's `fn`, handed to `visit` a
+ * piece at a time as a view of the kernel's memory (valid during the call) with the index of
+ * its first value. `fn` returns -1, or the index of a value it refuses (the piece is then not
+ * visited and that index is returned). Undefined when the kernel is off.
+ */
+function elementwise(
+  x: FloatArray,
+  t: FloatArray,
+  fn: (v: Views, wide: boolean) => (x: number, t: number, n: number, out: number) => number | void,
+  visit: (losses: Float64Array, first: number) => void,
+): number | undefined {
+  const v = kernel();
+  if (!v) return undefined;
+  const wide = !(x instanceof Float32Array && t instanceof Float32Array);
+  const call = fn(v, wide);
+  const per = v.cap64;
+  for (let i = 0; i < x.length; i += per) {
+    const n = Math.min(per, x.length - i);
+    copyIn(v, x, i, i + n, v.a, wide);
+    copyIn(v, t, i, i + n, v.b, wide);
+    const refused = call(v.a, v.b, n, v.c);
+    if (typeof refused === 'number' && refused >= 0) return i + refused;
+    visit(v.f64.subarray(v.c / 8, v.c / 8 + n), i);
+  }
+  return -1;
+}
+
+/** Unweighted bce-logits losses of a block (kernel/binary.ts); false when the kernel is off. */
+export function kernelBceLogits(x: FloatArray, t: FloatArray, visit: (losses: Float64Array, first: number) => void): boolean {
+  return elementwise(x, t, (v, wide) => (wide ? v.k.bceLogitsF64 : v.k.bceLogitsF32), visit) !== undefined;
+}
+
+/**
+ * Unweighted binary-cross-entropy losses of a block; undefined when the kernel is off, else -1,
+ * or the index of the first p outside [0, 1] (the scalar path then says so).
+ */
+export function kernelBinaryCrossEntropy(p: FloatArray, t: FloatArray, visit: (losses: Float64Array, first: number) => void): number | undefined {
+  return elementwise(p, t, (v, wide) => (wide ? v.k.binaryCrossEntropyF64 : v.k.binaryCrossEntropyF32), visit);
+}
+
+/** A Neumaier sum's state: the sum and its compensation. */
+export interface SumState {
+  s: number;
+  c: number;
+}
+
+/**
+ * Adds xs into `state` with Neumaier's steps (kernel/sum.ts, the same as CompensatedSum.add);
+ * returns the non-finite values among xs, or undefined when the kernel is off. xs in the
+ * kernel's memory (losses it made) is summed where it is; anything else is copied in.
+ */
+export function kernelNeumaier(state: SumState, xs: Float64Array): Found | undefined {
+  const v = kernel();
+  if (!v) return undefined;
+  const found = { count: 0, first: -1 };
+  const inPlace = xs.buffer === v.f64.buffer;
+  const sc = v.scratch / 8;
+  for (let i = 0; i < xs.length; i += v.cap64) {
+    const n = Math.min(v.cap64, xs.length - i);
+    const at = inPlace ? xs.byteOffset + 8 * i : copyIn(v, xs, i, i + n, v.a, true);
+    v.f64[sc] = state.s;
+    v.f64[sc + 1] = state.c;
+    const count = v.k.neumaier(at, n);
+    state.s = v.f64[sc];
+    state.c = v.f64[sc + 1];
+    if (count > 0 && found.count === 0) found.first = i + v.i32[v.scratch / 4 + 4];
+    found.count += count;
+  }
+  return found;
+}
+
+/** The kernel's exp and log of one value (for tests and the bench); undefined when off. */
+export function kernelMath(): { exp(x: number): number; log(x: number): number } | undefined {
+  return kernel()?.k;
+}

@@ -1,0 +1,89 @@
+/**
+ * Loads the WebAssembly kernel (kernel/, compiled by the build into dist/kernel.wasm) once per
+ * thread, on first use, synchronously. It is used when this Node validates its SIMD (a module
+ * with one f64x2 instruction) and LOSSCALC_KERNEL is not "scalar" (kernelMode, which tests
+ * set too); otherwise, or when the file is missing, every loss takes the scalar TypeScript
+ * path, which is the reference.
+ */
+import { readFileSync } from 'node:fs';
+import { expTable, logTable } from './tables.js';
+
+/** An exported global: a layout constant of kernel/memory.ts. */
+interface Exported {
+  value: number;
+}
+
+/** The part of WebAssembly's API used here (the DOM's types are not part of this build). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** The kernel's exports (kernel/index.ts): pointers are byte offsets into `memory`. */
+export interface KernelExports {
+  memory: { buffer: ArrayBuffer };
+  EXP_TABLE: Exported;
+  LOG_TABLE: Exported;
+  REGION_A: Exported;
+  REGION_B: Exported;
+  REGION_C: Exported;
+  REGION_BYTES: Exported;
+  SCRATCH: Exported;
+  ROW_SUM: Exported;
+  rowSumStart(): void;
+  logSums(maxOut: number, sumOut: number, n: number): number;
+  rowSumPieceF32(p: number, n: number, c0: number, C: number, m: number): void;
+  rowSumPieceF64(p: number, n: number, c0: number, C: number, m: number): void;
+  rowStatsF32(x: number, rows: number, C: number, maxOut: number, sumOut: number): void;
+  rowStatsF64(x: number, rows: number, C: number, maxOut: number, sumOut: number): void;
+  stridedStatsF32(x: number, rows: number, C: number, inner: number, maxOut: number, sumOut: number): void;
+  stridedStatsF64(x: number, rows: number, C: number, inner: number, maxOut: number, sumOut: number): void;
+  nonFiniteF32(x: number, n: number): number;
+  nonFiniteF64(x: number, n: number): number;
+  outsideF32(x: number, n: number, lo: number, hi: number): number;
+  outsideF64(x: number, n: number, lo: number, hi: number): number;
+  bceLogitsF32(x: number, t: number, n: number, out: number): void;
+  bceLogitsF64(x: number, t: number, n: number, out: number): void;
+  binaryCrossEntropyF32(p: number, t: number, n: number, out: number): number;
+  binaryCrossEntropyF64(p: number, t: number, n: number, out: number): number;
+  neumaier(x: number, n: number): number;
+  exp(x: number): number;
+  log(x: number): number;
+}
+
+/** (module (func (result v128) f64.const 0 f64x2.splat)): valid where SIMD is. */
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 68, 0, 0, 0, 0, 0, 0, 0, 0, 253, 20, 11,
+]);
+
+/** Where the build puts the kernel, from this file in src/kernel, dist/kernel or the bundle in dist/bundle. */
+const WASM = new URL('../../dist/kernel.wasm', import.meta.url);
+
+/** scalar: every loss on the scalar path (LOSSCALC_KERNEL=scalar), read at each use. */
+export const kernelMode = { scalar: process.env.LOSSCALC_KERNEL === 'scalar' };
+
+let loaded: KernelExports | null | undefined;
+
+/** The kernel of this thread, or undefined for the scalar path. */
+export function loadKernel(): KernelExports | undefined {
+  if (kernelMode.scalar) return undefined;
+  if (loaded === undefined) loaded = instantiate();
+  return loaded ?? undefined;
+}
+
+function instantiate(): KernelExports | null {
+  if (!wasm.validate(SIMD_PROBE)) return null;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(WASM);
+  } catch {
+    return null;
+  }
+  const k = new wasm.Instance(new wasm.Module(bytes), {}).exports as unknown as KernelExports;
+  new BigInt64Array(k.memory.buffer, k.EXP_TABLE.value, 256).set(expTable());
+  const log = logTable();
+  new Float64Array(k.memory.buffer, k.LOG_TABLE.value, log.length).set(log);
+  return k;
+}
