@@ -2,7 +2,7 @@
 // views the loader keeps on it stay valid. Exported, so the loader reads the layout from here.
 
 /** 64 KiB pages: the tables, then three regions of REGION_BYTES. */
-export const MEMORY_PAGES: i32 = 64;
+export const MEMORY_PAGES: i32 = 120;
 /** exp's table: 128 pairs (tail, scale bits), 16 bytes each (exp.ts). */
 export const EXP_TABLE: usize = 1 << 16;
 /** log's table: 92 entries (1/c, log c high, log c low, 0), 32 bytes each (log.ts). */
@@ -16,3 +16,10 @@ export const REGION_C: usize = REGION_B + REGION_BYTES;
 export const SCRATCH: usize = EXP_TABLE + 8192;
 /** The state of a row's sum between pieces (row-stats.ts): lanes 0-3, then the sum, 5 f64. */
 export const ROW_SUM: usize = SCRATCH + 32;
+/** CSV (csv.ts): its scratch, then the window buffers files are read into, then parsed values. */
+export const CSV_SCRATCH: usize = REGION_C + REGION_BYTES;
+export const CSV_WINDOWS: usize = CSV_SCRATCH + (1 << 16);
+/** Each window: CSV_WINDOW_BYTES, then 64 KiB that no read reaches (a 16-byte load past the end stays inside). */
+export const CSV_WINDOW_BYTES: usize = 1 << 20;
+export const CSV_WINDOW_COUNT: i32 = 3;
+export const CSV_VALUES: usize = CSV_WINDOWS + 3 * (CSV_WINDOW_BYTES + (1 << 16));

@@ -12,8 +12,8 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import { giveBack, takeBuffer } from './array-file.js';
 import { CR, NL } from './csv-cells.js';
+import { giveWindow, takeWindow } from './csv-kernel.js';
 
 export const csvLimits = {
   /** A cell longer than this (1 GiB) is no number: an error, not a buffer that grows on. */
@@ -39,6 +39,7 @@ export class ByteWindow {
   private lastByte = -1;
   private pendingCR = false;
   private readonly own: Buffer;
+  private released = false;
 
   constructor(
     /** The open file; another descriptor of the same, unchanged file may take its place between reads. */
@@ -49,13 +50,14 @@ export class ByteWindow {
     private readonly check = false,
   ) {
     this.base = start;
-    const own = takeBuffer(Math.max(16, chunkBytes));
-    this.buf = this.own = Buffer.from(own.buffer, 0, own.length);
+    this.buf = this.own = takeWindow(this, Math.max(16, chunkBytes));
   }
 
-  /** The reader is done with the window: its buffer goes back for the next read to take, unless it grew. */
+  /** The reader is done with the window: its buffer goes back for the next read to take (once), unless it grew. */
   release(): void {
-    if (this.buf === this.own) giveBack(this.own);
+    if (this.released) return;
+    this.released = true;
+    giveWindow(this, this.own, this.buf === this.own);
   }
 
   /** Drop the bytes before `pos`; returns how far the others moved towards buf[0]. */
