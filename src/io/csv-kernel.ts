@@ -32,14 +32,18 @@ interface CsvKernel {
   memory: ArrayBuffer;
   /** The scratch's two results: the offset after the rows taken, and how many ended in "\r\n". */
   scratch: Int32Array;
-  /** The parsed values (CSV_VALUES), and how many it holds. */
-  values: Float64Array;
+  /** Where the kernel parses values to (CSV_VALUES), and how many fit there. */
+  values: number;
+  valuesCap: number;
   /** Window buffers not taken, by their offsets, and the bytes of each. */
   free: number[];
   windowBytes: number;
 }
 
 let loaded: CsvKernel | null | undefined;
+
+/** Rows the kernel has counted and parsed in this thread (the tests see that it ran). */
+export const csvKernelRows = { counted: 0, parsed: 0 };
 
 function csvKernel(): CsvKernel | undefined {
   if (kernelMode.scalar) return undefined;
@@ -54,7 +58,8 @@ function csvKernel(): CsvKernel | undefined {
       k,
       memory,
       scratch: new Int32Array(memory, k.CSV_SCRATCH.value, 2),
-      values: new Float64Array(memory, k.CSV_VALUES.value, (1 << 20) / 8),
+      values: k.CSV_VALUES.value,
+      valuesCap: (1 << 20) / 8,
       free: Array.from({ length: k.CSV_WINDOW_COUNT.value }, (_, i) => k.CSV_WINDOWS.value + i * stride).reverse(),
       windowBytes,
     };
@@ -62,26 +67,70 @@ function csvKernel(): CsvKernel | undefined {
   return loaded ?? undefined;
 }
 
-/** Window buffers taken and never given back (a reader dropped on an error) return when their window is collected. */
-const unreleased = new FinalizationRegistry<number>((at) => loaded?.free.push(at));
+/** A window that can move its bytes out of the kernel's memory (csv-window.ts ByteWindow). */
+export interface WindowOwner {
+  leaveKernel(): void;
+}
 
-/** A buffer of `bytes` for a window (csv-window.ts), in the kernel's memory when one is free there. */
-export function takeWindow(owner: object, bytes: number): Buffer {
+/** A window buffer taken, by its offset; `live` until it is given back, taken away or its window collected. */
+interface Slot {
+  at: number;
+  owner: WeakRef<WindowOwner>;
+  live: boolean;
+}
+
+/** The buffers taken, oldest first. */
+const taken = new Map<number, Slot>();
+
+/** A buffer whose window was collected without giving it back (a reader dropped on an error) is free again. */
+const collected = new FinalizationRegistry<Slot>(free);
+
+function free(slot: Slot): void {
+  if (!slot.live) return;
+  slot.live = false;
+  taken.delete(slot.at);
+  loaded?.free.push(slot.at);
+}
+
+/**
+ * A buffer of `bytes` for a window, in the kernel's memory when it fits one there. When none is
+ * free, the window that took one first (a reader kept for a read that may go on, csv-values.ts)
+ * moves its bytes to a buffer of its own and reads on without the kernel: the newest reader
+ * gets the kernel.
+ */
+export function takeWindow(owner: WindowOwner, bytes: number): Buffer {
   const kernel = csvKernel();
-  if (kernel !== undefined && bytes <= kernel.windowBytes && kernel.free.length > 0) {
-    const at = kernel.free.pop()!;
-    unreleased.register(owner, at, owner);
-    return Buffer.from(kernel.memory, at, bytes);
+  if (kernel !== undefined && bytes <= kernel.windowBytes) {
+    const oldest = taken.values().next().value;
+    if (kernel.free.length === 0 && oldest !== undefined) {
+      oldest.owner.deref()?.leaveKernel();
+      free(oldest);
+    }
+    const at = kernel.free.pop();
+    if (at !== undefined) {
+      const slot: Slot = { at, owner: new WeakRef(owner), live: true };
+      taken.set(at, slot);
+      collected.register(owner, slot, owner);
+      return Buffer.from(kernel.memory, at, bytes);
+    }
   }
+  return ownBuffer(bytes);
+}
+
+/** A buffer of `bytes` outside the kernel's memory. */
+export function ownBuffer(bytes: number): Buffer {
   const own = takeBuffer(bytes);
   return Buffer.from(own.buffer, 0, own.length);
 }
 
-/** Give back a buffer takeWindow gave `owner`, once: one in the kernel's memory always, another if `reuse`. */
-export function giveWindow(owner: object, buf: Buffer, reuse: boolean): void {
+/** Give back a buffer takeWindow gave `owner`: one in the kernel's memory if it still holds it, another if `reuse`. */
+export function giveWindow(owner: WindowOwner, buf: Buffer, reuse: boolean): void {
   if (loaded && buf.buffer === loaded.memory) {
-    unreleased.unregister(owner);
-    loaded.free.push(buf.byteOffset);
+    const slot = taken.get(buf.byteOffset);
+    if (slot !== undefined && slot.owner.deref() === owner) {
+      collected.unregister(owner);
+      free(slot);
+    }
   } else if (reuse) {
     giveBack(buf);
   }
@@ -119,6 +168,7 @@ export function kernelCountRows(buf: Buffer, p: number, stop: number, rows: numb
   if (p >= stop) return none;
   const base = buf.byteOffset;
   const n = kernel.k.csvCountRows(base + p, base + stop, rows, columns, delim, ws);
+  csvKernelRows.counted += n;
   return { rows: n, end: kernel.scratch[0] - base, crBreaks: kernel.scratch[1] };
 }
 
@@ -130,10 +180,12 @@ export function kernelCountRows(buf: Buffer, p: number, stop: number, rows: numb
 export function kernelParseRows(buf: Buffer, p: number, stop: number, out: Float64Array, o: number, rows: number, columns: number, delim: number, ws: number): Taken | undefined {
   const kernel = kernelOf(buf);
   if (kernel === undefined) return undefined;
-  const most = Math.min(rows, Math.floor(kernel.values.length / columns));
+  const most = Math.min(rows, Math.floor(kernel.valuesCap / columns));
   if (p >= stop || most === 0) return none;
   const base = buf.byteOffset;
-  const n = kernel.k.csvParseRows(base + p, base + stop, most, columns, delim, ws, kernel.values.byteOffset);
-  if (n > 0) out.set(kernel.values.subarray(0, n * columns), o);
+  const n = kernel.k.csvParseRows(base + p, base + stop, most, columns, delim, ws, kernel.values);
+  csvKernelRows.parsed += n;
+  // a view of the values parsed, no wider
+  if (n > 0) out.set(new Float64Array(kernel.memory, kernel.values, n * columns), o);
   return { rows: n, end: kernel.scratch[0] - base, crBreaks: kernel.scratch[1] };
 }
