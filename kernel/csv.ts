@@ -114,91 +114,150 @@ export function csvParseRows(p: usize, stop: usize, rows: i32, columns: i32, del
 function parseRow(p: usize, out: usize, columns: i32, delim: u32, ws: u32): usize {
   const last = columns - 1;
   for (let c = 0; c < columns; c++) {
-    let ch = <u32>load<u8>(p);
-    while (isWs(ch, ws)) ch = <u32>load<u8>(++p);
-    // the sign without a branch (signs are random in data: a branch on them mispredicts)
-    const negative = ch == 45;
-    p += <usize>negative;
-    p += <usize>(<u32>load<u8>(p) == 43 && !negative);
-    ch = <u32>load<u8>(p);
-    let value: f64;
-    let d = ch - 48;
-    if (d < 10 || d == <u32>-2) {
-      // digits [. digits] [(e|E) [+-] digits], with at least one digit before the exponent;
-      // m wraps beyond 19 digits, which never take the fast path
-      let m: u64 = 0;
-      let exponent: i32 = 0;
-      const first = p;
+    const end = c < last ? delim : NL;
+    const o = out + (<usize>c << 3);
+    let q = plainCell(p, o, end, delim);
+    if (q == 0) q = anyCell(p, o, end, ws);
+    if (q == 0) return 0;
+    p = q;
+  }
+  return p;
+}
+
+const IOTA = i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+
+/**
+ * The cell at p when it is plain: [sign] digits with at most one point, at most 15 digits, no
+ * exponent, no whitespace, ended by `end` within 16 bytes: its value to out, and the offset
+ * after `end`; else 0 (anyCell reads it). No loop over its bytes: from one 16-byte load, the
+ * bitmasks of its end, its point and its bytes that are not digits; a swizzle gathers its n
+ * digits into the last n lanes (the point left out, '0' before them), and two words of eight
+ * digit lanes make m (digitWord). The value is m / 10^k for k digits after the point: m <
+ * 10^15 and 10^k (k <= 15) are exact doubles, so the one division rounds as Number() does
+ * (Clinger's fast path, as anyCell's).
+ */
+// @ts-ignore: decorator
+@inline
+function plainCell(p: usize, out: usize, end: u32, delim: u32): usize {
+  const v = v128.load(p);
+  const ends = i8x16.bitmask(i8x16.eq(v, i8x16.splat(<i8>delim))) | i8x16.bitmask(i8x16.eq(v, i8x16.splat(<i8>NL)));
+  const L = ctz(ends); // the cell's length; 32 when it has no end within 16 bytes
+  if (L >= 16 || <u32>load<u8>(p + L) != end) return 0;
+  const b0 = <u32>load<u8>(p);
+  const negative = b0 == 45;
+  const s = <u32>(negative || b0 == 43); // a sign
+  const body = ((<u32>1 << L) - 1) & ~((<u32>1 << s) - 1);
+  const other = i8x16.bitmask(i8x16.gt_u(i8x16.sub(v, i8x16.splat(48)), i8x16.splat(9))) & body;
+  const points = i8x16.bitmask(i8x16.eq(v, i8x16.splat(46))) & body;
+  if (other != points || popcnt(points) > 1) return 0;
+  const n = <i32>(L - s - popcnt(points)); // digits
+  if (n == 0 || n > 15) return 0;
+  const point = ctz(points); // 32 without one
+  const k = points != 0 ? L - 1 - point : 0; // digits after it
+  // lane j takes digit j - (16 - n), at byte s + j - (16 - n), one further from the point on;
+  // the lanes before the digits take index 255, which the swizzle makes 0
+  let index = i8x16.add(IOTA, i8x16.splat(<i8>(<i32>s - 16 + n)));
+  index = i8x16.sub(index, i8x16.ge_s(index, i8x16.splat(<i8>point)));
+  index = v128.or(index, i8x16.lt_s(IOTA, i8x16.splat(<i8>(16 - n))));
+  const digits = i8x16.sub_sat_u(i8x16.swizzle(v, index), i8x16.splat(48));
+  const m = digitWord(i64x2.extract_lane(digits, 0)) * 100000000 + digitWord(i64x2.extract_lane(digits, 1));
+  store<f64>(out, select<f64>(-<f64>m, <f64>m, negative) / load<f64>(POW10 + (<usize>k << 3)));
+  return p + L + 1;
+}
+
+/**
+ * The value of 8 digits, one a byte lane (0-9), the first in the lowest: pairs, then fours,
+ * then the eight are joined, each step multiplying a lane by 10, 100 or 10000 and adding the
+ * next in one multiplication (SWAR).
+ */
+// @ts-ignore: decorator
+@inline
+function digitWord(v: u64): u64 {
+  v = ((v & 0x0f0f0f0f0f0f0f0f) * 2561) >> 8;
+  v = ((v & 0x00ff00ff00ff00ff) * 6553601) >> 16;
+  return ((v & 0x0000ffff0000ffff) * 42949672960001) >> 32;
+}
+
+/** Any cell at p as parseRow reads it, ended by `end`: its value to out, and the offset after `end`; 0 if it is not taken. */
+function anyCell(p: usize, out: usize, end: u32, ws: u32): usize {
+  let ch = <u32>load<u8>(p);
+  while (isWs(ch, ws)) ch = <u32>load<u8>(++p);
+  // the sign without a branch (signs are random in data: a branch on them mispredicts)
+  const negative = ch == 45;
+  p += <usize>negative;
+  p += <usize>(<u32>load<u8>(p) == 43 && !negative);
+  ch = <u32>load<u8>(p);
+  let value: f64;
+  let d = ch - 48;
+  if (d < 10 || d == <u32>-2) {
+    // digits [. digits] [(e|E) [+-] digits], with at least one digit before the exponent;
+    // m wraps beyond 19 digits, which never take the fast path
+    let m: u64 = 0;
+    let exponent: i32 = 0;
+    const first = p;
+    while (d < 10) {
+      m = m * 10 + <u64>d;
+      d = <u32>load<u8>(++p) - 48;
+    }
+    let digits = <i32>(p - first);
+    if (d == <u32>-2) {
+      const fraction = ++p;
+      d = <u32>load<u8>(p) - 48;
       while (d < 10) {
         m = m * 10 + <u64>d;
         d = <u32>load<u8>(++p) - 48;
       }
-      let digits = <i32>(p - first);
-      if (d == <u32>-2) {
-        const fraction = ++p;
-        d = <u32>load<u8>(p) - 48;
-        while (d < 10) {
-          m = m * 10 + <u64>d;
-          d = <u32>load<u8>(++p) - 48;
-        }
-        exponent = <i32>(fraction - p);
-        digits -= exponent;
-      }
-      if (digits == 0) return 0;
-      ch = d + 48;
-      if ((ch | 0x20) == 101) {
+      exponent = <i32>(fraction - p);
+      digits -= exponent;
+    }
+    if (digits == 0) return 0;
+    ch = d + 48;
+    if ((ch | 0x20) == 101) {
+      ch = <u32>load<u8>(++p);
+      let negativeExponent = false;
+      if (ch == 45) {
+        negativeExponent = true;
         ch = <u32>load<u8>(++p);
-        let negativeExponent = false;
-        if (ch == 45) {
-          negativeExponent = true;
-          ch = <u32>load<u8>(++p);
-        } else if (ch == 43) {
-          ch = <u32>load<u8>(++p);
-        }
-        if (ch - 48 >= 10) return 0;
-        let x: i32 = 0;
-        while (ch - 48 < 10) {
-          if (x < 1000000) x = x * 10 + <i32>(ch - 48);
-          ch = <u32>load<u8>(++p);
-        }
-        exponent += negativeExponent ? -x : x;
+      } else if (ch == 43) {
+        ch = <u32>load<u8>(++p);
       }
-      // Clinger's fast path: m < 10^15 and 10^|e| (|e| <= 22) are exact doubles, so one
-      // operation rounds once, as Number() does; the sign is exact
-      if (digits > 15 || exponent < -22 || exponent > 22) return 0;
-      const signed = select<f64>(-<f64>m, <f64>m, negative);
-      value = exponent < 0 ? signed / load<f64>(POW10 + (<usize>-exponent << 3)) : signed * load<f64>(POW10 + (<usize>exponent << 3));
+      if (ch - 48 >= 10) return 0;
+      let x: i32 = 0;
+      while (ch - 48 < 10) {
+        if (x < 1000000) x = x * 10 + <i32>(ch - 48);
+        ch = <u32>load<u8>(++p);
+      }
+      exponent += negativeExponent ? -x : x;
+    }
+    // Clinger's fast path: m < 10^15 and 10^|e| (|e| <= 22) are exact doubles, so one
+    // operation rounds once, as Number() does; the sign is exact
+    if (digits > 15 || exponent < -22 || exponent > 22) return 0;
+    const signed = select<f64>(-<f64>m, <f64>m, negative);
+    value = exponent < 0 ? signed / load<f64>(POW10 + (<usize>-exponent << 3)) : signed * load<f64>(POW10 + (<usize>exponent << 3));
+  } else {
+    // nan, inf, infinity, in any case
+    const l0 = ch | 0x20;
+    if (l0 == 110 && (<u32>load<u8>(p + 1) | 0x20) == 97 && (<u32>load<u8>(p + 2) | 0x20) == 110) {
+      value = NaN;
+      p += 3;
+    } else if (l0 == 105 && (<u32>load<u8>(p + 1) | 0x20) == 110 && (<u32>load<u8>(p + 2) | 0x20) == 102) {
+      p += 3;
+      if (
+        (<u32>load<u8>(p) | 0x20) == 105 &&
+        (<u32>load<u8>(p + 1) | 0x20) == 110 &&
+        (<u32>load<u8>(p + 2) | 0x20) == 105 &&
+        (<u32>load<u8>(p + 3) | 0x20) == 116 &&
+        (<u32>load<u8>(p + 4) | 0x20) == 121
+      ) {
+        p += 5;
+      }
+      value = negative ? -Infinity : Infinity;
     } else {
-      // nan, inf, infinity, in any case
-      const l0 = ch | 0x20;
-      if (l0 == 110 && (<u32>load<u8>(p + 1) | 0x20) == 97 && (<u32>load<u8>(p + 2) | 0x20) == 110) {
-        value = NaN;
-        p += 3;
-      } else if (l0 == 105 && (<u32>load<u8>(p + 1) | 0x20) == 110 && (<u32>load<u8>(p + 2) | 0x20) == 102) {
-        p += 3;
-        if (
-          (<u32>load<u8>(p) | 0x20) == 105 &&
-          (<u32>load<u8>(p + 1) | 0x20) == 110 &&
-          (<u32>load<u8>(p + 2) | 0x20) == 105 &&
-          (<u32>load<u8>(p + 3) | 0x20) == 116 &&
-          (<u32>load<u8>(p + 4) | 0x20) == 121
-        ) {
-          p += 5;
-        }
-        value = negative ? -Infinity : Infinity;
-      } else {
-        return 0;
-      }
-      ch = <u32>load<u8>(p);
+      return 0;
     }
-    store<f64>(out + (<usize>c << 3), value);
-    if (ch == delim && c < last) {
-      p++;
-      continue;
-    }
-    while (isWs(ch, ws)) ch = <u32>load<u8>(++p);
-    if (c < last ? ch != delim : ch != NL) return 0;
-    p++;
+    ch = <u32>load<u8>(p);
   }
-  return p;
+  store<f64>(out, value);
+  while (isWs(ch, ws)) ch = <u32>load<u8>(++p);
+  return ch == end ? p + 1 : 0;
 }
