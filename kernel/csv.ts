@@ -140,7 +140,7 @@ const IOTA = i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 @inline
 function plainCell(p: usize, out: usize, end: u32, delim: u32): usize {
   const v = v128.load(p);
-  const ends = i8x16.bitmask(i8x16.eq(v, i8x16.splat(<i8>delim))) | i8x16.bitmask(i8x16.eq(v, i8x16.splat(<i8>NL)));
+  const ends = i8x16.bitmask(v128.or(i8x16.eq(v, i8x16.splat(<i8>delim)), i8x16.eq(v, i8x16.splat(<i8>NL))));
   const L = ctz(ends); // the cell's length; 32 when it has no end within 16 bytes
   if (L >= 16 || <u32>load<u8>(p + L) != end) return 0;
   const b0 = <u32>load<u8>(p);
