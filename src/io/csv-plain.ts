@@ -2,7 +2,8 @@
  * The fast paths of CSV/TSV rows (csv-rows.ts) over plain numbers: rows and cells that lie
  * whole in the buffer, parsed in place by parseRow (csv-cells.ts), many at a time where they
  * can be; anything else (a quote, a comment, a blank row, a row across the buffer's end) is
- * left to the reader of cells.
+ * left to the reader of cells. Many rows go to the WebAssembly kernel first (csv-kernel.ts),
+ * when the buffer lies in its memory; the loops here read the rows it leaves.
  */
 import { countByte } from './byte-count.js';
 import { HASH, NL, parseRow } from './csv-cells.js';
