@@ -9,6 +9,8 @@ import { log1 } from './log';
 export { EXP_TABLE, LOG_TABLE, REGION_A, REGION_B, REGION_C, REGION_BYTES, SCRATCH, ROW_SUM } from './memory';
 export { neumaier } from './sum';
 export { logSums, rowSumStart } from './row-stats';
+export { csvCountRows, csvParseRows } from './csv';
+export { CSV_SCRATCH, CSV_WINDOWS, CSV_WINDOW_BYTES, CSV_WINDOW_COUNT, CSV_VALUES } from './memory';
 
 export function rowStatsF32(x: usize, rows: i32, C: i32, maxOut: usize, sumOut: usize): void {
   rowStats<f32>(x, rows, C, maxOut, sumOut);

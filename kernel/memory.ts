@@ -1,7 +1,8 @@
-// The kernel's memory: fixed regions in one memory of 64 pages (4 MiB, asconfig.json's initial
-// and maximum size), never grown, so the views the loader keeps on it stay valid: the tables
-// and the scratch words from 64 KiB, then three regions of REGION_BYTES from 128 KiB (to
-// 3.125 MiB). Exported, so the loader reads the layout from here.
+// The kernel's memory: fixed regions in one memory of 120 pages (7.5 MiB, asconfig.json's
+// initial and maximum size), never grown, so the views the loader keeps on it stay valid: the
+// tables and the scratch words from 64 KiB, three regions of REGION_BYTES from 128 KiB (to
+// 3.125 MiB), then CSV's scratch, windows and values (to about 7.3 MiB). Exported, so the
+// loader reads the layout from here.
 /** exp's table: 128 pairs (tail, scale bits), 16 bytes each (exp.ts). */
 export const EXP_TABLE: usize = 1 << 16;
 /** log's table: 92 entries (1/c, log c high, log c low, 0), 32 bytes each (log.ts). */
@@ -15,3 +16,10 @@ export const REGION_C: usize = REGION_B + REGION_BYTES;
 export const SCRATCH: usize = EXP_TABLE + 8192;
 /** The state of a row's sum between pieces (row-stats.ts): lanes 0-3, then the sum, 5 f64. */
 export const ROW_SUM: usize = SCRATCH + 32;
+/** CSV (csv.ts): its scratch, then the window buffers files are read into, then parsed values. */
+export const CSV_SCRATCH: usize = REGION_C + REGION_BYTES;
+export const CSV_WINDOWS: usize = CSV_SCRATCH + (1 << 16);
+/** Each window: CSV_WINDOW_BYTES, then 64 KiB that no read reaches (a 16-byte load past the end stays inside). */
+export const CSV_WINDOW_BYTES: usize = 1 << 20;
+export const CSV_WINDOW_COUNT: i32 = 3;
+export const CSV_VALUES: usize = CSV_WINDOWS + 3 * (CSV_WINDOW_BYTES + (1 << 16));

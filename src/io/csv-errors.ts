@@ -46,12 +46,18 @@ export function firstError(path: string, rules: RowRules): InputError | undefine
   } catch {
     return undefined; // the ordinary reader says why
   }
-  return use(fd, () => scanForError(fd, path, rules));
+  const delim = rules.opts.delimiter!.charCodeAt(0);
+  return use(fd, () => {
+    const rows = new CsvRows(fd, 0, blockBytes(), path, delim, whitespace(delim));
+    try {
+      return scanForError(rows, path, rules);
+    } finally {
+      rows.w.release();
+    }
+  });
 }
 
-function scanForError(fd: number, path: string, rules: RowRules): InputError | undefined {
-  const delim = rules.opts.delimiter!.charCodeAt(0);
-  const rows = new CsvRows(fd, 0, blockBytes(), path, delim, whitespace(delim));
+function scanForError(rows: CsvRows, path: string, rules: RowRules): InputError | undefined {
   rows.skipBom();
   const { columns } = rules;
   const rank = new Int32Array(columns).fill(-1); // where a column comes in the order, -1 if unchecked

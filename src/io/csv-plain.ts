@@ -2,11 +2,13 @@
  * The fast paths of CSV/TSV rows (csv-rows.ts) over plain numbers: rows and cells that lie
  * whole in the buffer, parsed in place by parseRow (csv-cells.ts), many at a time where they
  * can be; anything else (a quote, a comment, a blank row, a row across the buffer's end) is
- * left to the reader of cells.
+ * left to the reader of cells. Many rows go to the WebAssembly kernel first (csv-kernel.ts),
+ * when the buffer lies in its memory; the loops here read the rows it leaves.
  */
 import { countByte } from './byte-count.js';
 import { HASH, NL, parseRow } from './csv-cells.js';
 import { CsvCells } from './csv-cell-reader.js';
+import { kernelCountRows, kernelParseRows, whitespaceBits, type Taken } from './csv-kernel.js';
 
 export class PlainRows extends CsvCells {
   /** The last '\n' in the buffer, for the window's `generation`. */
@@ -55,11 +57,19 @@ export class PlainRows extends CsvCells {
     const { buf } = w;
     let p = w.pos;
     let n = 0;
-    for (; n < rows && p < stop; n++) {
+    while (n < rows && p < stop) {
+      // the kernel's rows, then one here: the row it did not take (a cell off the fast path, or no row of plain numbers)
+      const taken = kernelParseRows(buf, p, this.kernelStop(stop), out, o + n * columns, rows - n, columns, delim, this.wsBits());
+      if (taken !== undefined) {
+        p = this.passed(taken, p);
+        n += taken.rows;
+        if (n === rows || p >= stop) break;
+      }
       const next = parseRow(buf, p, out, o + n * columns, columns, delim, ws);
       if (next < 0) break;
       this.lineBreak(next - 1, p);
       p = next;
+      n++;
     }
     w.pos = p;
     return n;
@@ -78,6 +88,12 @@ export class PlainRows extends CsvCells {
     const { buf } = w;
     let p = w.pos;
     let n = 0;
+    // the kernel's rows; the loop here reads on from the first it did not take
+    const taken = kernelCountRows(buf, p, this.kernelStop(stop), rows, columns, delim, this.wsBits());
+    if (taken !== undefined) {
+      p = this.passed(taken, p);
+      n = taken.rows;
+    }
     for (; n < rows && p < stop; n++) {
       const first = buf[p];
       if (first === HASH || first === NL || first >= 0x80 || ws[first] === 1) break;
@@ -88,6 +104,26 @@ export class PlainRows extends CsvCells {
     }
     w.pos = p;
     return n;
+  }
+
+  /** Whitespace as the kernel takes it (csv-kernel.ts whitespaceBits). */
+  private wsBitsOf: number | undefined;
+  private wsBits(): number {
+    return (this.wsBitsOf ??= whitespaceBits(this.ws));
+  }
+
+  /** `stop` for the kernel: the row that ends in the '\n' added at the end of the file is left here (lineBreak does not count it). */
+  private kernelStop(stop: number): number {
+    const { w } = this;
+    return w.virtualNewline >= 0 ? Math.min(stop, w.buf.lastIndexOf(NL, w.virtualNewline - 1) + 1) : stop;
+  }
+
+  /** The line breaks of the rows the kernel took from p: the index after them. */
+  private passed(taken: Taken, p: number): number {
+    this.line += taken.rows;
+    this.breaks += taken.rows;
+    this.crBreaks += taken.crBreaks;
+    return taken.rows > 0 ? taken.end : p;
   }
 
   /** The index of the last '\n' in buf[from, len), or -1. */

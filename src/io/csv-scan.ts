@@ -115,7 +115,16 @@ export function scanLayout(
   readSync(fd, head, 0, head.length, 0);
   if (!textToRead(head, size, path)) return undefined;
   const rows = new CsvRows(fd, 0, Math.min(size + 1, blockBytes()), path, delim, ws, true);
-  if (!rows.skipBom()) return undefined;
+  try {
+    return rows.skipBom() ? scanRows(rows, stats, path, header, choose) : undefined;
+  } finally {
+    rows.w.release();
+  }
+}
+
+/** scanLayout's pass over the rows, from the first. */
+function scanRows(rows: CsvRows, stats: Stats, path: string, header: boolean | undefined, choose: ChooseColumns | undefined): Layout | undefined {
+  const { size } = stats;
   const rule = new HeaderRule();
   const texts: string[][] = [[], []]; // the first two rows' cells, for a table
   // once the rule needs no more of a row than how many numbers it holds (no table's names), its

@@ -114,17 +114,23 @@ export function csvValues(path: string, delimiter: string, layout: Layout, picke
         rows.w.fd = fd;
         rows.cellInRow = from.cell;
         const { pick } = picked;
-        let ok = rows.values(undefined, 0, firstValue - from.value, layout.columns, columns, pick) === true;
+        let ok = true;
         let value = firstValue; // the index of the next value to hand out
-        for (let first = start; first < end; first += perBlock) {
-          const count = Math.min(perBlock, end - first);
-          const out = block.subarray(0, count * unit);
-          if (ok) ok = rows.values(out, 0, out.length, layout.columns, columns, pick) === true;
-          if (!ok) out.set((valuesOrError().data as Float64Array).subarray(value, value + out.length));
-          value += out.length;
-          visit(out, first, count);
+        try {
+          ok = rows.values(undefined, 0, firstValue - from.value, layout.columns, columns, pick) === true;
+          for (let first = start; first < end; first += perBlock) {
+            const count = Math.min(perBlock, end - first);
+            const out = block.subarray(0, count * unit);
+            if (ok) ok = rows.values(out, 0, out.length, layout.columns, columns, pick) === true;
+            if (!ok) out.set((valuesOrError().data as Float64Array).subarray(value, value + out.length));
+            value += out.length;
+            visit(out, first, count);
+          }
+          unchanged(stateOf(fstatSync(fd)), layout, path); // after the last block, too
+        } catch (e) {
+          rows.w.release(); // its buffer back (the kernel's windows are few), the error on
+          throw e;
         }
-        unchanged(stateOf(fstatSync(fd)), layout, path); // after the last block, too
         if (ok) resume = { value, offset: rows.offset(), cell: rows.cellInRow };
         // kept for the read that goes on from here, unless its buffer grew for a long cell
         if (ok && rows.w.buf.length <= 2 * chunkBytes) last = rows;

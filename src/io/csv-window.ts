@@ -12,15 +12,18 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import { giveBack, takeBuffer } from './array-file.js';
 import { CR, NL } from './csv-cells.js';
+import { giveWindow, takeWindow, type WindowOwner } from './csv-kernel.js';
 
 export const csvLimits = {
   /** A cell longer than this (1 GiB) is no number: an error, not a buffer that grows on. */
   maxCellBytes: 1 << 30,
 };
 
-export class ByteWindow {
+/** The buffer of a window whose bytes were dropped (leaveKernel), until it reads again. */
+const NO_BYTES = Buffer.alloc(0);
+
+export class ByteWindow implements WindowOwner {
   buf: Buffer;
   pos = 0;
   len = 0;
@@ -38,24 +41,46 @@ export class ByteWindow {
   sawNul = false;
   private lastByte = -1;
   private pendingCR = false;
-  private readonly own: Buffer;
+  private own: Buffer;
+  private released = false;
 
   constructor(
     /** The open file; another descriptor of the same, unchanged file may take its place between reads. */
     public fd: number,
     start: number,
-    chunkBytes: number,
+    private readonly chunkBytes: number,
     private readonly source: string,
     private readonly check = false,
   ) {
     this.base = start;
-    const own = takeBuffer(Math.max(16, chunkBytes));
-    this.buf = this.own = Buffer.from(own.buffer, 0, own.length);
+    this.chunkBytes = Math.max(16, chunkBytes);
+    this.buf = this.own = takeWindow(this, this.chunkBytes);
   }
 
-  /** The reader is done with the window: its buffer goes back for the next read to take, unless it grew. */
+  /** The reader is done with the window: its buffer goes back for the next read to take (once), unless it grew. */
   release(): void {
-    if (this.buf === this.own) giveBack(this.own);
+    if (this.released) return;
+    this.released = true;
+    if (this.own !== NO_BYTES) giveWindow(this, this.own, this.buf === this.own);
+  }
+
+  /**
+   * Its buffer in the kernel's memory is taken for another window (csv-kernel.ts): the bytes
+   * after pos are dropped, to be read again from the file when needed, into a buffer taken then.
+   */
+  leaveKernel(): void {
+    this.generation++;
+    if (this.buf !== this.own) {
+      this.released = true; // it grew: its bytes are elsewhere already, and nothing goes back
+      return;
+    }
+    if (this.pos < this.len) this.pendingCR = false; // the byte after a CR at pos - 1 was checked
+    if (this.pos > 0) this.lastByte = this.buf[this.pos - 1];
+    this.base += this.pos;
+    this.pos = this.len = 0;
+    this.virtualNewline = -1;
+    this.eof = false;
+    this.buf = this.own = NO_BYTES;
   }
 
   /** Drop the bytes before `pos`; returns how far the others moved towards buf[0]. */
@@ -78,6 +103,7 @@ export class ByteWindow {
   fill(): boolean {
     if (this.eof) return false;
     this.generation++;
+    if (this.buf === NO_BYTES) this.buf = this.own = takeWindow(this, this.chunkBytes);
     if (this.len === this.buf.length) {
       const max = csvLimits.maxCellBytes;
       if (this.len - this.pos >= max) throw tooLong(this.base + this.pos, this.source);

@@ -60,8 +60,11 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 68, 0, 0, 0, 0, 0, 0, 0, 0, 253, 20, 11,
 ]);
 
-/** Where the build puts the kernel, from this file in src/kernel, dist/kernel or the bundle in dist/bundle. */
-const WASM = new URL('../../dist/kernel.wasm', import.meta.url);
+/**
+ * Where the build puts the kernel, from this file in src/kernel, dist/kernel or the bundle in
+ * dist/bundle; made when first needed (a bundle without import.meta.url has no kernel).
+ */
+const wasmFile = (): URL => new URL('../../dist/kernel.wasm', import.meta.url);
 
 /**
  * Read at each use. scalar: every loss on the scalar path (LOSSCALC_KERNEL=scalar). simd: the
@@ -95,7 +98,7 @@ function instantiate(): KernelExports | null {
   if (!wasm.validate(SIMD_PROBE)) return null;
   let bytes: Buffer;
   try {
-    bytes = readFileSync(WASM);
+    bytes = readFileSync(wasmFile());
   } catch {
     return null;
   }
