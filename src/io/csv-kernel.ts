@@ -67,6 +67,17 @@ function csvKernel(): CsvKernel | undefined {
   return loaded ?? undefined;
 }
 
+/**
+ * Files below this size are read on the JavaScript path: loading the kernel (a few ms) costs
+ * more than their parsing (the same values either way), unless LOSSCALC_KERNEL=simd.
+ */
+export const CSV_KERNEL_MIN_BYTES = 1 << 19;
+
+/** Whether a CSV file of `bytes` bytes is read through the kernel. */
+export function kernelFor(bytes: number): boolean {
+  return bytes >= CSV_KERNEL_MIN_BYTES || kernelMode.simd;
+}
+
 /** A window that can move its bytes out of the kernel's memory (csv-window.ts ByteWindow). */
 export interface WindowOwner {
   leaveKernel(): void;
@@ -98,8 +109,8 @@ function free(slot: Slot): void {
  * moves its bytes to a buffer of its own and reads on without the kernel: the newest reader
  * gets the kernel.
  */
-export function takeWindow(owner: WindowOwner, bytes: number): Buffer {
-  const kernel = csvKernel();
+export function takeWindow(owner: WindowOwner, bytes: number, useKernel = true): Buffer {
+  const kernel = useKernel ? csvKernel() : undefined;
   if (kernel !== undefined && bytes <= kernel.windowBytes) {
     const oldest = taken.values().next().value;
     if (kernel.free.length === 0 && oldest !== undefined) {

@@ -10,10 +10,10 @@
  * all "\r\n" are read as it reads them without the guess. A NUL byte is noted too (`sawNul`):
  * it is no text, and the ordinary reader refuses it (format.ts).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { CR, NL } from './csv-cells.js';
-import { giveWindow, takeWindow, type WindowOwner } from './csv-kernel.js';
+import { giveWindow, kernelFor, takeWindow, type WindowOwner } from './csv-kernel.js';
 
 export const csvLimits = {
   /** A cell longer than this (1 GiB) is no number: an error, not a buffer that grows on. */
@@ -43,6 +43,8 @@ export class ByteWindow implements WindowOwner {
   private pendingCR = false;
   private own: Buffer;
   private released = false;
+  /** Whether the file is large enough for the kernel's byte loops (csv-kernel.ts kernelFor). */
+  private readonly kernel: boolean;
 
   constructor(
     /** The open file; another descriptor of the same, unchanged file may take its place between reads. */
@@ -54,7 +56,8 @@ export class ByteWindow implements WindowOwner {
   ) {
     this.base = start;
     this.chunkBytes = Math.max(16, chunkBytes);
-    this.buf = this.own = takeWindow(this, this.chunkBytes);
+    this.kernel = kernelFor(fstatSync(fd).size);
+    this.buf = this.own = takeWindow(this, this.chunkBytes, this.kernel);
   }
 
   /** The reader is done with the window: its buffer goes back for the next read to take (once), unless it grew. */
@@ -103,7 +106,7 @@ export class ByteWindow implements WindowOwner {
   fill(): boolean {
     if (this.eof) return false;
     this.generation++;
-    if (this.buf === NO_BYTES) this.buf = this.own = takeWindow(this, this.chunkBytes);
+    if (this.buf === NO_BYTES) this.buf = this.own = takeWindow(this, this.chunkBytes, this.kernel);
     if (this.len === this.buf.length) {
       const max = csvLimits.maxCellBytes;
       if (this.len - this.pos >= max) throw tooLong(this.base + this.pos, this.source);

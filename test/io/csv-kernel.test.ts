@@ -10,7 +10,7 @@ import { openSync, closeSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whitespace } from '../../src/io/csv-cells.js';
 import { csvChecks, openCsvFile } from '../../src/io/csv-file.js';
-import { csvKernelRows } from '../../src/io/csv-kernel.js';
+import { CSV_KERNEL_MIN_BYTES, kernelFor, csvKernelRows } from '../../src/io/csv-kernel.js';
 import { CsvRows } from '../../src/io/csv-rows.js';
 import { ByteWindow } from '../../src/io/csv-window.js';
 import { streaming } from '../../src/io/npy-file.js';
@@ -20,9 +20,10 @@ import { check, csvTestHooks, expectSameBits, file, readAll, reference } from '.
 csvTestHooks();
 
 // the kernel on for these tests, whatever LOSSCALC_KERNEL says
-const mode = kernelMode.scalar;
-beforeAll(() => (kernelMode.scalar = false));
-afterAll(() => (kernelMode.scalar = mode));
+// the files here are small: the kernel reads them all the same, as LOSSCALC_KERNEL=simd makes it
+const mode = { ...kernelMode };
+beforeAll(() => Object.assign(kernelMode, { scalar: false, simd: true }));
+afterAll(() => Object.assign(kernelMode, mode));
 
 /** What the block reader makes of the file, with the kernel on or off: its values or its error. */
 function outcome(path: string, scalar: boolean): Float64Array | Error | undefined {
@@ -232,5 +233,19 @@ describe('the kernel', () => {
     expect(b.buf.buffer === c.buf.buffer && b.buf.byteOffset === c.buf.byteOffset).toBe(false);
     b.release();
     c.release();
+  });
+});
+
+describe('which files the kernel reads', () => {
+  it('files from CSV_KERNEL_MIN_BYTES on, any file with LOSSCALC_KERNEL=simd', () => {
+    kernelMode.simd = false;
+    try {
+      expect(kernelFor(CSV_KERNEL_MIN_BYTES - 1)).toBe(false);
+      expect(kernelFor(CSV_KERNEL_MIN_BYTES)).toBe(true);
+      kernelMode.simd = true;
+      expect(kernelFor(10)).toBe(true);
+    } finally {
+      kernelMode.simd = true;
+    }
   });
 });
