@@ -77,31 +77,45 @@ export function kernelRowStats(x: FloatArray, rows: number, C: number, inner: nu
   const v = kernel();
   if (!v || C === 0) return -1;
   const wide = !(x instanceof Float32Array);
-  const cap = wide ? v.cap64 : 2 * v.cap64;
-  if (C > cap) return inner === 1 ? wideRowStats(v, x, rows, C, out) : -1;
-  const { k } = v;
-  const row = C * inner;
+  if (C > (wide ? v.cap64 : 2 * v.cap64)) return inner === 1 ? wideRowStats(v, x, rows, C, out) : -1;
   let flagged = 0;
-  // the stats of `count` positions made at region B (max) and C (sums): the logs, then out
-  const take = (count: number, at: number) => {
-    flagged += k.logSums(v.b, v.c, count);
-    out.max.set(v.f64.subarray(v.b / 8, v.b / 8 + count), at);
-    out.logSum.set(v.f64.subarray(v.c / 8, v.c / 8 + count), at);
-  };
-  if (row <= cap && inner <= v.cap64) {
-    // whole rows at a time
-    const per = Math.min(Math.floor(cap / row), Math.floor(v.cap64 / inner));
+  inSlices(v, x, rows, C, inner, v.cap64, (at, sliceRows, sliceInner, first) => {
+    const count = sliceRows * sliceInner;
+    // the stats made at region B (max) and C (sums): the logs, then out
+    flagged += sliceStats(v, at, sliceRows, C, sliceInner, wide, v.b, v.c);
+    out.max.set(v.f64.subarray(v.b / 8, v.b / 8 + count), first);
+    out.logSum.set(v.f64.subarray(v.c / 8, v.c / 8 + count), first);
+  });
+  return flagged;
+}
+
+/**
+ * The block's values a slice at a time into region A, each slice `rows` rows of (C, inner)
+ * values whose positions are the block's first .. first + rows·inner (at most `most`): whole
+ * batch rows when one fits, else `inner` positions of every class at a time, as a (1, C, inner)
+ * slice. C must fit a region.
+ */
+function inSlices(
+  v: Views,
+  x: FloatArray,
+  rows: number,
+  C: number,
+  inner: number,
+  most: number,
+  each: (at: number, rows: number, inner: number, first: number) => void,
+): void {
+  const wide = !(x instanceof Float32Array);
+  const cap = wide ? v.cap64 : 2 * v.cap64;
+  const row = C * inner;
+  if (row <= cap && inner <= most) {
+    const per = Math.min(Math.floor(cap / row), Math.floor(most / inner));
     for (let n = 0; n < rows; n += per) {
       const count = Math.min(per, rows - n);
-      const at = copyIn(v, x, n * row, (n + count) * row, v.a, wide);
-      if (inner === 1) (wide ? k.rowStatsF64 : k.rowStatsF32)(at, count, C, v.b, v.c);
-      else (wide ? k.stridedStatsF64 : k.stridedStatsF32)(at, count, C, inner, v.b, v.c);
-      take(count * inner, n * inner);
+      each(copyIn(v, x, n * row, (n + count) * row, v.a, wide), count, inner, n * inner);
     }
-    return flagged;
+    return;
   }
-  // a row of many positions: `per` positions of every class at a time, as a (1, C, per) block
-  const per = Math.min(Math.floor(cap / C), v.cap64);
+  const per = Math.min(Math.floor(cap / C), most);
   for (let n = 0; n < rows; n++) {
     for (let s = 0; s < inner; s += per) {
       const count = Math.min(per, inner - s);
@@ -109,11 +123,76 @@ export function kernelRowStats(x: FloatArray, rows: number, C: number, inner: nu
         const from = n * row + c * inner + s;
         copyIn(v, x, from, from + count, v.a + c * count * (wide ? 8 : 4), wide);
       }
-      (wide ? k.stridedStatsF64 : k.stridedStatsF32)(v.a, 1, C, count, v.b, v.c);
-      take(count, n * inner + s);
+      each(v.a, 1, count, n * inner + s);
     }
   }
-  return flagged;
+}
+
+/** The stats of a slice at `at`: max into maxAt, log Σ exp into sumAt; returns the positions of NaN max. */
+function sliceStats(v: Views, at: number, rows: number, C: number, inner: number, wide: boolean, maxAt: number, sumAt: number): number {
+  const { k } = v;
+  if (inner === 1) (wide ? k.rowStatsF64 : k.rowStatsF32)(at, rows, C, maxAt, sumAt);
+  else (wide ? k.stridedStatsF64 : k.stridedStatsF32)(at, rows, C, inner, maxAt, sumAt);
+  return k.logSums(maxAt, sumAt, rows * inner);
+}
+
+/** Per-position losses of a block, a slice at a time, as views of the kernel's memory (valid during the call). */
+export interface IndexLosses {
+  /** -w_y log p_y of each position; 0 where ignored. */
+  losses: Float64Array;
+  /** w_y of each position (1 without class weights); 0 where ignored. */
+  weights: Float64Array;
+  /** The block's position of losses[0]. */
+  first: number;
+  /** How many positions are not ignored. */
+  contributing: number;
+}
+
+/**
+ * Class-index cross-entropy's loss of each position of `rows` rows of (C, inner) logits, with
+ * the labels of those positions (ignoreIndex or a class, as checkedIndices leaves them) and
+ * optional class weights: the stats as kernelRowStats makes them, then kernel/index-losses.ts.
+ * A position the kernel leaves to the scalar path (NaN or ±inf among its values) gets
+ * scalarLoss(position). Returns false when the kernel is off or C does not fit (the caller
+ * computes the block itself).
+ */
+export function kernelIndexLosses(
+  x: FloatArray,
+  rows: number,
+  C: number,
+  inner: number,
+  labels: Float64Array,
+  weight: Float64Array | undefined,
+  ignoreIndex: number,
+  scalarLoss: (position: number) => number,
+  visit: (part: IndexLosses) => void,
+): boolean {
+  const v = kernel();
+  if (!v || C === 0) return false;
+  const wide = !(x instanceof Float32Array);
+  // region B: max, labels, class weights; region C: log-sums, losses, weights
+  const most = Math.min(Math.floor(v.cap64 / 3), Math.floor((v.cap64 - C) / 2));
+  if (most < 1 || C > (wide ? v.cap64 : 2 * v.cap64)) return false;
+  const { k, f64 } = v;
+  const [maxAt, labelsAt, weightsAt] = [v.b, v.b + 8 * most, v.b + 16 * most];
+  const [sumAt, lossAt, weightOutAt] = [v.c, v.c + 8 * most, v.c + 16 * most];
+  if (weight) f64.set(weight, weightsAt / 8);
+  inSlices(v, x, rows, C, inner, most, (at, sliceRows, sliceInner, first) => {
+    const count = sliceRows * sliceInner;
+    f64.set(labels.subarray(first, first + count), labelsAt / 8);
+    const flagged = sliceStats(v, at, sliceRows, C, sliceInner, wide, maxAt, sumAt);
+    const contributing = (wide ? k.indexLossesF64 : k.indexLossesF32)(at, sliceRows, C, sliceInner, labelsAt, weight ? weightsAt : 0, ignoreIndex, maxAt, sumAt, lossAt, weightOutAt);
+    // checkedIndices lets no such label through
+    if (contributing < 0) throw new Error('a label that is no class reached the kernel');
+    const losses = f64.subarray(lossAt / 8, lossAt / 8 + count);
+    if (flagged > 0) {
+      for (let i = 0; i < count; i++) {
+        if (f64[maxAt / 8 + i] !== f64[maxAt / 8 + i] && labels[first + i] !== ignoreIndex) losses[i] = scalarLoss(first + i);
+      }
+    }
+    visit({ losses, weights: f64.subarray(weightOutAt / 8, weightOutAt / 8 + count), first, contributing });
+  });
+  return true;
 }
 
 /**
