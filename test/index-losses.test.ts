@@ -6,11 +6,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { isClose } from '../src/checks.js';
-import { kernelIndexLosses, kernelMode } from '../src/kernel/index.js';
+import { kernelIndexLosses, kernelMode, kernelScanning } from '../src/kernel/index.js';
 import { crossEntropy } from '../src/losses/cross-entropy.js';
 import { blockStats, BlockStats } from '../src/losses/log-softmax.js';
 import { Reducer } from '../src/losses/reduce.js';
 import type { FloatArray } from '../src/tensor.js';
+import { inMemory } from '../src/values.js';
+import { NonFiniteScan } from '../src/warnings.js';
 import { seeded } from './helpers.js';
 
 const TOL = { rtol: 1e-12, atol: 1e-15, equalNan: true };
@@ -186,4 +188,56 @@ describe('Reducer.addLosses with weights', () => {
       expect(b.perSample!.toArray()).toEqual(a.perSample!.toArray());
     });
   }
+});
+
+describe('the non-finite scan on the kernel\'s copy (kernelScanning)', () => {
+  /** (2, 21, 20011) float32 logits, sliced by positions: NaN and ±inf where given (flat indices). */
+  function logits(at: Record<number, number>): Case {
+    const c = makeCase(12, 2, 21, 20011, false, false, false);
+    for (const [i, value] of Object.entries(at)) c.x[Number(i)] = value;
+    return c;
+  }
+  const plain = (x: FloatArray) => {
+    let [count, first] = [0, -1];
+    x.forEach((v, i) => {
+      if (!Number.isFinite(v) && count++ === 0) first = i;
+    });
+    return { count, first };
+  };
+  // the first in x's order (class 3 of a later slice of positions) after one in an earlier slice (class 10)
+  const layouts: Record<string, Record<number, number>> = {
+    'none': {},
+    'NaN, +inf and a -inf among finite values, the first not in the first slice': { [10 * 20011 + 5]: NaN, [3 * 20011 + 15000]: -Infinity, [420263 + 7]: Infinity, [420263 + 20 * 20011 + 20010]: NaN },
+    'in the first value': { 0: NaN },
+  };
+  for (const [name, at] of Object.entries(layouts)) {
+    it(`counts as a plain loop does, on the copies kernelIndexLosses makes: ${name}`, () => {
+      const c = logits(at);
+      const found = kernelScanning(c.x, () => kernelIndexLosses(c.x, 2, 21, 20011, c.y, undefined, 255, () => 0, () => {}));
+      expect(found).toEqual(plain(c.x));
+      // NonFiniteScan through cross-entropy, the kernel on and off
+      for (const scalar of [false, true]) {
+        kernelMode.scalar = scalar;
+        const scan = new NonFiniteScan();
+        const x = scan.observe(inMemory({ data: c.x, shape: [2, 21, 20011], dtype: 'float32' }));
+        crossEntropy(x, { data: c.y, shape: [2, 20011], dtype: 'float64' }, { ignoreIndex: 255, perSample: 'drop' });
+        expect({ count: scan.count, first: scan.first }).toEqual(plain(c.x));
+      }
+    });
+  }
+  it('counts as a plain loop does on slices of whole batch rows, float32 and float64', () => {
+    for (const wide of [false, true]) {
+      const c = makeCase(13, 6, 7, 33, wide, false, false);
+      [2 * 231 + 40, 2 * 231 + 200, 4 * 231 + 3].forEach((i, k) => (c.x[i] = [Infinity, NaN, -Infinity][k]));
+      expect(kernelScanning(c.x, () => kernelIndexLosses(c.x, 6, 7, 33, c.y, undefined, 255, () => 0, () => {}))).toEqual(plain(c.x));
+    }
+  });
+  it('leaves the count to the caller when the visit copied nothing, or not every value, of x', () => {
+    const c = logits({ 5: NaN });
+    expect(kernelScanning(c.x, () => {})).toBeUndefined();
+    const half = c.x.subarray(0, 21 * 20011);
+    expect(kernelScanning(c.x, () => kernelIndexLosses(half, 1, 21, 20011, c.y, undefined, 255, () => 0, () => {}))).toBeUndefined();
+    kernelMode.scalar = true;
+    expect(kernelScanning(c.x, () => kernelIndexLosses(c.x, 2, 21, 20011, c.y, undefined, 255, () => 0, () => {}))).toBeUndefined();
+  });
 });

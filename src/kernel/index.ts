@@ -177,8 +177,10 @@ export function kernelIndexLosses(
   const [maxAt, labelsAt, weightsAt] = [v.b, v.b + 8 * most, v.b + 16 * most];
   const [sumAt, lossAt, weightOutAt] = [v.c, v.c + 8 * most, v.c + 16 * most];
   if (weight) f64.set(weight, weightsAt / 8);
+  const counting = scanning?.x === x ? scanning : undefined;
   inSlices(v, x, rows, C, inner, most, (at, sliceRows, sliceInner, first) => {
     const count = sliceRows * sliceInner;
+    if (counting) countSlice(v, counting, wide, at, C, inner, sliceInner, first, sliceRows * C * sliceInner);
     f64.set(labels.subarray(first, first + count), labelsAt / 8);
     const flagged = sliceStats(v, at, sliceRows, C, sliceInner, wide, maxAt, sumAt);
     const contributing = (wide ? k.indexLossesF64 : k.indexLossesF32)(at, sliceRows, C, sliceInner, labelsAt, weight ? weightsAt : 0, ignoreIndex, maxAt, sumAt, lossAt, weightOutAt);
@@ -260,6 +262,59 @@ export function kernelRowSum(classes: number, m: number): RowSum | undefined {
 export interface Found {
   count: number;
   first: number;
+}
+
+/** An array whose NaN and ±inf the kernel counts on the copies a loss makes of it (kernelScanning). */
+interface Scanning {
+  x: FloatArray;
+  found: Found;
+  /** Values counted so far. */
+  counted: number;
+}
+
+let scanning: Scanning | undefined;
+
+/**
+ * Calls `visit`, which hands x to a loss, while the kernel counts x's NaN and ±inf on the
+ * copies that loss makes of it anyway (kernelIndexLosses copies each value once): no copy and
+ * no pass of their own. Returns what was found (the first as an index into x), or undefined
+ * when not every value was counted so (another loss, or the kernel off): the caller counts them.
+ */
+export function kernelScanning(x: FloatArray, visit: () => void): Found | undefined {
+  const outer = scanning;
+  const mine: Scanning = { x, found: { count: 0, first: -1 }, counted: 0 };
+  scanning = mine;
+  try {
+    visit();
+  } finally {
+    scanning = outer;
+  }
+  return mine.counted === x.length ? mine.found : undefined;
+}
+
+/**
+ * Counts the NaN and ±inf of a slice just copied to `at` (inSlices): `rows` whole batch rows
+ * from position `first` when sliceInner is inner, else positions first .. first + sliceInner of
+ * one batch row, class by class. The first in x's order is the smallest flat index: in a slice
+ * of positions, the first class holding one holds it.
+ */
+function countSlice(v: Views, counting: Scanning, wide: boolean, at: number, C: number, inner: number, sliceInner: number, first: number, values: number): void {
+  const scan = wide ? v.k.nonFiniteF64 : v.k.nonFiniteF32;
+  counting.counted += values;
+  const seen = scan(at, values);
+  if (seen === 0) return;
+  const firstAt = () => v.i32[v.scratch / 4];
+  let index = first * C + firstAt();
+  if (sliceInner !== inner) {
+    const n = Math.floor(first / inner);
+    const s = first - n * inner;
+    let c = 0;
+    while (scan(at + c * sliceInner * (wide ? 8 : 4), sliceInner) === 0) c++;
+    index = (n * C + c) * inner + s + firstAt();
+  }
+  const { found } = counting;
+  found.first = found.count === 0 ? index : Math.min(found.first, index);
+  found.count += seen;
 }
 
 /** The non-finite values of x (kernel/scan.ts), or undefined when the kernel is off. */
