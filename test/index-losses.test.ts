@@ -125,6 +125,26 @@ function positionMax({ x, C, inner }: Case, k: number): number {
   return m;
 }
 
+describe('strided row stats', () => {
+  it('give a position the same bits whichever group of positions computes it (eight, four, two or one at a time)', () => {
+    for (const wide of [false, true]) {
+      const c = makeCase(14, 1, 21, 37, wide, false, true);
+      const all = new BlockStats();
+      blockStats(c.x, 1, 21, 37, all);
+      // positions s0 .. s0 + k of every class, as a (1, 21, k) block of their own
+      for (const [s0, k] of [[0, 2], [3, 3], [8, 5], [13, 8], [21, 9], [1, 17]]) {
+        const part = c.x.slice(0, 21 * k);
+        for (let cl = 0; cl < 21; cl++) part.set(c.x.subarray(cl * 37 + s0, cl * 37 + s0 + k), cl * k);
+        const st = new BlockStats();
+        blockStats(part, 1, 21, k, st);
+        for (let s = 0; s < k; s++) {
+          expect(Object.is(st.max[s], all.max[s0 + s]) && Object.is(st.logSum[s], all.logSum[s0 + s]), `position ${s0 + s} from (${s0}, ${k})`).toBe(true);
+        }
+      }
+    }
+  });
+});
+
 describe('cross-entropy with class indices: the kernel against the scalar path', () => {
   for (const wide of [false, true]) {
     it(`${wide ? 'float64' : 'float32'}: losses within 1e-12, the same counts, weights and non-finite losses; ignore_index -100 and 255`, () => {
