@@ -77,20 +77,28 @@ export function rowStats<T>(x: usize, rows: i32, C: i32, maxOut: usize, sumOut: 
  */
 export function stridedStats<T>(x: usize, rows: i32, C: i32, inner: i32, maxOut: usize, sumOut: usize): void {
   const shift: usize = sizeof<T>() == 4 ? 2 : 3;
-  const stride = <usize>inner << shift;
   for (let n = 0; n < rows; n++) {
-    const row = x + ((<usize>n * <usize>C * <usize>inner) << shift);
-    const out = <usize>n * <usize>inner;
-    let s = 0;
-    if (sizeof<T>() == 4) {
-      for (; s + 8 <= inner; s += 8) oct(row + (<usize>s << shift), C, stride, maxOut + ((out + s) << 3), sumOut + ((out + s) << 3));
-      for (; s + 4 <= inner; s += 4) quad(row + (<usize>s << shift), C, stride, maxOut + ((out + s) << 3), sumOut + ((out + s) << 3));
-    }
-    for (; s + 2 <= inner; s += 2) pair<T>(row + (<usize>s << shift), C, stride, maxOut + ((out + s) << 3), sumOut + ((out + s) << 3));
-    if (s < inner) {
-      // the last position alone: a pair of it with itself, so it gets the bits of a lane
-      single<T>(row + (<usize>s << shift), C, stride, maxOut + ((out + s) << 3), sumOut + ((out + s) << 3));
-    }
+    const out = (<usize>n * <usize>inner) << 3;
+    stridedRange<T>(x + ((<usize>n * <usize>C * <usize>inner) << shift), C, inner, 0, inner, maxOut + out, sumOut + out);
+  }
+}
+
+/**
+ * Positions from .. to of one row of (C, inner) values at `row`: the stats of position s into
+ * maxOut[s] and sumOut[s], as stridedStats computes them.
+ */
+export function stridedRange<T>(row: usize, C: i32, inner: i32, from: i32, to: i32, maxOut: usize, sumOut: usize): void {
+  const shift: usize = sizeof<T>() == 4 ? 2 : 3;
+  const stride = <usize>inner << shift;
+  let s = from;
+  if (sizeof<T>() == 4) {
+    for (; s + 8 <= to; s += 8) oct(row + (<usize>s << shift), C, stride, maxOut + (<usize>s << 3), sumOut + (<usize>s << 3));
+    for (; s + 4 <= to; s += 4) quad(row + (<usize>s << shift), C, stride, maxOut + (<usize>s << 3), sumOut + (<usize>s << 3));
+  }
+  for (; s + 2 <= to; s += 2) pair<T>(row + (<usize>s << shift), C, stride, maxOut + (<usize>s << 3), sumOut + (<usize>s << 3));
+  if (s < to) {
+    // the last position alone: a pair of it with itself, so it gets the bits of a lane
+    single<T>(row + (<usize>s << shift), C, stride, maxOut + (<usize>s << 3), sumOut + (<usize>s << 3));
   }
 }
 

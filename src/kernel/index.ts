@@ -151,7 +151,8 @@ export interface IndexLosses {
 /**
  * Class-index cross-entropy's loss of each position of `rows` rows of (C, inner) logits, with
  * the labels of those positions (ignoreIndex or a class, as checkedIndices leaves them) and
- * optional class weights: the stats as kernelRowStats makes them, then kernel/index-losses.ts.
+ * optional class weights: the stats as kernelRowStats makes them, and the losses from them, in
+ * one call a slice (kernel/index-losses.ts).
  * A position the kernel leaves to the scalar path (NaN or ±inf among its values) gets
  * scalarLoss(position). Returns false when the kernel is off or C does not fit (the caller
  * computes the block itself).
@@ -182,10 +183,10 @@ export function kernelIndexLosses(
     const count = sliceRows * sliceInner;
     if (counting) countSlice(v, counting, wide, at, C, inner, sliceInner, first, sliceRows * C * sliceInner);
     f64.set(labels.subarray(first, first + count), labelsAt / 8);
-    const flagged = sliceStats(v, at, sliceRows, C, sliceInner, wide, maxAt, sumAt);
     const contributing = (wide ? k.indexLossesF64 : k.indexLossesF32)(at, sliceRows, C, sliceInner, labelsAt, weight ? weightsAt : 0, ignoreIndex, maxAt, sumAt, lossAt, weightOutAt);
     // checkedIndices lets no such label through
     if (contributing < 0) throw new Error('a label that is no class reached the kernel');
+    const flagged = v.i32[v.scratch / 4 + 6];
     const losses = f64.subarray(lossAt / 8, lossAt / 8 + count);
     if (flagged > 0) {
       for (let i = 0; i < count; i++) {
