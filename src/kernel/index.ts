@@ -7,57 +7,16 @@
  * scalar path.
  */
 import type { FloatArray } from '../tensor.js';
-import { kernelMode, loadKernel, type KernelExports } from './load.js';
+import { kernelMode, type KernelExports } from './load.js';
+import { copyIn, kernel, type Views } from './views.js';
+import { inSlices, sliceStats } from './slices.js';
 
 export { kernelMode };
-
-interface Views {
-  k: KernelExports;
-  f32: Float32Array;
-  f64: Float64Array;
-  i32: Int32Array;
-  /** Values of 8 bytes a region holds. */
-  cap64: number;
-  a: number;
-  b: number;
-  c: number;
-  scratch: number;
-}
-
-let views: Views | undefined;
-
-/** The kernel with views on its memory (never grown, so they stay valid), or undefined. */
-function kernel(): Views | undefined {
-  const k = loadKernel();
-  if (!k) return undefined;
-  views ??= {
-    k,
-    f32: new Float32Array(k.memory.buffer),
-    f64: new Float64Array(k.memory.buffer),
-    i32: new Int32Array(k.memory.buffer),
-    cap64: k.REGION_BYTES.value / 8,
-    a: k.REGION_A.value,
-    b: k.REGION_B.value,
-    c: k.REGION_C.value,
-    scratch: k.SCRATCH.value,
-  };
-  return views;
-}
+export { kernelIndexLosses, kernelScanning, type IndexLosses } from './index-losses.js';
 
 /** Whether the kernel runs in this thread. */
 export function kernelOn(): boolean {
   return kernel() !== undefined;
-}
-
-/**
- * The one copy: values [from, to) of `x` into the region at byte `at`, as float32 when `wide`
- * is false (x is then a Float32Array), else as float64. Returns the region's byte offset.
- */
-function copyIn(v: Views, x: FloatArray, from: number, to: number, at: number, wide: boolean): number {
-  const piece = x.subarray(from, to);
-  if (wide) v.f64.set(piece, at / 8);
-  else v.f32.set(piece, at / 4);
-  return at;
 }
 
 /** Row stats of a block, a value per position. */
@@ -87,115 +46,6 @@ export function kernelRowStats(x: FloatArray, rows: number, C: number, inner: nu
     out.logSum.set(v.f64.subarray(v.c / 8, v.c / 8 + count), first);
   });
   return flagged;
-}
-
-/**
- * The block's values a slice at a time into region A, each slice `rows` rows of (C, inner)
- * values whose positions are the block's first .. first + rows·inner (at most `most`): whole
- * batch rows when one fits, else `inner` positions of every class at a time, as a (1, C, inner)
- * slice. C must fit a region.
- */
-function inSlices(
-  v: Views,
-  x: FloatArray,
-  rows: number,
-  C: number,
-  inner: number,
-  most: number,
-  each: (at: number, rows: number, inner: number, first: number) => void,
-): void {
-  const wide = !(x instanceof Float32Array);
-  const cap = wide ? v.cap64 : 2 * v.cap64;
-  const row = C * inner;
-  if (row <= cap && inner <= most) {
-    const per = Math.min(Math.floor(cap / row), Math.floor(most / inner));
-    for (let n = 0; n < rows; n += per) {
-      const count = Math.min(per, rows - n);
-      each(copyIn(v, x, n * row, (n + count) * row, v.a, wide), count, inner, n * inner);
-    }
-    return;
-  }
-  const per = Math.min(Math.floor(cap / C), most);
-  for (let n = 0; n < rows; n++) {
-    for (let s = 0; s < inner; s += per) {
-      const count = Math.min(per, inner - s);
-      for (let c = 0; c < C; c++) {
-        const from = n * row + c * inner + s;
-        copyIn(v, x, from, from + count, v.a + c * count * (wide ? 8 : 4), wide);
-      }
-      each(v.a, 1, count, n * inner + s);
-    }
-  }
-}
-
-/** The stats of a slice at `at`: max into maxAt, log Σ exp into sumAt; returns the positions of NaN max. */
-function sliceStats(v: Views, at: number, rows: number, C: number, inner: number, wide: boolean, maxAt: number, sumAt: number): number {
-  const { k } = v;
-  if (inner === 1) (wide ? k.rowStatsF64 : k.rowStatsF32)(at, rows, C, maxAt, sumAt);
-  else (wide ? k.stridedStatsF64 : k.stridedStatsF32)(at, rows, C, inner, maxAt, sumAt);
-  return k.logSums(maxAt, sumAt, rows * inner);
-}
-
-/** Per-position losses of a block, a slice at a time, as views of the kernel's memory (valid during the call). */
-export interface IndexLosses {
-  /** -w_y log p_y of each position; 0 where ignored. */
-  losses: Float64Array;
-  /** w_y of each position (1 without class weights); 0 where ignored. */
-  weights: Float64Array;
-  /** The block's position of losses[0]. */
-  first: number;
-  /** How many positions are not ignored. */
-  contributing: number;
-}
-
-/**
- * Class-index cross-entropy's loss of each position of `rows` rows of (C, inner) logits, with
- * the labels of those positions (ignoreIndex or a class, as checkedIndices leaves them) and
- * optional class weights: the stats as kernelRowStats makes them, and the losses from them, in
- * one call a slice (kernel/index-losses.ts).
- * A position the kernel leaves to the scalar path (NaN or ±inf among its values) gets
- * scalarLoss(position). Returns false when the kernel is off or C does not fit (the caller
- * computes the block itself).
- */
-export function kernelIndexLosses(
-  x: FloatArray,
-  rows: number,
-  C: number,
-  inner: number,
-  labels: Float64Array,
-  weight: Float64Array | undefined,
-  ignoreIndex: number,
-  scalarLoss: (position: number) => number,
-  visit: (part: IndexLosses) => void,
-): boolean {
-  const v = kernel();
-  if (!v || C === 0) return false;
-  const wide = !(x instanceof Float32Array);
-  // region B: max, labels, class weights; region C: log-sums, losses, weights
-  const most = Math.min(Math.floor(v.cap64 / 3), Math.floor((v.cap64 - C) / 2));
-  if (most < 1 || C > (wide ? v.cap64 : 2 * v.cap64)) return false;
-  const { k, f64 } = v;
-  const [maxAt, labelsAt, weightsAt] = [v.b, v.b + 8 * most, v.b + 16 * most];
-  const [sumAt, lossAt, weightOutAt] = [v.c, v.c + 8 * most, v.c + 16 * most];
-  if (weight) f64.set(weight, weightsAt / 8);
-  const counting = scanning?.x === x ? scanning : undefined;
-  inSlices(v, x, rows, C, inner, most, (at, sliceRows, sliceInner, first) => {
-    const count = sliceRows * sliceInner;
-    if (counting) countSlice(v, counting, wide, at, C, inner, sliceInner, first, sliceRows * C * sliceInner);
-    f64.set(labels.subarray(first, first + count), labelsAt / 8);
-    const contributing = (wide ? k.indexLossesF64 : k.indexLossesF32)(at, sliceRows, C, sliceInner, labelsAt, weight ? weightsAt : 0, ignoreIndex, maxAt, sumAt, lossAt, weightOutAt);
-    // checkedIndices lets no such label through
-    if (contributing < 0) throw new Error('a label that is no class reached the kernel');
-    const flagged = v.i32[v.scratch / 4 + 6];
-    const losses = f64.subarray(lossAt / 8, lossAt / 8 + count);
-    if (flagged > 0) {
-      for (let i = 0; i < count; i++) {
-        if (f64[maxAt / 8 + i] !== f64[maxAt / 8 + i] && labels[first + i] !== ignoreIndex) losses[i] = scalarLoss(first + i);
-      }
-    }
-    visit({ losses, weights: f64.subarray(weightOutAt / 8, weightOutAt / 8 + count), first, contributing });
-  });
-  return true;
 }
 
 /**
@@ -263,59 +113,6 @@ export function kernelRowSum(classes: number, m: number): RowSum | undefined {
 export interface Found {
   count: number;
   first: number;
-}
-
-/** An array whose NaN and ±inf the kernel counts on the copies a loss makes of it (kernelScanning). */
-interface Scanning {
-  x: FloatArray;
-  found: Found;
-  /** Values counted so far. */
-  counted: number;
-}
-
-let scanning: Scanning | undefined;
-
-/**
- * Calls `visit`, which hands x to a loss, while the kernel counts x's NaN and ±inf on the
- * copies that loss makes of it anyway (kernelIndexLosses copies each value once): no copy and
- * no pass of their own. Returns what was found (the first as an index into x), or undefined
- * when not every value was counted so (another loss, or the kernel off): the caller counts them.
- */
-export function kernelScanning(x: FloatArray, visit: () => void): Found | undefined {
-  const outer = scanning;
-  const mine: Scanning = { x, found: { count: 0, first: -1 }, counted: 0 };
-  scanning = mine;
-  try {
-    visit();
-  } finally {
-    scanning = outer;
-  }
-  return mine.counted === x.length ? mine.found : undefined;
-}
-
-/**
- * Counts the NaN and ±inf of a slice just copied to `at` (inSlices): `rows` whole batch rows
- * from position `first` when sliceInner is inner, else positions first .. first + sliceInner of
- * one batch row, class by class. The first in x's order is the smallest flat index: in a slice
- * of positions, the first class holding one holds it.
- */
-function countSlice(v: Views, counting: Scanning, wide: boolean, at: number, C: number, inner: number, sliceInner: number, first: number, values: number): void {
-  const scan = wide ? v.k.nonFiniteF64 : v.k.nonFiniteF32;
-  counting.counted += values;
-  const seen = scan(at, values);
-  if (seen === 0) return;
-  const firstAt = () => v.i32[v.scratch / 4];
-  let index = first * C + firstAt();
-  if (sliceInner !== inner) {
-    const n = Math.floor(first / inner);
-    const s = first - n * inner;
-    let c = 0;
-    while (scan(at + c * sliceInner * (wide ? 8 : 4), sliceInner) === 0) c++;
-    index = (n * C + c) * inner + s + firstAt();
-  }
-  const { found } = counting;
-  found.first = found.count === 0 ? index : Math.min(found.first, index);
-  found.count += seen;
 }
 
 /** The non-finite values of x (kernel/scan.ts), or undefined when the kernel is off. */
