@@ -5,6 +5,7 @@ import { nonFinite, outside } from './scan';
 import { bceLogits, binaryCrossEntropy } from './binary';
 import { exp1 } from './exp';
 import { log1 } from './log';
+import { indexLosses } from './index-losses';
 
 export { EXP_TABLE, LOG_TABLE, REGION_A, REGION_B, REGION_C, REGION_BYTES, SCRATCH, ROW_SUM } from './memory';
 export { neumaier } from './sum';
@@ -66,4 +67,10 @@ export function exp(x: f64): f64 {
 }
 export function log(x: f64): f64 {
   return log1(x);
+}
+export function indexLossesF32(x: usize, rows: i32, C: i32, inner: i32, labels: usize, weights: usize, ignore: f64, maxIn: usize, logSumIn: usize, lossOut: usize, weightOut: usize): i32 {
+  return indexLosses<f32>(x, rows, C, inner, labels, weights, ignore, maxIn, logSumIn, lossOut, weightOut);
+}
+export function indexLossesF64(x: usize, rows: i32, C: i32, inner: i32, labels: usize, weights: usize, ignore: f64, maxIn: usize, logSumIn: usize, lossOut: usize, weightOut: usize): i32 {
+  return indexLosses<f64>(x, rows, C, inner, labels, weights, ignore, maxIn, logSumIn, lossOut, weightOut);
 }

@@ -12,7 +12,7 @@ export const REGION_BYTES: usize = 1 << 20;
 export const REGION_A: usize = 1 << 17;
 export const REGION_B: usize = REGION_A + REGION_BYTES;
 export const REGION_C: usize = REGION_B + REGION_BYTES;
-/** A few results of a call (scan.ts, sum.ts) that are not its return value: 32 bytes. */
+/** A few results of a call (scan.ts, sum.ts, index-losses.ts) that are not its return value: 32 bytes. */
 export const SCRATCH: usize = EXP_TABLE + 8192;
 /** The state of a row's sum between pieces (row-stats.ts): lanes 0-3, then the sum, 5 f64. */
 export const ROW_SUM: usize = SCRATCH + 32;

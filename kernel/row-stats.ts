@@ -70,25 +70,35 @@ export function rowStats<T>(x: usize, rows: i32, C: i32, maxOut: usize, sumOut: 
 
 /**
  * `rows` rows of (C, inner) values at x: the stats of position (n, s) along the classes into
- * maxOut[n·inner + s] and sumOut[n·inner + s], positions side by side (four of float32, then
- * two, then one: each lane does the same operations, so a position's bits do not depend on
- * which).
+ * maxOut[n·inner + s] and sumOut[n·inner + s], positions side by side (eight of float32, then
+ * four, two, one: each lane does the same operations, so a position's bits do not depend on
+ * which). A group reads its positions' values of every class twice (the max, then the sums):
+ * C cache lines, still in L1 for the second pass.
  */
 export function stridedStats<T>(x: usize, rows: i32, C: i32, inner: i32, maxOut: usize, sumOut: usize): void {
   const shift: usize = sizeof<T>() == 4 ? 2 : 3;
-  const stride = <usize>inner << shift;
   for (let n = 0; n < rows; n++) {
-    const row = x + ((<usize>n * <usize>C * <usize>inner) << shift);
-    const out = <usize>n * <usize>inner;
-    let s = 0;
-    if (sizeof<T>() == 4) {
-      for (; s + 4 <= inner; s += 4) quad(row + (<usize>s << shift), C, stride, maxOut + ((out + s) << 3), sumOut + ((out + s) << 3));
-    }
-    for (; s + 2 <= inner; s += 2) pair<T>(row + (<usize>s << shift), C, stride, maxOut + ((out + s) << 3), sumOut + ((out + s) << 3));
-    if (s < inner) {
-      // the last position alone: a pair of it with itself, so it gets the bits of a lane
-      single<T>(row + (<usize>s << shift), C, stride, maxOut + ((out + s) << 3), sumOut + ((out + s) << 3));
-    }
+    const out = (<usize>n * <usize>inner) << 3;
+    stridedRange<T>(x + ((<usize>n * <usize>C * <usize>inner) << shift), C, inner, 0, inner, maxOut + out, sumOut + out);
+  }
+}
+
+/**
+ * Positions from .. to of one row of (C, inner) values at `row`: the stats of position s into
+ * maxOut[s] and sumOut[s], as stridedStats computes them.
+ */
+export function stridedRange<T>(row: usize, C: i32, inner: i32, from: i32, to: i32, maxOut: usize, sumOut: usize): void {
+  const shift: usize = sizeof<T>() == 4 ? 2 : 3;
+  const stride = <usize>inner << shift;
+  let s = from;
+  if (sizeof<T>() == 4) {
+    for (; s + 8 <= to; s += 8) oct(row + (<usize>s << shift), C, stride, maxOut + (<usize>s << 3), sumOut + (<usize>s << 3));
+    for (; s + 4 <= to; s += 4) quad(row + (<usize>s << shift), C, stride, maxOut + (<usize>s << 3), sumOut + (<usize>s << 3));
+  }
+  for (; s + 2 <= to; s += 2) pair<T>(row + (<usize>s << shift), C, stride, maxOut + (<usize>s << 3), sumOut + (<usize>s << 3));
+  if (s < to) {
+    // the last position alone: a pair of it with itself, so it gets the bits of a lane
+    single<T>(row + (<usize>s << shift), C, stride, maxOut + (<usize>s << 3), sumOut + (<usize>s << 3));
   }
 }
 
@@ -119,6 +129,41 @@ function quad(p: usize, C: i32, stride: usize, maxOut: usize, sumOut: usize): vo
   }
   storeStats(maxOut, sumOut, mx0, acc0);
   storeStats(maxOut + 16, sumOut + 16, mx1, acc1);
+}
+
+/**
+ * Eight float32 positions: quad's operations on two f32x4 at once, four sums in flight (a
+ * whole cache line of each class per group, and more independent work between the loads).
+ */
+// @ts-ignore: decorator
+@inline
+function oct(p: usize, C: i32, stride: usize, maxOut: usize, sumOut: usize): void {
+  let mxa = f32x4.splat(<f32>NEG_INF);
+  let mxb = f32x4.splat(<f32>NEG_INF);
+  for (let c = 0, q = p; c < C; c++, q += stride) {
+    mxa = f32x4.max(mxa, v128.load(q));
+    mxb = f32x4.max(mxb, v128.load(q, 16));
+  }
+  const mx0 = f64x2.promote_low_f32x4(mxa);
+  const mx1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(mxa, mxa, 2, 3, 0, 1));
+  const mx2 = f64x2.promote_low_f32x4(mxb);
+  const mx3 = f64x2.promote_low_f32x4(v128.shuffle<f32>(mxb, mxb, 2, 3, 0, 1));
+  let acc0 = f64x2.splat(0);
+  let acc1 = f64x2.splat(0);
+  let acc2 = f64x2.splat(0);
+  let acc3 = f64x2.splat(0);
+  for (let c = 0, q = p; c < C; c++, q += stride) {
+    const a = v128.load(q);
+    const b = v128.load(q, 16);
+    acc0 = f64x2.add(acc0, expV(f64x2.sub(f64x2.promote_low_f32x4(a), mx0), false));
+    acc1 = f64x2.add(acc1, expV(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(a, a, 2, 3, 0, 1)), mx1), false));
+    acc2 = f64x2.add(acc2, expV(f64x2.sub(f64x2.promote_low_f32x4(b), mx2), false));
+    acc3 = f64x2.add(acc3, expV(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(b, b, 2, 3, 0, 1)), mx3), false));
+  }
+  storeStats(maxOut, sumOut, mx0, acc0);
+  storeStats(maxOut + 16, sumOut + 16, mx1, acc1);
+  storeStats(maxOut + 32, sumOut + 32, mx2, acc2);
+  storeStats(maxOut + 48, sumOut + 48, mx3, acc3);
 }
 
 /** Two positions' max and sum; NaN and 0 where the max is not finite. */

@@ -3,7 +3,7 @@
  * as sentences for the CLI to print on stderr.
  */
 import type { LossInputs } from './equivalences.js';
-import { kernelNonFinite, kernelOutside } from './kernel/index.js';
+import { kernelNonFinite, kernelOutside, kernelScanning, type Found } from './kernel/index.js';
 import type { LossResult } from './losses/reduce.js';
 import { binaryLabels } from './losses/targets.js';
 import type { Mode } from './modes.js';
@@ -68,8 +68,10 @@ export interface Scanned extends NonFinite {
 
 /**
  * Counts the NaN and ±inf values of an input while a kernel reads it, so the warning costs no
- * pass of its own: the wrapper looks at each value the first time a read reaches it. A watch
- * (mistakes.ts) is handed each new block after that, while it is in the cache.
+ * pass of its own: the wrapper looks at each value the first time a read reaches it, on the
+ * kernel's copy of the block when the loss makes one (kernelScanning), else in a pass of the
+ * kernel's or its own loop. A watch (mistakes.ts) is handed each new block after that, while
+ * it is in the cache.
  */
 export class NonFiniteScan implements NonFinite {
   count = 0;
@@ -90,17 +92,25 @@ export class NonFiniteScan implements NonFinite {
       read: (unit, start, end, visit) =>
         v.read(unit, start, end, (data, first, count) => {
           const from = first * unit;
+          if (from === this.seen && data.length > 0 && (data instanceof Float32Array || data instanceof Float64Array)) {
+            // a block all new: counted on the copy a kernel makes of it, if one does
+            const found = kernelScanning(data, () => visit(data, first, count));
+            // (unless a read of it inside the visit already did)
+            if (this.seen === from) this.scan(data, from, found);
+            return;
+          }
           if (from <= this.seen && from + data.length > this.seen) this.scan(data, from);
           visit(data, first, count);
         }),
     };
   }
 
-  private scan(data: Storage, from: number): void {
+  /** Counts values [seen - from, ...) of a block at flat index `from`, unless `counted` (the whole block's count) is given. */
+  private scan(data: Storage, from: number, counted?: Found): void {
     const x = asFloats(data);
     const start = this.seen - from;
     // the kernel's SIMD pass (kernel/scan.ts) when it runs; this loop otherwise
-    const found = kernelNonFinite(x.subarray(start));
+    const found = counted ?? kernelNonFinite(x.subarray(start));
     if (found) {
       if (found.count > 0 && this.count === 0) [this.first, this.firstValue] = [from + start + found.first, x[start + found.first]];
       this.count += found.count;

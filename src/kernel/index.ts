@@ -7,57 +7,16 @@
  * scalar path.
  */
 import type { FloatArray } from '../tensor.js';
-import { kernelMode, loadKernel, type KernelExports } from './load.js';
+import { kernelMode, type KernelExports } from './load.js';
+import { copyIn, kernel, type Views } from './views.js';
+import { inSlices, sliceStats } from './slices.js';
 
 export { kernelMode };
-
-interface Views {
-  k: KernelExports;
-  f32: Float32Array;
-  f64: Float64Array;
-  i32: Int32Array;
-  /** Values of 8 bytes a region holds. */
-  cap64: number;
-  a: number;
-  b: number;
-  c: number;
-  scratch: number;
-}
-
-let views: Views | undefined;
-
-/** The kernel with views on its memory (never grown, so they stay valid), or undefined. */
-function kernel(): Views | undefined {
-  const k = loadKernel();
-  if (!k) return undefined;
-  views ??= {
-    k,
-    f32: new Float32Array(k.memory.buffer),
-    f64: new Float64Array(k.memory.buffer),
-    i32: new Int32Array(k.memory.buffer),
-    cap64: k.REGION_BYTES.value / 8,
-    a: k.REGION_A.value,
-    b: k.REGION_B.value,
-    c: k.REGION_C.value,
-    scratch: k.SCRATCH.value,
-  };
-  return views;
-}
+export { kernelIndexLosses, kernelScanning, type IndexLosses } from './index-losses.js';
 
 /** Whether the kernel runs in this thread. */
 export function kernelOn(): boolean {
   return kernel() !== undefined;
-}
-
-/**
- * The one copy: values [from, to) of `x` into the region at byte `at`, as float32 when `wide`
- * is false (x is then a Float32Array), else as float64. Returns the region's byte offset.
- */
-function copyIn(v: Views, x: FloatArray, from: number, to: number, at: number, wide: boolean): number {
-  const piece = x.subarray(from, to);
-  if (wide) v.f64.set(piece, at / 8);
-  else v.f32.set(piece, at / 4);
-  return at;
 }
 
 /** Row stats of a block, a value per position. */
@@ -77,42 +36,15 @@ export function kernelRowStats(x: FloatArray, rows: number, C: number, inner: nu
   const v = kernel();
   if (!v || C === 0) return -1;
   const wide = !(x instanceof Float32Array);
-  const cap = wide ? v.cap64 : 2 * v.cap64;
-  if (C > cap) return inner === 1 ? wideRowStats(v, x, rows, C, out) : -1;
-  const { k } = v;
-  const row = C * inner;
+  if (C > (wide ? v.cap64 : 2 * v.cap64)) return inner === 1 ? wideRowStats(v, x, rows, C, out) : -1;
   let flagged = 0;
-  // the stats of `count` positions made at region B (max) and C (sums): the logs, then out
-  const take = (count: number, at: number) => {
-    flagged += k.logSums(v.b, v.c, count);
-    out.max.set(v.f64.subarray(v.b / 8, v.b / 8 + count), at);
-    out.logSum.set(v.f64.subarray(v.c / 8, v.c / 8 + count), at);
-  };
-  if (row <= cap && inner <= v.cap64) {
-    // whole rows at a time
-    const per = Math.min(Math.floor(cap / row), Math.floor(v.cap64 / inner));
-    for (let n = 0; n < rows; n += per) {
-      const count = Math.min(per, rows - n);
-      const at = copyIn(v, x, n * row, (n + count) * row, v.a, wide);
-      if (inner === 1) (wide ? k.rowStatsF64 : k.rowStatsF32)(at, count, C, v.b, v.c);
-      else (wide ? k.stridedStatsF64 : k.stridedStatsF32)(at, count, C, inner, v.b, v.c);
-      take(count * inner, n * inner);
-    }
-    return flagged;
-  }
-  // a row of many positions: `per` positions of every class at a time, as a (1, C, per) block
-  const per = Math.min(Math.floor(cap / C), v.cap64);
-  for (let n = 0; n < rows; n++) {
-    for (let s = 0; s < inner; s += per) {
-      const count = Math.min(per, inner - s);
-      for (let c = 0; c < C; c++) {
-        const from = n * row + c * inner + s;
-        copyIn(v, x, from, from + count, v.a + c * count * (wide ? 8 : 4), wide);
-      }
-      (wide ? k.stridedStatsF64 : k.stridedStatsF32)(v.a, 1, C, count, v.b, v.c);
-      take(count, n * inner + s);
-    }
-  }
+  inSlices(v, x, rows, C, inner, v.cap64, (at, sliceRows, sliceInner, first) => {
+    const count = sliceRows * sliceInner;
+    // the stats made at region B (max) and C (sums): the logs, then out
+    flagged += sliceStats(v, at, sliceRows, C, sliceInner, wide, v.b, v.c);
+    out.max.set(v.f64.subarray(v.b / 8, v.b / 8 + count), first);
+    out.logSum.set(v.f64.subarray(v.c / 8, v.c / 8 + count), first);
+  });
   return flagged;
 }
 

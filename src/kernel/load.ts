@@ -51,6 +51,8 @@ export interface KernelExports {
   binaryCrossEntropyF32(p: number, t: number, n: number, out: number): number;
   binaryCrossEntropyF64(p: number, t: number, n: number, out: number): number;
   neumaier(x: number, n: number): number;
+  indexLossesF32(x: number, rows: number, C: number, inner: number, labels: number, weights: number, ignore: number, maxIn: number, logSumIn: number, lossOut: number, weightOut: number): number;
+  indexLossesF64(x: number, rows: number, C: number, inner: number, labels: number, weights: number, ignore: number, maxIn: number, logSumIn: number, lossOut: number, weightOut: number): number;
   exp(x: number): number;
   log(x: number): number;
 }

@@ -24,10 +24,10 @@
  * of p = 0 gives 0 · (-inf) = NaN when q'_c = 0, as PyTorch's -(q · log p).sum(1) does.
  */
 import { InputError } from '../errors.js';
-import { kernelRowSum } from '../kernel/index.js';
+import { kernelIndexLosses, kernelRowSum } from '../kernel/index.js';
 import { asFloats, classLayout, numel, type ClassLayout, type FloatArray, type Tensor } from '../tensor.js';
 import { asValues, readTogether, type Values } from '../values.js';
-import { asGivenStats, blockStats, BlockStats, type StatsOf } from './log-softmax.js';
+import { asGivenStats, blockStats, BlockStats, rowStats, type RowStats, type StatsOf } from './log-softmax.js';
 import { logProbabilities, type InputKind } from './probabilities.js';
 import { Reducer, type KeepLosses, type LossResult, type Reduction } from './reduce.js';
 import { checkedIndices, classWeights, IGNORE_INDEX, indexRows, targetKind } from './targets.js';
@@ -90,7 +90,7 @@ function classIndexRows(
   y: Float64Array,
   first: number,
   count: number,
-  { classes: C, inner }: ClassLayout,
+  layout: ClassLayout,
   w: Float64Array | undefined,
   eps: number,
   ignoreIndex: number,
@@ -98,25 +98,47 @@ function classIndexRows(
   stats: StatsOf,
   st: BlockStats,
 ): void {
+  const { classes: C, inner } = layout;
+  // logits without label smoothing: every position's loss in the kernel when it runs, a
+  // position holding NaN or ±inf on the scalar path (rowStats), as blockStats leaves it
+  if (eps === 0 && stats === blockStats) {
+    const one: RowStats = { max: 0, logSum: 0 };
+    const scalarLoss = (k: number) => {
+      const n = Math.floor(k / inner);
+      const base = n * C * inner + (k - n * inner);
+      return positionLoss(x, base, y[k], layout, w, 0, rowStats(x, base, C, inner, one));
+    };
+    const pos0 = first * inner;
+    const done = kernelIndexLosses(x, count, C, inner, y, w, ignoreIndex, scalarLoss, (part) =>
+      reducer.addLosses(pos0 + part.first, part.losses, part.weights, part.contributing),
+    );
+    if (done) return;
+  }
   stats(x, count, C, inner, st);
+  const at: RowStats = { max: 0, logSum: 0 };
   for (let n = 0; n < count; n++) {
     for (let s = 0; s < inner; s++) {
-      const pos = (first + n) * inner + s;
-      const t = y[n * inner + s];
+      const k = n * inner + s;
+      const t = y[k];
       if (t === ignoreIndex) continue;
-      const base = n * C * inner + s;
-      const max = st.max[n * inner + s];
-      const logSum = st.logSum[n * inner + s];
-      const wt = w ? w[t] : 1;
-      let loss = -wt * (x[base + t * inner] - max - logSum);
-      if (eps > 0) {
-        let smooth = 0;
-        for (let c = 0, i = base; c < C; c++, i += inner) smooth -= (w ? w[c] : 1) * (x[i] - max - logSum);
-        loss = (1 - eps) * loss + (eps / C) * smooth;
-      }
-      reducer.add(pos, loss, wt);
+      at.max = st.max[k];
+      at.logSum = st.logSum[k];
+      reducer.add((first + n) * inner + s, positionLoss(x, n * C * inner + s, t, layout, w, eps, at), w ? w[t] : 1);
     }
   }
+}
+
+/**
+ * The loss of the position whose class 0 is x[base], of label t (not ignored), given its stats
+ * (kernel/index-losses.ts computes the same, to the bit, without smoothing).
+ */
+function positionLoss(x: FloatArray, base: number, t: number, { classes: C, inner }: ClassLayout, w: Float64Array | undefined, eps: number, { max, logSum }: RowStats): number {
+  const wt = w ? w[t] : 1;
+  const loss = -wt * (x[base + t * inner] - max - logSum);
+  if (!(eps > 0)) return loss;
+  let smooth = 0;
+  for (let c = 0, i = base; c < C; c++, i += inner) smooth -= (w ? w[c] : 1) * (x[i] - max - logSum);
+  return (1 - eps) * loss + (eps / C) * smooth;
 }
 
 /**

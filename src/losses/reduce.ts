@@ -198,22 +198,27 @@ export class Reducer {
   }
 
   /**
-   * add(first + i, losses[i]) for every i, with weight 1: the same sums, counts and kept losses,
-   * a chunk's worth of additions at a time (CompensatedSum.addAll).
+   * add(first + i, losses[i], weights[i]) for every i (weight 1 without `weights`), of which
+   * `contributing` count (default all): the same sums, counts and kept losses, a chunk's worth
+   * of additions at a time (CompensatedSum.addAll). A position that does not contribute (an
+   * ignored target) has loss 0 and weight 0, which leave a Neumaier sum as it is, as add()
+   * never called for it does.
    */
-  addLosses(first: number, losses: Float64Array): void {
+  addLosses(first: number, losses: Float64Array, weights?: Float64Array, contributing = losses.length): void {
     for (let i = 0; i < losses.length; ) {
       const pos = first + i;
       if (pos >= this.chunkEnd) this.nextChunk(pos);
-      const part = losses.subarray(i, Math.min(losses.length, i + this.chunkEnd - pos));
+      const end = Math.min(losses.length, i + this.chunkEnd - pos);
+      const part = losses.subarray(i, end);
       if (this.losses) for (let k = 0; k < part.length; k++) this.losses.put(pos + k, part[k]);
       const bad = this.sum.addAll(part);
       if (bad.count > 0 && this.nonFinite.count === 0) [this.nonFinite.first, this.nonFinite.firstValue] = [pos + bad.first, part[bad.first]];
       this.nonFinite.count += bad.count;
-      this.weightSum.addOnes(part.length);
-      this.count += part.length;
+      if (weights) this.weightSum.addAll(weights.subarray(i, end));
+      else this.weightSum.addOnes(part.length);
       i += part.length;
     }
+    this.count += contributing;
   }
 
   /** The chunk's sums go into the exact ones; `pos` starts the next chunk with anything in it. */

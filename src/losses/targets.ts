@@ -105,6 +105,12 @@ export function checkedIndices(
   let oneBased = true;
   let contributing = false;
   v.read(1, 0, n, (d, first) => {
+    const quick = quickClasses(d, C, ignoreIndex);
+    if (quick) {
+      contributing ||= quick.contributing;
+      if (quick.zero) oneBased = false;
+      return;
+    }
     for (let k = 0; k < d.length; k++) {
       const t = Number(d[k]);
       if (t === ignoreIndex) continue;
@@ -124,6 +130,26 @@ export function checkedIndices(
     throw new InputError(`label ${written} ${where} ${what}${hint}`, undefined, 'labels');
   }
   return { labels: v, contributing };
+}
+
+/**
+ * One pass over a block of labels that are all ignoreIndex or classes, the usual case, with
+ * what checkedIndices' loop would note of them: whether one counts, and whether one is class 0
+ * (so the labels are not 1-based). Undefined for any other block (and 64-bit integers), which
+ * that loop then reads value by value.
+ */
+function quickClasses(d: Storage, C: number, ignoreIndex: number): { contributing: boolean; zero: boolean } | undefined {
+  if (d instanceof BigInt64Array || d instanceof BigUint64Array) return undefined;
+  let contributing = false;
+  let zero = false;
+  for (let k = 0; k < d.length; k++) {
+    const t = d[k];
+    if (t === ignoreIndex) continue;
+    contributing = true;
+    if (t === 0) zero = true;
+    else if (!(t > 0 && t < C && Number.isInteger(t))) return undefined;
+  }
+  return { contributing, zero };
 }
 
 /**

@@ -1,0 +1,123 @@
+/**
+ * Class-index cross-entropy's loss of each position in the kernel (kernel/index-losses.ts),
+ * and the non-finite scan of the logits on the copy made for it.
+ */
+import type { FloatArray } from '../tensor.js';
+import type { Found } from './index.js';
+import { inSlices } from './slices.js';
+import { kernel, type Views } from './views.js';
+
+/** Per-position losses of a block, a slice at a time, as views of the kernel's memory (valid during the call). */
+export interface IndexLosses {
+  /** -w_y log p_y of each position; 0 where ignored. */
+  losses: Float64Array;
+  /** w_y of each position (1 without class weights); 0 where ignored. */
+  weights: Float64Array;
+  /** The block's position of losses[0]. */
+  first: number;
+  /** How many positions are not ignored. */
+  contributing: number;
+}
+
+/**
+ * Class-index cross-entropy's loss of each position of `rows` rows of (C, inner) logits, with
+ * the labels of those positions (ignoreIndex or a class, as checkedIndices leaves them) and
+ * optional class weights: the stats as kernelRowStats makes them, and the losses from them, in
+ * one call a slice (kernel/index-losses.ts).
+ * A position the kernel leaves to the scalar path (NaN or ±inf among its values) gets
+ * scalarLoss(position). Returns false when the kernel is off or C does not fit (the caller
+ * computes the block itself).
+ */
+export function kernelIndexLosses(
+  x: FloatArray,
+  rows: number,
+  C: number,
+  inner: number,
+  labels: Float64Array,
+  weight: Float64Array | undefined,
+  ignoreIndex: number,
+  scalarLoss: (position: number) => number,
+  visit: (part: IndexLosses) => void,
+): boolean {
+  const v = kernel();
+  if (!v || C === 0) return false;
+  const wide = !(x instanceof Float32Array);
+  // region B: max, labels, class weights; region C: log-sums, losses, weights
+  const most = Math.min(Math.floor(v.cap64 / 3), Math.floor((v.cap64 - C) / 2));
+  if (most < 1 || C > (wide ? v.cap64 : 2 * v.cap64)) return false;
+  const { k, f64 } = v;
+  const [maxAt, labelsAt, weightsAt] = [v.b, v.b + 8 * most, v.b + 16 * most];
+  const [sumAt, lossAt, weightOutAt] = [v.c, v.c + 8 * most, v.c + 16 * most];
+  if (weight) f64.set(weight, weightsAt / 8);
+  const counting = scanning?.x === x ? scanning : undefined;
+  inSlices(v, x, rows, C, inner, most, (at, sliceRows, sliceInner, first) => {
+    const count = sliceRows * sliceInner;
+    if (counting) countSlice(v, counting, wide, at, C, inner, sliceInner, first, sliceRows * C * sliceInner);
+    f64.set(labels.subarray(first, first + count), labelsAt / 8);
+    const contributing = (wide ? k.indexLossesF64 : k.indexLossesF32)(at, sliceRows, C, sliceInner, labelsAt, weight ? weightsAt : 0, ignoreIndex, maxAt, sumAt, lossAt, weightOutAt);
+    // checkedIndices lets no such label through
+    if (contributing < 0) throw new Error('a label that is no class reached the kernel');
+    const flagged = v.i32[v.scratch / 4 + 6];
+    const losses = f64.subarray(lossAt / 8, lossAt / 8 + count);
+    if (flagged > 0) {
+      for (let i = 0; i < count; i++) {
+        if (f64[maxAt / 8 + i] !== f64[maxAt / 8 + i] && labels[first + i] !== ignoreIndex) losses[i] = scalarLoss(first + i);
+      }
+    }
+    visit({ losses, weights: f64.subarray(weightOutAt / 8, weightOutAt / 8 + count), first, contributing });
+  });
+  return true;
+}
+
+/** An array whose NaN and ±inf the kernel counts on the copies a loss makes of it (kernelScanning). */
+interface Scanning {
+  x: FloatArray;
+  found: Found;
+  /** Values counted so far. */
+  counted: number;
+}
+
+let scanning: Scanning | undefined;
+
+/**
+ * Calls `visit`, which hands x to a loss, while the kernel counts x's NaN and ±inf on the
+ * copies that loss makes of it anyway (kernelIndexLosses copies each value once): no copy and
+ * no pass of their own. Returns what was found (the first as an index into x), or undefined
+ * when not every value was counted so (another loss, or the kernel off): the caller counts them.
+ */
+export function kernelScanning(x: FloatArray, visit: () => void): Found | undefined {
+  const outer = scanning;
+  const mine: Scanning = { x, found: { count: 0, first: -1 }, counted: 0 };
+  scanning = mine;
+  try {
+    visit();
+  } finally {
+    scanning = outer;
+  }
+  return mine.counted === x.length ? mine.found : undefined;
+}
+
+/**
+ * Counts the NaN and ±inf of a slice just copied to `at` (inSlices): `rows` whole batch rows
+ * from position `first` when sliceInner is inner, else positions first .. first + sliceInner of
+ * one batch row, class by class. The first in x's order is the smallest flat index: in a slice
+ * of positions, the first class holding one holds it.
+ */
+function countSlice(v: Views, counting: Scanning, wide: boolean, at: number, C: number, inner: number, sliceInner: number, first: number, values: number): void {
+  const scan = wide ? v.k.nonFiniteF64 : v.k.nonFiniteF32;
+  counting.counted += values;
+  const seen = scan(at, values);
+  if (seen === 0) return;
+  const firstAt = () => v.i32[v.scratch / 4];
+  let index = first * C + firstAt();
+  if (sliceInner !== inner) {
+    const n = Math.floor(first / inner);
+    const s = first - n * inner;
+    let c = 0;
+    while (scan(at + c * sliceInner * (wide ? 8 : 4), sliceInner) === 0) c++;
+    index = (n * C + c) * inner + s + firstAt();
+  }
+  const { found } = counting;
+  found.first = found.count === 0 ? index : Math.min(found.first, index);
+  found.count += seen;
+}

@@ -1,0 +1,50 @@
+/**
+ * The kernel of this thread with typed views on its memory, and the one copy of values into
+ * it: what the typed entry points (index.ts, slices.ts, index-losses.ts) share.
+ */
+import type { FloatArray } from '../tensor.js';
+import { loadKernel, type KernelExports } from './load.js';
+
+export interface Views {
+  k: KernelExports;
+  f32: Float32Array;
+  f64: Float64Array;
+  i32: Int32Array;
+  /** Values of 8 bytes a region holds. */
+  cap64: number;
+  a: number;
+  b: number;
+  c: number;
+  scratch: number;
+}
+
+let views: Views | undefined;
+
+/** The kernel with views on its memory (never grown, so they stay valid), or undefined. */
+export function kernel(): Views | undefined {
+  const k = loadKernel();
+  if (!k) return undefined;
+  views ??= {
+    k,
+    f32: new Float32Array(k.memory.buffer),
+    f64: new Float64Array(k.memory.buffer),
+    i32: new Int32Array(k.memory.buffer),
+    cap64: k.REGION_BYTES.value / 8,
+    a: k.REGION_A.value,
+    b: k.REGION_B.value,
+    c: k.REGION_C.value,
+    scratch: k.SCRATCH.value,
+  };
+  return views;
+}
+
+/**
+ * The one copy: values [from, to) of `x` into the region at byte `at`, as float32 when `wide`
+ * is false (x is then a Float32Array), else as float64. Returns the region's byte offset.
+ */
+export function copyIn(v: Views, x: FloatArray, from: number, to: number, at: number, wide: boolean): number {
+  const piece = x.subarray(from, to);
+  if (wide) v.f64.set(piece, at / 8);
+  else v.f32.set(piece, at / 4);
+  return at;
+}
