@@ -23,6 +23,7 @@ import { asValues, isValues, type Values } from '../values.js';
 import type { ParallelJob, Rows } from '../parallel.js';
 import type { Format } from '../io/format.js';
 import { mayUseThreads, threadsWarning } from '../threads.js';
+import { endEarlyWorkers } from '../early-workers.js';
 import { useKernelFor } from '../kernel/load.js';
 import { threadSpec } from '../io/read.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
@@ -34,8 +35,13 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   await refuseSavingOverInput(opts);
   const { logits: loaded, labels, specs } = await loadLogitsAndLabels(opts, load);
   useKernelFor(numel(loaded.shape));
-  // workers start loading now, while the rest of the inputs are read
+  // workers start loading now (unless they started with the process), while the rest of the inputs are read
   const plan = await threadPlan(opts, specs, loaded, labels);
+  if (!plan) {
+    // those started early free their core at once; their start set V8's flags anew
+    endEarlyWorkers();
+    keepYoungGenerationSmall();
+  }
   const progress = new Progress(io.stderr, `${opts.mode} ${opts.logits}`, io.clock);
   // non-finite logits and labels are counted, and the usual mistakes caught, as the kernels read them (warnings.ts)
   const scans = { logits: new NonFiniteScan(new PredictionWatch(loaded.shape, loaded.dtype, 0, opts.classDim)), labels: new NonFiniteScan() };
@@ -135,9 +141,9 @@ interface ThreadPlan {
 /**
  * Whether the mode's loss is computed on several threads (the logits a file read in blocks,
  * large enough, or -j asks), decided as soon as the logits and labels are open, and then the
- * workers already started; undefined to compute it here. The workers start only once both
- * are open, since a worker takes the layouts the readers noted (csv-file.ts, json-file.ts)
- * when it starts.
+ * workers started (or adopted, early-workers.ts); undefined to compute it here. A worker takes
+ * the layouts the readers of text noted (csv-file.ts, json-file.ts) when it starts, so a run
+ * that reads text starts its workers now, once both are open, and ends those started early.
  */
 async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, labels: Tensor | Values): Promise<ThreadPlan | undefined> {
   const labelsShape = labels.shape;
@@ -159,6 +165,7 @@ async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, 
   // each thread opens both files again: a stream (stdin, a FIFO, gzip) by its temporary file
   const [logitsAt, labelsAt] = [await threadSpec(specs.logits[0], opts.input.format), await threadSpec(specs.labels[0], opts.input.format)];
   if (!logitsAt) return undefined;
+  if (![logitsAt, labelsAt].every((at) => at === undefined || LAYOUT_FREE.includes(at.format!))) endEarlyWorkers();
   const rowValues = (shape: number[]) => numel(shape.slice(1));
   const rows = {
     rows: logits.shape[0],
@@ -169,6 +176,9 @@ async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, 
   };
   return { parallel, workers: new parallel.Workers(threads - 1), rows, binary, logitsAt, labelsAt, labelsSpec: specs.labels[0] };
 }
+
+/** The formats whose readers note no layout for the threads: a worker started before they were opened reads them as well. */
+const LAYOUT_FREE: readonly Format[] = ['npy', 'npz', 'safetensors', 'pt'];
 
 /** The mode's loss on the plan's threads, or undefined to compute it here. */
 async function inThreads(
