@@ -42,6 +42,11 @@ export function takeEarlyWorkers(count: number): WorkerThread[] {
   return taken;
 }
 
+/** Whether workers were started early and wait for the run to take them. */
+export function startedEarly(): boolean {
+  return ((globalThis as Global)[STARTED] ?? []).length > 0;
+}
+
 /** Ends the workers started early that the run did not take. */
 export function endEarlyWorkers(): void {
   const started = (globalThis as Global)[STARTED] ?? [];

@@ -23,7 +23,7 @@ import { asValues, isValues, type Values } from '../values.js';
 import type { ParallelJob, Rows } from '../parallel.js';
 import type { Format } from '../io/format.js';
 import { mayUseThreads, threadsWarning } from '../threads.js';
-import { endEarlyWorkers } from '../early-workers.js';
+import { endEarlyWorkers, startedEarly } from '../early-workers.js';
 import { useKernelFor } from '../kernel/load.js';
 import { threadSpec } from '../io/read.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
@@ -31,7 +31,9 @@ import { mistakeWarnings, PredictionWatch } from '../mistakes.js';
 import type { CommandIo, Loader } from './io.js';
 
 export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint: Paint): Promise<number> {
-  keepYoungGenerationSmall();
+  // a worker started with the process loads its bundle's code cache, which V8 takes only under
+  // the flags it was made with: they change once the run knows whether it uses that worker
+  if (!startedEarly()) keepYoungGenerationSmall();
   await refuseSavingOverInput(opts);
   const { logits: loaded, labels, specs } = await loadLogitsAndLabels(opts, load);
   useKernelFor(numel(loaded.shape));
