@@ -1,7 +1,8 @@
 /**
- * A loss over a large file on every core. The workers are started as soon as the run knows it
- * will use them, and load while the main thread finishes reading the settings; the main
- * thread then posts the job and computes at once. Every thread takes the next claim of rows
+ * A loss over a large file on every core. The workers are started with the process when the
+ * command line names a large file (early-workers.ts), else as soon as the run knows it will
+ * use them, and load while the main thread reads the settings; the main thread then posts
+ * the job and computes at once. Every thread takes the next claim of rows
  * from a shared counter (claims.ts) and computes it (thread-claims.ts), so a worker that starts
  * late takes fewer claims and none waits on another's share. Class-index labels are read once,
  * by the main thread, and shared (a SharedArrayBuffer). Nothing but a few numbers a claim
