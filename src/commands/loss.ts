@@ -39,11 +39,8 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   useKernelFor(numel(loaded.shape));
   // workers start loading now (unless they started with the process), while the rest of the inputs are read
   const plan = await threadPlan(opts, specs, loaded, labels);
-  if (!plan) {
-    // those started early free their core at once; their start set V8's flags anew
-    endEarlyWorkers();
-    keepYoungGenerationSmall();
-  }
+  // those started early free their core at once
+  if (!plan) endEarlyWorkers();
   const progress = new Progress(io.stderr, `${opts.mode} ${opts.logits}`, io.clock);
   // non-finite logits and labels are counted, and the usual mistakes caught, as the kernels read them (warnings.ts)
   const scans = { logits: new NonFiniteScan(new PredictionWatch(loaded.shape, loaded.dtype, 0, opts.classDim)), labels: new NonFiniteScan() };
@@ -59,8 +56,8 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   // the unreduced losses are kept (beyond a bound, in a temporary file) only for an output that needs them
   const keepLosses = opts.reduction === 'none' || opts.savePerSample !== undefined || opts.top > 0;
   const threaded = plan && (await inThreads(plan, opts, loaded, labels, inputs, keepLosses));
-  // a worker's start sets V8's flags anew
-  if (threaded) keepYoungGenerationSmall();
+  // a worker's start sets V8's flags anew, and a run with workers started early has not set them yet
+  keepYoungGenerationSmall();
   const evaluated = evaluate(inputs, { ...opts, perSample: keepLosses ? lossStore() : 'drop' }, threaded?.result);
   const seen = threaded ?? { logits: scans.logits.summary(), labels: scans.labels.summary() };
   const binary = binaryLabels(opts.mode, logits.shape, labels.shape);
