@@ -26,10 +26,15 @@ const log = (format: string, ...args: unknown[]) => debuglog('losscalc')(format,
 /** Starts the workers a run of `argv` will likely use; how many it started. */
 export function startEarlyWorkers(argv: readonly string[], cores = availableParallelism()): number {
   const count = earlyWorkerCount(argv, cores);
-  if (count > 0) {
-    (globalThis as Global)[STARTED] = Array.from({ length: count }, startWorkerThread);
-    log('started %d worker thread(s) early', count);
+  const started: WorkerThread[] = ((globalThis as Global)[STARTED] = []);
+  try {
+    while (started.length < count) started.push(startWorkerThread());
+  } catch {
+    // a guess that cannot start a thread is no error: the run starts its workers when it needs them
+    endEarlyWorkers();
+    return 0;
   }
+  if (count > 0) log('started %d worker thread(s) early', count);
   return count;
 }
 
