@@ -8,7 +8,8 @@
  *
  * The guess is cheap and never reads a file: a loss mode other than check, no --help, and an
  * operand that is a regular file (or `file:key`) of at least PARALLEL_MIN_VALUES bytes, since a
- * value takes a byte at least. Standard input, FIFOs and devices are never looked at.
+ * value takes a byte at least, by a stat of each operand. Standard input is not looked at, and
+ * a FIFO or a device counts as no file (a stat of one neither opens nor reads it).
  * The two bundles are two copies of this module: they share the workers through a global.
  */
 import { statSync, type Stats } from 'node:fs';
