@@ -2,9 +2,13 @@
 // The CLI, bundled at build time into one CommonJS file: it loads faster than ES modules, and
 // faster still with the V8 code cache the build makes beside it (src/code-cache.ts).
 // run() writes stdout and stderr itself, waits for them, and returns the exit code.
+// A run on a large file starts its worker threads first, so that they load beside the CLI
+// (src/early-workers.ts).
 'use strict';
 
 const { join } = require('node:path');
+
+require('../dist/bundle/early-workers.cjs').startEarlyWorkers(process.argv.slice(2));
 const { loadBundle } = require('../dist/bundle/code-cache.cjs');
 
 loadBundle(join(__dirname, '../dist/bundle/cli.cjs'))

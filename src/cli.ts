@@ -14,6 +14,7 @@ import { FORMATS, formatFor } from './io/format.js';
 import { openInput, openTable, parseList, readInput } from './io/read.js';
 import { readPair } from './io/one-file.js';
 import { MODES, type Mode } from './modes.js';
+import { endEarlyWorkers } from './early-workers.js';
 import { MODE_ALIASES, parseCompareOptions, parseMergeOptions, parseOptions, type InputOptions, type RawOptions } from './options.js';
 import { processOutput, streamOutput, type Output, type Sink } from './report/output.js';
 import { paint, useColour } from './report/paint.js';
@@ -179,6 +180,8 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
   const stdout = asOutput(io.stdout);
   const stderr = new Stderr(asOutput(io.stderr), io.stderrIsTTY); // its errors are never looked at: nowhere to say them
   const code = await runCommand(argv, { ...io, stdout, stderr });
+  // workers started with the process for a run that turned out not to use them (help, an error)
+  endEarlyWorkers();
   stderr.clearStatus();
   const failed = await stdout.settled();
   if (failed === undefined || (failed as NodeJS.ErrnoException).code === 'EPIPE' || code >= 2) return code;

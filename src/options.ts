@@ -13,20 +13,7 @@ import { parseNumber } from './io/csv.js';
 import { isSpecialFile, SAVE_EXTENSIONS, saveExtension } from './save-formats.js';
 import { didYouMean } from './spelling.js';
 
-/** Short names, and PyTorch's own: the functional's (`F.nll_loss`) and the module's (`nn.NLLLoss`). */
-export const MODE_ALIASES: Readonly<Record<string, Mode>> = {
-  ce: 'cross-entropy',
-  bce: 'bce-logits',
-  'bce-probs': 'binary-cross-entropy',
-  cross_entropy: 'cross-entropy',
-  CrossEntropyLoss: 'cross-entropy',
-  nll_loss: 'nll',
-  NLLLoss: 'nll',
-  binary_cross_entropy_with_logits: 'bce-logits',
-  BCEWithLogitsLoss: 'bce-logits',
-  binary_cross_entropy: 'binary-cross-entropy',
-  BCELoss: 'binary-cross-entropy',
-};
+export { MODE_ALIASES } from './modes.js';
 
 /** A file path or inline numbers (`1,2,0.5`); which one is decided when it is read. */
 export type Source = string;

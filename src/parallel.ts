@@ -1,7 +1,8 @@
 /**
- * A loss over a large file on every core. The workers are started as soon as the run knows it
- * will use them, and load while the main thread finishes reading the settings; the main
- * thread then posts the job and computes at once. Every thread takes the next claim of rows
+ * A loss over a large file on every core. The workers are started with the process when the
+ * command line names a large file (early-workers.ts), else as soon as the run knows it will
+ * use them, and load while the main thread reads the settings; the main thread then posts
+ * the job and computes at once. Every thread takes the next claim of rows
  * from a shared counter (claims.ts) and computes it (thread-claims.ts), so a worker that starts
  * late takes fewer claims and none waits on another's share. Class-index labels are read once,
  * by the main thread, and shared (a SharedArrayBuffer). Nothing but a few numbers a claim
@@ -11,9 +12,8 @@
  * (warnings.ts), so any thread count and any timing give the same result and warnings.
  */
 import { availableParallelism } from 'node:os';
-import { extname } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { claimBoard, claimRows, claimSize, claimsStopped, letGo, type ClaimBoard } from './claims.js';
+import { takeEarlyWorkers } from './early-workers.js';
 import { InputError } from './errors.js';
 import { storedLosses, temporaryFile } from './loss-store.js';
 import type { LossResult } from './losses/reduce.js';
@@ -23,6 +23,7 @@ import { computeClaims, type ClaimPart, type ParallelJob, type WorkerJob, type W
 import { mayUseThreads } from './threads.js';
 import type { Values } from './values.js';
 import { combineScans, type Scanned } from './warnings.js';
+import { startWorkerThread, type WorkerThread } from './worker-thread.js';
 
 export type { ParallelJob } from './thread-claims.js';
 export { valueBytes } from './claims.js';
@@ -122,28 +123,15 @@ export function joinClaims(parts: ClaimPart[], job: ParallelJob, board: ClaimBoa
 }
 
 /**
- * Worker threads started before their job is known: each loads its script and waits for the
- * job. An idle worker does not keep the process alive, so a run that fails before posting
- * its job ends as it would without them.
+ * The run's worker threads (worker-thread.ts): those started early (early-workers.ts) first,
+ * then as many more as it needs.
  */
 export class Workers {
-  private readonly threads: { worker: Worker; reply: Promise<WorkerReply> }[];
+  private readonly threads: WorkerThread[];
 
   constructor(count: number) {
-    this.threads = Array.from({ length: count }, () => {
-      const worker = new Worker(workerScript());
-      let said: WorkerReply | undefined;
-      // the reply is taken once the thread has ended, so that nothing of it outlives the computation
-      worker.once('message', (m: WorkerReply) => {
-        said = m;
-        void worker.terminate();
-      });
-      worker.once('error', (e) => (said ??= { ok: false, message: e.message }));
-      const reply = new Promise<WorkerReply>((resolve) => worker.once('exit', (code) => resolve(said ?? { ok: false, message: `a worker thread ended with code ${code}` })));
-      // after the listeners, which would hold the process again
-      worker.unref();
-      return { worker, reply };
-    });
+    const early = takeEarlyWorkers(count);
+    this.threads = [...early, ...Array.from({ length: count - early.length }, startWorkerThread)];
   }
 
   get size(): number {
@@ -164,10 +152,4 @@ export class Workers {
     for (const t of i === undefined ? this.threads : [this.threads[i]]) void t.worker.terminate();
     return true;
   }
-}
-
-/** worker.js beside this module, or worker.cjs beside the CommonJS bundle. */
-function workerScript(): URL {
-  const here = new URL(import.meta.url);
-  return new URL(`./worker${extname(here.pathname)}`, here);
 }

@@ -5,6 +5,7 @@
  * back: the exact sums, the counts, what the scans saw; kept losses go straight to their place
  * in the run's one temporary file (loss-store.ts), so no thread holds losses for another.
  */
+import { debuglog } from 'node:util';
 import { claimRows, joinClaims, nextClaim, stopClaims, type ClaimBoard } from './claims.js';
 import { lossFor, type LossMode } from './evaluate.js';
 import type { Format } from './io/format.js';
@@ -63,6 +64,7 @@ export async function computeClaims(job: ParallelJob, board: ClaimBoard, fd?: nu
     const y = job.sharedLabels ? asValues(job.sharedLabels) : await open(job.labels, job.labelsFormat);
     const parts: ClaimPart[] = [];
     if (worker !== undefined && !joinClaims(board, worker)) return parts;
+    debuglog('losscalc')('%s takes its first claim %d ms after the process started', worker === undefined ? 'the main thread' : `worker ${worker}`, Math.round(process.uptime() * 1000));
     for (let k = nextClaim(board); k !== undefined; k = nextClaim(board)) parts.push(computeClaim(job, x, y, k, claimRows(board, k), fd));
     return parts;
   } catch (e) {

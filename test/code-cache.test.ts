@@ -122,6 +122,13 @@ describe('the CLI and the cache the build made', () => {
     expect(r.stdout).toBe(expected.stdout);
   });
 
+  it("is made for the workers' bundle too, and a worker thread's V8 takes it", () => {
+    const [loader, bundle] = ['code-cache.cjs', 'worker.cjs'].map((f) => JSON.stringify(join(ROOT, 'dist', 'bundle', f)));
+    const inWorker = `require('node:worker_threads').parentPort.postMessage(require(${loader}).loadBundle(${bundle}).cache)`;
+    const main = `new (require('node:worker_threads').Worker)(${JSON.stringify(inWorker)}, { eval: true }).once('message', (use) => (process.stdout.write(use), process.exit(0)))`;
+    expect(spawnSync(process.execPath, ['-e', main], { encoding: 'utf8' }).stdout).toBe('accepted');
+  });
+
   it('a corrupt, stale or missing cache changes nothing in a run, and a run writes no cache', () => {
     const root = copyOfPackage();
     const bundle = join(root, 'dist', 'bundle', 'cli.cjs');

@@ -23,6 +23,7 @@ import { asValues, isValues, type Values } from '../values.js';
 import type { ParallelJob, Rows } from '../parallel.js';
 import type { Format } from '../io/format.js';
 import { mayUseThreads, threadsWarning } from '../threads.js';
+import { endEarlyWorkers, startedEarly } from '../early-workers.js';
 import { useKernelFor } from '../kernel/load.js';
 import { threadSpec } from '../io/read.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
@@ -30,12 +31,16 @@ import { mistakeWarnings, PredictionWatch } from '../mistakes.js';
 import type { CommandIo, Loader } from './io.js';
 
 export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint: Paint): Promise<number> {
-  keepYoungGenerationSmall();
+  // a worker started with the process loads its bundle's code cache, which V8 takes only under
+  // the flags it was made with: they change once the run knows whether it uses that worker
+  if (!startedEarly()) keepYoungGenerationSmall();
   await refuseSavingOverInput(opts);
   const { logits: loaded, labels, specs } = await loadLogitsAndLabels(opts, load);
   useKernelFor(numel(loaded.shape));
-  // workers start loading now, while the rest of the inputs are read
+  // workers start loading now (unless they started with the process), while the rest of the inputs are read
   const plan = await threadPlan(opts, specs, loaded, labels);
+  // those started early free their core at once
+  if (!plan) endEarlyWorkers();
   const progress = new Progress(io.stderr, `${opts.mode} ${opts.logits}`, io.clock);
   // non-finite logits and labels are counted, and the usual mistakes caught, as the kernels read them (warnings.ts)
   const scans = { logits: new NonFiniteScan(new PredictionWatch(loaded.shape, loaded.dtype, 0, opts.classDim)), labels: new NonFiniteScan() };
@@ -51,8 +56,8 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   // the unreduced losses are kept (beyond a bound, in a temporary file) only for an output that needs them
   const keepLosses = opts.reduction === 'none' || opts.savePerSample !== undefined || opts.top > 0;
   const threaded = plan && (await inThreads(plan, opts, loaded, labels, inputs, keepLosses));
-  // a worker's start sets V8's flags anew
-  if (threaded) keepYoungGenerationSmall();
+  // a worker's start sets V8's flags anew, and a run with workers started early has not set them yet
+  keepYoungGenerationSmall();
   const evaluated = evaluate(inputs, { ...opts, perSample: keepLosses ? lossStore() : 'drop' }, threaded?.result);
   const seen = threaded ?? { logits: scans.logits.summary(), labels: scans.labels.summary() };
   const binary = binaryLabels(opts.mode, logits.shape, labels.shape);
@@ -135,9 +140,9 @@ interface ThreadPlan {
 /**
  * Whether the mode's loss is computed on several threads (the logits a file read in blocks,
  * large enough, or -j asks), decided as soon as the logits and labels are open, and then the
- * workers already started; undefined to compute it here. The workers start only once both
- * are open, since a worker takes the layouts the readers noted (csv-file.ts, json-file.ts)
- * when it starts.
+ * workers started (or adopted, early-workers.ts); undefined to compute it here. A worker takes
+ * the layouts the readers of text noted (csv-file.ts, json-file.ts) when it starts, so a run
+ * that reads text starts its workers now, once both are open, and ends those started early.
  */
 async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, labels: Tensor | Values): Promise<ThreadPlan | undefined> {
   const labelsShape = labels.shape;
@@ -159,6 +164,7 @@ async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, 
   // each thread opens both files again: a stream (stdin, a FIFO, gzip) by its temporary file
   const [logitsAt, labelsAt] = [await threadSpec(specs.logits[0], opts.input.format), await threadSpec(specs.labels[0], opts.input.format)];
   if (!logitsAt) return undefined;
+  if (![logitsAt, labelsAt].every((at) => at === undefined || LAYOUT_FREE.includes(at.format!))) endEarlyWorkers();
   const rowValues = (shape: number[]) => numel(shape.slice(1));
   const rows = {
     rows: logits.shape[0],
@@ -169,6 +175,9 @@ async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, 
   };
   return { parallel, workers: new parallel.Workers(threads - 1), rows, binary, logitsAt, labelsAt, labelsSpec: specs.labels[0] };
 }
+
+/** The formats whose readers note no layout for the threads: a worker started before they were opened reads them as well. */
+const LAYOUT_FREE: readonly Format[] = ['npy', 'npz', 'safetensors', 'pt'];
 
 /** The mode's loss on the plan's threads, or undefined to compute it here. */
 async function inThreads(
