@@ -2,12 +2,14 @@
 // (memory.ts), one function per input type. src/kernel/ loads it and copies blocks in.
 import { pieceMax, rowStats, rowSumPiece, stridedStats } from './row-stats';
 import { nonFinite, outside } from './scan';
-import { bceLogits, binaryCrossEntropy } from './binary';
+import { binaryCrossEntropy } from './binary';
 import { exp1 } from './exp';
 import { log1 } from './log';
+import { softplusTail1 } from './softplus';
+import { addLanes, BCE_LOGITS } from './sum';
 
-export { EXP_TABLE, LOG_TABLE, REGION_A, REGION_B, REGION_C, REGION_BYTES, SCRATCH, ROW_SUM } from './memory';
-export { neumaier } from './sum';
+export { EXP_TABLE, LOG_TABLE, REGION_A, REGION_B, REGION_C, REGION_BYTES, SCRATCH, ROW_SUM, LANE_SUMS, SOFTPLUS_TABLE } from './memory';
+export { sumLanes } from './sum';
 export { logSums, rowSumStart } from './row-stats';
 
 export function rowStatsF32(x: usize, rows: i32, C: i32, maxOut: usize, sumOut: usize): void {
@@ -46,11 +48,12 @@ export function outsideF32(x: usize, n: i32, lo: f64, hi: f64): i32 {
 export function outsideF64(x: usize, n: i32, lo: f64, hi: f64): i32 {
   return outside<f64>(x, n, lo, hi);
 }
-export function bceLogitsF32(x: usize, t: usize, n: i32, out: usize): void {
-  bceLogits<f32>(x, t, n, out);
+/** bce-logits losses added into the lane sums (sum.ts addLanes), and stored at out unless it is 0. */
+export function bceLogitsSumF32(x: usize, t: usize, n: i32, lane: i32, out: usize): i32 {
+  return addLanes<f32>(BCE_LOGITS, x, t, n, lane, out);
 }
-export function bceLogitsF64(x: usize, t: usize, n: i32, out: usize): void {
-  bceLogits<f64>(x, t, n, out);
+export function bceLogitsSumF64(x: usize, t: usize, n: i32, lane: i32, out: usize): i32 {
+  return addLanes<f64>(BCE_LOGITS, x, t, n, lane, out);
 }
 export function binaryCrossEntropyF32(p: usize, t: usize, n: i32, out: usize): i32 {
   return binaryCrossEntropy<f32>(p, t, n, out);
@@ -64,4 +67,8 @@ export function exp(x: f64): f64 {
 }
 export function log(x: f64): f64 {
   return log1(x);
+}
+/** bce-logits' tail log(1 + e^-|x|) of one value, for the accuracy tests. */
+export function softplusTail(x: f64): f64 {
+  return softplusTail1(x);
 }

@@ -15,3 +15,7 @@ export const REGION_C: usize = REGION_B + REGION_BYTES;
 export const SCRATCH: usize = EXP_TABLE + 8192;
 /** The state of a row's sum between pieces (row-stats.ts): lanes 0-3, then the sum, 5 f64. */
 export const ROW_SUM: usize = SCRATCH + 32;
+/** Two Neumaier sums side by side (sum.ts): the sums of lanes 0 and 1, then their compensations, 4 f64. */
+export const LANE_SUMS: usize = ROW_SUM + 64;
+/** bce-logits' tail (softplus.ts): 4737 entries of 6 f64 (48 bytes), after the regions. */
+export const SOFTPLUS_TABLE: usize = REGION_C + REGION_BYTES;

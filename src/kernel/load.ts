@@ -6,7 +6,7 @@
  * path, which is the reference.
  */
 import { readFileSync } from 'node:fs';
-import { expTable, logTable } from './tables.js';
+import { expTable, logTable, softplusTable } from './tables.js';
 
 /** An exported global: a layout constant of kernel/memory.ts. */
 interface Exported {
@@ -32,6 +32,8 @@ export interface KernelExports {
   REGION_BYTES: Exported;
   SCRATCH: Exported;
   ROW_SUM: Exported;
+  LANE_SUMS: Exported;
+  SOFTPLUS_TABLE: Exported;
   rowSumStart(): void;
   pieceMaxF32(p: number, n: number): number;
   pieceMaxF64(p: number, n: number): number;
@@ -46,13 +48,14 @@ export interface KernelExports {
   nonFiniteF64(x: number, n: number): number;
   outsideF32(x: number, n: number, lo: number, hi: number): number;
   outsideF64(x: number, n: number, lo: number, hi: number): number;
-  bceLogitsF32(x: number, t: number, n: number, out: number): void;
-  bceLogitsF64(x: number, t: number, n: number, out: number): void;
+  bceLogitsSumF32(x: number, t: number, n: number, lane: number, out: number): number;
+  bceLogitsSumF64(x: number, t: number, n: number, lane: number, out: number): number;
   binaryCrossEntropyF32(p: number, t: number, n: number, out: number): number;
   binaryCrossEntropyF64(p: number, t: number, n: number, out: number): number;
-  neumaier(x: number, n: number): number;
+  sumLanes(x: number, n: number, lane: number): number;
   exp(x: number): number;
   log(x: number): number;
+  softplusTail(x: number): number;
 }
 
 /** (module (func (result v128) f64.const 0 f64x2.splat)): valid where SIMD is. */
@@ -103,5 +106,7 @@ function instantiate(): KernelExports | null {
   new BigInt64Array(k.memory.buffer, k.EXP_TABLE.value, 256).set(expTable());
   const log = logTable();
   new Float64Array(k.memory.buffer, k.LOG_TABLE.value, log.length).set(log);
+  const softplus = softplusTable();
+  new Float64Array(k.memory.buffer, k.SOFTPLUS_TABLE.value, softplus.length).set(softplus);
   return k;
 }
