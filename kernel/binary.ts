@@ -16,9 +16,10 @@ export function bceLogitsV(x: v128, t: v128): v128 {
   const one = f64x2.splat(1);
   // pmax(0, -x) is 0 < -x ? -x : 0: max(-x, 0) but for x = NaN, whose loss (1 - t)·x makes NaN
   const m = f64x2.pmax(f64x2.splat(0), f64x2.neg(x));
-  const l = f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(one, t), x), m), softplusTailV(x));
-  // x = -inf: -x - m is inf - inf, and PyTorch's loss NaN whatever the target
-  return v128.bitselect(f64x2.splat(NaN), l, f64x2.eq(x, f64x2.splat(-Infinity)));
+  // x = -inf: -x - m is inf - inf, and PyTorch's loss NaN whatever the target; min(x, 0) + m
+  // is +0 (min(x, 0) = -m exactly) but there (-inf + inf) and for a NaN, so m + it is m or NaN
+  const mn = f64x2.add(m, f64x2.add(f64x2.pmin(f64x2.splat(0), x), m));
+  return f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(one, t), x), mn), softplusTailV(x));
 }
 
 /** l = (t - 1)·max(log(1 - p), -100) - t·max(log p, -100); log 0 (here below -708) clamps to -100. */

@@ -6,6 +6,7 @@ import { binaryCrossEntropy } from './binary';
 import { exp1 } from './exp';
 import { log1 } from './log';
 import { softplusTail1 } from './softplus';
+export { fillSoftplusTable } from './softplus';
 import { addLanes, BCE_LOGITS } from './sum';
 
 export { EXP_TABLE, LOG_TABLE, REGION_A, REGION_B, REGION_C, REGION_BYTES, SCRATCH, ROW_SUM, LANE_SUMS, SOFTPLUS_TABLE } from './memory';

@@ -17,5 +17,5 @@ export const SCRATCH: usize = EXP_TABLE + 8192;
 export const ROW_SUM: usize = SCRATCH + 32;
 /** Two Neumaier sums side by side (sum.ts): the sums of lanes 0 and 1, then their compensations, 4 f64. */
 export const LANE_SUMS: usize = ROW_SUM + 64;
-/** bce-logits' tail (softplus.ts): 4737 entries of 6 f64 (48 bytes), after the regions. */
+/** bce-logits' tail (softplus.ts): 9473 entries of 5 f64 (40 bytes), after the regions. */
 export const SOFTPLUS_TABLE: usize = REGION_C + REGION_BYTES;

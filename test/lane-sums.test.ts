@@ -108,14 +108,14 @@ describe("bce-logits' tail log(1 + e^-|x|)", () => {
     return Math.abs(Number(x - bits[0]));
   };
 
-  it('is within 4 ulp of Math.log1p(Math.exp(-|x|)) on 2e6 values in [-36.99, 36.99] (about 2 ulp each)', () => {
+  it('is within 5 ulp of Math.log1p(Math.exp(-|x|)) on 2e6 values in [-36.99, 36.99] (about 3 ulp and 1.5 from the exact tail)', () => {
     const next = seeded(23);
     let worst = 0;
     for (let i = 0; i < 2e6; i++) {
       const x = (i % 2 ? 36.99 : 8) * (2 * next() - 1);
       worst = Math.max(worst, ulps(k.softplusTail(x), Math.log1p(Math.exp(-Math.abs(x)))));
     }
-    expect(worst).toBeLessThanOrEqual(4);
+    expect(worst).toBeLessThanOrEqual(5);
   });
   it('is log 2 at 0, and 0 from 37 on, where PyTorch rounds 1 + e^-|x| to 1', () => {
     expect(k.softplusTail(0)).toBe(Math.log1p(1));

@@ -245,7 +245,7 @@ function elementwise(
  * False when the kernel is off.
  */
 export function kernelBceLogits(x: FloatArray, t: FloatArray, visit: (first: number, n: number, piece: SumPiece) => void): boolean {
-  const v = kernel();
+  const v = withSoftplus(kernel());
   if (!v) return false;
   const wide = !(x instanceof Float32Array && t instanceof Float32Array);
   const [size, call] = wide ? [8, v.k.bceLogitsSumF64] : [4, v.k.bceLogitsSumF32];
@@ -332,5 +332,16 @@ export function kernelSumLanes(lanes: readonly SumState[], lane: number, xs: Flo
 
 /** The kernel's exp, log and bce-logits tail of one value (for tests and the bench); undefined when off. */
 export function kernelMath(): { exp(x: number): number; log(x: number): number; softplusTail(x: number): number } | undefined {
-  return kernel()?.k;
+  return withSoftplus(kernel())?.k;
+}
+
+let softplusFilled = false;
+
+/** The kernel with bce-logits' table filled in (kernel/softplus.ts), on first use: other modes never need it. */
+function withSoftplus(v: Views | undefined): Views | undefined {
+  if (v && !softplusFilled) {
+    v.k.fillSoftplusTable();
+    softplusFilled = true;
+  }
+  return v;
 }

@@ -6,7 +6,7 @@
  * path, which is the reference.
  */
 import { readFileSync } from 'node:fs';
-import { expTable, logTable, softplusTable } from './tables.js';
+import { expTable, logTable } from './tables.js';
 
 /** An exported global: a layout constant of kernel/memory.ts. */
 interface Exported {
@@ -53,6 +53,7 @@ export interface KernelExports {
   binaryCrossEntropyF32(p: number, t: number, n: number, out: number): number;
   binaryCrossEntropyF64(p: number, t: number, n: number, out: number): number;
   sumLanes(x: number, n: number, lane: number): number;
+  fillSoftplusTable(): void;
   exp(x: number): number;
   log(x: number): number;
   softplusTail(x: number): number;
@@ -106,7 +107,5 @@ function instantiate(): KernelExports | null {
   new BigInt64Array(k.memory.buffer, k.EXP_TABLE.value, 256).set(expTable());
   const log = logTable();
   new Float64Array(k.memory.buffer, k.LOG_TABLE.value, log.length).set(log);
-  const softplus = softplusTable();
-  new Float64Array(k.memory.buffer, k.SOFTPLUS_TABLE.value, softplus.length).set(softplus);
   return k;
 }

@@ -74,31 +74,3 @@ export function logTable(): Float64Array {
   }
   return out;
 }
-
-/** Entries of bce-logits' tail table: a = k/128 for k = 0..SOFTPLUS_LAST, a = 37 the last, all 0. */
-export const SOFTPLUS_LAST = 37 * 128;
-
-/**
- * bce-logits' tail table (kernel/softplus.ts), 6 coefficients an entry: for a = k/128, the
- * Taylor coefficients of f(a) = log(1 + e^-a), f⁽ʲ⁾(a)/j! for j = 0..5, from s = 1/(1 + e^a):
- * f, -s, s(1-s)/2, -s(1-s)(1-2s)/6, s(1-s)(1-6s+6s²)/24, -s(1-s)(1-2s)(1-12s+12s²)/120.
- * f is Math.log1p(e^-a), within about 1.5 ulp; s to about as much, which the coefficients
- * after f carry only in proportion to d <= 2^-8 (softplus.ts). The last entry is 0: the tail
- * PyTorch's 1 + e^-a rounds away.
- */
-export function softplusTable(): Float64Array {
-  const out = new Float64Array(6 * (SOFTPLUS_LAST + 1));
-  for (let k = 0; k < SOFTPLUS_LAST; k++) {
-    const u = Math.exp(-k / 128);
-    const s = u / (1 + u);
-    const q = s * (1 - s);
-    const at = 6 * k;
-    out[at] = Math.log1p(u);
-    out[at + 1] = -s;
-    out[at + 2] = q / 2;
-    out[at + 3] = (-q * (1 - 2 * s)) / 6;
-    out[at + 4] = (q * (1 - 6 * s + 6 * s * s)) / 24;
-    out[at + 5] = (-q * (1 - 2 * s) * (1 - 12 * s + 12 * s * s)) / 120;
-  }
-  return out;
-}
