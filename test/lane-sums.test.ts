@@ -88,6 +88,17 @@ describe('bce-logits through the kernel', () => {
     expect(whole.exact!.sum).toEqual(laneSums(whole.perSample!.toArray(), rowsPerChunk([rows, 7]) * 7));
   });
 
+  it("gives the scalar path's NaN at x = -inf whatever the target (2 too), and inf at x = +inf below t = 1", () => {
+    const xs = Float32Array.of(-Infinity, -Infinity, -Infinity, Infinity, Infinity, Infinity, -0, 0);
+    const ts = Float32Array.of(0, 1, 2, 0.5, 1, 2, 1, 0);
+    const run = () => bceWithLogits({ data: xs, shape: [8], dtype: 'float32' }, { data: ts, shape: [8], dtype: 'float32' }, { reduction: 'none' });
+    const fast = run().perSample!.toArray();
+    kernelMode.scalar = true;
+    const ref = run().perSample!.toArray();
+    expect([...fast]).toEqual([...ref]);
+    expect(fast[3]).toBe(Infinity);
+  });
+
   it('finds the NaN and ±inf losses the scalar path finds, the first one too', () => {
     const fast = bceWithLogits(tensors[0], tensors[1], { perSample: 'drop' });
     kernelMode.scalar = true;
