@@ -22,6 +22,8 @@ interface Views {
   b: number;
   c: number;
   scratch: number;
+  /** Where the lane sums' state is, in f64 (kernel/sum.ts). */
+  lanes: number;
 }
 
 let views: Views | undefined;
@@ -40,6 +42,7 @@ function kernel(): Views | undefined {
     b: k.REGION_B.value,
     c: k.REGION_C.value,
     scratch: k.SCRATCH.value,
+    lanes: k.LANE_SUMS.value / 8,
   };
   return views;
 }
@@ -296,18 +299,20 @@ export type SumPiece = (i: number, count: number, lanes: readonly SumState[], la
  * addLanes, storing them in region C when `keep`), with `lanes` as their state before and after.
  */
 function summed(v: Views, lanes: readonly SumState[], keep: boolean, count: number, call: () => number): Summed {
-  const at = v.k.LANE_SUMS.value / 8;
+  const at = v.lanes;
   const f = v.f64;
-  for (let k = 0; k < SUM_LANES; k++) [f[at + k], f[at + SUM_LANES + k]] = [lanes[k].s, lanes[k].c];
+  for (let k = 0; k < SUM_LANES; k++) {
+    f[at + k] = lanes[k].s;
+    f[at + SUM_LANES + k] = lanes[k].c;
+  }
   const bad = call();
-  for (let k = 0; k < SUM_LANES; k++) [lanes[k].s, lanes[k].c] = [f[at + k], f[at + SUM_LANES + k]];
+  for (let k = 0; k < SUM_LANES; k++) {
+    lanes[k].s = f[at + k];
+    lanes[k].c = f[at + SUM_LANES + k];
+  }
   const sc = v.scratch / 8;
-  return {
-    count: bad,
-    first: v.i32[v.scratch / 4 + 4],
-    firstValue: f[sc + 3],
-    ...(keep && { values: f.subarray(v.c / 8, v.c / 8 + count) }),
-  };
+  const values = keep ? f.subarray(v.c / 8, v.c / 8 + count) : undefined;
+  return { count: bad, first: bad > 0 ? v.i32[v.scratch / 4 + 4] : -1, firstValue: f[sc + 3], values };
 }
 
 /**
