@@ -16,18 +16,21 @@ afterEach(() => {
 
 /**
  * The definition, written out: in each chunk, the losses of even positions (from the chunk's
- * start) in one compensated sum and those of odd positions in another; at the chunk's end each
- * sum and, while it is finite, its compensation go into the exact sum.
+ * start) in one compensated sum and those of odd positions in another; at the chunk's end the
+ * two sums added, and, while that is finite, the compensations and its rounding error, go
+ * into the exact sum.
  */
 function laneSums(losses: Float64Array, chunk: number): number[] {
   const exact = new ExactSum();
   for (let start = 0; start < losses.length; start += chunk) {
     const lanes = [new CompensatedSum(), new CompensatedSum()];
     for (let p = start; p < Math.min(losses.length, start + chunk); p++) lanes[(p - start) % 2].add(losses[p]);
-    for (const l of lanes) {
-      exact.add(l.s);
-      if (Number.isFinite(l.s)) exact.add(l.c);
-    }
+    const [a, b] = lanes;
+    const sum = a.s + b.s;
+    exact.add(sum);
+    // the compensations and the error of a.s + b.s (Knuth's TwoSum)
+    const z = sum - a.s;
+    if (Number.isFinite(sum)) exact.add(a.c + b.c + (a.s - (sum - z) + (b.s - z)));
   }
   return exact.state();
 }

@@ -64,7 +64,7 @@ export class CompensatedSum implements SumState {
 /**
  * A chunk's sum of losses: SUM_LANES Neumaier sums side by side, the value of the chunk's
  * position p (counted from the chunk's start) into lane p % SUM_LANES, and at the chunk's end
- * every lane into the exact sum. Two lanes let a kernel add two values at once, with no chain
+ * the lanes, joined, into the exact sum. Two lanes let a kernel add two values at once, with no chain
  * of additions from one to the next (kernel/sum.ts); the scalar path adds as it does, so the
  * sums are the same whichever adds them.
  */
@@ -87,8 +87,24 @@ export class LaneSum {
     return own;
   }
 
+  /**
+   * Hands the chunk's sum to `exact` as two numbers, as CompensatedSum.flushInto does: the two
+   * lanes' sums added, s = s0 + s1, and (c0 + c1) + e, e the rounding error of s (TwoSum, exact),
+   * rounded once more, far below s's last bit. NaN or ±inf in a lane makes s so, and s alone
+   * is the result. Starts again from 0.
+   */
   flushInto(exact: ExactSum): void {
-    for (const sum of this.lanes) sum.flushInto(exact);
+    const [a, b] = this.lanes;
+    const s = a.s + b.s;
+    exact.add(s);
+    if (Number.isFinite(s)) {
+      const z = s - a.s;
+      exact.add(a.c + b.c + (a.s - (s - z) + (b.s - z)));
+    }
+    for (const sum of this.lanes) {
+      sum.s = 0;
+      sum.c = 0;
+    }
   }
 }
 
