@@ -276,9 +276,9 @@ export interface SumState {
   c: number;
 }
 
-/** What a piece added into lane sums held: its NaN and ±inf values, and the values when kept. */
+/** What a piece added into lane sums held: its NaN and infinite values, and the values when kept. */
 export interface Summed extends Found {
-  /** The first NaN or ±inf value. */
+  /** The first NaN or infinite value. */
   firstValue: number;
   /** The piece's values (a view valid until the next call into the kernel), when asked for. */
   values?: Float64Array;

@@ -90,7 +90,7 @@ export class LaneSum {
   /**
    * Hands the chunk's sum to `exact` as two numbers, as CompensatedSum.flushInto does: the two
    * lanes' sums added, s = s0 + s1, and (c0 + c1) + e, e the rounding error of s (TwoSum, exact),
-   * rounded once more, far below s's last bit. NaN or ±inf in a lane makes s so, and s alone
+   * rounded once more, far below s's last bit. NaN or an infinity in a lane makes s so, and s alone
    * is the result. Starts again from 0.
    */
   flushInto(exact: ExactSum): void {
