@@ -1,34 +1,25 @@
 // The elementwise binary losses, two elements side by side, each in PyTorch 1.13's order of
 // operations (src/losses/bce-with-logits.ts and binary-cross-entropy.ts derive them).
-import { expV } from './exp';
 import { logV } from './log';
+import { softplusTailV } from './softplus';
 import { load2, load1 } from './lanes';
 
 /**
  * bce-logits without weights: l = ((1 - t)·x + m) + log(e^-m + e^(-x - m)), m = max(-x, 0).
  * One of the two exps is e^0 = 1 exactly (x >= 0: m = 0; x < 0: -x - m = 0) and the other is
- * e^-|x|, so the log's argument is 1 + e^-|x| in [1, 2], the same sum PyTorch rounds; but
- * for x = -inf, where -x - m is NaN.
+ * e^-|x|, so the log is log(1 + e^-|x|), the tail (softplus.ts); but for x = -inf, where
+ * -x - m is NaN.
  */
 // @ts-ignore: decorator
 @inline
-function bceLogitsV(x: v128, t: v128): v128 {
+export function bceLogitsV(x: v128, t: v128): v128 {
   const one = f64x2.splat(1);
-  const tail = logV(f64x2.add(one, expV(f64x2.neg(f64x2.abs(x)), false)));
-  const m = f64x2.max(f64x2.neg(x), f64x2.splat(0));
-  const l = f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(one, t), x), m), tail);
-  // x = -inf: -x - m is inf - inf, and PyTorch's loss NaN whatever the target
-  return v128.bitselect(f64x2.splat(NaN), l, f64x2.eq(x, f64x2.splat(-Infinity)));
-}
-
-export function bceLogits<T>(x: usize, t: usize, n: i32, out: usize): void {
-  const size = sizeof<T>();
-  let i = 0;
-  for (; i + 2 <= n; i += 2) v128.store(out + (<usize>i << 3), bceLogitsV(load2<T>(x + <usize>i * size), load2<T>(t + <usize>i * size)));
-  if (i < n) {
-    const l = bceLogitsV(f64x2.splat(load1<T>(x + <usize>i * size)), f64x2.splat(load1<T>(t + <usize>i * size)));
-    store<f64>(out + (<usize>i << 3), f64x2.extract_lane(l, 0));
-  }
+  // pmax(0, -x) is 0 < -x ? -x : 0: max(-x, 0) but for x = NaN, whose loss (1 - t)·x makes NaN
+  const m = f64x2.pmax(f64x2.splat(0), f64x2.neg(x));
+  // x = -inf: -x - m is inf - inf, and PyTorch's loss NaN whatever the target; min(x, 0) + m
+  // is +0 (min(x, 0) = -m exactly) but there (-inf + inf) and for a NaN, so m + it is m or NaN
+  const mn = f64x2.add(m, f64x2.add(f64x2.pmin(f64x2.splat(0), x), m));
+  return f64x2.add(f64x2.add(f64x2.mul(f64x2.sub(one, t), x), mn), softplusTailV(x));
 }
 
 /** l = (t - 1)·max(log(1 - p), -100) - t·max(log p, -100); log 0 (here below -708) clamps to -100. */

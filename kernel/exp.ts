@@ -40,7 +40,7 @@ const TWO_M1022: f64 = 2.2250738585072014e-308; // 2^-1022
 /**
  * exp of both lanes; with `subnormal` false, d below -708 is taken as -708 (a result below
  * 2^-1021 instead of a subnormal one, and no branch): for the terms of a sum that also holds
- * exp(0) = 1 (row sums, 1 + e^-|x|), where any term below 2^-1021 is lost in the sum's rounding
+ * exp(0) = 1 (row sums), where any term below 2^-1021 is lost in the sum's rounding
  * either way (C of them add less than C·2^-1021, far below half an ulp of a sum >= 1).
  */
 // @ts-ignore: decorator

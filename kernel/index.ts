@@ -2,13 +2,16 @@
 // (memory.ts), one function per input type. src/kernel/ loads it and copies blocks in.
 import { pieceMax, rowStats, rowSumPiece, stridedStats } from './row-stats';
 import { nonFinite, outside } from './scan';
-import { bceLogits, binaryCrossEntropy } from './binary';
+import { binaryCrossEntropy } from './binary';
 import { exp1 } from './exp';
 import { log1 } from './log';
 import { indexLosses } from './index-losses';
+import { softplusTail1 } from './softplus';
+export { fillSoftplusTable } from './softplus';
+import { addLanes, BCE_LOGITS } from './sum';
 
-export { EXP_TABLE, LOG_TABLE, REGION_A, REGION_B, REGION_C, REGION_BYTES, SCRATCH, ROW_SUM } from './memory';
-export { neumaier } from './sum';
+export { EXP_TABLE, LOG_TABLE, REGION_A, REGION_B, REGION_C, REGION_BYTES, SCRATCH, ROW_SUM, LANE_SUMS, SOFTPLUS_TABLE } from './memory';
+export { sumLanes } from './sum';
 export { logSums, rowSumStart } from './row-stats';
 export { csvCountRows, csvParseRows } from './csv';
 export { CSV_SCRATCH, CSV_WINDOWS, CSV_WINDOW_BYTES, CSV_WINDOW_COUNT, CSV_VALUES } from './memory';
@@ -49,11 +52,12 @@ export function outsideF32(x: usize, n: i32, lo: f64, hi: f64): i32 {
 export function outsideF64(x: usize, n: i32, lo: f64, hi: f64): i32 {
   return outside<f64>(x, n, lo, hi);
 }
-export function bceLogitsF32(x: usize, t: usize, n: i32, out: usize): void {
-  bceLogits<f32>(x, t, n, out);
+/** bce-logits losses added into the lane sums (sum.ts addLanes), and stored at out unless it is 0. */
+export function bceLogitsSumF32(x: usize, t: usize, n: i32, lane: i32, out: usize): i32 {
+  return addLanes<f32>(BCE_LOGITS, x, t, n, lane, out);
 }
-export function bceLogitsF64(x: usize, t: usize, n: i32, out: usize): void {
-  bceLogits<f64>(x, t, n, out);
+export function bceLogitsSumF64(x: usize, t: usize, n: i32, lane: i32, out: usize): i32 {
+  return addLanes<f64>(BCE_LOGITS, x, t, n, lane, out);
 }
 export function binaryCrossEntropyF32(p: usize, t: usize, n: i32, out: usize): i32 {
   return binaryCrossEntropy<f32>(p, t, n, out);
@@ -73,4 +77,8 @@ export function indexLossesF32(x: usize, rows: i32, C: i32, inner: i32, labels: 
 }
 export function indexLossesF64(x: usize, rows: i32, C: i32, inner: i32, labels: usize, weights: usize, ignore: f64, maxIn: usize, logSumIn: usize, lossOut: usize, weightOut: usize): i32 {
   return indexLosses<f64>(x, rows, C, inner, labels, weights, ignore, maxIn, logSumIn, lossOut, weightOut);
+}
+/** bce-logits' tail log(1 + e^-|x|) of one value, for the accuracy tests. */
+export function softplusTail(x: f64): f64 {
+  return softplusTail1(x);
 }

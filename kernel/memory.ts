@@ -1,8 +1,9 @@
-// The kernel's memory: fixed regions in one memory of 120 pages (7.5 MiB, asconfig.json's
+// The kernel's memory: fixed regions in one memory of 128 pages (8 MiB, asconfig.json's
 // initial and maximum size), never grown, so the views the loader keeps on it stay valid: the
 // tables and the scratch words from 64 KiB, three regions of REGION_BYTES from 128 KiB (to
-// 3.125 MiB), then CSV's scratch, windows and values (to about 7.3 MiB). Exported, so the
-// loader reads the layout from here.
+// 3.125 MiB), then CSV's scratch, windows and values (to 7.375 MiB), then bce-logits' table (to
+// about 7.74 MiB). Only the pages touched count in a process's memory. Exported, so the loader
+// reads the layout from here.
 /** exp's table: 128 pairs (tail, scale bits), 16 bytes each (exp.ts). */
 export const EXP_TABLE: usize = 1 << 16;
 /** log's table: 92 entries (1/c, log c high, log c low, 0), 32 bytes each (log.ts). */
@@ -23,3 +24,7 @@ export const CSV_WINDOWS: usize = CSV_SCRATCH + (1 << 16);
 export const CSV_WINDOW_BYTES: usize = 1 << 20;
 export const CSV_WINDOW_COUNT: i32 = 3;
 export const CSV_VALUES: usize = CSV_WINDOWS + 3 * (CSV_WINDOW_BYTES + (1 << 16));
+/** Two Neumaier sums side by side (sum.ts): the sums of lanes 0 and 1, then their compensations, 4 f64. */
+export const LANE_SUMS: usize = ROW_SUM + 64;
+/** bce-logits' tail (softplus.ts): 9473 entries of 5 f64 (40 bytes), after CSV's values (to about 7.75 MiB). */
+export const SOFTPLUS_TABLE: usize = CSV_VALUES + (1 << 20);

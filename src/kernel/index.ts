@@ -170,9 +170,25 @@ function elementwise(
   return -1;
 }
 
-/** Unweighted bce-logits losses of a block (kernel/binary.ts); false when the kernel is off. */
-export function kernelBceLogits(x: FloatArray, t: FloatArray, visit: (losses: Float64Array, first: number) => void): boolean {
-  return elementwise(x, t, (v, wide) => (wide ? v.k.bceLogitsF64 : v.k.bceLogitsF32), visit) !== undefined;
+/**
+ * Unweighted bce-logits losses of a block (kernel/binary.ts), computed and summed by the
+ * kernel in one pass: `visit(first, n, piece)` for each piece of the block the kernel holds,
+ * values [first, first + n), whose `piece` adds any part of them into lane sums (SumPiece).
+ * False when the kernel is off.
+ */
+export function kernelBceLogits(x: FloatArray, t: FloatArray, visit: (first: number, n: number, piece: SumPiece) => void): boolean {
+  const v = withSoftplus(kernel());
+  if (!v) return false;
+  const wide = !(x instanceof Float32Array && t instanceof Float32Array);
+  const [size, call] = wide ? [8, v.k.bceLogitsSumF64] : [4, v.k.bceLogitsSumF32];
+  const per = v.cap64;
+  for (let i = 0; i < x.length; i += per) {
+    const n = Math.min(per, x.length - i);
+    copyIn(v, x, i, i + n, v.a, wide);
+    copyIn(v, t, i, i + n, v.b, wide);
+    visit(i, n, (j, count, lanes, lane, keep) => summed(v, lanes, keep, count, () => call(v.a + j * size, v.b + j * size, count, lane, keep ? v.c : 0)));
+  }
+  return true;
 }
 
 /**
@@ -189,32 +205,77 @@ export interface SumState {
   c: number;
 }
 
+/** What a piece added into lane sums held: its NaN and infinite values, and the values when kept. */
+export interface Summed extends Found {
+  /** The first NaN or infinite value. */
+  firstValue: number;
+  /** The piece's values (a view valid until the next call into the kernel), when asked for. */
+  values?: Float64Array;
+}
+
+/** How many Neumaier sums a kernel adds side by side (kernel/sum.ts): the lanes of a chunk's sum (reduce.ts). */
+export const SUM_LANES = 2;
+
 /**
- * Adds xs into `state` with Neumaier's steps (kernel/sum.ts, the same as CompensatedSum.add);
- * returns the non-finite values among xs, or undefined when the kernel is off. xs in the
- * kernel's memory (losses it made) is summed where it is; anything else is copied in.
+ * Values [i, i + count) of a piece, added into two Neumaier sums side by side (`lanes`, the
+ * first value into lane `lane`, the next into the other, and so on: CompensatedSum.add's steps
+ * on each lane); with `keep`, the values are handed back too.
  */
-export function kernelNeumaier(state: SumState, xs: Float64Array): Found | undefined {
+export type SumPiece = (i: number, count: number, lanes: readonly SumState[], lane: number, keep: boolean) => Summed;
+
+/**
+ * Runs `call`, a kernel function adding `count` values into its lane sums (kernel/sum.ts
+ * addLanes, storing them in region C when `keep`), with `lanes` as their state before and after.
+ */
+function summed(v: Views, lanes: readonly SumState[], keep: boolean, count: number, call: () => number): Summed {
+  const at = v.lanes;
+  const f = v.f64;
+  for (let k = 0; k < SUM_LANES; k++) {
+    f[at + k] = lanes[k].s;
+    f[at + SUM_LANES + k] = lanes[k].c;
+  }
+  const bad = call();
+  for (let k = 0; k < SUM_LANES; k++) {
+    lanes[k].s = f[at + k];
+    lanes[k].c = f[at + SUM_LANES + k];
+  }
+  const sc = v.scratch / 8;
+  const values = keep ? f.subarray(v.c / 8, v.c / 8 + count) : undefined;
+  return { count: bad, first: bad > 0 ? v.i32[v.scratch / 4 + 4] : -1, firstValue: f[sc + 3], values };
+}
+
+/**
+ * Adds xs into two Neumaier sums side by side, xs[0] into lane `lane` (SumPiece, kernel/sum.ts);
+ * undefined when the kernel is off. xs in the kernel's memory is summed where it is; anything
+ * else is copied in.
+ */
+export function kernelSumLanes(lanes: readonly SumState[], lane: number, xs: Float64Array): Summed | undefined {
   const v = kernel();
   if (!v) return undefined;
-  const found = { count: 0, first: -1 };
+  const found: Summed = { count: 0, first: -1, firstValue: 0 };
   const inPlace = xs.buffer === v.f64.buffer;
-  const sc = v.scratch / 8;
   for (let i = 0; i < xs.length; i += v.cap64) {
     const n = Math.min(v.cap64, xs.length - i);
     const at = inPlace ? xs.byteOffset + 8 * i : copyIn(v, xs, i, i + n, v.a, true);
-    v.f64[sc] = state.s;
-    v.f64[sc + 1] = state.c;
-    const count = v.k.neumaier(at, n);
-    state.s = v.f64[sc];
-    state.c = v.f64[sc + 1];
-    if (count > 0 && found.count === 0) found.first = i + v.i32[v.scratch / 4 + 4];
-    found.count += count;
+    const part = summed(v, lanes, false, n, () => v.k.sumLanes(at, n, (lane + i) % SUM_LANES));
+    if (part.count > 0 && found.count === 0) [found.first, found.firstValue] = [i + part.first, part.firstValue];
+    found.count += part.count;
   }
   return found;
 }
 
-/** The kernel's exp and log of one value (for tests and the bench); undefined when off. */
-export function kernelMath(): { exp(x: number): number; log(x: number): number } | undefined {
-  return kernel()?.k;
+/** The kernel's exp, log and bce-logits tail of one value (for tests and the bench); undefined when off. */
+export function kernelMath(): { exp(x: number): number; log(x: number): number; softplusTail(x: number): number } | undefined {
+  return withSoftplus(kernel())?.k;
+}
+
+let softplusFilled = false;
+
+/** The kernel with bce-logits' table filled in (kernel/softplus.ts), on first use: other modes never need it. */
+function withSoftplus(v: Views | undefined): Views | undefined {
+  if (v && !softplusFilled) {
+    v.k.fillSoftplusTable();
+    softplusFilled = true;
+  }
+  return v;
 }

@@ -32,6 +32,8 @@ export interface KernelExports {
   REGION_BYTES: Exported;
   SCRATCH: Exported;
   ROW_SUM: Exported;
+  LANE_SUMS: Exported;
+  SOFTPLUS_TABLE: Exported;
   rowSumStart(): void;
   pieceMaxF32(p: number, n: number): number;
   pieceMaxF64(p: number, n: number): number;
@@ -46,15 +48,17 @@ export interface KernelExports {
   nonFiniteF64(x: number, n: number): number;
   outsideF32(x: number, n: number, lo: number, hi: number): number;
   outsideF64(x: number, n: number, lo: number, hi: number): number;
-  bceLogitsF32(x: number, t: number, n: number, out: number): void;
-  bceLogitsF64(x: number, t: number, n: number, out: number): void;
+  bceLogitsSumF32(x: number, t: number, n: number, lane: number, out: number): number;
+  bceLogitsSumF64(x: number, t: number, n: number, lane: number, out: number): number;
   binaryCrossEntropyF32(p: number, t: number, n: number, out: number): number;
   binaryCrossEntropyF64(p: number, t: number, n: number, out: number): number;
-  neumaier(x: number, n: number): number;
   indexLossesF32(x: number, rows: number, C: number, inner: number, labels: number, weights: number, ignore: number, maxIn: number, logSumIn: number, lossOut: number, weightOut: number): number;
   indexLossesF64(x: number, rows: number, C: number, inner: number, labels: number, weights: number, ignore: number, maxIn: number, logSumIn: number, lossOut: number, weightOut: number): number;
+  sumLanes(x: number, n: number, lane: number): number;
+  fillSoftplusTable(): void;
   exp(x: number): number;
   log(x: number): number;
+  softplusTail(x: number): number;
 }
 
 /** (module (func (result v128) f64.const 0 f64x2.splat)): valid where SIMD is. */

@@ -16,6 +16,8 @@ export interface Views {
   b: number;
   c: number;
   scratch: number;
+  /** Where the lane sums' state is, in f64 (kernel/sum.ts). */
+  lanes: number;
 }
 
 let views: Views | undefined;
@@ -34,6 +36,7 @@ export function kernel(): Views | undefined {
     b: k.REGION_B.value,
     c: k.REGION_C.value,
     scratch: k.SCRATCH.value,
+    lanes: k.LANE_SUMS.value / 8,
   };
   return views;
 }

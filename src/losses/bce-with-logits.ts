@@ -14,8 +14,9 @@
  * At x = -inf, -x - m is inf - inf: the loss is NaN whatever the target, as in PyTorch.
  * weight and pos_weight broadcast against the input (pos_weight of size C aligns with the
  * last dim). mean = Σ l / numel: weights do not enter the denominator.
- * Without weight and pos_weight, the kernel computes a block's losses (kernel/binary.ts: one
- * exp and one log per value, to about 1.5 ulp each) and their sums when it runs.
+ * Without weight and pos_weight, the kernel computes a block's losses and adds them into the
+ * sums in the same pass when it runs (kernel/binary.ts; the tail log(1 + e^-|x|) from a table
+ * and a polynomial, kernel/softplus.ts, within about 2 ulp).
  */
 import { kernelBceLogits } from '../kernel/index.js';
 import { asFloats, numel, type Tensor } from '../tensor.js';
@@ -54,7 +55,7 @@ export function bceWithLogits(input: Tensor | Values, target: Tensor | Values, o
     const x = asFloats(xb);
     const t = asFloats(tb);
     const offset = first * unit;
-    if (!w && !p && kernelBceLogits(x, t, (losses, i) => reducer.addLosses(offset + i, losses))) return;
+    if (!w && !p && kernelBceLogits(x, t, (i, n, piece) => reducer.addSummed(offset + i, n, piece))) return;
     for (let i = 0; i < x.length; i++) {
       const loss = elementLoss(x[i], t[i], p ? (p.at(offset + i) - 1) * t[i] + 1 : undefined);
       reducer.add(offset + i, w ? loss * w.at(offset + i) : loss);

@@ -14,6 +14,8 @@ export class ExactSum {
   private special = 0;
 
   add(x: number): void {
+    // 0 changes no partial (each step's error is 0): nothing to do
+    if (x === 0) return;
     if (!Number.isFinite(x)) {
       this.special += x;
       return;

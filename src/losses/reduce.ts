@@ -10,45 +10,35 @@
  * contributed are all 0 (or nothing contributed) that term is 0/0, whatever the smoothing
  * term adds (LossNLL.cpp, cross_entropy_loss_label_smoothing). Only class weights of both
  * signs that cancel to exactly 0 differ: there PyTorch's nll_loss gives ±inf.
- * Sums are Neumaier-compensated within fixed chunks of batch rows (rowsPerChunk), and each
- * chunk's sum goes into an exact sum (exact-sum.ts): the result depends on the output shape
- * alone, never on the blocks read or the threads that split the rows at chunk boundaries.
+ * Sums are Neumaier-compensated within fixed chunks of batch rows (rowsPerChunk), in two
+ * lanes side by side (LaneSum: the chunk's even positions in one, its odd ones in the other),
+ * and each chunk's lanes go into an exact sum (exact-sum.ts): the result depends on the output
+ * shape alone, never on the blocks read or the threads that split the rows at chunk boundaries.
  * The unreduced losses are kept only when asked for (`perSample`): in memory, dropped, or in a
  * store of the caller's (loss-store.ts spills large ones to a temporary file).
  */
-import { kernelNeumaier, type Found, type SumState } from '../kernel/index.js';
+import { kernelSumLanes, SUM_LANES, type SumPiece, type Summed, type SumState } from '../kernel/index.js';
 import { ExactSum } from './exact-sum.js';
 import type { Values } from '../values.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 export const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
 
-/** Neumaier's compensated sum: the rounding error of each addition is kept in `c`. */
+/**
+ * Neumaier's compensated sum: the rounding error of each addition is kept in `c`. It is taken
+ * as Knuth's TwoSum takes it, without a branch: for s + x rounded to t, z = t - s and
+ * (s - (t - z)) + (x - z) is that error exactly, the same number as Neumaier's (s - t) + x or
+ * (x - t) + s, whichever of s and x is larger (kernel/sum.ts makes the same steps).
+ */
 export class CompensatedSum implements SumState {
   s = 0;
   c = 0;
 
   add(x: number): void {
     const t = this.s + x;
-    if (Number.isFinite(t)) {
-      this.c += Math.abs(this.s) >= Math.abs(x) ? this.s - t + x : x - t + this.s;
-    }
+    const z = t - this.s;
+    this.c += this.s - (t - z) + (x - z);
     this.s = t;
-  }
-
-  /**
-   * add(x) for each of xs, in order (the kernel's loop when it runs: kernel/sum.ts, the same
-   * steps); returns how many of them are NaN or infinite and the first one's index.
-   */
-  addAll(xs: Float64Array): Found {
-    const found = kernelNeumaier(this, xs);
-    if (found) return found;
-    const own = { count: 0, first: -1 };
-    for (let i = 0; i < xs.length; i++) {
-      this.add(xs[i]);
-      if (xs[i] - xs[i] !== 0 && own.count++ === 0) own.first = i;
-    }
-    return own;
   }
 
   /** add(1) n times: while the sum is a whole number below 2^53, each step is exact and c stays as it is. */
@@ -57,16 +47,64 @@ export class CompensatedSum implements SumState {
     else for (let i = 0; i < n; i++) this.add(1);
   }
 
+  /** A sum that is not finite is the result: its compensation means nothing then (the kernel lets it run on). */
   get value(): number {
     return Number.isFinite(this.s) ? this.s + this.c : this.s;
   }
 
-  /** Hands the state (the sum and its compensation, both exact) to `exact`, and starts again from 0. */
+  /** Hands the state (the sum and, while it is finite, its compensation: both exact) to `exact`, and starts again from 0. */
   flushInto(exact: ExactSum): void {
     exact.add(this.s);
-    exact.add(this.c);
+    if (Number.isFinite(this.s)) exact.add(this.c);
     this.s = 0;
     this.c = 0;
+  }
+}
+
+/**
+ * A chunk's sum of losses: SUM_LANES Neumaier sums side by side, the value of the chunk's
+ * position p (counted from the chunk's start) into lane p % SUM_LANES, and at the chunk's end
+ * the lanes, joined, into the exact sum. Two lanes let a kernel add two values at once, with no chain
+ * of additions from one to the next (kernel/sum.ts); the scalar path adds as it does, so the
+ * sums are the same whichever adds them.
+ */
+export class LaneSum {
+  readonly lanes: readonly CompensatedSum[] = Array.from({ length: SUM_LANES }, () => new CompensatedSum());
+
+  add(x: number, lane: number): void {
+    this.lanes[lane].add(x);
+  }
+
+  /** add(xs[i], (lane + i) % SUM_LANES) for each i, in order (by the kernel when it runs): a SumPiece of xs. */
+  addAll(xs: Float64Array, lane: number): Summed {
+    const found = kernelSumLanes(this.lanes, lane, xs);
+    if (found) return found;
+    const own = { count: 0, first: -1, firstValue: 0 };
+    for (let i = 0; i < xs.length; i++) {
+      this.add(xs[i], (lane + i) % SUM_LANES);
+      if (xs[i] - xs[i] !== 0 && own.count++ === 0) [own.first, own.firstValue] = [i, xs[i]];
+    }
+    return own;
+  }
+
+  /**
+   * Hands the chunk's sum to `exact` as two numbers, as CompensatedSum.flushInto does: the two
+   * lanes' sums added, s = s0 + s1, and (c0 + c1) + e, e the rounding error of s (TwoSum, exact),
+   * rounded once more, far below s's last bit. NaN or an infinity in a lane makes s so, and s alone
+   * is the result. Starts again from 0.
+   */
+  flushInto(exact: ExactSum): void {
+    const [a, b] = this.lanes;
+    const s = a.s + b.s;
+    exact.add(s);
+    if (Number.isFinite(s)) {
+      const z = s - a.s;
+      exact.add(a.c + b.c + (a.s - (s - z) + (b.s - z)));
+    }
+    for (const sum of this.lanes) {
+      sum.s = 0;
+      sum.c = 0;
+    }
   }
 }
 
@@ -167,7 +205,7 @@ export function inMemoryLosses(data: Float64Array, shape: number[]): PerSample {
 
 export class Reducer {
   private readonly losses?: LossSink;
-  private readonly sum = new CompensatedSum();
+  private readonly sum = new LaneSum();
   private readonly weightSum = new CompensatedSum();
   private readonly exactSum = new ExactSum();
   private readonly exactWeightSum = new ExactSum();
@@ -192,7 +230,7 @@ export class Reducer {
     if (pos >= this.chunkEnd) this.nextChunk(pos);
     this.losses?.put(pos, loss);
     if (loss - loss !== 0 && this.nonFinite.count++ === 0) [this.nonFinite.first, this.nonFinite.firstValue] = [pos, loss];
-    this.sum.add(loss);
+    this.sum.add(loss, this.lane(pos));
     this.weightSum.add(weight);
     this.count++;
   }
@@ -200,25 +238,47 @@ export class Reducer {
   /**
    * add(first + i, losses[i], weights[i]) for every i (weight 1 without `weights`), of which
    * `contributing` count (default all): the same sums, counts and kept losses, a chunk's worth
-   * of additions at a time (CompensatedSum.addAll). A position that does not contribute (an
-   * ignored target) has loss 0 and weight 0, which leave a Neumaier sum as it is, as add()
-   * never called for it does.
+   * of additions at a time (LaneSum.addAll). A position that does not contribute (an ignored
+   * target) has loss 0 and weight 0, which leave a compensated sum as it is, as add() never
+   * called for it does.
    */
   addLosses(first: number, losses: Float64Array, weights?: Float64Array, contributing = losses.length): void {
-    for (let i = 0; i < losses.length; ) {
+    this.addSummed(
+      first,
+      losses.length,
+      (i, count, _lanes, lane) => {
+        const part = losses.subarray(i, i + count);
+        return { ...this.sum.addAll(part, lane), values: part };
+      },
+      weights,
+      contributing,
+    );
+  }
+
+  /**
+   * As addLosses, for losses [first, first + n) that `piece` computes and adds into the sums
+   * itself (a kernel that sums as it goes): called for each part within one chunk, it is handed
+   * the chunk's lanes, and asked for the losses only when they are kept.
+   */
+  addSummed(first: number, n: number, piece: SumPiece, weights?: Float64Array, contributing = n): void {
+    for (let i = 0; i < n; ) {
       const pos = first + i;
       if (pos >= this.chunkEnd) this.nextChunk(pos);
-      const end = Math.min(losses.length, i + this.chunkEnd - pos);
-      const part = losses.subarray(i, end);
-      if (this.losses) for (let k = 0; k < part.length; k++) this.losses.put(pos + k, part[k]);
-      const bad = this.sum.addAll(part);
-      if (bad.count > 0 && this.nonFinite.count === 0) [this.nonFinite.first, this.nonFinite.firstValue] = [pos + bad.first, part[bad.first]];
-      this.nonFinite.count += bad.count;
-      if (weights) this.weightSum.addAll(weights.subarray(i, end));
-      else this.weightSum.addOnes(part.length);
-      i += part.length;
+      const count = Math.min(n - i, this.chunkEnd - pos);
+      const part = piece(i, count, this.sum.lanes, this.lane(pos), this.losses !== undefined);
+      if (this.losses) for (let k = 0; k < count; k++) this.losses.put(pos + k, part.values![k]);
+      if (part.count > 0 && this.nonFinite.count === 0) [this.nonFinite.first, this.nonFinite.firstValue] = [pos + part.first, part.firstValue];
+      this.nonFinite.count += part.count;
+      if (weights) for (let k = i; k < i + count; k++) this.weightSum.add(weights[k]);
+      else this.weightSum.addOnes(count);
+      i += count;
     }
     this.count += contributing;
+  }
+
+  /** The lane of position `pos` in its chunk's sum (LaneSum). */
+  private lane(pos: number): number {
+    return (pos - (this.chunkEnd - this.chunk)) % SUM_LANES;
   }
 
   /** The chunk's sums go into the exact ones; `pos` starts the next chunk with anything in it. */
