@@ -29,7 +29,8 @@ function bceV(p: v128, t: v128): v128 {
   const one = f64x2.splat(1);
   const floor = f64x2.splat(-100);
   const a = f64x2.mul(f64x2.sub(t, one), f64x2.max(logV(f64x2.sub(one, p)), floor));
-  return f64x2.sub(a, f64x2.mul(t, f64x2.max(logV(p), floor)));
+  // |p|: a p of -0 (a valid probability) has its sign bit set, which logV would read as an exponent
+  return f64x2.sub(a, f64x2.mul(t, f64x2.max(logV(f64x2.abs(p)), floor)));
 }
 
 /**

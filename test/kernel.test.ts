@@ -196,7 +196,7 @@ describe('bce-logits and binary-cross-entropy against the scalar path', () => {
       const next = seeded(8 + n);
       const p = Float64Array.from({ length: n }, () => {
         const u = next();
-        return u < 0.1 ? 0 : u < 0.2 ? 1 : u < 0.3 ? 1e-300 : u < 0.4 ? 1 - 2 ** -53 : next();
+        return u < 0.05 ? 0 : u < 0.1 ? -0 : u < 0.2 ? 1 : u < 0.3 ? 1e-300 : u < 0.4 ? 1 - 2 ** -53 : next();
       });
       const t = values(next, n, (u) => (u < 0.5 ? 0 : u < 0.9 ? 1 : u));
       expectSameLosses(() => binaryCrossEntropy({ data: p, shape: [n], dtype: 'float64' }, { data: t, shape: [n], dtype: 'float32' }, { reduction: 'none' }));

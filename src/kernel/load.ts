@@ -19,7 +19,8 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: object };
 }
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+/** Absent where Node runs without it (--jitless, --no-expose-wasm): then the scalar path. */
+const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 /** The kernel's exports (kernel/index.ts): pointers are byte offsets into `memory`. */
 export interface KernelExports {
@@ -101,14 +102,15 @@ export function loadKernel(): KernelExports | undefined {
 }
 
 function instantiate(): KernelExports | null {
-  if (!wasm.validate(SIMD_PROBE)) return null;
-  let bytes: Buffer;
+  if (!wasm?.validate(SIMD_PROBE)) return null;
+  let k: KernelExports;
   try {
-    bytes = readFileSync(wasmFile());
+    // a missing file, or memory refused (a ulimit -v below the ~10 GiB of address space V8
+    // reserves for an instance): this thread takes the scalar path, within 1e-12 of the kernel
+    k = new wasm.Instance(new wasm.Module(readFileSync(wasmFile())), {}).exports as unknown as KernelExports;
   } catch {
     return null;
   }
-  const k = new wasm.Instance(new wasm.Module(bytes), {}).exports as unknown as KernelExports;
   new BigInt64Array(k.memory.buffer, k.EXP_TABLE.value, 256).set(expTable());
   const log = logTable();
   new Float64Array(k.memory.buffer, k.LOG_TABLE.value, log.length).set(log);
