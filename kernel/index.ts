@@ -82,3 +82,4 @@ export function indexLossesF64(x: usize, rows: i32, C: i32, inner: i32, labels: 
 export function softplusTail(x: f64): f64 {
   return softplusTail1(x);
 }
+export { READ_REGIONS, READ_REGION_BYTES, READ_REGION_COUNT } from './memory';

@@ -1,9 +1,9 @@
-// The kernel's memory: fixed regions in one memory of 128 pages (8 MiB, asconfig.json's
+// The kernel's memory: fixed regions in one memory of 320 pages (20 MiB, asconfig.json's
 // initial and maximum size), never grown, so the views the loader keeps on it stay valid: the
 // tables and the scratch words from 64 KiB, three regions of REGION_BYTES from 128 KiB (to
 // 3.125 MiB), then CSV's scratch, windows and values (to 7.375 MiB), then bce-logits' table (to
-// about 7.74 MiB). Only the pages touched count in a process's memory. Exported, so the loader
-// reads the layout from here.
+// about 7.74 MiB), then the read regions (8 to 20 MiB). Only the pages touched count in a
+// process's memory. Exported, so the loader reads the layout from here.
 /** exp's table: 128 pairs (tail, scale bits), 16 bytes each (exp.ts). */
 export const EXP_TABLE: usize = 1 << 16;
 /** log's table: 92 entries (1/c, log c high, log c low, 0), 32 bytes each (log.ts). */
@@ -28,3 +28,12 @@ export const CSV_VALUES: usize = CSV_WINDOWS + 3 * (CSV_WINDOW_BYTES + (1 << 16)
 export const LANE_SUMS: usize = ROW_SUM + 64;
 /** bce-logits' tail (softplus.ts): 9473 entries of 5 f64 (40 bytes), after CSV's values (to about 7.75 MiB). */
 export const SOFTPLUS_TABLE: usize = CSV_VALUES + (1 << 20);
+/**
+ * Blocks of float32/float64 files read straight into the kernel's memory (src/io/array-file.ts),
+ * so its loops run on them where they lie: READ_REGION_COUNT regions of READ_REGION_BYTES after
+ * bce-logits' table, from 8 MiB (to 20 MiB). A block of a reader's 4 MiB fits; two reads nest
+ * (logits, then targets inside their visit), a third for a read nested in those.
+ */
+export const READ_REGIONS: usize = 8 << 20;
+export const READ_REGION_BYTES: usize = 4 << 20;
+export const READ_REGION_COUNT: i32 = 3;

@@ -98,8 +98,8 @@ export function readTogether(
  * the others are read for its rows, at most `maxValues` of theirs at a time (a whole tensor in
  * memory is one block: the others are still gathered a bounded piece at a time), through one
  * reused buffer each when a reader hands the rows in several pieces or as integers. A block a
- * reader hands whole is used as it is after its read returns (readers allocate a buffer per
- * read). Blocks are only valid during the call.
+ * reader hands whole is used as it is, within its read (a reader may reuse its buffer, or the
+ * kernel's read region it lies in, once the read returns). Blocks are only valid during the call.
  */
 export function readRows(
   sources: Values[],
@@ -110,33 +110,40 @@ export function readRows(
   maxValues = 1 << 18,
 ): void {
   const [lead, ...others] = sources;
-  const otherSizes = rowSizes.slice(1);
-  const otherValues = otherSizes.reduce((a, b) => a + b, 0);
+  const otherValues = rowSizes.slice(1).reduce((a, b) => a + b, 0);
   const step = otherValues > 0 ? Math.max(1, Math.floor(maxValues / otherValues)) : Infinity;
   const buffers: Storage[] = others.map(() => new Float64Array(0));
   lead.read(rowSizes[0], start, end, (block, first, count) => {
     for (let done = 0; done < count; done += step) {
       const rows = Math.min(step, count - done);
       const blocks: Storage[] = [count === rows ? block : (block.subarray(done * rowSizes[0], (done + rows) * rowSizes[0]) as Storage)];
-      others.forEach((other, i) => blocks.push(gather(other, otherSizes[i], first + done, rows, buffers, i)));
-      visit(blocks, first + done, rows);
+      const withOthers = (i: number): void => {
+        if (i === sources.length) visit(blocks, first + done, rows);
+        else gather(sources[i], rowSizes[i], first + done, rows, buffers, i - 1, (b) => {
+          blocks[i] = b;
+          withOthers(i + 1);
+        });
+      };
+      withOthers(1);
     }
   });
 }
 
 /**
- * Rows [first, first + count) of `v`: its own block when it hands them in one, else the pieces
- * copied into buffers[i], in their own type when they share one (int64 beyond 2^53 stays
- * exact for compare), as float64 otherwise (which is how kernels read any dtype).
+ * Rows [first, first + count) of `v` to `use`: its own block when it hands them in one (within
+ * the read), else the pieces copied into buffers[i], in their own type when they share one
+ * (int64 beyond 2^53 stays exact for compare), as float64 otherwise (which is how kernels read
+ * any dtype).
  */
-function gather(v: Values, rowSize: number, first: number, count: number, buffers: Storage[], i: number): Storage {
+function gather(v: Values, rowSize: number, first: number, count: number, buffers: Storage[], i: number, use: (block: Storage) => void): void {
   const length = count * rowSize;
-  let whole: Storage | undefined;
+  let whole = false;
   let o = 0;
   v.read(rowSize, first, first + count, (d) => {
     if (o === 0 && d.length === length) {
-      whole = d;
+      whole = true;
       o = length;
+      use(d);
       return;
     }
     // the first piece sets the type; the pieces together are `length` values, so no later one grows it
@@ -153,7 +160,7 @@ function gather(v: Values, rowSize: number, first: number, count: number, buffer
     }
     o += d.length;
   });
-  return whole ?? (buffers[i].subarray(0, length) as Storage);
+  if (!whole) use(buffers[i].subarray(0, length) as Storage);
 }
 
 /**

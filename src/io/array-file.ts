@@ -1,10 +1,13 @@
 /**
  * A C-order array of one element type at an offset of a file — an NPY file's data, a
  * safetensors tensor, a torch.save storage — read a block of units at a time through one
- * reused buffer, each block decoded as it is read (binary.ts blockDecoder). Memory: one block,
+ * reused buffer, each block decoded as it is read (binary.ts blockDecoder). float32 and float64
+ * blocks are read into a read region of the kernel's memory when it is on and one is free
+ * (kernel/read-regions.ts), where its loops read them with no copy. Memory: one block,
  * whatever the array's size. Every pass checks that the file is as it was when opened.
  */
 import type { Values } from '../values.js';
+import { takeReadRegion, giveReadRegion } from '../kernel/read-regions.js';
 import { blockDecoder, type ElementType } from './binary.js';
 import { withFile, type FileState } from './byte-source.js';
 
@@ -51,7 +54,9 @@ export function arrayValues(pass: Pass, layout: ArrayLayout, dataStart: number):
       const unitBytes = unit * spec.size;
       const perBlock = Math.max(1, Math.floor(streaming.blockBytes / unitBytes));
       const values = Math.min(perBlock, end - start) * unit;
-      const buffer = takeBuffer(values * spec.size);
+      // float32 and float64 straight into the kernel's memory when it has room (read-regions.ts)
+      const direct = spec.dtype === 'float32' || spec.dtype === 'float64';
+      const buffer = (direct && takeReadRegion(values * spec.size)) || takeBuffer(values * spec.size);
       // float16 and bfloat16 widen into a float32 buffer of their own
       const widened = spec.view === undefined && spec.dtype !== 'bool' ? takeBuffer(values * 4) : undefined;
       const decode = blockDecoder(spec, bigEndian, widened && new Float32Array(widened.buffer, 0, values));
@@ -65,7 +70,7 @@ export function arrayValues(pass: Pass, layout: ArrayLayout, dataStart: number):
           }
         });
       } finally {
-        giveBack(buffer);
+        if (!giveReadRegion(buffer)) giveBack(buffer);
         if (widened) giveBack(widened);
       }
     },

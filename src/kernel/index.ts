@@ -1,7 +1,7 @@
 /**
  * The kernel's hot loops over blocks, typed (kernel/ holds the WebAssembly source; load.ts
  * loads it). A block is copied into the kernel's memory in pieces that fit its regions (1 MiB
- * each): the copy is a memcpy when the types match (TypedArray.set), about 0.1 ns per float32
+ * each), unless a reader read it there (views.ts copyIn): the copy is a memcpy when the types match (TypedArray.set), about 0.1 ns per float32
  * value here, a few percent of the work done on it; float32 next to float64 goes in as float64.
  * Each function returns false (or undefined) when the kernel is off, so the caller takes the
  * scalar path.
@@ -161,9 +161,7 @@ function elementwise(
   const per = v.cap64;
   for (let i = 0; i < x.length; i += per) {
     const n = Math.min(per, x.length - i);
-    copyIn(v, x, i, i + n, v.a, wide);
-    copyIn(v, t, i, i + n, v.b, wide);
-    const refused = call(v.a, v.b, n, v.c);
+    const refused = call(copyIn(v, x, i, i + n, v.a, wide), copyIn(v, t, i, i + n, v.b, wide), n, v.c);
     if (typeof refused === 'number' && refused >= 0) return i + refused;
     visit(v.f64.subarray(v.c / 8, v.c / 8 + n), i);
   }
@@ -184,9 +182,8 @@ export function kernelBceLogits(x: FloatArray, t: FloatArray, visit: (first: num
   const per = v.cap64;
   for (let i = 0; i < x.length; i += per) {
     const n = Math.min(per, x.length - i);
-    copyIn(v, x, i, i + n, v.a, wide);
-    copyIn(v, t, i, i + n, v.b, wide);
-    visit(i, n, (j, count, lanes, lane, keep) => summed(v, lanes, keep, count, () => call(v.a + j * size, v.b + j * size, count, lane, keep ? v.c : 0)));
+    const [xAt, tAt] = [copyIn(v, x, i, i + n, v.a, wide), copyIn(v, t, i, i + n, v.b, wide)];
+    visit(i, n, (j, count, lanes, lane, keep) => summed(v, lanes, keep, count, () => call(xAt + j * size, tAt + j * size, count, lane, keep ? v.c : 0)));
   }
   return true;
 }
@@ -253,10 +250,9 @@ export function kernelSumLanes(lanes: readonly SumState[], lane: number, xs: Flo
   const v = kernel();
   if (!v) return undefined;
   const found: Summed = { count: 0, first: -1, firstValue: 0 };
-  const inPlace = xs.buffer === v.f64.buffer;
   for (let i = 0; i < xs.length; i += v.cap64) {
     const n = Math.min(v.cap64, xs.length - i);
-    const at = inPlace ? xs.byteOffset + 8 * i : copyIn(v, xs, i, i + n, v.a, true);
+    const at = copyIn(v, xs, i, i + n, v.a, true);
     const part = summed(v, lanes, false, n, () => v.k.sumLanes(at, n, (lane + i) % SUM_LANES));
     if (part.count > 0 && found.count === 0) [found.first, found.firstValue] = [i + part.first, part.firstValue];
     found.count += part.count;

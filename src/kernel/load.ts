@@ -35,6 +35,9 @@ export interface KernelExports {
   ROW_SUM: Exported;
   LANE_SUMS: Exported;
   SOFTPLUS_TABLE: Exported;
+  READ_REGIONS: Exported;
+  READ_REGION_BYTES: Exported;
+  READ_REGION_COUNT: Exported;
   rowSumStart(): void;
   pieceMaxF32(p: number, n: number): number;
   pieceMaxF64(p: number, n: number): number;
@@ -76,9 +79,9 @@ const wasmFile = (): URL => new URL('../../dist/kernel.wasm', import.meta.url);
 /**
  * Read at each use. scalar: every loss on the scalar path (LOSSCALC_KERNEL=scalar). simd: the
  * kernel for inputs of any size (LOSSCALC_KERNEL=simd; tests run the small fixtures so). small:
- * this run's input is below KERNEL_MIN_VALUES (useKernelFor).
+ * this run's input is below KERNEL_MIN_VALUES (useKernelFor). sized: useKernelFor was told.
  */
-export const kernelMode = { scalar: process.env.LOSSCALC_KERNEL === 'scalar', simd: process.env.LOSSCALC_KERNEL === 'simd', small: false };
+export const kernelMode = { scalar: process.env.LOSSCALC_KERNEL === 'scalar', simd: process.env.LOSSCALC_KERNEL === 'simd', small: false, sized: false };
 
 /**
  * Below this many logits a run takes the scalar path: compiling and filling the kernel (a few
@@ -90,6 +93,7 @@ export const KERNEL_MIN_VALUES = 1 << 16;
 /** Tells the kernel the size of this run's input (values of the logits). */
 export function useKernelFor(values: number): void {
   kernelMode.small = values < KERNEL_MIN_VALUES;
+  kernelMode.sized = true;
 }
 
 let loaded: KernelExports | null | undefined;
@@ -99,6 +103,14 @@ export function loadKernel(): KernelExports | undefined {
   if (kernelMode.scalar || (kernelMode.small && !kernelMode.simd)) return undefined;
   if (loaded === undefined) loaded = instantiate();
   return loaded ?? undefined;
+}
+
+/**
+ * The kernel of this thread when a run sized its input (useKernelFor) or it is loaded already;
+ * else undefined, compiling nothing (a reader that would use it never makes a run load it).
+ */
+export function kernelIfUsed(): KernelExports | undefined {
+  return kernelMode.sized || loaded ? loadKernel() : undefined;
 }
 
 function instantiate(): KernelExports | null {

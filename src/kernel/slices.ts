@@ -3,7 +3,7 @@
  * row stats of a slice (kernel/row-stats.ts, the logs by kernel/log.ts).
  */
 import type { FloatArray } from '../tensor.js';
-import { copyIn, type Views } from './views.js';
+import { copyIn, copyTo, type Views } from './views.js';
 
 /**
  * The block's values a slice at a time into region A, each slice `rows` rows of (C, inner)
@@ -37,7 +37,7 @@ export function inSlices(
       const count = Math.min(per, inner - s);
       for (let c = 0; c < C; c++) {
         const from = n * row + c * inner + s;
-        copyIn(v, x, from, from + count, v.a + c * count * (wide ? 8 : 4), wide);
+        copyTo(v, x, from, from + count, v.a + c * count * (wide ? 8 : 4), wide);
       }
       each(v.a, 1, count, n * inner + s);
     }

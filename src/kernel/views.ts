@@ -1,6 +1,7 @@
 /**
  * The kernel of this thread with typed views on its memory, and the one copy of values into
- * it: what the typed entry points (index.ts, slices.ts, index-losses.ts) share.
+ * it (none for values a reader read there): what the typed entry points (index.ts, slices.ts,
+ * index-losses.ts) share.
  */
 import type { FloatArray } from '../tensor.js';
 import { loadKernel, type KernelExports } from './load.js';
@@ -42,10 +43,18 @@ export function kernel(): Views | undefined {
 }
 
 /**
- * The one copy: values [from, to) of `x` into the region at byte `at`, as float32 when `wide`
- * is false (x is then a Float32Array), else as float64. Returns the region's byte offset.
+ * Values [from, to) of `x` where the kernel reads them, as float32 when `wide` is false (x is
+ * then a Float32Array), else as float64: their byte offset. Values of that type already in the
+ * kernel's memory (a block read into a read region, read-regions.ts) stay where they are;
+ * others are copied to the region at byte `at` (copyTo).
  */
 export function copyIn(v: Views, x: FloatArray, from: number, to: number, at: number, wide: boolean): number {
+  if (x.buffer === v.f64.buffer && (wide ? x instanceof Float64Array : x instanceof Float32Array)) return x.byteOffset + from * x.BYTES_PER_ELEMENT;
+  return copyTo(v, x, from, to, at, wide);
+}
+
+/** The one copy: values [from, to) of `x` into the region at byte `at`, as copyIn reads them. Returns `at`. */
+export function copyTo(v: Views, x: FloatArray, from: number, to: number, at: number, wide: boolean): number {
   const piece = x.subarray(from, to);
   if (wide) v.f64.set(piece, at / 8);
   else v.f32.set(piece, at / 4);
