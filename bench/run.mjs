@@ -3,7 +3,7 @@
  * losscalc's benchmark: `npm run bench [-- options]`, i.e. `node bench/run.mjs`.
  *
  * Generates seeded workloads once into a cache folder outside the repo, then times
- * `node bin/losscalc.cjs <mode> <logits> <labels> --json` end to end as a whole process, side
+ * `node bin/losscalc.cjs <mode> <logits> <labels> -q` end to end as a whole process, side
  * by side with the same loss as Python one-liners as users write them (numpy spelled out from
  * the python3 first on PATH, PyTorch's F functions from Debian's python3-torch, both in the
  * files' float32) where they are installed. Prints a markdown table of median wall times,
@@ -263,6 +263,7 @@ async function main() {
     set.length
       ? `${set.map((v) => `${v}=${process.env[v]}`).join(', ')} ${set.length > 1 ? 'are' : 'is'} set in this environment; ${set.length > 1 ? 'they were' : 'it was'} unset for the numpy and torch processes only (numpy then runs at its normal speed).`
       : 'OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are not set.',
+    'losscalc runs with -q, which prints the loss alone as the peers do (--json also hashes every input byte for its digests).',
     `Start-up floor: an empty \`node -e 0\` takes ${bareWall.toFixed(3)} s here (median of ${bareRuns.length}).`,
     `Workloads: ${workloads.map((w) => `${w.name} = ${w.about}`).join('; ')}. Cache: ${opts.cache.replace(os.homedir(), '~')}.`,
   ];
