@@ -8,27 +8,11 @@
  * buffer there (all taken, or wider than one), or that grew for a long cell, or a thread whose
  * kernel is off (LOSSCALC_KERNEL=scalar), reads on the JavaScript path alone.
  */
-import { kernelMode, loadKernel } from '../kernel/load.js';
+import { kernelMode, loadKernel, type KernelExports } from '../kernel/load.js';
 import { giveBack, takeBuffer } from './array-file.js';
 
-interface Exported {
-  value: number;
-}
-
-/** The kernel's CSV exports (kernel/index.ts): pointers are byte offsets into `memory`. */
-interface CsvExports {
-  memory: { buffer: ArrayBuffer };
-  CSV_SCRATCH: Exported;
-  CSV_WINDOWS: Exported;
-  CSV_WINDOW_BYTES: Exported;
-  CSV_WINDOW_COUNT: Exported;
-  CSV_VALUES: Exported;
-  csvCountRows(p: number, stop: number, rows: number, columns: number, delim: number, ws: number): number;
-  csvParseRows(p: number, stop: number, rows: number, columns: number, delim: number, ws: number, out: number): number;
-}
-
 interface CsvKernel {
-  k: CsvExports;
+  k: KernelExports;
   memory: ArrayBuffer;
   /** The scratch's two results: the offset after the rows taken, and how many ended in "\r\n". */
   scratch: Int32Array;
@@ -48,7 +32,7 @@ export const csvKernelRows = { counted: 0, parsed: 0 };
 function csvKernel(): CsvKernel | undefined {
   if (kernelMode.scalar) return undefined;
   if (loaded === undefined) {
-    const k = loadKernel() as unknown as CsvExports | undefined;
+    const k = loadKernel();
     if (k === undefined) return undefined;
     const memory = k.memory.buffer;
     const windowBytes = k.CSV_WINDOW_BYTES.value;

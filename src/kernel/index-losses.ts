@@ -5,7 +5,7 @@
 import type { FloatArray } from '../tensor.js';
 import type { Found } from './index.js';
 import { inSlices } from './slices.js';
-import { kernel, type Views } from './views.js';
+import { isWide, kernel, regionValues, type Views } from './views.js';
 
 /** Per-position losses of a block, a slice at a time, as views of the kernel's memory (valid during the call). */
 export interface IndexLosses {
@@ -41,10 +41,10 @@ export function kernelIndexLosses(
 ): boolean {
   const v = kernel();
   if (!v || C === 0) return false;
-  const wide = !(x instanceof Float32Array);
+  const wide = isWide(x);
   // region B: max, labels, class weights; region C: log-sums, losses, weights
   const most = Math.min(Math.floor(v.cap64 / 3), Math.floor((v.cap64 - C) / 2));
-  if (most < 1 || C > (wide ? v.cap64 : 2 * v.cap64)) return false;
+  if (most < 1 || C > regionValues(v, wide)) return false;
   const { k, f64 } = v;
   const [maxAt, labelsAt, weightsAt] = [v.b, v.b + 8 * most, v.b + 16 * most];
   const [sumAt, lossAt, weightOutAt] = [v.c, v.c + 8 * most, v.c + 16 * most];

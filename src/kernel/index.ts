@@ -1,14 +1,15 @@
 /**
  * The kernel's hot loops over blocks, typed (kernel/ holds the WebAssembly source; load.ts
  * loads it). A block is copied into the kernel's memory in pieces that fit its regions (1 MiB
- * each), unless a reader read it there (views.ts copyIn): the copy is a memcpy when the types match (TypedArray.set), about 0.1 ns per float32
- * value here, a few percent of the work done on it; float32 next to float64 goes in as float64.
+ * each), unless a reader read it there (views.ts copyIn): the copy is a memcpy when the types
+ * match (TypedArray.set), about 0.1 ns per float32 value here, a few percent of the work done
+ * on it; float32 next to float64 goes in as float64.
  * Each function returns false (or undefined) when the kernel is off, so the caller takes the
  * scalar path.
  */
 import type { FloatArray } from '../tensor.js';
 import { kernelMode, type KernelExports } from './load.js';
-import { copyIn, kernel, type Views } from './views.js';
+import { copyIn, isWide, kernel, regionValues, type Views } from './views.js';
 import { inSlices, sliceStats } from './slices.js';
 
 export { kernelMode };
@@ -35,8 +36,8 @@ export interface StatsOut {
 export function kernelRowStats(x: FloatArray, rows: number, C: number, inner: number, out: StatsOut): number {
   const v = kernel();
   if (!v || C === 0) return -1;
-  const wide = !(x instanceof Float32Array);
-  if (C > (wide ? v.cap64 : 2 * v.cap64)) return inner === 1 ? wideRowStats(v, x, rows, C, out) : -1;
+  const wide = isWide(x);
+  if (C > regionValues(v, wide)) return inner === 1 ? wideRowStats(v, x, rows, C, out) : -1;
   let flagged = 0;
   inSlices(v, x, rows, C, inner, v.cap64, (at, sliceRows, sliceInner, first) => {
     const count = sliceRows * sliceInner;
@@ -54,8 +55,8 @@ export function kernelRowStats(x: FloatArray, rows: number, C: number, inner: nu
  * scalar path, as kernelRowStats.
  */
 function wideRowStats(v: Views, x: FloatArray, rows: number, C: number, out: StatsOut): number {
-  const wide = !(x instanceof Float32Array);
-  const cap = wide ? v.cap64 : 2 * v.cap64;
+  const wide = isWide(x);
+  const cap = regionValues(v, wide);
   let flagged = 0;
   for (let n = 0; n < rows; n++) {
     let m = -Infinity;
@@ -96,8 +97,8 @@ export function kernelRowSum(classes: number, m: number): RowSum | undefined {
   const at = v.k.ROW_SUM.value / 8 + 4;
   return {
     add(piece, c0) {
-      const wide = !(piece instanceof Float32Array);
-      const cap = wide ? v.cap64 : 2 * v.cap64;
+      const wide = isWide(piece);
+      const cap = regionValues(v, wide);
       for (let i = 0; i < piece.length; i += cap) {
         const n = Math.min(cap, piece.length - i);
         (wide ? v.k.rowSumPieceF64 : v.k.rowSumPieceF32)(copyIn(v, piece, i, i + n, v.a, wide), n, c0 + i, classes, m);
@@ -129,8 +130,8 @@ export function kernelOutside(x: FloatArray, lo: number, hi: number): Found | un
 function scan(x: FloatArray, fn: (k: KernelExports, wide: boolean) => (at: number, n: number) => number): Found | undefined {
   const v = kernel();
   if (!v) return undefined;
-  const wide = !(x instanceof Float32Array);
-  const cap = wide ? v.cap64 : 2 * v.cap64;
+  const wide = isWide(x);
+  const cap = regionValues(v, wide);
   const count = fn(v.k, wide);
   const found = { count: 0, first: -1 };
   for (let i = 0; i < x.length; i += cap) {

@@ -25,6 +25,13 @@ const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 /** The kernel's exports (kernel/index.ts): pointers are byte offsets into `memory`. */
 export interface KernelExports {
   memory: { buffer: ArrayBuffer };
+  CSV_SCRATCH: Exported;
+  CSV_WINDOWS: Exported;
+  CSV_WINDOW_BYTES: Exported;
+  CSV_WINDOW_COUNT: Exported;
+  CSV_VALUES: Exported;
+  csvCountRows(p: number, stop: number, rows: number, columns: number, delim: number, ws: number): number;
+  csvParseRows(p: number, stop: number, rows: number, columns: number, delim: number, ws: number, out: number): number;
   EXP_TABLE: Exported;
   LOG_TABLE: Exported;
   REGION_A: Exported;

@@ -3,7 +3,7 @@
  * row stats of a slice (kernel/row-stats.ts, the logs by kernel/log.ts).
  */
 import type { FloatArray } from '../tensor.js';
-import { copyIn, copyTo, type Views } from './views.js';
+import { copyIn, copyTo, isWide, regionValues, type Views } from './views.js';
 
 /**
  * The block's values a slice at a time into region A, each slice `rows` rows of (C, inner)
@@ -20,8 +20,8 @@ export function inSlices(
   most: number,
   each: (at: number, rows: number, inner: number, first: number) => void,
 ): void {
-  const wide = !(x instanceof Float32Array);
-  const cap = wide ? v.cap64 : 2 * v.cap64;
+  const wide = isWide(x);
+  const cap = regionValues(v, wide);
   const row = C * inner;
   if (row <= cap && inner <= most) {
     const per = Math.min(Math.floor(cap / row), Math.floor(most / inner));

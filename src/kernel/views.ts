@@ -60,3 +60,13 @@ export function copyTo(v: Views, x: FloatArray, from: number, to: number, at: nu
   else v.f32.set(piece, at / 4);
   return at;
 }
+
+/** Whether x goes into the kernel as float64 (anything but float32). */
+export function isWide(x: FloatArray): boolean {
+  return !(x instanceof Float32Array);
+}
+
+/** Values a region holds: float64 ones, or twice as many float32 ones. */
+export function regionValues(v: Views, wide: boolean): number {
+  return wide ? v.cap64 : 2 * v.cap64;
+}
