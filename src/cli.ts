@@ -135,7 +135,7 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
       .option('--top <k>', 'how many worst samples (default: 10); turns --per-sample on')
       .option('--save-per-sample <file>', 'write the unreduced losses to .npy, .csv or .json')
       .option('-q, --quiet', 'print only the loss, a bare number')
-      .option('-j, --threads <n>', 'threads for large NPY and CSV inputs, at most the number of cores (default: every core from 4M values on)');
+      .option('-j, --threads <n>', 'threads for large NPY and CSV inputs, at most the number of cores (default: every core for inputs that keep one thread 150 ms or more)');
     // `-:key` (an array of an archive on stdin) looks like an option to commander: unknown
     // options reach parseOptions as arguments, which names any that is not a stdin key
     tolerances(cmd).allowUnknownOption().allowExcessArguments().addHelpText('after', EXAMPLES[mode]).action(collect(mode));

@@ -7,8 +7,8 @@
  * ended when the run returns (cli.ts); idle, they never keep the process alive.
  *
  * The guess is cheap and never reads a file: a loss mode other than check, no --help, and an
- * operand that is a regular file (or `file:key`) of at least PARALLEL_MIN_VALUES bytes, since a
- * value takes a byte at least, by a stat of each operand. Standard input is not looked at, and
+ * operand that is a regular file (or `file:key`) large enough (worthThreads), by a stat of each
+ * operand. Standard input is not looked at, and
  * a FIFO or a device counts as no file (a stat of one neither opens nor reads it).
  * The two bundles are two copies of this module: they share the workers through a global.
  */
@@ -16,7 +16,8 @@ import { statSync, type Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { debuglog } from 'node:util';
 import { MODE_ALIASES, MODES } from './modes.js';
-import { PARALLEL_MIN_VALUES } from './threads.js';
+import { binaryFormat, formatOfPath } from './io/extensions.js';
+import { mayUseThreads } from './threads.js';
 import { startWorkerThread, type WorkerThread } from './worker-thread.js';
 
 const STARTED = Symbol.for('losscalc.earlyWorkers');
@@ -77,16 +78,29 @@ export function earlyWorkerCount(argv: readonly string[], cores: number): number
     } else if (!a.startsWith('-')) operands.push(a);
   }
   const workers = Math.min(asked ?? Math.min(cores, 8), cores) - 1;
-  return workers > 0 && operands.some((o) => fileBytes(o) >= PARALLEL_MIN_VALUES) ? workers : 0;
+  return workers > 0 && operands.some(worthThreads) ? workers : 0;
 }
 
-/** The size of the regular file `spec` names (`file:key` too, a key holding colons or not), or 0. */
-function fileBytes(spec: string): number {
+/**
+ * Whether the file an operand names holds enough logits to be worth threads (threads.ts), by
+ * its size: a text file's value takes a byte at least, a binary file's (by its extension) is
+ * taken as float32 and its logits as read by the kernel.
+ */
+function worthThreads(operand: string): boolean {
+  const file = fileOf(operand);
+  if (!file) return false;
+  const format = formatOfPath(file.path);
+  return format !== undefined && binaryFormat(format) ? mayUseThreads(undefined, file.bytes / 4, 'kernel') : mayUseThreads(undefined, file.bytes);
+}
+
+/** The regular file `spec` names (`file:key` too, a key holding colons or not) and its size. */
+function fileOf(spec: string): { path: string; bytes: number } | undefined {
   for (let end = spec.length; end > 0; end = spec.lastIndexOf(':', end - 1)) {
-    const stats = statOrUndefined(spec.slice(0, end));
-    if (stats) return stats.isFile() ? stats.size : 0;
+    const path = spec.slice(0, end);
+    const stats = statOrUndefined(path);
+    if (stats) return stats.isFile() ? { path, bytes: stats.size } : undefined;
   }
-  return 0;
+  return undefined;
 }
 
 function statOrUndefined(path: string): Stats | undefined {

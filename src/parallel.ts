@@ -20,7 +20,7 @@ import type { LossResult } from './losses/reduce.js';
 import { mergeResults } from './merge.js';
 import { numel, type Tensor } from './tensor.js';
 import { computeClaims, type ClaimPart, type ParallelJob, type WorkerJob, type WorkerReply } from './thread-claims.js';
-import { mayUseThreads } from './threads.js';
+import { mayUseThreads, type ValueCost } from './threads.js';
 import type { Values } from './values.js';
 import { combineScans, type Scanned } from './warnings.js';
 import { startWorkerThread, type WorkerThread } from './worker-thread.js';
@@ -29,12 +29,12 @@ export type { ParallelJob } from './thread-claims.js';
 export { valueBytes } from './claims.js';
 
 /**
- * How many threads to use: what was asked, else every core (up to 8) for inputs big enough to
- * gain; never more than the machine's cores, nor than the chunks of rows the sums split into.
+ * How many threads to use: what was asked, else every core (up to 8) for inputs costly enough
+ * to gain (threads.ts); never more than the machine's cores, nor than the chunks of rows the sums split into.
  * Threads beyond the cores only take turns on them, each with its own blocks in memory.
  */
-export function threadCount(asked: number | undefined, values: number, chunks: number, cores = availableParallelism()): number {
-  const n = asked ?? (mayUseThreads(undefined, values) ? Math.min(cores, 8) : 1);
+export function threadCount(asked: number | undefined, values: number, chunks: number, cores = availableParallelism(), cost: ValueCost = 'text'): number {
+  const n = asked ?? (mayUseThreads(undefined, values, cost) ? Math.min(cores, 8) : 1);
   return Math.max(1, Math.min(n, cores, chunks));
 }
 

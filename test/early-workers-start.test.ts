@@ -6,7 +6,7 @@ import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { PARALLEL_MIN_VALUES } from '../src/threads.js';
+import { NS_PER_VALUE, PARALLEL_MIN_NS } from '../src/threads.js';
 
 const terminated: number[] = [];
 let started = 0;
@@ -26,7 +26,7 @@ describe('workers started early, when a thread cannot start', () => {
   it('keeps none, ends those it started, and throws nothing', () => {
     const big = join(dir, 'big.npy');
     const fd = openSync(big, 'w');
-    ftruncateSync(fd, PARALLEL_MIN_VALUES);
+    ftruncateSync(fd, (4 * PARALLEL_MIN_NS) / NS_PER_VALUE.kernel);
     closeSync(fd);
     expect(startEarlyWorkers(['ce', big, big], 4)).toBe(0);
     expect(terminated).toEqual([0]);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { earlyWorkerCount } from '../src/early-workers.js';
 import { encodeNpy } from '../src/io/npy.js';
-import { PARALLEL_MIN_VALUES } from '../src/threads.js';
+import { NS_PER_VALUE, PARALLEL_MIN_NS, PARALLEL_MIN_VALUES } from '../src/threads.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'losscalc.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'losscalc-early-'));
@@ -28,12 +28,16 @@ function fileOf(name: string, bytes: number): string {
 }
 
 describe('which command lines start workers early', () => {
-  const big = fileOf('big.npy', PARALLEL_MIN_VALUES);
-  const small = fileOf('small.npy', PARALLEL_MIN_VALUES - 1);
+  // a binary file's size, taken as float32 logits through the kernel; a text file's, as a value a byte
+  const binaryBytes = (4 * PARALLEL_MIN_NS) / NS_PER_VALUE.kernel;
+  const big = fileOf('big.npy', binaryBytes);
+  const small = fileOf('small.npy', binaryBytes - 4);
+  const bigText = fileOf('big.csv', PARALLEL_MIN_VALUES);
+  const smallText = fileOf('small.csv', PARALLEL_MIN_VALUES - 1);
   const folder = join(dir, 'folder');
   mkdirSync(folder);
 
-  it('a loss mode on a file of PARALLEL_MIN_VALUES bytes or more: every core (up to 8) but one, or what -j asks', () => {
+  it('a loss mode on a file holding logits worth threads: every core (up to 8) but one, or what -j asks', () => {
     expect(earlyWorkerCount(['ce', big, small], 4)).toBe(3);
     expect(earlyWorkerCount(['bce-logits', small, big], 16)).toBe(7);
     expect(earlyWorkerCount(['nll', big, small, '-j', '3'], 4)).toBe(2);
@@ -42,6 +46,8 @@ describe('which command lines start workers early', () => {
     expect(earlyWorkerCount(['ce', big, small, '--threads', '9'], 4)).toBe(3);
     // an array by key in an archive, the key holding colons or not
     expect(earlyWorkerCount(['ce', `${big}:logits`, `${big}:a:b`], 2)).toBe(1);
+    expect(earlyWorkerCount(['ce', bigText, smallText], 4)).toBe(3);
+    expect(earlyWorkerCount(['ce', `${small}:logits`, `${small}:a/b:c`, smallText], 4)).toBe(0);
   });
 
   it('none for -j 1, a bad -j, one core, small files, help, check, compare, a --label-column table', () => {
@@ -62,26 +68,29 @@ describe('which command lines start workers early', () => {
 });
 
 describe('a run with workers started early', () => {
-  // (N, C, d) float32 logits: 4M values, enough for threads by default
+  // (N, C, d) float32 logits: 4M values
   const [N, C, d] = [400, 5, 2048];
   const logits = join(dir, 'x.npy');
   writeFileSync(logits, encodeNpy({ data: Float32Array.from({ length: N * C * d }, (_, i) => Math.sin(i * 0.37) * 7), shape: [N, C, d], dtype: 'float32' }));
   const labels = join(dir, 'y.npy');
   writeFileSync(labels, encodeNpy({ data: BigInt64Array.from({ length: N * d }, (_, i) => BigInt(i % C)), shape: [N, d], dtype: 'int64' }));
-  // more than PARALLEL_MIN_VALUES bytes, fewer values: one thread by default
+  // large enough by its size, too few values: one thread by default
   const mid = join(dir, 'mid.npy');
   writeFileSync(mid, encodeNpy({ data: Float64Array.from({ length: 600_000 }, (_, i) => Math.cos(i)), shape: [120_000, 5], dtype: 'float64' }));
   const midLabels = join(dir, 'mid-labels.npy');
   writeFileSync(midLabels, encodeNpy({ data: BigInt64Array.from({ length: 120_000 }, (_, i) => BigInt(i % 5)), shape: [120_000], dtype: 'int64' }));
 
-  // a CSV, whose layout a worker takes when it starts (csv-file.ts): more than PARALLEL_MIN_VALUES bytes
+  // a CSV, whose layout a worker takes when it starts (csv-file.ts)
   const csv = join(dir, 'x.csv');
   writeFileSync(csv, Array.from({ length: 60_000 }, (_, i) => Array.from({ length: 10 }, (_, c) => (Math.sin(i * 10 + c) * 5).toFixed(6)).join(',')).join('\n'));
   const csvLabels = join(dir, 'y.csv');
   writeFileSync(csvLabels, Array.from({ length: 60_000 }, (_, i) => String(i % 10)).join('\n'));
 
+  // threads for work of 4 ms: x.npy (4M float32 logits, 16 ms through the kernel) is worth them,
+  // and mid.npy is by its size (4.8 MB, taken as float32) but not by its 600,000 float64 logits
+  const env = { PATH: process.env.PATH ?? '', LOSSCALC_PARALLEL_MIN_NS: '4e6' };
   const losscalc = (args: string[], debug = true) => {
-    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...(debug ? { NODE_DEBUG: 'losscalc' } : {}) }, timeout: 60_000 });
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...env, ...(debug ? { NODE_DEBUG: 'losscalc' } : {}) }, timeout: 60_000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const debugLines = (stderr: string) => stderr.split('\n').filter((l) => /^LOSSCALC \d+: /.test(l)).map((l) => l.replace(/^LOSSCALC \d+: /, ''));

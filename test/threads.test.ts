@@ -38,7 +38,7 @@ function sameOnEveryThreadCount(args: string[], env?: Record<string, string>) {
 }
 
 // (N, C, d) float32 logits: 2048 positions a row, so 2 rows a chunk of the sums and 200 chunks;
-// 4M values, enough for the workers to start while the main thread computes
+// 4M values: enough for workers asked with -j to start while the main thread computes
 const [N, C, d] = [400, 5, 2048];
 const x = Float32Array.from({ length: N * C * d }, (_, i) => Math.sin(i * 0.37) * 7);
 x[(390 * C + 3) * d + 100] = NaN;

@@ -21,10 +21,10 @@ import { recordSettings } from '../settings.js';
 import { inputDigests } from '../io/digest.js';
 import { asValues, isValues, type Values } from '../values.js';
 import type { ParallelJob, Rows } from '../parallel.js';
-import type { Format } from '../io/format.js';
+import { binaryFormat, type Format } from '../io/extensions.js';
 import { mayUseThreads, threadsWarning } from '../threads.js';
 import { endEarlyWorkers, startedEarly } from '../early-workers.js';
-import { useKernelFor } from '../kernel/load.js';
+import { kernelMode, useKernelFor } from '../kernel/load.js';
 import { threadSpec } from '../io/read.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
 import { mistakeWarnings, PredictionWatch } from '../mistakes.js';
@@ -158,12 +158,13 @@ async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, 
   if (!mayUseThreads(opts.threads, numel(logits.shape))) return undefined;
   const binary = binaryLabels(opts.mode, logits.shape, labelsShape);
   const chunkRows = rowsPerChunk(binary ? logits.shape : classLayout(logits.shape, opts.classDim).outShape, numel(logits.shape.slice(1)));
-  const parallel = await import('../parallel.js');
-  const threads = parallel.threadCount(opts.threads, numel(logits.shape), Math.ceil(logits.shape[0] / chunkRows));
-  if (threads < 2) return undefined;
   // each thread opens both files again: a stream (stdin, a FIFO, gzip) by its temporary file
   const [logitsAt, labelsAt] = [await threadSpec(specs.logits[0], opts.input.format), await threadSpec(specs.labels[0], opts.input.format)];
   if (!logitsAt) return undefined;
+  const parallel = await import('../parallel.js');
+  const cost = logitsAt.format === undefined || !binaryFormat(logitsAt.format) ? 'text' : kernelMode.scalar ? 'scalar' : 'kernel';
+  const threads = parallel.threadCount(opts.threads, numel(logits.shape), Math.ceil(logits.shape[0] / chunkRows), undefined, cost);
+  if (threads < 2) return undefined;
   if (![logitsAt, labelsAt].every((at) => at === undefined || LAYOUT_FREE.includes(at.format!))) endEarlyWorkers();
   const rowValues = (shape: number[]) => numel(shape.slice(1));
   const rows = {

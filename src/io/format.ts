@@ -2,7 +2,6 @@
  * Which reader a file needs — by the format asked for, the extension, or the first bytes —
  * and the bytes-to-tensor step for each. Pure: no file system here (read.ts has that).
  */
-import { extname } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { pickArray, refuseKey, type Container } from './container.js';
@@ -17,16 +16,8 @@ import { isZip, parseNpz } from './npz.js';
 import { looksLikeSafetensors, parseSafetensors } from './safetensors.js';
 import { looksLikeTorch, parseTorch, pickTorch, severalTensors } from './torch/torch.js';
 
-export type Format = 'npy' | 'npz' | 'safetensors' | 'pt' | 'csv' | 'tsv' | 'json' | 'jsonl';
-
-export const FORMATS: readonly Format[] = ['npy', 'npz', 'safetensors', 'pt', 'csv', 'tsv', 'json', 'jsonl'];
-
-/** Formats that are UTF-8 text. */
-export const TEXT_FORMATS: readonly Format[] = ['csv', 'tsv', 'json', 'jsonl'];
-
-export function binaryFormat(format: Format): boolean {
-  return !TEXT_FORMATS.includes(format);
-}
+export { binaryFormat, FORMATS, formatOfPath, TEXT_FORMATS, type Format } from './extensions.js';
+import { binaryFormat, formatOfPath, type Format } from './extensions.js';
 
 /** How many first bytes decide what an input is. */
 export const SNIFF_BYTES = 4096;
@@ -42,30 +33,6 @@ export const FORMAT_NAMES: Record<Format, string> = {
   json: 'JSON',
   jsonl: 'JSON Lines',
 };
-
-const BY_EXTENSION: Record<string, Format> = {
-  '.npy': 'npy',
-  '.npz': 'npz',
-  '.safetensors': 'safetensors',
-  '.pt': 'pt',
-  '.pth': 'pt',
-  '.csv': 'csv',
-  '.txt': 'csv',
-  '.tsv': 'tsv',
-  '.tab': 'tsv',
-  '.json': 'json',
-  '.jsonl': 'jsonl',
-  '.ndjson': 'jsonl',
-};
-
-/**
- * The format an extension names (case-insensitive), or undefined. A `.gz` after it names the
- * format of what gzip holds (`preds.csv.gz` is CSV); the bytes say that they are gzip.
- */
-export function formatOfPath(path: string): Format | undefined {
-  const ext = extname(path.replace(/\.gz$/i, '')).toLowerCase();
-  return Object.hasOwn(BY_EXTENSION, ext) ? BY_EXTENSION[ext] : undefined;
-}
 
 /**
  * NPY magic → npy; a zip whose directory holds `<folder>/data.pkl`, or the legacy magic
