@@ -21,6 +21,7 @@ import { paint, useColour } from './report/paint.js';
 import { Stderr } from './report/stderr.js';
 import { didYouMean } from './spelling.js';
 import { DESCRIPTIONS, EXAMPLES, LOGITS_ARGUMENT } from './help.js';
+import { completionScript, SHELLS, type Shell } from './completion.js';
 
 export type { Io } from './commands/io.js';
 
@@ -34,7 +35,7 @@ const processIo = (): Io => ({
 
 const append = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
-type Action = { command: Mode | 'compare' | 'merge'; positional: string[]; raw: RawOptions & { color?: boolean }; flags?: string[] };
+type Action = { command: Mode | 'compare' | 'merge' | 'completion'; positional: string[]; raw: RawOptions & { color?: boolean }; flags?: string[] };
 
 /**
  * `--` ends the options: what follows is operands only, even `-x.npy`. Commander sees the
@@ -89,7 +90,7 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
     .showSuggestionAfterError()
     .addHelpText(
       'after',
-      `\nModes: ${MODES.join(', ')}, compare, merge (aliases: ${Object.keys(MODE_ALIASES).join(', ')}). 'losscalc <mode> --help' shows a mode's options.`,
+      `\nModes: ${MODES.join(', ')}, compare, merge, completion (aliases: ${Object.keys(MODE_ALIASES).join(', ')}). 'losscalc <mode> --help' shows a mode's options.`,
     );
   const collect = (command: Action['command']) => (...args: unknown[]) => {
     const raw = args[args.length - 2] as Action['raw'];
@@ -164,10 +165,18 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
       .addHelpText('after', EXAMPLES.merge)
       .action((files: string[], raw: Action['raw']) => onAction({ command: 'merge', positional: files, raw }));
   }
+  if (wanted('completion')) {
+    prog
+      .command('completion')
+      .description(`print a completion script for ${SHELLS.join(' or ')} (modes, options and their values)`)
+      .argument('<shell>', SHELLS.join(' or '))
+      .addHelpText('after', EXAMPLES.completion)
+      .action((shell: string) => onAction({ command: 'completion', positional: [shell], raw: {} }));
+  }
   return prog;
 }
 
-const COMMANDS: readonly string[] = [...MODES, 'compare', 'merge'];
+const COMMANDS: readonly string[] = [...MODES, 'compare', 'merge', 'completion'];
 /** What the first argument may be: a command, an alias, or commander's `help`. */
 const NAMES: readonly string[] = [...COMMANDS, ...Object.keys(MODE_ALIASES), 'help'];
 
@@ -219,6 +228,7 @@ async function runCommand(argv: string[], io: CommandIo): Promise<number> {
   const sources: Partial<Record<Operand, string>> = {};
   try {
     const colours = await paint(useColour(action.raw.color !== false, io.env, io.isTTY));
+    if (action.command === 'completion') return await completion(action.positional[0], io);
     // compare and merge are loaded when used, so that a loss run starts with less to compile
     if (action.command === 'merge') {
       const { runMerge } = await import('./commands/merge.js');
@@ -234,6 +244,13 @@ async function runCommand(argv: string[], io: CommandIo): Promise<number> {
   } catch (e) {
     return fail(e, io, sources);
   }
+}
+
+/** `losscalc completion <shell>`: the script, made from the whole program. */
+async function completion(shell: string, io: CommandIo): Promise<number> {
+  if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`completion: unknown shell '${shell}': ${SHELLS.join(' or ')}`);
+  io.stdout.write(completionScript(shell as Shell, program(io, () => undefined)));
+  return 0;
 }
 
 /**

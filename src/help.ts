@@ -1,7 +1,7 @@
 /** The help text of each mode: its one-line description, what its logits are, and examples. */
 import type { Mode } from './modes.js';
 
-export const EXAMPLES: Record<Mode | 'compare' | 'merge', string> = {
+export const EXAMPLES: Record<Mode | 'compare' | 'merge' | 'completion', string> = {
   'cross-entropy': `
 Examples:
   losscalc ce dump.pt:logits dump.pt:labels      # torch.save({"logits": x, "labels": y}, "dump.pt")
@@ -53,6 +53,11 @@ Examples:
   for i in 0 1 2; do losscalc ce logits_$i.npy labels_$i.npy --json > part_$i.json; done
   losscalc merge part_*.json                  # the loss over all shards, as one run would give it
   cat part_*.json | losscalc merge -          # the same, read as JSON lines from stdin`,
+  completion: `
+Examples:
+  source <(losscalc completion bash)          # in ~/.bashrc: complete modes, options, values
+  losscalc completion bash > ~/.local/share/bash-completion/completions/losscalc
+  losscalc completion zsh > "\${fpath[1]}/_losscalc"   # then: autoload -U compinit && compinit`,
   compare: `
 Examples:
   losscalc compare ours.npy torch_dump.npy
