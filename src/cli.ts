@@ -15,6 +15,7 @@ import { openInput, openTable, parseList, readInput } from './io/read.js';
 import { readPair } from './io/one-file.js';
 import { MODES, type Mode } from './modes.js';
 import { endEarlyWorkers } from './early-workers.js';
+import { embedded } from './embedded.js';
 import { MODE_ALIASES, parseCompareOptions, parseMergeOptions, parseOptions, type InputOptions, type RawOptions } from './options.js';
 import { processOutput, streamOutput, type Output, type Sink } from './report/output.js';
 import { paint, useColour } from './report/paint.js';
@@ -46,8 +47,10 @@ function splitOperands(argv: string[]): { options: string[]; operands: string[] 
   return end < 1 ? { options: argv, operands: [] } : { options: argv.slice(0, end), operands: argv.slice(end + 1) };
 }
 
-/** The version in package.json, found from this module (src/, dist/ or the dist/bundle/ build). */
+/** The version in package.json, found from this module (src/, dist/ or the dist/bundle/ build), or built into the executable. */
 function packageVersion(): string {
+  const built = embedded().version;
+  if (built) return built;
   const require = createRequire(import.meta.url);
   for (const path of ['../package.json', '../../package.json']) {
     try {

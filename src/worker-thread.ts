@@ -8,6 +8,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { WorkerReply } from './thread-claims.js';
+import { embedded, EMBEDDED_IN_WORKER } from './embedded.js';
 
 export interface WorkerThread {
   worker: Worker;
@@ -33,10 +34,13 @@ export function startWorkerThread(): WorkerThread {
 /**
  * worker.js beside this module; or, beside the CommonJS bundle, worker.cjs loaded from its code
  * cache (code-cache.ts: a worker's V8 takes the cache its build made in a worker), which spares
- * the worker most of the compiling of its 300 KB.
+ * the worker most of the compiling of its 300 KB; or the single executable's worker bundle.
  */
 function workerOf(here: URL): Worker {
   const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB };
+  // the single executable's worker: its bundle's source, and the resources it reads, from the executable
+  const built = embedded();
+  if (built.worker) return new Worker(EMBEDDED_IN_WORKER + built.worker, { eval: true, resourceLimits, workerData: { embedded: built } });
   if (extname(here.pathname) !== '.cjs') return new Worker(new URL('./worker.js', here), { resourceLimits });
   const [loader, bundle] = ['./code-cache.cjs', './worker.cjs'].map((f) => JSON.stringify(fileURLToPath(new URL(f, here))));
   return new Worker(`require(${loader}).loadBundle(${bundle})`, { eval: true, resourceLimits });

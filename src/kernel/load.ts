@@ -3,9 +3,12 @@
  * thread, on first use, synchronously. It is used when this Node validates its SIMD (a module
  * with one f64x2 instruction) and LOSSCALC_KERNEL is not "scalar" (kernelMode, which tests
  * set too); otherwise, or when the file is missing, every loss takes the scalar TypeScript
- * path, which is the reference.
+ * path, which is the reference. The single executable carries the kernel's bytes (embedded.ts).
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { debuglog } from 'node:util';
+import { embedded } from '../embedded.js';
 import { expTable, logTable } from './tables.js';
 
 /** An exported global: a layout constant of kernel/memory.ts. */
@@ -126,7 +129,9 @@ function instantiate(): KernelExports | null {
   try {
     // a missing file, or memory refused (a ulimit -v below the ~10 GiB of address space V8
     // reserves for an instance): this thread takes the scalar path, within 1e-12 of the kernel
-    k = new wasm.Instance(new wasm.Module(readFileSync(wasmFile())), {}).exports as unknown as KernelExports;
+    const built = embedded().wasm;
+    k = new wasm.Instance(new wasm.Module(built ?? readFileSync(wasmFile())), {}).exports as unknown as KernelExports;
+    debuglog('losscalc')('kernel loaded from %s', built ? 'the executable' : fileURLToPath(wasmFile()));
   } catch {
     return null;
   }
