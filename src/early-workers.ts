@@ -1,6 +1,6 @@
 /**
  * Worker threads started at the very start of a run, before the CLI's bundle is loaded (the
- * bin runs this small bundle first), when the command line names a file large enough for
+ * bin runs main.ts's small bundle first), when the command line names a file large enough for
  * threads: a worker takes tens of milliseconds to be ready, which it then spends beside the
  * main thread's loading and reading instead of after it. The run adopts them (parallel.ts
  * Workers) or ends them as soon as it knows it will not use them, and whatever is left is
@@ -10,7 +10,7 @@
  * operand that is a regular file (or `file:key`) large enough (worthThreads), by a stat of each
  * operand. Standard input is not looked at, and
  * a FIFO or a device counts as no file (a stat of one neither opens nor reads it).
- * The two bundles are two copies of this module: they share the workers through a global.
+ * The bin's and the CLI's bundles hold two copies of this module: they share the workers through a global.
  */
 import { statSync, type Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
