@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""A loss over shards with Dask distributed: losscalc runs once per shard on the cluster's
+workers, and `losscalc merge` combines their --json results into the loss of the union,
+exactly as one run over every shard would give it.
+
+    python3 examples/dask_merge.py SHARDS [--scheduler ADDRESS] [--workers N] -- ce --weight w.npy
+
+SHARDS is a folder of logits_<i>.npy and labels_<i>.npy (any format losscalc reads, by the
+same names); the shards are taken in the order of <i>, as numbers (2 before 10). Without
+--scheduler a LocalCluster is started here (a scheduler and N worker processes); with it, the
+shards go to that cluster, whose workers must see the same paths (a shared file system) and
+have losscalc on their PATH. What follows `--` is losscalc's mode and options; the merged
+result is printed as `losscalc merge` prints it (add --json or -q after the mode for those).
+"""
+
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from dask.distributed import Client, LocalCluster
+
+# output options belong to the merge; every shard's own result is --json
+MERGE_OPTIONS = {"--json", "-q", "--quiet", "--no-color", "--markdown"}
+
+
+def shard_pairs(folder):
+    """(logits, labels) paths of each shard, in the order of the index in their names."""
+    pairs = []
+    for logits in Path(folder).iterdir():
+        m = re.fullmatch(r"logits_(\d+)(\..+)", logits.name)
+        if m:
+            labels = logits.with_name(f"labels_{m.group(1)}{m.group(2)}")
+            if not labels.exists():
+                sys.exit(f"dask_merge.py: {logits} has no {labels.name} beside it")
+            pairs.append((int(m.group(1)), str(logits.resolve()), str(labels.resolve())))
+    if not pairs:
+        sys.exit(f"dask_merge.py: no logits_<i> files in {folder}")
+    return [(logits, labels) for _, logits, labels in sorted(pairs)]
+
+
+def run_shard(pair, losscalc_args):
+    """On a worker: losscalc over one shard, its --json result (a failure raises, naming the shard)."""
+    logits, labels = pair
+    mode, *options = losscalc_args
+    done = subprocess.run(["losscalc", mode, logits, labels, *options, "--json"], capture_output=True, text=True)
+    # exit 1 is a failed check (--expect): the result is still there, and merge says it
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"losscalc on {logits}: {done.stderr.strip()}")
+    return done.stdout
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("shards", help="folder of logits_<i> and labels_<i> files")
+    parser.add_argument("--scheduler", help="address of a running scheduler (default: a LocalCluster)")
+    parser.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes (default 2)")
+    parser.add_argument("losscalc", nargs=argparse.REMAINDER, help="-- then losscalc's mode and options")
+    args = parser.parse_args()
+    rest = args.losscalc[1:] if args.losscalc[:1] == ["--"] else args.losscalc
+    if not rest:
+        parser.error("give losscalc's mode after --, e.g. -- ce --weight w.npy")
+    shard_args = [a for a in rest if a not in MERGE_OPTIONS]
+    merge_args = [a for a in rest if a in MERGE_OPTIONS]
+    pairs = shard_pairs(args.shards)
+
+    cluster = None if args.scheduler else LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    with Client(args.scheduler or cluster) as client:
+        futures = client.map(run_shard, pairs, losscalc_args=shard_args, pure=False)
+        # gathered in the order of the shards, whichever worker finished first
+        parts = client.gather(futures)
+    if cluster is not None:
+        cluster.close()
+    merged = subprocess.run(["losscalc", "merge", "-", *merge_args], input="".join(p if p.endswith("\n") else p + "\n" for p in parts), text=True)
+    sys.exit(merged.returncode)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+/**
+ * The README's recipes for distributed engines, run for real on twelve shards with class
+ * weights and ignored targets (fixtures/engines, scripts/make_engine_fixtures.py: PyTorch's
+ * results over the shards in order), in a folder called logits/: the GNU parallel line as the
+ * README has it (also through parallel's --sshlogin machinery, on this machine), and
+ * examples/dask_merge.py on a Dask LocalCluster. Each merged result must equal one run over
+ * every shard and PyTorch's loss; with --reduction none, every loss in the shards' order.
+ * Skipped, saying why, where an engine is missing (.ci/run installs both).
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectClose } from './cases.js';
+import { FIXTURES, readJson } from './helpers.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const fixtures = join(FIXTURES, 'engines');
+const expected = readJson<{ shards: number; mean: number; sum: number; none: number[] }>(join(fixtures, 'expected.json'));
+
+// a folder as the README's commands expect it: dumps/logits/{logits,labels}_<i>.npy, w.npy, and losscalc on the PATH
+const dir = mkdtempSync(join(tmpdir(), 'losscalc-engines-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+mkdirSync(join(dir, 'bin'));
+mkdirSync(join(dir, 'dumps'));
+cpSync(join(fixtures, 'logits'), join(dir, 'dumps', 'logits'), { recursive: true });
+cpSync(join(fixtures, 'weight.npy'), join(dir, 'w.npy'));
+writeFileSync(join(dir, 'bin', 'losscalc'), `#!/bin/sh\nexec '${process.execPath}' '${join(ROOT, 'bin', 'losscalc.cjs')}' "$@"\n`);
+chmodSync(join(dir, 'bin', 'losscalc'), 0o755);
+const env = { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` };
+
+const sh = (command: string) => {
+  const r = spawnSync('bash', ['-c', command], { cwd: dir, env, encoding: 'utf8', timeout: 240_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const has = (command: string) => sh(`command -v ${command}`).status === 0;
+
+interface Result {
+  loss: number | number[];
+  count: number;
+  sum: number;
+  weightSum: number;
+  perSample?: number[];
+}
+
+/** One run over every shard, in order (`-l` and `-y` repeated). */
+function oneRun(extra: string): Result {
+  const shards = Array.from({ length: expected.shards }, (_, i) => i);
+  const args = [...shards.map((i) => `-l dumps/logits/logits_${i}.npy`), ...shards.map((i) => `-y dumps/logits/labels_${i}.npy`)].join(' ');
+  const r = sh(`losscalc ce ${args} --weight w.npy ${extra} --json`);
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Result;
+}
+
+/** A merged result against one run and PyTorch: the mean, and every loss of reduction none in order. */
+function expectAsOneRun(mean: Result, none: Result): void {
+  const one = oneRun('');
+  expectClose(mean.loss as number, expected.mean, 'merged mean against PyTorch');
+  expectClose(mean.loss as number, one.loss as number, 'merged mean against one run');
+  expect([mean.count, mean.weightSum]).toEqual([one.count, one.weightSum]);
+  expectClose(mean.sum, expected.sum, 'merged sum against PyTorch');
+  const oneNone = oneRun('--reduction none');
+  expect(none.loss).toEqual(oneNone.loss);
+  expectClose(none.loss as number[], expected.none, 'merged reduction none against PyTorch');
+}
+
+/** The README's GNU parallel line. */
+const recipe = /<!-- recipe: parallel -->\n```sh\n([^\n]+)\n```/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))![1];
+
+describe('GNU parallel', () => {
+  const unable = has('parallel') ? undefined : 'no GNU parallel here (Debian: parallel)';
+  if (unable) console.log(`engines.test.ts: GNU parallel skipped: ${unable}`);
+
+  it('the README has the recipe, and it names a folder called logits/', () => {
+    expect(recipe).toMatch(/^ls -v dumps\/logits\/logits_\*\.npy \| parallel --keep-order '.*--json' \| losscalc merge -$/);
+  });
+
+  it.skipIf(unable !== undefined)("the README's line, as it is: the loss of one run over every shard", () => {
+    const human = sh(recipe);
+    expect(human.status, human.stderr).toBe(0);
+    expect(human.stdout).toContain(`${oneRun('').loss}`);
+    const mean = sh(`${recipe} --json`);
+    const none = sh(`${recipe.replace("--json'", "--reduction none --json'")} --json`);
+    for (const r of [mean, none]) expect(r.status, r.stderr).toBe(0);
+    expectAsOneRun(JSON.parse(mean.stdout) as Result, JSON.parse(none.stdout) as Result);
+  }, 300_000);
+
+  it.skipIf(unable !== undefined)('through --sshlogin (this machine as the login), in order', () => {
+    const remote = recipe.replace('parallel --keep-order', 'parallel -S 2/: --keep-order');
+    const mean = sh(`${remote} --json`);
+    const none = sh(`${remote.replace("--json'", "--reduction none --json'")} --json`);
+    for (const r of [mean, none]) expect(r.status, r.stderr).toBe(0);
+    expectAsOneRun(JSON.parse(mean.stdout) as Result, JSON.parse(none.stdout) as Result);
+  }, 300_000);
+});
+
+describe('Dask distributed', () => {
+  const python = ['/usr/bin/python3', 'python3'].find((p) => sh(`${p} -c 'import distributed' 2>/dev/null`).status === 0);
+  const unable = python ? undefined : 'no Python with dask.distributed here (Debian: python3-distributed)';
+  if (unable) console.log(`engines.test.ts: Dask skipped: ${unable}`);
+
+  it.skipIf(unable !== undefined)('examples/dask_merge.py on a LocalCluster: the loss of one run over every shard', () => {
+    const example = `${python} '${join(ROOT, 'examples', 'dask_merge.py')}' dumps/logits`;
+    const mean = sh(`${example} -- ce --weight w.npy --json`);
+    const none = sh(`${example} -- ce --weight w.npy --reduction none --json`);
+    for (const r of [mean, none]) expect(r.status, r.stderr).toBe(0);
+    expectAsOneRun(JSON.parse(mean.stdout) as Result, JSON.parse(none.stdout) as Result);
+  }, 300_000);
+});
