@@ -6,10 +6,10 @@ import { html, type Markup } from './escape.js';
 const ROW = 20;
 export const ARROW = ' \u2192 ';
 
-export function confusedPlot(c: Confusions, name: (cls: number) => string): Markup {
+export function confusedPlot(c: Confusions, name: (cls: number) => string, unit: string): Markup {
   const approx = c.undercount > 0 ? html` Counts are the Misra-Gries summary's: each may be up to ${c.undercount} below the true count.` : '';
-  const caption = html`<figcaption>The ${c.pairs.length} most frequent mistakes (label${ARROW}predicted) of ${c.errors} samples predicted wrong.${approx}</figcaption>`;
-  if (c.pairs.length === 0) return html`<figure class="plot"><div class="confused" data-bars="0"><p class="empty">No sample was predicted wrong.</p></div>${caption}</figure>`;
+  const caption = html`<figcaption>The ${c.pairs.length} most frequent mistakes (label${ARROW}predicted) of ${c.errors} ${unit} predicted wrong.${approx}</figcaption>`;
+  if (c.pairs.length === 0) return html`<figure class="plot"><div class="confused" data-bars="0"><p class="empty">Nothing was predicted wrong.</p></div>${caption}</figure>`;
   const f: Frame = { width: 640, height: 24 + c.pairs.length * ROW + 8, left: 220, right: 56, top: 24, bottom: 8 };
   const max = c.pairs[0].count;
   const ticks = niceTicks(0, max, 4).filter(Number.isInteger);

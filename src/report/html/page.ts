@@ -35,7 +35,7 @@ export function renderReport(d: ReportData): string {
   }
   const reliability = d.metrics && reliabilityPlot(d.metrics);
   if (reliability) sections.push(section('reliability', 'Reliability diagram', reliability));
-  if (b?.confused) sections.push(section('confused', d.binary ? 'Mistakes (target \u2192 predicted)' : 'Most-confused classes', confusedPlot(b.confused, d.binary ? String : name)));
+  if (b?.confused) sections.push(section('confused', d.binary ? 'Mistakes (target \u2192 predicted)' : 'Most-confused classes', confusedPlot(b.confused, d.binary ? String : name, unit)));
   if (b) sections.push(section('worst', `Worst ${b.worst.length} ${unit}`, worstTable(b.worst, d.binary, name)));
   const head = html`<section class="section-head"><h1>${title}</h1>${banner(d)}<div class="summary"><div><h2>Loss</h2>${lossTable(d)}</div>${
     d.metrics ? html`<div><h2>Metrics</h2>${metricsTable(d.metrics)}</div>` : ''
