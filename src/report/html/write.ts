@@ -14,7 +14,7 @@ import type { Recorded } from '../json.js';
 import { writeChunks, type Sink } from '../output.js';
 import { writeFileSafely } from '../write-file.js';
 import { renderReport } from './page.js';
-import type { ReportData } from './types.js';
+import type { ReportData, ReportMetrics } from './types.js';
 
 /** Worst samples a report shows when --top does not say; most-confused pairs it draws. */
 export const REPORT_TOP = 10;
@@ -29,6 +29,9 @@ export interface ReportRun {
   recorded: Recorded;
   binary: boolean;
   breakdown?: Breakdown;
+  /** --json's "metrics", when the run computed them: the metric rows and the reliability diagram. */
+  metrics?: ReportMetrics;
+  classNames?: string[];
 }
 
 export function reportData(run: ReportRun): ReportData {
@@ -51,6 +54,8 @@ export function reportData(run: ReportRun): ReportData {
     warnings: o.warnings,
     binary: run.binary,
     breakdown: run.breakdown,
+    metrics: run.metrics,
+    classNames: run.classNames,
   };
   if (o.mode === 'check') {
     data.ways = o.losses.map(([name, res]) => [name, typeof res.loss === 'number' ? res.loss : null]);
