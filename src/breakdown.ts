@@ -7,6 +7,7 @@
  * bce-logits. Ignored targets are left out of every table. The tables are sinks that keep what
  * they show (src/breakdown/): nothing the size of the samples is held.
  */
+import { ConfusedPairs, type Confusions } from './breakdown/confused.js';
 import { LossHistogram } from './breakdown/histogram.js';
 import { PerClass } from './breakdown/per-class.js';
 import { binarySamples, classSamples, lossBlocks } from './breakdown/samples.js';
@@ -54,6 +55,8 @@ export interface Breakdown {
   worst: SampleRow[];
   perClass: ClassRow[];
   histogram: Histogram;
+  /** With BreakdownOptions.confused: the most-confused pairs (bce: target >= 0.5 as 1 -> predicted). */
+  confused?: Confusions;
 }
 
 export interface BreakdownOptions {
@@ -63,6 +66,8 @@ export interface BreakdownOptions {
   /** As the losses' classDim: the class dim of the logits; undefined for PyTorch's. */
   classDim?: number;
   bins?: number;
+  /** How many most-confused class pairs to report; none when 0 or undefined. */
+  confused?: number;
 }
 
 /**
@@ -83,7 +88,9 @@ export function breakdown(
   const worst = new WorstK(opts.top, numel(losses.shape));
   const perClass = new PerClass();
   const histogram = new LossHistogram(opts.bins ?? 8);
-  if (opts.kind === 'binary' || opts.kind === 'binary-probabilities') {
+  const binaryKind = opts.kind === 'binary' || opts.kind === 'binary-probabilities';
+  const confused = opts.confused ? new ConfusedPairs(binaryKind ? 2 : classLayout(x.shape, opts.classDim).classes) : undefined;
+  if (binaryKind) {
     // a column per index along the last dim
     const last = x.shape.length >= 2 ? x.shape[x.shape.length - 1] : 1;
     lossBlocks(losses, (l) => {
@@ -94,6 +101,7 @@ export function breakdown(
         const i = b.first + k;
         const loss = b.loss[k];
         perClass.add(i % last, loss, (b.predicted[k] === 1) === b.label[k] >= 0.5);
+        confused?.add(b.label[k] >= 0.5 ? 1 : 0, b.predicted[k]);
         worst.offer(b, k);
         histogram.add(loss);
       }
@@ -110,6 +118,7 @@ export function breakdown(
         if (label === opts.ignoreIndex) continue;
         const loss = b.loss[k];
         perClass.add(label, loss, b.predicted[k] === label);
+        confused?.add(label, b.predicted[k]);
         worst.offer(b, k);
         histogram.add(loss);
       }
@@ -126,5 +135,6 @@ export function breakdown(
     })),
     perClass: perClass.rows(),
     histogram: histogram.result(),
+    ...(confused && { confused: confused.result(opts.confused!) }),
   };
 }

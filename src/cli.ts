@@ -4,7 +4,6 @@
  *   0 success, 1 a check / --expect / --reference / compare failed, 2 usage or input error
  *   (or output that could not be written), 3 internal error.
  */
-import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandIo, Io, Loader } from './commands/io.js';
@@ -15,7 +14,6 @@ import { openInput, openTable, parseList, readInput } from './io/read.js';
 import { readPair } from './io/one-file.js';
 import { MODES, type Mode } from './modes.js';
 import { endEarlyWorkers } from './early-workers.js';
-import { embedded } from './embedded.js';
 import { MODE_ALIASES, parseCompareOptions, parseMergeOptions, parseOptions, type InputOptions, type RawOptions } from './options.js';
 import { processOutput, streamOutput, type Output, type Sink } from './report/output.js';
 import { paint, useColour } from './report/paint.js';
@@ -23,6 +21,7 @@ import { Stderr } from './report/stderr.js';
 import { didYouMean } from './spelling.js';
 import { DESCRIPTIONS, EXAMPLES, LOGITS_ARGUMENT } from './help.js';
 import { completionScript, SHELLS, type Shell } from './completion.js';
+import { packageVersion } from './version.js';
 
 export type { Io } from './commands/io.js';
 
@@ -45,22 +44,6 @@ type Action = { command: Mode | 'compare' | 'merge' | 'completion'; positional: 
 function splitOperands(argv: string[]): { options: string[]; operands: string[] } {
   const end = argv.indexOf('--');
   return end < 1 ? { options: argv, operands: [] } : { options: argv.slice(0, end), operands: argv.slice(end + 1) };
-}
-
-/** The version in package.json, found from this module (src/, dist/ or the dist/bundle/ build), or built into the executable. */
-function packageVersion(): string {
-  const built = embedded().version;
-  if (built) return built;
-  const require = createRequire(import.meta.url);
-  for (const path of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = require(path) as { name?: string; version?: string };
-      if (pkg.name === 'losscalc' && pkg.version) return pkg.version;
-    } catch {
-      // not at this depth
-    }
-  }
-  return 'unknown';
 }
 
 /**
@@ -140,6 +123,7 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
       .option('--save-per-sample <file>', 'write the unreduced losses to .npy, .csv or .json')
       .option('-q, --quiet', 'print only the loss, a bare number')
       .option('-j, --threads <n>', 'threads for large NPY and CSV inputs, at most the number of cores (default: every core for inputs that keep one thread 150 ms or more)');
+    cmd.option('--report <file.html>', 'write a self-contained HTML report: the loss, metrics and checks with a PASS/FAIL banner, the inputs\' digests, and plots of the breakdown');
     // `-:key` (an array of an archive on stdin) looks like an option to commander: unknown
     // options reach parseOptions as arguments, which names any that is not a stdin key
     tolerances(cmd).allowUnknownOption().allowExcessArguments().addHelpText('after', EXAMPLES[mode]).action(collect(mode));

@@ -9,6 +9,7 @@ Examples:
   losscalc ce dump.npz                     # logits and labels found by name (logits, labels, ...)
   losscalc ce logits.csv labels.csv --weight 1,2,0.5 --label-smoothing 0.1
   losscalc ce logits.npy labels.npy --per-sample --top 5      # worst samples, per class, histogram
+  losscalc ce logits.npy labels.npy --expect 2.3 --report report.html   # an HTML page with plots and PASS/FAIL
   losscalc ce logits.npy labels.npy --reduction none --json
   losscalc ce lm_logits.npy tokens.npy --class-dim -1       # (B, T, V) logits, (B, T) labels
   loss=$(losscalc ce logits.npy labels.npy -q)

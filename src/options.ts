@@ -48,6 +48,8 @@ export interface Options {
   savePerSample?: string;
   /** -j/--threads; undefined: every core for large NPY inputs, one thread otherwise. */
   threads?: number;
+  /** --report: the HTML report's file. */
+  report?: string;
 }
 
 /** How files are read: --format, --delimiter, --header/--no-header, and the one-CSV table columns. */
@@ -97,6 +99,7 @@ export interface RawOptions {
   savePerSample?: string;
   equalNan?: boolean;
   threads?: string;
+  report?: string;
 }
 
 /** Which modes take which flag; absent flags are accepted everywhere. */
@@ -208,7 +211,16 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     quiet: Boolean(raw.quiet),
     savePerSample: save,
     threads: raw.threads === undefined ? undefined : count('--threads', raw.threads),
+    report: reportFile(raw.report),
   };
+}
+
+/** --report names an .html (or .htm) file, or a FIFO or device written as it is. */
+function reportFile(path: string | undefined): string | undefined {
+  if (path !== undefined && !/\.html?$/i.test(path) && !isSpecialFile(path)) {
+    throw new UsageError(`--report: the report is an HTML page: name the file .html, got "${path}"`);
+  }
+  return path;
 }
 
 export interface MergeOptions {

@@ -29,6 +29,8 @@ import { threadSpec } from '../io/read.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
 import { mistakeWarnings, PredictionWatch } from '../mistakes.js';
 import type { CommandIo, Loader } from './io.js';
+import { CONFUSED_PAIRS, REPORT_TOP, reportData, writeReport } from '../report/html/write.js';
+import { packageVersion } from '../version.js';
 
 export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint: Paint): Promise<number> {
   // a worker started with the process loads its bundle's code cache, which V8 takes only under
@@ -54,7 +56,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
     reference: opts.reference === undefined ? undefined : await load.open('reference', [opts.reference]),
   };
   // the unreduced losses are kept (beyond a bound, in a temporary file) only for an output that needs them
-  const keepLosses = opts.reduction === 'none' || opts.savePerSample !== undefined || opts.top > 0;
+  const keepLosses = opts.reduction === 'none' || opts.savePerSample !== undefined || opts.top > 0 || opts.report !== undefined;
   const threaded = plan && (await inThreads(plan, opts, loaded, labels, inputs, keepLosses));
   // a worker's start sets V8's flags anew, and a run with workers started early has not set them yet
   keepYoungGenerationSmall();
@@ -75,17 +77,28 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   };
   for (const w of outcome.warnings) io.stderr.message(`warning: ${w}`);
 
-  const details =
-    opts.top > 0
-      ? breakdown(logits, labels, outcome.result.perSample!, outcome.result.shape, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim })
+  // --report draws the breakdown (with the most-confused pairs) whether or not --top prints it
+  const report = opts.report === undefined ? undefined : { top: opts.top || REPORT_TOP, confused: CONFUSED_PAIRS };
+  const drawn =
+    opts.top > 0 || report
+      ? breakdown(logits, labels, outcome.result.perSample!, outcome.result.shape, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim, ...report })
       : undefined;
+  const details = opts.top > 0 ? drawn : undefined;
   progress.done();
   if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result, io);
+  // --json and --report record the same digests: the files are read again once
+  let recorded: Promise<Recorded> | undefined;
+  const recordOnce = () =>
+    (recorded ??= record(opts, specs, inputs, binary ? null : { ...classLayout(logits.shape, opts.classDim), rank: logits.shape.length }, io.stdin));
+  if (opts.report !== undefined) {
+    const arrays = { logits: loaded, labels };
+    const data = reportData({ opts, outcome, version: packageVersion(), specs, arrays, recorded: await recordOnce(), binary, breakdown: drawn });
+    await writeReport(opts.report, data, io);
+  }
 
   if (opts.quiet) await writeQuiet(io.stdout, outcome.result);
   else if (opts.json) {
-    const recorded = await record(opts, specs, inputs, binary ? null : { ...classLayout(logits.shape, opts.classDim), rank: logits.shape.length }, io.stdin);
-    await writeJsonReport(io.stdout, outcome, { logits: logits.shape, labels: labels.shape }, recorded, details);
+    await writeJsonReport(io.stdout, outcome, { logits: logits.shape, labels: labels.shape }, await recordOnce(), details);
   }
   else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary }));
   return outcome.ok ? 0 : 1;
