@@ -30,7 +30,7 @@ describe('npm pack', () => {
     }
     const top = new Set(files.map((f) => f.split('/')[0]));
     expect([...top].sort()).toEqual(['LICENSE', 'README.md', 'bin', 'dist', 'package.json']);
-  });
+  }, 60_000);
 
   it('installed from its tarball into an empty project, `npx losscalc` runs with no warning', () => {
     // this repository's build as it is (--ignore-scripts: no second build beside the tests)
@@ -50,5 +50,5 @@ describe('npm pack', () => {
     const fromRepo = spawnSync(process.execPath, [join(ROOT, 'bin', 'losscalc.cjs'), 'ce', join(example, 'logits.csv'), join(example, 'labels.csv'), '-q'], { encoding: 'utf8' });
     expect(r.stdout).toBe(fromRepo.stdout);
     expect(Number(r.stdout)).toBeGreaterThan(0);
-  });
+  }, 180_000);
 });
