@@ -28,6 +28,8 @@ describe('npm pack', () => {
     for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/losscalc.cjs', 'dist/bundle/cli.cjs', 'dist/bundle/worker.cjs', 'dist/kernel.wasm', 'dist/index.js', 'dist/index.d.ts']) {
       expect(files, f).toContain(f);
     }
+    // nor the single executable a build:exe left in dist/ (a Node of its own, 100 MB)
+    expect(files.filter((f) => f.startsWith('dist/exe'))).toEqual([]);
     const top = new Set(files.map((f) => f.split('/')[0]));
     expect([...top].sort()).toEqual(['LICENSE', 'README.md', 'bin', 'dist', 'package.json']);
   }, 60_000);
