@@ -19,3 +19,18 @@ export class PerClass {
       .map(([c, a]) => ({ class: c, count: a.count, meanLoss: a.loss / a.count, accuracy: a.hits / a.count }));
   }
 }
+
+/**
+ * The `k` rows the terminal shows: the highest mean loss first (NaN before any number, as the
+ * most in need of a look), ties by class; and how many are left out.
+ */
+export function worstClasses(rows: readonly ClassRow[], k: number): { shown: ClassRow[]; more: number } {
+  const key = (r: ClassRow) => (Number.isNaN(r.meanLoss) ? Infinity : r.meanLoss);
+  const sorted = [...rows].sort((a, b) => key(b) - key(a) || (Number.isNaN(b.meanLoss) ? 1 : 0) - (Number.isNaN(a.meanLoss) ? 1 : 0) || a.class - b.class);
+  return { shown: sorted.slice(0, k), more: Math.max(0, rows.length - k) };
+}
+
+/** The rows with their class's name, when names are known (`names[c]` for class c). */
+export function namedClasses(rows: ClassRow[], names: readonly string[] | undefined): ClassRow[] {
+  return names === undefined ? rows : rows.map(({ class: c, ...rest }) => ({ class: c, name: names[c], ...rest }));
+}
