@@ -100,7 +100,8 @@ export async function openTable(
     if (table) return table;
     // the ids are read again when saving: from a CSV file that can be read in blocks
     if (options.idColumn !== undefined) {
-      throw new InputError(`--id-column reads the ids from a plain CSV/TSV file, read again when saving: this is ${csv ? 'compressed or not readable in blocks' : `${format ?? 'not CSV'}`}`);
+      const what = at.stdin || at.bytes ? 'standard input, read once' : csv ? 'compressed' : format === undefined ? 'not CSV' : FORMAT_NAMES[format];
+      throw new InputError(`--id-column reads the ids again when saving, from a CSV/TSV file: this is ${what}`);
     }
     return readTable(spec, { ...options, note: undefined }); // noted already
   }
