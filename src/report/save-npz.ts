@@ -57,9 +57,7 @@ export function* npzChunks(arrays: readonly NpzArray[], path: string): Generator
     let bytes = new DataView(new ArrayBuffer(0));
     for (const block of a.blocks()) {
       if (bytes.byteLength < block.length * 8) bytes = new DataView(new ArrayBuffer(block.length * 8));
-      // every NaN as one bit pattern, as the .npy save writes it
-      for (let i = 0; i < block.length; i++) bytes.setFloat64(i * 8, block[i] === block[i] ? block[i] : NaN, true);
-      const chunk = new Uint8Array(bytes.buffer, 0, block.length * 8);
+      const chunk = float64Bytes(block, bytes);
       crc = crc32(chunk, crc);
       yield chunk;
     }
@@ -96,4 +94,14 @@ export function* npzChunks(arrays: readonly NpzArray[], path: string): Generator
   end.setUint32(12, directory, true);
   end.setUint32(16, offset, true);
   yield new Uint8Array(end.buffer);
+}
+
+/**
+ * `block` as little-endian float64 at the start of `bytes`, every NaN as one bit pattern: the
+ * sign a NaN loss comes with depends on the code V8 ran it in (interpreted or optimized), so
+ * on how many rows its thread had computed before.
+ */
+export function float64Bytes(block: ArrayLike<number>, bytes: DataView): Uint8Array {
+  for (let i = 0; i < block.length; i++) bytes.setFloat64(i * 8, block[i] === block[i] ? block[i] : NaN, true);
+  return new Uint8Array(bytes.buffer, 0, block.length * 8);
 }

@@ -18,7 +18,7 @@ import { writeChunks, type Sink } from './output.js';
 import { writeFileSafely } from './write-file.js';
 import { npyHeaderBytes } from '../io/npy.js';
 import { npzArrays, recordChunks, type SavedColumns } from './save-columns.js';
-import { npzChunks } from './save-npz.js';
+import { float64Bytes, npzChunks } from './save-npz.js';
 
 /** NPY bytes handed to the system at a time (CSV and JSON come in chunks of their own): a signal is handled between them. */
 const CHUNK_BYTES = 1 << 20;
@@ -48,9 +48,7 @@ export function* encodePerSample(
   if (ext === '.npz') yield* npzChunks(npzArrays(losses, columns), path);
   else if (columns && ext !== '.npy') yield* recordChunks(ext, losses, columns);
   else if (ext === '.npy') {
-    // the header is known from the shape; the data follows as little-endian float64, every
-    // NaN as one bit pattern: the sign a NaN loss comes with depends on the code V8 ran it in
-    // (interpreted or optimized), so on how many rows its thread had computed before
+    // the header is known from the shape; the data follows as little-endian float64 (float64Bytes).
     // With `reuse`, one buffer for every chunk, each written whole before the next is asked
     // for: a buffer a chunk leaves ~1 MiB of garbage outside the heap each time, which V8
     // collects only after tens of them (30 MiB more at the peak for 20M losses).
@@ -58,8 +56,7 @@ export function* encodePerSample(
     let bytes = new DataView(new ArrayBuffer(CHUNK_BYTES));
     for (const [block] of valueBlocks(losses, CHUNK_BYTES / 8)) {
       if (!reuse) bytes = new DataView(new ArrayBuffer(block.length * 8));
-      for (let i = 0; i < block.length; i++) bytes.setFloat64(i * 8, block[i] === block[i] ? block[i] : NaN, true);
-      yield new Uint8Array(bytes.buffer, 0, block.length * 8);
+      yield float64Bytes(block, bytes);
     }
   } else if (ext === '.csv') {
     yield 'index,loss\n';
