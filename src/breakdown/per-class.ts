@@ -25,8 +25,12 @@ export class PerClass {
  * most in need of a look), ties by class; and how many are left out.
  */
 export function worstClasses(rows: readonly ClassRow[], k: number): { shown: ClassRow[]; more: number } {
-  const key = (r: ClassRow) => (Number.isNaN(r.meanLoss) ? Infinity : r.meanLoss);
-  const sorted = [...rows].sort((a, b) => key(b) - key(a) || (Number.isNaN(b.meanLoss) ? 1 : 0) - (Number.isNaN(a.meanLoss) ? 1 : 0) || a.class - b.class);
+  const worstFirst = (a: ClassRow, b: ClassRow): number => {
+    const [x, y] = [a.meanLoss, b.meanLoss];
+    if (Number.isNaN(x) !== Number.isNaN(y)) return Number.isNaN(x) ? -1 : 1;
+    return (x === y || Number.isNaN(x) ? 0 : y > x ? 1 : -1) || a.class - b.class;
+  };
+  const sorted = [...rows].sort(worstFirst);
   return { shown: sorted.slice(0, k), more: Math.max(0, rows.length - k) };
 }
 

@@ -1,7 +1,9 @@
 /**
  * A --label-column table (table.ts) read in blocks: the logits' columns and the label column
  * as two float64 Values over the same file, each reading its own cells of every row through
- * the byte-level reader (csv-file.ts); dropped columns are never parsed. Undefined when the
+ * the byte-level reader (csv-file.ts); dropped columns (and --id-column's, whose ids
+ * id-column.ts reads when saving) are never parsed. With --id-column and no label column, the
+ * logits alone. Undefined when the
  * file must be read whole by parseTable, which then says what is wrong (csv-scan.ts says
  * when); a column the table does not have is its error, thrown at the open.
  */

@@ -39,7 +39,7 @@ const WINDOW_VALUES = 1 << 18;
 /** Samples per window, at most, unless one row holds more. */
 const WINDOW_SAMPLES = 1 << 14;
 
-export function isBinary(kind: PredictionKind): boolean {
+function isBinary(kind: PredictionKind): boolean {
   return kind === 'binary' || kind === 'binary-probabilities';
 }
 
