@@ -23,6 +23,14 @@ describe('windows of samples', () => {
   writeFileSync(join(dir, 'x.csv'), `id,a,b,c\n${rows.join('\n')}\n`);
   writeFileSync(join(dir, 'y.npy'), encodeNpy({ data: labels, shape: [N], dtype: 'int64' }));
 
+  it('-j 2 reads the logits without their id column too: the same file as one thread writes', async () => {
+    const saved = ['j1.csv', 'j2.csv'].map((f) => join(dir, f));
+    for (const [i, j] of ['1', '2'].entries()) {
+      const r = await runCli(['ce', join(dir, 'x.csv'), join(dir, 'y.npy'), '--id-column', 'id', '-j', j, '--save-per-sample', saved[i], '-q']);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+    }
+    expect(readFileSync(saved[1], 'utf8')).toBe(readFileSync(saved[0], 'utf8'));
+  });
   it('the CSV rows are the .npy losses, each with its row id and label, and p_label = exp(-loss) (cross-entropy without weights)', async () => {
     const [csv, npy] = [join(dir, 's.csv'), join(dir, 's.npy')];
     for (const out of [csv, npy]) expect((await runCli(['ce', join(dir, 'x.csv'), join(dir, 'y.npy'), '--id-column', 'id', '--save-per-sample', out, '-q'])).code).toBe(0);

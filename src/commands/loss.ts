@@ -160,7 +160,8 @@ async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, 
   if (opts.mode === 'check' || !isValues(logits) || logits.shape.length < 2) return undefined;
   // a --label-column table is read on this thread; the threads read the logits and labels specs
   if (opts.input.labelColumn !== undefined || specs.logits.length !== 1 || specs.labels.length !== 1) return undefined;
-  // a thread would read the logits' file whole, its id column too
+  // a thread reads the logits' file with every column, the ids too: it would fail on them and
+  // leave its rows to this thread, after starting for nothing
   if (opts.input.idColumn !== undefined) return undefined;
   // each thread sees its rows of both inputs, so only the batch dims can disagree unseen:
   // the single-threaded run reports that
