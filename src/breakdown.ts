@@ -37,6 +37,8 @@ export interface SampleRow {
 export interface ClassRow {
   /** Class index; for bce-logits the index along the last dim. */
   class: number;
+  /** The class's name, from --class-names or the logits CSV's header. */
+  name?: string;
   count: number;
   meanLoss: number;
   /** Fraction of this class's samples predicted right (bce: σ(x) > 0.5 exactly when t >= 0.5). */

@@ -121,6 +121,9 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
       .option('--per-sample', 'worst samples, per-class table and a histogram of the losses')
       .option('--top <k>', 'how many worst samples (default: 10); turns --per-sample on')
       .option('--save-per-sample <file>', 'write the unreduced losses to .npy, .csv or .json')
+      .option('--id-column <name|index>', 'sample ids from this column of the logits CSV (left out of the logits), written by --save-per-sample .csv/.json')
+      .option('--classes <k>', 'rows of the per-class table: the k classes with the highest mean loss (default: 20)')
+      .option('--class-names <file>', 'class names for the per-class table and --json perClass: one a line, or a JSON list')
       .option('-q, --quiet', 'print only the loss, a bare number')
       .option('-j, --threads <n>', 'threads for large NPY and CSV inputs, at most the number of cores (default: every core for inputs that keep one thread 150 ms or more)');
     cmd.option('--report <file.html>', 'write a self-contained HTML report: the loss, metrics and checks with a PASS/FAIL banner, the inputs\' digests, and plots of the breakdown');
@@ -284,9 +287,9 @@ function loader(sources: Partial<Record<Operand, string>>, input: InputOptions =
       return pair;
     },
     async table(specs) {
-      sources.labels = `${specs.join(' + ')} (column ${input.labelColumn})`;
+      if (input.labelColumn !== undefined) sources.labels = `${specs.join(' + ')} (column ${input.labelColumn})`;
       return named('logits', specs, () =>
-        openTable(one(specs), { ...options(specs), labelColumn: input.labelColumn!, dropColumns: input.dropColumns }),
+        openTable(one(specs), { ...options(specs), labelColumn: input.labelColumn, dropColumns: input.dropColumns, idColumn: input.idColumn }),
       );
     },
   };

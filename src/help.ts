@@ -10,6 +10,9 @@ Examples:
   losscalc ce logits.csv labels.csv --weight 1,2,0.5 --label-smoothing 0.1
   losscalc ce logits.npy labels.npy --per-sample --top 5      # worst samples, per class, histogram
   losscalc ce logits.npy labels.npy --expect 2.3 --report report.html   # an HTML page with plots and PASS/FAIL
+  losscalc ce logits.npy labels.npy --top 5 --classes 10 --class-names names.txt   # the 10 classes with the highest mean loss, named
+  losscalc ce preds.csv labels.npy --id-column image --save-per-sample out.csv   # index,id,loss,label,predicted,p_label
+  losscalc ce logits.npy labels.npy --save-per-sample out.npz   # arrays loss, label, predicted, p_label
   losscalc ce logits.npy labels.npy --reduction none --json
   losscalc ce lm_logits.npy tokens.npy --class-dim -1       # (B, T, V) logits, (B, T) labels
   loss=$(losscalc ce logits.npy labels.npy -q)

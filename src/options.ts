@@ -50,6 +50,10 @@ export interface Options {
   threads?: number;
   /** --report: the HTML report's file. */
   report?: string;
+  /** --classes: rows of the per-class table in the terminal (the highest mean loss first). */
+  classes: number;
+  /** --class-names: a file of class names, one a line or a JSON list. */
+  classNames?: string;
 }
 
 /** How files are read: --format, --delimiter, --header/--no-header, and the one-CSV table columns. */
@@ -60,6 +64,8 @@ export interface InputOptions {
   header?: boolean;
   labelColumn?: string;
   dropColumns?: string[];
+  /** --id-column: the column of sample ids in the logits CSV (or the --label-column table). */
+  idColumn?: string;
 }
 
 export interface CompareOptions {
@@ -100,6 +106,9 @@ export interface RawOptions {
   equalNan?: boolean;
   threads?: string;
   report?: string;
+  idColumn?: string;
+  classes?: string;
+  classNames?: string;
 }
 
 /** Which modes take which flag; absent flags are accepted everywhere. */
@@ -212,6 +221,7 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     savePerSample: save,
     threads: raw.threads === undefined ? undefined : count('--threads', raw.threads),
     report: reportFile(raw.report),
+    ...perSampleOptions(raw, logits, labels),
   };
 }
 
@@ -222,6 +232,18 @@ function reportFile(path: string | undefined): string | undefined {
   }
   return path;
 }
+
+/** --classes, --class-names, and what --id-column needs of the operands. */
+function perSampleOptions(raw: RawOptions, logits: Source[], labels: Source[]): Pick<Options, 'classes' | 'classNames'> {
+  if (raw.idColumn !== undefined && logits.length > 1) throw new UsageError(`--id-column reads the ids from one CSV file, not ${logits.length} shards`);
+  if (raw.idColumn !== undefined && raw.labelColumn === undefined && labels.length === 0) {
+    throw new UsageError('--id-column needs the labels as a file of their own, or a --label-column in the same CSV');
+  }
+  return { classes: raw.classes === undefined ? DEFAULT_CLASS_ROWS : count('--classes', raw.classes), classNames: raw.classNames };
+}
+
+/** Rows of the per-class table without --classes. */
+export const DEFAULT_CLASS_ROWS = 20;
 
 export interface MergeOptions {
   files: string[];
@@ -268,6 +290,7 @@ function parseInputOptions(raw: RawOptions): InputOptions {
     header: raw.header,
     labelColumn: raw.labelColumn,
     dropColumns: raw.dropColumns?.split(',').map((c) => c.trim()),
+    idColumn: raw.idColumn,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { lstatSync } from 'node:fs';
 
-export const SAVE_EXTENSIONS = ['.npy', '.csv', '.json'] as const;
+export const SAVE_EXTENSIONS = ['.npy', '.csv', '.json', '.npz'] as const;
 
 /** The format `path`'s name asks for, or undefined. */
 export function saveExtension(path: string): (typeof SAVE_EXTENSIONS)[number] | undefined {

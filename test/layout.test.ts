@@ -3,7 +3,7 @@
  * cases): the hint for (B, T) labels of (B, T, V) logits, the warning where both layouts fit,
  * the flag's validation, the report's sample positions, and a thread's part of a run.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { temporaryFile } from '../src/loss-store.js';
 import { joinClaims, type ParallelJob } from '../src/parallel.js';
 import { computeClaims } from '../src/thread-claims.js';
 import { cases, expectClose, resolveArgv, type Report } from './cases.js';
-import { runCli, type Expected } from './helpers.js';
+import { flatten, runCli, type Expected } from './helpers.js';
 import type { Values } from '../src/values.js';
 
 const byName = (name: string) => {
@@ -138,10 +138,13 @@ describe('the per-sample report in the user layout', () => {
 
   it('saves the unreduced losses in the (B, T) shape', async () => {
     const c = byName('layout_ce_lastdim_none');
-    const file = join(mkdtempSync(join(tmpdir(), 'losscalc-layout-')), 'losses.json');
+    // .npz's arrays keep the loss's shape (.json holds a record per sample)
+    const file = join(mkdtempSync(join(tmpdir(), 'losscalc-layout-')), 'losses.npz');
     const r = await runCli([...resolveArgv(c.argv), '--save-per-sample', file, '-q']);
     expect(r.code, r.stderr).toBe(0);
-    expectClose(JSON.parse(readFileSync(file, 'utf8')), c.expected.loss!, 'saved losses');
+    const saved = await readInput(`${file}:loss`);
+    expect(saved.shape).toEqual([3, 5]);
+    expectClose(Array.from(saved.data as Float64Array), flatten(c.expected.loss!), 'saved losses');
   });
 });
 

@@ -72,7 +72,7 @@ describe('--per-sample and --top', () => {
 });
 
 describe('--save-per-sample', () => {
-  it('writes .npy (float64, the loss shape), .csv (index,loss) and .json, equal to perSample', async () => {
+  it('writes .npy (float64, the loss shape), .csv (index,loss,...) and .json (records), equal to perSample', async () => {
     const want = (await json(['ce', ...EXAMPLE, '--reduction', 'none'])).perSample as number[];
     const npy = join(dir, 'l.npy');
     const csv = join(dir, 'l.csv');
@@ -83,9 +83,9 @@ describe('--save-per-sample', () => {
     expect(t.shape).toEqual([8]);
     expect(Array.from(t.data as Float64Array)).toEqual(want);
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('index,loss');
+    expect(lines[0]).toBe('index,loss,label,predicted,p_label');
     expect(lines.slice(1).map((l) => Number(l.split(',')[1]))).toEqual(want);
-    expect(JSON.parse(readFileSync(js, 'utf8'))).toEqual(want);
+    expect(JSON.parse(readFileSync(js, 'utf8')).map((r: { loss: number }) => r.loss)).toEqual(want);
   });
   it('refuses other extensions, and a failed write leaves no file behind', async () => {
     expect((await runCli(['ce', ...EXAMPLE, '--save-per-sample', join(dir, 'l.txt')])).code).toBe(2);

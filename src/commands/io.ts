@@ -5,6 +5,7 @@ import type { Output, Sink } from '../report/output.js';
 import type { Stderr } from '../report/stderr.js';
 import type { Tensor } from '../tensor.js';
 import type { Values } from '../values.js';
+import type { IdColumn } from '../io/id-column.js';
 
 /** The process's streams and surroundings, as the CLI is run with them (tests pass their own). */
 export interface Io {
@@ -33,8 +34,12 @@ export interface Loader {
   read(operand: Operand, spec: string | readonly string[] | undefined, opts?: { list?: boolean }): Promise<Tensor | undefined>;
   /** Like read, but a file that can be read in blocks comes back as Values, and shards are read one after another: for the large operands. */
   open(operand: Operand, spec: readonly string[]): Promise<Tensor | Values>;
-  /** Logits and labels from one CSV table: --label-column (and --drop-columns); one file read in blocks, shards one after another. */
-  table(spec: readonly string[]): Promise<{ logits: Tensor | Values; labels: Tensor | Values }>;
+  /**
+   * Logits and labels from one CSV table: --label-column (and --drop-columns); one file read in
+   * blocks, shards one after another. With --id-column and no --label-column: the logits alone.
+   * The logits' column names when there is a header, and where --id-column's ids are.
+   */
+  table(spec: readonly string[]): Promise<{ logits: Tensor | Values; labels?: Tensor | Values; classes?: string[]; ids?: IdColumn }>;
   /** Logits and labels found by name in one container (shards: each file holds both), with the `file:key` each came from. */
   pair(spec: readonly string[]): Promise<Pair>;
   /** What the readers noticed that is no error, for the command to print as warnings. */

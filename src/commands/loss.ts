@@ -31,13 +31,15 @@ import { mistakeWarnings, PredictionWatch } from '../mistakes.js';
 import type { CommandIo, Loader } from './io.js';
 import { CONFUSED_PAIRS, REPORT_TOP, reportData, writeReport } from '../report/html/write.js';
 import { packageVersion } from '../version.js';
+import { classNames, named, savedColumns } from './per-sample.js';
+import type { IdColumn } from '../io/id-column.js';
 
 export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint: Paint): Promise<number> {
   // a worker started with the process loads its bundle's code cache, which V8 takes only under
   // the flags it was made with: they change once the run knows whether it uses that worker
   if (!startedEarly()) keepYoungGenerationSmall();
   await refuseSavingOverInput(opts);
-  const { logits: loaded, labels, specs } = await loadLogitsAndLabels(opts, load);
+  const { logits: loaded, labels, specs, classes, ids } = await loadLogitsAndLabels(opts, load);
   useKernelFor(numel(loaded.shape));
   // workers start loading now (unless they started with the process), while the rest of the inputs are read
   const plan = await threadPlan(opts, specs, loaded, labels);
@@ -77,22 +79,23 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   };
   for (const w of outcome.warnings) io.stderr.message(`warning: ${w}`);
 
+  const names = classNames(opts, loaded.shape, binary, classes);
   // --report draws the breakdown (with the most-confused pairs) whether or not --top prints it
   const report = opts.report === undefined ? undefined : { top: opts.top || REPORT_TOP, confused: CONFUSED_PAIRS };
   const drawn =
     opts.top > 0 || report
-      ? breakdown(logits, labels, outcome.result.perSample!, outcome.result.shape, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim, ...report })
+      ? named(breakdown(logits, labels, outcome.result.perSample!, outcome.result.shape, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim, ...report }), names)
       : undefined;
   const details = opts.top > 0 ? drawn : undefined;
   progress.done();
-  if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result, io);
+  if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result, io, savedColumns(opts, asValues(loaded), asValues(labels), kind, ids));
   // --json and --report record the same digests: the files are read again once
   let recorded: Promise<Recorded> | undefined;
   const recordOnce = () =>
     (recorded ??= record(opts, specs, inputs, binary ? null : { ...classLayout(logits.shape, opts.classDim), rank: logits.shape.length }, io.stdin));
   if (opts.report !== undefined) {
     const arrays = { logits: loaded, labels };
-    const data = reportData({ opts, outcome, version: packageVersion(), specs, arrays, recorded: await recordOnce(), binary, breakdown: drawn });
+    const data = reportData({ opts, outcome, version: packageVersion(), specs, arrays, recorded: await recordOnce(), binary, breakdown: drawn, classNames: names });
     await writeReport(opts.report, data, io);
   }
 
@@ -100,7 +103,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   else if (opts.json) {
     await writeJsonReport(io.stdout, outcome, { logits: logits.shape, labels: labels.shape }, await recordOnce(), details);
   }
-  else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary }));
+  else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary, classes: opts.classes }));
   return outcome.ok ? 0 : 1;
 }
 
@@ -132,8 +135,16 @@ interface Specs {
  * Logits and labels from their files; or both from one table (--label-column), the table then
  * holding the labels too; or both found by name in one container (no labels operand).
  */
-async function loadLogitsAndLabels(opts: Options, load: Loader): Promise<{ logits: Tensor | Values; labels: Tensor | Values; specs: Specs }> {
-  if (opts.input.labelColumn !== undefined) return { ...(await load.table(opts.logits)), specs: { logits: opts.logits, labels: opts.logits } };
+async function loadLogitsAndLabels(opts: Options, load: Loader): Promise<{ logits: Tensor | Values; labels: Tensor | Values; specs: Specs; classes?: string[]; ids?: IdColumn }> {
+  if (opts.input.labelColumn !== undefined) {
+    const table = await load.table(opts.logits);
+    return { ...table, labels: table.labels!, specs: { logits: opts.logits, labels: opts.logits } };
+  }
+  // --id-column alone: the logits' CSV without its id column, the labels a file of their own
+  if (opts.input.idColumn !== undefined) {
+    const table = await load.table(opts.logits);
+    return { ...table, labels: await load.open('labels', opts.labels), specs: { logits: opts.logits, labels: opts.labels } };
+  }
   if (opts.labels.length === 0) return load.pair(opts.logits);
   const specs = { logits: opts.logits, labels: opts.labels };
   return { logits: await load.open('logits', opts.logits), labels: await load.open('labels', opts.labels), specs };
@@ -162,6 +173,9 @@ async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, 
   if (opts.mode === 'check' || !isValues(logits) || logits.shape.length < 2) return undefined;
   // a --label-column table is read on this thread; the threads read the logits and labels specs
   if (opts.input.labelColumn !== undefined || specs.logits.length !== 1 || specs.labels.length !== 1) return undefined;
+  // a thread reads the logits' file with every column, the ids too: it would fail on them and
+  // leave its rows to this thread, after starting for nothing
+  if (opts.input.idColumn !== undefined) return undefined;
   // each thread sees its rows of both inputs, so only the batch dims can disagree unseen:
   // the single-threaded run reports that
   if (labelsShape[0] !== logits.shape[0]) return undefined;

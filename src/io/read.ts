@@ -10,7 +10,7 @@
  * `-` is standard input, and `-:<key>` a key in it. When both `x.npz:logits` and `x.npz` exist, the file wins, and the reader says so through `note`.
  */
 import { readFileSync, statSync, type Stats } from 'node:fs';
-import { InputError, readError } from '../errors.js';
+import { InputError, readError, UsageError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { pickArray, pickKey, refuseKey, type Container } from './container.js';
 import { concatBatch, joinBatch } from './concat.js';
@@ -25,6 +25,7 @@ import { isTorchPath, openPickedTorch, openTorchFile, pickTorch, severalTensors 
 import { openSafetensorsFile } from './safetensors.js';
 import { checkShardClasses, parseTable, type Table, type TableOptions } from './table.js';
 import { openTableFile } from './table-file.js';
+import type { IdColumn } from './id-column.js';
 import type { Values } from '../values.js';
 import { readBefore, streamOf } from './stream-input.js';
 
@@ -87,20 +88,27 @@ export interface JoinedTable {
  * temporary file; not gzip) comes back as Values read in blocks (io/table-file.ts) instead of
  * being read whole, and shards are read one after another.
  */
-export async function openTable(spec: string | readonly string[], options: ReadTableOptions): Promise<{ logits: Tensor | Values; labels: Tensor | Values; classes?: string[] }> {
+export async function openTable(
+  spec: string | readonly string[],
+  options: ReadTableOptions,
+): Promise<{ logits: Tensor | Values; labels?: Tensor | Values; classes?: string[]; ids?: IdColumn }> {
   if (typeof spec === 'string') {
     const at = await settle(await locate(spec, options.note), options);
     const format = at.format ?? at.sniffed;
-    const table = atOffsets(at, () =>
-      (format === 'csv' || format === 'tsv') && at.key === undefined && !wrapped(at.path)
-        ? openTableFile(at.path, { ...options, delimiter: delimiterOf(format, options.delimiter) })
-        : undefined,
-    );
+    const csv = (format === 'csv' || format === 'tsv') && at.key === undefined;
+    const table = atOffsets(at, () => (csv && !wrapped(at.path) ? openTableFile(at.path, { ...options, delimiter: delimiterOf(format, options.delimiter) }) : undefined));
     if (table) return table;
+    // the ids are read again when saving: from a CSV file that can be read in blocks
+    if (options.idColumn !== undefined) {
+      const what = at.stdin || at.bytes ? 'standard input, read once' : csv ? 'compressed' : format === undefined ? 'not CSV' : FORMAT_NAMES[format];
+      throw new InputError(`--id-column reads the ids again when saving, from a CSV/TSV file: this is ${what}`);
+    }
     return readTable(spec, { ...options, note: undefined }); // noted already
   }
+  if (options.idColumn !== undefined) throw new UsageError(`--id-column reads one CSV file, not ${spec.length} shards`);
   const tables = [];
-  for (const s of spec) tables.push({ table: await openTable(s, options), source: s });
+  // shards have a label column (only --id-column opens a table without one)
+  for (const s of spec) tables.push({ table: (await openTable(s, options)) as JoinedTable & { classes?: string[] }, source: s });
   return joinTables(tables);
 }
 

@@ -20,10 +20,12 @@ import { Float64Buffer } from './float64-buffer.js';
 export type ColumnRef = string | number;
 
 export interface TableOptions extends CsvOptions {
-  /** The column holding the labels (targets). */
-  labelColumn: ColumnRef;
+  /** The column holding the labels (targets); none when the labels are a file of their own (--id-column alone). */
+  labelColumn?: ColumnRef;
   /** Columns that are not data, such as ids. */
   dropColumns?: readonly ColumnRef[];
+  /** The column of sample ids (--id-column): left out of the logits as a dropped column, read again when saving. */
+  idColumn?: ColumnRef;
 }
 
 export interface Table {
@@ -48,7 +50,7 @@ export function parseTable(text: string, source: string, opts: TableOptions): Ta
       classes = names && keep.map((c) => names[c]);
     },
     row: (row: CsvRow) => {
-      labels.push(cellNumber(row, label, source, opts, named[label]));
+      if (label >= 0) labels.push(cellNumber(row, label, source, opts, named[label]));
       for (const c of keep) logits.push(cellNumber(row, c, source, opts, named[c]));
     },
   });
@@ -77,12 +79,15 @@ export function checkShardClasses(tables: readonly { table: { classes?: string[]
   }
 }
 
-export function chooseColumns(names: string[] | undefined, columns: number, opts: TableOptions, source: string): { keep: number[]; label: number } {
+/** The logits' columns, the label column and the id column (-1 when there is none). */
+export function chooseColumns(names: string[] | undefined, columns: number, opts: TableOptions, source: string): { keep: number[]; label: number; id: number } {
   const fail = (message: string): never => {
     throw new InputError(message, source);
   };
-  const label = resolveColumn(opts.labelColumn, 'label column', names, columns, fail);
-  const dropped = new Set<number>();
+  const label = opts.labelColumn === undefined ? -1 : resolveColumn(opts.labelColumn, 'label column', names, columns, fail);
+  const id = opts.idColumn === undefined ? -1 : resolveColumn(opts.idColumn, 'id column', names, columns, fail);
+  if (id >= 0 && id === label) fail(`the id column ${describeColumn(id, names)} is also the label column`);
+  const dropped = new Set<number>(id >= 0 ? [id] : []);
   for (const ref of opts.dropColumns ?? []) {
     const c = resolveColumn(ref, 'column to drop', names, columns, fail);
     if (c === label) fail(`the label column ${describeColumn(c, names)} is also among the columns to drop`);
@@ -96,8 +101,11 @@ export function chooseColumns(names: string[] | undefined, columns: number, opts
     }
     keep.push(c);
   }
-  if (keep.length === 0) fail(`no columns left for the logits: the table has ${columns}, one is the label column and ${dropped.size} ${dropped.size === 1 ? 'is' : 'are'} dropped`);
-  return { keep, label };
+  if (keep.length === 0) {
+    const labelled = label >= 0 ? 'one is the label column and ' : '';
+    fail(`no columns left for the logits: the table has ${columns}, ${labelled}${dropped.size} ${dropped.size === 1 ? 'is' : 'are'} dropped`);
+  }
+  return { keep, label, id };
 }
 
 /** The 0-based index `ref` names; `what` says which column it is in messages. */

@@ -1,11 +1,13 @@
 /** --per-sample in the terminal: worst samples, per-class table, and a histogram of the losses. */
-import type { Breakdown, Histogram } from '../breakdown.js';
+import type { Breakdown, ClassRow, Histogram } from '../breakdown.js';
+import { worstClasses } from '../breakdown/per-class.js';
 import type { Paint } from './paint.js';
 import { format4, format7, percent, table } from './table.js';
 
 const BAR_WIDTH = 40;
 
-export function renderBreakdown(b: Breakdown, binary: boolean, paint: Paint): string[] {
+/** `classes`: how many rows of the per-class table to show (per-class.ts worstClasses). */
+export function renderBreakdown(b: Breakdown, binary: boolean, paint: Paint, classes: number): string[] {
   const lines: string[] = [];
   const unit = binary ? 'elements' : 'samples';
   lines.push('', paint.bold(`worst ${b.worst.length} ${unit}`));
@@ -15,14 +17,24 @@ export function renderBreakdown(b: Breakdown, binary: boolean, paint: Paint): st
       b.worst.map((r) => [r.position, format7(r.label), String(r.predicted), format7(r.probability), format7(r.loss)]),
     ),
   );
-  lines.push('', paint.bold(binary ? 'per column (last dim)' : 'per class'));
+  lines.push('', ...renderPerClass(b.perClass, binary, paint, classes));
+  lines.push('', ...renderHistogram(b.histogram, paint));
+  return lines;
+}
+
+/** The per-class table: the `k` classes with the highest mean loss, their names when known, and how many more there are. */
+function renderPerClass(rows: ClassRow[], binary: boolean, paint: Paint, k: number): string[] {
+  const { shown, more } = worstClasses(rows, k);
+  const what = binary ? 'column' : 'class';
+  const named = rows.some((r) => r.name !== undefined);
+  const lines = [paint.bold(binary ? 'per column (last dim)' : 'per class')];
   lines.push(
     ...table(
-      [binary ? 'column' : 'class', 'count', 'mean loss', 'accuracy'],
-      b.perClass.map((c) => [String(c.class), String(c.count), format7(c.meanLoss), percent(c.accuracy)]),
+      [what, ...(named ? ['name'] : []), 'count', 'mean loss', 'accuracy'],
+      shown.map((c) => [String(c.class), ...(named ? [c.name ?? ''] : []), String(c.count), format7(c.meanLoss), percent(c.accuracy)]),
     ),
   );
-  lines.push('', ...renderHistogram(b.histogram, paint));
+  if (more > 0) lines.push(`  ... ${more} more ${more === 1 ? what : binary ? 'columns' : 'classes'} (--classes ${rows.length} shows them all)`);
   return lines;
 }
 

@@ -24,7 +24,7 @@ export function renderHuman(
   o: Outcome,
   inputs: { logits: Described; labels: Described },
   paint: Paint,
-  details?: { breakdown: Breakdown; binary: boolean },
+  details?: { breakdown: Breakdown; binary: boolean; classes: number },
 ): string {
   const lines: string[] = [];
   const r = o.result;
@@ -42,7 +42,7 @@ export function renderHuman(
     lines.push(paint.dim(`  ${over}, ${r.count} contributing`));
   }
   if (r.reduction === 'none' && !details) lines.push(...preview(r));
-  if (details) lines.push(...renderBreakdown(details.breakdown, details.binary, paint));
+  if (details) lines.push(...renderBreakdown(details.breakdown, details.binary, paint, details.classes));
   if (details && o.checks.length > 0) lines.push('');
   if (o.unchecked) lines.push(paint.bad(`nothing was checked: ${o.unchecked}`));
   for (const c of o.checks) lines.push(checkLine(c, paint));

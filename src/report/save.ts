@@ -1,9 +1,13 @@
 /**
- * --save-per-sample: the unreduced losses as .npy (float64), .csv (`index,loss`) or .json
- * (nested in the loss's shape), each written in chunks as it is made, never as one string or
- * one copy of the data. A FIFO or a device named without one of these extensions (/dev/stdout,
- * a named pipe) gets CSV. How the file is written (never half of it, a FIFO
- * directly) is write-file.ts's job.
+ * --save-per-sample: the unreduced losses as .npy (float64, the losses alone); as .csv
+ * (`index,loss,label,predicted,p_label`, with `id` after the index under --id-column) or .json
+ * (a list of records with the same fields); or as .npz (arrays `loss`, `label`, `predicted`,
+ * `p_label`, float64 in the loss's shape). The columns beside the loss are the breakdown's
+ * (sample-columns.ts); an ignored target's predicted and p_label are empty (CSV), null (JSON)
+ * or NaN (NPZ). Each is written in chunks as it is made, never as one string or one copy of
+ * the data. A FIFO or a device named without one of these extensions (/dev/stdout, a named
+ * pipe) gets CSV. How the file is written (never half of it, a FIFO directly) is
+ * write-file.ts's job.
  */
 import type { LossResult, PerSample } from '../losses/reduce.js';
 import { saveExtension, STANDARD } from '../save-formats.js';
@@ -13,6 +17,8 @@ import { formatNumber, linesInBlocks } from './table.js';
 import { writeChunks, type Sink } from './output.js';
 import { writeFileSafely } from './write-file.js';
 import { npyHeaderBytes } from '../io/npy.js';
+import { npzArrays, recordChunks, type SavedColumns } from './save-columns.js';
+import { float64Bytes, npzChunks } from './save-npz.js';
 
 /** NPY bytes handed to the system at a time (CSV and JSON come in chunks of their own): a signal is handled between them. */
 const CHUNK_BYTES = 1 << 20;
@@ -22,22 +28,27 @@ const CHUNK_BYTES = 1 << 20;
  * streams: opened anew, a file that stdout is redirected to would be written from its start
  * and then overwritten by the result printed after it.
  */
-export async function savePerSample(path: string, r: LossResult, standard: Record<'stdout' | 'stderr', Sink>): Promise<void> {
+export async function savePerSample(path: string, r: LossResult, standard: Record<'stdout' | 'stderr', Sink>, columns?: SavedColumns): Promise<void> {
   const losses = r.perSample;
   if (!losses) throw new Error('--save-per-sample needs the unreduced losses: they were dropped');
   const own = Object.hasOwn(STANDARD, path) ? standard[STANDARD[path]] : undefined;
   // a file is written chunk by chunk (write-file.ts writeAll); a stream may hold on to a chunk
-  if (own === undefined) return writeFileSafely(path, encodePerSample(path, losses, true));
-  await writeChunks(own, encodePerSample(path, losses));
+  if (own === undefined) return writeFileSafely(path, encodePerSample(path, losses, true, columns));
+  await writeChunks(own, encodePerSample(path, losses, false, columns));
 }
 
-/** The file's bytes in chunks, as `path`'s extension asks, read from the losses a block at a time. */
-export function* encodePerSample(path: string, losses: Pick<PerSample, 'shape' | 'read' | 'dtype'>, reuse = false): Generator<Uint8Array | string> {
+/** The file's bytes in chunks, as `path`'s extension asks, read from the losses (and `columns`' inputs) a block at a time. */
+export function* encodePerSample(
+  path: string,
+  losses: Pick<PerSample, 'shape' | 'read' | 'dtype'>,
+  reuse = false,
+  columns?: SavedColumns,
+): Generator<Uint8Array | string> {
   const ext = saveExtension(path) ?? '.csv';
-  if (ext === '.npy') {
-    // the header is known from the shape; the data follows as little-endian float64, every
-    // NaN as one bit pattern: the sign a NaN loss comes with depends on the code V8 ran it in
-    // (interpreted or optimized), so on how many rows its thread had computed before
+  if (ext === '.npz') yield* npzChunks(npzArrays(losses, columns), path);
+  else if (columns && ext !== '.npy') yield* recordChunks(ext, losses, columns);
+  else if (ext === '.npy') {
+    // the header is known from the shape; the data follows as little-endian float64 (float64Bytes).
     // With `reuse`, one buffer for every chunk, each written whole before the next is asked
     // for: a buffer a chunk leaves ~1 MiB of garbage outside the heap each time, which V8
     // collects only after tens of them (30 MiB more at the peak for 20M losses).
@@ -45,8 +56,7 @@ export function* encodePerSample(path: string, losses: Pick<PerSample, 'shape' |
     let bytes = new DataView(new ArrayBuffer(CHUNK_BYTES));
     for (const [block] of valueBlocks(losses, CHUNK_BYTES / 8)) {
       if (!reuse) bytes = new DataView(new ArrayBuffer(block.length * 8));
-      for (let i = 0; i < block.length; i++) bytes.setFloat64(i * 8, block[i] === block[i] ? block[i] : NaN, true);
-      yield new Uint8Array(bytes.buffer, 0, block.length * 8);
+      yield float64Bytes(block, bytes);
     }
   } else if (ext === '.csv') {
     yield 'index,loss\n';
