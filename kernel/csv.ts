@@ -8,7 +8,7 @@
 // Every row taken starts before `stop`, and `stop` is at most one past a '\n' the caller has
 // seen: no row taken reads past it, and a 16-byte load at most 15 bytes further, inside the
 // window's padding.
-import { CSV_SCRATCH } from './memory';
+import { CSV_DIGIT_ORDER, CSV_SCRATCH } from './memory';
 
 const NL: u32 = 10;
 const CR: u32 = 13;
@@ -98,6 +98,7 @@ function firstByteOk(p: usize, ws: u32): bool {
 export function csvParseRows(p: usize, stop: usize, rows: i32, columns: i32, delim: u32, ws: u32, out: usize): i32 {
   let n = 0;
   let cr = 0;
+  if (!digitOrderFilled) fillDigitOrder();
   while (n < rows && p < stop) {
     const end = parseRow(p, out + (<usize>n * <usize>columns << 3), columns, delim, ws);
     if (end == 0) break;
@@ -108,67 +109,117 @@ export function csvParseRows(p: usize, stop: usize, rows: i32, columns: i32, del
   return done(p, cr, n);
 }
 
-/** The row at p into out: the offset after its '\n', or 0 if it is not taken. */
+/**
+ * The row at p into out: the offset after its '\n', or 0 if it is not taken. Its cells' ends
+ * come from the bitmasks of the delimiters and '\n's of 16 bytes at a time, so that no cell's
+ * parsing waits for the one before it to find its end.
+ */
 // @ts-ignore: decorator
 @inline
 function parseRow(p: usize, out: usize, columns: i32, delim: u32, ws: u32): usize {
   const last = columns - 1;
-  for (let c = 0; c < columns; c++) {
-    const end = c < last ? delim : NL;
-    const o = out + (<usize>c << 3);
-    let q = plainCell(p, o, end, delim);
-    if (q == 0) q = anyCell(p, o, end, ws);
-    if (q == 0) return 0;
-    p = q;
+  let c = 0;
+  let start = p; // the cell being found
+  let q = p;
+  while (true) {
+    const v = v128.load(q);
+    let ends = i8x16.bitmask(v128.or(i8x16.eq(v, i8x16.splat(<i8>delim)), i8x16.eq(v, i8x16.splat(<i8>NL))));
+    while (ends != 0) {
+      const end = q + <usize>ctz(ends);
+      ends &= ends - 1;
+      // the last cell ends in '\n', every other in a delimiter
+      if ((<u32>load<u8>(end) == NL) != (c == last)) return 0;
+      const o = out + (<usize>c << 3);
+      if (!plainCell(start, <u32>(end - start), o) && anyCell(start, o, <u32>load<u8>(end), ws) != end + 1) return 0;
+      start = end + 1;
+      if (++c == columns) return start;
+    }
+    q += 16;
   }
-  return p;
+  return unreachable();
 }
 
-const IOTA = i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+/**
+ * plainCell's vectors, loaded from memory (one instruction each, where a constant costs three):
+ * '0', 10 and '.' in every byte, 0x00ff, 10, (100, 1) and (10000, 1) in 16-bit lanes.
+ */
+const CONSTANTS = memory.data<u8>([
+  48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48,
+  10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+  46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46,
+  255, 0, 255, 0, 255, 0, 255, 0, 255, 0, 255, 0, 255, 0, 255, 0,
+  10, 0, 10, 0, 10, 0, 10, 0, 10, 0, 10, 0, 10, 0, 10, 0,
+  100, 0, 1, 0, 100, 0, 1, 0, 100, 0, 1, 0, 100, 0, 1, 0,
+  16, 39, 1, 0, 16, 39, 1, 0, 16, 39, 1, 0, 16, 39, 1, 0,
+], 16);
+
+/** Whether digitOrder's table is filled. */
+let digitOrderFilled = false;
 
 /**
- * The cell at p when it is plain: [sign] digits with at most one point, at most 15 digits, no
- * exponent, no whitespace, ended by `end` within 16 bytes: its value to out, and the offset
- * after `end`; else 0 (anyCell reads it). No loop over its bytes: from one 16-byte load, the
- * bitmasks of its end, its point and its bytes that are not digits; a swizzle gathers its n
- * digits into the last n lanes (the point left out, zeros before them), which are joined into
- * lanes of two, four and eight digits (each lane times 10, 100 or 10^4 plus its neighbour; at
- * most 99,999,999 in 32 bits), then m. The value is m / 10^k for k digits after the point:
- * m < 10^15 and 10^k (k <= 15) are exact doubles, so the one division rounds as Number()
- * does (Clinger's fast path, as anyCell's).
+ * The swizzle that gathers a plain cell's digits (plainCell), for each sign length s
+ * (0 or 1), cell length L (0 to 15) and point position P (16 for none), at CSV_DIGIT_ORDER +
+ * 16 * ((16 * s + L) * 17 + P): its n digits to the last n lanes, most significant first, the
+ * point left out; 255 (a zero from the swizzle) in the lanes before them.
+ */
+function fillDigitOrder(): void {
+  for (let s = 0; s < 2; s++) {
+    for (let L = 0; L < 16; L++) {
+      for (let P = 0; P <= 16; P++) {
+        const at = CSV_DIGIT_ORDER + (<usize>(((16 * s + L) * 17 + P) << 4));
+        const n = L - s - <i32>(P < 16);
+        for (let j = 0; j < 16; j++) {
+          const i = j - (16 - n); // the digit's index among the cell's digits
+          const byte = s + i + <i32>(P < 16 && s + i >= P);
+          store<u8>(at + <usize>j, i < 0 ? 255 : byte);
+        }
+      }
+    }
+  }
+  digitOrderFilled = true;
+}
+
+/**
+ * The cell of L bytes at p when it is plain: [sign] digits with at most one point, at most
+ * 15 digits, no exponent, no whitespace, L < 16: its value to out, and true; else false
+ * (anyCell reads it). No loop over its bytes: from one 16-byte load, the bitmasks of its point
+ * and its bytes that are not digits; a swizzle from a table (fillDigitOrder) gathers its n
+ * digits into the last n lanes, which are joined into lanes of two, four and eight digits
+ * (each lane times 10, 100 or 10^4 plus its neighbour; at most 99,999,999 in 32 bits), then
+ * m. The value is m / 10^k for k digits after the point: m < 10^15 and 10^k (k <= 15) are
+ * exact doubles, so the one division rounds as Number() does (Clinger's fast path, as
+ * anyCell's).
  */
 // @ts-ignore: decorator
 @inline
-function plainCell(p: usize, out: usize, end: u32, delim: u32): usize {
+function plainCell(p: usize, L: u32, out: usize): bool {
+  if (L >= 16) return false;
   const v = v128.load(p);
-  const ends = i8x16.bitmask(v128.or(i8x16.eq(v, i8x16.splat(<i8>delim)), i8x16.eq(v, i8x16.splat(<i8>NL))));
-  const L = ctz(ends); // the cell's length; 32 when it has no end within 16 bytes
-  if (L >= 16 || <u32>load<u8>(p + L) != end) return 0;
   const b0 = <u32>load<u8>(p);
   const negative = b0 == 45;
   const s = <u32>(negative || b0 == 43); // a sign
   const body = ((<u32>1 << L) - 1) & ~((<u32>1 << s) - 1);
-  const other = i8x16.bitmask(i8x16.gt_u(i8x16.sub(v, i8x16.splat(48)), i8x16.splat(9))) & body;
-  const points = i8x16.bitmask(i8x16.eq(v, i8x16.splat(46))) & body;
-  if (other != points || popcnt(points) > 1) return 0;
-  const n = <i32>(L - s - popcnt(points)); // digits
-  if (n == 0 || n > 15) return 0;
-  const point = ctz(points); // 32 without one
+  const other = i8x16.bitmask(i8x16.ge_u(i8x16.sub(v, v128.load(CONSTANTS, 0)), v128.load(CONSTANTS, 16))) & body;
+  const points = i8x16.bitmask(i8x16.eq(v, v128.load(CONSTANTS, 32))) & body;
+  if (other != points || (points & (points - 1)) != 0) return false;
+  const n = L - s - <u32>(points != 0); // digits
+  if (n - 1 >= 15) return false;
+  const point = points != 0 ? ctz(points) : 16;
   const k = points != 0 ? L - 1 - point : 0; // digits after it
-  // lane j takes digit j - (16 - n), at byte s + j - (16 - n), one further from the point on;
-  // the lanes before the digits take index 255, which the swizzle makes 0
-  let index = i8x16.add(IOTA, i8x16.splat(<i8>(<i32>s - 16 + n)));
-  index = i8x16.sub(index, i8x16.ge_s(index, i8x16.splat(<i8>point)));
-  index = v128.or(index, i8x16.lt_s(IOTA, i8x16.splat(<i8>(16 - n))));
-  const digits = i8x16.sub_sat_u(i8x16.swizzle(v, index), i8x16.splat(48));
-  // pairs of lanes (the first the more significant) to 16-bit lanes, fours to 32-bit, eights to 64-bit
-  const pairs = i16x8.add(i16x8.mul(v128.and(digits, i16x8.splat(0xff)), i16x8.splat(10)), i16x8.shr_u(digits, 8));
-  const fours = i32x4.dot_i16x8_s(pairs, i16x8(100, 1, 100, 1, 100, 1, 100, 1));
-  const scaled = i32x4.mul(fours, i32x4(10000, 1, 10000, 1));
-  const eights = i64x2.add(v128.and(scaled, i64x2.splat(0xffffffff)), i64x2.shr_u(scaled, 32));
-  const m = <u64>i64x2.extract_lane(eights, 0) * 100000000 + <u64>i64x2.extract_lane(eights, 1);
-  store<f64>(out, select<f64>(-<f64>m, <f64>m, negative) / load<f64>(POW10 + (<usize>k << 3)));
-  return p + L + 1;
+  const index = v128.load(CSV_DIGIT_ORDER + (<usize>(((16 * s + L) * 17 + point) << 4)));
+  const digits = i8x16.sub_sat_u(i8x16.swizzle(v, index), v128.load(CONSTANTS, 0));
+  // pairs of lanes (the first the more significant) to 16-bit lanes, fours to 32-bit, those
+  // narrowed to 16-bit (at most 9999) and joined into eights in 32-bit lanes 0 and 1
+  const pairs = i16x8.add(i16x8.mul(v128.and(digits, v128.load(CONSTANTS, 48)), v128.load(CONSTANTS, 64)), i16x8.shr_u(digits, 8));
+  const fours = i32x4.dot_i16x8_s(pairs, v128.load(CONSTANTS, 80));
+  const eights = i32x4.dot_i16x8_s(i16x8.narrow_i32x4_s(fours, fours), v128.load(CONSTANTS, 96));
+  // m < 10^15 < 2^53: both its halves and their sum are exact doubles
+  const halves = f64x2.convert_low_i32x4_s(eights);
+  const m = f64x2.extract_lane(halves, 0) * 1e8 + f64x2.extract_lane(halves, 1);
+  // the sign by its bit, not a branch (signs are random in data: a branch on them mispredicts)
+  const signed = reinterpret<f64>(reinterpret<u64>(m) | (<u64>negative << 63));
+  store<f64>(out, signed / load<f64>(POW10 + (<usize>k << 3)));
+  return true;
 }
 
 /** Any cell at p as parseRow reads it, ended by `end`: its value to out, and the offset after `end`; 0 if it is not taken. */
