@@ -170,17 +170,20 @@ export function kernelCountRows(buf: Buffer, p: number, stop: number, rows: numb
 /**
  * Up to `rows` rows of buf from p that start before `stop` parsed by the kernel into
  * out[o...], `columns` values a row, as parseRow parses them; `stop` as kernelCountRows.
- * Undefined when the kernel does not read buf.
+ * Out in the kernel's memory (a block in a read region, csv-values.ts) takes them where it
+ * lies; any other out, from CSV_VALUES, as many rows as fit there. Undefined when the kernel
+ * does not read buf.
  */
 export function kernelParseRows(buf: Buffer, p: number, stop: number, out: Float64Array, o: number, rows: number, columns: number, delim: number, ws: number): Taken | undefined {
   const kernel = kernelOf(buf);
   if (kernel === undefined) return undefined;
-  const most = Math.min(rows, Math.floor(kernel.valuesCap / columns));
+  const inPlace = out.buffer === kernel.memory;
+  const most = inPlace ? rows : Math.min(rows, Math.floor(kernel.valuesCap / columns));
   if (p >= stop || most === 0) return none;
   const base = buf.byteOffset;
-  const n = kernel.k.csvParseRows(base + p, base + stop, most, columns, delim, ws, kernel.values);
+  const n = kernel.k.csvParseRows(base + p, base + stop, most, columns, delim, ws, inPlace ? out.byteOffset + 8 * o : kernel.values);
   csvKernelRows.parsed += n;
   // a view of the values parsed, no wider
-  if (n > 0) out.set(new Float64Array(kernel.memory, kernel.values, n * columns), o);
+  if (n > 0 && !inPlace) out.set(new Float64Array(kernel.memory, kernel.values, n * columns), o);
   return { rows: n, end: kernel.scratch[0] - base, crBreaks: kernel.scratch[1] };
 }

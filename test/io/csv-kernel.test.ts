@@ -15,6 +15,8 @@ import { CsvRows } from '../../src/io/csv-rows.js';
 import { ByteWindow } from '../../src/io/csv-window.js';
 import { streaming } from '../../src/io/npy-file.js';
 import { kernelMode, kernelOn } from '../../src/kernel/index.js';
+import { loadKernel } from '../../src/kernel/load.js';
+import { freeReadRegions } from '../../src/kernel/read-regions.js';
 import { check, csvTestHooks, expectSameBits, file, readAll, reference } from './csv-check.js';
 
 csvTestHooks();
@@ -228,6 +230,24 @@ describe('the kernel', () => {
       const got = readAll(v, 1, 37, 150);
       expectSameBits(got, want.subarray(37));
     });
+  });
+
+  it('parses a block into the kernel\'s memory, where the loss kernels read it, and gives its region back', () => {
+    const content = Array.from({ length: 3000 }, (_, r) => `${r}.5,-${r}.25,${r % 7}e-3\n`).join('');
+    const path = file(content);
+    const memory = loadKernel()!.memory.buffer;
+    const regions = freeReadRegions()!.length;
+    const v = openCsvFile(path, 'csv', ',')!;
+    const before = csvKernelRows.parsed;
+    const got = new Float64Array(9000);
+    v.read(3, 0, 3000, (data, first) => {
+      expect(data.buffer === memory, 'the block lies in the kernel\'s memory').toBe(true);
+      expect(freeReadRegions()!.length).toBe(regions - 1);
+      got.set(data, first * 3);
+    });
+    expect(freeReadRegions()!.length).toBe(regions);
+    expect(csvKernelRows.parsed - before).toBeGreaterThan(2900);
+    expectSameBits(got, reference(path, 'csv').data as Float64Array);
   });
 
   it('a reader whose window buffer was taken reads on from where it was, mid-row too', () => {
