@@ -8,7 +8,7 @@
  * buffer there (all taken, or wider than one), or that grew for a long cell, or a thread whose
  * kernel is off (LOSSCALC_KERNEL=scalar), reads on the JavaScript path alone.
  */
-import { kernelMode, loadKernel, type KernelExports } from '../kernel/load.js';
+import { kernelIfUsed, kernelMode, loadKernel, type KernelExports } from '../kernel/load.js';
 import { giveBack, takeBuffer } from './array-file.js';
 
 interface CsvKernel {
@@ -53,13 +53,14 @@ function csvKernel(): CsvKernel | undefined {
 
 /**
  * Files below this size are read on the JavaScript path: loading the kernel (a few ms) costs
- * more than their parsing (the same values either way), unless LOSSCALC_KERNEL=simd.
+ * more than their parsing (the same values either way), unless LOSSCALC_KERNEL=simd, or the
+ * run uses the kernel anyway (a column of labels beside large logits).
  */
 export const CSV_KERNEL_MIN_BYTES = 1 << 19;
 
 /** Whether a CSV file of `bytes` bytes is read through the kernel. */
 export function kernelFor(bytes: number): boolean {
-  return bytes >= CSV_KERNEL_MIN_BYTES || kernelMode.simd;
+  return bytes >= CSV_KERNEL_MIN_BYTES || kernelMode.simd || kernelIfUsed() !== undefined;
 }
 
 /** A window that can move its bytes out of the kernel's memory (csv-window.ts ByteWindow). */

@@ -7,10 +7,10 @@
  */
 import fc from 'fast-check';
 import { openSync, closeSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { whitespace } from '../../src/io/csv-cells.js';
 import { csvChecks, openCsvFile } from '../../src/io/csv-file.js';
-import { CSV_KERNEL_MIN_BYTES, kernelFor, csvKernelRows } from '../../src/io/csv-kernel.js';
+import { CSV_KERNEL_MIN_BYTES, csvKernelRows } from '../../src/io/csv-kernel.js';
 import { CsvRows } from '../../src/io/csv-rows.js';
 import { ByteWindow } from '../../src/io/csv-window.js';
 import { streaming } from '../../src/io/npy-file.js';
@@ -282,15 +282,23 @@ describe('the kernel', () => {
 });
 
 describe('which files the kernel reads', () => {
-  it('files from CSV_KERNEL_MIN_BYTES on, any file with LOSSCALC_KERNEL=simd', () => {
-    kernelMode.simd = false;
-    try {
-      expect(kernelFor(CSV_KERNEL_MIN_BYTES - 1)).toBe(false);
-      expect(kernelFor(CSV_KERNEL_MIN_BYTES)).toBe(true);
-      kernelMode.simd = true;
-      expect(kernelFor(10)).toBe(true);
-    } finally {
-      kernelMode.simd = true;
-    }
+  it('files from CSV_KERNEL_MIN_BYTES on, any file with LOSSCALC_KERNEL=simd, any file once the run uses the kernel', async () => {
+    // modules of their own: no kernel loaded yet
+    vi.resetModules();
+    const { kernelFor: fresh } = await import('../../src/io/csv-kernel.js');
+    const load = await import('../../src/kernel/load.js');
+    Object.assign(load.kernelMode, { scalar: false, simd: false, small: false, sized: false });
+    expect(fresh(CSV_KERNEL_MIN_BYTES - 1)).toBe(false);
+    expect(fresh(CSV_KERNEL_MIN_BYTES)).toBe(true);
+    load.kernelMode.simd = true;
+    expect(fresh(10)).toBe(true);
+    load.kernelMode.simd = false;
+    // a run of large logits (useKernelFor) reads its small labels through the kernel too
+    load.useKernelFor(1 << 20);
+    expect(fresh(10)).toBe(true);
+    // one of small logits does not
+    load.useKernelFor(10);
+    expect(fresh(10)).toBe(false);
+    vi.resetModules();
   });
 });
