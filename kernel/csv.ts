@@ -1,13 +1,14 @@
 // The two byte loops of a CSV file read in blocks (src/io/csv-kernel.ts), over a window buffer
 // in this memory (memory.ts CSV_WINDOWS): counting rows and their delimiters (the open pass),
-// and parsing rows of plain numbers into float64 (CSV_VALUES). Both go row by row from p and
+// and parsing rows of plain numbers into float64. Both go row by row from p and
 // stop at the first row they do not take whole, which the JavaScript path (src/io/csv-plain.ts,
 // the reference) then reads; each returns the rows taken, and leaves in CSV_SCRATCH the offset
 // after them (an i32) and how many of them ended in "\r\n" (an i32).
 //
 // Every row taken starts before `stop`, and `stop` is at most one past a '\n' the caller has
-// seen: no row taken reads past it, and a 16-byte load at most 15 bytes further, inside the
-// window's padding.
+// seen: no row taken reads past it, and the loads at most 31 bytes further (two of 16 bytes in
+// csvCountRows), inside the window's padding. csvParseRows writes a block of rows to `out`:
+// CSV_VALUES, or a block in a read region (src/io/csv-values.ts).
 import { CSV_DIGIT_ORDER, CSV_SCRATCH } from './memory';
 
 const NL: u32 = 10;
@@ -38,8 +39,8 @@ function done(p: usize, cr: i32, n: i32): i32 {
 /**
  * Up to `rows` rows from p passed unread, as countRows does: each starts before `stop` with a
  * byte that is neither '#' nor '\n' nor whitespace nor beyond ASCII, holds no quote, and has
- * `columns` - 1 delimiters. Sixteen bytes a step: the bitmasks of '\n', the delimiter and '"'
- * in them; each '\n' ends a row whose delimiters are those counted before it.
+ * `columns` - 1 delimiters. 32 bytes a step: the bitmasks of '\n', the delimiter and '"' in
+ * them; each '\n' ends a row whose delimiters are those counted before it.
  */
 export function csvCountRows(p: usize, stop: usize, rows: i32, columns: i32, delim: u32, ws: u32): i32 {
   let n = 0;
@@ -55,9 +56,10 @@ export function csvCountRows(p: usize, stop: usize, rows: i32, columns: i32, del
   // every row taken ends at a '\n' before stop: the loop ends by a return
   while (true) {
     const v = v128.load(q);
-    let nls = i8x16.bitmask(i8x16.eq(v, NLS));
-    let ds = i8x16.bitmask(i8x16.eq(v, DELIMS));
-    let qs = i8x16.bitmask(i8x16.eq(v, QUOTES));
+    const w = v128.load(q, 16);
+    let nls = i8x16.bitmask(i8x16.eq(v, NLS)) | (i8x16.bitmask(i8x16.eq(w, NLS)) << 16);
+    let ds = i8x16.bitmask(i8x16.eq(v, DELIMS)) | (i8x16.bitmask(i8x16.eq(w, DELIMS)) << 16);
+    let qs = i8x16.bitmask(i8x16.eq(v, QUOTES)) | (i8x16.bitmask(i8x16.eq(w, QUOTES)) << 16);
     while (nls != 0) {
       const bit = ctz(nls);
       const before = (<u32>1 << bit) - 1;
@@ -77,7 +79,7 @@ export function csvCountRows(p: usize, stop: usize, rows: i32, columns: i32, del
     }
     if (qs != 0) return done(start, cr, n);
     delims += popcnt(ds);
-    q += 16;
+    q += 32;
   }
   return unreachable();
 }

@@ -219,6 +219,40 @@ describe('the kernel', () => {
     expect(js.parsed).toEqual([5, 6, 2, content.length]);
   });
 
+  it('counts rows of every length from 2 to 80 bytes, their line breaks and quotes at every place in its 32-byte steps, as the JavaScript path does', () => {
+    // two cells a row: "1" and digits, the row's length growing by one; now and then a quote, a ragged row, "\r\n"
+    const rows = Array.from({ length: 160 }, (_, r) => {
+      const second = '5'.repeat(r % 80);
+      if (r % 37 === 36) return `1,"${second}"`;
+      if (r % 53 === 52) return `1,${second},2`;
+      return `1,${second}${r % 3 === 0 ? '\r' : ''}`;
+    });
+    const content = `${rows.join('\n')}\n`;
+    const run = (scalar: boolean) => {
+      kernelMode.scalar = scalar;
+      try {
+        // from every row on: each starts at another place in the steps
+        return rows.map((_, skip) =>
+          over(content, (rows) => {
+            for (let k = 0; k < skip; k++) rows.skipRow(true), rows.startRow();
+            const n = [];
+            for (let more = 0; more < 3; more++) {
+              n.push(rows.countRows(200, 2, Infinity), rows.line, rows.crBreaks, rows.offset());
+              if (rows.skipRow(true) === undefined || !rows.startRow()) break;
+            }
+            return n;
+          }),
+        );
+      } finally {
+        kernelMode.scalar = false;
+      }
+    };
+    const before = csvKernelRows.counted;
+    const kernel = run(false);
+    expect(csvKernelRows.counted).toBeGreaterThan(before);
+    expect(kernel).toEqual(run(true));
+  });
+
   it('takes the oldest window\'s buffer when none is free: that window reads on from the file, mid-row too', () => {
     // more files read part way, each keeping its reader for the read that goes on, than the kernel has window buffers
     const files = Array.from({ length: 6 }, (_, f) => file(Array.from({ length: 50 }, (_, r) => `${f}.5,${r}e-3,-${r}.25\r\n`).join('')));
