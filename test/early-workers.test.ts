@@ -111,7 +111,7 @@ describe('a run with workers started early', () => {
 
   it('reading text, it adopts them too: the job brings them the layouts the open found', async () => {
     // a layout is shared once the file has not changed for csvChecks.settledMs (2 s)
-    const settled = statSync(csv).ctimeMs + 2100 - Date.now();
+    const settled = Math.max(statSync(csv).ctimeMs, statSync(csvLabels).ctimeMs) + 2100 - Date.now();
     if (settled > 0) await new Promise((resolve) => setTimeout(resolve, settled));
     const one = losscalc(['ce', csv, csvLabels, '-q', '-j', '1'], false);
     const r = losscalc(['ce', csv, csvLabels, '-q', '-j', '2']);
