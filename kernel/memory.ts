@@ -37,3 +37,5 @@ export const SOFTPLUS_TABLE: usize = CSV_VALUES + (1 << 20);
 export const READ_REGIONS: usize = 8 << 20;
 export const READ_REGION_BYTES: usize = 4 << 20;
 export const READ_REGION_COUNT: i32 = 3;
+/** The swizzles that gather a plain CSV cell's digits (csv-cell.ts fillDigitOrder): 544 of 16 bytes, inside CSV's scratch's 64 KiB. */
+export const CSV_DIGIT_ORDER: usize = CSV_SCRATCH + 64;

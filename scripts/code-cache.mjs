@@ -80,7 +80,7 @@ maker.once('message', (reply) => {
   if (!reply.ok) console.warn(`code cache: the worker's job failed: ${reply.message}`);
   maker.postMessage('cache');
 });
-maker.postMessage({ job, board: claimBoard(rows, rows, 1), worker: 0 });
+maker.postMessage({ job, board: claimBoard(rows, rows, 1), worker: 0, layouts: [] });
 if ((await ended) === 0 && existsSync(`${workerCache}.tmp`)) renameSync(`${workerCache}.tmp`, workerCache);
 const checkInWorker = `require('node:worker_threads').parentPort.postMessage(require(${JSON.stringify(loaderPath)}).loadBundle(${JSON.stringify(workerBundle)}).cache)`;
 const workerCheck = `new (require('node:worker_threads').Worker)(${JSON.stringify(checkInWorker)}, { eval: true }).once('message', (use) => (process.stdout.write(use), process.exit(0)))`;

@@ -17,6 +17,7 @@ import { takeEarlyWorkers } from './early-workers.js';
 import { InputError } from './errors.js';
 import { storedLosses, temporaryFile } from './loss-store.js';
 import type { LossResult } from './losses/reduce.js';
+import { sharedLayouts } from './io/shared-layouts.js';
 import { mergeResults } from './merge.js';
 import { numel, type Tensor } from './tensor.js';
 import { computeClaims, type ClaimPart, type ParallelJob, type WorkerJob, type WorkerReply } from './thread-claims.js';
@@ -83,7 +84,8 @@ export async function parallelLoss(job: ParallelJob, rows: Rows, workers: Worker
     const threads = workers.size + 1;
     const board = claimBoard(rows.rows, claimSize(rows.rows, rows.chunkRows, rows.logitsBytes, threads), workers.size);
     const fd = job.keepLosses || job.reduction === 'none' ? temporaryFile() : undefined;
-    const replies = workers.run((worker) => ({ job, board, fd, worker }));
+    const layouts = sharedLayouts();
+    const replies = workers.run((worker) => ({ job, board, fd, worker, layouts }));
     let mine: ClaimPart[] = [];
     try {
       mine = await computeClaims(job, board, fd);

@@ -85,12 +85,17 @@ export function computeClaim(job: ParallelJob, x: Values, y: Values, claim: numb
   return { claim, result: { reduction, shape, sum, weightSum, count, exact, nonFinite }, logits: scans.logits.summary(), labels: scans.labels.summary() };
 }
 
-/** What a worker is sent: the job, the claims, the file for kept losses, and its index among the workers. */
+/**
+ * What a worker is sent: the job, the claims, the file for kept losses, its index among the
+ * workers, and the layouts of the files opened so far (shared-layouts.ts), which a worker
+ * started before they were opened has not seen.
+ */
 export interface WorkerJob {
   job: ParallelJob;
   board: ClaimBoard;
   fd?: number;
   worker: number;
+  layouts: [string, unknown][];
 }
 
 /** What a worker posts: its claims' parts, or why it failed (an input error, or else an internal one). */

@@ -6,7 +6,7 @@
  * -j 1 gives, and that -j 1 starts none.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -109,13 +109,18 @@ describe('a run with workers started early', () => {
     expect({ status: r.status, stdout: r.stdout, stderr: withoutDebug(r.stderr) }).toEqual(one);
   });
 
-  it('reading text, it starts workers once the inputs are open, and ends those started early', () => {
+  it('reading text, it adopts them too: the job brings them the layouts the open found', async () => {
+    // a layout is shared once the file has not changed for csvChecks.settledMs (2 s)
+    const settled = Math.max(statSync(csv).ctimeMs, statSync(csvLabels).ctimeMs) + 2100 - Date.now();
+    if (settled > 0) await new Promise((resolve) => setTimeout(resolve, settled));
     const one = losscalc(['ce', csv, csvLabels, '-q', '-j', '1'], false);
     const r = losscalc(['ce', csv, csvLabels, '-q', '-j', '2']);
     const said = debugLines(r.stderr);
     expect(said).toContain('started 1 worker thread(s) early');
-    expect(said).toContain('ended 1 worker thread(s) started early, unused');
-    expect(said).not.toContain('adopted 1 worker thread(s) started early');
+    expect(said).toContain('adopted 1 worker thread(s) started early');
+    expect(said).not.toContain('ended 1 worker thread(s) started early, unused');
+    // both files' layouts, so that the worker reads its rows from the marks the open found
+    expect(said).toContain('worker 0 takes 2 file layout(s) with its job');
     expect({ status: r.status, stdout: r.stdout, stderr: withoutDebug(r.stderr) }).toEqual(one);
   });
 

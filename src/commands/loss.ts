@@ -192,7 +192,6 @@ async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, 
   const cost = logitsAt.format === undefined || !binaryFormat(logitsAt.format) ? 'text' : kernelMode.scalar ? 'scalar' : 'kernel';
   const threads = parallel.threadCount(opts.threads, numel(logits.shape), Math.ceil(logits.shape[0] / chunkRows), undefined, cost);
   if (threads < 2) return undefined;
-  if (![logitsAt, labelsAt].every((at) => at === undefined || LAYOUT_FREE.includes(at.format!))) endEarlyWorkers();
   const rowValues = (shape: number[]) => numel(shape.slice(1));
   const rows = {
     rows: logits.shape[0],
@@ -203,9 +202,6 @@ async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, 
   };
   return { parallel, workers: new parallel.Workers(threads - 1), rows, binary, logitsAt, labelsAt, labelsSpec: specs.labels[0] };
 }
-
-/** The formats whose readers note no layout for the threads: a worker started before they were opened reads them as well. */
-const LAYOUT_FREE: readonly Format[] = ['npy', 'npz', 'safetensors', 'pt'];
 
 /** The mode's loss on the plan's threads, or undefined to compute it here. */
 async function inThreads(

@@ -11,13 +11,12 @@
  * cell fails the read that meets it, the same way. A file papaparse
  * may read otherwise (line breaks it would guess, a NUL byte, a bad quote in its first bytes)
  * is left to the ordinary reader, which reads it whole. The layout
- * is shared with the worker threads started later (worker_threads' environment data), so that
- * they skip the pass. A cell longer than `csvLimits.maxCellBytes` is an error: no buffer
+ * is shared with the worker threads (shared-layouts.ts), so that they skip the pass. A cell
+ * longer than `csvLimits.maxCellBytes` is an error: no buffer
  * grows without end.
  */
 import { fstatSync, readFileSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
-import { getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
 import { readError, type InputError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { Values } from '../values.js';
@@ -25,6 +24,7 @@ import { whitespace } from './csv-cells.js';
 import { firstError, type RowRules } from './csv-errors.js';
 import { csvChecks, scanLayout, type Layout } from './csv-scan.js';
 import { csvValues } from './csv-values.js';
+import { shareLayout, sharedLayout } from './shared-layouts.js';
 import { openForBlocks, use } from './csv-window.js';
 import { parseInput } from './format.js';
 
@@ -43,13 +43,13 @@ export function openCsvFile(path: string, format: 'csv' | 'tsv', delimiter: stri
   const layout = use(fd, () => {
     const stats = fstatSync(fd);
     const key = `losscalc:csv-layout:${resolve(path)}\0${delimiter}\0${header}`;
-    const known = getEnvironmentData(key) as SharedLayout | undefined;
+    const known = sharedLayout<SharedLayout>(key);
     if (known !== undefined && sameFile(known.file, stats)) return known.layout;
     const started = Date.now();
     const delim = delimiter.charCodeAt(0);
     const found = scanLayout(fd, stats, path, delim, whitespace(delim), header);
     if (found !== undefined && !found.bad && Math.max(stats.mtimeMs, stats.ctimeMs) < started - csvChecks.settledMs) {
-      setEnvironmentData(key, { file: fileId(stats), layout: found } satisfies SharedLayout);
+      shareLayout(key, { file: fileId(stats), layout: found } satisfies SharedLayout);
     }
     return found;
   });

@@ -8,7 +8,7 @@
  * buffer there (all taken, or wider than one), or that grew for a long cell, or a thread whose
  * kernel is off (LOSSCALC_KERNEL=scalar), reads on the JavaScript path alone.
  */
-import { kernelMode, loadKernel, type KernelExports } from '../kernel/load.js';
+import { kernelIfUsed, kernelMode, loadKernel, type KernelExports } from '../kernel/load.js';
 import { giveBack, takeBuffer } from './array-file.js';
 
 interface CsvKernel {
@@ -53,13 +53,14 @@ function csvKernel(): CsvKernel | undefined {
 
 /**
  * Files below this size are read on the JavaScript path: loading the kernel (a few ms) costs
- * more than their parsing (the same values either way), unless LOSSCALC_KERNEL=simd.
+ * more than their parsing (the same values either way), unless LOSSCALC_KERNEL=simd, or the
+ * run uses the kernel anyway (a column of labels beside large logits).
  */
 export const CSV_KERNEL_MIN_BYTES = 1 << 19;
 
 /** Whether a CSV file of `bytes` bytes is read through the kernel. */
 export function kernelFor(bytes: number): boolean {
-  return bytes >= CSV_KERNEL_MIN_BYTES || kernelMode.simd;
+  return bytes >= CSV_KERNEL_MIN_BYTES || kernelMode.simd || kernelIfUsed() !== undefined;
 }
 
 /** A window that can move its bytes out of the kernel's memory (csv-window.ts ByteWindow). */
@@ -170,17 +171,20 @@ export function kernelCountRows(buf: Buffer, p: number, stop: number, rows: numb
 /**
  * Up to `rows` rows of buf from p that start before `stop` parsed by the kernel into
  * out[o...], `columns` values a row, as parseRow parses them; `stop` as kernelCountRows.
- * Undefined when the kernel does not read buf.
+ * Out in the kernel's memory (a block in a read region, csv-values.ts) takes them where it
+ * lies; any other out, from CSV_VALUES, as many rows as fit there. Undefined when the kernel
+ * does not read buf.
  */
 export function kernelParseRows(buf: Buffer, p: number, stop: number, out: Float64Array, o: number, rows: number, columns: number, delim: number, ws: number): Taken | undefined {
   const kernel = kernelOf(buf);
   if (kernel === undefined) return undefined;
-  const most = Math.min(rows, Math.floor(kernel.valuesCap / columns));
+  const inPlace = out.buffer === kernel.memory;
+  const most = inPlace ? rows : Math.min(rows, Math.floor(kernel.valuesCap / columns));
   if (p >= stop || most === 0) return none;
   const base = buf.byteOffset;
-  const n = kernel.k.csvParseRows(base + p, base + stop, most, columns, delim, ws, kernel.values);
+  const n = kernel.k.csvParseRows(base + p, base + stop, most, columns, delim, ws, inPlace ? out.byteOffset + 8 * o : kernel.values);
   csvKernelRows.parsed += n;
   // a view of the values parsed, no wider
-  if (n > 0) out.set(new Float64Array(kernel.memory, kernel.values, n * columns), o);
+  if (n > 0 && !inPlace) out.set(new Float64Array(kernel.memory, kernel.values, n * columns), o);
   return { rows: n, end: kernel.scratch[0] - base, crBreaks: kernel.scratch[1] };
 }

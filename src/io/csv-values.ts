@@ -17,6 +17,7 @@ import { CsvRows } from './csv-rows.js';
 import { blockBytes, type Layout } from './csv-scan.js';
 import { use } from './csv-window.js';
 import { giveBack, takeBuffer } from './array-file.js';
+import { giveReadRegion, takeReadRegion } from '../kernel/read-regions.js';
 
 /** What a reader of the file hands out of each row. */
 export interface RowPick {
@@ -97,46 +98,52 @@ export function csvValues(path: string, delimiter: string, layout: Layout, picke
         }
         return;
       }
-      // the block and the window's bytes are given back when the read ends, for the next to reuse
-      const blockStore = takeBuffer(Math.min(perBlock, end - start) * unit * 8);
-      const block = new Float64Array(blockStore.buffer, 0, blockStore.length / 8);
+      // the block and the window's bytes are given back when the read ends, for the next to reuse;
+      // the block in the kernel's memory when it has room (read-regions.ts): the CSV kernel parses
+      // into it, and the loss kernels read it, where it lies
+      const blockSize = Math.min(perBlock, end - start) * unit * 8;
+      const blockStore = takeReadRegion(blockSize) ?? takeBuffer(blockSize);
+      const block = new Float64Array(blockStore.buffer, blockStore.byteOffset, blockSize / 8);
       const chunkBytes = Math.min(blockBytes(), layout.size + 1);
-      withFile(path, (fd) => {
-        unchanged(stateOf(fstatSync(fd)), layout, path);
-        const firstValue = start * unit;
-        // from the last mark at or before the row of the first value, or from where the last read stopped if nearer
-        const mark = markBefore(layout, Math.floor(firstValue / columns));
-        let from: Place = { value: layout.markRows[mark] * columns, offset: layout.markOffsets[mark], cell: 0 };
-        if (resume.value <= firstValue && resume.value >= from.value) from = resume;
-        if (from !== resume) last?.w.release();
-        const rows = from === resume && last !== undefined ? last : new CsvRows(fd, from.offset, chunkBytes, path, delim, ws);
-        last = undefined; // until this read ends well
-        rows.w.fd = fd;
-        rows.cellInRow = from.cell;
-        const { pick } = picked;
-        let ok = true;
-        let value = firstValue; // the index of the next value to hand out
-        try {
-          ok = rows.values(undefined, 0, firstValue - from.value, layout.columns, columns, pick) === true;
-          for (let first = start; first < end; first += perBlock) {
-            const count = Math.min(perBlock, end - first);
-            const out = block.subarray(0, count * unit);
-            if (ok) ok = rows.values(out, 0, out.length, layout.columns, columns, pick) === true;
-            if (!ok) out.set((valuesOrError().data as Float64Array).subarray(value, value + out.length));
-            value += out.length;
-            visit(out, first, count);
+      try {
+        withFile(path, (fd) => {
+          unchanged(stateOf(fstatSync(fd)), layout, path);
+          const firstValue = start * unit;
+          // from the last mark at or before the row of the first value, or from where the last read stopped if nearer
+          const mark = markBefore(layout, Math.floor(firstValue / columns));
+          let from: Place = { value: layout.markRows[mark] * columns, offset: layout.markOffsets[mark], cell: 0 };
+          if (resume.value <= firstValue && resume.value >= from.value) from = resume;
+          if (from !== resume) last?.w.release();
+          const rows = from === resume && last !== undefined ? last : new CsvRows(fd, from.offset, chunkBytes, path, delim, ws);
+          last = undefined; // until this read ends well
+          rows.w.fd = fd;
+          rows.cellInRow = from.cell;
+          const { pick } = picked;
+          let ok = true;
+          let value = firstValue; // the index of the next value to hand out
+          try {
+            ok = rows.values(undefined, 0, firstValue - from.value, layout.columns, columns, pick) === true;
+            for (let first = start; first < end; first += perBlock) {
+              const count = Math.min(perBlock, end - first);
+              const out = block.subarray(0, count * unit);
+              if (ok) ok = rows.values(out, 0, out.length, layout.columns, columns, pick) === true;
+              if (!ok) out.set((valuesOrError().data as Float64Array).subarray(value, value + out.length));
+              value += out.length;
+              visit(out, first, count);
+            }
+            unchanged(stateOf(fstatSync(fd)), layout, path); // after the last block, too
+          } catch (e) {
+            rows.w.release(); // its buffer back (the kernel's windows are few), the error on
+            throw e;
           }
-          unchanged(stateOf(fstatSync(fd)), layout, path); // after the last block, too
-        } catch (e) {
-          rows.w.release(); // its buffer back (the kernel's windows are few), the error on
-          throw e;
-        }
-        if (ok) resume = { value, offset: rows.offset(), cell: rows.cellInRow };
-        // kept for the read that goes on from here, unless its buffer grew for a long cell
-        if (ok && rows.w.buf.length <= 2 * chunkBytes) last = rows;
-        else rows.w.release();
-      });
-      giveBack(blockStore);
+          if (ok) resume = { value, offset: rows.offset(), cell: rows.cellInRow };
+          // kept for the read that goes on from here, unless its buffer grew for a long cell
+          if (ok && rows.w.buf.length <= 2 * chunkBytes) last = rows;
+          else rows.w.release();
+        });
+      } finally {
+        if (!giveReadRegion(blockStore)) giveBack(blockStore);
+      }
     },
   };
 }

@@ -7,14 +7,13 @@
  * the same place; it keeps only the byte offset of every `markEvery`-th value. A read of
  * units [start, end) then starts at the last offset noted at or before its first value and
  * reads the numbers it meets, skipping the brackets and commas the open already checked: a
- * thread's part or a second pass costs what it reads. The layout is shared with worker
- * threads started later (worker_threads' environment data), so that they skip the pass. A
+ * thread's part or a second pass costs what it reads. The layout is shared with the worker
+ * threads (shared-layouts.ts), so that they skip the pass. A
  * file whose size, modification or status-change time is not what the open saw, before or
  * after a pass, is an error (byte-source.ts).
  */
 import { statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
-import { getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import { numel, type Tensor } from '../tensor.js';
 import type { Values } from '../values.js';
@@ -27,6 +26,7 @@ import { bareAt, readString, severalValues, spaceLength, stringLength } from './
 import { failIn, jsonObject, refuseKeyOfTensor } from './json.js';
 import { NON_FINITE_STRINGS, scanTensor, Seen } from './json-tensor.js';
 import { scanJsonLines } from './jsonl.js';
+import { shareLayout, sharedLayout } from './shared-layouts.js';
 import { streaming } from './npy-file.js';
 import { textToRead } from './text-head.js';
 
@@ -62,7 +62,7 @@ export function openJsonFile(path: string, format: JsonFormat, key?: string): Va
   const stats = statSync(path);
   if (stats.size <= (jsonFiles.wholeBytes ?? streaming.blockBytes)) return undefined;
   const id = `losscalc:json-layout:${resolve(path)}\0${format ?? ''}\0${key ?? ''}`;
-  const known = getEnvironmentData(id) as Layout | undefined;
+  const known = sharedLayout<Layout>(id);
   if (known && sameFile(known.file, stats)) return jsonValues(path, known);
   const started = Date.now();
   const layout = withFile(path, (file) => {
@@ -70,7 +70,7 @@ export function openJsonFile(path: string, format: JsonFormat, key?: string): Va
     return found && scan(file, path, found, key, new Seen(jsonFiles.markEvery()));
   });
   if (layout === undefined) return undefined;
-  if (Math.max(stats.mtimeMs, stats.ctimeMs) < started - jsonFiles.settledMs) setEnvironmentData(id, layout);
+  if (Math.max(stats.mtimeMs, stats.ctimeMs) < started - jsonFiles.settledMs) shareLayout(id, layout);
   return jsonValues(path, layout);
 }
 

@@ -3,19 +3,16 @@
  * JavaScript path (LOSSCALC_KERNEL=scalar, kernelMode.scalar): the same values, to the bit
  * (Object.is per value, NaN bits aside), and the same errors (text, line, column), on
  * generated CSV with every kind of cell and row, read in blocks of every size, with the open
- * pass parsing the rows or only counting them; and both the same as parseCsv's.
+ * pass parsing the rows or only counting them; and both the same as parseCsv's. The loops
+ * on their own: csv-kernel-loops.test.ts.
  */
 import fc from 'fast-check';
-import { openSync, closeSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { whitespace } from '../../src/io/csv-cells.js';
 import { csvChecks, openCsvFile } from '../../src/io/csv-file.js';
-import { CSV_KERNEL_MIN_BYTES, kernelFor, csvKernelRows } from '../../src/io/csv-kernel.js';
-import { CsvRows } from '../../src/io/csv-rows.js';
-import { ByteWindow } from '../../src/io/csv-window.js';
+import { csvKernelRows } from '../../src/io/csv-kernel.js';
 import { streaming } from '../../src/io/npy-file.js';
 import { kernelMode, kernelOn } from '../../src/kernel/index.js';
-import { check, csvTestHooks, expectSameBits, file, readAll, reference } from './csv-check.js';
+import { check, csvTestHooks, file, readAll } from './csv-check.js';
 
 csvTestHooks();
 
@@ -141,6 +138,31 @@ describe('the kernel path and the JavaScript path', () => {
     expect(csvKernelRows.parsed).toBeGreaterThan(before);
   });
 
+  it('give the same values on plain cells of every shape: no sign, "-" or "+", 1 to 15 digits, the point at every place or none', () => {
+    // each shape its own swizzle (kernel/csv.ts fillDigitOrder); digits from a fixed linear congruential sequence
+    let seed = 2024;
+    const digit = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >> 16) % 10;
+    const cells: string[] = [];
+    for (const s of ['', '-', '+']) {
+      for (let n = 1; n <= 15; n++) {
+        for (let point = -1; point <= n; point++) {
+          const d = Array.from({ length: n }, digit).join('');
+          cells.push(s + (point < 0 ? d : `${d.slice(0, point)}.${d.slice(point)}`));
+        }
+      }
+    }
+    // three cells a row, the shapes in every column
+    const rows = [0, 1, 2].flatMap((shift) => cells.map((_, i) => [0, 1, 2].map((c) => cells[(i + shift + c * 7) % cells.length]).join(',')));
+    const path = file(`${rows.join('\n')}\n`);
+    csvChecks.openBytes = 0; // the open only counts the rows: every row is parsed once, when read
+    const before = csvKernelRows.parsed;
+    const kernel = outcome(path, false);
+    // the kernel took every row but the first, read on the JavaScript path as the buffer fills
+    expect(csvKernelRows.parsed - before).toBe(rows.length - 1);
+    expectSame(kernel, outcome(path, true));
+    expect(Array.from(kernel as Float64Array)).toEqual(rows.flatMap((r) => r.split(',').map(Number)));
+  });
+
   it('give parseCsv\'s values and errors, read from any row and in any unit', () => {
     fc.assert(
       fc.property(fc.oneof(csv, plain), fc.constantFrom(48, 4096, 4 << 20), (text, blockBytes) => {
@@ -149,103 +171,5 @@ describe('the kernel path and the JavaScript path', () => {
       }),
       { numRuns: 60 },
     );
-  });
-});
-
-describe('the kernel', () => {
-  const COMMA = 44;
-  /** A reader over `content`, at its first row, the file closed after `run`. */
-  function over<T>(content: string, run: (rows: CsvRows) => T): T {
-    const path = file(content);
-    const fd = openSync(path, 'r');
-    try {
-      const rows = new CsvRows(fd, 0, 4096, path, COMMA, whitespace(COMMA), true);
-      expect(rows.startRow()).toBe(true);
-      const result = run(rows);
-      rows.w.release();
-      return result;
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  it('parses plain rows and counts rows, with their line breaks, as the JavaScript path does', () => {
-    const content = '1.5,-2e3, 7 \r\n+.25,nan,-Infinity\r\n3,4,5\n12345678901234567,1,2\n9,9,9\n';
-    const run = (scalar: boolean) => {
-      kernelMode.scalar = scalar;
-      try {
-        const out = new Float64Array(15);
-        const parsed = over(content, (rows) => [rows.plainRows(out, 0, 10, 3), rows.line, rows.crBreaks, rows.offset()]);
-        const counted = over(content, (rows) => [rows.countRows(10, 3, Infinity), rows.line, rows.crBreaks, rows.offset()]);
-        return { out: Array.from(out), parsed, counted };
-      } finally {
-        kernelMode.scalar = false;
-      }
-    };
-    const before = { ...csvKernelRows };
-    const kernel = run(false);
-    // the kernel took the first three rows, and left the fourth (17 digits) to parseRow
-    expect(csvKernelRows.parsed - before.parsed).toBe(4);
-    expect(csvKernelRows.counted - before.counted).toBe(5);
-    const js = run(true);
-    expect(kernel).toEqual(js);
-    expect(js.parsed).toEqual([5, 6, 2, content.length]);
-  });
-
-  it('takes the oldest window\'s buffer when none is free: that window reads on from the file, mid-row too', () => {
-    // more files read part way, each keeping its reader for the read that goes on, than the kernel has window buffers
-    const files = Array.from({ length: 6 }, (_, f) => file(Array.from({ length: 50 }, (_, r) => `${f}.5,${r}e-3,-${r}.25\r\n`).join('')));
-    const values = files.map((path) => openCsvFile(path, 'csv', ',')!);
-    const firsts = values.map((v) => readAll(v, 1, 0, 37));
-    values.forEach((v, f) => {
-      const want = reference(files[f], 'csv').data as Float64Array;
-      expectSameBits(firsts[f], want.subarray(0, 37));
-      const got = readAll(v, 1, 37, 150);
-      expectSameBits(got, want.subarray(37));
-    });
-  });
-
-  it('a reader whose window buffer was taken reads on from where it was, mid-row too', () => {
-    const content = Array.from({ length: 40 }, (_, r) => `${r}.5,${r}e-3,-${r}.25\n`).join('');
-    const path = file(content);
-    const fd = openSync(path, 'r');
-    try {
-      const rows = new CsvRows(fd, 0, 4096, path, COMMA, whitespace(COMMA));
-      const out = new Float64Array(120);
-      expect(rows.values(out, 0, 31, 3, 3)).toBe(true); // ten rows and a cell
-      const pos = rows.w.pos;
-      const others = Array.from({ length: 3 }, () => new ByteWindow(fd, 0, 4096, path));
-      expect(rows.w.pos).toBeLessThan(pos); // its bytes were dropped
-      expect(rows.values(out, 31, 89, 3, 3)).toBe(true);
-      expect(Array.from(out)).toEqual(content.trim().split(/[,\n]/).map(Number));
-      for (const w of [...others, rows.w]) w.release();
-    } finally {
-      closeSync(fd);
-    }
-  });
-
-  it('gives a window buffer back once, however often it is released: no two windows share one', () => {
-    const a = new ByteWindow(0, 0, 4096, 'f');
-    a.release();
-    a.release();
-    const b = new ByteWindow(0, 0, 4096, 'f');
-    const c = new ByteWindow(0, 0, 4096, 'f');
-    expect(b.buf.buffer === c.buf.buffer && b.buf.byteOffset === c.buf.byteOffset).toBe(false);
-    b.release();
-    c.release();
-  });
-});
-
-describe('which files the kernel reads', () => {
-  it('files from CSV_KERNEL_MIN_BYTES on, any file with LOSSCALC_KERNEL=simd', () => {
-    kernelMode.simd = false;
-    try {
-      expect(kernelFor(CSV_KERNEL_MIN_BYTES - 1)).toBe(false);
-      expect(kernelFor(CSV_KERNEL_MIN_BYTES)).toBe(true);
-      kernelMode.simd = true;
-      expect(kernelFor(10)).toBe(true);
-    } finally {
-      kernelMode.simd = true;
-    }
   });
 });
