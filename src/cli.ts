@@ -135,7 +135,11 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
       .option('--top <k>', 'how many worst samples (default: 10); turns --per-sample on')
       .option('--save-per-sample <file>', 'write the unreduced losses to .npy, .csv or .json')
       .option('-q, --quiet', 'print only the loss, a bare number')
-      .option('-j, --threads <n>', 'threads for large NPY and CSV inputs, at most the number of cores (default: every core for inputs that keep one thread 150 ms or more)');
+      .option('-j, --threads <n>', 'threads for large NPY and CSV inputs, at most the number of cores (default: every core for inputs that keep one thread 150 ms or more)')
+      .option('--metrics', 'accuracy, top-k accuracy, perplexity, ECE/MCE, Brier score and entropy beside the loss (not check)')
+      .option('--topk <k>', 'top-k accuracy for this k; repeatable (default: 5 when there are more than 5 classes); turns --metrics on', append)
+      .option('--bins <n>', 'calibration bins for ECE/MCE (default: 15); turns --metrics on')
+      .option('--markdown', 'a Markdown summary (loss, metrics, checks) on stdout, for $GITHUB_STEP_SUMMARY');
     // `-:key` (an array of an archive on stdin) looks like an option to commander: unknown
     // options reach parseOptions as arguments, which names any that is not a stdin key
     tolerances(cmd).allowUnknownOption().allowExcessArguments().addHelpText('after', EXAMPLES[mode]).action(collect(mode));
@@ -160,6 +164,7 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
       .argument('[results...]', 'losscalc --json outputs, one per shard; - reads them as JSON lines from stdin')
       .option('--json', 'one JSON object on stdout')
       .option('-q, --quiet', 'print only the loss')
+      .option('--markdown', 'a Markdown summary (loss, metrics) on stdout, for $GITHUB_STEP_SUMMARY')
       .option('--no-color', 'no colour, even on a terminal')
       .addHelpText('after', EXAMPLES.merge)
       .action((files: string[], raw: Action['raw']) => onAction({ command: 'merge', positional: files, raw }));

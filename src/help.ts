@@ -9,6 +9,8 @@ Examples:
   losscalc ce dump.npz                     # logits and labels found by name (logits, labels, ...)
   losscalc ce logits.csv labels.csv --weight 1,2,0.5 --label-smoothing 0.1
   losscalc ce logits.npy labels.npy --per-sample --top 5      # worst samples, per class, histogram
+  losscalc ce logits.npy labels.npy --metrics --topk 1 --topk 5   # accuracy, perplexity, ECE, Brier, entropy
+  losscalc ce logits.npy labels.npy --metrics --markdown >> "$GITHUB_STEP_SUMMARY"
   losscalc ce logits.npy labels.npy --reduction none --json
   losscalc ce lm_logits.npy tokens.npy --class-dim -1       # (B, T, V) logits, (B, T) labels
   loss=$(losscalc ce logits.npy labels.npy -q)
@@ -52,7 +54,8 @@ Examples:
 Examples:
   for i in 0 1 2; do losscalc ce logits_$i.npy labels_$i.npy --json > part_$i.json; done
   losscalc merge part_*.json                  # the loss over all shards, as one run would give it
-  cat part_*.json | losscalc merge -          # the same, read as JSON lines from stdin`,
+  cat part_*.json | losscalc merge -          # the same, read as JSON lines from stdin
+  losscalc merge part_*.json --markdown       # loss and metrics (parts run with --metrics) as Markdown`,
   compare: `
 Examples:
   losscalc compare ours.npy torch_dump.npy

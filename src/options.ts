@@ -48,6 +48,16 @@ export interface Options {
   savePerSample?: string;
   /** -j/--threads; undefined: every core for large NPY inputs, one thread otherwise. */
   threads?: number;
+  /** --metrics (--topk, --bins): the metrics beside the loss; undefined when off. */
+  metrics?: MetricsOptions;
+  /** --markdown: a Markdown summary on stdout. */
+  markdown: boolean;
+}
+
+/** --metrics: the ks of --topk (undefined: 5 when there are more than 5 classes) and --bins. */
+export interface MetricsOptions {
+  topk?: number[];
+  bins: number;
 }
 
 /** How files are read: --format, --delimiter, --header/--no-header, and the one-CSV table columns. */
@@ -97,6 +107,10 @@ export interface RawOptions {
   savePerSample?: string;
   equalNan?: boolean;
   threads?: string;
+  metrics?: boolean;
+  topk?: string[];
+  bins?: string;
+  markdown?: boolean;
 }
 
 /** Which modes take which flag; absent flags are accepted everywhere. */
@@ -108,6 +122,9 @@ const FLAG_MODES: Record<string, readonly Mode[]> = {
   '--log-softmax': ['nll'],
   '--class-dim': ['cross-entropy', 'nll', 'gather', 'check'],
   '--input': ['cross-entropy', 'check'],
+  '--metrics': ['cross-entropy', 'nll', 'bce-logits', 'binary-cross-entropy', 'gather'],
+  '--topk': ['cross-entropy', 'nll', 'gather'],
+  '--bins': ['cross-entropy', 'nll', 'bce-logits', 'binary-cross-entropy', 'gather'],
 };
 
 /**
@@ -148,6 +165,9 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     '--log-softmax': raw.logSoftmax || undefined,
     '--class-dim': raw.classDim,
     '--input': raw.input,
+    '--metrics': raw.metrics || undefined,
+    '--topk': raw.topk,
+    '--bins': raw.bins,
   };
   for (const [flag, value] of Object.entries(given)) {
     if (value !== undefined && !FLAG_MODES[flag].includes(mode)) {
@@ -208,20 +228,40 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     quiet: Boolean(raw.quiet),
     savePerSample: save,
     threads: raw.threads === undefined ? undefined : count('--threads', raw.threads),
+    metrics: metricsOptions(raw),
+    markdown: markdown(raw),
   };
+}
+
+/** Most calibration bins: beyond them PyTorch's linspace splits among threads (calibration.ts). */
+export const MAX_BINS = 10000;
+
+/** --metrics, or --topk / --bins, which turn it on. */
+function metricsOptions(raw: RawOptions): MetricsOptions | undefined {
+  if (!raw.metrics && raw.topk === undefined && raw.bins === undefined) return undefined;
+  const bins = raw.bins === undefined ? 15 : count('--bins', raw.bins);
+  if (bins > MAX_BINS) throw new UsageError(`--bins needs a whole number between 1 and ${MAX_BINS}, got ${raw.bins}`);
+  return { topk: raw.topk?.map((k) => count('--topk', k)), bins };
+}
+
+/** --markdown is the whole of stdout: not with --json or -q. */
+function markdown(raw: RawOptions): boolean {
+  if (raw.markdown && (raw.json || raw.quiet)) throw new UsageError(`--markdown and ${raw.json ? '--json' : '--quiet'} do not go together: pick one`);
+  return Boolean(raw.markdown);
 }
 
 export interface MergeOptions {
   files: string[];
   json: boolean;
   quiet: boolean;
+  markdown: boolean;
 }
 
 export function parseMergeOptions(positional: string[], raw: RawOptions): MergeOptions {
   if (positional.length === 0) throw new UsageError('merge needs the --json results to combine: losscalc merge a.json b.json ...');
   if (raw.quiet && raw.json) throw new UsageError('--quiet and --json do not go together: pick one');
   if (positional.filter((f) => f === '-').length > 1) throw new UsageError('merge reads standard input once: give - once');
-  return { files: positional, json: Boolean(raw.json), quiet: Boolean(raw.quiet) };
+  return { files: positional, json: Boolean(raw.json), quiet: Boolean(raw.quiet), markdown: markdown(raw) };
 }
 
 export function parseCompareOptions(positional: string[], raw: RawOptions): CompareOptions {

@@ -5,13 +5,17 @@
  */
 import type { PredictionKind } from '../breakdown.js';
 import { logSigmoid } from '../losses/bce-with-logits.js';
+import { sigmoid } from '../losses/probabilities.js';
 import { rowStats, type RowStats } from '../losses/log-softmax.js';
+import { labelRank } from '../metrics/ranks.js';
 import { asFloats, numel, type ClassLayout, type FloatArray } from '../tensor.js';
 import { readRows, type Values } from '../values.js';
 
 /**
  * A block of samples, flat indices first .. first + count - 1: each one's label, predicted
- * class, p(label) and loss. The arrays are reused: valid during the visit only.
+ * class, p(label) and loss (0 when the losses are not read), and, when the reading asks for
+ * metrics, what they need of each (metrics/sink.ts). The arrays are reused: valid during the
+ * visit only.
  */
 export interface SampleBlock {
   first: number;
@@ -20,26 +24,29 @@ export interface SampleBlock {
   predicted: Float64Array;
   probability: Float64Array;
   loss: FloatArray;
+  /** The top-1 confidence: max_c p_c (binary: p(positive)). */
+  confidence: Float64Array;
+  /** How many classes score at least as high as the label, itself included (metrics/ranks.ts). */
+  rank: Float64Array;
+  /** Σ_c (p_c - q_c)^2, q the one-hot label or the probability targets (binary: (p - t)^2). */
+  brier: Float64Array;
+  /** -Σ_c p_c log p_c in nats, 0 log 0 = 0 (binary: of Bernoulli(p)). */
+  entropy: Float64Array;
 }
 
 export type SampleVisit = (block: SampleBlock) => void;
 
+const FIELDS = ['label', 'predicted', 'probability', 'confidence', 'rank', 'brier', 'entropy', 'zeros'] as const;
+
 /** The arrays of a block of `count` samples, grown as blocks need. */
 class Samples {
-  private label = new Float64Array(0);
-  private predicted = new Float64Array(0);
-  private probability = new Float64Array(0);
+  private arrays = FIELDS.map(() => new Float64Array(0));
 
-  block(first: number, count: number, loss: FloatArray): SampleBlock {
-    if (this.label.length < count) [this.label, this.predicted, this.probability] = [0, 1, 2].map(() => new Float64Array(count));
-    return {
-      first,
-      count,
-      label: this.label.subarray(0, count),
-      predicted: this.predicted.subarray(0, count),
-      probability: this.probability.subarray(0, count),
-      loss,
-    };
+  /** `loss` undefined: the losses are not read, and read as 0. */
+  block(first: number, count: number, loss: FloatArray | undefined): SampleBlock {
+    if (this.arrays[0].length < count) this.arrays = FIELDS.map(() => new Float64Array(count));
+    const [label, predicted, probability, confidence, rank, brier, entropy, zeros] = this.arrays.map((a) => a.subarray(0, count));
+    return { first, count, label, predicted, probability, loss: loss ?? zeros, confidence, rank, brier, entropy };
   }
 }
 
@@ -59,25 +66,30 @@ export interface ClassReading {
   /** The labels are class probabilities of the logits' shape: the label is their argmax. */
   probabilityTargets: boolean;
   kind: PredictionKind;
+  /** Fill confidence, rank, brier and entropy too. */
+  metrics?: boolean;
 }
 
 /**
  * The samples of a class-dim loss, a target position each, in blocks of rows of `outer`.
  * Without `logits`, only labels and losses are read (predicted and probability are not
- * filled). A label out of [0, C) (an ignored target) has no probability: 0.
+ * filled); without `losses`, the losses read as 0. A label out of [0, C) (an ignored target)
+ * has no probability: 0, and no metrics.
  */
-export function classSamples(logits: Values | undefined, labels: Values, losses: Values, reading: ClassReading, visit: SampleVisit): void {
+export function classSamples(logits: Values | undefined, labels: Values, losses: Values | undefined, reading: ClassReading, visit: SampleVisit): void {
   const { outer, classes: C, inner } = reading.layout;
-  const { probabilityTargets, kind } = reading;
+  const { probabilityTargets } = reading;
   const labelRow = probabilityTargets ? C * inner : inner;
-  const st: RowStats = { max: 0, logSum: 0 };
+  const row = new RowReader(reading);
   const samples = new Samples();
   // the first source sets the blocks: the logits, else the losses (float64: read as they are)
-  const sources = logits ? [logits, labels, losses] : [losses, labels];
-  const rowSizes = logits ? [C * inner, labelRow, inner] : [inner, labelRow];
+  const [sources, rowSizes] = logits
+    ? [[logits, labels, ...(losses ? [losses] : [])], [C * inner, labelRow, inner]]
+    : [[losses!, labels], [inner, labelRow]];
   readRows(sources, rowSizes, 0, outer, (blocks, first, count) => {
     const xb = logits ? asFloats(blocks[0]) : undefined;
-    const [tb, lb] = (logits ? blocks.slice(1) : [blocks[1], blocks[0]]).map(asFloats);
+    const tb = asFloats(blocks[1]);
+    const lb = logits ? blocks[2] && asFloats(blocks[2]) : asFloats(blocks[0]);
     const b = samples.block(first * inner, count * inner, lb);
     for (let n = 0; n < count; n++) {
       for (let s = 0; s < inner; s++) {
@@ -87,14 +99,8 @@ export function classSamples(logits: Values | undefined, labels: Values, losses:
         b.label[at] = y;
         if (!xb) continue;
         b.predicted[at] = argmax(xb, base, C, inner);
-        // p_y as given, exp of the log-probabilities as given (nll), or softmax of the logits
-        if (!(y >= 0 && y < C)) b.probability[at] = 0;
-        else if (kind === 'probabilities') b.probability[at] = xb[base + y * inner];
-        else if (kind === 'log-probabilities') b.probability[at] = Math.exp(xb[base + y * inner]);
-        else {
-          rowStats(xb, base, C, inner, st);
-          b.probability[at] = Math.exp(xb[base + y * inner] - st.max - st.logSum);
-        }
+        if (y >= 0 && y < C) row.read(xb, tb, base, y, b, at);
+        else b.probability[at] = 0;
       }
     }
     visit(b);
@@ -102,21 +108,73 @@ export function classSamples(logits: Values | undefined, labels: Values, losses:
 }
 
 /**
- * The samples of a binary loss, an element each; `probabilities`: the predictions are σ(x)
- * itself, not x. Predicted is 1 when σ(x) > 0.5; p(label) = t σ(x) + (1 - t)(1 - σ(x)).
+ * One position's probabilities, from the row's stats computed once: p_c = exp(x_c - max -
+ * logSum) of logits (log p_c the exponent itself), exp of log-probabilities as given (nll,
+ * --input log-probs), or probabilities as given (--input probs).
  */
-export function binarySamples(logits: Values, labels: Values, losses: Values, probabilities: boolean, visit: SampleVisit): void {
+class RowReader {
+  private readonly st: RowStats = { max: 0, logSum: 0 };
+  private readonly C: number;
+  private readonly inner: number;
+
+  constructor(private readonly reading: ClassReading) {
+    ({ classes: this.C, inner: this.inner } = reading.layout);
+  }
+
+  /** p(y) of the position at `base` into b.probability[at], and its metrics when asked for. */
+  read(x: FloatArray, t: FloatArray, base: number, y: number, b: SampleBlock, at: number): void {
+    const { C, inner, st } = this;
+    const { kind, metrics, probabilityTargets } = this.reading;
+    const logits = kind === 'logits';
+    if (logits) rowStats(x, base, C, inner, st);
+    const logP = (v: number) => (logits ? v - st.max - st.logSum : kind === 'log-probabilities' ? v : Math.log(v));
+    const p = (v: number) => (kind === 'probabilities' ? v : Math.exp(logP(v)));
+    b.probability[at] = p(x[base + y * inner]);
+    if (!metrics) return;
+    let confidence = -Infinity;
+    let brier = 0;
+    let entropy = 0;
+    for (let c = 0, i = base; c < C; c++, i += inner) {
+      const pc = p(x[i]);
+      // torch.max propagates NaN
+      confidence = pc !== pc || confidence !== confidence ? NaN : Math.max(confidence, pc);
+      const q = probabilityTargets ? t[i] : c === y ? 1 : 0;
+      brier += (pc - q) * (pc - q);
+      if (pc !== 0) entropy -= pc * logP(x[i]);
+    }
+    b.confidence[at] = confidence;
+    b.brier[at] = brier;
+    b.entropy[at] = entropy;
+    b.rank[at] = labelRank(x, base, C, inner, y);
+  }
+}
+
+/**
+ * The samples of a binary loss, an element each; `probabilities`: the predictions are σ(x)
+ * itself, not x. Predicted is 1 when σ(x) > 0.5 (σ rounded as torch.sigmoid rounds it, which
+ * is 0.5 exactly for 0 < x < 2^-53); p(label) = t σ(x) + (1 - t)(1 - σ(x)). Without `losses`,
+ * the losses read as 0.
+ */
+export function binarySamples(logits: Values, labels: Values, losses: Values | undefined, probabilities: boolean, visit: SampleVisit): void {
   const samples = new Samples();
-  readRows([logits, labels, losses], [1, 1, 1], 0, numel(logits.shape), (blocks, first, count) => {
+  const sources = [logits, labels, ...(losses ? [losses] : [])];
+  readRows(sources, [1, 1, 1], 0, numel(logits.shape), (blocks, first, count) => {
     const [x, t, l] = blocks.map(asFloats);
     const b = samples.block(first, count, l);
     for (let k = 0; k < count; k++) {
-      // σ(x) = exp(log σ(x)) and 1 - σ(x) = σ(-x), without cancellation
-      const p = probabilities ? x[k] : Math.exp(logSigmoid(x[k]));
-      const q = probabilities ? 1 - x[k] : Math.exp(logSigmoid(-x[k]));
+      // log σ(x) and log(1 - σ(x)) = log σ(-x), without cancellation
+      const [logP, logQ] = probabilities ? [Math.log(x[k]), Math.log1p(-x[k])] : [logSigmoid(x[k]), logSigmoid(-x[k])];
+      const p = probabilities ? x[k] : Math.exp(logP);
+      const q = probabilities ? 1 - x[k] : Math.exp(logQ);
+      // the confidence as torch.sigmoid gives it, for the calibration bins
+      const confidence = probabilities ? x[k] : sigmoid(x[k]);
       b.label[k] = t[k];
-      b.predicted[k] = (probabilities ? x[k] > 0.5 : x[k] > 0) ? 1 : 0;
+      b.predicted[k] = confidence > 0.5 ? 1 : 0;
       b.probability[k] = t[k] * p + (1 - t[k]) * q;
+      b.confidence[k] = confidence;
+      b.brier[k] = (confidence - t[k]) * (confidence - t[k]);
+      // the Bernoulli entropy, 0 log 0 = 0
+      b.entropy[k] = -((p === 0 ? 0 : p * logP) + (q === 0 ? 0 : q * logQ));
     }
     visit(b);
   });

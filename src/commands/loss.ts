@@ -29,6 +29,8 @@ import { threadSpec } from '../io/read.js';
 import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
 import { mistakeWarnings, PredictionWatch } from '../mistakes.js';
 import type { CommandIo, Loader } from './io.js';
+import { startMetrics } from '../metrics/pass.js';
+import { renderMarkdown } from '../report/markdown.js';
 
 export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint: Paint): Promise<number> {
   // a worker started with the process loads its bundle's code cache, which V8 takes only under
@@ -75,19 +77,27 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   };
   for (const w of outcome.warnings) io.stderr.message(`warning: ${w}`);
 
+  // --metrics: fed by the breakdown's pass over the samples when there is one, else by its own
+  const measuring = opts.metrics && startMetrics({ logits, labels: asValues(labels), kind, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim }, opts.metrics, {
+    mode: opts.mode,
+    weighted: inputs.weight !== undefined,
+    labelSmoothing: opts.labelSmoothing,
+  });
   const details =
     opts.top > 0
-      ? breakdown(logits, labels, outcome.result.perSample!, outcome.result.shape, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim })
+      ? breakdown(logits, labels, outcome.result.perSample!, outcome.result.shape, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim, metrics: measuring?.feed() })
       : undefined;
+  const metrics = measuring?.finish(outcome.result);
   progress.done();
   if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result, io);
 
   if (opts.quiet) await writeQuiet(io.stdout, outcome.result);
   else if (opts.json) {
     const recorded = await record(opts, specs, inputs, binary ? null : { ...classLayout(logits.shape, opts.classDim), rank: logits.shape.length }, io.stdin);
-    await writeJsonReport(io.stdout, outcome, { logits: logits.shape, labels: labels.shape }, recorded, details);
+    await writeJsonReport(io.stdout, outcome, { logits: logits.shape, labels: labels.shape }, recorded, details, metrics);
   }
-  else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary }));
+  else if (opts.markdown) io.stdout.write(renderMarkdown(outcome, { logits: loaded, labels }, metrics));
+  else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary }, metrics));
   return outcome.ok ? 0 : 1;
 }
 

@@ -1,0 +1,109 @@
+/**
+ * Calibration as torchmetrics computes it (functional/classification/calibration_error.py,
+ * _binning_bucketize and _ce_compute): confidences go to bins by
+ * bucketize(confidence, linspace(0, 1, bins + 1), right=True) - 1, so bin i holds
+ * [edges[i], edges[i + 1]) and a confidence of exactly 1.0 has a bin of its own past the last
+ * edge (bins + 1 in all). Per bin: a count, a confidence sum and an accuracy sum, kept as
+ * compensated sums; from them
+ *
+ *   ECE = Σ_i (count_i / N) · |accuracySum_i / count_i - confidenceSum_i / count_i|   (norm l1)
+ *   MCE = max_i |accuracySum_i / count_i - confidenceSum_i / count_i|               (norm max)
+ *
+ * where an empty bin's means are 0 (torch.nan_to_num of 0/0), so it adds nothing to either.
+ */
+import { CompensatedSum } from '../losses/reduce.js';
+import type { CalibrationState } from './types.js';
+
+/**
+ * torch.linspace(0, 1, bins + 1) in float32 (torchmetrics makes the edges in the confidences'
+ * dtype, which it casts to float32), value for value as PyTorch's CPU kernel rounds them
+ * (aten/src/ATen/native/cpu/RangeFactoriesKernel.cpp, AVX2 build): step = 1f / bins; an
+ * edge before the halfway point (steps / 2, steps = bins + 1) is start + step·i, one after it
+ * end - step·(steps - 1 - i), each rounded once (a fused multiply-add; in float64 the product
+ * and the sum are exact). The kernel writes 16 values a loop, two vectors of 8 whose first
+ * lane is that formula at the vector's index and lane j is first + step·j (step·j rounded to
+ * float32, then the sum); the last steps % 16 values take the formula one by one.
+ */
+export function binEdges(bins: number): number[] {
+  const f = Math.fround;
+  const steps = bins + 1;
+  const step = f(1 / bins);
+  const halfway = Math.floor(steps / 2);
+  const one = (i: number) => (i < halfway ? f(step * i) : f(1 - step * (steps - 1 - i)));
+  const edges: number[] = [];
+  let i = 0;
+  for (; i + 16 <= steps; i += 16) {
+    for (const at of [i, i + 8]) {
+      const first = one(at);
+      for (let j = 0; j < 8; j++) edges.push(f(first + f(step * j)));
+    }
+  }
+  for (; i < steps; i++) edges.push(one(i));
+  return edges;
+}
+
+/**
+ * torch.bucketize(v, edges, right=True) - 1: the number of edges <= v, less one (the first
+ * edge greater than v, by binary search). A NaN compares false with every edge, so as in
+ * PyTorch's search it ends past the last edge: the last bin.
+ */
+export function binOf(v: number, edges: readonly number[]): number {
+  let lo = 0;
+  let hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    // upper bound: the first edge with edge > v; !(edge <= v) sends NaN to the right
+    if (!(edges[mid] > v)) lo = mid + 1;
+    else hi = mid;
+  }
+  // a confidence below 0 (none is) would be bin -1: kept in the first
+  return Math.max(0, Math.min(lo, edges.length) - 1);
+}
+
+/** The bins as samples pass: O(bins). */
+export class Calibration {
+  readonly edges: number[];
+  private readonly count: number[];
+  private readonly confidence: CompensatedSum[];
+  private readonly accuracy: CompensatedSum[];
+
+  constructor(readonly bins: number) {
+    this.edges = binEdges(bins);
+    this.count = new Array<number>(bins + 1).fill(0);
+    this.confidence = this.edges.map(() => new CompensatedSum());
+    this.accuracy = this.edges.map(() => new CompensatedSum());
+  }
+
+  /** A sample of this confidence, and its accuracy (1 correct, 0 not; binary: the target). */
+  add(confidence: number, accuracy: number): void {
+    const i = binOf(confidence, this.edges);
+    this.count[i]++;
+    this.confidence[i].add(confidence);
+    this.accuracy[i].add(accuracy);
+  }
+
+  state(): CalibrationState {
+    return {
+      bins: this.bins,
+      edges: this.edges,
+      count: [...this.count],
+      confidenceSum: this.confidence.map((s) => s.value),
+      accuracySum: this.accuracy.map((s) => s.value),
+    };
+  }
+}
+
+/** ECE and MCE of a calibration state (see the top of this file); NaN with no samples. */
+export function calibrationErrors(s: CalibrationState): { ece: number; mce: number } {
+  const total = s.count.reduce((a, b) => a + b, 0);
+  let ece = 0;
+  let mce = 0;
+  for (let i = 0; i < s.count.length; i++) {
+    const n = s.count[i];
+    const gap = n === 0 ? 0 : Math.abs(s.accuracySum[i] / n - s.confidenceSum[i] / n);
+    ece += gap * (n / total);
+    // torch.max propagates NaN
+    mce = gap !== gap || mce !== mce ? NaN : Math.max(mce, gap);
+  }
+  return total === 0 ? { ece: NaN, mce: mce } : { ece, mce };
+}

@@ -1,0 +1,68 @@
+/**
+ * The metrics as samples pass (a SampleBlock at a time, breakdown/samples.ts): a count, hit
+ * counts, the calibration bins and two compensated sums; O(bins + number of ks), whatever the
+ * number of samples. Ignored targets are left out.
+ *
+ *   accuracy     top-1, micro: predicted (argmax, the first maximum, NaN first) = label; for
+ *                probability targets the label is their argmax; binary: σ(x) > 0.5 (p > 0.5)
+ *                against t > 0.5, element by element
+ *   top-k        the label's rank count <= k (ranks.ts)
+ *   calibration  confidence = max_c p_c, accuracy = 1 when predicted = label; binary:
+ *                confidence = p(positive), accuracy = the target (calibration.ts)
+ *   brier        Σ_c (p_c - q_c)^2, q the one-hot label or the probability targets; binary (p - t)^2
+ *   entropy      -Σ_c p_c log p_c in nats; binary -(p log p + (1 - p) log(1 - p))
+ */
+import type { SampleBlock } from '../breakdown/samples.js';
+import { CompensatedSum } from '../losses/reduce.js';
+import { Calibration } from './calibration.js';
+import type { MetricsSettings, MetricsState } from './types.js';
+
+export interface MetricsReading extends MetricsSettings {
+  binary: boolean;
+  /** A class index left out (ignore_index); undefined for probability targets and binary losses. */
+  ignoreIndex?: number;
+}
+
+export class MetricsSink {
+  private count = 0;
+  private hits = 0;
+  private readonly topkHits: number[];
+  private readonly calibration: Calibration;
+  private readonly brier = new CompensatedSum();
+  private readonly entropy = new CompensatedSum();
+
+  constructor(private readonly reading: MetricsReading) {
+    this.topkHits = reading.topk.map(() => 0);
+    this.calibration = new Calibration(reading.bins);
+  }
+
+  /** Every sample of a block read with metrics (ClassReading.metrics, or a binary one). */
+  add(b: SampleBlock): void {
+    const { binary, ignoreIndex, topk } = this.reading;
+    for (let k = 0; k < b.count; k++) {
+      const label = b.label[k];
+      if (label === ignoreIndex) continue;
+      this.count++;
+      const correct = binary ? b.predicted[k] === (label > 0.5 ? 1 : 0) : b.predicted[k] === label;
+      if (correct) this.hits++;
+      for (let j = 0; j < topk.length; j++) if (b.rank[k] <= topk[j]) this.topkHits[j]++;
+      this.calibration.add(b.confidence[k], binary ? label : correct ? 1 : 0);
+      this.brier.add(b.brier[k]);
+      this.entropy.add(b.entropy[k]);
+    }
+  }
+
+  state(): MetricsState {
+    return {
+      hits: this.hits,
+      topkHits: Object.fromEntries(this.reading.topk.map((k, j) => [String(k), this.topkHits[j]])),
+      calibration: this.calibration.state(),
+      brierSum: this.brier.value,
+      entropySum: this.entropy.value,
+    };
+  }
+
+  get samples(): number {
+    return this.count;
+  }
+}
