@@ -9,7 +9,8 @@
  *   ECE = Σ_i (count_i / N) · |accuracySum_i / count_i - confidenceSum_i / count_i|   (norm l1)
  *   MCE = max_i |accuracySum_i / count_i - confidenceSum_i / count_i|               (norm max)
  *
- * where an empty bin's means are 0 (torch.nan_to_num of 0/0), so it adds nothing to either.
+ * where a mean that is NaN reads 0 (torch.nan_to_num): an empty bin's (0/0), so it adds nothing
+ * to either, and that of the last bin when a NaN confidence (a row with a NaN logit) went there.
  */
 import { CompensatedSum } from '../losses/reduce.js';
 import type { CalibrationState } from './types.js';
@@ -93,6 +94,9 @@ export class Calibration {
   }
 }
 
+/** torch.nan_to_num of a bin's mean (never infinite: confidences and accuracies are in [0, 1]). */
+const nanToNum = (v: number) => (v !== v ? 0 : v);
+
 /** ECE and MCE of a calibration state (see the top of this file); NaN with no samples. */
 export function calibrationErrors(s: CalibrationState): { ece: number; mce: number } {
   const total = s.count.reduce((a, b) => a + b, 0);
@@ -100,10 +104,9 @@ export function calibrationErrors(s: CalibrationState): { ece: number; mce: numb
   let mce = 0;
   for (let i = 0; i < s.count.length; i++) {
     const n = s.count[i];
-    const gap = n === 0 ? 0 : Math.abs(s.accuracySum[i] / n - s.confidenceSum[i] / n);
+    const gap = Math.abs(nanToNum(s.accuracySum[i] / n) - nanToNum(s.confidenceSum[i] / n));
     ece += gap * (n / total);
-    // torch.max propagates NaN
-    mce = gap !== gap || mce !== mce ? NaN : Math.max(mce, gap);
+    mce = Math.max(mce, gap);
   }
-  return total === 0 ? { ece: NaN, mce: mce } : { ece, mce };
+  return { ece: total === 0 ? NaN : ece, mce };
 }
