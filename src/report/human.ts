@@ -10,7 +10,7 @@ import { asFloats, formatShape, numel, type DType } from '../tensor.js';
 import type { Values } from '../values.js';
 import { renderBreakdown } from './breakdown.js';
 import type { Metrics } from '../metrics/types.js';
-import { renderMetrics } from './metrics-rows.js';
+import { renderMetrics, unitOf } from './metrics-rows.js';
 import type { Paint } from './paint.js';
 import { formatNumber, linesInBlocks } from './table.js';
 import { writeChunks, type Sink } from './output.js';
@@ -46,7 +46,7 @@ export function renderHuman(
   }
   if (r.reduction === 'none' && !details) lines.push(...preview(r));
   if (details) lines.push(...renderBreakdown(details.breakdown, details.binary, paint));
-  if (metrics) lines.push(...renderMetrics(metrics, o.mode === 'bce-logits' || o.mode === 'binary-cross-entropy' ? 'elements' : 'samples', paint.bold));
+  if (metrics) lines.push(...renderMetrics(metrics, unitOf(o.mode), paint.bold));
   if ((details || metrics) && o.checks.length > 0) lines.push('');
   if (o.unchecked) lines.push(paint.bad(`nothing was checked: ${o.unchecked}`));
   for (const c of o.checks) lines.push(checkLine(c, paint));

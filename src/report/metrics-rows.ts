@@ -24,3 +24,6 @@ export function renderMetrics(m: Metrics, unit: string, bold: (s: string) => str
   const width = Math.max(...rows.map((r) => r.name.length));
   return ['', bold(`metrics (${m.count} ${unit})`), ...rows.map((r) => `  ${r.name.padEnd(width)}  ${r.value}`)];
 }
+
+/** What a sample is called: an element for the binary losses. */
+export const unitOf = (mode: string) => (mode === 'bce-logits' || mode === 'binary-cross-entropy' ? 'elements' : 'samples');
