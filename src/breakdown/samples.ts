@@ -124,23 +124,63 @@ class RowReader {
   /** p(y) of the position at `base` into b.probability[at], and its metrics when asked for. */
   read(x: FloatArray, t: FloatArray, base: number, y: number, b: SampleBlock, at: number): void {
     const { C, inner, st } = this;
-    const { kind, metrics, probabilityTargets } = this.reading;
-    const logits = kind === 'logits';
-    if (logits) rowStats(x, base, C, inner, st);
-    const logP = (v: number) => (logits ? v - st.max - st.logSum : kind === 'log-probabilities' ? v : Math.log(v));
-    const p = (v: number) => (kind === 'probabilities' ? v : Math.exp(logP(v)));
-    b.probability[at] = p(x[base + y * inner]);
-    if (!metrics) return;
+    const { kind, metrics } = this.reading;
+    const v = x[base + y * inner];
+    if (kind === 'logits') {
+      if (metrics) this.softmax(x, base);
+      else rowStats(x, base, C, inner, st);
+      b.probability[at] = Math.exp(v - st.max - st.logSum);
+    } else b.probability[at] = kind === 'probabilities' ? v : Math.exp(v);
+    if (metrics) this.metrics(x, t, base, y, b, at);
+  }
+
+  /** exp(x_c - m) of every class into `e`, and the row's stats as rowStats forms them (the same numbers). */
+  private e = new Float64Array(0);
+  private sum = 0;
+  private softmax(x: FloatArray, base: number): void {
+    const { C, inner, st } = this;
+    if (this.e.length < C) this.e = new Float64Array(C);
+    const e = this.e;
+    let m = -Infinity;
+    for (let c = 0, i = base; c < C; c++, i += inner) m = Math.max(m, x[i]);
+    let s = 0;
+    for (let c = 0, i = base; c < C; c++, i += inner) s += e[c] = Math.exp(x[i] - m);
+    st.max = m;
+    st.logSum = Math.log(s);
+    this.sum = s;
+  }
+
+  /**
+   * Confidence, Brier term and entropy in one loop over the row, then the label's rank. Of
+   * logits, p_c = exp(x_c - m) / Σ exp(x_j - m) (torch.softmax's formula, with the exps of
+   * `softmax`: one exp a value) and log p_c = (x_c - m) - log Σ (as log_softmax); of
+   * log-probabilities, p_c = exp(x_c); of probabilities, log p_c = log(p_c).
+   */
+  private metrics(x: FloatArray, t: FloatArray, base: number, y: number, b: SampleBlock, at: number): void {
+    const { C, inner, e, sum } = this;
+    const { kind, probabilityTargets } = this.reading;
+    const { max, logSum } = this.st;
     let confidence = -Infinity;
     let brier = 0;
     let entropy = 0;
     for (let c = 0, i = base; c < C; c++, i += inner) {
-      const pc = p(x[i]);
+      let pc: number;
+      let lp: number;
+      if (kind === 'logits') {
+        pc = e[c] / sum;
+        lp = x[i] - max - logSum;
+      } else if (kind === 'log-probabilities') {
+        lp = x[i];
+        pc = Math.exp(lp);
+      } else {
+        pc = x[i];
+        lp = Math.log(pc);
+      }
       // torch.max propagates NaN
-      confidence = pc !== pc || confidence !== confidence ? NaN : Math.max(confidence, pc);
-      const q = probabilityTargets ? t[i] : c === y ? 1 : 0;
-      brier += (pc - q) * (pc - q);
-      if (pc !== 0) entropy -= pc * logP(x[i]);
+      if (pc > confidence || pc !== pc) confidence = confidence !== confidence ? confidence : pc;
+      const d = pc - (probabilityTargets ? t[i] : c === y ? 1 : 0);
+      brier += d * d;
+      if (pc !== 0) entropy -= pc * lp;
     }
     b.confidence[at] = confidence;
     b.brier[at] = brier;
