@@ -26,6 +26,7 @@ import { MODES } from './modes.js';
 import { INPUT_KINDS, type InputKind } from './losses/probabilities.js';
 import type { InputDigests, ResultSettings, WeightRecord } from './settings.js';
 import { parseMetrics, type PartMetrics } from './metrics/parse.js';
+import { isCount, isNumber, isObject, toNumber, type Field } from './json-fields.js';
 import { asFloats } from './tensor.js';
 import { inMemory, readRows, type Values } from './values.js';
 
@@ -47,13 +48,7 @@ export function sourceOf(file: string, line?: number): string {
   return line === undefined ? file : `${file}: line ${line}`;
 }
 
-type Field = Record<string, unknown>;
-
-const isNumber = (v: unknown) => typeof v === 'number' || v === 'NaN' || v === 'Infinity' || v === '-Infinity';
-const toNumber = (v: unknown) => (typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity);
-const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
 const isDigest = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
-const isObject = (v: unknown): v is Field => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The members a part is read for: the rest (a breakdown, checks, warnings) is left unread. */
 export const PART_FIELDS = ['mode', 'reduction', 'loss', 'perSample', 'shape', 'count', 'sum', 'weightSum', 'settings', 'inputs', 'metrics'];

@@ -28,9 +28,9 @@ export interface SampleBlock {
   confidence: Float64Array;
   /** How many classes score at least as high as the label, itself included (metrics/ranks.ts). */
   rank: Float64Array;
-  /** Σ_c (p_c - q_c)^2, q the one-hot label or the probability targets (binary: (p - t)^2). */
+  /** sum_c (p_c - q_c)^2, q the one-hot label or the probability targets (binary: (p - t)^2). */
   brier: Float64Array;
-  /** -Σ_c p_c log p_c in nats, 0 log 0 = 0 (binary: of Bernoulli(p)). */
+  /** -sum_c p_c log p_c in nats, 0 log 0 = 0 (binary: of Bernoulli(p)). */
   entropy: Float64Array;
 }
 
@@ -152,8 +152,8 @@ class RowReader {
 
   /**
    * Confidence, Brier term and entropy in one loop over the row, then the label's rank. Of
-   * logits, p_c = exp(x_c - m) / Σ exp(x_j - m) (torch.softmax's formula, with the exps of
-   * `softmax`: one exp a value) and log p_c = (x_c - m) - log Σ (as log_softmax); of
+   * logits, p_c = exp(x_c - m) / sum exp(x_j - m) (torch.softmax's formula, with the exps of
+   * `softmax`: one exp a value) and log p_c = (x_c - m) - log sum (as log_softmax); of
    * log-probabilities, p_c = exp(x_c); of probabilities, log p_c = log(p_c).
    */
   private metrics(x: FloatArray, t: FloatArray, base: number, y: number, b: SampleBlock, at: number): void {

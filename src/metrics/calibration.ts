@@ -6,7 +6,7 @@
  * edge (bins + 1 in all). Per bin: a count, a confidence sum and an accuracy sum, kept as
  * compensated sums; from them
  *
- *   ECE = Σ_i (count_i / N) · |accuracySum_i / count_i - confidenceSum_i / count_i|   (norm l1)
+ *   ECE = sum_i (count_i / N) * |accuracySum_i / count_i - confidenceSum_i / count_i|   (norm l1)
  *   MCE = max_i |accuracySum_i / count_i - confidenceSum_i / count_i|               (norm max)
  *
  * where a mean that is NaN reads 0 (torch.nan_to_num): an empty bin's (0/0), so it adds nothing
@@ -19,10 +19,10 @@ import type { CalibrationState } from './types.js';
  * torch.linspace(0, 1, bins + 1) in float32 (torchmetrics makes the edges in the confidences'
  * dtype, which it casts to float32), value for value as PyTorch's CPU kernel rounds them
  * (aten/src/ATen/native/cpu/RangeFactoriesKernel.cpp, AVX2 build): step = 1f / bins; an
- * edge before the halfway point (steps / 2, steps = bins + 1) is start + step·i, one after it
- * end - step·(steps - 1 - i), each rounded once (a fused multiply-add; in float64 the product
+ * edge before the halfway point (steps / 2, steps = bins + 1) is start + step*i, one after it
+ * end - step*(steps - 1 - i), each rounded once (a fused multiply-add; in float64 the product
  * and the sum are exact). The kernel writes 16 values a loop, two vectors of 8 whose first
- * lane is that formula at the vector's index and lane j is first + step·j (step·j rounded to
+ * lane is that formula at the vector's index and lane j is first + step*j (step*j rounded to
  * float32, then the sum); the last steps % 16 values take the formula one by one.
  */
 export function binEdges(bins: number): number[] {

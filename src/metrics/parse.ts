@@ -5,6 +5,7 @@
  * than changing the merged metrics.
  */
 import { InputError } from '../errors.js';
+import { isCount, isNumber, isObject, toNumber, type Field } from '../json-fields.js';
 import { binEdges } from './calibration.js';
 import type { MetricsState } from './types.js';
 
@@ -16,11 +17,6 @@ export interface PartMetrics {
   skipped?: string;
 }
 
-type Field = Record<string, unknown>;
-const isObject = (v: unknown): v is Field => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
-const isNumber = (v: unknown) => typeof v === 'number' || v === 'NaN' || v === 'Infinity' || v === '-Infinity';
-const toNumber = (v: unknown) => (typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity);
 
 export function parseMetrics(v: unknown, source: string): PartMetrics {
   const fail = (field: string, what: string) => new InputError(`field "metrics.${field}" ${what}`, source);

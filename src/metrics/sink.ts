@@ -4,13 +4,13 @@
  * number of samples. Ignored targets are left out.
  *
  *   accuracy     top-1, micro: predicted (argmax, the first maximum, NaN first) = label; for
- *                probability targets the label is their argmax; binary: σ(x) > 0.5 (p > 0.5)
+ *                probability targets the label is their argmax; binary: sigmoid(x) > 0.5 (p > 0.5)
  *                against t > 0.5, element by element
  *   top-k        the label's rank count <= k (ranks.ts)
  *   calibration  confidence = max_c p_c, accuracy = 1 when predicted = label; binary:
  *                confidence = p(positive), accuracy = the target (calibration.ts)
- *   brier        Σ_c (p_c - q_c)^2, q the one-hot label or the probability targets; binary (p - t)^2
- *   entropy      -Σ_c p_c log p_c in nats; binary -(p log p + (1 - p) log(1 - p))
+ *   brier        sum_c (p_c - q_c)^2, q the one-hot label or the probability targets; binary (p - t)^2
+ *   entropy      -sum_c p_c log p_c in nats; binary -(p log p + (1 - p) log(1 - p))
  */
 import type { SampleBlock } from '../breakdown/samples.js';
 import { CompensatedSum } from '../losses/reduce.js';
