@@ -12,6 +12,7 @@ import { FORMATS, type Format } from './io/format.js';
 import { parseNumber } from './io/csv.js';
 import { isSpecialFile, SAVE_EXTENSIONS, saveExtension } from './save-formats.js';
 import { didYouMean } from './spelling.js';
+import { MAX_BINS } from './metrics/calibration.js';
 
 export { MODE_ALIASES } from './modes.js';
 
@@ -232,9 +233,6 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     markdown: markdown(raw),
   };
 }
-
-/** Most calibration bins: beyond them PyTorch's linspace splits among threads (calibration.ts). */
-export const MAX_BINS = 10000;
 
 /** --metrics, or --topk / --bins, which turn it on. */
 function metricsOptions(raw: RawOptions): MetricsOptions | undefined {

@@ -136,6 +136,8 @@ describe('merge refuses metrics that do not agree or do not add up', () => {
       m.state.calibration.count[m.state.calibration.count.findIndex((c: number) => c > 0)]--;
     }));
     await expectRefused([ha, hb], `${hb}: field "metrics.count" is ${n - 1} but field "count" is ${n}`);
+    const [ja, jb] = files(a, edit(b, (m) => (m.state.calibration.bins = 1e9)));
+    await expectRefused([ja, jb], `${jb}: field "metrics.state.calibration.bins" is 1000000000, not a whole number from 1 to 1000`);
     const [ia, ib] = files(a, edit(b, (m) => delete m.state.brierSum));
     await expectRefused([ia, ib], `${ib}: field "metrics.state.brierSum" is missing`);
   });

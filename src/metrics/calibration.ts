@@ -15,6 +15,9 @@
 import { CompensatedSum } from '../losses/reduce.js';
 import type { CalibrationState } from './types.js';
 
+/** Most bins --bins takes: their edges are checked against torch.linspace's (fixtures/metrics.json). */
+export const MAX_BINS = 1000;
+
 /**
  * torch.linspace(0, 1, bins + 1) in float32 (torchmetrics makes the edges in the confidences'
  * dtype, which it casts to float32), value for value as PyTorch's CPU kernel rounds them

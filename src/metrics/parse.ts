@@ -6,7 +6,7 @@
  */
 import { InputError } from '../errors.js';
 import { isCount, isNumber, isObject, toNumber, type Field } from '../json-fields.js';
-import { binEdges } from './calibration.js';
+import { binEdges, MAX_BINS } from './calibration.js';
 import type { MetricsState } from './types.js';
 
 /** What merge needs of a part's metrics: the state, the count, and whether perplexity was skipped (and why). */
@@ -28,7 +28,7 @@ export function parseMetrics(v: unknown, source: string): PartMetrics {
   };
   if (!isObject(v)) throw new InputError(`field "metrics" is not an object`, source);
   const count = need(v, 'count', isCount, 'a whole number >= 0') as number;
-  const bins = need(v, 'state.calibration.bins', (x) => isCount(x) && x >= 1, 'a whole number >= 1') as number;
+  const bins = need(v, 'state.calibration.bins', (x) => isCount(x) && x >= 1 && x <= MAX_BINS, `a whole number from 1 to ${MAX_BINS}`) as number;
   const array = (name: string, ok: (x: unknown) => boolean, what: string) =>
     (need(v, `state.calibration.${name}`, (x) => Array.isArray(x) && x.length === bins + 1 && x.every(ok), `${bins + 1} ${what} (bins + 1)`) as unknown[]);
   const edges = array('edges', isNumber, 'numbers').map(toNumber);
