@@ -37,6 +37,17 @@ describe('calibration bins', () => {
     expect(binOf(NaN, e)).toBe(15);
   });
 
+  it('a bin is bucketize(right=True) - 1: the number of edges <= v, less one, for values on, beside and between the edges', () => {
+    for (const bins of [1, 2, 7, 10, 15, 33, 100, 999, 1000]) {
+      const e = binEdges(bins);
+      const values = e.flatMap((x, i) => [x, x - 2 ** -40, x + 2 ** -40, Math.fround(x - 2 ** -30), (x + (e[i + 1] ?? 1)) / 2]);
+      for (const v of values.filter((v) => v >= 0)) {
+        const expected = e.filter((x) => x <= v).length - 1;
+        if (binOf(v, e) !== expected) expect(`${bins} bins, ${v}: bin ${binOf(v, e)}`).toBe(`${bins} bins, ${v}: bin ${expected}`);
+      }
+    }
+  });
+
   it('ECE and MCE of no samples: NaN and 0, as torchmetrics', () => {
     const z = new Array<number>(3).fill(0);
     expect(calibrationErrors({ bins: 2, edges: [0, 0.5, 1], count: z, confidenceSum: z, accuracySum: z })).toEqual({ ece: NaN, mce: 0 });

@@ -4,7 +4,6 @@
  * kept nowhere.
  */
 import type { PredictionKind } from '../breakdown.js';
-import { logSigmoid } from '../losses/bce-with-logits.js';
 import { sigmoid } from '../losses/probabilities.js';
 import { rowStats, type RowStats } from '../losses/log-softmax.js';
 import { labelRank } from '../metrics/ranks.js';
@@ -202,17 +201,33 @@ export function binarySamples(logits: Values, labels: Values, losses: Values | u
     const [x, t, l] = blocks.map(asFloats);
     const b = samples.block(first, count, l);
     for (let k = 0; k < count; k++) {
-      // log σ(x) and log(1 - σ(x)) = log σ(-x), without cancellation
-      const [logP, logQ] = probabilities ? [Math.log(x[k]), Math.log1p(-x[k])] : [logSigmoid(x[k]), logSigmoid(-x[k])];
-      const p = probabilities ? x[k] : Math.exp(logP);
-      const q = probabilities ? 1 - x[k] : Math.exp(logQ);
-      // the confidence as torch.sigmoid gives it, for the calibration bins
-      const confidence = probabilities ? x[k] : sigmoid(x[k]);
-      b.label[k] = t[k];
+      const v = x[k];
+      let p = v;
+      let q = 1 - v;
+      let logP = Math.log(v);
+      let logQ = Math.log1p(-v);
+      let confidence = v;
+      if (!probabilities) {
+        // with e = exp(-|x|): sigma(|x|) = 1 / (1 + e), sigma(-|x|) = e / (1 + e), and (as
+        // logSigmoid) log sigma(x) = min(x, 0) - log1p(e), log(1 - sigma(x)) = log sigma(-x) =
+        // min(-x, 0) - log1p(e), none cancelling; for x >= 0, 1 / (1 + e) is torch.sigmoid's own
+        // formula, so the confidence is rounded as torch.sigmoid rounds it (sigmoid() for x < 0)
+        const e = Math.exp(-Math.abs(v));
+        const softplus = Math.log1p(e);
+        const big = 1 / (1 + e);
+        const small = e / (1 + e);
+        p = v >= 0 ? big : small;
+        q = v >= 0 ? small : big;
+        logP = Math.min(v, 0) - softplus;
+        logQ = Math.min(-v, 0) - softplus;
+        confidence = v >= 0 ? big : sigmoid(v);
+      }
+      const tk = t[k];
+      b.label[k] = tk;
       b.predicted[k] = confidence > 0.5 ? 1 : 0;
-      b.probability[k] = t[k] * p + (1 - t[k]) * q;
+      b.probability[k] = tk * p + (1 - tk) * q;
       b.confidence[k] = confidence;
-      b.brier[k] = (confidence - t[k]) * (confidence - t[k]);
+      b.brier[k] = (confidence - tk) * (confidence - tk);
       // the Bernoulli entropy, 0 log 0 = 0
       b.entropy[k] = -((p === 0 ? 0 : p * logP) + (q === 0 ? 0 : q * logQ));
     }

@@ -47,33 +47,30 @@ export function binEdges(bins: number): number[] {
 }
 
 /**
- * torch.bucketize(v, edges, right=True) - 1: the number of edges <= v, less one (the first
- * edge greater than v, by binary search). A NaN compares false with every edge, so as in
- * PyTorch's search it ends past the last edge: the last bin.
+ * torch.bucketize(v, edges, right=True) - 1: the number of edges <= v, less one. The edges are
+ * i / bins rounded to float32, so floor(v * bins) is the bin or next to it, and the edges
+ * themselves settle it. A NaN compares false with every edge, so as in PyTorch's binary search
+ * (the first edge > v) it ends past the last edge: the last bin.
  */
 export function binOf(v: number, edges: readonly number[]): number {
-  let lo = 0;
-  let hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    // upper bound: the first edge with edge > v; !(edge <= v) sends NaN to the right
-    if (!(edges[mid] > v)) lo = mid + 1;
-    else hi = mid;
-  }
-  // a confidence below 0 (none is) would be bin -1: kept in the first
-  return Math.max(0, Math.min(lo, edges.length) - 1);
+  const last = edges.length - 1;
+  if (!(v >= 0)) return v !== v ? last : 0; // NaN last; below 0 (no confidence is) the first
+  let i = Math.min(last, Math.floor(v * last));
+  while (i > 0 && edges[i] > v) i--;
+  while (i < last && edges[i + 1] <= v) i++;
+  return i;
 }
 
 /** The bins as samples pass: O(bins). */
 export class Calibration {
   readonly edges: number[];
-  private readonly count: number[];
+  private readonly count: Float64Array;
   private readonly confidence: CompensatedSum[];
   private readonly accuracy: CompensatedSum[];
 
   constructor(readonly bins: number) {
     this.edges = binEdges(bins);
-    this.count = new Array<number>(bins + 1).fill(0);
+    this.count = new Float64Array(bins + 1);
     this.confidence = this.edges.map(() => new CompensatedSum());
     this.accuracy = this.edges.map(() => new CompensatedSum());
   }
@@ -90,7 +87,7 @@ export class Calibration {
     return {
       bins: this.bins,
       edges: this.edges,
-      count: [...this.count],
+      count: Array.from(this.count),
       confidenceSum: this.confidence.map((s) => s.value),
       accuracySum: this.accuracy.map((s) => s.value),
     };

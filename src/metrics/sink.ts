@@ -39,17 +39,23 @@ export class MetricsSink {
   /** Every sample of a block read with metrics (ClassReading.metrics, or a binary one). */
   add(b: SampleBlock): void {
     const { binary, ignoreIndex, topk } = this.reading;
+    const { label, predicted, rank, confidence, brier, entropy } = b;
+    const { calibration, topkHits } = this;
+    let count = 0;
+    let hits = 0;
     for (let k = 0; k < b.count; k++) {
-      const label = b.label[k];
-      if (label === ignoreIndex) continue;
-      this.count++;
-      const correct = binary ? b.predicted[k] === (label > 0.5 ? 1 : 0) : b.predicted[k] === label;
-      if (correct) this.hits++;
-      for (let j = 0; j < topk.length; j++) if (b.rank[k] <= topk[j]) this.topkHits[j]++;
-      this.calibration.add(b.confidence[k], binary ? label : correct ? 1 : 0);
-      this.brier.add(b.brier[k]);
-      this.entropy.add(b.entropy[k]);
+      const y = label[k];
+      if (y === ignoreIndex) continue;
+      count++;
+      const correct = binary ? predicted[k] === (y > 0.5 ? 1 : 0) : predicted[k] === y;
+      if (correct) hits++;
+      for (let j = 0; j < topk.length; j++) if (rank[k] <= topk[j]) topkHits[j]++;
+      calibration.add(confidence[k], binary ? y : correct ? 1 : 0);
+      this.brier.add(brier[k]);
+      this.entropy.add(entropy[k]);
     }
+    this.count += count;
+    this.hits += hits;
   }
 
   state(): MetricsState {
