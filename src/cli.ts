@@ -138,7 +138,7 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
       .option('-j, --threads <n>', 'threads for large NPY and CSV inputs, at most the number of cores (default: every core for inputs that keep one thread 150 ms or more)')
       .option('--metrics', 'accuracy, top-k accuracy, perplexity, ECE/MCE, Brier score and entropy beside the loss (not check)')
       .option('--topk <k>', 'top-k accuracy for this k; repeatable (default: 5 when there are more than 5 classes); turns --metrics on', append)
-      .option('--bins <n>', 'calibration bins for ECE/MCE (default: 15); turns --metrics on')
+      .option('--bins <n>', 'calibration bins for ECE/MCE, 1 to 1000 (default: 15); turns --metrics on')
       .option('--markdown', 'a Markdown summary (loss, metrics, checks) on stdout, for $GITHUB_STEP_SUMMARY');
     // `-:key` (an array of an archive on stdin) looks like an option to commander: unknown
     // options reach parseOptions as arguments, which names any that is not a stdin key
