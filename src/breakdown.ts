@@ -12,6 +12,7 @@ import { LossHistogram } from './breakdown/histogram.js';
 import { PerClass } from './breakdown/per-class.js';
 import { binarySamples, classSamples, lossBlocks } from './breakdown/samples.js';
 import { WorstK } from './breakdown/worst.js';
+import type { MetricsSink } from './metrics/sink.js';
 import { classLayout, formatIndex, numel, sameShape, type Tensor } from './tensor.js';
 import { asValues, type Values } from './values.js';
 
@@ -70,6 +71,8 @@ export interface BreakdownOptions {
   bins?: number;
   /** How many most-confused class pairs to report; none when 0 or undefined. */
   confused?: number;
+  /** --metrics: fed by the same pass over the samples. */
+  metrics?: MetricsSink;
 }
 
 /**
@@ -99,6 +102,7 @@ export function breakdown(
       for (let k = 0; k < l.length; k++) histogram.see(l[k]);
     });
     binarySamples(x, t, losses, opts.kind === 'binary-probabilities', (b) => {
+      opts.metrics?.add(b);
       for (let k = 0; k < b.count; k++) {
         const i = b.first + k;
         const loss = b.loss[k];
@@ -109,12 +113,13 @@ export function breakdown(
       }
     });
   } else {
-    const reading = { layout: classLayout(x.shape, opts.classDim), probabilityTargets: sameShape(t.shape, x.shape), kind: opts.kind };
+    const reading = { layout: classLayout(x.shape, opts.classDim), probabilityTargets: sameShape(t.shape, x.shape), kind: opts.kind, metrics: opts.metrics !== undefined };
     // ignored targets are left out of every table
     classSamples(undefined, t, losses, reading, (b) => {
       for (let k = 0; k < b.count; k++) if (b.label[k] !== opts.ignoreIndex) histogram.see(b.loss[k]);
     });
     classSamples(x, t, losses, reading, (b) => {
+      opts.metrics?.add(b);
       for (let k = 0; k < b.count; k++) {
         const label = b.label[k];
         if (label === opts.ignoreIndex) continue;

@@ -125,7 +125,11 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
       .option('--classes <k>', 'rows of the per-class table: the k classes with the highest mean loss (default: 20)')
       .option('--class-names <file>', 'class names for the per-class table and --json perClass: one a line, or a JSON list')
       .option('-q, --quiet', 'print only the loss, a bare number')
-      .option('-j, --threads <n>', 'threads for large NPY and CSV inputs, at most the number of cores (default: every core for inputs that keep one thread 150 ms or more)');
+      .option('-j, --threads <n>', 'threads for large NPY and CSV inputs, at most the number of cores (default: every core for inputs that keep one thread 150 ms or more)')
+      .option('--metrics', 'accuracy, top-k accuracy, perplexity, ECE/MCE, Brier score and entropy beside the loss (not check)')
+      .option('--topk <k>', 'top-k accuracy for this k; repeatable (default: 5 when there are more than 5 classes); turns --metrics on', append)
+      .option('--bins <n>', 'calibration bins for ECE/MCE, 1 to 1000 (default: 15); turns --metrics on')
+      .option('--markdown', 'a Markdown summary (loss, metrics, checks) on stdout, for $GITHUB_STEP_SUMMARY');
     cmd.option('--report <file.html>', 'write a self-contained HTML report: the loss, metrics and checks with a PASS/FAIL banner, the inputs\' digests, and plots of the breakdown');
     // `-:key` (an array of an archive on stdin) looks like an option to commander: unknown
     // options reach parseOptions as arguments, which names any that is not a stdin key
@@ -151,6 +155,7 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
       .argument('[results...]', 'losscalc --json outputs, one per shard; - reads them as JSON lines from stdin')
       .option('--json', 'one JSON object on stdout')
       .option('-q, --quiet', 'print only the loss')
+      .option('--markdown', 'a Markdown summary (loss, metrics) on stdout, for $GITHUB_STEP_SUMMARY')
       .option('--no-color', 'no colour, even on a terminal')
       .addHelpText('after', EXAMPLES.merge)
       .action((files: string[], raw: Action['raw']) => onAction({ command: 'merge', positional: files, raw }));

@@ -13,6 +13,8 @@ Examples:
   losscalc ce logits.npy labels.npy --top 5 --classes 10 --class-names names.txt   # the 10 classes with the highest mean loss, named
   losscalc ce preds.csv labels.npy --id-column image --save-per-sample out.csv   # index,id,loss,label,predicted,p_label
   losscalc ce logits.npy labels.npy --save-per-sample out.npz   # arrays loss, label, predicted, p_label
+  losscalc ce logits.npy labels.npy --metrics --topk 1 --topk 5   # accuracy, perplexity, ECE, Brier, entropy
+  losscalc ce logits.npy labels.npy --metrics --markdown >> "$GITHUB_STEP_SUMMARY"
   losscalc ce logits.npy labels.npy --reduction none --json
   losscalc ce lm_logits.npy tokens.npy --class-dim -1       # (B, T, V) logits, (B, T) labels
   loss=$(losscalc ce logits.npy labels.npy -q)
@@ -56,7 +58,8 @@ Examples:
 Examples:
   for i in 0 1 2; do losscalc ce logits_$i.npy labels_$i.npy --json > part_$i.json; done
   losscalc merge part_*.json                  # the loss over all shards, as one run would give it
-  cat part_*.json | losscalc merge -          # the same, read as JSON lines from stdin`,
+  cat part_*.json | losscalc merge -          # the same, read as JSON lines from stdin
+  losscalc merge part_*.json --markdown       # loss and metrics (parts run with --metrics) as Markdown`,
   completion: `
 Examples:
   source <(losscalc completion bash)          # in ~/.bashrc: complete modes, options, values

@@ -6,6 +6,7 @@
  */
 import { InputError } from './errors.js';
 import type { RecordedResult } from './merge-parts.js';
+import type { PartMetrics } from './metrics/parse.js';
 import { SETTING_NAMES, type ResultSettings, type WeightRecord } from './settings.js';
 
 export function checkAgreement(parts: readonly RecordedResult[]): void {
@@ -19,8 +20,22 @@ export function checkAgreement(parts: readonly RecordedResult[]): void {
       const [mine, theirs] = [p.settings[key], first.settings[key]];
       if (!same(mine, theirs)) throw differs(SETTING_NAMES[key], show(mine, key), show(theirs, key));
     }
+    checkMetricsAgree(first, p, differs);
   }
   refuseRepeats(parts);
+}
+
+/** --metrics in every part or none, with the same bins and the same ks. */
+function checkMetricsAgree(first: RecordedResult, p: RecordedResult, differs: (name: string, mine: string, theirs: string) => InputError): void {
+  const [mine, theirs] = [p.metrics, first.metrics];
+  if (!mine !== !theirs) {
+    const [has, lacks] = mine ? ['has', 'has none'] : ['has no', 'has them'];
+    throw new InputError(`${has} "metrics" but ${nameOf(first, p)} ${lacks}: run every shard with the same --metrics flags`, p.source);
+  }
+  if (!mine || !theirs) return;
+  const ks = (m: PartMetrics) => Object.keys(m.state.topkHits).join(', ') || 'none';
+  if (mine.state.calibration.bins !== theirs.state.calibration.bins) throw differs('metrics bins', String(mine.state.calibration.bins), String(theirs.state.calibration.bins));
+  if (ks(mine) !== ks(theirs)) throw differs('metrics topk', ks(mine), ks(theirs));
 }
 
 function refuseRepeats(parts: readonly RecordedResult[]): void {

@@ -25,6 +25,8 @@ import { CompensatedSum, inMemoryLosses, REDUCTIONS, type PerSample, type Reduct
 import { MODES } from './modes.js';
 import { INPUT_KINDS, type InputKind } from './losses/probabilities.js';
 import type { InputDigests, ResultSettings, WeightRecord } from './settings.js';
+import { parseMetrics, type PartMetrics } from './metrics/parse.js';
+import { isCount, isNumber, isObject, toNumber, type Field } from './json-fields.js';
 import { asFloats } from './tensor.js';
 import { inMemory, readRows, type Values } from './values.js';
 
@@ -37,6 +39,8 @@ export interface RecordedResult extends PartialResult {
   line?: number;
   /** Reduction none: `loss`, the unreduced losses in their shape (which must be perSample's). */
   unreduced?: Values;
+  /** --metrics: what merging them needs. */
+  metrics?: PartMetrics;
 }
 
 /** How a part names itself in errors: `a.json`, or `-: line 2`. */
@@ -44,16 +48,10 @@ export function sourceOf(file: string, line?: number): string {
   return line === undefined ? file : `${file}: line ${line}`;
 }
 
-type Field = Record<string, unknown>;
-
-const isNumber = (v: unknown) => typeof v === 'number' || v === 'NaN' || v === 'Infinity' || v === '-Infinity';
-const toNumber = (v: unknown) => (typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity);
-const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
 const isDigest = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
-const isObject = (v: unknown): v is Field => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The members a part is read for: the rest (a breakdown, checks, warnings) is left unread. */
-export const PART_FIELDS = ['mode', 'reduction', 'loss', 'perSample', 'shape', 'count', 'sum', 'weightSum', 'settings', 'inputs'];
+export const PART_FIELDS = ['mode', 'reduction', 'loss', 'perSample', 'shape', 'count', 'sum', 'weightSum', 'settings', 'inputs', 'metrics'];
 
 /**
  * The fields merging needs from a --json result (its members, json-part.ts: perSample and the
@@ -114,7 +112,13 @@ export function parsePart(members: JsonMembers | undefined, file: string, line?:
     logits: need<string[]>(o.inputs, 'logits', digests, 'a list of SHA-256 digests (each with its :key, if any)', 'inputs.logits'),
     labels: need<string[]>(o.inputs, 'labels', digests, 'a list of SHA-256 digests (each with its :key, if any)', 'inputs.labels'),
   };
-  return { mode, reduction, sum, weightSum, count, perSample: perSample && losses(perSample), shape, source, settings, inputs, file, line, ...(unreduced && { unreduced }) };
+  const metrics = o.metrics === undefined ? undefined : parseMetrics(o.metrics, source);
+  if (metrics && metrics.count !== count) throw new InputError(`field "metrics.count" is ${metrics.count} but field "count" is ${count}`, source);
+  return {
+    mode, reduction, sum, weightSum, count, perSample: perSample && losses(perSample), shape, source, settings, inputs, file, line,
+    ...(unreduced && { unreduced }),
+    ...(metrics && { metrics }),
+  };
 }
 
 /**

@@ -12,6 +12,7 @@ import { FORMATS, type Format } from './io/format.js';
 import { parseNumber } from './io/csv.js';
 import { isSpecialFile, SAVE_EXTENSIONS, saveExtension } from './save-formats.js';
 import { didYouMean } from './spelling.js';
+import { MAX_BINS } from './metrics/calibration.js';
 
 export { MODE_ALIASES } from './modes.js';
 
@@ -54,6 +55,16 @@ export interface Options {
   classes: number;
   /** --class-names: a file of class names, one a line or a JSON list. */
   classNames?: string;
+  /** --metrics (--topk, --bins): the metrics beside the loss; undefined when off. */
+  metrics?: MetricsOptions;
+  /** --markdown: a Markdown summary on stdout. */
+  markdown: boolean;
+}
+
+/** --metrics: the ks of --topk (undefined: 5 when there are more than 5 classes) and --bins. */
+export interface MetricsOptions {
+  topk?: number[];
+  bins: number;
 }
 
 /** How files are read: --format, --delimiter, --header/--no-header, and the one-CSV table columns. */
@@ -109,6 +120,10 @@ export interface RawOptions {
   idColumn?: string;
   classes?: string;
   classNames?: string;
+  metrics?: boolean;
+  topk?: string[];
+  bins?: string;
+  markdown?: boolean;
 }
 
 /** Which modes take which flag; absent flags are accepted everywhere. */
@@ -120,6 +135,9 @@ const FLAG_MODES: Record<string, readonly Mode[]> = {
   '--log-softmax': ['nll'],
   '--class-dim': ['cross-entropy', 'nll', 'gather', 'check'],
   '--input': ['cross-entropy', 'check'],
+  '--metrics': ['cross-entropy', 'nll', 'bce-logits', 'binary-cross-entropy', 'gather'],
+  '--topk': ['cross-entropy', 'nll', 'gather'],
+  '--bins': ['cross-entropy', 'nll', 'bce-logits', 'binary-cross-entropy', 'gather'],
 };
 
 /**
@@ -160,6 +178,9 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     '--log-softmax': raw.logSoftmax || undefined,
     '--class-dim': raw.classDim,
     '--input': raw.input,
+    '--metrics': raw.metrics || undefined,
+    '--topk': raw.topk,
+    '--bins': raw.bins,
   };
   for (const [flag, value] of Object.entries(given)) {
     if (value !== undefined && !FLAG_MODES[flag].includes(mode)) {
@@ -222,6 +243,8 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     threads: raw.threads === undefined ? undefined : count('--threads', raw.threads),
     report: reportFile(raw.report),
     ...perSampleOptions(raw, logits, labels),
+    metrics: metricsOptions(raw),
+    markdown: markdown(raw),
   };
 }
 
@@ -245,17 +268,32 @@ function perSampleOptions(raw: RawOptions, logits: Source[], labels: Source[]): 
 /** Rows of the per-class table without --classes. */
 export const DEFAULT_CLASS_ROWS = 20;
 
+/** --metrics, or --topk / --bins, which turn it on. */
+function metricsOptions(raw: RawOptions): MetricsOptions | undefined {
+  if (!raw.metrics && raw.topk === undefined && raw.bins === undefined) return undefined;
+  const bins = raw.bins === undefined ? 15 : count('--bins', raw.bins);
+  if (bins > MAX_BINS) throw new UsageError(`--bins needs a whole number between 1 and ${MAX_BINS}, got ${raw.bins}`);
+  return { topk: raw.topk?.map((k) => count('--topk', k)), bins };
+}
+
+/** --markdown is the whole of stdout: not with --json or -q. */
+function markdown(raw: RawOptions): boolean {
+  if (raw.markdown && (raw.json || raw.quiet)) throw new UsageError(`--markdown and ${raw.json ? '--json' : '--quiet'} do not go together: pick one`);
+  return Boolean(raw.markdown);
+}
+
 export interface MergeOptions {
   files: string[];
   json: boolean;
   quiet: boolean;
+  markdown: boolean;
 }
 
 export function parseMergeOptions(positional: string[], raw: RawOptions): MergeOptions {
   if (positional.length === 0) throw new UsageError('merge needs the --json results to combine: losscalc merge a.json b.json ...');
   if (raw.quiet && raw.json) throw new UsageError('--quiet and --json do not go together: pick one');
   if (positional.filter((f) => f === '-').length > 1) throw new UsageError('merge reads standard input once: give - once');
-  return { files: positional, json: Boolean(raw.json), quiet: Boolean(raw.quiet) };
+  return { files: positional, json: Boolean(raw.json), quiet: Boolean(raw.quiet), markdown: markdown(raw) };
 }
 
 export function parseCompareOptions(positional: string[], raw: RawOptions): CompareOptions {

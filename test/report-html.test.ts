@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Breakdown, ClassRow } from '../src/breakdown.js';
 import { renderReport, type ReportData } from '../src/report/html/page.js';
-import type { ReportMetrics } from '../src/report/html/types.js';
+import type { Metrics } from '../src/metrics/types.js';
 
 const breakdown = (over: Partial<Breakdown> = {}): Breakdown => ({
   worst: [
@@ -188,7 +188,7 @@ describe('renderReport', () => {
 });
 
 /** Calibration made up: 15 bins and the one for 1.0, three of them with samples. */
-function metrics(): ReportMetrics {
+function metrics(): Metrics {
   const bins = 15;
   const count = new Array(bins + 1).fill(0);
   const confidenceSum = new Array(bins + 1).fill(0);
@@ -202,10 +202,13 @@ function metrics(): ReportMetrics {
   return {
     count: 55,
     accuracy: 0.91,
+    topkAccuracy: {},
     perplexity: null,
     ece: 0.0312,
     mce: 0.12,
+    brier: 0.2,
+    entropy: 0.7,
     notes: { perplexity: 'not with --weight' },
-    state: { calibration: { bins, edges, count, confidenceSum, accuracySum } },
+    state: { hits: 50, topkHits: {}, calibration: { bins, edges, count, confidenceSum, accuracySum }, brierSum: 11, entropySum: 38.5 },
   };
 }

@@ -33,6 +33,8 @@ import { CONFUSED_PAIRS, REPORT_TOP, reportData, writeReport } from '../report/h
 import { packageVersion } from '../version.js';
 import { classNames, named, savedColumns } from './per-sample.js';
 import type { IdColumn } from '../io/id-column.js';
+import { startMetrics } from '../metrics/pass.js';
+import { renderMarkdown } from '../report/markdown.js';
 
 export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint: Paint): Promise<number> {
   // a worker started with the process loads its bundle's code cache, which V8 takes only under
@@ -80,13 +82,30 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   for (const w of outcome.warnings) io.stderr.message(`warning: ${w}`);
 
   const names = classNames(opts, loaded.shape, binary, classes);
+  // --metrics: fed by the breakdown's pass over the samples when there is one, else by its own
+  const measuring = opts.metrics && startMetrics({ logits, labels: asValues(labels), kind, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim }, opts.metrics, {
+    mode: opts.mode,
+    weighted: inputs.weight !== undefined,
+    labelSmoothing: opts.labelSmoothing,
+  });
   // --report draws the breakdown (with the most-confused pairs) whether or not --top prints it
   const report = opts.report === undefined ? undefined : { top: opts.top || REPORT_TOP, confused: CONFUSED_PAIRS };
   const drawn =
     opts.top > 0 || report
-      ? named(breakdown(logits, labels, outcome.result.perSample!, outcome.result.shape, { kind, top: opts.top, ignoreIndex: opts.ignoreIndex, classDim: opts.classDim, ...report }), names)
+      ? named(
+          breakdown(logits, labels, outcome.result.perSample!, outcome.result.shape, {
+            kind,
+            top: opts.top,
+            ignoreIndex: opts.ignoreIndex,
+            classDim: opts.classDim,
+            ...report,
+            metrics: measuring?.feed(),
+          }),
+          names,
+        )
       : undefined;
   const details = opts.top > 0 ? drawn : undefined;
+  const metrics = measuring?.finish(outcome.result);
   progress.done();
   if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result, io, savedColumns(opts, asValues(loaded), asValues(labels), kind, ids));
   // --json and --report record the same digests: the files are read again once
@@ -95,15 +114,16 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
     (recorded ??= record(opts, specs, inputs, binary ? null : { ...classLayout(logits.shape, opts.classDim), rank: logits.shape.length }, io.stdin));
   if (opts.report !== undefined) {
     const arrays = { logits: loaded, labels };
-    const data = reportData({ opts, outcome, version: packageVersion(), specs, arrays, recorded: await recordOnce(), binary, breakdown: drawn, classNames: names });
+    const data = reportData({ opts, outcome, version: packageVersion(), specs, arrays, recorded: await recordOnce(), binary, breakdown: drawn, classNames: names, metrics });
     await writeReport(opts.report, data, io);
   }
 
   if (opts.quiet) await writeQuiet(io.stdout, outcome.result);
   else if (opts.json) {
-    await writeJsonReport(io.stdout, outcome, { logits: logits.shape, labels: labels.shape }, await recordOnce(), details);
+    await writeJsonReport(io.stdout, outcome, { logits: logits.shape, labels: labels.shape }, await recordOnce(), details, metrics);
   }
-  else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary, classes: opts.classes }));
+  else if (opts.markdown) io.stdout.write(renderMarkdown(outcome, { logits: loaded, labels }, metrics));
+  else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary, classes: opts.classes }, metrics));
   return outcome.ok ? 0 : 1;
 }
 

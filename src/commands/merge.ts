@@ -15,7 +15,10 @@ import { checkPart, parsePart, sourceOf, type RecordedResult } from '../merge-pa
 import { mergeResults } from '../merge.js';
 import type { MergeOptions } from '../options.js';
 import { writeQuiet } from '../report/human.js';
-import { jsonNumber, jsonSettings } from '../report/json.js';
+import { jsonMetrics, jsonNumber, jsonSettings } from '../report/json.js';
+import { markdown } from '../report/markdown.js';
+import { renderMetrics, unitOf } from '../report/metrics-rows.js';
+import { mergeMetrics } from '../metrics/merge.js';
 import { Streamed, writeJson } from '../report/json-stream.js';
 import type { Paint } from '../report/paint.js';
 import { formatNumber } from '../report/table.js';
@@ -30,6 +33,8 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
   checkAgreement(parts);
   const merged = mergeResults(parts);
   const loss = typeof merged.loss === 'number' ? merged.loss : undefined;
+  // --metrics: every part has them, or none (merge-agreement.ts)
+  const metrics = mergeMetrics(parts, merged);
   if (opts.quiet) {
     await writeQuiet(io.stdout, merged);
   } else if (opts.json) {
@@ -47,11 +52,18 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
       // what a merge of merges checks in turn: the common settings, every part's inputs
       settings: jsonSettings(parts[0].settings),
       inputs: { logits: parts.flatMap((p) => p.inputs.logits), labels: parts.flatMap((p) => p.inputs.labels) },
+      ...(metrics && { metrics: jsonMetrics(metrics) }),
     });
   } else {
     const value = loss !== undefined ? formatNumber(loss) : `${numel(merged.shape)} values of shape ${formatShape(merged.shape)}`;
-    io.stdout.write(`${paint.bold(merged.mode)}  ${value}\n`);
-    io.stdout.write(paint.dim(`  merged from ${parts.length} results, reduction ${merged.reduction}, ${merged.count} contributing`) + '\n');
+    const over = `merged from ${parts.length} results, reduction ${merged.reduction}, ${merged.count} contributing`;
+    if (opts.markdown) {
+      io.stdout.write(markdown({ title: `merge: ${merged.mode}`, rows: [['loss', value], ['parts', String(parts.length)], ['reduction', merged.reduction], ['contributing', String(merged.count)]], metrics, checks: [] }));
+    } else {
+      io.stdout.write(`${paint.bold(merged.mode)}  ${value}\n`);
+      io.stdout.write(paint.dim(`  ${over}`) + '\n');
+      if (metrics) io.stdout.write(renderMetrics(metrics, unitOf(merged.mode), paint.bold).join('\n') + '\n');
+    }
   }
   return 0;
 }

@@ -9,6 +9,8 @@ import type { LossResult } from '../losses/reduce.js';
 import { asFloats, formatShape, numel, type DType } from '../tensor.js';
 import type { Values } from '../values.js';
 import { renderBreakdown } from './breakdown.js';
+import type { Metrics } from '../metrics/types.js';
+import { renderMetrics, unitOf } from './metrics-rows.js';
 import type { Paint } from './paint.js';
 import { formatNumber, linesInBlocks } from './table.js';
 import { writeChunks, type Sink } from './output.js';
@@ -25,6 +27,7 @@ export function renderHuman(
   inputs: { logits: Described; labels: Described },
   paint: Paint,
   details?: { breakdown: Breakdown; binary: boolean; classes: number },
+  metrics?: Metrics,
 ): string {
   const lines: string[] = [];
   const r = o.result;
@@ -43,7 +46,8 @@ export function renderHuman(
   }
   if (r.reduction === 'none' && !details) lines.push(...preview(r));
   if (details) lines.push(...renderBreakdown(details.breakdown, details.binary, paint, details.classes));
-  if (details && o.checks.length > 0) lines.push('');
+  if (metrics) lines.push(...renderMetrics(metrics, unitOf(o.mode), paint.bold));
+  if ((details || metrics) && o.checks.length > 0) lines.push('');
   if (o.unchecked) lines.push(paint.bad(`nothing was checked: ${o.unchecked}`));
   for (const c of o.checks) lines.push(checkLine(c, paint));
   if (o.checks.length > 0) lines.push(verdict(o.checks, paint));
@@ -64,7 +68,8 @@ export async function writeQuiet(out: Sink, r: { loss: number | Values }): Promi
   else await writeChunks(out, linesInBlocks(r.loss, (_, v) => `${formatNumber(v)}\n`));
 }
 
-function summary(r: LossResult): string {
+/** A loss as one line: the number, or for reduction none the values' count, shape and sum. */
+export function summary(r: LossResult): string {
   if (typeof r.loss === 'number') return formatNumber(r.loss);
   return `${numel(r.shape)} values of shape ${formatShape(r.shape)}, sum ${formatNumber(r.sum)}`;
 }

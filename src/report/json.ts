@@ -6,6 +6,7 @@
  */
 import type { Breakdown, ClassRow, SampleRow } from '../breakdown.js';
 import type { Check } from '../checks.js';
+import type { Metrics } from '../metrics/types.js';
 import type { Outcome } from '../outcome.js';
 import type { Reduction } from '../losses/reduce.js';
 import { numel } from '../tensor.js';
@@ -41,6 +42,8 @@ export interface JsonReport {
   worst?: Jsonified<SampleRow>[];
   perClass?: Jsonified<ClassRow>[];
   histogram?: { edges: JsonNumber[]; counts: number[]; nonFinite: number };
+  /** --metrics: the values and the state merge joins (metrics/types.ts). */
+  metrics?: JsonMetrics;
   ok: boolean;
   warnings: string[];
   /** What the number depends on, and digests of the input files: merge checks them. */
@@ -78,11 +81,23 @@ export function jsonNumber(v: number): JsonNumber {
   return v;
 }
 
+/** Metrics with each number allowed to be one of the non-finite strings. */
+export type JsonMetrics = Deep<Metrics>;
+type Deep<T> = T extends number ? JsonNumber : T extends (infer U)[] ? Deep<U>[] : T extends object ? { [K in keyof T]: Deep<T[K]> } : T;
+
+/** The metrics as --json writes them: every number through jsonNumber, counts included (always finite). */
+export function jsonMetrics(m: Metrics): JsonMetrics {
+  const deep = (v: unknown): unknown =>
+    typeof v === 'number' ? jsonNumber(v) : Array.isArray(v) ? v.map(deep) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)])) : v;
+  return deep(m) as JsonMetrics;
+}
+
 export function toJsonReport(
   o: Outcome,
   shapes: { logits: number[]; labels: number[] },
   recorded: Recorded,
   details?: Breakdown,
+  metrics?: Metrics,
 ): JsonReport {
   const r = o.result;
   const lossOf = (res: typeof r): JsonLoss => (typeof res.loss === 'number' ? jsonNumber(res.loss) : new Streamed(res.loss, res.shape));
@@ -108,6 +123,7 @@ export function toJsonReport(
     const h = details.histogram;
     report.histogram = { edges: h.edges.map(jsonNumber), counts: h.counts, nonFinite: h.nonFinite };
   }
+  if (metrics) report.metrics = jsonMetrics(metrics);
   if (o.mode === 'check') {
     report.losses = Object.fromEntries(o.losses.map(([name, res]) => [name, lossOf(res)]));
     report.skipped = Object.fromEntries(o.skipped);
@@ -123,6 +139,7 @@ export function writeJsonReport(
   shapes: { logits: number[]; labels: number[] },
   recorded: Recorded,
   details?: Breakdown,
+  metrics?: Metrics,
 ): Promise<void> {
-  return writeJson(out, toJsonReport(o, shapes, recorded, details));
+  return writeJson(out, toJsonReport(o, shapes, recorded, details, metrics));
 }

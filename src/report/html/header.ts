@@ -6,7 +6,8 @@ import type { Check } from '../../checks.js';
 import { formatShape } from '../../tensor.js';
 import { format7, formatNumber, percent } from '../table.js';
 import { html, type Markup } from './escape.js';
-import type { ReportData, ReportMetrics } from './types.js';
+import type { Metrics } from '../../metrics/types.js';
+import type { ReportData } from './types.js';
 
 export function banner(d: ReportData): Markup {
   const checked = d.checks.length > 0 || d.unchecked !== undefined;
@@ -43,7 +44,7 @@ export function lossTable(d: ReportData): Markup {
   return keyValues('loss', rows);
 }
 
-export function metricsTable(m: ReportMetrics): Markup {
+export function metricsTable(m: Metrics): Markup {
   const rows: [string, string][] = [['samples counted', String(m.count)]];
   const add = (name: string, v: number | null | undefined, show: (v: number) => string = format7) => {
     if (v === undefined) return;

@@ -8,11 +8,11 @@
 import { format4, percent } from '../table.js';
 import { FRAME, innerHeight, linear, n, svg, xAxis, yAxis } from './axes.js';
 import { html, type Markup } from './escape.js';
-import type { CalibrationState, ReportMetrics } from './types.js';
+import type { CalibrationState, Metrics } from '../../metrics/types.js';
 
 const MAX_RADIUS = 12;
 
-export function reliabilityPlot(metrics: ReportMetrics): Markup | undefined {
+export function reliabilityPlot(metrics: Metrics): Markup | undefined {
   const cal = metrics.state?.calibration;
   if (!cal) return undefined;
   const f = { ...FRAME, width: 420, height: 360 };

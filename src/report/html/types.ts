@@ -4,6 +4,7 @@
  */
 import type { Breakdown } from '../../breakdown.js';
 import type { Check } from '../../checks.js';
+import type { Metrics } from '../../metrics/types.js';
 
 /** One input operand: its files (a spec per shard), their SHA-256 digests, and the array read. */
 export interface ReportInput {
@@ -25,29 +26,6 @@ export interface ReportLoss {
   shape: number[];
 }
 
-/** The calibration state as --json's "metrics.state.calibration" gives it: bins + 1 entries each. */
-export interface CalibrationState {
-  bins: number;
-  edges: number[];
-  count: number[];
-  confidenceSum: number[];
-  accuracySum: number[];
-}
-
-/** --json's "metrics" (the parts the report shows). */
-export interface ReportMetrics {
-  count: number;
-  accuracy?: number | null;
-  topkAccuracy?: Record<string, number | null>;
-  perplexity?: number | null;
-  ece?: number | null;
-  mce?: number | null;
-  brier?: number | null;
-  entropy?: number | null;
-  notes?: Record<string, string>;
-  state?: { calibration?: CalibrationState };
-}
-
 export interface ReportData {
   version: string;
   mode: string;
@@ -66,7 +44,7 @@ export interface ReportData {
   /** bce modes: samples are elements, classes columns of the last dim, labels targets. */
   binary: boolean;
   breakdown?: Breakdown;
-  metrics?: ReportMetrics;
+  metrics?: Metrics;
   /** Names of the classes by index, when known. */
   classNames?: string[];
 }

@@ -14,7 +14,8 @@ import type { Recorded } from '../json.js';
 import { writeChunks, type Sink } from '../output.js';
 import { writeFileSafely } from '../write-file.js';
 import { renderReport } from './page.js';
-import type { ReportData, ReportMetrics } from './types.js';
+import type { Metrics } from '../../metrics/types.js';
+import type { ReportData } from './types.js';
 
 /** Worst samples a report shows when --top does not say; most-confused pairs it draws. */
 export const REPORT_TOP = 10;
@@ -30,7 +31,7 @@ export interface ReportRun {
   binary: boolean;
   breakdown?: Breakdown;
   /** --json's "metrics", when the run computed them: the metric rows and the reliability diagram. */
-  metrics?: ReportMetrics;
+  metrics?: Metrics;
   classNames?: string[];
 }
 
