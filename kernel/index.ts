@@ -1,7 +1,7 @@
 // losscalc's WebAssembly kernel: the hot loops over blocks in the kernel's own memory
 // (memory.ts), one function per input type. src/kernel/ loads it and copies blocks in.
 import { pieceMax, rowStats, rowSumPiece, stridedStats } from './row-stats';
-import { nonFinite, outside } from './scan';
+import { nonFinite, nonFiniteOutside } from './scan';
 import { binaryCrossEntropy } from './binary';
 import { exp1 } from './exp';
 import { log1 } from './log';
@@ -46,11 +46,11 @@ export function nonFiniteF32(x: usize, n: i32): i32 {
 export function nonFiniteF64(x: usize, n: i32): i32 {
   return nonFinite<f64>(x, n);
 }
-export function outsideF32(x: usize, n: i32, lo: f64, hi: f64): i32 {
-  return outside<f32>(x, n, lo, hi);
+export function nonFiniteOutsideF32(x: usize, n: i32, lo: f64, hi: f64): i32 {
+  return nonFiniteOutside<f32>(x, n, lo, hi);
 }
-export function outsideF64(x: usize, n: i32, lo: f64, hi: f64): i32 {
-  return outside<f64>(x, n, lo, hi);
+export function nonFiniteOutsideF64(x: usize, n: i32, lo: f64, hi: f64): i32 {
+  return nonFiniteOutside<f64>(x, n, lo, hi);
 }
 /** bce-logits losses added into the lane sums (sum.ts addLanes), and stored at out unless it is 0. */
 export function bceLogitsSumF32(x: usize, t: usize, n: i32, lane: i32, out: usize): i32 {

@@ -8,7 +8,7 @@
  * scalar path.
  */
 import type { FloatArray } from '../tensor.js';
-import { kernelMode, type KernelExports } from './load.js';
+import { kernelMode } from './load.js';
 import { copyIn, isWide, kernel, regionValues, type Views } from './views.js';
 import { inSlices, sliceStats } from './slices.js';
 
@@ -118,27 +118,39 @@ export interface Found {
 
 /** The non-finite values of x (kernel/scan.ts), or undefined when the kernel is off. */
 export function kernelNonFinite(x: FloatArray): Found | undefined {
-  return scan(x, (k, wide) => (wide ? k.nonFiniteF64 : k.nonFiniteF32));
-}
-
-/** The values of x below lo or above hi, NaN not counted (kernel/scan.ts); undefined when off. */
-export function kernelOutside(x: FloatArray, lo: number, hi: number): Found | undefined {
-  return scan(x, (k, wide) => (at, n) => (wide ? k.outsideF64 : k.outsideF32)(at, n, lo, hi));
-}
-
-/** A counting pass of the kernel over x, a region at a time: how many, and the first's index. */
-function scan(x: FloatArray, fn: (k: KernelExports, wide: boolean) => (at: number, n: number) => number): Found | undefined {
   const v = kernel();
   if (!v) return undefined;
+  const scan = isWide(x) ? v.k.nonFiniteF64 : v.k.nonFiniteF32;
+  return regionCounts(v, x, 1, (at, n) => [scan(at, n)])[0];
+}
+
+/**
+ * The non-finite values of x and, in the same pass, those below lo or above hi (NaN is
+ * neither, ±inf are), as [non-finite, outside] (kernel/scan.ts); undefined when the kernel is off.
+ */
+export function kernelNonFiniteOutside(x: FloatArray, lo: number, hi: number): Found[] | undefined {
+  const v = kernel();
+  if (!v) return undefined;
+  const scan = isWide(x) ? v.k.nonFiniteOutsideF64 : v.k.nonFiniteOutsideF32;
+  return regionCounts(v, x, 2, (at, n) => [scan(at, n, lo, hi), v.i32[v.scratch / 4 + 2]]);
+}
+
+/**
+ * A counting pass of the kernel over x, a region at a time: `count(at, n)` gives how many of
+ * each of `kinds` kinds a region holds, the first one's index of kind k in the scratch word k.
+ * How many of each, and the first's index in x.
+ */
+function regionCounts(v: Views, x: FloatArray, kinds: number, count: (at: number, n: number) => number[]): Found[] {
   const wide = isWide(x);
   const cap = regionValues(v, wide);
-  const count = fn(v.k, wide);
-  const found = { count: 0, first: -1 };
+  const found = Array.from({ length: kinds }, () => ({ count: 0, first: -1 }));
   for (let i = 0; i < x.length; i += cap) {
     const n = Math.min(cap, x.length - i);
     const seen = count(copyIn(v, x, i, i + n, v.a, wide), n);
-    if (seen > 0 && found.count === 0) found.first = i + v.i32[v.scratch / 4];
-    found.count += seen;
+    found.forEach((f, k) => {
+      if (seen[k] > 0 && f.count === 0) f.first = i + v.i32[v.scratch / 4 + k];
+      f.count += seen[k];
+    });
   }
   return found;
 }

@@ -57,8 +57,8 @@ export interface KernelExports {
   stridedStatsF64(x: number, rows: number, C: number, inner: number, maxOut: number, sumOut: number): void;
   nonFiniteF32(x: number, n: number): number;
   nonFiniteF64(x: number, n: number): number;
-  outsideF32(x: number, n: number, lo: number, hi: number): number;
-  outsideF64(x: number, n: number, lo: number, hi: number): number;
+  nonFiniteOutsideF32(x: number, n: number, lo: number, hi: number): number;
+  nonFiniteOutsideF64(x: number, n: number, lo: number, hi: number): number;
   bceLogitsSumF32(x: number, t: number, n: number, lane: number, out: number): number;
   bceLogitsSumF64(x: number, t: number, n: number, lane: number, out: number): number;
   binaryCrossEntropyF32(p: number, t: number, n: number, out: number): number;
