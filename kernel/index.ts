@@ -22,11 +22,11 @@ export function rowStatsF32(x: usize, rows: i32, C: i32, maxOut: usize, sumOut: 
 export function rowStatsF64(x: usize, rows: i32, C: i32, maxOut: usize, sumOut: usize): void {
   rowStats<f64>(x, rows, C, maxOut, sumOut);
 }
-export function stridedStatsF32(x: usize, rows: i32, C: i32, inner: i32, maxOut: usize, sumOut: usize): void {
-  stridedStats<f32>(x, rows, C, inner, maxOut, sumOut);
+export function stridedStatsF32(x: usize, rows: i32, C: i32, inner: i32, stride: i32, maxOut: usize, sumOut: usize): void {
+  stridedStats<f32>(x, rows, C, inner, stride, maxOut, sumOut);
 }
-export function stridedStatsF64(x: usize, rows: i32, C: i32, inner: i32, maxOut: usize, sumOut: usize): void {
-  stridedStats<f64>(x, rows, C, inner, maxOut, sumOut);
+export function stridedStatsF64(x: usize, rows: i32, C: i32, inner: i32, stride: i32, maxOut: usize, sumOut: usize): void {
+  stridedStats<f64>(x, rows, C, inner, stride, maxOut, sumOut);
 }
 export function rowSumPieceF32(p: usize, n: i32, c0: i32, C: i32, m: f64): void {
   rowSumPiece<f32>(p, n, c0, C, m);
@@ -72,11 +72,11 @@ export function exp(x: f64): f64 {
 export function log(x: f64): f64 {
   return log1(x);
 }
-export function indexLossesF32(x: usize, rows: i32, C: i32, inner: i32, labels: usize, weights: usize, ignore: f64, maxIn: usize, logSumIn: usize, lossOut: usize, weightOut: usize): i32 {
-  return indexLosses<f32>(x, rows, C, inner, labels, weights, ignore, maxIn, logSumIn, lossOut, weightOut);
+export function indexLossesF32(x: usize, rows: i32, C: i32, inner: i32, stride: i32, labels: usize, weights: usize, ignore: f64, maxIn: usize, logSumIn: usize, lossOut: usize, weightOut: usize): i32 {
+  return indexLosses<f32>(x, rows, C, inner, stride, labels, weights, ignore, maxIn, logSumIn, lossOut, weightOut);
 }
-export function indexLossesF64(x: usize, rows: i32, C: i32, inner: i32, labels: usize, weights: usize, ignore: f64, maxIn: usize, logSumIn: usize, lossOut: usize, weightOut: usize): i32 {
-  return indexLosses<f64>(x, rows, C, inner, labels, weights, ignore, maxIn, logSumIn, lossOut, weightOut);
+export function indexLossesF64(x: usize, rows: i32, C: i32, inner: i32, stride: i32, labels: usize, weights: usize, ignore: f64, maxIn: usize, logSumIn: usize, lossOut: usize, weightOut: usize): i32 {
+  return indexLosses<f64>(x, rows, C, inner, stride, labels, weights, ignore, maxIn, logSumIn, lossOut, weightOut);
 }
 /** bce-logits' tail log(1 + e^-|x|) of one value, for the accuracy tests. */
 export function softplusTail(x: f64): f64 {

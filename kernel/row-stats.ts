@@ -69,23 +69,25 @@ export function rowStats<T>(x: usize, rows: i32, C: i32, maxOut: usize, sumOut: 
 }
 
 /**
- * `rows` rows of (C, inner) values at x: the stats of position (n, s) along the classes into
+ * `rows` rows of (C, inner) positions at x, a position's classes `stride` values apart (inner
+ * for whole rows; more for a slice of positions of a longer row, read where it lies), rows
+ * C·stride values apart: the stats of position (n, s) along the classes into
  * maxOut[n·inner + s] and sumOut[n·inner + s], positions side by side (eight of float32, then
  * four, two, one: each lane does the same operations, so a position's bits do not depend on
  * which). A group reads its positions' values of every class twice (the max, then the sums):
  * C cache lines, still in L1 for the second pass.
  */
-export function stridedStats<T>(x: usize, rows: i32, C: i32, inner: i32, maxOut: usize, sumOut: usize): void {
+export function stridedStats<T>(x: usize, rows: i32, C: i32, inner: i32, stride: i32, maxOut: usize, sumOut: usize): void {
   const shift: usize = sizeof<T>() == 4 ? 2 : 3;
   for (let n = 0; n < rows; n++) {
     const out = (<usize>n * <usize>inner) << 3;
-    stridedRange<T>(x + ((<usize>n * <usize>C * <usize>inner) << shift), C, inner, 0, inner, maxOut + out, sumOut + out);
+    stridedRange<T>(x + ((<usize>n * <usize>C * <usize>stride) << shift), C, stride, 0, inner, maxOut + out, sumOut + out);
   }
 }
 
 /**
- * Positions from .. to of one row of (C, inner) values at `row`: the stats of position s into
- * maxOut[s] and sumOut[s], as stridedStats computes them.
+ * Positions from .. to of one row at `row` whose classes are `inner` values apart: the stats
+ * of position s into maxOut[s] and sumOut[s], as stridedStats computes them.
  */
 export function stridedRange<T>(row: usize, C: i32, inner: i32, from: i32, to: i32, maxOut: usize, sumOut: usize): void {
   const shift: usize = sizeof<T>() == 4 ? 2 : 3;

@@ -2,11 +2,14 @@
  * Class-index cross-entropy's per-position losses in the kernel (kernel/index-losses.ts through
  * kernelIndexLosses) against the scalar path, which is the reference: random labels with
  * ignore_index among them, class weights or none, inner of odd sizes, batch rows split into
- * slices of positions, NaN and ±inf among the logits; and the Reducer's bulk entry with weights.
+ * slices of positions (copied, or read where they lie), NaN and ±inf among the logits; and the
+ * Reducer's bulk entry with weights.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { isClose } from '../src/checks.js';
 import { kernelIndexLosses, kernelMode, kernelScanning } from '../src/kernel/index.js';
+import { giveReadRegion, takeReadRegion } from '../src/kernel/read-regions.js';
+import { kernel } from '../src/kernel/views.js';
 import { crossEntropy } from '../src/losses/cross-entropy.js';
 import { blockStats, BlockStats } from '../src/losses/log-softmax.js';
 import { Reducer } from '../src/losses/reduce.js';
@@ -259,5 +262,76 @@ describe('the non-finite scan on the kernel\'s copy (kernelScanning)', () => {
     expect(kernelScanning(c.x, () => kernelIndexLosses(half, 1, 21, 20011, c.y, undefined, 255, () => 0, () => {}))).toBeUndefined();
     kernelMode.scalar = true;
     expect(kernelScanning(c.x, () => kernelIndexLosses(c.x, 2, 21, 20011, c.y, undefined, 255, () => 0, () => {}))).toBeUndefined();
+  });
+});
+
+describe('slices of a batch row read where they lie (a block in a read region of the kernel)', () => {
+  /** x copied into a read region of the kernel's memory, as a reader reads a block there; given back after `use`. */
+  function inReadRegion<T>(x: FloatArray, use: (there: FloatArray) => T): T {
+    expect(kernel()).toBeDefined();
+    const region = takeReadRegion(x.byteLength)!;
+    expect(region).toBeDefined();
+    try {
+      const there = x instanceof Float32Array ? new Float32Array(region.buffer, region.byteOffset, x.length) : new Float64Array(region.buffer, region.byteOffset, x.length);
+      there.set(x);
+      return use(there);
+    } finally {
+      giveReadRegion(region);
+    }
+  }
+
+  /** Positions of C classes a copied slice holds: region A's 1 MiB of float32 or float64 values. */
+  const perSlice = (C: number, wide: boolean) => Math.floor((wide ? 1 << 17 : 1 << 18) / C);
+  // rows of more values than region A holds, inner odd; 2·perSlice + 1 positions leave a copied
+  // slice of one position at the end of each row
+  const layouts = (wide: boolean): [number, number, number][] => [
+    [2, 21, 20011],
+    [2, 21, 2 * perSlice(21, wide) + 1],
+    [2, 5, 60001],
+  ];
+  for (const wide of [false, true]) {
+    for (const weighted of [false, true]) {
+      it(`${wide ? 'float64' : 'float32'}, ${weighted ? 'class weights' : 'no weights'}: the same bits as on a copy, the same positions left to the scalar path, region A untouched`, () => {
+        let seed = wide ? 500 : 600;
+        for (const [rows, C, inner] of layouts(wide)) {
+          const c = makeCase(seed++, rows, C, inner, wide, weighted, true);
+          const asked: number[][] = [[], []];
+          const copied = kernelLosses(c, (k) => (asked[0].push(k), -k));
+          const v = kernel()!;
+          const sentinel = v.f64.subarray(v.a / 8, v.a / 8 + 1024);
+          sentinel.fill(-7);
+          const inPlace = inReadRegion(c.x, (x) => kernelLosses({ ...c, x }, (k) => (asked[1].push(k), -k)));
+          expect(sentinel.every((s) => s === -7), 'region A was written').toBe(true);
+          expect(inPlace.contributing).toBe(copied.contributing);
+          expect(asked[1]).toEqual(asked[0]);
+          expect(asked[0].length).toBeGreaterThan(0);
+          const differ = [...Array(rows * inner).keys()].filter((k) => !Object.is(inPlace.losses[k], copied.losses[k]) || inPlace.weights[k] !== copied.weights[k]);
+          expect(differ, `(${rows}, ${C}, ${inner})`).toEqual([]);
+        }
+      });
+    }
+  }
+
+  it('row stats (kernelRowStats) in place: the bits of the copied slices', () => {
+    for (const wide of [false, true]) {
+      const c = makeCase(17, 2, 21, 2 * perSlice(21, wide) + 1, wide, false, true);
+      const copied = new BlockStats();
+      blockStats(c.x, 2, 21, c.inner, copied);
+      const inPlace = new BlockStats();
+      inReadRegion(c.x, (x) => blockStats(x, 2, 21, c.inner, inPlace));
+      const differ = [...Array(2 * c.inner).keys()].filter((k) => !Object.is(inPlace.max[k], copied.max[k]) || !Object.is(inPlace.logSum[k], copied.logSum[k]));
+      expect(differ).toEqual([]);
+    }
+  });
+
+  it('the non-finite scan counts every value once, the first in x\'s order', () => {
+    const inner = 2 * perSlice(21, false) + 1;
+    for (const at of [[], [5], [10 * inner + 7, 3 * inner + 20000, 21 * inner + 2], [21 * inner + 20 * inner + inner - 1]]) {
+      const c = makeCase(18, 2, 21, inner, false, false, false);
+      for (const i of at) c.x[i] = NaN;
+      const plain = { count: at.length, first: at.length ? Math.min(...at) : -1 };
+      const found = inReadRegion(c.x, (x) => kernelScanning(x, () => kernelIndexLosses(x, 2, 21, inner, c.y, undefined, 255, () => 0, () => {})));
+      expect(found).toEqual(plain);
+    }
   });
 });

@@ -50,11 +50,11 @@ export function kernelIndexLosses(
   const [sumAt, lossAt, weightOutAt] = [v.c, v.c + 8 * most, v.c + 16 * most];
   if (weight) f64.set(weight, weightsAt / 8);
   const counting = scanning?.x === x ? scanning : undefined;
-  inSlices(v, x, rows, C, inner, most, (at, sliceRows, sliceInner, first) => {
+  inSlices(v, x, rows, C, inner, most, (at, sliceRows, sliceInner, first, stride) => {
     const count = sliceRows * sliceInner;
-    if (counting) countSlice(v, counting, wide, at, C, inner, sliceInner, first, sliceRows * C * sliceInner);
+    if (counting) countSlice(v, counting, wide, at, C, inner, sliceInner, first, stride, count * C);
     f64.set(labels.subarray(first, first + count), labelsAt / 8);
-    const contributing = (wide ? k.indexLossesF64 : k.indexLossesF32)(at, sliceRows, C, sliceInner, labelsAt, weight ? weightsAt : 0, ignoreIndex, maxAt, sumAt, lossAt, weightOutAt);
+    const contributing = (wide ? k.indexLossesF64 : k.indexLossesF32)(at, sliceRows, C, sliceInner, stride, labelsAt, weight ? weightsAt : 0, ignoreIndex, maxAt, sumAt, lossAt, weightOutAt);
     // checkedIndices lets no such label through
     if (contributing < 0) throw new Error('a label that is no class reached the kernel');
     const flagged = v.i32[v.scratch / 4 + 6];
@@ -98,21 +98,26 @@ export function kernelScanning(x: FloatArray, visit: () => void): Found | undefi
 }
 
 /**
- * Counts the NaN and ±inf of a slice just copied to `at` (inSlices): `rows` whole batch rows
- * from position `first` when sliceInner is inner, else positions first .. first + sliceInner of
- * one batch row, class by class. The first in x's order is the smallest flat index: in a slice
- * of positions, the first class holding one holds it.
+ * Counts the NaN and ±inf of a slice (inSlices) at `at`: `rows` whole batch rows from position
+ * `first` when sliceInner is inner; else positions first .. first + sliceInner of one batch
+ * row, class by class when they were copied (stride sliceInner), or, when the slices lie where
+ * the block does (stride inner), the whole batch row at its first slice and nothing at the
+ * others. The first in x's order is the smallest flat index: in a slice of positions, the
+ * first class holding one holds it.
  */
-function countSlice(v: Views, counting: Scanning, wide: boolean, at: number, C: number, inner: number, sliceInner: number, first: number, values: number): void {
+function countSlice(v: Views, counting: Scanning, wide: boolean, at: number, C: number, inner: number, sliceInner: number, first: number, stride: number, values: number): void {
   const scan = wide ? v.k.nonFiniteF64 : v.k.nonFiniteF32;
-  counting.counted += values;
-  const seen = scan(at, values);
+  const n = Math.floor(first / inner);
+  const s = first - n * inner;
+  const copied = sliceInner === inner || stride === sliceInner;
+  if (!copied && s !== 0) return;
+  const counted = copied ? values : C * inner;
+  counting.counted += counted;
+  const seen = scan(at, counted);
   if (seen === 0) return;
   const firstAt = () => v.i32[v.scratch / 4];
   let index = first * C + firstAt();
-  if (sliceInner !== inner) {
-    const n = Math.floor(first / inner);
-    const s = first - n * inner;
+  if (copied && sliceInner !== inner) {
     let c = 0;
     while (scan(at + c * sliceInner * (wide ? 8 : 4), sliceInner) === 0) c++;
     index = (n * C + c) * inner + s + firstAt();

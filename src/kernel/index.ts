@@ -39,10 +39,10 @@ export function kernelRowStats(x: FloatArray, rows: number, C: number, inner: nu
   const wide = isWide(x);
   if (C > regionValues(v, wide)) return inner === 1 ? wideRowStats(v, x, rows, C, out) : -1;
   let flagged = 0;
-  inSlices(v, x, rows, C, inner, v.cap64, (at, sliceRows, sliceInner, first) => {
+  inSlices(v, x, rows, C, inner, v.cap64, (at, sliceRows, sliceInner, first, stride) => {
     const count = sliceRows * sliceInner;
     // the stats made at region B (max) and C (sums): the logs, then out
-    flagged += sliceStats(v, at, sliceRows, C, sliceInner, wide, v.b, v.c);
+    flagged += sliceStats(v, at, sliceRows, C, sliceInner, stride, wide, v.b, v.c);
     out.max.set(v.f64.subarray(v.b / 8, v.b / 8 + count), first);
     out.logSum.set(v.f64.subarray(v.c / 8, v.c / 8 + count), first);
   });

@@ -53,8 +53,8 @@ export interface KernelExports {
   rowSumPieceF64(p: number, n: number, c0: number, C: number, m: number): void;
   rowStatsF32(x: number, rows: number, C: number, maxOut: number, sumOut: number): void;
   rowStatsF64(x: number, rows: number, C: number, maxOut: number, sumOut: number): void;
-  stridedStatsF32(x: number, rows: number, C: number, inner: number, maxOut: number, sumOut: number): void;
-  stridedStatsF64(x: number, rows: number, C: number, inner: number, maxOut: number, sumOut: number): void;
+  stridedStatsF32(x: number, rows: number, C: number, inner: number, stride: number, maxOut: number, sumOut: number): void;
+  stridedStatsF64(x: number, rows: number, C: number, inner: number, stride: number, maxOut: number, sumOut: number): void;
   nonFiniteF32(x: number, n: number): number;
   nonFiniteF64(x: number, n: number): number;
   nonFiniteOutsideF32(x: number, n: number, lo: number, hi: number): number;
@@ -63,8 +63,8 @@ export interface KernelExports {
   bceLogitsSumF64(x: number, t: number, n: number, lane: number, out: number): number;
   binaryCrossEntropyF32(p: number, t: number, n: number, out: number): number;
   binaryCrossEntropyF64(p: number, t: number, n: number, out: number): number;
-  indexLossesF32(x: number, rows: number, C: number, inner: number, labels: number, weights: number, ignore: number, maxIn: number, logSumIn: number, lossOut: number, weightOut: number): number;
-  indexLossesF64(x: number, rows: number, C: number, inner: number, labels: number, weights: number, ignore: number, maxIn: number, logSumIn: number, lossOut: number, weightOut: number): number;
+  indexLossesF32(x: number, rows: number, C: number, inner: number, stride: number, labels: number, weights: number, ignore: number, maxIn: number, logSumIn: number, lossOut: number, weightOut: number): number;
+  indexLossesF64(x: number, rows: number, C: number, inner: number, stride: number, labels: number, weights: number, ignore: number, maxIn: number, logSumIn: number, lossOut: number, weightOut: number): number;
   sumLanes(x: number, n: number, lane: number): number;
   fillSoftplusTable(): void;
   exp(x: number): number;

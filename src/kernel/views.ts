@@ -49,8 +49,13 @@ export function kernel(): Views | undefined {
  * others are copied to the region at byte `at` (copyTo).
  */
 export function copyIn(v: Views, x: FloatArray, from: number, to: number, at: number, wide: boolean): number {
-  if (x.buffer === v.f64.buffer && (wide ? x instanceof Float64Array : x instanceof Float32Array)) return x.byteOffset + from * x.BYTES_PER_ELEMENT;
+  if (inKernel(v, x, wide)) return x.byteOffset + from * x.BYTES_PER_ELEMENT;
   return copyTo(v, x, from, to, at, wide);
+}
+
+/** Whether x lies in the kernel's memory as the type it reads it as (float64 when `wide`, else float32). */
+export function inKernel(v: Views, x: FloatArray, wide: boolean): boolean {
+  return x.buffer === v.f64.buffer && (wide ? x instanceof Float64Array : x instanceof Float32Array);
 }
 
 /** The one copy: values [from, to) of `x` into the region at byte `at`, as copyIn reads them. Returns `at`. */

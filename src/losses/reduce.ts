@@ -47,6 +47,23 @@ export class CompensatedSum implements SumState {
     else for (let i = 0; i < n; i++) this.add(1);
   }
 
+  /**
+   * add(ws[k]) for k in [from, to), in order. A run of weights 0 and 1 (no class weights: an
+   * ignored position weighs 0) is counted, not added: add(0) leaves s and c as they are, and
+   * the ones go in by addOnes.
+   */
+  addEach(ws: Float64Array, from: number, to: number): void {
+    let ones = 0;
+    let k = from;
+    for (; k < to; k++) {
+      const w = ws[k];
+      if (w === 1) ones++;
+      else if (w !== 0) break;
+    }
+    this.addOnes(ones);
+    for (; k < to; k++) this.add(ws[k]);
+  }
+
   /** A sum that is not finite is the result: its compensation means nothing then (the kernel lets it run on). */
   get value(): number {
     return Number.isFinite(this.s) ? this.s + this.c : this.s;
@@ -269,7 +286,7 @@ export class Reducer {
       if (this.losses) for (let k = 0; k < count; k++) this.losses.put(pos + k, part.values![k]);
       if (part.count > 0 && this.nonFinite.count === 0) [this.nonFinite.first, this.nonFinite.firstValue] = [pos + part.first, part.firstValue];
       this.nonFinite.count += part.count;
-      if (weights) for (let k = i; k < i + count; k++) this.weightSum.add(weights[k]);
+      if (weights) this.weightSum.addEach(weights, i, i + count);
       else this.weightSum.addOnes(count);
       i += count;
     }
