@@ -10,7 +10,7 @@ import { softplusTail1 } from './softplus';
 export { fillSoftplusTable } from './softplus';
 import { addLanes, BCE_LOGITS } from './sum';
 
-export { EXP_TABLE, LOG_TABLE, REGION_A, REGION_B, REGION_C, REGION_BYTES, SCRATCH, ROW_SUM, LANE_SUMS, SOFTPLUS_TABLE } from './memory';
+export { EXP_TABLE, LOG_TABLE, REGION_A, REGION_B, REGION_C, REGION_BYTES, SCRATCH, ROW_SUM, LANE_SUMS, TARGET_BOUNDS, SOFTPLUS_TABLE } from './memory';
 export { sumLanes } from './sum';
 export { logSums, rowSumStart } from './row-stats';
 export { csvCountRows, csvParseRows } from './csv';

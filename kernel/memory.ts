@@ -26,6 +26,8 @@ export const CSV_WINDOW_COUNT: i32 = 3;
 export const CSV_VALUES: usize = CSV_WINDOWS + 3 * (CSV_WINDOW_BYTES + (1 << 16));
 /** Two Neumaier sums side by side (sum.ts): the sums of lanes 0 and 1, then their compensations, 4 f64. */
 export const LANE_SUMS: usize = ROW_SUM + 64;
+/** The least and the greatest target of bce-logits' last call (sum.ts addLanes), 2 f64. */
+export const TARGET_BOUNDS: usize = LANE_SUMS + 32;
 /** bce-logits' tail (softplus.ts): 9473 entries of 5 f64 (40 bytes), after CSV's values (to about 7.75 MiB). */
 export const SOFTPLUS_TABLE: usize = CSV_VALUES + (1 << 20);
 /**

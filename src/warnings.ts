@@ -3,7 +3,7 @@
  * as sentences for the CLI to print on stderr.
  */
 import type { LossInputs } from './equivalences.js';
-import { kernelNonFinite, kernelNonFiniteOutside, kernelScanning, type Found } from './kernel/index.js';
+import { kernelNonFinite, kernelNonFiniteOutside, kernelScanning, type Found, type ScanCounts } from './kernel/index.js';
 import type { LossResult } from './losses/reduce.js';
 import { binaryLabels } from './losses/targets.js';
 import type { Mode } from './modes.js';
@@ -46,9 +46,9 @@ export const TARGET_RANGE: readonly [number, number] = [0, 1];
 
 /**
  * Counts the NaN and ±inf values of an input while a kernel reads it, so the warning costs no
- * pass of its own: the wrapper looks at each value the first time a read reaches it, on the
- * kernel's copy of the block when the loss makes one (kernelScanning), else in a pass of the
- * kernel's or its own loop. A watch (mistakes.ts) is handed each new block after that, while
+ * pass of its own: the wrapper looks at each value the first time a read reaches it, in the
+ * passes a loss's kernel makes over the block when it counts for scans (kernelScanning:
+ * class-index cross-entropy, bce-logits), else in a pass of the kernel's or its own loop. A watch (mistakes.ts) is handed each new block after that, while
  * it is in the cache. Given a `range` (BCE targets), the same pass counts the values outside it.
  */
 export class NonFiniteScan implements NonFinite {
@@ -76,9 +76,9 @@ export class NonFiniteScan implements NonFinite {
       read: (unit, start, end, visit) =>
         v.read(unit, start, end, (data, first, count) => {
           const from = first * unit;
-          if (!this.range && from === this.seen && data.length > 0 && (data instanceof Float32Array || data instanceof Float64Array)) {
-            // a block all new: counted on the copy a kernel makes of it, if one does
-            const found = kernelScanning(data, () => visit(data, first, count));
+          if (from === this.seen && data.length > 0 && (data instanceof Float32Array || data instanceof Float64Array)) {
+            // a block all new: counted on the passes a loss's kernel makes over it, if one does
+            const found = kernelScanning(data, () => visit(data, first, count), this.range);
             // (unless a read of it inside the visit already did)
             if (this.seen === from) this.scan(data, from, found);
             return;
@@ -89,13 +89,13 @@ export class NonFiniteScan implements NonFinite {
     };
   }
 
-  /** Counts values [seen - from, ...) of a block at flat index `from`, unless `counted` (the whole block's count) is given. */
-  private scan(data: Storage, from: number, counted?: Found): void {
+  /** Counts values [seen - from, ...) of a block at flat index `from`, unless `counted` (the whole block's counts) is given. */
+  private scan(data: Storage, from: number, counted?: ScanCounts): void {
     const x = asFloats(data);
     const start = this.seen - from;
     const rest = x.subarray(start);
     // the kernel's SIMD pass (kernel/scan.ts) when it runs; this loop otherwise
-    const found = counted ? [counted] : this.range ? kernelNonFiniteOutside(rest, ...this.range) : [kernelNonFinite(rest)];
+    const found = counted ? [counted.nonFinite, counted.outside] : this.range ? kernelNonFiniteOutside(rest, ...this.range) : [kernelNonFinite(rest)];
     const [lo, hi] = this.range ?? [-Infinity, Infinity];
     const tallies = this.outside ? [this, this.outside] : [this];
     tallies.forEach((tally, k) => {

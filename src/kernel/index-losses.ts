@@ -1,10 +1,10 @@
 /**
  * Class-index cross-entropy's loss of each position in the kernel (kernel/index-losses.ts),
- * and the non-finite scan of the logits on the copy made for it.
+ * and the non-finite scan of the logits (scanning.ts) on the slices it reads.
  */
 import type { FloatArray } from '../tensor.js';
-import type { Found } from './index.js';
 import { inSlices } from './slices.js';
+import { scannedPart, type Scanning } from './scanning.js';
 import { isWide, kernel, regionValues, type Views } from './views.js';
 
 /** Per-position losses of a block, a slice at a time, as views of the kernel's memory (valid during the call). */
@@ -49,7 +49,9 @@ export function kernelIndexLosses(
   const [maxAt, labelsAt, weightsAt] = [v.b, v.b + 8 * most, v.b + 16 * most];
   const [sumAt, lossAt, weightOutAt] = [v.c, v.c + 8 * most, v.c + 16 * most];
   if (weight) f64.set(weight, weightsAt / 8);
-  const counting = scanning?.x === x ? scanning : undefined;
+  // x's NaN and ±inf counted on the slices the kernel reads (when x is scanned whole, without a range)
+  const part = scannedPart(x);
+  const counting = part && part.offset === 0 && part.scan.x.length === x.length && !part.scan.range ? part.scan : undefined;
   inSlices(v, x, rows, C, inner, most, (at, sliceRows, sliceInner, first, stride) => {
     const count = sliceRows * sliceInner;
     if (counting) countSlice(v, counting, wide, at, C, inner, sliceInner, first, stride, count * C);
@@ -67,34 +69,6 @@ export function kernelIndexLosses(
     visit({ losses, weights: f64.subarray(weightOutAt / 8, weightOutAt / 8 + count), first, contributing });
   });
   return true;
-}
-
-/** An array whose NaN and ±inf the kernel counts on the copies a loss makes of it (kernelScanning). */
-interface Scanning {
-  x: FloatArray;
-  found: Found;
-  /** Values counted so far. */
-  counted: number;
-}
-
-let scanning: Scanning | undefined;
-
-/**
- * Calls `visit`, which hands x to a loss, while the kernel counts x's NaN and ±inf on the
- * copies that loss makes of it anyway (kernelIndexLosses copies each value once): no copy and
- * no pass of their own. Returns what was found (the first as an index into x), or undefined
- * when not every value was counted so (another loss, or the kernel off): the caller counts them.
- */
-export function kernelScanning(x: FloatArray, visit: () => void): Found | undefined {
-  const outer = scanning;
-  const mine: Scanning = { x, found: { count: 0, first: -1 }, counted: 0 };
-  scanning = mine;
-  try {
-    visit();
-  } finally {
-    scanning = outer;
-  }
-  return mine.counted === x.length ? mine.found : undefined;
 }
 
 /**

@@ -11,9 +11,11 @@ import type { FloatArray } from '../tensor.js';
 import { kernelMode } from './load.js';
 import { copyIn, isWide, kernel, regionValues, type Views } from './views.js';
 import { inSlices, sliceStats } from './slices.js';
+import { scannedPart, tally } from './scanning.js';
 
 export { kernelMode };
-export { kernelIndexLosses, kernelScanning, type IndexLosses } from './index-losses.js';
+export { kernelIndexLosses, type IndexLosses } from './index-losses.js';
+export { kernelScanning, type ScanCounts } from './scanning.js';
 
 /** Whether the kernel runs in this thread. */
 export function kernelOn(): boolean {
@@ -186,20 +188,46 @@ function elementwise(
  * kernel in one pass: `visit(first, n, piece)` for each piece of the block the kernel holds,
  * values [first, first + n), whose `piece` adds any part of them into lane sums (SumPiece).
  * False when the kernel is off.
+ * When x or t is being scanned (scanning.ts), the pass counts for the scan too: a NaN or ±inf
+ * logit or target makes its loss NaN or ±inf (x·(1 - t), m and the tail carry it; a target of
+ * ±inf with a logit of 0 gives 0·inf = NaN), so a piece whose losses are all finite holds none;
+ * and none of its targets is outside the scan's range when the least and the greatest are
+ * inside. Only a piece where either fails is scanned by a pass of its own.
  */
 export function kernelBceLogits(x: FloatArray, t: FloatArray, visit: (first: number, n: number, piece: SumPiece) => void): boolean {
   const v = withSoftplus(kernel());
   if (!v) return false;
   const wide = !(x instanceof Float32Array && t instanceof Float32Array);
   const [size, call] = wide ? [8, v.k.bceLogitsSumF64] : [4, v.k.bceLogitsSumF32];
+  const scans = [scannedPart(x), scannedPart(t)];
   const per = v.cap64;
   for (let i = 0; i < x.length; i += per) {
     const n = Math.min(per, x.length - i);
     const [xAt, tAt] = [copyIn(v, x, i, i + n, v.a, wide), copyIn(v, t, i, i + n, v.b, wide)];
-    visit(i, n, (j, count, lanes, lane, keep) => summed(v, lanes, keep, count, () => call(xAt + j * size, tAt + j * size, count, lane, keep ? v.c : 0)));
+    let nonFinite = 0;
+    let [lo, hi] = [Infinity, -Infinity];
+    visit(i, n, (j, count, lanes, lane, keep) => {
+      const part = summed(v, lanes, keep, count, () => call(xAt + j * size, tAt + j * size, count, lane, keep ? v.c : 0));
+      nonFinite += part.count;
+      lo = Math.min(lo, v.f64[v.bounds]);
+      hi = Math.max(hi, v.f64[v.bounds + 1]);
+      return part;
+    });
+    scans.forEach((part, k) => {
+      if (!part) return;
+      const { scan, offset } = part;
+      const range = scan.range;
+      if (nonFinite === 0 && (!range || (lo >= range[0] && hi <= range[1]))) return tally(scan, offset + i, n, NONE, range && NONE);
+      const values = (k === 0 ? x : t).subarray(i, i + n);
+      const [bad, outside] = range ? kernelNonFiniteOutside(values, ...range)! : [kernelNonFinite(values)!];
+      tally(scan, offset + i, n, bad, outside);
+    });
   }
   return true;
 }
+
+/** Nothing found. */
+const NONE: Found = { count: 0, first: -1 };
 
 /**
  * Unweighted binary-cross-entropy losses of a block; undefined when the kernel is off, else -1,

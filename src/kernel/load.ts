@@ -41,6 +41,7 @@ export interface KernelExports {
   SCRATCH: Exported;
   ROW_SUM: Exported;
   LANE_SUMS: Exported;
+  TARGET_BOUNDS: Exported;
   SOFTPLUS_TABLE: Exported;
   READ_REGIONS: Exported;
   READ_REGION_BYTES: Exported;

@@ -19,6 +19,8 @@ export interface Views {
   scratch: number;
   /** Where the lane sums' state is, in f64 (kernel/sum.ts). */
   lanes: number;
+  /** Where bce-logits' least and greatest target are, in f64 (kernel/sum.ts). */
+  bounds: number;
 }
 
 let views: Views | undefined;
@@ -38,6 +40,7 @@ export function kernel(): Views | undefined {
     c: k.REGION_C.value,
     scratch: k.SCRATCH.value,
     lanes: k.LANE_SUMS.value / 8,
+    bounds: k.TARGET_BOUNDS.value / 8,
   };
   return views;
 }
