@@ -335,3 +335,44 @@ describe('slices of a batch row read where they lie (a block in a read region of
     }
   });
 });
+
+describe('strided stats at the corners of their max (pmax, a NaN sum)', () => {
+  it('NaN after or before a larger value, +inf, all -inf, -inf among finite values, a max of -0 and +0: the scalar path for exactly the positions with NaN or +inf or only -inf, the others within 1e-12', () => {
+    // (1, 3, 8) float32 and float64: position s holds column s of each class
+    const columns = [
+      [1, NaN, 0.5],
+      [NaN, 2, -1],
+      [0.5, Infinity, 1],
+      [-Infinity, -Infinity, -Infinity],
+      [-Infinity, 0.25, -3],
+      [-0, 0, -0],
+      [0, -0, -5],
+      [-2, -0.5, -1],
+    ];
+    const inner = columns.length;
+    for (const make of [Float32Array, Float64Array]) {
+      const x = make.from({ length: 3 * inner }, (_, i) => columns[i % inner][Math.floor(i / inner)]);
+      for (const label of [0, 1, 2]) {
+        const y = new Float64Array(inner).fill(label);
+        const asked: number[] = [];
+        const losses = new Float64Array(inner);
+        kernelIndexLosses(x, 1, 3, inner, y, undefined, -100, (k) => (asked.push(k), NaN), (part) => losses.set(part.losses, part.first));
+        expect(asked, `${make.name}, label ${label}`).toEqual([0, 1, 2, 3]);
+        for (const s of [4, 5, 6, 7]) {
+          const column = columns[s];
+          const m = Math.max(...column);
+          const want = -(column[label] - m - Math.log(column.reduce((a, v) => a + Math.exp(v - m), 0)));
+          expect(isClose(losses[s], want, TOL), `${make.name}, label ${label}, position ${s}: ${losses[s]} vs ${want}`).toBe(true);
+        }
+      }
+      const st = new BlockStats();
+      blockStats(x, 1, 3, inner, st);
+      // the scalar path's stats where the kernel left a position (blockStats fills them in)
+      expect(st.max[0]).toBeNaN();
+      expect(st.max[2]).toBe(Infinity);
+      expect(st.max[3]).toBe(-Infinity);
+      expect(Math.abs(st.max[5])).toBe(0);
+      expect(st.max[4]).toBe(0.25);
+    }
+  });
+});
