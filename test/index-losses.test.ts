@@ -187,21 +187,22 @@ describe('cross-entropy with class indices: the kernel against the scalar path',
 });
 
 describe('Reducer.addLosses with weights', () => {
-  for (const on of [true, false]) {
-    it(`adds as add() of the positions that contribute does, to the bit, across chunks (kernel ${on ? 'on' : 'off'})`, () => {
+  for (const [on, unit] of [[true, false], [false, false], [true, true], [false, true]]) {
+    it(`adds as add() of the positions that contribute does, to the bit, across chunks (kernel ${on ? 'on' : 'off'}${unit ? ', weights 1 and 0 added as a count' : ''})`, () => {
       const next = seeded(11);
       const n = 20000;
       const ignored = Array.from({ length: n }, () => next() < 0.1);
       const losses = Float64Array.from({ length: n }, (_, i) => (ignored[i] ? 0 : i === 7001 ? NaN : next() * 10 ** (8 * next() - 4)));
-      const weights = Float64Array.from({ length: n }, (_, i) => (ignored[i] ? 0 : i % 7 === 0 ? 0 : 3 * next()));
+      const weights = Float64Array.from({ length: n }, (_, i) => (ignored[i] ? 0 : unit ? 1 : i % 7 === 0 ? 0 : 3 * next()));
       const one = new Reducer([n], 'keep');
       losses.forEach((l, i) => ignored[i] || one.add(i, l, weights[i]));
       const blocks = new Reducer([n], 'keep');
       kernelMode.scalar = !on;
+      // pieces within a chunk of the sums (4096 positions) and across one
       for (let i = 0; i < n; i += 3001) {
         const end = Math.min(n, i + 3001);
         const contributing = ignored.slice(i, end).filter((x) => !x).length;
-        blocks.addLosses(i, losses.subarray(i, end), weights.subarray(i, end), contributing);
+        blocks.addLosses(i, losses.subarray(i, end), weights.subarray(i, end), contributing, unit);
       }
       kernelMode.scalar = false;
       const [a, b] = [one.finish('mean'), blocks.finish('mean')];

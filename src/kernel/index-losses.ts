@@ -17,6 +17,8 @@ export interface IndexLosses {
   first: number;
   /** How many positions are not ignored. */
   contributing: number;
+  /** Whether every weight is 1 or 0 (no class weights). */
+  unitWeights: boolean;
 }
 
 /**
@@ -66,7 +68,7 @@ export function kernelIndexLosses(
         if (f64[maxAt / 8 + i] !== f64[maxAt / 8 + i] && labels[first + i] !== ignoreIndex) losses[i] = scalarLoss(first + i);
       }
     }
-    visit({ losses, weights: f64.subarray(weightOutAt / 8, weightOutAt / 8 + count), first, contributing });
+    visit({ losses, weights: f64.subarray(weightOutAt / 8, weightOutAt / 8 + count), first, contributing, unitWeights: !weight });
   });
   return true;
 }
