@@ -2,6 +2,7 @@
 // (memory.ts), one function per input type. src/kernel/ loads it and copies blocks in.
 import { pieceMax, rowStats, rowSumPiece, stridedStats } from './row-stats';
 import { nonFinite, nonFiniteOutside } from './scan';
+export { classLabelsU8 } from './scan';
 import { binaryCrossEntropy } from './binary';
 import { exp1 } from './exp';
 import { log1 } from './log';

@@ -87,3 +87,41 @@ function rangeHit<T>(a: v128, b: v128, c: v128, d: v128, lo: f64, hi: f64): bool
   const cd = v128.or(v128.or(f64x2.lt(c, L), f64x2.gt(c, H)), v128.or(f64x2.lt(d, L), f64x2.gt(d, H)));
   return v128.any_true(v128.or(ab, cd));
 }
+
+/** classLabelsU8's flags: every label is ignore or a class; one is not ignore; one not ignored is 0. */
+const VALID = 1;
+const CONTRIBUTING = 2;
+const ZERO = 4;
+
+/**
+ * n uint8 class labels at p against C classes and ignore_index `ignore` (a value no uint8 equals
+ * when it is outside [0, 255]): VALID when each is `ignore` or below C, CONTRIBUTING when one
+ * is not `ignore`, ZERO when one of those is 0. Sixteen labels a vector.
+ */
+export function classLabelsU8(p: usize, n: i32, C: i32, ignore: i32): i32 {
+  const fits = ignore >= 0 && ignore <= 255;
+  const ign = i8x16.splat(<i8>(fits ? ignore : 0));
+  const top = i8x16.splat(<i8>min(C, 255));
+  const all = C > 255;
+  let bad = i8x16.splat(0);
+  let kept = i8x16.splat(0);
+  let zero = i8x16.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const v = v128.load(p + <usize>i);
+    const ignored = fits ? i8x16.eq(v, ign) : i8x16.splat(0);
+    const ok = all ? i8x16.splat(-1) : i8x16.lt_u(v, top);
+    bad = v128.or(bad, v128.andnot(v128.not(ok), ignored));
+    kept = v128.or(kept, v128.not(ignored));
+    zero = v128.or(zero, v128.andnot(i8x16.eq(v, i8x16.splat(0)), ignored));
+  }
+  let flags = (v128.any_true(bad) ? 0 : VALID) | (v128.any_true(kept) ? CONTRIBUTING : 0) | (v128.any_true(zero) ? ZERO : 0);
+  for (; i < n; i++) {
+    const t = <i32>load<u8>(p + <usize>i);
+    if (t == ignore) continue;
+    flags |= CONTRIBUTING;
+    if (t >= C) flags &= ~VALID;
+    if (t == 0) flags |= ZERO;
+  }
+  return flags;
+}

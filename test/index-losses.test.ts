@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { isClose } from '../src/checks.js';
-import { kernelIndexLosses, kernelMode, kernelScanning } from '../src/kernel/index.js';
+import { kernelClassLabels, kernelIndexLosses, kernelMode, kernelScanning } from '../src/kernel/index.js';
 import { giveReadRegion, takeReadRegion } from '../src/kernel/read-regions.js';
 import { kernel } from '../src/kernel/views.js';
 import { crossEntropy } from '../src/losses/cross-entropy.js';
@@ -375,5 +375,69 @@ describe('strided stats at the corners of their max (pmax, a NaN sum)', () => {
       expect(Math.abs(st.max[5])).toBe(0);
       expect(st.max[4]).toBe(0.25);
     }
+  });
+});
+
+describe('uint8 class labels checked by the kernel (kernelClassLabels)', () => {
+  /** What a plain loop notes of them. */
+  function plain(y: Uint8Array, C: number, ignore: number) {
+    let [valid, contributing, zero] = [true, false, false];
+    for (const t of y) {
+      if (t === ignore) continue;
+      contributing = true;
+      if (t >= C) valid = false;
+      if (t === 0) zero = true;
+    }
+    return { valid, contributing, zero };
+  }
+  it('notes what a plain loop notes: any length, C from 1 to beyond 255, ignore_index in and outside [0, 255]', () => {
+    const next = seeded(31);
+    for (const n of [0, 1, 15, 16, 17, 100, 1 << 20, (1 << 20) + 33]) {
+      for (const C of [1, 2, 21, 255, 256, 1000]) {
+        for (const ignore of [-100, 0, 255, 7, 256, 2 ** 32 + 7, 1.5]) {
+          const kinds = [
+            () => Math.floor(Math.min(C, 256) * next()),
+            () => (next() < 0.05 ? ignore : Math.floor(Math.min(C, 256) * next())),
+            () => (next() < 0.001 ? 255 : 1 + Math.floor((Math.min(C, 256) - 1) * next())),
+            () => ignore,
+          ];
+          for (const kind of kinds) {
+            if (n > 100 && (C !== 21 || kind !== kinds[1])) continue;
+            const y = Uint8Array.from({ length: n }, kind);
+            expect(kernelClassLabels(y, C, ignore), `n ${n}, C ${C}, ignore ${ignore}`).toEqual(plain(y, C, ignore));
+          }
+        }
+      }
+    }
+  });
+  it('cross-entropy with uint8 labels: the same loss and the same error as on the scalar path', () => {
+    const c = makeCase(41, 2, 21, 3001, false, false, false);
+    const labels = Uint8Array.from(c.y);
+    const run = () => crossEntropy({ data: c.x, shape: [2, 21, 3001], dtype: 'float32' }, { data: labels, shape: [2, 3001], dtype: 'uint8' }, { ignoreIndex: 255, reduction: 'sum' });
+    const fast = run();
+    kernelMode.scalar = true;
+    const ref = run();
+    kernelMode.scalar = false;
+    expect(isClose(fast.loss as number, ref.loss as number, TOL)).toBe(true);
+    expect([fast.count, fast.weightSum]).toEqual([ref.count, ref.weightSum]);
+    labels[4000] = 21;
+    const message = () => {
+      try {
+        run();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    const kernelSays = message();
+    expect(kernelSays).toMatch(/^label 21 at index \(1, 999\) is outside \[0, 21\)/);
+    kernelMode.scalar = true;
+    expect(message()).toBe(kernelSays);
+    // labels 1 .. C (no 0): the hint that they look 1-based, with the kernel as without
+    labels.forEach((t, i) => (labels[i] = t === 255 ? t : Math.min(21, t + 1)));
+    const oneBased = message();
+    expect(oneBased).toMatch(/labels look 1-based: subtract 1$/);
+    kernelMode.scalar = false;
+    expect(message()).toBe(oneBased);
   });
 });

@@ -157,6 +157,34 @@ function regionCounts(v: Views, x: FloatArray, kinds: number, count: (at: number
   return found;
 }
 
+/** What a block of class labels holds (quickClasses in losses/targets.ts). */
+export interface ClassLabels {
+  /** Every label is ignore_index or a class. */
+  valid: boolean;
+  /** One is not ignore_index. */
+  contributing: boolean;
+  /** One that is not ignore_index is 0. */
+  zero: boolean;
+}
+
+/** uint8 class labels of C classes, looked at by the kernel 16 at a time (kernel/scan.ts classLabelsU8); undefined when it is off. */
+export function kernelClassLabels(labels: Uint8Array, C: number, ignoreIndex: number): ClassLabels | undefined {
+  const v = kernel();
+  if (!v) return undefined;
+  // an ignore_index no uint8 equals (not an int32 in [0, 255]) goes in as -1, which none does either
+  const ignore = Number.isInteger(ignoreIndex) && ignoreIndex >= 0 && ignoreIndex <= 255 ? ignoreIndex : -1;
+  const bytes = new Uint8Array(v.f64.buffer);
+  const cap = v.cap64 * 8;
+  let flags = 1;
+  for (let i = 0; i < labels.length; i += cap) {
+    const part = labels.subarray(i, i + cap);
+    bytes.set(part, v.a);
+    const f = v.k.classLabelsU8(v.a, part.length, Math.min(C, 256), ignore);
+    flags = (flags & f & 1) | ((flags | f) & 6);
+  }
+  return { valid: (flags & 1) !== 0, contributing: (flags & 2) !== 0, zero: (flags & 4) !== 0 };
+}
+
 /**
  * Elementwise losses of x and t (of equal length) by the kernel's `fn`, handed to `visit` a
  * piece at a time as a view of the kernel's memory (valid during the call) with the index of

@@ -59,6 +59,7 @@ export interface KernelExports {
   nonFiniteF32(x: number, n: number): number;
   nonFiniteF64(x: number, n: number): number;
   nonFiniteOutsideF32(x: number, n: number, lo: number, hi: number): number;
+  classLabelsU8(p: number, n: number, C: number, ignore: number): number;
   nonFiniteOutsideF64(x: number, n: number, lo: number, hi: number): number;
   bceLogitsSumF32(x: number, t: number, n: number, lane: number, out: number): number;
   bceLogitsSumF64(x: number, t: number, n: number, lane: number, out: number): number;
