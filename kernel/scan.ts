@@ -1,8 +1,8 @@
 // Counting passes: how many of n values are NaN or ±inf, and, when asked in the same pass, how
-// many lie outside [lo, hi], with the first one's index. x - x is 0 for a finite x and NaN otherwise, so a
-// group of values is finite when the sum of their (x - x) is 0 in every lane: 7 operations and
-// one test per 16 float32 values; a range takes two comparisons a vector. Only a group that
-// holds one is looked at value by value.
+// many lie outside [lo, hi], with the first one's index. x - x is 0 for a finite x and NaN
+// otherwise, so a group of values is finite when the sum of their (x - x) is 0 in every lane:
+// 7 operations and one test per 16 float32 values; a range takes two comparisons a vector.
+// Only a group that holds one is looked at value by value. And a check of uint8 class labels.
 import { SCRATCH } from './memory';
 import { finite, load1 } from './lanes';
 
