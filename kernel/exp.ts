@@ -46,7 +46,9 @@ const TWO_M1022: f64 = 2.2250738585072014e-308; // 2^-1022
 // @ts-ignore: decorator
 @inline
 export function expV(x: v128, subnormal: bool = true): v128 {
-  const d = f64x2.max(x, f64x2.splat(subnormal ? LOWEST : SUBNORMAL));
+  // pmax(x, c) is x < c ? c : x: max's value for every x, NaN included (NaN < c is false),
+  // in one instruction where max's NaN and ±0 rules take several
+  const d = f64x2.pmax(x, f64x2.splat(subnormal ? LOWEST : SUBNORMAL));
   let kd = f64x2.add(f64x2.mul(d, f64x2.splat(INV_LN2_N)), f64x2.splat(SHIFT));
   const ki = kd;
   kd = f64x2.sub(kd, f64x2.splat(SHIFT));

@@ -15,8 +15,10 @@ import { logSums, rowStats, stridedRange } from './row-stats';
 const SPAN = 64;
 
 /**
- * `rows` rows of (C, inner) values at x with the labels of their positions (f64, a value per
- * position n·inner + s): the stats into maxOut and sumOut (the log of the sum, as logSums
+ * `rows` rows of (C, inner) positions at x with the labels of their positions (f64, a value per
+ * position n·inner + s), a position's classes `stride` values apart and rows C·stride apart
+ * (stridedStats); `stride` 0 for contiguous rows (inner = 1), whose stats take rowStats' order:
+ * the stats into maxOut and sumOut (the log of the sum, as logSums
  * leaves it), the losses into lossOut and the weights into weightOut. `weights` holds C class
  * weights, or is 0 for none. A position whose max is NaN (NaN or ±inf among its values) gets a
  * NaN loss: the caller computes it again on the scalar path; how many there are (counted or
@@ -28,6 +30,7 @@ export function indexLosses<T>(
   rows: i32,
   C: i32,
   inner: i32,
+  stride: i32,
   labels: usize,
   weights: usize,
   ignore: f64,
@@ -39,7 +42,7 @@ export function indexLosses<T>(
   const size = <usize>sizeof<T>();
   let contributing = 0;
   let flagged = 0;
-  if (inner == 1) {
+  if (stride == 0) {
     // contiguous rows: position n is row n, its class y at x + (n·C + y)
     for (let n0 = 0; n0 < rows; n0 += SPAN) {
       const count = min(SPAN, rows - n0);
@@ -52,16 +55,16 @@ export function indexLosses<T>(
       contributing += got;
     }
   } else {
-    // position s of row n: its class y at row + y·inner + s
+    // position s of row n: its class y at row + y·stride + s
     for (let n = 0; n < rows; n++) {
-      const row = x + <usize>n * <usize>C * <usize>inner * size;
+      const row = x + <usize>n * <usize>C * <usize>stride * size;
       const base = <usize>n * <usize>inner << 3;
       for (let s0 = 0; s0 < inner; s0 += SPAN) {
         const count = min(SPAN, inner - s0);
         const at = base + (<usize>s0 << 3);
-        stridedRange<T>(row, C, inner, s0, s0 + count, maxOut + base, sumOut + base);
+        stridedRange<T>(row, C, stride, s0, s0 + count, maxOut + base, sumOut + base);
         flagged += logSums(maxOut + at, sumOut + at, count);
-        const got = spanLosses<T>(row + <usize>s0 * size, size, <usize>inner * size, count, at, labels, weights, ignore, C, maxOut, sumOut, lossOut, weightOut);
+        const got = spanLosses<T>(row + <usize>s0 * size, size, <usize>stride * size, count, at, labels, weights, ignore, C, maxOut, sumOut, lossOut, weightOut);
         if (got < 0) return -1;
         contributing += got;
       }

@@ -69,23 +69,30 @@ export function rowStats<T>(x: usize, rows: i32, C: i32, maxOut: usize, sumOut: 
 }
 
 /**
- * `rows` rows of (C, inner) values at x: the stats of position (n, s) along the classes into
+ * `rows` rows of (C, inner) positions at x, a position's classes `stride` values apart (inner
+ * for whole rows; more for a slice of positions of a longer row, read where it lies), rows
+ * C·stride values apart: the stats of position (n, s) along the classes into
  * maxOut[n·inner + s] and sumOut[n·inner + s], positions side by side (eight of float32, then
  * four, two, one: each lane does the same operations, so a position's bits do not depend on
  * which). A group reads its positions' values of every class twice (the max, then the sums):
  * C cache lines, still in L1 for the second pass.
  */
-export function stridedStats<T>(x: usize, rows: i32, C: i32, inner: i32, maxOut: usize, sumOut: usize): void {
+export function stridedStats<T>(x: usize, rows: i32, C: i32, inner: i32, stride: i32, maxOut: usize, sumOut: usize): void {
   const shift: usize = sizeof<T>() == 4 ? 2 : 3;
   for (let n = 0; n < rows; n++) {
     const out = (<usize>n * <usize>inner) << 3;
-    stridedRange<T>(x + ((<usize>n * <usize>C * <usize>inner) << shift), C, inner, 0, inner, maxOut + out, sumOut + out);
+    stridedRange<T>(x + ((<usize>n * <usize>C * <usize>stride) << shift), C, stride, 0, inner, maxOut + out, sumOut + out);
   }
 }
 
 /**
- * Positions from .. to of one row of (C, inner) values at `row`: the stats of position s into
- * maxOut[s] and sumOut[s], as stridedStats computes them.
+ * Positions from .. to of one row at `row` whose classes are `inner` values apart: the stats
+ * of position s into maxOut[s] and sumOut[s], as stridedStats computes them.
+ * The max is taken by pmax (a < b ? b : a: one instruction, where max's NaN and ±0 rules take
+ * several), which passes a NaN by: a NaN value then makes its exp and the sum NaN, and a
+ * position whose sum is NaN is left to the scalar path as one whose max is NaN or ±inf is, so
+ * the same positions are. A max of 0 may come out -0 where max's would be +0: x - (-0) is
+ * x - (+0) for every x, so no loss changes.
  */
 export function stridedRange<T>(row: usize, C: i32, inner: i32, from: i32, to: i32, maxOut: usize, sumOut: usize): void {
   const shift: usize = sizeof<T>() == 4 ? 2 : 3;
@@ -106,7 +113,7 @@ export function stridedRange<T>(row: usize, C: i32, inner: i32, from: i32, to: i
 @inline
 function pair<T>(p: usize, C: i32, stride: usize, maxOut: usize, sumOut: usize): void {
   let mx = f64x2.splat(NEG_INF);
-  for (let c = 0, q = p; c < C; c++, q += stride) mx = f64x2.max(mx, load2<T>(q));
+  for (let c = 0, q = p; c < C; c++, q += stride) mx = f64x2.pmax(mx, load2<T>(q));
   let acc = f64x2.splat(0);
   for (let c = 0, q = p; c < C; c++, q += stride) acc = f64x2.add(acc, expV(f64x2.sub(load2<T>(q), mx), false));
   storeStats(maxOut, sumOut, mx, acc);
@@ -117,7 +124,7 @@ function pair<T>(p: usize, C: i32, stride: usize, maxOut: usize, sumOut: usize):
 @inline
 function quad(p: usize, C: i32, stride: usize, maxOut: usize, sumOut: usize): void {
   let mx4 = f32x4.splat(<f32>NEG_INF);
-  for (let c = 0, q = p; c < C; c++, q += stride) mx4 = f32x4.max(mx4, v128.load(q));
+  for (let c = 0, q = p; c < C; c++, q += stride) mx4 = f32x4.pmax(mx4, v128.load(q));
   const mx0 = f64x2.promote_low_f32x4(mx4);
   const mx1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(mx4, mx4, 2, 3, 0, 1));
   let acc0 = f64x2.splat(0);
@@ -141,8 +148,8 @@ function oct(p: usize, C: i32, stride: usize, maxOut: usize, sumOut: usize): voi
   let mxa = f32x4.splat(<f32>NEG_INF);
   let mxb = f32x4.splat(<f32>NEG_INF);
   for (let c = 0, q = p; c < C; c++, q += stride) {
-    mxa = f32x4.max(mxa, v128.load(q));
-    mxb = f32x4.max(mxb, v128.load(q, 16));
+    mxa = f32x4.pmax(mxa, v128.load(q));
+    mxb = f32x4.pmax(mxb, v128.load(q, 16));
   }
   const mx0 = f64x2.promote_low_f32x4(mxa);
   const mx1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(mxa, mxa, 2, 3, 0, 1));
@@ -166,11 +173,11 @@ function oct(p: usize, C: i32, stride: usize, maxOut: usize, sumOut: usize): voi
   storeStats(maxOut + 48, sumOut + 48, mx3, acc3);
 }
 
-/** Two positions' max and sum; NaN and 0 where the max is not finite. */
+/** Two positions' max and sum; NaN and 0 where the max is not finite or the sum is NaN (see stridedRange). */
 // @ts-ignore: decorator
 @inline
 function storeStats(maxOut: usize, sumOut: usize, mx: v128, acc: v128): void {
-  const ok = f64x2.eq(f64x2.sub(mx, mx), f64x2.splat(0));
+  const ok = v128.and(f64x2.eq(f64x2.sub(mx, mx), f64x2.splat(0)), f64x2.eq(acc, acc));
   v128.store(maxOut, v128.bitselect(mx, f64x2.splat(NaN), ok));
   v128.store(sumOut, v128.and(acc, ok));
 }
@@ -179,11 +186,11 @@ function storeStats(maxOut: usize, sumOut: usize, mx: v128, acc: v128): void {
 @inline
 function single<T>(p: usize, C: i32, stride: usize, maxOut: usize, sumOut: usize): void {
   let mx = f64x2.splat(NEG_INF);
-  for (let c = 0, q = p; c < C; c++, q += stride) mx = f64x2.max(mx, f64x2.splat(load1<T>(q)));
+  for (let c = 0, q = p; c < C; c++, q += stride) mx = f64x2.pmax(mx, f64x2.splat(load1<T>(q)));
   let acc = f64x2.splat(0);
   for (let c = 0, q = p; c < C; c++, q += stride) acc = f64x2.add(acc, expV(f64x2.sub(f64x2.splat(load1<T>(q)), mx), false));
   const m = f64x2.extract_lane(mx, 0);
-  const ok = finite(m);
+  const ok = finite(m) && f64x2.extract_lane(acc, 0) == f64x2.extract_lane(acc, 0);
   store<f64>(maxOut, ok ? m : NaN);
   store<f64>(sumOut, ok ? f64x2.extract_lane(acc, 0) : 0);
 }

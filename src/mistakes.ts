@@ -98,8 +98,11 @@ export class PredictionWatch implements Findings {
     const logs = this.positive < 0 && this.badRow < 0;
     if (!sums && !logs) return;
     const rowOffset = this.offset / unit;
+    // once a row settled both questions (logits: a value above 0 and one outside [0, 1]), the rest is not walked
+    const looking = () => (sums && this.probabilities) || (logs && this.positive < 0 && this.badRow < 0);
     for (let n = Math.ceil((from + start) / unit), end = Math.floor((from + x.length) / unit); n < end; n++) {
       for (let s = 0; s < inner; s++) {
+        if (!looking()) return;
         const base = n * unit + s - from;
         const row = (n + rowOffset) * inner + s;
         if (sums && this.probabilities) this.probabilityRow(x, base);

@@ -17,7 +17,8 @@ import type { LossResult, Reduction } from './losses/reduce.js';
 import { PredictionWatch } from './mistakes.js';
 import { numel, type Tensor } from './tensor.js';
 import { asValues, rowWindow, type Values } from './values.js';
-import { NonFiniteScan, type Scanned } from './warnings.js';
+import { NonFiniteScan, TARGET_RANGE, type Scanned } from './warnings.js';
+import { binaryLabels } from './losses/targets.js';
 
 export interface ParallelJob {
   mode: LossMode;
@@ -76,7 +77,8 @@ export async function computeClaims(job: ParallelJob, board: ClaimBoard, fd?: nu
 /** Claim `claim`, rows [start, end) of the opened inputs; its kept losses at their place in `fd`. */
 export function computeClaim(job: ParallelJob, x: Values, y: Values, claim: number, [start, end]: [number, number], fd: number | undefined): ClaimPart {
   // rows are numbered from the whole input's first, so every split checks the same ones
-  const scans = { logits: new NonFiniteScan(new PredictionWatch(x.shape, x.dtype, start, job.classDim)), labels: new NonFiniteScan() };
+  const range = binaryLabels(job.mode, x.shape, y.shape) ? TARGET_RANGE : undefined;
+  const scans = { logits: new NonFiniteScan(new PredictionWatch(x.shape, x.dtype, start, job.classDim)), labels: new NonFiniteScan(undefined, range) };
   const logits = scans.logits.observe(rowWindow(x, start, end));
   const labels = scans.labels.observe(rowWindow(y, start, end));
   const perSample = job.keepLosses || job.reduction === 'none' ? lossStore({ fd, row: start }) : 'drop';

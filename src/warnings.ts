@@ -3,43 +3,17 @@
  * as sentences for the CLI to print on stderr.
  */
 import type { LossInputs } from './equivalences.js';
-import { kernelNonFinite, kernelOutside, kernelScanning, type Found } from './kernel/index.js';
+import { kernelNonFinite, kernelNonFiniteOutside, kernelScanning, type Found, type ScanCounts } from './kernel/index.js';
 import type { LossResult } from './losses/reduce.js';
 import { binaryLabels } from './losses/targets.js';
 import type { Mode } from './modes.js';
-import { asFloats, formatIndex, numel, sameShape, type Storage } from './tensor.js';
-import { asValues, type Values } from './values.js';
+import { asFloats, formatIndex, numel, sameShape, type FloatArray, type Storage } from './tensor.js';
+import type { Values } from './values.js';
 import { combineFindings, type Findings, type PredictionWatch } from './mistakes.js';
 
 export function dataWarnings(mode: Mode, inputs: LossInputs, result: LossResult, ignoreIndex: number): string[] {
   const warnings: string[] = [];
   const binary = binaryLabels(mode, inputs.logits.shape, inputs.labels.shape);
-  if (binary) {
-    let outside = 0;
-    let first = -1;
-    let firstValue = 0;
-    asValues(inputs.labels).read(1, 0, numel(inputs.labels.shape), (block, offset) => {
-      const t = asFloats(block);
-      // the kernel's SIMD pass (kernel/scan.ts) when it runs; this loop otherwise
-      const found = kernelOutside(t, 0, 1);
-      if (found) {
-        if (found.count > 0 && outside === 0) [first, firstValue] = [offset + found.first, t[found.first]];
-        outside += found.count;
-        return;
-      }
-      for (let i = 0; i < t.length; i++) {
-        if (t[i] < 0 || t[i] > 1) {
-          if (outside++ === 0) [first, firstValue] = [offset + i, t[i]];
-        }
-      }
-    });
-    if (outside > 0) {
-      warnings.push(
-        `${outside} target(s) outside [0, 1], first ${firstValue} at index ${formatIndex(first, inputs.labels.shape)}: ` +
-          'BCE targets are probabilities; map {-1, 1} labels to {0, 1} with (t + 1) / 2',
-      );
-    }
-  }
   // the Reducer counted them as it summed
   const bad = result.nonFinite;
   if (bad && bad.count > 0) {
@@ -61,17 +35,21 @@ export interface NonFinite {
   firstValue: number;
 }
 
-/** What a scan saw of an input: its non-finite values, and what its watch found (mistakes.ts). */
+/** What a scan saw of an input: its non-finite values, what its watch found (mistakes.ts), the values outside its range. */
 export interface Scanned extends NonFinite {
   findings?: Findings;
+  outside?: NonFinite;
 }
+
+/** The range BCE targets (probabilities) are checked against. */
+export const TARGET_RANGE: readonly [number, number] = [0, 1];
 
 /**
  * Counts the NaN and ±inf values of an input while a kernel reads it, so the warning costs no
- * pass of its own: the wrapper looks at each value the first time a read reaches it, on the
- * kernel's copy of the block when the loss makes one (kernelScanning), else in a pass of the
- * kernel's or its own loop. A watch (mistakes.ts) is handed each new block after that, while
- * it is in the cache.
+ * pass of its own: the wrapper looks at each value the first time a read reaches it, in the
+ * passes a loss's kernel makes over the block when it counts for scans (kernelScanning:
+ * class-index cross-entropy, bce-logits), else in a pass of the kernel's or its own loop. A watch (mistakes.ts) is handed each new block after that, while
+ * it is in the cache. Given a `range` (BCE targets), the same pass counts the values outside it.
  */
 export class NonFiniteScan implements NonFinite {
   count = 0;
@@ -79,12 +57,18 @@ export class NonFiniteScan implements NonFinite {
   firstValue = 0;
   /** Values [0, seen) have been looked at. */
   private seen = 0;
+  private readonly outside?: NonFinite;
 
-  constructor(private readonly watch?: PredictionWatch) {}
+  constructor(
+    private readonly watch?: PredictionWatch,
+    private readonly range?: readonly [number, number],
+  ) {
+    if (range) this.outside = { count: 0, first: -1, firstValue: 0 };
+  }
 
   observe(v: Values): Values {
     // integers are always finite: nothing to count, and no block converted to floats to look
-    if (!this.watch && /^(u?int|bool)/.test(v.dtype)) return v;
+    if (!this.watch && !this.range && /^(u?int|bool)/.test(v.dtype)) return v;
     return {
       shape: v.shape,
       dtype: v.dtype,
@@ -93,8 +77,8 @@ export class NonFiniteScan implements NonFinite {
         v.read(unit, start, end, (data, first, count) => {
           const from = first * unit;
           if (from === this.seen && data.length > 0 && (data instanceof Float32Array || data instanceof Float64Array)) {
-            // a block all new: counted on the copy a kernel makes of it, if one does
-            const found = kernelScanning(data, () => visit(data, first, count));
+            // a block all new: counted on the passes a loss's kernel makes over it, if one does
+            const found = kernelScanning(data, () => visit(data, first, count), this.range);
             // (unless a read of it inside the visit already did)
             if (this.seen === from) this.scan(data, from, found);
             return;
@@ -105,45 +89,69 @@ export class NonFiniteScan implements NonFinite {
     };
   }
 
-  /** Counts values [seen - from, ...) of a block at flat index `from`, unless `counted` (the whole block's count) is given. */
-  private scan(data: Storage, from: number, counted?: Found): void {
+  /** Counts values [seen - from, ...) of a block at flat index `from`, unless `counted` (the whole block's counts) is given. */
+  private scan(data: Storage, from: number, counted?: ScanCounts): void {
     const x = asFloats(data);
     const start = this.seen - from;
+    const rest = x.subarray(start);
     // the kernel's SIMD pass (kernel/scan.ts) when it runs; this loop otherwise
-    const found = counted ?? kernelNonFinite(x.subarray(start));
-    if (found) {
-      if (found.count > 0 && this.count === 0) [this.first, this.firstValue] = [from + start + found.first, x[start + found.first]];
-      this.count += found.count;
-    } else {
-      for (let i = start; i < x.length; i++) {
-        const v = x[i];
-        if (v - v !== 0 && this.count++ === 0) {
-          this.first = from + i;
-          this.firstValue = v;
-        }
-      }
-    }
+    const found = counted ? [counted.nonFinite, counted.outside] : this.range ? kernelNonFiniteOutside(rest, ...this.range) : [kernelNonFinite(rest)];
+    const [lo, hi] = this.range ?? [-Infinity, Infinity];
+    const tallies = this.outside ? [this, this.outside] : [this];
+    tallies.forEach((tally, k) => {
+      const f = found?.[k] ?? countOwn(rest, k === 0 ? (v) => v - v !== 0 : (v) => v < lo || v > hi);
+      if (f.count > 0 && tally.count === 0) [tally.first, tally.firstValue] = [from + start + f.first, rest[f.first]];
+      tally.count += f.count;
+    });
     this.watch?.block(x, from, this.seen - from);
     this.seen = from + x.length;
   }
 
   /** As plain data (to post from a thread). */
   summary(): Scanned {
-    const { count, first, firstValue, watch } = this;
-    return { count, first, firstValue, ...(watch && { findings: watch.findings() }) };
+    const { count, first, firstValue, watch, outside } = this;
+    return { count, first, firstValue, ...(watch && { findings: watch.findings() }), ...(outside && { outside: { ...outside } }) };
   }
+}
+
+/** The values of x that `counts`: how many, and the first one's index (-1 if none). */
+function countOwn(x: FloatArray, counts: (v: number) => boolean): Found {
+  const found = { count: 0, first: -1 };
+  for (let i = 0; i < x.length; i++) {
+    if (counts(x[i]) && found.count++ === 0) found.first = i;
+  }
+  return found;
 }
 
 /** Parts of one input scanned apart (threads), as one: counts add, the earliest first wins. */
 export function combineScans(parts: { scan: Scanned; offset: number }[]): Scanned {
-  const hit = parts.find((p) => p.scan.count > 0);
   const findings = parts.map((p) => p.scan.findings);
+  const outside = parts.map((p) => p.scan.outside);
   return {
-    count: parts.reduce((n, p) => n + p.scan.count, 0),
-    first: hit ? hit.offset + hit.scan.first : -1,
-    firstValue: hit ? hit.scan.firstValue : 0,
+    ...combineCounts(parts.map((p) => ({ seen: p.scan, offset: p.offset }))),
     ...(findings.every((f) => f !== undefined) && { findings: combineFindings(findings) }),
+    ...(outside.every((o) => o !== undefined) && { outside: combineCounts(parts.map((p, k) => ({ seen: outside[k]!, offset: p.offset }))) }),
   };
+}
+
+/** Counts of parts as one: they add, the earliest first wins. */
+function combineCounts(parts: { seen: NonFinite; offset: number }[]): NonFinite {
+  const hit = parts.find((p) => p.seen.count > 0);
+  return {
+    count: parts.reduce((n, p) => n + p.seen.count, 0),
+    first: hit ? hit.offset + hit.seen.first : -1,
+    firstValue: hit ? hit.seen.firstValue : 0,
+  };
+}
+
+/** "2 target(s) outside [0, 1], first -1 at index 1: ..." or nothing (BCE targets, counted by their scan). */
+export function targetsWarning(scan: Scanned, shape: readonly number[]): string[] {
+  const outside = scan.outside;
+  if (!outside || outside.count === 0) return [];
+  return [
+    `${outside.count} target(s) outside [${TARGET_RANGE.join(', ')}], first ${outside.firstValue} at index ${formatIndex(outside.first, shape)}: ` +
+      'BCE targets are probabilities; map {-1, 1} labels to {0, 1} with (t + 1) / 2',
+  ];
 }
 
 /** "3 non-finite logits, first NaN at index (1, 0)" or nothing. */

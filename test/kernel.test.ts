@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { KERNEL_MIN_VALUES, useKernelFor } from '../src/kernel/load.js';
-import { kernelMath, kernelMode, kernelNonFinite, kernelOn, kernelOutside, kernelRowStats, kernelRowSum } from '../src/kernel/index.js';
+import { kernelMath, kernelMode, kernelNonFinite, kernelNonFiniteOutside, kernelOn, kernelRowStats, kernelRowSum } from '../src/kernel/index.js';
 import { isClose } from '../src/checks.js';
 import { bceWithLogits } from '../src/losses/bce-with-logits.js';
 import { binaryCrossEntropy } from '../src/losses/binary-cross-entropy.js';
@@ -265,7 +265,8 @@ describe('Reducer.addLosses', () => {
 describe('the counting scans', () => {
   const scans = {
     'NaN and ±inf (the non-finite scan)': { kernel: kernelNonFinite, counts: (v: number) => !Number.isFinite(v) },
-    'outside [0, 1], NaN not counted (BCE targets)': { kernel: (x: FloatArray) => kernelOutside(x, 0, 1), counts: (v: number) => v < 0 || v > 1 },
+    'non-finite, counted with outside [0, 1]': { kernel: (x: FloatArray) => kernelNonFiniteOutside(x, 0, 1)?.[0], counts: (v: number) => !Number.isFinite(v) },
+    'outside [0, 1], NaN not counted (BCE targets), counted with non-finite': { kernel: (x: FloatArray) => kernelNonFiniteOutside(x, 0, 1)?.[1], counts: (v: number) => v < 0 || v > 1 },
   };
   for (const [name, { kernel, counts }] of Object.entries(scans)) {
     it(`${name}: the count and the first as a scalar loop finds them, float32 and float64, any length`, () => {

@@ -138,3 +138,30 @@ describe("bce-logits' tail log(1 + e^-|x|)", () => {
     expect(1 + Math.exp(-37)).toBe(1);
   });
 });
+
+describe('CompensatedSum.addEach', () => {
+  it('leaves s and c as add() of each weight in order does: 0 and 1 (and -0) counted, others added', () => {
+    const next = seeded(21);
+    const starts = [0, 5, 0.1, 2 ** 53 - 3, 1e300, Infinity, NaN];
+    const runs: Record<string, () => number> = {
+      'zeros and ones': () => (next() < 0.3 ? 0 : 1),
+      'with -0': () => (next() < 0.3 ? -0 : 1),
+      'a class weight among them': () => (next() < 0.01 ? 0.37 : next() < 0.3 ? 0 : 1),
+      'class weights': () => 3 * next(),
+    };
+    for (const start of starts) {
+      for (const [name, weight] of Object.entries(runs)) {
+        const ws = Float64Array.from({ length: 2000 }, weight);
+        const one = new CompensatedSum();
+        const each = new CompensatedSum();
+        one.add(start);
+        each.add(start);
+        for (const w of ws) one.add(w);
+        each.addEach(ws, 0, 1000);
+        each.addEach(ws, 1000, ws.length);
+        expect([each.s, each.c], `${name} from ${start}`).toEqual([one.s, one.c]);
+        expect(Object.is(each.value, one.value), `${name} from ${start}`).toBe(true);
+      }
+    }
+  });
+});

@@ -26,7 +26,7 @@ import { mayUseThreads, threadsWarning } from '../threads.js';
 import { endEarlyWorkers, startedEarly } from '../early-workers.js';
 import { kernelMode, useKernelFor } from '../kernel/load.js';
 import { threadSpec } from '../io/read.js';
-import { NonFiniteScan, nonFiniteWarning } from '../warnings.js';
+import { NonFiniteScan, nonFiniteWarning, TARGET_RANGE, targetsWarning } from '../warnings.js';
 import { mistakeWarnings, PredictionWatch } from '../mistakes.js';
 import type { CommandIo, Loader } from './io.js';
 import { CONFUSED_PAIRS, REPORT_TOP, reportData, writeReport } from '../report/html/write.js';
@@ -48,8 +48,12 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   // those started early free their core at once
   if (!plan) endEarlyWorkers();
   const progress = new Progress(io.stderr, `${opts.mode} ${opts.logits}`, io.clock);
-  // non-finite logits and labels are counted, and the usual mistakes caught, as the kernels read them (warnings.ts)
-  const scans = { logits: new NonFiniteScan(new PredictionWatch(loaded.shape, loaded.dtype, 0, opts.classDim)), labels: new NonFiniteScan() };
+  const binary = binaryLabels(opts.mode, loaded.shape, labels.shape);
+  // non-finite logits and labels (and BCE targets outside [0, 1]) are counted, and the usual mistakes caught, as the kernels read them (warnings.ts)
+  const scans = {
+    logits: new NonFiniteScan(new PredictionWatch(loaded.shape, loaded.dtype, 0, opts.classDim)),
+    labels: new NonFiniteScan(undefined, binary ? TARGET_RANGE : undefined),
+  };
   const logits = scans.logits.observe(withProgress(asValues(loaded), progress));
   const inputs = {
     logits,
@@ -66,7 +70,6 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   keepYoungGenerationSmall();
   const evaluated = evaluate(inputs, { ...opts, perSample: keepLosses ? lossStore() : 'drop' }, threaded?.result);
   const seen = threaded ?? { logits: scans.logits.summary(), labels: scans.labels.summary() };
-  const binary = binaryLabels(opts.mode, logits.shape, labels.shape);
   const kind = predictionKind(opts, binary);
   const outcome = {
     ...evaluated,
@@ -76,6 +79,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
       ...nonFiniteWarning('logits', seen.logits, loaded.shape),
       ...nonFiniteWarning('labels', seen.labels, labels.shape),
       ...mistakeWarnings(opts.mode, kind, seen.logits.findings, loaded.shape, opts.classDim),
+      ...targetsWarning(seen.labels, labels.shape),
       ...evaluated.warnings,
     ],
   };

@@ -1,10 +1,10 @@
 /**
  * Class-index cross-entropy's loss of each position in the kernel (kernel/index-losses.ts),
- * and the non-finite scan of the logits on the copy made for it.
+ * and the non-finite scan of the logits (scanning.ts) on the slices it reads.
  */
 import type { FloatArray } from '../tensor.js';
-import type { Found } from './index.js';
 import { inSlices } from './slices.js';
+import { scannedPart, type Scanning } from './scanning.js';
 import { isWide, kernel, regionValues, type Views } from './views.js';
 
 /** Per-position losses of a block, a slice at a time, as views of the kernel's memory (valid during the call). */
@@ -17,6 +17,8 @@ export interface IndexLosses {
   first: number;
   /** How many positions are not ignored. */
   contributing: number;
+  /** Whether every weight is 1 or 0 (no class weights). */
+  unitWeights: boolean;
 }
 
 /**
@@ -49,12 +51,14 @@ export function kernelIndexLosses(
   const [maxAt, labelsAt, weightsAt] = [v.b, v.b + 8 * most, v.b + 16 * most];
   const [sumAt, lossAt, weightOutAt] = [v.c, v.c + 8 * most, v.c + 16 * most];
   if (weight) f64.set(weight, weightsAt / 8);
-  const counting = scanning?.x === x ? scanning : undefined;
-  inSlices(v, x, rows, C, inner, most, (at, sliceRows, sliceInner, first) => {
+  // x's NaN and ±inf counted on the slices the kernel reads (when x is scanned whole, without a range)
+  const part = scannedPart(x);
+  const counting = part && part.offset === 0 && part.scan.x.length === x.length && !part.scan.range ? part.scan : undefined;
+  inSlices(v, x, rows, C, inner, most, (at, sliceRows, sliceInner, first, stride) => {
     const count = sliceRows * sliceInner;
-    if (counting) countSlice(v, counting, wide, at, C, inner, sliceInner, first, sliceRows * C * sliceInner);
+    if (counting) countSlice(v, counting, wide, at, C, inner, sliceInner, first, stride, count * C);
     f64.set(labels.subarray(first, first + count), labelsAt / 8);
-    const contributing = (wide ? k.indexLossesF64 : k.indexLossesF32)(at, sliceRows, C, sliceInner, labelsAt, weight ? weightsAt : 0, ignoreIndex, maxAt, sumAt, lossAt, weightOutAt);
+    const contributing = (wide ? k.indexLossesF64 : k.indexLossesF32)(at, sliceRows, C, sliceInner, stride, labelsAt, weight ? weightsAt : 0, ignoreIndex, maxAt, sumAt, lossAt, weightOutAt);
     // checkedIndices lets no such label through
     if (contributing < 0) throw new Error('a label that is no class reached the kernel');
     const flagged = v.i32[v.scratch / 4 + 6];
@@ -64,55 +68,32 @@ export function kernelIndexLosses(
         if (f64[maxAt / 8 + i] !== f64[maxAt / 8 + i] && labels[first + i] !== ignoreIndex) losses[i] = scalarLoss(first + i);
       }
     }
-    visit({ losses, weights: f64.subarray(weightOutAt / 8, weightOutAt / 8 + count), first, contributing });
+    visit({ losses, weights: f64.subarray(weightOutAt / 8, weightOutAt / 8 + count), first, contributing, unitWeights: !weight });
   });
   return true;
 }
 
-/** An array whose NaN and ±inf the kernel counts on the copies a loss makes of it (kernelScanning). */
-interface Scanning {
-  x: FloatArray;
-  found: Found;
-  /** Values counted so far. */
-  counted: number;
-}
-
-let scanning: Scanning | undefined;
-
 /**
- * Calls `visit`, which hands x to a loss, while the kernel counts x's NaN and ±inf on the
- * copies that loss makes of it anyway (kernelIndexLosses copies each value once): no copy and
- * no pass of their own. Returns what was found (the first as an index into x), or undefined
- * when not every value was counted so (another loss, or the kernel off): the caller counts them.
+ * Counts the NaN and ±inf of a slice (inSlices) at `at`: `rows` whole batch rows from position
+ * `first` when sliceInner is inner; else positions first .. first + sliceInner of one batch
+ * row, class by class when they were copied (stride sliceInner), or, when the slices lie where
+ * the block does (stride inner), the whole batch row at its first slice and nothing at the
+ * others. The first in x's order is the smallest flat index: in a slice of positions, the
+ * first class holding one holds it.
  */
-export function kernelScanning(x: FloatArray, visit: () => void): Found | undefined {
-  const outer = scanning;
-  const mine: Scanning = { x, found: { count: 0, first: -1 }, counted: 0 };
-  scanning = mine;
-  try {
-    visit();
-  } finally {
-    scanning = outer;
-  }
-  return mine.counted === x.length ? mine.found : undefined;
-}
-
-/**
- * Counts the NaN and ±inf of a slice just copied to `at` (inSlices): `rows` whole batch rows
- * from position `first` when sliceInner is inner, else positions first .. first + sliceInner of
- * one batch row, class by class. The first in x's order is the smallest flat index: in a slice
- * of positions, the first class holding one holds it.
- */
-function countSlice(v: Views, counting: Scanning, wide: boolean, at: number, C: number, inner: number, sliceInner: number, first: number, values: number): void {
+function countSlice(v: Views, counting: Scanning, wide: boolean, at: number, C: number, inner: number, sliceInner: number, first: number, stride: number, values: number): void {
   const scan = wide ? v.k.nonFiniteF64 : v.k.nonFiniteF32;
-  counting.counted += values;
-  const seen = scan(at, values);
+  const n = Math.floor(first / inner);
+  const s = first - n * inner;
+  const copied = sliceInner === inner || stride === sliceInner;
+  if (!copied && s !== 0) return;
+  const counted = copied ? values : C * inner;
+  counting.counted += counted;
+  const seen = scan(at, counted);
   if (seen === 0) return;
   const firstAt = () => v.i32[v.scratch / 4];
   let index = first * C + firstAt();
-  if (sliceInner !== inner) {
-    const n = Math.floor(first / inner);
-    const s = first - n * inner;
+  if (copied && sliceInner !== inner) {
     let c = 0;
     while (scan(at + c * sliceInner * (wide ? 8 : 4), sliceInner) === 0) c++;
     index = (n * C + c) * inner + s + firstAt();

@@ -8,12 +8,14 @@
  * scalar path.
  */
 import type { FloatArray } from '../tensor.js';
-import { kernelMode, type KernelExports } from './load.js';
+import { kernelMode } from './load.js';
 import { copyIn, isWide, kernel, regionValues, type Views } from './views.js';
 import { inSlices, sliceStats } from './slices.js';
+import { scannedPart, tally } from './scanning.js';
 
 export { kernelMode };
-export { kernelIndexLosses, kernelScanning, type IndexLosses } from './index-losses.js';
+export { kernelIndexLosses, type IndexLosses } from './index-losses.js';
+export { kernelScanning, type ScanCounts } from './scanning.js';
 
 /** Whether the kernel runs in this thread. */
 export function kernelOn(): boolean {
@@ -39,10 +41,10 @@ export function kernelRowStats(x: FloatArray, rows: number, C: number, inner: nu
   const wide = isWide(x);
   if (C > regionValues(v, wide)) return inner === 1 ? wideRowStats(v, x, rows, C, out) : -1;
   let flagged = 0;
-  inSlices(v, x, rows, C, inner, v.cap64, (at, sliceRows, sliceInner, first) => {
+  inSlices(v, x, rows, C, inner, v.cap64, (at, sliceRows, sliceInner, first, stride) => {
     const count = sliceRows * sliceInner;
     // the stats made at region B (max) and C (sums): the logs, then out
-    flagged += sliceStats(v, at, sliceRows, C, sliceInner, wide, v.b, v.c);
+    flagged += sliceStats(v, at, sliceRows, C, sliceInner, stride, wide, v.b, v.c);
     out.max.set(v.f64.subarray(v.b / 8, v.b / 8 + count), first);
     out.logSum.set(v.f64.subarray(v.c / 8, v.c / 8 + count), first);
   });
@@ -118,29 +120,69 @@ export interface Found {
 
 /** The non-finite values of x (kernel/scan.ts), or undefined when the kernel is off. */
 export function kernelNonFinite(x: FloatArray): Found | undefined {
-  return scan(x, (k, wide) => (wide ? k.nonFiniteF64 : k.nonFiniteF32));
-}
-
-/** The values of x below lo or above hi, NaN not counted (kernel/scan.ts); undefined when off. */
-export function kernelOutside(x: FloatArray, lo: number, hi: number): Found | undefined {
-  return scan(x, (k, wide) => (at, n) => (wide ? k.outsideF64 : k.outsideF32)(at, n, lo, hi));
-}
-
-/** A counting pass of the kernel over x, a region at a time: how many, and the first's index. */
-function scan(x: FloatArray, fn: (k: KernelExports, wide: boolean) => (at: number, n: number) => number): Found | undefined {
   const v = kernel();
   if (!v) return undefined;
+  const scan = isWide(x) ? v.k.nonFiniteF64 : v.k.nonFiniteF32;
+  return regionCounts(v, x, 1, (at, n) => [scan(at, n)])[0];
+}
+
+/**
+ * The non-finite values of x and, in the same pass, those below lo or above hi (NaN is
+ * neither, ±inf are), as [non-finite, outside] (kernel/scan.ts); undefined when the kernel is off.
+ */
+export function kernelNonFiniteOutside(x: FloatArray, lo: number, hi: number): Found[] | undefined {
+  const v = kernel();
+  if (!v) return undefined;
+  const scan = isWide(x) ? v.k.nonFiniteOutsideF64 : v.k.nonFiniteOutsideF32;
+  return regionCounts(v, x, 2, (at, n) => [scan(at, n, lo, hi), v.i32[v.scratch / 4 + 2]]);
+}
+
+/**
+ * A counting pass of the kernel over x, a region at a time: `count(at, n)` gives how many of
+ * each of `kinds` kinds a region holds, the first one's index of kind k in the scratch word k.
+ * How many of each, and the first's index in x.
+ */
+function regionCounts(v: Views, x: FloatArray, kinds: number, count: (at: number, n: number) => number[]): Found[] {
   const wide = isWide(x);
   const cap = regionValues(v, wide);
-  const count = fn(v.k, wide);
-  const found = { count: 0, first: -1 };
+  const found = Array.from({ length: kinds }, () => ({ count: 0, first: -1 }));
   for (let i = 0; i < x.length; i += cap) {
     const n = Math.min(cap, x.length - i);
     const seen = count(copyIn(v, x, i, i + n, v.a, wide), n);
-    if (seen > 0 && found.count === 0) found.first = i + v.i32[v.scratch / 4];
-    found.count += seen;
+    found.forEach((f, k) => {
+      if (seen[k] > 0 && f.count === 0) f.first = i + v.i32[v.scratch / 4 + k];
+      f.count += seen[k];
+    });
   }
   return found;
+}
+
+/** What a block of class labels holds (quickClasses in losses/targets.ts). */
+export interface ClassLabels {
+  /** Every label is ignore_index or a class. */
+  valid: boolean;
+  /** One is not ignore_index. */
+  contributing: boolean;
+  /** One that is not ignore_index is 0. */
+  zero: boolean;
+}
+
+/** uint8 class labels of C classes, looked at by the kernel 16 at a time (kernel/scan.ts classLabelsU8); undefined when it is off. */
+export function kernelClassLabels(labels: Uint8Array, C: number, ignoreIndex: number): ClassLabels | undefined {
+  const v = kernel();
+  if (!v) return undefined;
+  // an ignore_index no uint8 equals (not an int32 in [0, 255]) goes in as -1, which none does either
+  const ignore = Number.isInteger(ignoreIndex) && ignoreIndex >= 0 && ignoreIndex <= 255 ? ignoreIndex : -1;
+  const bytes = new Uint8Array(v.f64.buffer);
+  const cap = v.cap64 * 8;
+  let flags = 1;
+  for (let i = 0; i < labels.length; i += cap) {
+    const part = labels.subarray(i, i + cap);
+    bytes.set(part, v.a);
+    const f = v.k.classLabelsU8(v.a, part.length, Math.min(C, 256), ignore);
+    flags = (flags & f & 1) | ((flags | f) & 6);
+  }
+  return { valid: (flags & 1) !== 0, contributing: (flags & 2) !== 0, zero: (flags & 4) !== 0 };
 }
 
 /**
@@ -174,20 +216,46 @@ function elementwise(
  * kernel in one pass: `visit(first, n, piece)` for each piece of the block the kernel holds,
  * values [first, first + n), whose `piece` adds any part of them into lane sums (SumPiece).
  * False when the kernel is off.
+ * When x or t is being scanned (scanning.ts), the pass counts for the scan too: a NaN or ±inf
+ * logit or target makes its loss NaN or ±inf (x·(1 - t), m and the tail carry it; a target of
+ * ±inf with a logit of 0 gives 0·inf = NaN), so a piece whose losses are all finite holds none;
+ * and none of its targets is outside the scan's range when the least and the greatest are
+ * inside. Only a piece where either fails is scanned by a pass of its own.
  */
 export function kernelBceLogits(x: FloatArray, t: FloatArray, visit: (first: number, n: number, piece: SumPiece) => void): boolean {
   const v = withSoftplus(kernel());
   if (!v) return false;
   const wide = !(x instanceof Float32Array && t instanceof Float32Array);
   const [size, call] = wide ? [8, v.k.bceLogitsSumF64] : [4, v.k.bceLogitsSumF32];
+  const scans = [scannedPart(x), scannedPart(t)];
   const per = v.cap64;
   for (let i = 0; i < x.length; i += per) {
     const n = Math.min(per, x.length - i);
     const [xAt, tAt] = [copyIn(v, x, i, i + n, v.a, wide), copyIn(v, t, i, i + n, v.b, wide)];
-    visit(i, n, (j, count, lanes, lane, keep) => summed(v, lanes, keep, count, () => call(xAt + j * size, tAt + j * size, count, lane, keep ? v.c : 0)));
+    let nonFinite = 0;
+    let [lo, hi] = [Infinity, -Infinity];
+    visit(i, n, (j, count, lanes, lane, keep) => {
+      const part = summed(v, lanes, keep, count, () => call(xAt + j * size, tAt + j * size, count, lane, keep ? v.c : 0));
+      nonFinite += part.count;
+      lo = Math.min(lo, v.f64[v.bounds]);
+      hi = Math.max(hi, v.f64[v.bounds + 1]);
+      return part;
+    });
+    scans.forEach((part, k) => {
+      if (!part) return;
+      const { scan, offset } = part;
+      const range = scan.range;
+      if (nonFinite === 0 && (!range || (lo >= range[0] && hi <= range[1]))) return tally(scan, offset + i, n, NONE, range && NONE);
+      const values = (k === 0 ? x : t).subarray(i, i + n);
+      const [bad, outside] = range ? kernelNonFiniteOutside(values, ...range)! : [kernelNonFinite(values)!];
+      tally(scan, offset + i, n, bad, outside);
+    });
   }
   return true;
 }
+
+/** Nothing found. */
+const NONE: Found = { count: 0, first: -1 };
 
 /**
  * Unweighted binary-cross-entropy losses of a block; undefined when the kernel is off, else -1,

@@ -19,6 +19,8 @@ export interface Views {
   scratch: number;
   /** Where the lane sums' state is, in f64 (kernel/sum.ts). */
   lanes: number;
+  /** Where bce-logits' least and greatest target are, in f64 (kernel/sum.ts). */
+  bounds: number;
 }
 
 let views: Views | undefined;
@@ -38,6 +40,7 @@ export function kernel(): Views | undefined {
     c: k.REGION_C.value,
     scratch: k.SCRATCH.value,
     lanes: k.LANE_SUMS.value / 8,
+    bounds: k.TARGET_BOUNDS.value / 8,
   };
   return views;
 }
@@ -49,8 +52,13 @@ export function kernel(): Views | undefined {
  * others are copied to the region at byte `at` (copyTo).
  */
 export function copyIn(v: Views, x: FloatArray, from: number, to: number, at: number, wide: boolean): number {
-  if (x.buffer === v.f64.buffer && (wide ? x instanceof Float64Array : x instanceof Float32Array)) return x.byteOffset + from * x.BYTES_PER_ELEMENT;
+  if (inKernel(v, x, wide)) return x.byteOffset + from * x.BYTES_PER_ELEMENT;
   return copyTo(v, x, from, to, at, wide);
+}
+
+/** Whether x lies in the kernel's memory as the type it reads it as (float64 when `wide`, else float32). */
+export function inKernel(v: Views, x: FloatArray, wide: boolean): boolean {
+  return x.buffer === v.f64.buffer && (wide ? x instanceof Float64Array : x instanceof Float32Array);
 }
 
 /** The one copy: values [from, to) of `x` into the region at byte `at`, as copyIn reads them. Returns `at`. */

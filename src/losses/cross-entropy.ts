@@ -110,7 +110,7 @@ function classIndexRows(
     };
     const pos0 = first * inner;
     const done = kernelIndexLosses(x, count, C, inner, y, w, ignoreIndex, scalarLoss, (part) =>
-      reducer.addLosses(pos0 + part.first, part.losses, part.weights, part.contributing),
+      reducer.addLosses(pos0 + part.first, part.losses, part.weights, part.contributing, part.unitWeights),
     );
     if (done) return;
   }

@@ -47,6 +47,23 @@ export class CompensatedSum implements SumState {
     else for (let i = 0; i < n; i++) this.add(1);
   }
 
+  /**
+   * add(ws[k]) for k in [from, to), in order. A run of weights 0 and 1 (no class weights: an
+   * ignored position weighs 0) is counted, not added: add(0) leaves s and c as they are, and
+   * the ones go in by addOnes.
+   */
+  addEach(ws: Float64Array, from: number, to: number): void {
+    let ones = 0;
+    let k = from;
+    for (; k < to; k++) {
+      const w = ws[k];
+      if (w === 1) ones++;
+      else if (w !== 0) break;
+    }
+    this.addOnes(ones);
+    for (; k < to; k++) this.add(ws[k]);
+  }
+
   /** A sum that is not finite is the result: its compensation means nothing then (the kernel lets it run on). */
   get value(): number {
     return Number.isFinite(this.s) ? this.s + this.c : this.s;
@@ -240,9 +257,10 @@ export class Reducer {
    * `contributing` count (default all): the same sums, counts and kept losses, a chunk's worth
    * of additions at a time (LaneSum.addAll). A position that does not contribute (an ignored
    * target) has loss 0 and weight 0, which leave a compensated sum as it is, as add() never
-   * called for it does.
+   * called for it does. `unitWeights`: every weight is 1 or 0 (no class weights), so a chunk
+   * that holds the whole piece adds its `contributing` ones at once (CompensatedSum.addOnes).
    */
-  addLosses(first: number, losses: Float64Array, weights?: Float64Array, contributing = losses.length): void {
+  addLosses(first: number, losses: Float64Array, weights?: Float64Array, contributing = losses.length, unitWeights = false): void {
     this.addSummed(
       first,
       losses.length,
@@ -252,6 +270,7 @@ export class Reducer {
       },
       weights,
       contributing,
+      unitWeights,
     );
   }
 
@@ -260,7 +279,7 @@ export class Reducer {
    * itself (a kernel that sums as it goes): called for each part within one chunk, it is handed
    * the chunk's lanes, and asked for the losses only when they are kept.
    */
-  addSummed(first: number, n: number, piece: SumPiece, weights?: Float64Array, contributing = n): void {
+  addSummed(first: number, n: number, piece: SumPiece, weights?: Float64Array, contributing = n, unitWeights = false): void {
     for (let i = 0; i < n; ) {
       const pos = first + i;
       if (pos >= this.chunkEnd) this.nextChunk(pos);
@@ -269,7 +288,8 @@ export class Reducer {
       if (this.losses) for (let k = 0; k < count; k++) this.losses.put(pos + k, part.values![k]);
       if (part.count > 0 && this.nonFinite.count === 0) [this.nonFinite.first, this.nonFinite.firstValue] = [pos + part.first, part.firstValue];
       this.nonFinite.count += part.count;
-      if (weights) for (let k = i; k < i + count; k++) this.weightSum.add(weights[k]);
+      if (weights && unitWeights && count === n) this.weightSum.addOnes(contributing);
+      else if (weights) this.weightSum.addEach(weights, i, i + count);
       else this.weightSum.addOnes(count);
       i += count;
     }

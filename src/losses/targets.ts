@@ -17,6 +17,7 @@ import {
   type Tensor,
 } from '../tensor.js';
 import { inMemory, isValues, type Values } from '../values.js';
+import { kernelClassLabels } from '../kernel/index.js';
 
 export type TargetKind = 'indices' | 'probabilities';
 
@@ -140,6 +141,9 @@ export function checkedIndices(
  */
 function quickClasses(d: Storage, C: number, ignoreIndex: number): { contributing: boolean; zero: boolean } | undefined {
   if (d instanceof BigInt64Array || d instanceof BigUint64Array) return undefined;
+  // uint8 labels (segmentation masks) by the kernel when it runs, 16 at a time
+  const kernel = d instanceof Uint8Array ? kernelClassLabels(d, C, ignoreIndex) : undefined;
+  if (kernel) return kernel.valid ? { contributing: kernel.contributing, zero: kernel.zero } : undefined;
   let contributing = false;
   let zero = false;
   for (let k = 0; k < d.length; k++) {
