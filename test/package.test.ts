@@ -21,17 +21,17 @@ function npm(args: string[], cwd = ROOT) {
 }
 
 describe('npm pack', () => {
-  it('holds the CLI, its build, README, LICENSE and package.json, and nothing of the repository besides', () => {
+  it('holds the CLI, its build, README, LICENSE, CHANGELOG and package.json, and nothing of the repository besides', () => {
     const r = npm(['pack', '--dry-run', '--json', '--ignore-scripts']);
     expect(r.status, r.stderr).toBe(0);
     const files: string[] = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/losscalc.cjs', 'dist/bundle/cli.cjs', 'dist/bundle/worker.cjs', 'dist/kernel.wasm', 'dist/index.js', 'dist/index.d.ts']) {
+    for (const f of ['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json', 'bin/losscalc.cjs', 'dist/bundle/cli.cjs', 'dist/bundle/worker.cjs', 'dist/kernel.wasm', 'dist/index.js', 'dist/index.d.ts']) {
       expect(files, f).toContain(f);
     }
     // nor the single executable a build:exe left in dist/ (a Node of its own, 100 MB)
     expect(files.filter((f) => f.startsWith('dist/exe'))).toEqual([]);
     const top = new Set(files.map((f) => f.split('/')[0]));
-    expect([...top].sort()).toEqual(['LICENSE', 'README.md', 'bin', 'dist', 'package.json']);
+    expect([...top].sort()).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'bin', 'dist', 'package.json']);
   }, 60_000);
 
   it('installed from its tarball into an empty project, `npx losscalc` runs with no warning', () => {
