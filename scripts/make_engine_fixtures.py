@@ -4,7 +4,9 @@ Writes fixtures/engines/: twelve shards of uneven sizes, logits/logits_<i>.npy (
 and logits/labels_<i>.npy (int64, some targets -100, ignored), in a folder called logits/ on
 purpose (a recipe must rewrite the file's name, not the folder's); weight.npy (7 class weights);
 and expected.json, PyTorch's float64 results over the shards concatenated in index order:
-  {"shards": 12, "mean": float, "sum": float, "none": [float, ...]}
+  {"shards": 12, "mean": float, "sum": float, "none": [float, ...], "metrics": {...}}
+with the metrics of --metrics (top-5, 15 bins; perplexity skipped, as the loss is weighted)
+as scripts/make_metrics_fixtures.py defines them from torchmetrics.
 The recipes' tests (test/engines.test.ts) run GNU parallel and Dask over them and merge.
 
     /usr/bin/python3 scripts/make_engine_fixtures.py
@@ -16,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from make_metrics_fixtures import class_metrics
 
 OUT = Path(__file__).resolve().parent.parent / "fixtures" / "engines"
 SHARDS = 12
@@ -45,6 +49,7 @@ def main() -> None:
         "mean": F.cross_entropy(x, y, weight=w).item(),
         "sum": F.cross_entropy(x, y, weight=w, reduction="sum").item(),
         "none": F.cross_entropy(x, y, weight=w, reduction="none").tolist(),
+        "metrics": class_metrics(x, y, "logits", [5], 15, perplexity="weight"),
     }
     (OUT / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
 

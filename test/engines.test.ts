@@ -4,7 +4,8 @@
  * results over the shards in order), in a folder called logits/: the GNU parallel line as the
  * README has it (also through parallel's --sshlogin machinery, on this machine), and
  * examples/dask_merge.py on a Dask LocalCluster. Each merged result must equal one run over
- * every shard and PyTorch's loss; with --reduction none, every loss in the shards' order.
+ * every shard and PyTorch's loss and metrics; with --reduction none, every loss in the shards'
+ * order.
  * Skipped, saying why, where an engine is missing (.ci/run installs both).
  */
 import { spawnSync } from 'node:child_process';
@@ -17,7 +18,18 @@ import { FIXTURES, readJson } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const fixtures = join(FIXTURES, 'engines');
-const expected = readJson<{ shards: number; mean: number; sum: number; none: number[] }>(join(fixtures, 'expected.json'));
+interface ExpectedMetrics {
+  count: number;
+  hits: number;
+  accuracy: number;
+  topkAccuracy: Record<string, number>;
+  perplexity: number | null;
+  ece: number;
+  mce: number;
+  brier: number;
+  entropy: number;
+}
+const expected = readJson<{ shards: number; mean: number; sum: number; none: number[]; metrics: ExpectedMetrics }>(join(fixtures, 'expected.json'));
 
 // a folder as the README's commands expect it: dumps/logits/{logits,labels}_<i>.npy, w.npy, and losscalc on the PATH
 const dir = mkdtempSync(join(tmpdir(), 'losscalc-engines-'));
@@ -42,6 +54,7 @@ interface Result {
   sum: number;
   weightSum: number;
   perSample?: number[];
+  metrics?: ExpectedMetrics & { state: { hits: number; topkHits: Record<string, number>; calibration: { count: number[] } } };
 }
 
 /** One run over every shard, in order (`-l` and `-y` repeated). */
@@ -53,10 +66,26 @@ function oneRun(extra: string): Result {
   return JSON.parse(r.stdout) as Result;
 }
 
-/** A merged result against one run and PyTorch: the mean, and every loss of reduction none in order. */
+/**
+ * A merged result against one run and PyTorch: the mean and the metrics (--metrics: counts
+ * identical, values within 1e-12), and every loss of reduction none in order.
+ */
 function expectAsOneRun(mean: Result, none: Result): void {
-  const one = oneRun('');
+  const one = oneRun('--metrics');
   expectClose(mean.loss as number, expected.mean, 'merged mean against PyTorch');
+  const [merged, single, torch] = [mean.metrics!, one.metrics!, expected.metrics];
+  expect([merged.count, merged.state.hits, merged.state.topkHits, merged.state.calibration.count]).toEqual([
+    single.count,
+    single.state.hits,
+    single.state.topkHits,
+    single.state.calibration.count,
+  ]);
+  expect([merged.count, merged.state.hits, merged.perplexity]).toEqual([torch.count, torch.hits, null]);
+  for (const m of ['accuracy', 'ece', 'mce', 'brier', 'entropy'] as const) {
+    expectClose(merged[m], torch[m], `merged ${m} against PyTorch`);
+    expectClose(merged[m], single[m], `merged ${m} against one run`);
+  }
+  expectClose(merged.topkAccuracy['5'], torch.topkAccuracy['5'], 'merged top-5 accuracy against PyTorch');
   expectClose(mean.loss as number, one.loss as number, 'merged mean against one run');
   expect([mean.count, mean.weightSum]).toEqual([one.count, one.weightSum]);
   expectClose(mean.sum, expected.sum, 'merged sum against PyTorch');
@@ -80,7 +109,7 @@ describe('GNU parallel', () => {
     const human = sh(recipe);
     expect(human.status, human.stderr).toBe(0);
     expect(human.stdout).toContain(`${oneRun('').loss}`);
-    const mean = sh(`${recipe} --json`);
+    const mean = sh(`${recipe.replace("--json'", "--metrics --json'")} --json`);
     const none = sh(`${recipe.replace("--json'", "--reduction none --json'")} --json`);
     for (const r of [mean, none]) expect(r.status, r.stderr).toBe(0);
     expectAsOneRun(JSON.parse(mean.stdout) as Result, JSON.parse(none.stdout) as Result);
@@ -88,7 +117,7 @@ describe('GNU parallel', () => {
 
   it.skipIf(unable !== undefined)('through --sshlogin (this machine as the login), in order', () => {
     const remote = recipe.replace('parallel --keep-order', 'parallel -S 2/: --keep-order');
-    const mean = sh(`${remote} --json`);
+    const mean = sh(`${remote.replace("--json'", "--metrics --json'")} --json`);
     const none = sh(`${remote.replace("--json'", "--reduction none --json'")} --json`);
     for (const r of [mean, none]) expect(r.status, r.stderr).toBe(0);
     expectAsOneRun(JSON.parse(mean.stdout) as Result, JSON.parse(none.stdout) as Result);
@@ -102,7 +131,7 @@ describe('Dask distributed', () => {
 
   it.skipIf(unable !== undefined)('examples/dask_merge.py on a LocalCluster: the loss of one run over every shard', () => {
     const example = `${python} '${join(ROOT, 'examples', 'dask_merge.py')}' dumps/logits`;
-    const mean = sh(`${example} -- ce --weight w.npy --json`);
+    const mean = sh(`${example} -- ce --weight w.npy --metrics --json`);
     const none = sh(`${example} -- ce --weight w.npy --reduction none --json`);
     for (const r of [mean, none]) expect(r.status, r.stderr).toBe(0);
     expectAsOneRun(JSON.parse(mean.stdout) as Result, JSON.parse(none.stdout) as Result);
