@@ -27,7 +27,7 @@ describe.skipIf(!chromium)('--report in headless Chromium', () => {
     const html = join(dir, 'report.html');
     const png = join(dir, 'report.png');
     const argv = ['cross-entropy', join(FIXTURES, 'report', 'img-logits.npy'), join(FIXTURES, 'report', 'img-labels.npy')];
-    const r = await runCli([...argv, '--report', html, '--top', '10', '--json', '--expect', '1.2433']);
+    const r = await runCli([...argv, '--report', html, '--top', '10', '--json', '--expect', '1.2433', '--metrics']);
     expect(r.stderr).toBe('');
     const json = JSON.parse(r.stdout);
     const seen = await inspectReport(html, png, { chromium });
@@ -47,9 +47,10 @@ describe.skipIf(!chromium)('--report in headless Chromium', () => {
     expect(pairs).toBe(json.perClass.reduce((a: number, k: { count: number; accuracy: number }) => a + Math.round(k.count * (1 - k.accuracy)), 0));
     expect(c.confused.bars).toBe(15);
     expect(c.confused.declared).toBe('15');
-    // the reliability diagram is drawn from --json's metrics when the run has them
-    const calibration: Calibration | undefined = json.metrics?.state?.calibration;
-    const points = calibration ? calibration.count.filter((n) => n > 0).length : 0;
+    // the reliability diagram: a point for each calibration bin that holds samples
+    const calibration: Calibration = json.metrics.state.calibration;
+    const points = calibration.count.filter((n) => n > 0).length;
+    expect(points).toBeGreaterThan(3);
     expect(c.reliability.points).toBe(points);
     expect(c.inputs).toBe(2);
     expect(c.scripts).toBe(0);
