@@ -9,12 +9,14 @@ import { DEFAULT_TOLERANCE, type Tolerance } from './checks.js';
 import { IGNORE_INDEX } from './losses/targets.js';
 import { INPUT_KINDS, type InputKind } from './losses/probabilities.js';
 import { FORMATS, type Format } from './io/format.js';
-import { parseNumber } from './io/csv.js';
 import { isSpecialFile, SAVE_EXTENSIONS, saveExtension } from './save-formats.js';
 import { didYouMean } from './spelling.js';
-import { MAX_BINS } from './metrics/calibration.js';
+import { count, number, tolerance } from './option-values.js';
+import { markdown, metricsOptions, perSampleOptions, reportFile, type MetricsOptions } from './output-options.js';
 
 export { MODE_ALIASES } from './modes.js';
+export type { MetricsOptions } from './output-options.js';
+export { number } from './option-values.js';
 
 /** A file path or inline numbers (`1,2,0.5`); which one is decided when it is read. */
 export type Source = string;
@@ -59,12 +61,6 @@ export interface Options {
   metrics?: MetricsOptions;
   /** --markdown: a Markdown summary on stdout. */
   markdown: boolean;
-}
-
-/** --metrics: the ks of --topk (undefined: 5 when there are more than 5 classes) and --bins. */
-export interface MetricsOptions {
-  topk?: number[];
-  bins: number;
 }
 
 /** How files are read: --format, --delimiter, --header/--no-header, and the one-CSV table columns. */
@@ -248,40 +244,6 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
   };
 }
 
-/** --report names an .html (or .htm) file, or a FIFO or device written as it is. */
-function reportFile(path: string | undefined): string | undefined {
-  if (path !== undefined && !/\.html?$/i.test(path) && !isSpecialFile(path)) {
-    throw new UsageError(`--report: the report is an HTML page: name the file .html, got "${path}"`);
-  }
-  return path;
-}
-
-/** --classes, --class-names, and what --id-column needs of the operands. */
-function perSampleOptions(raw: RawOptions, logits: Source[], labels: Source[]): Pick<Options, 'classes' | 'classNames'> {
-  if (raw.idColumn !== undefined && logits.length > 1) throw new UsageError(`--id-column reads the ids from one CSV file, not ${logits.length} shards`);
-  if (raw.idColumn !== undefined && raw.labelColumn === undefined && labels.length === 0) {
-    throw new UsageError('--id-column needs the labels as a file of their own, or a --label-column in the same CSV');
-  }
-  return { classes: raw.classes === undefined ? DEFAULT_CLASS_ROWS : count('--classes', raw.classes), classNames: raw.classNames };
-}
-
-/** Rows of the per-class table without --classes. */
-export const DEFAULT_CLASS_ROWS = 20;
-
-/** --metrics, or --topk / --bins, which turn it on. */
-function metricsOptions(raw: RawOptions): MetricsOptions | undefined {
-  if (!raw.metrics && raw.topk === undefined && raw.bins === undefined) return undefined;
-  const bins = raw.bins === undefined ? 15 : count('--bins', raw.bins);
-  if (bins > MAX_BINS) throw new UsageError(`--bins needs a whole number between 1 and ${MAX_BINS}, got ${raw.bins}`);
-  return { topk: raw.topk?.map((k) => count('--topk', k)), bins };
-}
-
-/** --markdown is the whole of stdout: not with --json or -q. */
-function markdown(raw: RawOptions): boolean {
-  if (raw.markdown && (raw.json || raw.quiet)) throw new UsageError(`--markdown and ${raw.json ? '--json' : '--quiet'} do not go together: pick one`);
-  return Boolean(raw.markdown);
-}
-
 export interface MergeOptions {
   files: string[];
   json: boolean;
@@ -308,12 +270,6 @@ function tolerances(raw: RawOptions): Tolerance {
   };
 }
 
-function count(flag: string, text: string): number {
-  const v = number(flag, text);
-  if (!Number.isSafeInteger(v) || v < 1) throw new UsageError(`${flag} needs a whole number >= 1, got ${text}`);
-  return v;
-}
-
 function parseInputOptions(raw: RawOptions): InputOptions {
   const format = raw.format?.toLowerCase() as Format | undefined;
   if (format !== undefined && !FORMATS.includes(format)) {
@@ -330,20 +286,4 @@ function parseInputOptions(raw: RawOptions): InputOptions {
     dropColumns: raw.dropColumns?.split(',').map((c) => c.trim()),
     idColumn: raw.idColumn,
   };
-}
-
-/**
- * A decimal number, or one of numpy's nan/inf spellings (the rule CSV cells follow, parseNumber);
- * anything else, hex (0x1), binary (0b10) or octal (0o7) included, is a usage error.
- */
-export function number(flag: string, text: string): number {
-  const v = parseNumber(text);
-  if (v === undefined) throw new UsageError(`${flag} needs a number written in decimal, got "${text}"`);
-  return v;
-}
-
-function tolerance(flag: string, text: string): number {
-  const v = number(flag, text);
-  if (!(v >= 0) || !Number.isFinite(v)) throw new UsageError(`${flag} must be a finite number >= 0, got ${text}`);
-  return v;
 }

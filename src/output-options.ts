@@ -1,0 +1,50 @@
+/**
+ * The flags of what a loss run writes beside its result: --report, the per-sample table's
+ * --classes and --class-names (and what --id-column needs), --metrics (--topk, --bins) and
+ * --markdown. Part of options.ts's parsing, which calls each.
+ */
+import { UsageError } from './errors.js';
+import { MAX_BINS } from './metrics/calibration.js';
+import { count } from './option-values.js';
+import type { Options, RawOptions, Source } from './options.js';
+import { isSpecialFile } from './save-formats.js';
+
+/** --metrics: the ks of --topk (undefined: 5 when there are more than 5 classes) and --bins. */
+export interface MetricsOptions {
+  topk?: number[];
+  bins: number;
+}
+
+/** --report names an .html (or .htm) file, or a FIFO or device written as it is. */
+export function reportFile(path: string | undefined): string | undefined {
+  if (path !== undefined && !/\.html?$/i.test(path) && !isSpecialFile(path)) {
+    throw new UsageError(`--report: the report is an HTML page: name the file .html, got "${path}"`);
+  }
+  return path;
+}
+
+/** --classes, --class-names, and what --id-column needs of the operands. */
+export function perSampleOptions(raw: RawOptions, logits: Source[], labels: Source[]): Pick<Options, 'classes' | 'classNames'> {
+  if (raw.idColumn !== undefined && logits.length > 1) throw new UsageError(`--id-column reads the ids from one CSV file, not ${logits.length} shards`);
+  if (raw.idColumn !== undefined && raw.labelColumn === undefined && labels.length === 0) {
+    throw new UsageError('--id-column needs the labels as a file of their own, or a --label-column in the same CSV');
+  }
+  return { classes: raw.classes === undefined ? DEFAULT_CLASS_ROWS : count('--classes', raw.classes), classNames: raw.classNames };
+}
+
+/** Rows of the per-class table without --classes. */
+export const DEFAULT_CLASS_ROWS = 20;
+
+/** --metrics, or --topk / --bins, which turn it on. */
+export function metricsOptions(raw: RawOptions): MetricsOptions | undefined {
+  if (!raw.metrics && raw.topk === undefined && raw.bins === undefined) return undefined;
+  const bins = raw.bins === undefined ? 15 : count('--bins', raw.bins);
+  if (bins > MAX_BINS) throw new UsageError(`--bins needs a whole number between 1 and ${MAX_BINS}, got ${raw.bins}`);
+  return { topk: raw.topk?.map((k) => count('--topk', k)), bins };
+}
+
+/** --markdown is the whole of stdout: not with --json or -q. */
+export function markdown(raw: RawOptions): boolean {
+  if (raw.markdown && (raw.json || raw.quiet)) throw new UsageError(`--markdown and ${raw.json ? '--json' : '--quiet'} do not go together: pick one`);
+  return Boolean(raw.markdown);
+}
