@@ -6,15 +6,14 @@
  */
 import { Writable } from 'node:stream';
 import { Command, CommanderError, Option } from 'commander';
-import type { CommandIo, Io, Loader } from './commands/io.js';
+import type { CommandIo, Io } from './commands/io.js';
+import { loader } from './commands/loader.js';
 import { runLoss } from './commands/loss.js';
 import { InputError, oneLine, systemReason, UsageError, type Operand } from './errors.js';
-import { FORMATS, formatFor } from './io/format.js';
-import { openInput, openTable, parseList, readInput } from './io/read.js';
-import { readPair } from './io/one-file.js';
+import { FORMATS } from './io/format.js';
 import { MODES, type Mode } from './modes.js';
 import { endEarlyWorkers } from './early-workers.js';
-import { MODE_ALIASES, parseCompareOptions, parseMergeOptions, parseOptions, type InputOptions, type RawOptions } from './options.js';
+import { MODE_ALIASES, parseCompareOptions, parseMergeOptions, parseOptions, type RawOptions } from './options.js';
 import { processOutput, streamOutput, type Output, type Sink } from './report/output.js';
 import { paint, useColour } from './report/paint.js';
 import { Stderr } from './report/stderr.js';
@@ -246,58 +245,6 @@ async function completion(shell: string, io: CommandIo): Promise<number> {
   if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`completion: unknown shell '${shell}': ${SHELLS.join(' or ')}`);
   io.stdout.write(completionScript(shell as Shell, program(io, () => undefined)));
   return 0;
-}
-
-/**
- * Reads operands, remembering where each came from so that errors can name it. --format
- * applies to standard input and to files whose extension names no format.
- */
-function loader(sources: Partial<Record<Operand, string>>, input: InputOptions = {}, stdin?: Uint8Array): Loader {
-  const notes: string[] = [];
-  const named = async <T>(operand: Operand, specs: readonly string[], read: () => Promise<T>): Promise<T> => {
-    sources[operand] = specs.join(' + ');
-    try {
-      return await read();
-    } catch (e) {
-      throw e instanceof InputError && !e.source ? e.withSource(sources[operand]!) : e;
-    }
-  };
-  const options = (specs: readonly string[]) => ({
-    format: specs.every((s) => formatFor(s, input.format)) ? input.format : undefined,
-    delimiter: input.delimiter,
-    header: input.header,
-    stdin,
-    note: (message: string) => void (notes.includes(message) || notes.push(message)),
-  });
-  const one = (specs: readonly string[]) => (specs.length === 1 ? specs[0] : specs);
-  return {
-    notes,
-    async read(operand, spec, opts = {}) {
-      if (spec === undefined) return undefined;
-      const specs = typeof spec === 'string' ? [spec] : spec;
-      const list = opts.list && specs.length === 1 ? parseList(specs[0]) : undefined;
-      if (list) {
-        sources[operand] = `--${operand}`;
-        return { data: list, shape: [list.length], dtype: 'float64' };
-      }
-      return named(operand, specs, () => readInput(one(specs), options(specs)));
-    },
-    async open(operand, specs) {
-      return named(operand, specs, () => openInput(one(specs), options(specs)));
-    },
-    async pair(specs) {
-      const pair = await named('logits', specs, () => readPair(one(specs), options(specs)));
-      sources.logits = pair.specs.logits.join(' + ');
-      sources.labels = pair.specs.labels.join(' + ');
-      return pair;
-    },
-    async table(specs) {
-      if (input.labelColumn !== undefined) sources.labels = `${specs.join(' + ')} (column ${input.labelColumn})`;
-      return named('logits', specs, () =>
-        openTable(one(specs), { ...options(specs), labelColumn: input.labelColumn, dropColumns: input.dropColumns, idColumn: input.idColumn }),
-      );
-    },
-  };
 }
 
 /** One line on stderr and the exit code; never a stack trace. */

@@ -3,7 +3,7 @@
  * point needs to ask whether a flag makes sense for a mode.
  */
 import { UsageError } from './errors.js';
-import { MODES, type Mode } from './modes.js';
+import type { Mode } from './modes.js';
 import { REDUCTIONS, type Reduction } from './losses/reduce.js';
 import { DEFAULT_TOLERANCE, type Tolerance } from './checks.js';
 import { IGNORE_INDEX } from './losses/targets.js';

@@ -19,7 +19,7 @@
  * and a polynomial, kernel/softplus.ts, within about 2 ulp).
  */
 import { kernelBceLogits } from '../kernel/index.js';
-import { asFloats, numel, type Tensor } from '../tensor.js';
+import { asFloats, type Tensor } from '../tensor.js';
 import { asValues, readTogether, type Values } from '../values.js';
 import { batchRowSize, broadcastWeight, checkTargetShape } from './elementwise.js';
 import { Reducer, type KeepLosses, type LossResult, type Reduction } from './reduce.js';

@@ -14,7 +14,7 @@
  * when it runs.
  */
 import { kernelBinaryCrossEntropy } from '../kernel/index.js';
-import { asFloats, numel, type Tensor } from '../tensor.js';
+import { asFloats, type Tensor } from '../tensor.js';
 import { asValues, readTogether, type Values } from '../values.js';
 import { batchRowSize, broadcastWeight, checkTargetShape } from './elementwise.js';
 import { probability } from './probabilities.js';

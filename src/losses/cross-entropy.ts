@@ -25,7 +25,7 @@
  */
 import { InputError } from '../errors.js';
 import { kernelIndexLosses, kernelRowSum } from '../kernel/index.js';
-import { asFloats, classLayout, numel, type ClassLayout, type FloatArray, type Tensor } from '../tensor.js';
+import { asFloats, classLayout, type ClassLayout, type FloatArray, type Tensor } from '../tensor.js';
 import { asValues, readTogether, type Values } from '../values.js';
 import { asGivenStats, blockStats, BlockStats, rowStats, type RowStats, type StatsOf } from './log-softmax.js';
 import { logProbabilities, type InputKind } from './probabilities.js';

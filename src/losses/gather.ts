@@ -7,7 +7,7 @@
  * with the fused cross-entropy. No class weights and no label smoothing: those belong to
  * cross-entropy.
  */
-import { asFloats, classLayout, numel, type Tensor } from '../tensor.js';
+import { asFloats, classLayout, type Tensor } from '../tensor.js';
 import { asValues, type Values } from '../values.js';
 import { logSoftmaxRows } from './log-softmax.js';
 import { Reducer, type KeepLosses, type LossResult, type Reduction } from './reduce.js';

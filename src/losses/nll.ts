@@ -3,7 +3,7 @@
  *   l = -w_y · input_y,   mean = Σ l / Σ w_y over non-ignored targets (NaN if Σ w_y = 0).
  * Nothing here can overflow: it is one product per target.
  */
-import { asFloats, classLayout, numel, type Tensor } from '../tensor.js';
+import { asFloats, classLayout, type Tensor } from '../tensor.js';
 import { asValues, type Values } from '../values.js';
 import { Reducer, type KeepLosses, type LossResult, type Reduction } from './reduce.js';
 import { checkedIndices, classWeights, IGNORE_INDEX, indexRows } from './targets.js';
