@@ -4,7 +4,7 @@
  * as the CLI defines it. An option's value is completed from its placeholder:
  *   <mean|sum|none>  the words themselves (a choice)
  *   <format>         the input formats
- *   <file>, <file|list>, and the operands: file names
+ *   <file>, <file|list>, <file.html>, and the operands: file names
  *   anything else (<k>, <x>, <name|index>): nothing, the user types it
  */
 import type { Command, Option } from 'commander';
@@ -39,7 +39,8 @@ function valuesOf(option: Option): Values | null {
   const placeholder = /<([^>]*)>|\[([^\]]*)\]/.exec(option.flags);
   if (!placeholder) return null;
   const words = (placeholder[1] ?? placeholder[2]).split('|');
-  if (words.includes('file')) return 'files';
+  // <file>, <file|list>, <file.html>
+  if (words.some((w) => /^file\b/.test(w))) return 'files';
   if (words.length === 1 && Object.hasOwn(KNOWN, words[0])) return KNOWN[words[0]];
   return words.length > 1 && words.every((w) => !NOUNS.has(w)) ? words : undefined;
 }
@@ -95,19 +96,20 @@ function bashScript(commands: CommandSpec[]): string {
   return `# losscalc completion for bash. Load it now:  source <(losscalc completion bash)
 # or for every shell:  losscalc completion bash > ~/.local/share/bash-completion/completions/losscalc
 _losscalc() {
-  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
+  local cur="\${COMP_WORDS[COMP_CWORD]-}" prev=''
+  (( COMP_CWORD > 0 )) && prev="\${COMP_WORDS[COMP_CWORD-1]-}"
   local opts='' files='' typed='' operands=''
   COMPREPLY=()
   if [[ $COMP_CWORD -eq 1 ]]; then
     COMPREPLY=($(compgen -W ${words([...commands.flatMap((c) => c.names), '--help', '--version'])} -- "$cur"))
     return
   fi
-  case "\${COMP_WORDS[1]}" in
+  case "\${COMP_WORDS[1]-}" in
 ${modeCases}
     *) return ;;
   esac
   if [[ " $files " == *" $prev "* ]]; then
-    COMPREPLY=($(compgen -f -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
   elif [[ " $typed " == *" $prev "* ]]; then
     COMPREPLY=()
   elif [[ "$cur" == -* ]]; then
@@ -115,7 +117,7 @@ ${modeCases}
   elif [[ -n "$operands" ]]; then
     COMPREPLY=($(compgen -W "$operands" -- "$cur"))
   else
-    COMPREPLY=($(compgen -f -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
   fi
 }
 complete -o filenames -o bashdefault -F _losscalc losscalc

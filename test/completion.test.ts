@@ -72,11 +72,22 @@ describe('bash completion', () => {
   it('file names for operands and file options', () => {
     const files = join(dir, 'files');
     spawnSync('mkdir', ['-p', join(files, 'shards')]);
-    for (const f of ['logits.npy', 'labels.npy', 'weights.csv']) writeFileSync(join(files, f), '');
+    for (const f of ['logits.npy', 'labels.npy', 'weights.csv', 'my logits.npy']) writeFileSync(join(files, f), '');
     expect(complete(['losscalc', 'ce', 'l'], files)).toEqual(['labels.npy', 'logits.npy']);
     expect(complete(['losscalc', 'ce', 'logits.npy', '--weight', 'w'], files)).toEqual(['weights.csv']);
     expect(complete(['losscalc', 'merge', 'sh'], files)).toEqual(['shards']);
     expect(complete(['losscalc', 'ce', '--save-per-sample', 'lo'], files)).toEqual(['logits.npy']);
+    // a name with a space is one completion; --report takes a file too
+    expect(complete(['losscalc', 'ce', 'my'], files)).toEqual(['my logits.npy']);
+    expect(complete(['losscalc', 'ce', '--report', 'my'], files)).toEqual(['my logits.npy']);
+  });
+});
+
+describe('bash completion under set -u', () => {
+  it('an empty or short command line is no error', () => {
+    const r = spawnSync('bash', ['--norc', '-c', `set -u; source '${bashScript}'; COMP_WORDS=(); COMP_CWORD=0; _losscalc; COMP_WORDS=(losscalc); COMP_CWORD=1; _losscalc; echo ok`], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('ok\n');
   });
 });
 
