@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Breakdown, ClassRow } from '../src/breakdown.js';
 import { renderReport, type ReportData } from '../src/report/html/page.js';
+import { NAME_CHARS, shortName } from '../src/report/html/escape.js';
 import type { Metrics } from '../src/metrics/types.js';
 
 const breakdown = (over: Partial<Breakdown> = {}): Breakdown => ({
@@ -96,6 +97,18 @@ describe('renderReport', () => {
     expect(page).toContain('&quot;quoted&quot; &#39;name&#39;');
     expect(page).toContain('cat &amp; dog');
     expect(page).toContain('&quot;quoted&quot; &#39;name&#39; \u2192 cat &amp; dog');
+  });
+
+  it('shows control characters in names as escapes, and cuts long names with an ellipsis', () => {
+    const long = 'x'.repeat(5000);
+    const page = renderReport(data({ classNames: [`\u001b[2J\u001b[31mEVIL\u0007`, 'ok', long], warnings: ['line\nbreak'] }));
+    // eslint-disable-next-line no-control-regex
+    expect(page.match(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g)).toBeNull();
+    expect(page).toContain('\\x1b[2J\\x1b[31mEVIL\\x07');
+    expect(page).toContain('line\\nbreak');
+    expect(page).not.toContain('x'.repeat(NAME_CHARS));
+    expect(page).toContain(`${'x'.repeat(NAME_CHARS - 1)}\u2026`);
+    expect(shortName('y'.repeat(NAME_CHARS))).toBe('y'.repeat(NAME_CHARS));
   });
 
   it('says so when every sample was ignored: no bars, no rows, no NaN in any attribute', () => {

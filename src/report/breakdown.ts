@@ -1,4 +1,5 @@
 /** --per-sample in the terminal: worst samples, per-class table, and a histogram of the losses. */
+import { escapeControl } from '../errors.js';
 import type { Breakdown, ClassRow, Histogram } from '../breakdown.js';
 import { worstClasses } from '../breakdown/per-class.js';
 import type { Paint } from './paint.js';
@@ -31,7 +32,8 @@ function renderPerClass(rows: ClassRow[], binary: boolean, paint: Paint, k: numb
   lines.push(
     ...table(
       [what, ...(named ? ['name'] : []), 'count', 'mean loss', 'accuracy'],
-      shown.map((c) => [String(c.class), ...(named ? [c.name ?? ''] : []), String(c.count), format7(c.meanLoss), percent(c.accuracy)]),
+      // a name's control characters (an escape sequence, a line break) shown as escapes, never sent to the terminal
+      shown.map((c) => [String(c.class), ...(named ? [escapeControl(c.name ?? '')] : []), String(c.count), format7(c.meanLoss), percent(c.accuracy)]),
     ),
   );
   if (more > 0) lines.push(`  ... ${more} more ${more === 1 ? what : binary ? 'columns' : 'classes'} (--classes ${rows.length} shows them all)`);

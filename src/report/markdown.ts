@@ -4,6 +4,7 @@
  * tables (each check PASS or FAIL). Numbers are written in full (as the terminal output writes
  * the loss); metrics at 7 significant digits.
  */
+import { escapeControl } from '../errors.js';
 import type { Check } from '../checks.js';
 import type { Metrics } from '../metrics/types.js';
 import type { Outcome } from '../outcome.js';
@@ -58,9 +59,9 @@ export function markdown(s: MarkdownSummary): string {
   return lines.join('\n') + '\n';
 }
 
-/** A Markdown table; a | inside a cell is escaped. */
+/** A Markdown table; a | inside a cell is escaped, and control characters (a line break) shown as escapes. */
 function table(headers: string[], rows: string[][]): string[] {
-  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/(?<!\\)\|/g, '\\|')).join(' | ')} |`;
+  const line = (cells: string[]) => `| ${cells.map((c) => escapeControl(c).replace(/(?<!\\)\|/g, '\\|')).join(' | ')} |`;
   return [line(headers), `|${headers.map(() => '---').join('|')}|`, ...rows.map(line)];
 }
 

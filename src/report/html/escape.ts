@@ -1,8 +1,23 @@
-/** Text and attribute values for HTML and inline SVG: the five characters that could end or open markup. */
+import { escapeControl } from '../../errors.js';
+
+/**
+ * Text and attribute values for HTML and inline SVG: the five characters that could end or open
+ * markup, and control characters (an escape sequence, a bell, a line break in a name) shown as
+ * escapes, `\x1b`, `\n`, as losscalc's messages show them.
+ */
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]);
+  return escapeControl(text).replace(/[&<>"']/g, (c) => ENTITIES[c]);
+}
+
+/** Names longer than this are cut, with an ellipsis, where a plot or table shows them. */
+export const NAME_CHARS = 40;
+
+/** A name as the page shows it: at most NAME_CHARS characters (code points), the rest an ellipsis. */
+export function shortName(name: string): string {
+  const chars = [...name];
+  return chars.length <= NAME_CHARS ? name : `${chars.slice(0, NAME_CHARS - 1).join('')}\u2026`;
 }
 
 /** A tagged template whose interpolations are escaped, except those already made markup with `raw`. */

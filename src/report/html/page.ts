@@ -8,7 +8,7 @@
  */
 import { formatShape } from '../../tensor.js';
 import { confusedPlot } from './confused.js';
-import { html, raw, type Markup } from './escape.js';
+import { html, raw, shortName, type Markup } from './escape.js';
 import { banner, checksTable, inputsTable, lossTable, metricsTable, optionsTable } from './header.js';
 import { histogramPlot } from './histogram.js';
 import { perClassPlot } from './per-class.js';
@@ -24,7 +24,8 @@ const POLICY = "default-src 'none'; style-src 'unsafe-inline'";
 export function renderReport(d: ReportData): string {
   const logits = d.inputs[0];
   const title = `losscalc ${d.mode}${logits ? ` \u2014 ${logits.files.join(' + ')}` : ''}`;
-  const name = (c: number) => d.classNames?.[c] ?? String(c);
+  // a class's name, cut to NAME_CHARS (the per-sample files keep it whole)
+  const name = (c: number) => shortName(d.classNames?.[c] ?? String(c));
   const b = d.breakdown;
   const unit = d.binary ? 'elements' : 'samples';
   const what = d.binary ? 'column' : 'class';

@@ -1,0 +1,28 @@
+/**
+ * Class names come from the user's files (--class-names, a CSV header): the terminal's
+ * per-class table shows their control characters as escapes, never sends them (an escape
+ * sequence could clear the screen or recolour it; a line break would split the table).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FIXTURES, runCli } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'losscalc-names-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('hostile class names in the terminal', () => {
+  it('escape sequences, bells and line breaks are shown as escapes', async () => {
+    const names = join(dir, 'names.json');
+    // the example's labels are classes 1 to 4
+    writeFileSync(names, JSON.stringify(['a', 'line\nbreak', 'c', 'd', '\u001b[2J\u001b[31mEVIL\u0007']));
+    const example = join(FIXTURES, 'example');
+    const r = await runCli(['ce', join(example, 'logits.csv'), join(example, 'labels.csv'), '--per-sample', '--class-names', names]);
+    expect(r.code, r.stderr).toBe(0);
+    // eslint-disable-next-line no-control-regex
+    expect(r.stdout.match(/[\u0000-\u0009\u000b-\u001f\u007f]/g)).toBeNull();
+    expect(r.stdout).toContain('\\x1b[2J\\x1b[31mEVIL\\x07');
+    expect(r.stdout).toContain('line\\nbreak');
+  });
+});
