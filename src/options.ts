@@ -9,10 +9,9 @@ import { DEFAULT_TOLERANCE, type Tolerance } from './checks.js';
 import { IGNORE_INDEX } from './losses/targets.js';
 import { INPUT_KINDS, type InputKind } from './losses/probabilities.js';
 import { FORMATS, type Format } from './io/format.js';
-import { isSpecialFile, SAVE_EXTENSIONS, saveExtension } from './save-formats.js';
 import { didYouMean } from './spelling.js';
 import { count, number, tolerance } from './option-values.js';
-import { markdown, metricsOptions, perSampleOptions, reportFile, type MetricsOptions } from './output-options.js';
+import { markdown, metricsOptions, perSampleOptions, reportFile, saveFiles, type MetricsOptions } from './output-options.js';
 
 export { MODE_ALIASES } from './modes.js';
 export type { MetricsOptions } from './output-options.js';
@@ -48,7 +47,8 @@ export interface Options {
   /** --per-sample / --top: the breakdown, with this many worst samples; 0 when off. */
   top: number;
   quiet: boolean;
-  savePerSample?: string;
+  /** --save-per-sample (repeatable): the files of the unreduced losses, each written; empty when none. */
+  savePerSample: string[];
   /** -j/--threads; undefined: every core for large NPY inputs, one thread otherwise. */
   threads?: number;
   /** --report: the HTML report's file. */
@@ -109,7 +109,7 @@ export interface RawOptions {
   perSample?: boolean;
   top?: string;
   quiet?: boolean;
-  savePerSample?: string;
+  savePerSample?: string[];
   equalNan?: boolean;
   threads?: string;
   report?: string;
@@ -211,10 +211,6 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
   }
   const top = raw.top !== undefined ? count('--top', raw.top) : raw.perSample ? 10 : 0;
   if (raw.quiet && raw.json) throw new UsageError('--quiet and --json do not go together: pick one');
-  const save = raw.savePerSample;
-  if (save !== undefined && saveExtension(save) === undefined && !isSpecialFile(save)) {
-    throw new UsageError(`--save-per-sample writes ${SAVE_EXTENSIONS.join(', ')}: name the file with one of them, got "${save}"`);
-  }
 
   return {
     mode,
@@ -235,7 +231,7 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     json: Boolean(raw.json),
     top,
     quiet: Boolean(raw.quiet),
-    savePerSample: save,
+    savePerSample: saveFiles(raw.savePerSample),
     threads: raw.threads === undefined ? undefined : count('--threads', raw.threads),
     report: reportFile(raw.report),
     ...perSampleOptions(raw, logits, labels),

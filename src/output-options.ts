@@ -1,18 +1,36 @@
 /**
- * The flags of what a loss run writes beside its result: --report, the per-sample table's
- * --classes and --class-names (and what --id-column needs), --metrics (--topk, --bins) and
- * --markdown. Part of options.ts's parsing, which calls each.
+ * The flags of what a loss run writes beside its result: --save-per-sample, --report, the
+ * per-sample table's --classes and --class-names (and what --id-column needs), --metrics
+ * (--topk, --bins) and --markdown. Part of options.ts's parsing, which calls each.
  */
+import { resolve } from 'node:path';
 import { UsageError } from './errors.js';
 import { MAX_BINS } from './metrics/calibration.js';
 import { count } from './option-values.js';
 import type { Options, RawOptions, Source } from './options.js';
-import { isSpecialFile } from './save-formats.js';
+import { isSpecialFile, SAVE_EXTENSIONS, saveExtension } from './save-formats.js';
 
 /** --metrics: the ks of --topk (undefined: 5 when there are more than 5 classes) and --bins. */
 export interface MetricsOptions {
   topk?: number[];
   bins: number;
+}
+
+/**
+ * --save-per-sample, repeatable: each file named with one of the formats' extensions (or a
+ * FIFO or device, written as CSV), and none twice (by the same path; save-target.ts catches
+ * two names of one file).
+ */
+export function saveFiles(paths: readonly string[] | undefined): string[] {
+  const seen = new Set<string>();
+  for (const path of paths ?? []) {
+    if (saveExtension(path) === undefined && !isSpecialFile(path)) {
+      throw new UsageError(`--save-per-sample writes ${SAVE_EXTENSIONS.join(', ')}: name the file with one of them, got "${path}"`);
+    }
+    if (seen.has(resolve(path))) throw new UsageError(`--save-per-sample ${path} is given twice: name each file once`);
+    seen.add(resolve(path));
+  }
+  return [...(paths ?? [])];
 }
 
 /** --report names an .html (or .htm) file, or a FIFO or device written as it is. */

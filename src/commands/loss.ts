@@ -64,7 +64,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
     reference: opts.reference === undefined ? undefined : await load.open('reference', [opts.reference]),
   };
   // the unreduced losses are kept (beyond a bound, in a temporary file) only for an output that needs them
-  const keepLosses = opts.reduction === 'none' || opts.savePerSample !== undefined || opts.top > 0 || opts.report !== undefined;
+  const keepLosses = opts.reduction === 'none' || opts.savePerSample.length > 0 || opts.top > 0 || opts.report !== undefined;
   const threaded = plan && (await inThreads(plan, opts, loaded, labels, inputs, keepLosses));
   // a worker's start sets V8's flags anew, and a run with workers started early has not set them yet
   keepYoungGenerationSmall();
@@ -111,7 +111,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   const details = opts.top > 0 ? drawn : undefined;
   const metrics = measuring?.finish(outcome.result);
   progress.done();
-  if (opts.savePerSample) await savePerSample(opts.savePerSample, outcome.result, io, savedColumns(opts, asValues(loaded), asValues(labels), kind, ids));
+  for (const file of opts.savePerSample) await savePerSample(file, outcome.result, io, savedColumns(opts, asValues(loaded), asValues(labels), kind, ids));
   // --json and --report record the same digests: the files are read again once
   let recorded: Promise<Recorded> | undefined;
   const recordOnce = () =>

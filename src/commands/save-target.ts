@@ -1,7 +1,9 @@
 /**
- * --save-per-sample onto one of the run's own inputs would overwrite what is being read: it is
- * refused before anything is read. A file is the same file when its device and inode are, so
- * another name for it (a link, `./x`, `dir/../x`) is caught too.
+ * --report or --save-per-sample onto one of the run's own inputs (logits, labels, weight,
+ * pos-weight, reference, class-names) would overwrite what is being read, and two outputs onto
+ * one file would leave only the last: both are refused before anything is read. A file is the
+ * same file when its device and inode are, so another name for it (a symbolic or hard link,
+ * `./x`, `dir/../x`) is caught too.
  */
 import { statSync, type Stats } from 'node:fs';
 import { UsageError } from '../errors.js';
@@ -9,10 +11,13 @@ import { locate } from '../io/read.js';
 import type { Options } from '../options.js';
 
 export async function refuseSavingOverInput(opts: Options): Promise<void> {
-  if (opts.savePerSample === undefined) return;
-  const target = stat(opts.savePerSample);
+  const outputs = [...opts.savePerSample.map((path) => ['--save-per-sample', path]), ...(opts.report === undefined ? [] : [['--report', opts.report]])];
   // a new file, or a FIFO or device written directly (/dev/null, /dev/stdout): nothing is overwritten
-  if (target === undefined || !target.isFile()) return;
+  const targets = outputs.flatMap(([flag, path]) => {
+    const target = stat(path);
+    return target?.isFile() ? [{ flag, path, target }] : [];
+  });
+  if (targets.length === 0) return;
   const inputs: [string, readonly string[]][] = [
     ['logits', opts.logits],
     ['labels', opts.labels],
@@ -20,16 +25,26 @@ export async function refuseSavingOverInput(opts: Options): Promise<void> {
     ['pos-weight', opts.posWeight === undefined ? [] : [opts.posWeight]],
     ['reference', opts.reference === undefined ? [] : [opts.reference]],
   ];
+  const files: [string, Stats | undefined][] = [];
   for (const [operand, specs] of inputs) {
     for (const spec of specs) {
       const at = await locate(spec);
-      const input = at.stdin ? undefined : stat(at.path); // inline numbers name no file
-      if (input && input.dev === target.dev && input.ino === target.ino) {
-        throw new UsageError(`--save-per-sample ${opts.savePerSample} is an input of this run (${operand}): name another file`);
-      }
+      files.push([operand, at.stdin ? undefined : stat(at.path)]); // inline numbers name no file
     }
   }
+  if (opts.classNames !== undefined) files.push(['class-names', stat(opts.classNames)]);
+  for (const { flag, path, target } of targets) {
+    for (const [operand, input] of files) {
+      if (input && same(input, target)) throw new UsageError(`${flag} ${path} is an input of this run (${operand}): name another file`);
+    }
+  }
+  targets.forEach((a, i) => {
+    const b = targets.slice(0, i).find((b) => same(a.target, b.target));
+    if (b) throw new UsageError(`${a.flag} ${a.path} is the file ${b.flag} ${b.path} writes: name another file`);
+  });
 }
+
+const same = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino;
 
 /** The file's stat, or undefined when there is none to stat (reading reports any other failure). */
 function stat(path: string): Stats | undefined {

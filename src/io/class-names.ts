@@ -3,7 +3,7 @@
  * a line, or a JSON list of strings), or from the header of the logits CSV, whose columns are
  * the classes. A few lines of a file, read whole or up to its second row.
  */
-import { closeSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { InputError, readError } from '../errors.js';
 import { whitespace } from './csv-cells.js';
 import { isHeader } from './csv-header.js';
@@ -13,14 +13,12 @@ import { formatOfPath } from './extensions.js';
 import { isGzip } from './foreign.js';
 import { delimiterOf, type Format } from './format.js';
 
+/** The most of a --class-names file read: a name a class is a few MB even for a large vocabulary. */
+export const CLASS_NAMES_LIMIT = 64 << 20;
+
 /** --class-names: JSON when the text starts with '[', else one name a line (a last empty line dropped). */
 export function readClassNames(path: string, classes: number): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
-  } catch (e) {
-    throw readError(e, path);
-  }
+  const text = readCapped(path).replace(/^\uFEFF/, '');
   let names: string[];
   if (text.trimStart().startsWith('[')) {
     let list: unknown;
@@ -39,6 +37,32 @@ export function readClassNames(path: string, classes: number): string[] {
   }
   if (names.length !== classes) throw new InputError(`holds ${names.length} class names, but the logits have ${classes} classes`, path);
   return names;
+}
+
+/**
+ * The file's text, read up to CLASS_NAMES_LIMIT bytes and refused beyond: a device such as
+ * /dev/zero never ends, so the rest is never read (nor its size trusted).
+ */
+function readCapped(path: string): string {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, CLASS_NAMES_LIMIT + 1 - total));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > CLASS_NAMES_LIMIT) throw new InputError(`holds more than ${CLASS_NAMES_LIMIT >> 20} MiB: not a list of class names (one a line, or a JSON list)`, path);
+    }
+  } catch (e) {
+    throw readError(e, path);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
 }
 
 /**

@@ -22,8 +22,9 @@ export interface SampleColumns {
 
 /**
  * Samples first .. first + count - 1 (flat indices into the losses): valid until the next
- * window is asked for. An ignored target has its label as given, and NaN for predicted and
- * p_label: it has no prediction that counts.
+ * window is asked for. An ignored target has its label as given, NaN for predicted and
+ * p_label (it has no prediction that counts) and `ignored` 1; every other sample `ignored` 0,
+ * whatever its values (a NaN logit gives a NaN p_label too).
  */
 export interface SampleWindow {
   first: number;
@@ -32,6 +33,7 @@ export interface SampleWindow {
   label: Float64Array;
   predicted: Float64Array;
   probability: Float64Array;
+  ignored: Uint8Array;
 }
 
 /** Logits values per window (a few MB of float64 in the readers' blocks). */
@@ -68,7 +70,8 @@ export function* sampleWindows(losses: Values, c: SampleColumns): Generator<Samp
     const w = out.start(o * inner, count * inner);
     classSamples(rowsFrom(x, o, count), rowsFrom(t, o, count), rowsFrom(losses, o, count), { ...reading, layout: { ...layout, outer: count } }, (b) => copy(b, w));
     for (let k = 0; k < w.count; k++) {
-      if (w.label[k] === c.ignoreIndex) w.predicted[k] = w.probability[k] = NaN;
+      w.ignored[k] = w.label[k] === c.ignoreIndex ? 1 : 0;
+      if (w.ignored[k]) w.predicted[k] = w.probability[k] = NaN;
     }
     yield w;
   }
@@ -100,10 +103,13 @@ function copy(b: SampleBlock, w: SampleWindow): void {
 /** The arrays of a window, grown as windows need and reused. */
 class Windows {
   private arrays = [0, 1, 2, 3].map(() => new Float64Array(0));
+  private ignored = new Uint8Array(0);
 
   start(first: number, count: number): SampleWindow {
-    if (this.arrays[0].length < count) this.arrays = this.arrays.map(() => new Float64Array(count));
+    if (this.arrays[0].length < count) [this.arrays, this.ignored] = [this.arrays.map(() => new Float64Array(count)), new Uint8Array(count)];
     const [loss, label, predicted, probability] = this.arrays.map((a) => a.subarray(0, count));
-    return { first, count, loss, label, predicted, probability };
+    // the binary losses ignore no target
+    const ignored = this.ignored.subarray(0, count).fill(0);
+    return { first, count, loss, label, predicted, probability, ignored };
   }
 }

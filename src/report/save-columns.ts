@@ -2,7 +2,8 @@
  * The per-sample file with its columns beside the loss (save.ts): CSV rows or JSON records of
  * `index`, `id` (under --id-column), `loss`, `label`, `predicted`, `p_label`, a window of
  * samples at a time; or the arrays of an .npz. An ignored target's predicted and p_label are
- * NaN in the windows: empty cells in CSV, null in JSON.
+ * NaN in the windows: empty cells in CSV, null in JSON. Any other NaN (of a NaN logit) is
+ * written as the loss's is: `nan` in CSV, "NaN" in JSON.
  */
 import { IdReader, type IdColumn } from '../io/id-column.js';
 import { numel } from '../tensor.js';
@@ -48,7 +49,7 @@ export function* recordChunks(ext: '.csv' | '.json', losses: Losses, columns: Sa
 }
 
 function csvLine(w: SampleWindow, k: number, id: string | undefined): string {
-  const cell = (v: number) => (Number.isNaN(v) ? '' : formatNumber(v));
+  const cell = (v: number) => (w.ignored[k] ? '' : formatNumber(v));
   const idCell = id === undefined ? '' : `${csvText(id)},`;
   // a NaN loss is written as the .csv of the losses alone writes it
   return `${w.first + k},${idCell}${formatNumber(w.loss[k])},${formatNumber(w.label[k])},${cell(w.predicted[k])},${cell(w.probability[k])}\n`;
@@ -62,7 +63,7 @@ function csvText(s: string): string {
 function jsonRecord(w: SampleWindow, k: number, id: string | undefined): string {
   const i = w.first + k;
   const v = (x: number) => JSON.stringify(jsonNumber(x));
-  const orNull = (x: number) => (Number.isNaN(x) ? 'null' : v(x));
+  const orNull = (x: number) => (w.ignored[k] ? 'null' : v(x));
   const idField = id === undefined ? '' : `"id":${JSON.stringify(id)},`;
   return `${i === 0 ? '' : ','}\n{"index":${i},${idField}"loss":${v(w.loss[k])},"label":${v(w.label[k])},"predicted":${orNull(w.predicted[k])},"p_label":${orNull(w.probability[k])}}`;
 }

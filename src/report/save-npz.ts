@@ -9,6 +9,7 @@
 import { crc32 } from 'node:zlib';
 import { InputError } from '../errors.js';
 import { npyHeaderBytes } from '../io/npy.js';
+import { numel } from '../tensor.js';
 
 /** One array of the archive: its name (without `.npy`), its shape, and its values in blocks. */
 export interface NpzArray {
@@ -31,14 +32,12 @@ const LIMIT = 0xffffffff;
 /** The archive's bytes in chunks; `path` names it in an error. */
 export function* npzChunks(arrays: readonly NpzArray[], path: string): Generator<Uint8Array> {
   const entries: { name: Uint8Array; crc: number; size: number; offset: number }[] = [];
+  refuseZip64(arrays, path);
   let offset = 0;
   for (const a of arrays) {
     const name = Buffer.from(`${a.name}.npy`, 'utf8');
     const header = npyHeaderBytes(a.shape, 'float64');
-    const size = header.length + 8 * a.shape.reduce((p, d) => p * d, 1);
-    if (offset + 30 + name.length + size + 16 > LIMIT) {
-      throw new InputError(`${a.shape.reduce((p, d) => p * d, 1)} samples make an .npz of more than 4 GiB, which needs zip64: save .npy (the losses) or .csv instead`, path);
-    }
+    const size = header.length + 8 * numel(a.shape);
     const local = new DataView(new ArrayBuffer(30));
     local.setUint32(0, LOCAL, true);
     local.setUint16(4, VERSION, true);
@@ -94,6 +93,23 @@ export function* npzChunks(arrays: readonly NpzArray[], path: string): Generator
   end.setUint32(12, directory, true);
   end.setUint32(16, offset, true);
   yield new Uint8Array(end.buffer);
+}
+
+/**
+ * The whole archive's size, known from the shapes: beyond 4 GiB it is refused before a byte is
+ * written (its first arrays would fit, its last would not).
+ */
+function refuseZip64(arrays: readonly NpzArray[], path: string): void {
+  let total = 22; // the end of the central directory
+  for (const a of arrays) {
+    const name = Buffer.byteLength(`${a.name}.npy`, 'utf8');
+    const size = npyHeaderBytes(a.shape, 'float64').length + 8 * numel(a.shape);
+    total += 30 + name + size + 16 + 46 + name; // local header, data, descriptor, central header
+  }
+  if (total > LIMIT) {
+    const samples = arrays.length === 0 ? 0 : numel(arrays[0].shape);
+    throw new InputError(`${samples} samples make an .npz of more than 4 GiB, which needs zip64: save .npy (the losses) or .csv instead`, path);
+  }
 }
 
 /**
