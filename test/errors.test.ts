@@ -147,6 +147,9 @@ const scenarios: Record<string, string[]> = {
   'stdout that cannot be written': ['ce', LOGITS, LABELS],
   'a file that cannot be written': ['ce', LOGITS, LABELS, '--save-per-sample', '/dev/full'],
   '--save-per-sample onto an input': ['ce', write('lx.csv', '0.5,0.25\n0.125,1\n'), write('ly.csv', '0\n1\n'), '--save-per-sample', 'ly.csv'],
+  '--report onto an input': ['ce', write('rx.html', '0.5,0.25\n0.125,1\n'), write('ry.csv', '0\n1\n'), '--format', 'csv', '--report', 'rx.html'],
+  'one file given twice to --save-per-sample': ['ce', LOGITS, LABELS, '--save-per-sample', 'o.csv', '--save-per-sample', 'o.csv'],
+  'class names that are no list': ['ce', LOGITS, LABELS, '--class-names', '/dev/zero'],
   // more unreduced losses than are kept in memory (1 Mi), with TMPDIR naming a missing folder
   'a temporary file that cannot be made': ['bce-logits', write('wide.npy', encodeNpy({ data: new Float32Array(1100 * 1000), shape: [1100, 1000], dtype: 'float32' })), 'wide.npy', '--reduction', 'none', '-q'],
 };
