@@ -84,7 +84,6 @@ export function parsePart(members: JsonMembers | undefined, file: string, line?:
     throw new InputError(`field "perSample" is an array of shape (${perSample.shape.join(', ')}), not an array of numbers`, source);
   }
   const unreduced = reduction === 'none' ? (members?.arrays.get('loss') ?? (o.loss === undefined ? undefined : scalar(need(o, 'loss', isNumber, 'the losses, in nested arrays')))) : undefined;
-  const isShape = (v: unknown) => Array.isArray(v) && v.length <= 64 && v.every(isCount);
   const shape = need<number[]>(o, 'shape', isShape, 'a shape of whole numbers from 0 to 2^53 - 1');
   const count = need<number>(o, 'count', isCount, COUNT);
   const sum = toNumber(need(o, 'sum', isNumber, 'a number'));
@@ -128,14 +127,16 @@ export function parsePart(members: JsonMembers | undefined, file: string, line?:
 
 /**
  * What the part's loss says of its metrics' bounds (metrics/parse.ts): binary or not, and
- * whether the labels were class indices (a shape other than the logits') or probabilities.
+ * whether the labels were class indices (a shape other than the logits'). A merged result
+ * has no "shapes": its labels are taken to be what allows more (probabilities).
  */
 function metricsKind(mode: string, o: Field, need: <T>(from: Field, key: string, ok: (v: unknown) => boolean, what: string, field?: string) => T): MetricsKind {
-  const isShape = (v: unknown) => Array.isArray(v) && v.length <= 64 && v.every(isCount);
-  const shapes = need<Field>(o, 'shapes', (v) => isObject(v) && isShape(v.logits) && isShape(v.labels), 'the shapes {logits, labels} of the inputs');
+  const shapes = o.shapes === undefined ? undefined : need<Field>(o, 'shapes', (v) => isObject(v) && isShape(v.logits) && isShape(v.labels), 'the shapes {logits, labels} of the inputs');
   const binary = mode === 'bce-logits' || mode === 'binary-cross-entropy';
-  return { binary, indexTargets: !binary && String(shapes.logits) !== String(shapes.labels) };
+  return { binary, indexTargets: !binary && shapes !== undefined && String(shapes.logits) !== String(shapes.labels) };
 }
+
+const isShape = (v: unknown) => Array.isArray(v) && v.length <= 64 && v.every(isCount);
 
 /**
  * perSample as PerSample: an array read in blocks is read through no buffer of its own (a part

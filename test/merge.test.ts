@@ -115,7 +115,7 @@ describe('merge refuses a part that does not add up', () => {
       edited(a, (q) => (q.shape = [2 ** 40, 2 ** 40, 0, 5])),
     );
     await expectRefused(merge([f]), `${f}: field "shape" (6) does not match perSample, which has 5 values`);
-    await expectRefused(merge([g]), `${g}: field "shape" is [1e+300], not a shape of whole numbers >= 0`);
+    await expectRefused(merge([g]), `${g}: field "shape" is [1e+300], not a shape of whole numbers from 0 to 2^53 - 1`);
     await expectRefused(merge([h]), `${h}: field "shape" (1099511627776, 1099511627776, 0, 5) does not match perSample, which has 5 values`);
   });
 
@@ -126,7 +126,7 @@ describe('merge refuses a part that does not add up', () => {
       edited(a, (q) => (q.count = 6)),
       edited(a, (q) => (q.count = 3)),
     );
-    await expectRefused(merge([f]), `${f}: field "count" is -1, not a whole number >= 0`);
+    await expectRefused(merge([f]), `${f}: field "count" is -1, not a whole number from 0 to 2^53 - 1`);
     await expectRefused(merge([g]), `${g}: field "count" is 6 but perSample has only 5 values`);
     await expectRefused(merge([h]), `${h}: field "count" is 3 but perSample holds 4 nonzero losses, each of which counts`);
   });
@@ -261,7 +261,7 @@ describe('merge - reads JSON lines', () => {
     expect(fromStdin.code, fromStdin.stderr).toBe(0);
     expect(fromStdin.stdout).toBe(fromFiles.stdout);
     const bad = [parts[0], edited(parts[1], (q) => (q.count = -2))];
-    await expectRefused(merge(['-'], lines(bad)), '-: line 2: field "count" is -2, not a whole number >= 0');
+    await expectRefused(merge(['-'], lines(bad)), '-: line 2: field "count" is -2, not a whole number from 0 to 2^53 - 1');
     const twice = new TextEncoder().encode(`${JSON.stringify(parts[0])}\n\n${JSON.stringify(parts[0])}\n`);
     await expectRefused(merge(['-'], twice), '-: line 3: is the same input as line 1: a shard given twice');
     await expectRefused(merge(['-'], new TextEncoder().encode('{"mode":\n')), '-: line 1: not a JSON result: run each shard with --json and merge what it printed');
