@@ -10,7 +10,10 @@ same names); the shards are taken in the order of <i>, as numbers (2 before 10).
 --scheduler a LocalCluster is started here (a scheduler and N worker processes); with it, the
 shards go to that cluster, whose workers must see the same paths (a shared file system) and
 have losscalc on their PATH. What follows `--` is losscalc's mode and options; the merged
-result is printed as `losscalc merge` prints it (add --json or -q after the mode for those).
+result is printed as `losscalc merge` prints it (add --json, -q or --markdown after the mode for
+those). --expect (with --rtol and --atol) is checked against the merged loss, by merge (exit 1
+when it fails); --save-per-sample, --report and --reference are refused (exit 2): each shard would
+write its own file over the others', or check its own loss against the union's reference.
 """
 
 import argparse
@@ -23,6 +26,42 @@ from dask.distributed import Client, LocalCluster
 
 # output options belong to the merge; every shard's own result is --json
 MERGE_OPTIONS = {"--json", "-q", "--quiet", "--no-color", "--markdown"}
+# the check of the merged loss, with its value: merge's, not each shard's
+MERGE_VALUES = {"--expect", "--rtol", "--atol"}
+# what would go wrong once per shard: a file each, written over the others', or a check of one
+# shard against the union
+REFUSED = {
+    "--save-per-sample": "each shard would write its file over the others'",
+    "--report": "each shard would write its page over the others'",
+    "--reference": "each shard's losses would be compared with the union's",
+}
+
+
+def split_options(rest):
+    """losscalc's arguments as (the shards', merge's); exit 2 with one line for a refused option."""
+    shard_args, merge_args = [], []
+    i = 0
+    while i < len(rest):
+        arg = rest[i]
+        name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+        if name in REFUSED:
+            print(f"dask_merge.py: {name}: {REFUSED[name]}; run losscalc once over every shard for it", file=sys.stderr)
+            sys.exit(2)
+        if name in MERGE_VALUES:
+            if "=" in arg:
+                merge_args.append(arg)
+            elif i + 1 < len(rest):
+                merge_args += [arg, rest[i + 1]]
+                i += 1
+            else:
+                print(f"dask_merge.py: {name} needs a value", file=sys.stderr)
+                sys.exit(2)
+        elif arg in MERGE_OPTIONS:
+            merge_args.append(arg)
+        else:
+            shard_args.append(arg)
+        i += 1
+    return shard_args, merge_args
 
 
 def shard_pairs(folder):
@@ -45,7 +84,7 @@ def run_shard(pair, losscalc_args):
     logits, labels = pair
     mode, *options = losscalc_args
     done = subprocess.run(["losscalc", mode, logits, labels, *options, "--json"], capture_output=True, text=True)
-    # exit 1 is a failed check (--expect): the result is still there, and merge says it
+    # exit 1 is a failed check: the result is still there ("ok": false), and merge says it
     if done.returncode not in (0, 1):
         raise RuntimeError(f"losscalc on {logits}: {done.stderr.strip()}")
     return done.stdout
@@ -61,8 +100,7 @@ def main():
     rest = args.losscalc[1:] if args.losscalc[:1] == ["--"] else args.losscalc
     if not rest:
         parser.error("give losscalc's mode after --, e.g. -- ce --weight w.npy")
-    shard_args = [a for a in rest if a not in MERGE_OPTIONS]
-    merge_args = [a for a in rest if a in MERGE_OPTIONS]
+    shard_args, merge_args = split_options(rest)
     pairs = shard_pairs(args.shards)
 
     cluster = None if args.scheduler else LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None)

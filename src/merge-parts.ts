@@ -25,8 +25,8 @@ import { CompensatedSum, inMemoryLosses, REDUCTIONS, type PerSample, type Reduct
 import { MODES } from './modes.js';
 import { INPUT_KINDS, type InputKind } from './losses/probabilities.js';
 import type { InputDigests, ResultSettings, WeightRecord } from './settings.js';
-import { parseMetrics, type PartMetrics } from './metrics/parse.js';
-import { isCount, isNumber, isObject, toNumber, type Field } from './json-fields.js';
+import { parseMetrics, type MetricsKind, type PartMetrics } from './metrics/parse.js';
+import { COUNT, isCount, isNumber, isObject, toNumber, type Field } from './json-fields.js';
 import { asFloats } from './tensor.js';
 import { inMemory, readRows, type Values } from './values.js';
 
@@ -41,6 +41,8 @@ export interface RecordedResult extends PartialResult {
   unreduced?: Values;
   /** --metrics: what merging them needs. */
   metrics?: PartMetrics;
+  /** The part's verdict: false when its --expect or --reference failed. */
+  ok: boolean;
 }
 
 /** How a part names itself in errors: `a.json`, or `-: line 2`. */
@@ -51,7 +53,7 @@ export function sourceOf(file: string, line?: number): string {
 const isDigest = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 
 /** The members a part is read for: the rest (a breakdown, checks, warnings) is left unread. */
-export const PART_FIELDS = ['mode', 'reduction', 'loss', 'perSample', 'shape', 'count', 'sum', 'weightSum', 'settings', 'inputs', 'metrics'];
+export const PART_FIELDS = ['mode', 'reduction', 'loss', 'perSample', 'shape', 'count', 'sum', 'weightSum', 'settings', 'inputs', 'metrics', 'shapes', 'ok'];
 
 /**
  * The fields merging needs from a --json result (its members, json-part.ts: perSample and the
@@ -82,8 +84,8 @@ export function parsePart(members: JsonMembers | undefined, file: string, line?:
     throw new InputError(`field "perSample" is an array of shape (${perSample.shape.join(', ')}), not an array of numbers`, source);
   }
   const unreduced = reduction === 'none' ? (members?.arrays.get('loss') ?? (o.loss === undefined ? undefined : scalar(need(o, 'loss', isNumber, 'the losses, in nested arrays')))) : undefined;
-  const shape = need<number[]>(o, 'shape', (v) => Array.isArray(v) && v.length <= 64 && v.every(isCount), 'a shape of whole numbers >= 0');
-  const count = need<number>(o, 'count', isCount, 'a whole number >= 0');
+  const shape = need<number[]>(o, 'shape', isShape, 'a shape of whole numbers from 0 to 2^53 - 1');
+  const count = need<number>(o, 'count', isCount, COUNT);
   const sum = toNumber(need(o, 'sum', isNumber, 'a number'));
   const weightSum = toNumber(need(o, 'weightSum', isNumber, 'a number'));
   if (!isObject(o.settings) || !isObject(o.inputs)) {
@@ -112,14 +114,29 @@ export function parsePart(members: JsonMembers | undefined, file: string, line?:
     logits: need<string[]>(o.inputs, 'logits', digests, 'a list of SHA-256 digests (each with its :key, if any)', 'inputs.logits'),
     labels: need<string[]>(o.inputs, 'labels', digests, 'a list of SHA-256 digests (each with its :key, if any)', 'inputs.labels'),
   };
-  const metrics = o.metrics === undefined ? undefined : parseMetrics(o.metrics, source);
+  // false when its --expect or --reference failed (results from before it lack it)
+  const ok = o.ok === undefined ? true : need<boolean>(o, 'ok', (v) => typeof v === 'boolean', 'true or false');
+  const metrics = o.metrics === undefined ? undefined : parseMetrics(o.metrics, source, metricsKind(mode, o, need));
   if (metrics && metrics.count !== count) throw new InputError(`field "metrics.count" is ${metrics.count} but field "count" is ${count}`, source);
   return {
-    mode, reduction, sum, weightSum, count, perSample: perSample && losses(perSample), shape, source, settings, inputs, file, line,
+    mode, reduction, sum, weightSum, count, perSample: perSample && losses(perSample), shape, source, settings, inputs, file, line, ok,
     ...(unreduced && { unreduced }),
     ...(metrics && { metrics }),
   };
 }
+
+/**
+ * What the part's loss says of its metrics' bounds (metrics/parse.ts): binary or not, and
+ * whether the labels were class indices (a shape other than the logits'). A merged result
+ * has no "shapes": its labels are taken to be what allows more (probabilities).
+ */
+function metricsKind(mode: string, o: Field, need: <T>(from: Field, key: string, ok: (v: unknown) => boolean, what: string, field?: string) => T): MetricsKind {
+  const shapes = o.shapes === undefined ? undefined : need<Field>(o, 'shapes', (v) => isObject(v) && isShape(v.logits) && isShape(v.labels), 'the shapes {logits, labels} of the inputs');
+  const binary = mode === 'bce-logits' || mode === 'binary-cross-entropy';
+  return { binary, indexTargets: !binary && shapes !== undefined && String(shapes.logits) !== String(shapes.labels) };
+}
+
+const isShape = (v: unknown) => Array.isArray(v) && v.length <= 64 && v.every(isCount);
 
 /**
  * perSample as PerSample: an array read in blocks is read through no buffer of its own (a part

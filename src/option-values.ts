@@ -22,9 +22,15 @@ export function tolerance(flag: string, text: string): number {
   return v;
 }
 
-/** A whole number >= 1. */
-export function count(flag: string, text: string): number {
+/**
+ * A whole number from 1 to `most` (2^53 - 1, the largest float64 holds exactly, unless the flag
+ * has a smaller limit); `upTo` says the limit in the message when it is not a number here.
+ */
+export function count(flag: string, text: string, most = Number.MAX_SAFE_INTEGER, upTo = most === Number.MAX_SAFE_INTEGER ? '2^53 - 1' : String(most)): number {
   const v = number(flag, text);
-  if (!Number.isSafeInteger(v) || v < 1) throw new UsageError(`${flag} needs a whole number >= 1, got ${text}`);
+  // 1e400 is Infinity and 9007199254740993 reads as 2^53: too large, not fractional
+  const whole = Number.isInteger(v) || v === Infinity;
+  if (!whole || v < 1) throw new UsageError(`${flag} needs a whole number >= 1, got ${text}`);
+  if (v > most) throw new UsageError(`${flag} needs a whole number between 1 and ${upTo}, got ${text}`);
   return v;
 }

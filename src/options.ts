@@ -245,13 +245,20 @@ export interface MergeOptions {
   json: boolean;
   quiet: boolean;
   markdown: boolean;
+  /** --expect: the merged loss must be allclose to it (reduction mean or sum). */
+  expect?: number;
+  tolerance: Tolerance;
 }
 
 export function parseMergeOptions(positional: string[], raw: RawOptions): MergeOptions {
   if (positional.length === 0) throw new UsageError('merge needs the --json results to combine: losscalc merge a.json b.json ...');
   if (raw.quiet && raw.json) throw new UsageError('--quiet and --json do not go together: pick one');
   if (positional.filter((f) => f === '-').length > 1) throw new UsageError('merge reads standard input once: give - once');
-  return { files: positional, json: Boolean(raw.json), quiet: Boolean(raw.quiet), markdown: markdown(raw) };
+  if (raw.expect === undefined && (raw.rtol !== undefined || raw.atol !== undefined)) {
+    throw new UsageError(`${raw.rtol !== undefined ? '--rtol' : '--atol'} is the tolerance of --expect: give --expect <x> too`);
+  }
+  const expect = raw.expect === undefined ? undefined : number('--expect', raw.expect);
+  return { files: positional, json: Boolean(raw.json), quiet: Boolean(raw.quiet), markdown: markdown(raw), expect, tolerance: tolerances(raw) };
 }
 
 export function parseCompareOptions(positional: string[], raw: RawOptions): CompareOptions {

@@ -56,9 +56,9 @@ export const DEFAULT_CLASS_ROWS = 20;
 /** --metrics, or --topk / --bins, which turn it on. */
 export function metricsOptions(raw: RawOptions): MetricsOptions | undefined {
   if (!raw.metrics && raw.topk === undefined && raw.bins === undefined) return undefined;
-  const bins = raw.bins === undefined ? 15 : count('--bins', raw.bins);
-  if (bins > MAX_BINS) throw new UsageError(`--bins needs a whole number between 1 and ${MAX_BINS}, got ${raw.bins}`);
-  return { topk: raw.topk?.map((k) => count('--topk', k)), bins };
+  const bins = raw.bins === undefined ? 15 : count('--bins', raw.bins, MAX_BINS);
+  // the number of classes is known once the logits are read (metrics/ranks.ts)
+  return { topk: raw.topk?.map((k) => count('--topk', k, Number.MAX_SAFE_INTEGER, 'the number of classes')), bins };
 }
 
 /** --markdown is the whole of stdout: not with --json or -q. */

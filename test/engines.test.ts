@@ -136,4 +136,23 @@ describe('Dask distributed', () => {
     for (const r of [mean, none]) expect(r.status, r.stderr).toBe(0);
     expectAsOneRun(JSON.parse(mean.stdout) as Result, JSON.parse(none.stdout) as Result);
   }, 300_000);
+
+  it.skipIf(unable !== undefined)('--expect checks the merged loss (exit 1 when it fails); options each shard would get wrong are refused first', () => {
+    const example = `${python} '${join(ROOT, 'examples', 'dask_merge.py')}' dumps/logits`;
+    const pass = sh(`${example} -- ce --weight w.npy --expect ${expected.mean} --rtol 1e-10 --json`);
+    expect(pass.status, pass.stderr).toBe(0);
+    expect((JSON.parse(pass.stdout) as { ok: boolean; checks: { ok: boolean }[] }).checks).toMatchObject([{ name: 'expect', ok: true }]);
+    const failed = sh(`${example} -- ce --weight w.npy --expect ${expected.mean * 1.001} --rtol 1e-10 --json`);
+    expect(failed.status, failed.stderr).toBe(1);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ ok: false, checks: [{ name: 'expect', ok: false }] });
+    for (const [option, why] of [
+      ['--save-per-sample l.npy', "each shard would write its file over the others'"],
+      ['--report=r.html', "each shard would write its page over the others'"],
+      ['--reference l.npy', "each shard's losses would be compared with the union's"],
+    ]) {
+      const r = sh(`${example} -- ce --weight w.npy ${option}`);
+      expect(r.stderr).toBe(`dask_merge.py: ${option.split(/[ =]/)[0]}: ${why}; run losscalc once over every shard for it\n`);
+      expect(r.status).toBe(2);
+    }
+  }, 300_000);
 });

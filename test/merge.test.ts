@@ -115,7 +115,7 @@ describe('merge refuses a part that does not add up', () => {
       edited(a, (q) => (q.shape = [2 ** 40, 2 ** 40, 0, 5])),
     );
     await expectRefused(merge([f]), `${f}: field "shape" (6) does not match perSample, which has 5 values`);
-    await expectRefused(merge([g]), `${g}: field "shape" is [1e+300], not a shape of whole numbers >= 0`);
+    await expectRefused(merge([g]), `${g}: field "shape" is [1e+300], not a shape of whole numbers from 0 to 2^53 - 1`);
     await expectRefused(merge([h]), `${h}: field "shape" (1099511627776, 1099511627776, 0, 5) does not match perSample, which has 5 values`);
   });
 
@@ -126,7 +126,7 @@ describe('merge refuses a part that does not add up', () => {
       edited(a, (q) => (q.count = 6)),
       edited(a, (q) => (q.count = 3)),
     );
-    await expectRefused(merge([f]), `${f}: field "count" is -1, not a whole number >= 0`);
+    await expectRefused(merge([f]), `${f}: field "count" is -1, not a whole number from 0 to 2^53 - 1`);
     await expectRefused(merge([g]), `${g}: field "count" is 6 but perSample has only 5 values`);
     await expectRefused(merge([h]), `${h}: field "count" is 3 but perSample holds 4 nonzero losses, each of which counts`);
   });
@@ -261,7 +261,7 @@ describe('merge - reads JSON lines', () => {
     expect(fromStdin.code, fromStdin.stderr).toBe(0);
     expect(fromStdin.stdout).toBe(fromFiles.stdout);
     const bad = [parts[0], edited(parts[1], (q) => (q.count = -2))];
-    await expectRefused(merge(['-'], lines(bad)), '-: line 2: field "count" is -2, not a whole number >= 0');
+    await expectRefused(merge(['-'], lines(bad)), '-: line 2: field "count" is -2, not a whole number from 0 to 2^53 - 1');
     const twice = new TextEncoder().encode(`${JSON.stringify(parts[0])}\n\n${JSON.stringify(parts[0])}\n`);
     await expectRefused(merge(['-'], twice), '-: line 3: is the same input as line 1: a shard given twice');
     await expectRefused(merge(['-'], new TextEncoder().encode('{"mode":\n')), '-: line 1: not a JSON result: run each shard with --json and merge what it printed');
@@ -328,5 +328,63 @@ describe('perSample: written for reduction none, --per-sample and --top only', (
     const [a, b] = [await part(shard(0, '--reduction', 'none')), await part(shard(1, '--reduction', 'none'))];
     const [f, g] = files(a, edited(b, (q) => delete q.perSample));
     await expectRefused(merge([f, g]), `${g}: has no "perSample": reduction none merges the unreduced losses, so every part needs them`);
+  });
+});
+
+describe('the verdict of a merge', () => {
+  // PyTorch's mean over the four shards (fixtures/cases.json, merge_ce_weight_ignore_mean)
+  const union = readJson<{ name: string; expected: { loss: number } }[]>(join(FIXTURES, 'cases.json')).find((c) => c.name === 'merge_ce_weight_ignore_mean')!.expected.loss;
+  const all = async (first: string[] = []) => files(await part([...shard(0), ...first]), ...(await Promise.all([1, 2, 3].map((i) => part(shard(i))))));
+  const run = (paths: string[], ...flags: string[]) => runCli(['merge', ...paths, ...flags]);
+
+  it('a part whose own check failed ("ok": false) fails the merge: a warning naming it, ok false, exit 1, in every format', async () => {
+    const r0 = await runCli([...resolveArgv(shard(0, '--expect', '1e6')), '--json']);
+    expect(r0.code).toBe(1);
+    const failed = write('failed.json', r0.stdout);
+    const paths = [failed, ...(await all()).slice(1)];
+    const warning = `losscalc: warning: ${failed}: its own checks failed ("ok": false)\n`;
+    const json = await run(paths, '--json');
+    expect([json.code, json.stderr]).toEqual([1, warning]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, warnings: [`${failed}: its own checks failed ("ok": false)`] });
+    expectClose(JSON.parse(json.stdout).loss, union, 'loss');
+    const quiet = await run(paths, '-q');
+    expect([quiet.code, quiet.stderr]).toEqual([1, warning]);
+    const human = await run(paths, '--no-color');
+    expect([human.code, human.stderr]).toEqual([1, warning]);
+    expect(human.stdout).toContain(`FAIL ${failed}: its own checks failed ("ok": false)\nnot ok: 1 of 4 parts failed their own checks\n`);
+    const md = await run(paths, '--markdown');
+    expect([md.code, md.stderr]).toEqual([1, warning]);
+    expect(md.stdout).toMatch(/^## losscalc merge: cross-entropy: FAIL\n/);
+    expect(md.stdout).toContain(`| ${failed}: its own checks failed ("ok": false) |  |  |  | FAIL |`);
+    const ok = await run(await all(), '--json');
+    expect([ok.code, JSON.parse(ok.stdout).ok, JSON.parse(ok.stdout).warnings]).toEqual([0, true, []]);
+  });
+
+  it('--expect checks the merged loss (the allclose of loss modes), exit 1 when it fails, in every format', async () => {
+    const paths = await all();
+    const pass = await run(paths, '--expect', String(union), '--rtol', '1e-12', '--json');
+    expect([pass.code, pass.stderr]).toEqual([0, '']);
+    expect(JSON.parse(pass.stdout)).toMatchObject({ ok: true, checks: [{ name: 'expect', ok: true, b: union }] });
+    const off = String(union * (1 + 1e-6));
+    const json = await run(paths, '--expect', off, '--rtol', '1e-12', '--json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, checks: [{ name: 'expect', ok: false }] });
+    expect((await run(paths, '--expect', off, '--rtol', '1e-12', '-q')).code).toBe(1);
+    expect((await run(paths, '--expect', off, '--rtol', '1e-5', '-q')).code).toBe(0);
+    expect((await run(paths, '--expect', off, '--atol', '1e-5', '--rtol', '0', '-q')).code).toBe(0);
+    const human = await run(paths, '--expect', off, '--rtol', '1e-12', '--no-color');
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/\nFAIL expect: .* vs .*\nthe check failed\n$/);
+    const md = await run(paths, '--expect', off, '--rtol', '1e-12', '--markdown');
+    expect(md.code).toBe(1);
+    expect(md.stdout).toMatch(/^## losscalc merge: cross-entropy: FAIL\n/);
+    expect(md.stdout).toMatch(/\n\| expect \| `[0-9.]+` \| `[0-9.]+` \| `[0-9.e-]+` \| FAIL \|\n/);
+  });
+
+  it('--expect of reduction none, and --rtol without --expect, are refused', async () => {
+    const none = files(await part(shard(0, '--reduction', 'none')));
+    await expectRefused(run(none, '--expect', '1'), '--expect compares one number, but the parts are of reduction none');
+    await expectRefused(run(none, '--rtol', '1'), '--rtol is the tolerance of --expect: give --expect <x> too');
+    await expectRefused(run(none, '--expect', '0x1'), '--expect needs a number written in decimal, got "0x1"');
   });
 });

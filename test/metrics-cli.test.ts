@@ -29,6 +29,18 @@ describe('flags', () => {
     await refused(['ce', ...files, '--topk', '0'], '--topk needs a whole number >= 1, got 0');
     await refused(['ce', ...files, '--bins', '2.5'], '--bins needs a whole number >= 1, got 2.5');
     await refused(['ce', ...files, '--bins', '1001'], '--bins needs a whole number between 1 and 1000, got 1001');
+    await refused(['ce', ...files, '--bins', '1e400'], '--bins needs a whole number between 1 and 1000, got 1e400');
+    for (const k of ['99999999999999999999', '1e308', '9007199254740993']) {
+      await refused(['ce', ...files, '--topk', k], `--topk needs a whole number between 1 and the number of classes, got ${k}`);
+    }
+    await refused(['ce', ...files, '--threads', '1e308'], '--threads needs a whole number between 1 and 2^53 - 1, got 1e308');
+  });
+  it('--topk above the number of classes is refused, as torchmetrics refuses it', async () => {
+    const r = await runCli(['ce', ...files, '--json']);
+    const classes = (JSON.parse(r.stdout) as { shapes: { logits: number[] } }).shapes.logits[1];
+    expect(classes).toBeGreaterThan(1);
+    expect((await runCli(['ce', ...files, '--topk', String(classes), '-q'])).code).toBe(0);
+    await refused(['ce', ...files, '--topk', '1', '--topk', String(classes + 1)], `--topk ${classes + 1} is more than the ${classes} classes of the logits: k is at most C`);
   });
   it('--topk is for class-dim modes, --metrics not for check', async () => {
     await refused(['bce', ...files, '--topk', '2'], '--topk does not apply to bce-logits (it applies to cross-entropy, nll, gather)');

@@ -142,3 +142,89 @@ describe('merge refuses metrics that do not agree or do not add up', () => {
     await expectRefused([ia, ib], `${ib}: field "metrics.state.brierSum" is missing`);
   });
 });
+
+describe('merge refuses metrics no run can produce', () => {
+  const edited = async (shards: string[][], f: (m: any) => void) => {
+    const p = await part(shards[0]);
+    const copy = structuredClone(p);
+    f(copy.metrics);
+    return { p, path: files(copy)[0] };
+  };
+  const field = (name: string) => `field "metrics.${name}"`;
+  const fullest = (m: any) => m.state.calibration.count.indexOf(Math.max(...m.state.calibration.count));
+
+  it('bins\' sums outside [0, count]; a NaN confidence sum but in the last bin; accuracy sums that are not the hits', async () => {
+    const shards = fixtures.merges[1].shards;
+    let i = 0;
+    let n = 0;
+    const a = await edited(shards, (m) => {
+      i = fullest(m);
+      n = m.state.calibration.count[i];
+      m.state.calibration.accuracySum[i] = 1e6;
+    });
+    await expectRefused([a.path], `${a.path}: ${field(`state.calibration.accuracySum[${i}]`)} is 1000000, but ${n} samples, each right (1) or wrong (0), sum to a whole number between 0 and ${n}`);
+    const b = await edited(shards, (m) => (m.state.calibration.accuracySum[i] = -1));
+    await expectRefused([b.path], `${b.path}: ${field(`state.calibration.accuracySum[${i}]`)} is -1, but ${n} samples, each right (1) or wrong (0), sum to a whole number between 0 and ${n}`);
+    const c = await edited(shards, (m) => (m.state.calibration.confidenceSum[i] = n + 1));
+    await expectRefused([c.path], `${c.path}: ${field(`state.calibration.confidenceSum[${i}]`)} is ${n + 1}, but ${n} confidences in [0, 1] sum to between 0 and ${n}`);
+    const d = await edited(shards, (m) => (m.state.calibration.confidenceSum[i] = 'NaN'));
+    await expectRefused([d.path], `${d.path}: ${field(`state.calibration.confidenceSum[${i}]`)} is NaN, but ${n} confidences in [0, 1] sum to between 0 and ${n} (NaN only in the last bin, holding a sample)`);
+    let hits = 0;
+    const e = await edited(shards, (m) => {
+      hits = m.state.hits;
+      m.state.calibration.accuracySum[i] += m.state.calibration.accuracySum[i] < n ? 1 : -1;
+    });
+    const sum = (e.p.metrics.state.calibration.accuracySum as number[]).reduce((s, x, j) => s + (j === i ? x + (x < n ? 1 : -1) : x), 0);
+    await expectRefused([e.path], `${e.path}: ${field('state.calibration.accuracySum')} adds up to ${sum}, but state.hits is ${hits}`);
+  });
+
+  it('a Brier sum below 0 or above 2 a sample (class indices), an entropy sum below 0 or infinite', async () => {
+    const shards = fixtures.merges[1].shards;
+    const a = await edited(shards, (m) => (m.state.brierSum = -50));
+    await expectRefused([a.path], `${a.path}: ${field('state.brierSum')} is -50, but a sum of squares is >= 0`);
+    const n = a.p.metrics.count;
+    const b = await edited(shards, (m) => (m.state.brierSum = 2 * n + 1));
+    await expectRefused([b.path], `${b.path}: ${field('state.brierSum')} is ${2 * n + 1}, more than 2 a sample (${2 * n} for ${n})`);
+    const c = await edited(shards, (m) => (m.state.entropySum = -1));
+    await expectRefused([c.path], `${c.path}: ${field('state.entropySum')} is -1, but an entropy is finite and >= 0`);
+    const d = await edited(shards, (m) => (m.state.entropySum = 'Infinity'));
+    await expectRefused([d.path], `${d.path}: ${field('state.entropySum')} is Infinity, but an entropy is finite and >= 0`);
+  });
+
+  it('fewer top-k hits for a larger k; a count beyond 2^53 - 1 says the limit', async () => {
+    const shards = fixtures.merges[0].shards; // --topk 2 --topk 5
+    let two = 0;
+    const a = await edited(shards, (m) => {
+      two = m.state.topkHits['2'];
+      m.state.topkHits['5'] = two - 1;
+    });
+    expect(two).toBeGreaterThan(0);
+    await expectRefused([a.path], `${a.path}: ${field('state.topkHits.5')} is ${two - 1}, fewer than state.topkHits.2, ${two}: a top-2 hit is a top-5 hit`);
+    const b = await edited(shards, (m) => (m.count = 2 ** 53));
+    await expectRefused([b.path], `${b.path}: ${field('count')} is 9007199254740992, not a whole number from 0 to 2^53 - 1`);
+  });
+});
+
+describe('every state a run produces merges', () => {
+  const merges = async (argv: string[]) => {
+    const p = await part(argv);
+    const m = JSON.parse(await merged(files(p))).metrics;
+    expect(m.state).toEqual(p.metrics.state);
+  };
+
+  // NaN logits, ties (more hits than top-1 hits), probability targets, binary
+  for (const c of fixtures.cases) it(c.name, () => merges(c.argv));
+
+  it('infinite logits, probability targets outside [0, 1] (a Brier score above 2), binary targets outside [0, 1] and NaN', async () => {
+    const csv = (name: string, rows: string[]) => {
+      const path = join(dir, name);
+      writeFileSync(path, rows.join('\n') + '\n');
+      return path;
+    };
+    const x = csv('inf.csv', ['inf,0,1', '-inf,-inf,-inf', '1,inf,inf', 'nan,nan,0', '0.5,0.2,0.1']);
+    await merges(['ce', x, csv('inf-y.csv', ['0', '1', '2', '1', '0']), '--metrics', '--topk', '1', '--topk', '2']);
+    await merges(['ce', x, csv('inf-q.csv', ['3,-2,0', '0,1,0', '1,0,0', '0,0,1', '-1,1,1']), '--metrics']);
+    const bx = csv('b.csv', ['5', '-3', 'nan', 'inf', '-inf', '0.5']);
+    await merges(['bce', bx, csv('b-y.csv', ['2', '-1', '1', '0', '1', 'nan']), '--metrics']);
+  });
+});

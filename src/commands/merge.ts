@@ -4,7 +4,8 @@
  * checked against itself and against the others first (merge-parts.ts, merge-agreement.ts).
  * `-` reads the parts from standard input as JSON lines, one result per line.
  */
-import { InputError } from '../errors.js';
+import { compareValues, type Check } from '../checks.js';
+import { InputError, UsageError } from '../errors.js';
 import { keepYoungGenerationSmall } from '../heap.js';
 import { withFile, type FileSource } from '../io/byte-source.js';
 import { checkContent, checkText, SNIFF_BYTES } from '../io/format.js';
@@ -12,9 +13,9 @@ import { readMembers, textLines, type JsonSpan } from '../io/json-part.js';
 import { settle } from '../io/read.js';
 import { checkAgreement } from '../merge-agreement.js';
 import { checkPart, parsePart, sourceOf, type RecordedResult } from '../merge-parts.js';
-import { mergeResults } from '../merge.js';
+import { mergeResults, type MergedResult } from '../merge.js';
 import type { MergeOptions } from '../options.js';
-import { writeQuiet } from '../report/human.js';
+import { checkLine, verdict, writeQuiet } from '../report/human.js';
 import { jsonMetrics, jsonNumber, jsonSettings } from '../report/json.js';
 import { markdown } from '../report/markdown.js';
 import { renderMetrics, unitOf } from '../report/metrics-rows.js';
@@ -23,9 +24,9 @@ import { Streamed, writeJson } from '../report/json-stream.js';
 import type { Paint } from '../report/paint.js';
 import { formatNumber } from '../report/table.js';
 import { formatShape, numel } from '../tensor.js';
-import type { Io } from './io.js';
+import type { CommandIo, Io } from './io.js';
 
-export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promise<number> {
+export async function runMerge(opts: MergeOptions, io: CommandIo, paint: Paint): Promise<number> {
   keepYoungGenerationSmall();
   const parts: RecordedResult[] = [];
   for (const file of opts.files) parts.push(...(await readParts(file, io)));
@@ -35,6 +36,11 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
   const loss = typeof merged.loss === 'number' ? merged.loss : undefined;
   // --metrics: every part has them, or none (merge-agreement.ts)
   const metrics = mergeMetrics(parts, merged);
+  // a part whose own --expect or --reference failed fails the merge, and so does --expect
+  const checks = expectCheck(opts, merged);
+  const failures = parts.filter((p) => !p.ok).map((p) => `${p.source}: its own checks failed ("ok": false)`);
+  for (const f of failures) io.stderr.message(`warning: ${f}`);
+  const ok = failures.length === 0 && checks.every((c) => c.ok);
   if (opts.quiet) {
     await writeQuiet(io.stdout, merged);
   } else if (opts.json) {
@@ -53,19 +59,34 @@ export async function runMerge(opts: MergeOptions, io: Io, paint: Paint): Promis
       settings: jsonSettings(parts[0].settings),
       inputs: { logits: parts.flatMap((p) => p.inputs.logits), labels: parts.flatMap((p) => p.inputs.labels) },
       ...(metrics && { metrics: jsonMetrics(metrics) }),
+      checks: checks.map((c) => ({ ...c, a: jsonNumber(c.a), b: jsonNumber(c.b), diff: jsonNumber(c.diff) })),
+      ok,
+      warnings: failures,
     });
   } else {
     const value = loss !== undefined ? formatNumber(loss) : `${numel(merged.shape)} values of shape ${formatShape(merged.shape)}`;
     const over = `merged from ${parts.length} results, reduction ${merged.reduction}, ${merged.count} contributing`;
     if (opts.markdown) {
-      io.stdout.write(markdown({ title: `merge: ${merged.mode}`, rows: [['loss', value], ['parts', String(parts.length)], ['reduction', merged.reduction], ['contributing', String(merged.count)]], metrics, checks: [] }));
+      const rows: [string, string][] = [['loss', value], ['parts', String(parts.length)], ['reduction', merged.reduction], ['contributing', String(merged.count)]];
+      io.stdout.write(markdown({ title: `merge: ${merged.mode}`, rows, metrics, checks, failures }));
     } else {
       io.stdout.write(`${paint.bold(merged.mode)}  ${value}\n`);
       io.stdout.write(paint.dim(`  ${over}`) + '\n');
       if (metrics) io.stdout.write(renderMetrics(metrics, unitOf(merged.mode), paint.bold).join('\n') + '\n');
+      const lines = [...failures.map((f) => paint.bad(`FAIL ${f}`)), ...checks.map((c) => checkLine(c, paint))];
+      if (checks.length > 0) lines.push(verdict(checks, paint));
+      if (failures.length > 0) lines.push(paint.bad(`not ok: ${failures.length} of ${parts.length} parts failed their own checks`));
+      if (lines.length > 0) io.stdout.write((metrics ? '\n' : '') + lines.join('\n') + '\n');
     }
   }
-  return 0;
+  return ok ? 0 : 1;
+}
+
+/** --expect: the merged loss against it (one number: not for reduction none). */
+function expectCheck(opts: MergeOptions, merged: MergedResult): Check[] {
+  if (opts.expect === undefined) return [];
+  if (typeof merged.loss !== 'number') throw new UsageError('--expect compares one number, but the parts are of reduction none');
+  return [compareValues('expect', merged.loss, opts.expect, opts.tolerance)];
 }
 
 /**

@@ -1,11 +1,25 @@
 /**
  * "metrics" of a --json result as merge reads it back: each field checked for its type, then
- * against itself (the bins' counts add up to the count, hits are at most the count, the edges
- * are the ones of that many bins), so that an edited part is refused naming its field rather
- * than changing the merged metrics.
+ * against itself and against what one run can produce, so that an edited part is refused
+ * naming its field rather than changing the merged metrics:
+ *
+ *   count, hits, bins' counts  whole numbers from 0 to 2^53 - 1; the bins' counts add up to
+ *                      the count, the hits are at most the count
+ *   topkHits           at most the count, never fewer for a larger k (a hit at k is one at
+ *                      every larger k); not tied to hits: a label tied with others for the top
+ *                      score is a hit of argmax's accuracy (the first maximum) but a miss of top-1
+ *   edges              those of that many bins
+ *   confidenceSum[i]   between 0 and count[i] (confidences are in [0, 1]); NaN only in the last
+ *                      bin, where a NaN confidence (a row with a NaN logit) goes, and only if it
+ *                      holds a sample
+ *   accuracySum[i]     classes: whole numbers between 0 and count[i] that add up to the hits
+ *                      (each sample is 1 or 0); binary: the targets' sum, which a target outside
+ *                      [0, 1] (a warning, not an error) or a NaN one takes anywhere, so unchecked
+ *   brierSum           NaN (a NaN or infinite logit) or >= 0; class indices: at most 2 a sample
+ *   entropySum         NaN (as brierSum) or finite and >= 0 (less rounding)
  */
 import { InputError } from '../errors.js';
-import { isCount, isNumber, isObject, toNumber, type Field } from '../json-fields.js';
+import { COUNT, isCount, isNumber, isObject, toNumber, type Field } from '../json-fields.js';
 import { binEdges, MAX_BINS } from './calibration.js';
 import type { MetricsState } from './types.js';
 
@@ -18,7 +32,13 @@ export interface PartMetrics {
 }
 
 
-export function parseMetrics(v: unknown, source: string): PartMetrics {
+/** What the part's loss says of its metrics: binary (bce-logits, binary-cross-entropy) and class indices as labels. */
+export interface MetricsKind {
+  binary: boolean;
+  indexTargets: boolean;
+}
+
+export function parseMetrics(v: unknown, source: string, kind: MetricsKind): PartMetrics {
   const fail = (field: string, what: string) => new InputError(`field "metrics.${field}" ${what}`, source);
   const need = (from: unknown, path: string, ok: (x: unknown) => boolean, what: string): unknown => {
     const x = path.split('.').reduce<unknown>((o, k) => (isObject(o) ? o[k] : undefined), from);
@@ -27,15 +47,15 @@ export function parseMetrics(v: unknown, source: string): PartMetrics {
     return x;
   };
   if (!isObject(v)) throw new InputError(`field "metrics" is not an object`, source);
-  const count = need(v, 'count', isCount, 'a whole number >= 0') as number;
+  const count = need(v, 'count', isCount, COUNT) as number;
   const bins = need(v, 'state.calibration.bins', (x) => isCount(x) && x >= 1 && x <= MAX_BINS, `a whole number from 1 to ${MAX_BINS}`) as number;
   const array = (name: string, ok: (x: unknown) => boolean, what: string) =>
     (need(v, `state.calibration.${name}`, (x) => Array.isArray(x) && x.length === bins + 1 && x.every(ok), `${bins + 1} ${what} (bins + 1)`) as unknown[]);
   const edges = array('edges', isNumber, 'numbers').map(toNumber);
-  const binCount = array('count', isCount, 'whole numbers >= 0') as number[];
+  const binCount = array('count', isCount, 'whole numbers from 0 to 2^53 - 1') as number[];
   const confidenceSum = array('confidenceSum', isNumber, 'numbers').map(toNumber);
   const accuracySum = array('accuracySum', isNumber, 'numbers').map(toNumber);
-  const hits = need(v, 'state.hits', isCount, 'a whole number >= 0') as number;
+  const hits = need(v, 'state.hits', isCount, COUNT) as number;
   const topkHits = need(v, 'state.topkHits', (x) => isObject(x) && Object.entries(x).every(([k, n]) => /^[1-9][0-9]*$/.test(k) && isCount(n)), 'an object of whole numbers keyed by k') as Record<string, number>;
   const brierSum = toNumber(need(v, 'state.brierSum', isNumber, 'a number'));
   const entropySum = toNumber(need(v, 'state.entropySum', isNumber, 'a number'));
@@ -49,7 +69,41 @@ export function parseMetrics(v: unknown, source: string): PartMetrics {
   const inBins = binCount.reduce((a, b) => a + b, 0);
   if (inBins !== count) throw fail('state.calibration.count', `adds up to ${inBins}, but the count is ${count}`);
   if (hits > count) throw fail('state.hits', `is ${hits}, more than the count, ${count}`);
-  for (const [k, n] of Object.entries(topkHits)) if (n > count) throw fail(`state.topkHits.${k}`, `is ${n}, more than the count, ${count}`);
+  const ks = Object.entries(topkHits).sort(([a], [b]) => Number(a) - Number(b));
+  ks.forEach(([k, n], j) => {
+    if (n > count) throw fail(`state.topkHits.${k}`, `is ${n}, more than the count, ${count}`);
+    const [k0, n0] = ks[j - 1] ?? ['', 0];
+    if (n < n0) throw fail(`state.topkHits.${k}`, `is ${n}, fewer than state.topkHits.${k0}, ${n0}: a top-${k0} hit is a top-${k} hit`);
+  });
+  checkBins(binCount, confidenceSum, accuracySum, kind.binary ? undefined : hits, fail);
+  if (!(brierSum >= 0) && brierSum === brierSum) throw fail('state.brierSum', `is ${brierSum}, but a sum of squares is >= 0`);
+  if (kind.indexTargets && brierSum > 2 * count * (1 + SLACK)) throw fail('state.brierSum', `is ${brierSum}, more than 2 a sample (${2 * count} for ${count})`);
+  if (!(entropySum >= -count * SLACK && entropySum < Infinity) && entropySum === entropySum) throw fail('state.entropySum', `is ${entropySum}, but an entropy is finite and >= 0`);
   const state: MetricsState = { hits, topkHits, calibration: { bins, edges, count: binCount, confidenceSum, accuracySum }, brierSum, entropySum };
   return { count, state, ...(skipped !== undefined && { skipped }) };
+}
+
+/** Relative rounding allowed on sums of terms that are each within bounds. */
+const SLACK = 2 ** -40;
+
+/**
+ * The bins' sums against their counts (see the top of this file). `hits` for classes, where
+ * each sample's accuracy is 1 or 0; undefined for binary, whose accuracy is the target.
+ */
+function checkBins(count: number[], confidenceSum: number[], accuracySum: number[], hits: number | undefined, fail: (field: string, what: string) => InputError): void {
+  const last = count.length - 1;
+  let accuracy = 0;
+  for (let i = 0; i <= last; i++) {
+    const [n, c, a] = [count[i], confidenceSum[i], accuracySum[i]];
+    // a NaN confidence (a row with a NaN logit) goes to the last bin
+    const nanAllowed = i === last && n > 0;
+    if (!(c >= 0 && c <= n * (1 + SLACK)) && !(c !== c && nanAllowed)) {
+      const nan = c !== c ? ' (NaN only in the last bin, holding a sample)' : '';
+      throw fail(`state.calibration.confidenceSum[${i}]`, `is ${c}, but ${n} confidences in [0, 1] sum to between 0 and ${n}${nan}`);
+    }
+    if (hits === undefined) continue;
+    if (!(Number.isInteger(a) && a >= 0 && a <= n)) throw fail(`state.calibration.accuracySum[${i}]`, `is ${a}, but ${n} samples, each right (1) or wrong (0), sum to a whole number between 0 and ${n}`);
+    accuracy += a;
+  }
+  if (hits !== undefined && accuracy !== hits) throw fail('state.calibration.accuracySum', `adds up to ${accuracy}, but state.hits is ${hits}`);
 }

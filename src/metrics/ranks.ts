@@ -8,6 +8,7 @@
  * Any monotone map of the scores ranks the same: logits, probabilities and log-probabilities
  * alike.
  */
+import { UsageError } from '../errors.js';
 import type { FloatArray } from '../tensor.js';
 
 /**
@@ -26,8 +27,13 @@ export function labelRank(x: FloatArray, base: number, C: number, inner: number,
   return n;
 }
 
-/** The top-k ks of --topk, or 5 when none is given and there are more than 5 classes. */
+/**
+ * The top-k ks of --topk, or 5 when none is given and there are more than 5 classes. A k
+ * larger than the number of classes is refused, as torchmetrics refuses it (top-C is always 1).
+ */
 export function topkFor(given: readonly number[] | undefined, classes: number): number[] {
+  const over = given?.find((k) => k > classes);
+  if (over !== undefined) throw new UsageError(`--topk ${over} is more than the ${classes} classes of the logits: k is at most C`);
   if (given) return [...new Set(given)].sort((a, b) => a - b);
   return classes > 5 ? [5] : [];
 }

@@ -55,7 +55,7 @@ export function renderHuman(
 }
 
 /** "the check passed", "all 3 checks passed", "1 of 3 checks failed". */
-function verdict(checks: Check[], paint: Paint): string {
+export function verdict(checks: Check[], paint: Paint): string {
   const failed = checks.filter((c) => !c.ok).length;
   if (checks.length === 1) return failed ? paint.bad('the check failed') : paint.ok('the check passed');
   return failed === 0 ? paint.ok(`all ${checks.length} checks passed`) : paint.bad(`${failed} of ${checks.length} checks failed`);
@@ -85,7 +85,7 @@ function preview(r: LossResult): string[] {
   return lines;
 }
 
-function checkLine(c: Check, paint: Paint): string {
+export function checkLine(c: Check, paint: Paint): string {
   const verdict = c.ok ? paint.ok('ok  ') : paint.bad('FAIL');
   const at = c.index === undefined ? '' : ` at [${c.index}]`;
   const note = c.note ? `; ${c.note}` : '';

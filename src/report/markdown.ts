@@ -21,6 +21,8 @@ export interface MarkdownSummary {
   checks: Check[];
   /** Why nothing was compared (check mode): a failed row. */
   unchecked?: string;
+  /** Other failures, a failed row each (merge: the parts whose own checks failed). */
+  failures?: string[];
 }
 
 /** A loss mode's result. */
@@ -39,13 +41,14 @@ export function renderMarkdown(o: Outcome, inputs: { logits: Described; labels: 
 }
 
 export function markdown(s: MarkdownSummary): string {
-  const failed = s.checks.some((c) => !c.ok) || s.unchecked !== undefined;
-  const verdict = s.checks.length > 0 || s.unchecked ? (failed ? ': FAIL' : ': PASS') : '';
+  const failures = s.failures ?? [];
+  const failed = s.checks.some((c) => !c.ok) || s.unchecked !== undefined || failures.length > 0;
+  const verdict = s.checks.length > 0 || s.unchecked || failures.length > 0 ? (failed ? ': FAIL' : ': PASS') : '';
   const lines = [`## losscalc ${s.title}${verdict}`, '', ...table(['', 'value'], s.rows.map(([name, value]) => [name, value]))];
   if (s.metrics) {
     lines.push('', `### Metrics (${s.metrics.count} contributing)`, '', ...table(['metric', 'value'], metricRows(s.metrics).map((r) => [r.name, r.value])));
   }
-  if (s.checks.length > 0 || s.unchecked) {
+  if (s.checks.length > 0 || s.unchecked || failures.length > 0) {
     const rows = s.checks.map((c) => [
       c.index === undefined ? c.name : `${c.name} at [${c.index}]`,
       code(formatNumber(c.a)),
@@ -54,6 +57,7 @@ export function markdown(s: MarkdownSummary): string {
       c.ok ? 'PASS' : c.note ? `FAIL (${c.note})` : 'FAIL',
     ]);
     if (s.unchecked) rows.push([`nothing was checked: ${s.unchecked}`, '', '', '', 'FAIL']);
+    for (const f of failures) rows.push([f, '', '', '', 'FAIL']);
     lines.push('', '### Checks', '', ...table(['check', 'value', 'expected', '\\|diff\\|', 'result'], rows));
   }
   return lines.join('\n') + '\n';
