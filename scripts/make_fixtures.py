@@ -81,9 +81,12 @@ def fmt_float(v):
     return "%.17g" % v
 
 
-def write_npy(name, fname, arr):
-    """np.save, then load back: returns (argv path, the array as stored)."""
-    p = case_dir(name) / fname
+def write_npy(name, fname, arr, under=None):
+    """np.save into the case's folder (under LOSSES, or `under`), then load back: returns
+    (argv path, the array as stored)."""
+    d = case_dir(name) if under is None else under / name
+    d.mkdir(parents=True, exist_ok=True)
+    p = d / fname
     np.save(p, arr)
     return rel(p), np.load(p)
 

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+import make_fixtures as fixtures
 from make_fixtures import L, T, jsonable, red_argv, rng_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,12 +41,8 @@ torch.set_default_dtype(torch.float64)
 
 
 def write_npy(name, fname, arr):
-    """np.save, then load back: returns (argv path, the array as stored)."""
-    d = OUT / name
-    d.mkdir(parents=True, exist_ok=True)
-    p = d / fname
-    np.save(p, arr)
-    return p.relative_to(FIXTURES).as_posix(), np.load(p)
+    """np.save under OUT/name, then load back: returns (argv path, the array as stored)."""
+    return fixtures.write_npy(name, fname, arr, under=OUT)
 
 
 def add(name, shards, loss, count, note, **extra):

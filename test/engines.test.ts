@@ -13,22 +13,14 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Metrics } from '../src/metrics/types.js';
 import { expectClose } from './cases.js';
 import { FIXTURES, readJson } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const fixtures = join(FIXTURES, 'engines');
-interface ExpectedMetrics {
-  count: number;
-  hits: number;
-  accuracy: number;
-  topkAccuracy: Record<string, number>;
-  perplexity: number | null;
-  ece: number;
-  mce: number;
-  brier: number;
-  entropy: number;
-}
+/** The metrics the generator writes (scripts/make_metrics_fixtures.py class_metrics), and the hit count. */
+type ExpectedMetrics = Pick<Metrics, 'count' | 'accuracy' | 'topkAccuracy' | 'perplexity' | 'ece' | 'mce' | 'brier' | 'entropy'> & { hits: number };
 const expected = readJson<{ shards: number; mean: number; sum: number; none: number[]; metrics: ExpectedMetrics }>(join(fixtures, 'expected.json'));
 
 // a folder as the README's commands expect it: dumps/logits/{logits,labels}_<i>.npy, w.npy, and losscalc on the PATH
@@ -54,7 +46,7 @@ interface Result {
   sum: number;
   weightSum: number;
   perSample?: number[];
-  metrics?: ExpectedMetrics & { state: { hits: number; topkHits: Record<string, number>; calibration: { count: number[] } } };
+  metrics?: Metrics;
 }
 
 /** One run over every shard, in order (`-l` and `-y` repeated). */
