@@ -91,6 +91,16 @@ def write_npy(name, fname, arr, under=None):
     return rel(p), np.load(p)
 
 
+def shard_argvs(name, xs, ys, argv, under):
+    """Writes shard i as logits_i.npy / labels_i.npy under `under`/name; returns each shard's argv."""
+    out = []
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        xp, _ = write_npy(name, f"logits_{i}.npy", x, under)
+        yp, _ = write_npy(name, f"labels_{i}.npy", y, under)
+        out.append([argv[0], xp, yp] + argv[1:])
+    return out
+
+
 def write_csv(name, fname, arr, header=None):
     """A row per sample, a column per class; 1-D arrays become one column. Floats with
     %.17g (round-trip exact), integers as integers."""

@@ -54,12 +54,7 @@ def add(name, shards, loss, count, note, **extra):
 
 def shards_of(name, xs, ys, argv):
     """Writes shard i as logits_i.npy / labels_i.npy; returns each shard's argv."""
-    out = []
-    for i, (x, y) in enumerate(zip(xs, ys)):
-        xp, _ = write_npy(name, f"logits_{i}.npy", x)
-        yp, _ = write_npy(name, f"labels_{i}.npy", y)
-        out.append([argv[0], xp, yp] + argv[1:])
-    return out
+    return fixtures.shard_argvs(name, xs, ys, argv, OUT)
 
 
 def nan_and_inf_cases():

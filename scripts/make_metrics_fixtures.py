@@ -357,12 +357,7 @@ def binary_cases():
 def merge_cases():
     """Shards whose merged metrics must equal one run over the union."""
     def shards(name, xs, ys, argv):
-        out = []
-        for i, (x, y) in enumerate(zip(xs, ys)):
-            xp, _ = write_npy(name, f"logits_{i}.npy", x)
-            yp, _ = write_npy(name, f"labels_{i}.npy", y)
-            out.append([argv[0], xp, yp] + argv[1:])
-        return out
+        return fixtures.shard_argvs(name, xs, ys, argv, OUT)
 
     n = "merge_weight_ignore"
     rng = rng_for(n)
