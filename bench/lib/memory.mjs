@@ -136,7 +136,10 @@ function lossOf(v) {
   return typeof v === 'string' ? Number(v) : v;
 }
 
-/** The count and sum of the losses in a saved .npy (float64), .csv (index,loss) or .json (nested) file, read in chunks. */
+/**
+ * The count and sum of the losses in a saved .npy (float64), .csv (index,loss,... a row per
+ * sample) or .json (a record per sample, a line each: {"index", "loss", ...}) file, read in chunks.
+ */
 function savedTotals(file) {
   let count = 0;
   const sum = neumaier();
@@ -148,10 +151,13 @@ function savedTotals(file) {
     return { count: values.length, sum: sum.value() };
   }
   const csv = file.endsWith('.csv');
-  eachToken(file, csv ? /[\n]/ : /[[\],\s]/, (token, first) => {
+  eachToken(file, /\n/, (line, first) => {
     if (csv && first) return; // the header line
+    // the loss: a CSV row's second cell; a JSON record's "loss" ("NaN" and the infinities are strings)
+    const loss = csv ? line.split(',')[1] : /"loss":"?([^,"}]*)/.exec(line)?.[1];
+    if (loss === undefined) return; // the JSON list's brackets
     count++;
-    sum.add(Number(csv ? token.slice(token.indexOf(',') + 1) : token));
+    sum.add(csv && /^-?(nan|inf)$/i.test(loss) ? Number(loss.replace(/inf/i, 'Infinity')) : Number(loss));
   });
   return { count, sum: sum.value() };
 }
