@@ -6,7 +6,7 @@
  * a byte of it is made.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, linkSync, mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdtempSync, openSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -186,4 +186,30 @@ describe('an .npz over 4 GiB', () => {
     expect(npzChunks([{ name: 'loss', shape: [fits], blocks: () => [] }], 'fits.npz').next().done).toBe(false);
     expect(() => npzChunks([{ name: 'loss', shape: [fits + 1], blocks: () => [] }], 'over.npz').next()).toThrow('more than 4 GiB');
 });
+});
+
+describe('inputs read from standard input, and outputs into one pipe', () => {
+  const run = (args: string[], stdin: number | 'pipe', input?: string) =>
+    spawnSync('bash', ['-c', `"$@" | cat; exit \${PIPESTATUS[0]}`, 'run', process.execPath, BIN, ...args], { encoding: 'utf8', stdio: [stdin, 'pipe', 'pipe'], input });
+  it('a file given as standard input is an input: --report or --save-per-sample onto it is refused, and it is kept', () => {
+    const logits = file('L.html', readFileSync(EXAMPLE[0], 'utf8'));
+    const fd = openSync(logits, 'r');
+    const r = run(['ce', '-', EXAMPLE[1], '--format', 'csv', '--report', logits, '-q'], fd);
+    closeSync(fd);
+    expect([r.status, r.stderr]).toEqual([2, `losscalc: --report ${logits} is an input of this run (logits): name another file\n`]);
+    expect(readFileSync(logits, 'utf8')).toBe(readFileSync(EXAMPLE[0], 'utf8'));
+    const labels = file('Y.csv', readFileSync(EXAMPLE[1], 'utf8'));
+    const fd2 = openSync(labels, 'r');
+    const s = run(['ce', EXAMPLE[0], '-', '--save-per-sample', labels, '-q'], fd2);
+    closeSync(fd2);
+    expect([s.status, s.stderr]).toEqual([2, `losscalc: --save-per-sample ${labels} is an input of this run (labels): name another file\n`]);
+    expect(readFileSync(labels, 'utf8')).toBe(readFileSync(EXAMPLE[1], 'utf8'));
+  });
+  it('a pipe named twice (/dev/stdout, /dev/fd/1) is refused; piped standard input and a saved /dev/stdout go together', () => {
+    const twice = run(['ce', ...EXAMPLE, '--save-per-sample', '/dev/stdout', '--save-per-sample', '/dev/fd/1', '-q'], 'pipe', '');
+    expect([twice.status, twice.stderr]).toEqual([2, 'losscalc: --save-per-sample /dev/fd/1 is the file --save-per-sample /dev/stdout writes: name another file\n']);
+    const piped = run(['ce', EXAMPLE[0], '-', '--save-per-sample', '/dev/stdout', '-q'], 'pipe', readFileSync(EXAMPLE[1], 'utf8'));
+    expect(piped.status, piped.stderr).toBe(0);
+    expect(piped.stdout.split('\n')[0]).toBe('index,loss,label,predicted,p_label');
+  });
 });

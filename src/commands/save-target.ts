@@ -1,21 +1,22 @@
 /**
  * --report or --save-per-sample onto one of the run's own inputs (logits, labels, weight,
  * pos-weight, reference, class-names) would overwrite what is being read, and two outputs onto
- * one file would leave only the last: both are refused before anything is read. A file is the
- * same file when its device and inode are, so another name for it (a symbolic or hard link,
- * `./x`, `dir/../x`) is caught too.
+ * one file would leave only the last (or, into one pipe, send it twice): both are refused before
+ * anything is read. A file is the same file when its device and inode are, so another name for
+ * it (a symbolic or hard link, `./x`, `dir/../x`, `/dev/stdout` and `/dev/fd/1`) is caught too,
+ * and an input read from standard input is the file or pipe that standard input is.
  */
-import { statSync, type Stats } from 'node:fs';
+import { fstatSync, statSync, type Stats } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { locate } from '../io/read.js';
 import type { Options } from '../options.js';
 
 export async function refuseSavingOverInput(opts: Options): Promise<void> {
   const outputs = [...opts.savePerSample.map((path) => ['--save-per-sample', path]), ...(opts.report === undefined ? [] : [['--report', opts.report]])];
-  // a new file, or a FIFO or device written directly (/dev/null, /dev/stdout): nothing is overwritten
+  // a new file names nothing yet; a FIFO or device (/dev/null, /dev/stdout) is written directly
   const targets = outputs.flatMap(([flag, path]) => {
     const target = stat(path);
-    return target?.isFile() ? [{ flag, path, target }] : [];
+    return target ? [{ flag, path, target }] : [];
   });
   if (targets.length === 0) return;
   const inputs: [string, readonly string[]][] = [
@@ -29,11 +30,13 @@ export async function refuseSavingOverInput(opts: Options): Promise<void> {
   for (const [operand, specs] of inputs) {
     for (const spec of specs) {
       const at = await locate(spec);
-      files.push([operand, at.stdin ? undefined : stat(at.path)]); // inline numbers name no file
+      // standard input is the file (or pipe) it was given; inline numbers name no file
+      files.push([operand, at.stdin ? fstat(0) : stat(at.path)]);
     }
   }
   if (opts.classNames !== undefined) files.push(['class-names', stat(opts.classNames)]);
-  for (const { flag, path, target } of targets) {
+  // only a regular file is overwritten: a pipe read and another written are both stdin's and stdout's at most
+  for (const { flag, path, target } of targets.filter((t) => t.target.isFile())) {
     for (const [operand, input] of files) {
       if (input && same(input, target)) throw new UsageError(`${flag} ${path} is an input of this run (${operand}): name another file`);
     }
@@ -50,6 +53,14 @@ const same = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino;
 function stat(path: string): Stats | undefined {
   try {
     return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function fstat(fd: number): Stats | undefined {
+  try {
+    return fstatSync(fd);
   } catch {
     return undefined;
   }
