@@ -68,14 +68,17 @@ export function oneLine(message: string): string {
 
 /**
  * Text with every control character shown escaped (C0, DEL and C1, which terminals also obey),
- * so that a file name or a quoted header cannot break a line or move the cursor. Escaping
- * twice changes nothing.
+ * and the characters that reorder or break text (the bidi controls, as in `x\u202egnp.exe` shown
+ * as `xexe.png`; the line and paragraph separators), so that a file name or a quoted header
+ * cannot break a line, move the cursor or pass for another name. Escaping twice changes nothing.
  */
 export function escapeControl(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
-    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (c === '\n' || c === '\r' || c === '\t') return c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t';
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }
 
 /** What the system's error codes mean, in the words of strerror (lower case). */

@@ -25,4 +25,29 @@ describe('hostile class names in the terminal', () => {
     expect(r.stdout).toContain('\\x1b[2J\\x1b[31mEVIL\\x07');
     expect(r.stdout).toContain('line\\nbreak');
   });
+
+  it('characters that reorder or break text (bidi controls, line separators) are shown as escapes', async () => {
+    const names = join(dir, 'bidi.json');
+    writeFileSync(names, JSON.stringify(['a', 'x\u202egnp.exe', 'nel\u2028ls', 'd', 'e']));
+    const example = join(FIXTURES, 'example');
+    const r = await runCli(['ce', join(example, 'logits.csv'), join(example, 'labels.csv'), '--per-sample', '--class-names', names]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u202e\u2028]/);
+    expect(r.stdout).toContain('x\\u202egnp.exe');
+    expect(r.stdout).toContain('nel\\u2028ls');
+  });
+});
+
+describe('hostile names in --markdown', () => {
+  it("a part's file name with <!-- or <x> is written as text, never as HTML that would hide the summary", async () => {
+    const example = join(FIXTURES, 'example');
+    const part = join(dir, 'a<!--<details>.json');
+    const failed = await runCli(['ce', join(example, 'logits.csv'), join(example, 'labels.csv'), '--json', '--expect', '1']);
+    writeFileSync(part, failed.stdout);
+    const r = await runCli(['merge', part, '--markdown']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('<!--');
+    expect(r.stdout).not.toContain('<details>');
+    expect(r.stdout).toContain('a&lt;!--&lt;details&gt;.json');
+  });
 });

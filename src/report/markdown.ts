@@ -63,9 +63,16 @@ export function markdown(s: MarkdownSummary): string {
   return lines.join('\n') + '\n';
 }
 
-/** A Markdown table; a | inside a cell is escaped, and control characters (a line break) shown as escapes. */
+/**
+ * A Markdown table; a | inside a cell is escaped, control characters (a line break) shown as
+ * escapes, and <, > and & written as entities, so that a name such as `a<!--.json` cannot hide
+ * the rest of a step summary (GitHub renders HTML in Markdown).
+ */
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+
 function table(headers: string[], rows: string[][]): string[] {
-  const line = (cells: string[]) => `| ${cells.map((c) => escapeControl(c).replace(/(?<!\\)\|/g, '\\|')).join(' | ')} |`;
+  const cell = (c: string) => escapeControl(c).replace(/[&<>]/g, (ch) => ENTITIES[ch]).replace(/(?<!\\)\|/g, '\\|');
+  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
   return [line(headers), `|${headers.map(() => '---').join('|')}|`, ...rows.map(line)];
 }
 
