@@ -43,6 +43,10 @@ def split_options(rest):
     i = 0
     while i < len(rest):
         arg = rest[i]
+        if arg == "--":
+            # the shards' operands are the script's: a second -- would make --json an operand
+            print("dask_merge.py: --: give losscalc's mode and options after one --, with no operands", file=sys.stderr)
+            sys.exit(2)
         name = arg.split("=", 1)[0] if arg.startswith("--") else arg
         if name in REFUSED:
             print(f"dask_merge.py: {name}: {REFUSED[name]}; run losscalc once over every shard for it", file=sys.stderr)
@@ -80,14 +84,17 @@ def shard_pairs(folder):
 
 
 def run_shard(pair, losscalc_args):
-    """On a worker: losscalc over one shard, its --json result (a failure raises, naming the shard)."""
+    """On a worker: losscalc over one shard: (its --json result, None), or (None, the line that
+    says why losscalc refused it, naming the shard). A refusal is returned, not raised, so that
+    the workers do not log it as a failed task."""
     logits, labels = pair
     mode, *options = losscalc_args
     done = subprocess.run(["losscalc", mode, logits, labels, *options, "--json"], capture_output=True, text=True)
     # exit 1 is a failed check: the result is still there ("ok": false), and merge says it
     if done.returncode not in (0, 1):
-        raise RuntimeError(f"losscalc on {logits}: {done.stderr.strip()}")
-    return done.stdout
+        said = done.stderr.strip().splitlines()
+        return None, f"{logits}: {said[-1] if said else f'losscalc exited with {done.returncode}'}"
+    return done.stdout, None
 
 
 def main():
@@ -104,12 +111,20 @@ def main():
     pairs = shard_pairs(args.shards)
 
     cluster = None if args.scheduler else LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None)
-    with Client(args.scheduler or cluster) as client:
-        futures = client.map(run_shard, pairs, losscalc_args=shard_args, pure=False)
-        # gathered in the order of the shards, whichever worker finished first
-        parts = client.gather(futures)
-    if cluster is not None:
-        cluster.close()
+    try:
+        with Client(args.scheduler or cluster) as client:
+            futures = client.map(run_shard, pairs, losscalc_args=shard_args, pure=False)
+            # gathered in the order of the shards, whichever worker finished first
+            results = client.gather(futures)
+    finally:
+        if cluster is not None:
+            cluster.close()
+    refused = [why for _, why in results if why is not None]
+    if refused:
+        # losscalc's own line for the first shard it refused; exit 2, as losscalc's for bad input
+        print(f"dask_merge.py: {refused[0]}", file=sys.stderr)
+        sys.exit(2)
+    parts = [part for part, _ in results]
     merged = subprocess.run(["losscalc", "merge", "-", *merge_args], input="".join(p if p.endswith("\n") else p + "\n" for p in parts), text=True)
     sys.exit(merged.returncode)
 

@@ -147,4 +147,13 @@ describe('Dask distributed', () => {
       expect(r.status).toBe(2);
     }
   }, 300_000);
+
+  it.skipIf(unable !== undefined)('a shard losscalc refuses is one line naming it, exit 2, and no traceback; a second -- is refused', () => {
+    const example = `${python} '${join(ROOT, 'examples', 'dask_merge.py')}' dumps/logits`;
+    const r = sh(`${example} -- ce --weight 1,2`);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dask_merge\.py: \S+\/logits_\d+\.npy: losscalc: --weight: weight has shape \(2,\), expected \(7,\): one weight per class\n$/);
+    const twice = sh(`${example} -- ce -- --json`);
+    expect([twice.status, twice.stderr]).toEqual([2, "dask_merge.py: --: give losscalc's mode and options after one --, with no operands\n"]);
+  }, 300_000);
 });
