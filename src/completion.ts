@@ -142,7 +142,8 @@ function zshScript(commands: CommandSpec[]): string {
     })
     .join('\n');
   return `#compdef losscalc
-# losscalc completion for zsh. Load it now:  source <(losscalc completion zsh)
+# losscalc completion for zsh. Load it now (once compinit has run, as in most ~/.zshrc):
+#   source <(losscalc completion zsh)
 # or for every shell: save it as _losscalc in a folder of your $fpath, then run compinit.
 _losscalc() {
   local -a modes
@@ -163,8 +164,10 @@ ${modeCases}
 }
 if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
   _losscalc "$@"
-else
+elif (( $+functions[compdef] )); then
   compdef _losscalc losscalc
+else
+  print -u2 'losscalc completion: run compinit first (autoload -U compinit && compinit), then source this again'
 fi
 `;
 }

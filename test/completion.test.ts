@@ -100,6 +100,14 @@ describe('zsh completion', () => {
     expect(r.stdout).toBe('_losscalc: function\n_losscalc\n');
     expect(spawnSync('zsh', ['-n', zshScript]).status).toBe(0);
   });
+
+  it.skipIf(!has('zsh'))('sourced before compinit, it says what to run instead of failing on compdef', () => {
+    const zshScript = join(dir, '_losscalc_early');
+    writeFileSync(zshScript, script('zsh').stdout);
+    const r = spawnSync('zsh', ['-f', '-c', `source '${zshScript}'; print rc=$?`], { encoding: 'utf8' });
+    expect(r.stdout).toBe('rc=0\n');
+    expect(r.stderr).toBe('losscalc completion: run compinit first (autoload -U compinit && compinit), then source this again\n');
+  });
 });
 
 describe('losscalc completion', () => {

@@ -51,3 +51,21 @@ describe('hostile names in --markdown', () => {
     expect(r.stdout).toContain('a&lt;!--&lt;details&gt;.json');
   });
 });
+
+describe('--class-names, one a line', () => {
+  const example = join(FIXTURES, 'example');
+  const run = (text: string) => {
+    const names = join(dir, `lines-${text.length}.txt`);
+    writeFileSync(names, text);
+    return runCli(['ce', join(example, 'logits.csv'), join(example, 'labels.csv'), '--per-sample', '--class-names', names]).then((r) => ({ ...r, names }));
+  };
+  it('empty lines at the end are an editor\'s newlines, not names', async () => {
+    const r = await run('a\nb\nc\nd\ne\n\n\n');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^\s+4\s+e\s+3\s/m);
+  });
+  it('an empty line before a name is refused, naming the line', async () => {
+    const r = await run('a\n\nc\nd\ne\n');
+    expect([r.code, r.stderr]).toEqual([2, `losscalc: ${r.names}: line 2 is empty: one class name a line (a JSON list can hold an empty name)\n`]);
+  });
+});

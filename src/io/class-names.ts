@@ -16,7 +16,10 @@ import { delimiterOf, type Format } from './format.js';
 /** The most of a --class-names file read: a name a class is a few MB even for a large vocabulary. */
 export const CLASS_NAMES_LIMIT = 64 << 20;
 
-/** --class-names: JSON when the text starts with '[', else one name a line (a last empty line dropped). */
+/**
+ * --class-names: JSON when the text starts with '[', else one name a line: the empty lines at the
+ * end are dropped (an editor's trailing newlines), an empty line before a name is refused.
+ */
 export function readClassNames(path: string, classes: number): string[] {
   const text = readCapped(path).replace(/^\uFEFF/, '');
   let names: string[];
@@ -33,7 +36,9 @@ export function readClassNames(path: string, classes: number): string[] {
     names = list as string[];
   } else {
     names = text.split(/\r?\n/);
-    if (names[names.length - 1] === '') names.pop();
+    while (names.length > 0 && names[names.length - 1] === '') names.pop();
+    const blank = names.indexOf('');
+    if (blank !== -1) throw new InputError(`line ${blank + 1} is empty: one class name a line (a JSON list can hold an empty name)`, path);
   }
   if (names.length !== classes) throw new InputError(`holds ${names.length} class names, but the logits have ${classes} classes`, path);
   return names;
