@@ -116,7 +116,7 @@ export function parsePart(members: JsonMembers | undefined, file: string, line?:
   };
   // false when its --expect or --reference failed (results from before it lack it)
   const ok = o.ok === undefined ? true : need<boolean>(o, 'ok', (v) => typeof v === 'boolean', 'true or false');
-  const metrics = o.metrics === undefined ? undefined : parseMetrics(o.metrics, source, metricsKind(mode, o, need));
+  const metrics = o.metrics === undefined ? undefined : parseMetrics(o.metrics, source, metricsKind(mode, settings, o, need));
   if (metrics && metrics.count !== count) throw new InputError(`field "metrics.count" is ${metrics.count} but field "count" is ${count}`, source);
   return {
     mode, reduction, sum, weightSum, count, perSample: perSample && losses(perSample), shape, source, settings, inputs, file, line, ok,
@@ -126,14 +126,17 @@ export function parsePart(members: JsonMembers | undefined, file: string, line?:
 }
 
 /**
- * What the part's loss says of its metrics' bounds (metrics/parse.ts): binary or not, and
- * whether the labels were class indices (a shape other than the logits'). A merged result
- * has no "shapes": its labels are taken to be what allows more (probabilities).
+ * What the part's loss and settings say of its metrics' bounds (metrics/parse.ts): binary or
+ * not, whether the labels were class indices (a shape other than the logits'), whether the
+ * predictions were taken as given (binary-cross-entropy's p, nll without --log-softmax,
+ * --input probs or log-probs) rather than made probabilities by losscalc, and the classes. A
+ * merged result has no "shapes": its labels are taken to be what allows more (probabilities).
  */
-function metricsKind(mode: string, o: Field, need: <T>(from: Field, key: string, ok: (v: unknown) => boolean, what: string, field?: string) => T): MetricsKind {
+function metricsKind(mode: string, settings: ResultSettings, o: Field, need: <T>(from: Field, key: string, ok: (v: unknown) => boolean, what: string, field?: string) => T): MetricsKind {
   const shapes = o.shapes === undefined ? undefined : need<Field>(o, 'shapes', (v) => isObject(v) && isShape(v.logits) && isShape(v.labels), 'the shapes {logits, labels} of the inputs');
   const binary = mode === 'bce-logits' || mode === 'binary-cross-entropy';
-  return { binary, indexTargets: !binary && shapes !== undefined && String(shapes.logits) !== String(shapes.labels) };
+  const given = binary ? mode === 'binary-cross-entropy' : mode === 'nll' ? !settings.logSoftmax : settings.input !== 'logits';
+  return { binary, indexTargets: !binary && shapes !== undefined && String(shapes.logits) !== String(shapes.labels), given, classes: binary ? null : settings.classes };
 }
 
 const isShape = (v: unknown) => Array.isArray(v) && v.length <= 64 && v.every(isCount);

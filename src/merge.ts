@@ -9,6 +9,7 @@
  * part had them.
  */
 import { InputError } from './errors.js';
+import { addCount } from './json-fields.js';
 import { storedLosses } from './loss-store.js';
 import { ExactSum } from './losses/exact-sum.js';
 import { CompensatedSum, reduced, type LossResult, type NonFiniteLosses, type PerSample, type Reduction } from './losses/reduce.js';
@@ -59,8 +60,9 @@ export function mergeResults(parts: PartialResult[], losses?: PerSample): Merged
     if (first.reduction === 'none' && !p.perSample && !losses) {
       throw new InputError('has no "perSample": reduction none merges the unreduced losses, so every part needs them', p.source);
     }
-    count += p.count;
-    rows += p.shape[0] ?? 1;
+    // weightSum without class weights is the count (merge-parts.ts), so within it too
+    count = addCount(count, p.count, 'count', p.source);
+    rows = addCount(rows, p.shape[0] ?? 1, 'shape[0]', p.source);
   }
   // an unbatched part (shape ()) is one row
   const shape = [rows, ...first.shape.slice(1)];

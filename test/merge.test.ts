@@ -388,3 +388,27 @@ describe('the verdict of a merge', () => {
     await expectRefused(run(none, '--expect', '0x1'), '--expect needs a number written in decimal, got "0x1"');
   });
 });
+
+describe('merge refuses counts past 2^53 - 1', () => {
+  const shards = () => readJson<MergeCase[]>(join(FIXTURES, 'merge.json')).find((c) => c.name === 'nll_inf_mean')!.shards;
+  const claiming = (p: Part, count: number, rows: number) => {
+    const { perSample: _, ...rest } = p;
+    return { ...rest, count, weightSum: count, sum: count, shape: [rows, ...p.shape.slice(1)] };
+  };
+
+  it('a merged count that float64 no longer holds exactly', async () => {
+    const [a, b] = await Promise.all(shards().slice(0, 2).map((s) => part(s)));
+    const [fa, fb] = files(claiming(a, 6000000000000001, 6000000000000001), claiming(b, 6000000000000002, 6000000000000002));
+    await expectRefused(merge([fa, fb]), `${fb}: field "count" is 6000000000000002, and with the 6000000000000001 of the parts before it the merged sum passes 2^53 - 1, past which counts are not exact`);
+    const max = Number.MAX_SAFE_INTEGER;
+    const [ga, gb] = files(claiming(a, a.count, max), claiming(b, 1, 1));
+    await expectRefused(merge([ga, gb]), `${gb}: field "shape[0]" is 1, and with the ${max} of the parts before it the merged sum passes 2^53 - 1, past which counts are not exact`);
+    // up to the limit it merges, and the merge merges again
+    const [ha, hb] = files(claiming(a, max - 1, max - 1), claiming(b, 1, 1));
+    const r = await merge([ha, hb]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).count).toBe(max);
+    const again = await merge(files(JSON.parse(r.stdout)));
+    expect(again.code, again.stderr).toBe(0);
+  });
+});

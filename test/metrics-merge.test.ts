@@ -228,3 +228,68 @@ describe('every state a run produces merges', () => {
     await merges(['bce', bx, csv('b-y.csv', ['2', '-1', '1', '0', '1', 'nan']), '--metrics']);
   });
 });
+
+describe('predictions taken as given: their metrics merge however far from probabilities', () => {
+  const csv = (name: string, rows: string[]) => {
+    const path = join(dir, name);
+    writeFileSync(path, rows.join('\n') + '\n');
+    return path;
+  };
+  const merges = async (argv: string[]) => {
+    const p = await part(argv);
+    const m = JSON.parse(await merged(files(p))).metrics;
+    expect(m.state).toEqual(p.metrics.state);
+    return p;
+  };
+
+  it('nll of values that are no log-probabilities, --input probs and log-probs of rows that do not sum to 1', async () => {
+    // a confidence of e^2, Brier sums above 2 a sample, negative entropies
+    const a = await merges(['nll', csv('g1.csv', ['1,2']), csv('g1-y.csv', ['1']), '--metrics']);
+    expect(a.metrics.state.calibration.confidenceSum.at(-1)).toBeGreaterThan(1);
+    const b = await merges(['nll', csv('g5.csv', ['1,1', '1,1', '1,1', '1,1', '1,1']), csv('g5-y.csv', ['0', '0', '0', '0', '0']), '--metrics']);
+    expect(b.metrics.state.brierSum).toBeGreaterThan(2 * b.metrics.count);
+    expect(b.metrics.state.entropySum).toBeLessThan(0);
+    const rows = csv('gp.csv', ['0.9,0.9,0.9,0.9', '0.5,0.25,0,0', '1,1,1,1']);
+    const labels = csv('gp-y.csv', ['0', '1', '3']);
+    const c = await merges(['ce', rows, labels, '--input', 'probs', '--metrics']);
+    expect(c.metrics.state.brierSum).toBeGreaterThan(2 * c.metrics.count);
+    await merges(['ce', csv('gl.csv', ['2,1,0.5', '0,0,0']), csv('gl-y.csv', ['0', '2']), '--input', 'log-probs', '--metrics']);
+  });
+
+  it('a run whose probabilities losscalc makes (logits, --log-softmax) is still held to them', async () => {
+    const logits = csv('gs.csv', ['1,2', '3,0.5']);
+    const labels = csv('gs-y.csv', ['1', '0']);
+    for (const argv of [['ce', logits, labels, '--metrics'], ['nll', logits, labels, '--log-softmax', '--metrics']]) {
+      const p = await part(argv);
+      const copy = structuredClone(p);
+      copy.metrics.state.entropySum = -1;
+      const [path] = files(copy);
+      await expectRefused([path], `${path}: field "metrics.state.entropySum" is -1, but an entropy is finite and >= 0`);
+      copy.metrics.state.entropySum = p.metrics.state.entropySum;
+      const i = copy.metrics.state.calibration.count.findIndex((n: number) => n > 0);
+      const n = copy.metrics.state.calibration.count[i];
+      copy.metrics.state.calibration.confidenceSum[i] = n + 0.5;
+      const [bins] = files(copy);
+      await expectRefused([bins], `${bins}: field "metrics.state.calibration.confidenceSum[${i}]" is ${n + 0.5}, but ${n} confidences in [0, 1] sum to between 0 and ${n}`);
+    }
+  });
+});
+
+describe('merge refuses top-k states no run makes', () => {
+  it('a k above the classes; top-C hits other than the count', async () => {
+    const p = await part(fixtures.merges[0].shards[0]); // 7 classes
+    expect(p.settings.classes).toBe(7);
+    const copy = structuredClone(p);
+    copy.metrics.state.topkHits['100'] = p.metrics.count;
+    const [a] = files(copy);
+    await expectRefused([a], `${a}: field "metrics.state.topkHits.100" is for k = 100, but settings.classes is 7 and a run takes --topk up to the classes`);
+    const c4 = fixtures.cases.find((c) => c.name === 'ce_c4')!.argv;
+    const q = await part([...c4, '--topk', '4']);
+    expect(q.metrics.state.topkHits['4']).toBe(q.metrics.count);
+    expect(JSON.parse(await merged(files(q))).metrics.state).toEqual(q.metrics.state);
+    const edit = structuredClone(q);
+    edit.metrics.state.topkHits['4'] = q.metrics.count - 1;
+    const [b] = files(edit);
+    await expectRefused([b], `${b}: field "metrics.state.topkHits.4" is ${q.metrics.count - 1}, but top-4 of 4 classes hits every sample, ${q.metrics.count}`);
+  });
+});

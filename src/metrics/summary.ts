@@ -3,6 +3,7 @@
  * the counts and sums, so a merge of shards gives what one run over all of them gives (counts
  * exactly, sums to rounding).
  */
+import { addCount } from '../json-fields.js';
 import { CompensatedSum } from '../losses/reduce.js';
 import { calibrationErrors } from './calibration.js';
 import type { Metrics, MetricsState, Perplexity } from './types.js';
@@ -25,27 +26,28 @@ export function summarize(count: number, state: MetricsState, perplexity: Perple
 }
 
 /**
- * The parts' states as one: counts add (exactly: whole numbers below 2^53), sums add as
- * compensated sums. The parts agree on the bins and the ks (merge-agreement.ts).
+ * The parts' states as one: counts add (exactly: whole numbers up to 2^53 - 1, refused past
+ * it, naming the field), sums add as compensated sums. The parts agree on the bins and the ks
+ * (merge-agreement.ts).
  */
-export function joinStates(parts: readonly { count: number; state: MetricsState }[]): { count: number; state: MetricsState } {
+export function joinStates(parts: readonly { count: number; state: MetricsState; source: string }[]): { count: number; state: MetricsState } {
   const [first] = parts;
   const sum = (of: (s: MetricsState) => number) => {
     const s = new CompensatedSum();
     for (const p of parts) s.add(of(p.state));
     return s.value;
   };
-  const total = (of: (s: MetricsState) => number) => parts.reduce((a, p) => a + of(p.state), 0);
+  const total = (of: (s: MetricsState) => number, field: string) => parts.reduce((a, p) => addCount(a, of(p.state), `metrics.state.${field}`, p.source), 0);
   const c = first.state.calibration;
   return {
-    count: parts.reduce((a, p) => a + p.count, 0),
+    count: parts.reduce((a, p) => addCount(a, p.count, 'metrics.count', p.source), 0),
     state: {
-      hits: total((s) => s.hits),
-      topkHits: Object.fromEntries(Object.keys(first.state.topkHits).map((k) => [k, total((s) => s.topkHits[k])])),
+      hits: total((s) => s.hits, 'hits'),
+      topkHits: Object.fromEntries(Object.keys(first.state.topkHits).map((k) => [k, total((s) => s.topkHits[k], `topkHits.${k}`)])),
       calibration: {
         bins: c.bins,
         edges: c.edges,
-        count: c.count.map((_, i) => total((s) => s.calibration.count[i])),
+        count: c.count.map((_, i) => total((s) => s.calibration.count[i], `calibration.count[${i}]`)),
         confidenceSum: c.count.map((_, i) => sum((s) => s.calibration.confidenceSum[i])),
         accuracySum: c.count.map((_, i) => sum((s) => s.calibration.accuracySum[i])),
       },
