@@ -23,6 +23,9 @@ import { asValues, type Values } from './values.js';
  */
 export type PredictionKind = 'logits' | 'log-probabilities' | 'probabilities' | 'binary' | 'binary-probabilities';
 
+/** Whether the predictions are a binary loss's: an element each, no class dim. */
+export const isBinary = (kind: PredictionKind): boolean => kind === 'binary' || kind === 'binary-probabilities';
+
 export interface SampleRow {
   /** Flat (row-major) index into the unreduced loss, and the same as a position, "(n, d1)". */
   index: number;
@@ -93,7 +96,7 @@ export function breakdown(
   const worst = new WorstK(opts.top, numel(losses.shape));
   const perClass = new PerClass();
   const histogram = new LossHistogram(opts.bins ?? 8);
-  const binaryKind = opts.kind === 'binary' || opts.kind === 'binary-probabilities';
+  const binaryKind = isBinary(opts.kind);
   const confused = opts.confused ? new ConfusedPairs(binaryKind ? 2 : classLayout(x.shape, opts.classDim).classes) : undefined;
   if (binaryKind) {
     // a column per index along the last dim

@@ -3,7 +3,7 @@
  * losses are not read), into the metrics' sink. With --per-sample the breakdown's pass feeds
  * the same sink (breakdown.ts).
  */
-import type { PredictionKind } from '../breakdown.js';
+import { isBinary, type PredictionKind } from '../breakdown.js';
 import { binarySamples, classSamples } from '../breakdown/samples.js';
 import { classLayout, sameShape } from '../tensor.js';
 import type { Values } from '../values.js';
@@ -21,8 +21,6 @@ export interface MetricsInputs {
   ignoreIndex: number;
   classDim?: number;
 }
-
-export const isBinary = (kind: PredictionKind) => kind === 'binary' || kind === 'binary-probabilities';
 
 /** Whether the labels are class probabilities (of the logits' shape) rather than indices. */
 export const probabilityTargets = (inputs: MetricsInputs) => !isBinary(inputs.kind) && sameShape(inputs.labels.shape, inputs.logits.shape);

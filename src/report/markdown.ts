@@ -5,6 +5,7 @@
  * the loss); metrics at 7 significant digits.
  */
 import { escapeControl } from '../errors.js';
+import { ENTITIES } from './html/escape.js';
 import type { Check } from '../checks.js';
 import type { Metrics } from '../metrics/types.js';
 import type { Outcome } from '../outcome.js';
@@ -68,8 +69,6 @@ export function markdown(s: MarkdownSummary): string {
  * escapes, and <, > and & written as entities, so that a name such as `a<!--.json` cannot hide
  * the rest of a step summary (GitHub renders HTML in Markdown).
  */
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
-
 function table(headers: string[], rows: string[][]): string[] {
   const cell = (c: string) => escapeControl(c).replace(/[&<>]/g, (ch) => ENTITIES[ch]).replace(/(?<!\\)\|/g, '\\|');
   const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;

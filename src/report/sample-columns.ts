@@ -5,7 +5,7 @@
  * of rows [o, o + count) of the logits, labels and losses side by side: memory for one window,
  * whatever the number of samples.
  */
-import type { PredictionKind } from '../breakdown.js';
+import { isBinary, type PredictionKind } from '../breakdown.js';
 import { binarySamples, classSamples, type SampleBlock } from '../breakdown/samples.js';
 import { classLayout, numel, sameShape } from '../tensor.js';
 import type { Values } from '../values.js';
@@ -40,10 +40,6 @@ export interface SampleWindow {
 const WINDOW_VALUES = 1 << 18;
 /** Samples per window, at most, unless one row holds more. */
 const WINDOW_SAMPLES = 1 << 14;
-
-function isBinary(kind: PredictionKind): boolean {
-  return kind === 'binary' || kind === 'binary-probabilities';
-}
 
 /** The samples of the losses with their columns, a window at a time, in flat order. */
 export function* sampleWindows(losses: Values, c: SampleColumns): Generator<SampleWindow> {

@@ -5,7 +5,7 @@ import { escapeControl } from '../../errors.js';
  * markup, and control characters (an escape sequence, a bell, a line break in a name) shown as
  * escapes, `\x1b`, `\n`, as losscalc's messages show them.
  */
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export function escapeHtml(text: string): string {
   return escapeControl(text).replace(/[&<>"']/g, (c) => ENTITIES[c]);
