@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WORKLOADS, ensureWorkload, workloadFiles } from './lib/workloads.mjs';
-import { OPENBLAS_VARS, findPython, hasGnuTime, makeTools, runOnce } from './lib/tools.mjs';
+import { NODE_VARS, OPENBLAS_VARS, findPython, hasGnuTime, makeTools, nodeEnv, runOnce } from './lib/tools.mjs';
 import { PEER_TOL, machineLine, median, relDiff, resultsTable, targetsTable } from './lib/report.mjs';
 import { MEMORY_CASES, ensureMemoryInputs, memoryTable, runMemoryCases } from './lib/memory.mjs';
 import { kernelTable } from './kernel.mjs';
@@ -216,9 +216,13 @@ async function main() {
   const tools = makeTools({ repo: REPO, numpy, numpyDebian, torch });
 
   // The floor for any Node CLI here: an empty `node -e 0`, timed like the tools.
-  const bare = { name: 'node -e 0', command: process.execPath, args: () => ['-e', '0'], env: process.env, parse: () => 0 };
-  const bareRuns = workloads.length ? Array.from({ length: Math.max(opts.runs, 3) }, () => runOnce(bare, {}, useTime)) : [];
-  const bareWall = bareRuns.length ? median(bareRuns.map((r) => r.wallSeconds)) : NaN;
+  // With NODE_VARS set here, also timed with them, to show what they cost every Node start.
+  const bare = { name: 'node -e 0', command: process.execPath, args: () => ['-e', '0'], env: nodeEnv(), parse: () => 0 };
+  const nodeVarsSet = NODE_VARS.filter((v) => process.env[v] !== undefined);
+  const bareAsSet = { ...bare, env: process.env };
+  const bareRuns = workloads.length ? Array.from({ length: Math.max(opts.runs, 3) }, () => [runOnce(bare, {}, useTime), nodeVarsSet.length ? runOnce(bareAsSet, {}, useTime) : undefined]) : [];
+  const bareWall = bareRuns.length ? median(bareRuns.map(([r]) => r.wallSeconds)) : NaN;
+  const bareWallAsSet = bareRuns.length && nodeVarsSet.length ? median(bareRuns.map(([, r]) => r.wallSeconds)) : NaN;
   if (bareRuns.length) log(`node -e 0: ${bareWall.toFixed(3)} s (median of ${bareRuns.length})`);
 
   const rows = [];
@@ -263,6 +267,9 @@ async function main() {
     set.length
       ? `${set.map((v) => `${v}=${process.env[v]}`).join(', ')} ${set.length > 1 ? 'are' : 'is'} set in this environment; ${set.length > 1 ? 'they were' : 'it was'} unset for the numpy and torch processes only (numpy then runs at its normal speed).`
       : 'OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are not set.',
+    nodeVarsSet.length
+      ? `${nodeVarsSet.join(', ')} ${nodeVarsSet.length > 1 ? 'are' : 'is'} set in this environment; ${nodeVarsSet.length > 1 ? 'they were' : 'it was'} unset for the losscalc and \`node -e 0\` processes only, as a user's shell usually has it: Node reads and parses every certificate in that file at each start, for TLS that losscalc never uses. With it, \`node -e 0\` takes ${bareWallAsSet.toFixed(3)} s instead of ${bareWall.toFixed(3)} s, and every losscalc run as much longer.`
+      : `${NODE_VARS.join(', ')} is not set.`,
     'losscalc runs with -q, which prints the loss alone as the peers do (--json also hashes every input byte for its digests).',
     `Start-up floor: an empty \`node -e 0\` takes ${bareWall.toFixed(3)} s here (median of ${bareRuns.length}).`,
     `Workloads: ${workloads.map((w) => `${w.name} = ${w.about}`).join('; ')}. Cache: ${opts.cache.replace(os.homedir(), '~')}.`,

@@ -6,9 +6,9 @@
  * Workers) or ends them as soon as it knows it will not use them, and whatever is left is
  * ended when the run returns (cli.ts); idle, they never keep the process alive.
  *
- * The guess is cheap and never reads a file: a loss mode other than check, no --help, and an
- * operand that is a regular file (or `file:key`) large enough (worthThreads), by a stat of each
- * operand. Standard input is not looked at, and
+ * The guess is cheap and never reads a file: a loss mode other than check, no --help, and
+ * operands that are regular files (or `file:key`) large enough together (worthThreads), by a
+ * stat of each operand. Standard input is not looked at, and
  * a FIFO or a device counts as no file (a stat of one neither opens nor reads it).
  * The bin's and the CLI's bundles hold two copies of this module: they share the workers through a global.
  */
@@ -17,7 +17,7 @@ import { availableParallelism } from 'node:os';
 import { debuglog } from 'node:util';
 import { MODE_ALIASES, MODES } from './modes.js';
 import { binaryFormat, formatOfPath } from './io/extensions.js';
-import { mayUseThreads } from './threads.js';
+import { NS_PER_VALUE, PARALLEL_MIN_NS } from './threads.js';
 import { startWorkerThread, type WorkerThread } from './worker-thread.js';
 
 const STARTED = Symbol.for('losscalc.earlyWorkers');
@@ -78,19 +78,24 @@ export function earlyWorkerCount(argv: readonly string[], cores: number): number
     } else if (!a.startsWith('-')) operands.push(a);
   }
   const workers = Math.min(asked ?? Math.min(cores, 8), cores) - 1;
-  return workers > 0 && operands.some(worthThreads) ? workers : 0;
+  return workers > 0 && worthThreads(operands) ? workers : 0;
 }
 
 /**
- * Whether the file an operand names holds enough logits to be worth threads (threads.ts), by
- * its size: a text file's value takes a byte at least, a binary file's (by its extension) is
- * taken as float32 and its logits as read by the kernel.
+ * Whether the files the operands name hold enough values to be worth threads (threads.ts), by
+ * their sizes, the logits' and the labels' together: a text file's value takes a byte at
+ * least, a binary file's (by its extension) is taken as float32 and read by the kernel.
  */
-function worthThreads(operand: string): boolean {
-  const file = fileOf(operand);
-  if (!file) return false;
-  const format = formatOfPath(file.path);
-  return format !== undefined && binaryFormat(format) ? mayUseThreads(undefined, file.bytes / 4, 'kernel') : mayUseThreads(undefined, file.bytes);
+function worthThreads(operands: readonly string[]): boolean {
+  let ns = 0;
+  for (const operand of operands) {
+    const file = fileOf(operand);
+    if (!file) continue;
+    const format = formatOfPath(file.path);
+    const binary = format !== undefined && binaryFormat(format);
+    ns += binary ? (file.bytes / 4) * NS_PER_VALUE.kernel : file.bytes * NS_PER_VALUE.text;
+  }
+  return ns >= PARALLEL_MIN_NS;
 }
 
 /** The regular file `spec` names (`file:key` too, a key holding colons or not) and its size. */

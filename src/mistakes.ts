@@ -160,9 +160,11 @@ export class PredictionWatch implements Findings {
  */
 export function combineFindings(parts: Findings[]): Findings {
   const first = parts.find((p) => p.positive >= 0 || p.badRow >= 0);
+  // one watch stops looking for a value inside (0, 1) at the first outside [0, 1]
+  const outside = parts.findIndex((p) => !p.unit);
   return {
-    unit: parts.every((p) => p.unit),
-    inside: parts.some((p) => p.inside),
+    unit: outside < 0,
+    inside: parts.slice(0, outside < 0 ? parts.length : outside + 1).some((p) => p.inside),
     probabilities: parts.every((p) => p.probabilities),
     positive: first?.positive ?? -1,
     positiveValue: first?.positiveValue ?? 0,

@@ -28,12 +28,15 @@ function fileOf(name: string, bytes: number): string {
 }
 
 describe('which command lines start workers early', () => {
-  // a binary file's size, taken as float32 logits through the kernel; a text file's, as a value a byte
+  // a binary file's size, taken as float32 values through the kernel; a text file's, as a value
+  // a byte; the operands' costs add up (small and smallText are a third of the bound each)
   const binaryBytes = (4 * PARALLEL_MIN_NS) / NS_PER_VALUE.kernel;
   const big = fileOf('big.npy', binaryBytes);
-  const small = fileOf('small.npy', binaryBytes - 4);
+  const small = fileOf('small.npy', binaryBytes / 3);
+  const half = fileOf('half.npy', binaryBytes / 2);
   const bigText = fileOf('big.csv', PARALLEL_MIN_VALUES);
-  const smallText = fileOf('small.csv', PARALLEL_MIN_VALUES - 1);
+  const smallText = fileOf('small.csv', Math.floor(PARALLEL_MIN_VALUES / 3));
+  const halfText = fileOf('half.csv', PARALLEL_MIN_VALUES / 2);
   const folder = join(dir, 'folder');
   mkdirSync(folder);
 
@@ -47,14 +50,19 @@ describe('which command lines start workers early', () => {
     // an array by key in an archive, the key holding colons or not
     expect(earlyWorkerCount(['ce', `${big}:logits`, `${big}:a:b`], 2)).toBe(1);
     expect(earlyWorkerCount(['ce', bigText, smallText], 4)).toBe(3);
-    expect(earlyWorkerCount(['ce', `${small}:logits`, `${small}:a/b:c`, smallText], 4)).toBe(0);
+    expect(earlyWorkerCount(['ce', `${small}:logits`, `${small}:a/b:c`], 4)).toBe(0);
+    expect(earlyWorkerCount(['ce', small, smallText], 4)).toBe(0);
+    // the logits and the labels (bce's targets) together
+    expect(earlyWorkerCount(['bce-logits', half, half], 2)).toBe(1);
+    expect(earlyWorkerCount(['ce', halfText, half], 2)).toBe(1);
+    expect(earlyWorkerCount(['ce', small, half, smallText], 2)).toBe(1);
   });
 
   it('none for -j 1, a bad -j, one core, small files, help, check, compare, a --label-column table', () => {
     expect(earlyWorkerCount(['ce', big, small, '-j', '1'], 4)).toBe(0);
     expect(earlyWorkerCount(['ce', big, small, '-j', 'x'], 4)).toBe(0);
     expect(earlyWorkerCount(['ce', big, small], 1)).toBe(0);
-    expect(earlyWorkerCount(['ce', small, small, `${small}:x`], 4)).toBe(0);
+    expect(earlyWorkerCount(['ce', small, `${small}:x`], 4)).toBe(0);
     expect(earlyWorkerCount(['ce', big, small, '--help'], 4)).toBe(0);
     expect(earlyWorkerCount(['check', big, small], 4)).toBe(0);
     expect(earlyWorkerCount(['compare', big, big], 4)).toBe(0);
@@ -80,11 +88,11 @@ describe('a run with workers started early', () => {
   const midLabels = join(dir, 'mid-labels.npy');
   writeFileSync(midLabels, encodeNpy({ data: BigInt64Array.from({ length: 120_000 }, (_, i) => BigInt(i % 5)), shape: [120_000], dtype: 'int64' }));
 
-  // a CSV, whose layout a worker takes when it starts (csv-file.ts)
+  // a CSV, whose layout a worker takes when it starts (csv-file.ts): 200,000 rows, 4 chunks of the sums (reduce.ts)
   const csv = join(dir, 'x.csv');
-  writeFileSync(csv, Array.from({ length: 60_000 }, (_, i) => Array.from({ length: 10 }, (_, c) => (Math.sin(i * 10 + c) * 5).toFixed(6)).join(',')).join('\n'));
+  writeFileSync(csv, Array.from({ length: 200_000 }, (_, i) => Array.from({ length: 3 }, (_, c) => (Math.sin(i * 3 + c) * 5).toFixed(6)).join(',')).join('\n'));
   const csvLabels = join(dir, 'y.csv');
-  writeFileSync(csvLabels, Array.from({ length: 60_000 }, (_, i) => String(i % 10)).join('\n'));
+  writeFileSync(csvLabels, Array.from({ length: 200_000 }, (_, i) => String(i % 3)).join('\n'));
 
   // threads for work of 4 ms: x.npy (4M float32 logits, 16 ms through the kernel) is worth them,
   // and mid.npy is by its size (4.8 MB, taken as float32) but not by its 600,000 float64 logits

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { relDiff, REL_TOL } from './report.mjs';
+import { nodeEnv } from './tools.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const GNU_TIME = '/usr/bin/time';
@@ -79,6 +80,7 @@ export function runMemoryCases(cases, { repo, cache, log }) {
     const args = [path.join(repo, 'bin', 'losscalc.cjs'), ...c.args(d, saved, dir)];
     const fd = fs.openSync(out, 'w');
     const r = spawnSync(GNU_TIME, ['-f', '%M %e', '-o', rssFile, process.execPath, ...args], {
+      env: nodeEnv(),
       stdio: ['ignore', fd, 'pipe'],
       encoding: 'utf8',
       maxBuffer: 1 << 24,

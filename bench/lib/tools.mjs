@@ -12,6 +12,12 @@ import { spawnSync } from 'node:child_process';
 const GNU_TIME = '/usr/bin/time';
 /** Set on some machines here; numpy's and torch's OpenBLAS run at normal speed without them. */
 export const OPENBLAS_VARS = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
+/**
+ * Set on some machines (extra TLS certificates): Node then reads and parses every
+ * certificate in the file at each start, before any script runs (about 30 ms here), for TLS
+ * that losscalc never uses. Node starts as it does on a user's machine without it.
+ */
+export const NODE_VARS = ['NODE_EXTRA_CA_CERTS'];
 const CHILD_TIMEOUT_MS = 30 * 60 * 1000;
 
 // The Python peers compute each workload's loss the way a user would, in the files' float32:
@@ -56,9 +62,14 @@ const LOSSCALC = {
 };
 
 /** The environment for a Python peer: ours without the OpenBLAS overrides. */
-export function pythonEnv() {
+export const pythonEnv = () => without(OPENBLAS_VARS);
+
+/** The environment for a Node process (losscalc, `node -e 0`): ours without NODE_VARS. */
+export const nodeEnv = () => without(NODE_VARS);
+
+function without(vars) {
   const env = { ...process.env };
-  for (const v of OPENBLAS_VARS) delete env[v];
+  for (const v of vars) delete env[v];
   return env;
 }
 
@@ -101,7 +112,7 @@ export function makeTools({ repo, numpy, numpyDebian, torch }) {
       // -q prints the loss alone, as the peers do: --json would add the inputs' SHA-256 digests,
       // a pass over every input byte (about 0.1 s on bce's 160 MB) that no peer makes
       args: (files) => [path.join(repo, 'bin', 'losscalc.cjs'), ...LOSSCALC[files.kind](files), '-q'],
-      env: process.env,
+      env: nodeEnv(),
       parse: (stdout) => parseLoss(stdout.trim()),
     },
   ];

@@ -205,8 +205,10 @@ async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, 
   if (labelsShape[0] !== logits.shape[0]) return undefined;
   // threads split the batch dim, which --class-dim 0 makes the class dim
   if (opts.classDim !== undefined && classLayout(logits.shape, opts.classDim).dim === 0) return undefined;
-  // worker_threads and the worker's bundle are loaded only for a run that uses them
-  if (!mayUseThreads(opts.threads, numel(logits.shape))) return undefined;
+  // worker_threads and the worker's bundle are loaded only for a run that uses them; what a run
+  // costs is the values it reads, the labels' (bce's targets) too
+  const values = numel(logits.shape) + numel(labelsShape);
+  if (!mayUseThreads(opts.threads, values)) return undefined;
   const binary = binaryLabels(opts.mode, logits.shape, labelsShape);
   const chunkRows = rowsPerChunk(binary ? logits.shape : classLayout(logits.shape, opts.classDim).outShape, numel(logits.shape.slice(1)));
   // each thread opens both files again: a stream (stdin, a FIFO, gzip) by its temporary file
@@ -214,7 +216,7 @@ async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, 
   if (!logitsAt) return undefined;
   const parallel = await import('../parallel.js');
   const cost = logitsAt.format === undefined || !binaryFormat(logitsAt.format) ? 'text' : kernelMode.scalar ? 'scalar' : 'kernel';
-  const threads = parallel.threadCount(opts.threads, numel(logits.shape), Math.ceil(logits.shape[0] / chunkRows), undefined, cost);
+  const threads = parallel.threadCount(opts.threads, values, Math.ceil(logits.shape[0] / chunkRows), undefined, cost);
   if (threads < 2) return undefined;
   const rowValues = (shape: number[]) => numel(shape.slice(1));
   const rows = {
