@@ -12,6 +12,7 @@
  * (warnings.ts), so any thread count and any timing give the same result and warnings.
  */
 import { availableParallelism } from 'node:os';
+import { debuglog } from 'node:util';
 import { claimBoard, claimRows, claimSize, claimsStopped, letGo, type ClaimBoard } from './claims.js';
 import { takeEarlyWorkers } from './early-workers.js';
 import { InputError } from './errors.js';
@@ -83,6 +84,7 @@ export async function parallelLoss(job: ParallelJob, rows: Rows, workers: Worker
   try {
     const threads = workers.size + 1;
     const board = claimBoard(rows.rows, claimSize(rows.rows, rows.chunkRows, rows.logitsBytes, threads), workers.size);
+    debuglog('losscalc')('%d threads on %d claims of %d rows', threads, board.claims, board.claimRows);
     const fd = job.keepLosses || job.reduction === 'none' ? temporaryFile() : undefined;
     const layouts = sharedLayouts();
     const replies = workers.run((worker) => ({ job, board, fd, worker, layouts }));

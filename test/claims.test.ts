@@ -107,15 +107,15 @@ describe('claims', () => {
 
 describe('claims computed in any order, by any thread, join to one run', () => {
   const dir = mkdtempSync(join(tmpdir(), 'losscalc-claims-'));
-  // (N, C, d): 8192 positions a row, so 8 rows a chunk of the sums and 8 chunks
-  const [N, C, d] = [64, 3, 8192];
-  const x = Float32Array.from({ length: N * C * d }, (_, i) => Math.sin(i * 0.7) * 6);
-  x[(51 * C + 2) * d + 17] = NaN; // late rows: the first non-finite value is found by its place in the whole input
-  x[(61 * C + 1) * d + 3] = -Infinity;
+  // (N, C, d): 512 positions a row, so 8 rows a chunk of the sums and 25 chunks
+  const [N, C, d] = [200, 3, 512];
+  const x = Float64Array.from({ length: N * C * d }, (_, i) => Math.sin(i * 0.7) * 6);
+  x[(191 * C + 2) * d + 17] = NaN; // late rows: the first non-finite value is found by its place in the whole input
+  x[(197 * C + 1) * d + 3] = -Infinity;
   const y = BigInt64Array.from({ length: N * d }, (_, i) => (i % 11 === 0 ? -100n : BigInt(i % C)));
   const logits = join(dir, 'x.npy');
   const labels = join(dir, 'y.npy');
-  writeFileSync(logits, encodeNpy({ data: x, shape: [N, C, d], dtype: 'float32' }));
+  writeFileSync(logits, encodeNpy({ data: x, shape: [N, C, d], dtype: 'float64' }));
   writeFileSync(labels, encodeNpy({ data: y, shape: [N, d], dtype: 'int64' }));
   const job: ParallelJob = {
     mode: 'cross-entropy',
@@ -130,7 +130,7 @@ describe('claims computed in any order, by any thread, join to one run', () => {
   };
   const chunkRows = rowsPerChunk([N, d], C * d);
 
-  it('has many chunks', () => expect(N / chunkRows).toBe(8));
+  it('has many chunks', () => expect(N / chunkRows).toBe(25));
 
   for (const claim of [chunkRows, 3 * chunkRows]) {
     it(`claims of ${claim} rows, taken in a shuffled order`, async () => {
@@ -160,8 +160,8 @@ describe('claims computed in any order, by any thread, join to one run', () => {
     const board = claimBoard(N, chunkRows, 0);
     const drop = { ...job, reduction: 'mean' as const, keepLosses: false };
     const parts = [...Array(board.claims).keys()].map((k) => computeClaim(drop, xs, ys, k, claimRows(board, k), undefined));
-    expect(() => joinClaims(parts.slice(1), drop, board, { logits: C * d, labels: d }, undefined)).toThrow(/computed 7 parts of 8/);
-    expect(() => joinClaims([...parts.slice(1), parts[1]], drop, board, { logits: C * d, labels: d }, undefined)).toThrow(/parts of 8/);
+    expect(() => joinClaims(parts.slice(1), drop, board, { logits: C * d, labels: d }, undefined)).toThrow(/computed 24 parts of 25/);
+    expect(() => joinClaims([...parts.slice(1), parts[1]], drop, board, { logits: C * d, labels: d }, undefined)).toThrow(/parts of 25/);
   });
 });
 

@@ -96,7 +96,7 @@ describe('a run with workers started early', () => {
 
   // threads for work of 4 ms: x.npy (4M float32 logits, 16 ms through the kernel) is worth them,
   // and mid.npy is by its size (4.8 MB, taken as float32) but not by its 600,000 float64 logits
-  const env = { PATH: process.env.PATH ?? '', LOSSCALC_PARALLEL_MIN_NS: '4e6' };
+  const env = { PATH: process.env.PATH ?? '', LOSSCALC_PARALLEL_MIN_NS: '4e6', LOSSCALC_CHUNK_POSITIONS: process.env.LOSSCALC_CHUNK_POSITIONS ?? '' };
   const losscalc = (args: string[], debug = true) => {
     const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...env, ...(debug ? { NODE_DEBUG: 'losscalc' } : {}) }, timeout: 60_000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cases, expectClose, expectReport, resolveArgv, type Case, type Report } from './cases.js';
-import { FIXTURES, readJson } from './helpers.js';
+import { FIXTURES, readJson, threadsUsed } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const EXE = join(ROOT, 'dist', 'exe', 'losscalc');
@@ -19,7 +19,7 @@ const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const unable = readFileSync(process.execPath).includes(FUSE) ? undefined : `this Node (${process.execPath}) cannot make a single executable: no SEA fuse`;
 if (unable) console.log(`exe.test.ts skipped: ${unable}`);
 
-const env = { PATH: process.env.PATH ?? '', LOSSCALC_KERNEL: 'simd' };
+const env = { PATH: process.env.PATH ?? '', LOSSCALC_KERNEL: 'simd', LOSSCALC_CHUNK_POSITIONS: process.env.LOSSCALC_CHUNK_POSITIONS ?? '' };
 
 /** One run of the executable: its exit code and output. */
 function exe(argv: string[], stdin?: Buffer, extra: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -75,6 +75,8 @@ describe.skipIf(unable !== undefined)('the single executable', () => {
       const r = await exe([...argv, '--json', '-j', '2'], undefined, { NODE_DEBUG: 'losscalc' });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr, name).not.toContain('internal error');
+      const used = threadsUsed(r.stderr);
+      expect(used && Math.min(used.threads, used.claims), `${name}: split among threads`).toBeGreaterThanOrEqual(2);
       expectClose((JSON.parse(r.stdout) as { loss: number }).loss, c.mean, name);
     }
   }, 300_000);

@@ -68,3 +68,13 @@ export function seeded(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * What a run's NODE_DEBUG=losscalc lines say of its threads (parallel.ts): how many computed and
+ * on how many claims; undefined for a run on one thread. A test of "-j n gives the same bits"
+ * asserts with it that the run was split at all.
+ */
+export function threadsUsed(stderr: string): { threads: number; claims: number } | undefined {
+  const m = /LOSSCALC \d+: (\d+) threads on (\d+) claims of \d+ rows/.exec(stderr);
+  return m ? { threads: Number(m[1]), claims: Number(m[2]) } : undefined;
+}

@@ -36,18 +36,15 @@ function laneSums(losses: Float64Array, chunk: number): number[] {
 }
 
 describe('a chunk sum in two lanes', () => {
-  // rows of 9: 7281 rows a chunk, 65529 positions, so that every other chunk starts in lane 1 of the last one's count
-  const shape = [22000, 9];
-  const n = 198000;
-  const chunk = rowsPerChunk(shape) * 9;
+  // rows of 7: 585 rows a chunk, 4095 positions, so that every other chunk starts in lane 1 of the last one's count
+  const shape = [3000, 7];
+  const n = 21000;
+  const chunk = rowsPerChunk(shape) * 7;
   const next = seeded(21);
   const losses = Float64Array.from({ length: n }, () => next() * 10 ** (12 * next() - 6) * (next() < 0.1 ? -1 : 1));
-  const withBad = losses.map((l, i) => (i === 90001 ? NaN : i === 150000 ? -Infinity : l));
+  const withBad = losses.map((l, i) => (i === 9001 ? NaN : i === 15000 ? -Infinity : l));
 
-  it('has several odd chunks here (lanes start again at each chunk)', () => {
-    expect(chunk % 2).toBe(1);
-    expect(n / chunk).toBeGreaterThan(3);
-  });
+  it('has odd chunks here (lanes start again at each chunk)', () => expect(chunk % 2).toBe(1));
   for (const data of [losses, withBad]) {
     const name = data === losses ? 'finite losses' : 'with NaN and -inf';
     it(`${name}: add(), and addLosses in pieces of any length with the kernel on and off, sum as the definition does`, () => {
@@ -59,7 +56,7 @@ describe('a chunk sum in two lanes', () => {
         kernelMode.scalar = scalar;
         const pieces = new Reducer(shape, 'drop');
         for (let i = 0; i < n; ) {
-          const count = Math.min(n - i, 1 + Math.floor(next() * 30001));
+          const count = Math.min(n - i, 1 + Math.floor(next() * 3001));
           pieces.addLosses(i, data.subarray(i, i + count));
           i += count;
         }

@@ -185,10 +185,20 @@ export function reduced(reduction: Exclude<Reduction, 'none'>, sum: number, weig
  * Positions summed per chunk, about: a chunk is whole batch rows. Each chunk costs a round of
  * JavaScript (its lanes into the exact sums, a kernel call): at 4096, bce's 20M positions took
  * 5,000 of them, about 8 ms, and hot enough for V8 to optimize them on the side (50 ms of a
- * core, which a second thread then lacks). A Neumaier sum of 65536 values is still exact to
- * far below a last bit (its error bound grows as n·2^-106).
+ * core, which a second thread then lacks). A chunk's Neumaier sum S of n terms is off by at
+ * most about 2^-53·|S| + n·2^-106·Σ|x_i|: a last bit unless terms of both signs cancel to far
+ * less than their sizes (README, Sums), where 4096 was no safer by principle, only 16 times
+ * smaller in the second term. LOSSCALC_CHUNK_POSITIONS sets
+ * another size (the tests split small inputs into many chunks so); a result's last bits may
+ * depend on it, never on the thread count.
  */
-export const CHUNK_POSITIONS = 65536;
+export const CHUNK_POSITIONS = chunkPositions(process.env.LOSSCALC_CHUNK_POSITIONS);
+
+function chunkPositions(setting: string | undefined): number {
+  const n = Number(setting);
+  return Number.isInteger(n) && n >= 1 && n <= 1 << 24 ? n : 65536;
+}
+
 /** Input values per chunk at most, so that rows of many classes still split among threads. */
 export const CHUNK_VALUES = 1 << 20;
 
