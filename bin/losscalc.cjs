@@ -4,4 +4,15 @@
 // src/main.ts starts the workers a large input will use, then runs the CLI.
 'use strict';
 
-require('../dist/bundle/main.cjs').main(process.argv.slice(2));
+let bundle;
+try {
+  bundle = require('../dist/bundle/main.cjs');
+} catch (e) {
+  // no build beside this file (a clone not built yet, or being rebuilt): one line, not a stack trace
+  if (e && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes('main.cjs')) {
+    process.stderr.write(`losscalc: its build is missing (${require('node:path').join(__dirname, '..', 'dist', 'bundle', 'main.cjs')}): run \`npm run build\` in ${require('node:path').join(__dirname, '..')}\n`);
+    process.exit(3);
+  }
+  throw e;
+}
+bundle.main(process.argv.slice(2));
