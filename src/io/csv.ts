@@ -105,7 +105,7 @@ export function refuseUnnamed(header: CsvRow | undefined, source: string): void 
 /** The error for column `c` (0-based) of a header with no name. */
 export function unnamedColumn(c: number, source: string): InputError {
   return new InputError(
-    `column ${c + 1} (index ${c}) has no name in the header, as pandas writes its index: write the file with index=False, or drop the column (--label-column with --drop-columns)`,
+    `column ${c + 1} (index ${c}) has no name in the header, as pandas writes its index: write the file with index=False (one table of logits and labels can drop it instead: --label-column <name> --drop-columns ${c})`,
     source,
   );
 }

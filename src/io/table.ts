@@ -97,7 +97,7 @@ export function chooseColumns(names: string[] | undefined, columns: number, opts
   for (let c = 0; c < columns; c++) {
     if (c === label || dropped.has(c)) continue;
     if (names !== undefined && names[c] === '') {
-      fail(`column ${c + 1} (index ${c}) has no name in the header, as pandas writes its index: drop it, or name it`);
+      fail(`column ${c + 1} (index ${c}) has no name in the header, as pandas writes its index: drop it (--drop-columns ${c}), or name it`);
     }
     keep.push(c);
   }

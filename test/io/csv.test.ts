@@ -102,7 +102,7 @@ describe("parseCsv on pandas' to_csv output", () => {
     const name = 'pandas_columns_index.csv';
     const c = fact<number>(name, 'column');
     expect(csvError(fixtureText(name))).toBe(
-      `column ${c} (index ${c - 1}) has no name in the header, as pandas writes its index: write the file with index=False, or drop the column (--label-column with --drop-columns)`,
+      `column ${c} (index ${c - 1}) has no name in the header, as pandas writes its index: write the file with index=False (one table of logits and labels can drop it instead: --label-column <name> --drop-columns ${c - 1})`,
     );
   });
 });

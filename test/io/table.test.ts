@@ -82,7 +82,7 @@ describe('parseTable errors', () => {
   });
 
   it("pandas' unnamed index column must be dropped", () => {
-    expect(error(PANDAS, { labelColumn: 'label' })).toBe('column 1 (index 0) has no name in the header, as pandas writes its index: drop it, or name it');
+    expect(error(PANDAS, { labelColumn: 'label' })).toBe('column 1 (index 0) has no name in the header, as pandas writes its index: drop it (--drop-columns 0), or name it');
   });
 
   it('unknown names list the columns', () => {
