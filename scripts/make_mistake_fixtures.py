@@ -5,7 +5,7 @@ Writes (relative to the repository root):
   fixtures/mistakes.json      {"cases": [...], "errors": [...]}
     cases:  {"name", "argv", "data", "loss", "note"} and optionally "evidence": argv runs
             losscalc (paths relative to fixtures/); "data" says what the predictions are
-            ("softmax" output, "sigmoid" output, "log-probs", "logits", "not-log-probs",
+            ("softmax" output, "softmax-nll" (softmax output given to nll), "sigmoid" output, "log-probs", "logits", "not-log-probs",
             "uniform" values in [0, 1] whose rows do not sum to 1, "zeros", or "alias": argv
             runs one of PyTorch's names, and "mode" is the mode it stands for); "loss" is what
             PyTorch computes for that argv in float64 on the values as stored, through the
@@ -126,7 +126,7 @@ def main():
     # --- nll on what are not log-probabilities
     x = torch.randn(64, 10, generator=gen("nll_logits"))
     class_case("nll_logits", "nll", x, "not-log-probs", "raw logits passed to nll")
-    class_case("nll_probs", "nll", torch.softmax(torch.randn(64, 10, generator=gen("nll_probs")), 1), "not-log-probs", "softmax output passed to nll")
+    class_case("nll_probs", "nll", torch.softmax(torch.randn(64, 10, generator=gen("nll_probs")), 1), "softmax-nll", "softmax output passed to nll")
     x = torch.randn(64, 10, generator=gen("nll_shifted"))
     class_case("nll_shifted", "nll", x - x.max(1, keepdim=True).values, "not-log-probs", "x - max(x): every value <= 0 but rows whose exp sums above 1")
     class_case("nll_log_probs", "nll", torch.log_softmax(torch.randn(64, 10, generator=gen("nll_log_probs")), 1), "log-probs", "log_softmax output (float32)")

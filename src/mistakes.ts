@@ -193,6 +193,10 @@ export function mistakeWarnings(
   if (kind === 'binary' && seen.unit && seen.inside) {
     return ['logits look like sigmoid output (every value in [0, 1]); bce-logits applies sigmoid again: use binary-cross-entropy'];
   }
+  // softmax output given to nll: --log-softmax would take log_softmax of probabilities, not their log
+  if (mode === 'nll' && kind === 'log-probabilities' && seen.unit && seen.probabilities && classes >= 2) {
+    return ['logits look like softmax output (every value in [0, 1], every row sums to 1); nll expects log-probabilities: give their log (torch.log), or run ce --input probs'];
+  }
   if (kind === 'log-probabilities') {
     const why =
       seen.positive >= 0

@@ -19,7 +19,7 @@ const BIN = join(import.meta.dirname, '..', 'bin', 'losscalc.cjs');
 interface MistakeCase {
   name: string;
   argv: string[];
-  data: 'softmax' | 'sigmoid' | 'log-probs' | 'logits' | 'not-log-probs' | 'uniform' | 'zeros' | 'alias';
+  data: 'softmax' | 'softmax-nll' | 'sigmoid' | 'log-probs' | 'logits' | 'not-log-probs' | 'uniform' | 'zeros' | 'alias';
   loss: number;
   note: string;
   evidence?: { index: [number, number]; value: number } | { row: number; sum: number };
@@ -31,12 +31,15 @@ const { cases, errors } = readJson<{ cases: MistakeCase[]; errors: { name: strin
 
 const SOFTMAX =
   'logits look like softmax output (every value in [0, 1], every row sums to 1); cross_entropy applies softmax again: pass --input probs';
+const SOFTMAX_NLL =
+  'logits look like softmax output (every value in [0, 1], every row sums to 1); nll expects log-probabilities: give their log (torch.log), or run ce --input probs';
 const SIGMOID = 'logits look like sigmoid output (every value in [0, 1]); bce-logits applies sigmoid again: use binary-cross-entropy';
 const NOT_LOG_PROBS = /^logits are not log-probabilities \((.*)\); nll expects log-probabilities: add --log-softmax$/;
 
 /** The warnings a case must get, and no other. */
 function expectWarnings(c: MistakeCase, warnings: string[]): void {
   if (c.data === 'softmax') expect(warnings).toEqual([SOFTMAX]);
+  else if (c.data === 'softmax-nll') expect(warnings).toEqual([SOFTMAX_NLL]);
   else if (c.data === 'sigmoid') expect(warnings).toEqual([SIGMOID]);
   else if (c.data === 'not-log-probs') {
     expect(warnings).toHaveLength(1);
@@ -55,7 +58,7 @@ const mistakes = cases.filter((c) => c.data !== 'alias');
 
 describe('the usual mistakes warn, with PyTorch loss and exit 0', () => {
   it('has cases of each kind', () => {
-    for (const kind of ['softmax', 'sigmoid', 'not-log-probs', 'log-probs', 'logits', 'uniform', 'zeros']) {
+    for (const kind of ['softmax', 'softmax-nll', 'sigmoid', 'not-log-probs', 'log-probs', 'logits', 'uniform', 'zeros']) {
       expect(mistakes.some((c) => c.data === kind), kind).toBe(true);
     }
   });
