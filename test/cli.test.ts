@@ -79,6 +79,11 @@ describe('losscalc binary', () => {
     expect(out.loss).toBe(j.loss);
     // a looser tolerance accepts the same number
     expect(losscalc(['ce', logits, labels, '--expect', String(j.loss * 1.001), '--rtol', '1e-2']).code).toBe(0);
+    // -q: the bare loss on stdout; why the exit is 1 on stderr, the check's line
+    const quiet = losscalc(['ce', logits, labels, '--expect', String(j.loss * 1.001), '-q']);
+    expect(quiet).toMatchObject({ code: 1, stdout: `${j.loss}\n` });
+    expect(quiet.stderr).toBe(`losscalc: FAIL expect: ${j.loss} vs ${j.loss * 1.001}, |diff| ${Math.abs(j.loss - j.loss * 1.001)}\n`);
+    expect(losscalc(['ce', logits, labels, '--expect', String(j.loss), '-q'])).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('--reference: a scalar for mean, an array for none', () => {

@@ -369,8 +369,13 @@ describe('the verdict of a merge', () => {
     const json = await run(paths, '--expect', off, '--rtol', '1e-12', '--json');
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, checks: [{ name: 'expect', ok: false }] });
-    expect((await run(paths, '--expect', off, '--rtol', '1e-12', '-q')).code).toBe(1);
-    expect((await run(paths, '--expect', off, '--rtol', '1e-5', '-q')).code).toBe(0);
+    // -q: the bare loss on stdout, the failed check's line on stderr
+    const quiet = await run(paths, '--expect', off, '--rtol', '1e-12', '-q');
+    expect(quiet.code).toBe(1);
+    expect(quiet.stdout).toBe(`${union}\n`);
+    expect(quiet.stderr).toMatch(/^losscalc: FAIL expect: \S+ vs \S+, \|diff\| \S+\n$/);
+    const quietPass = await run(paths, '--expect', off, '--rtol', '1e-5', '-q');
+    expect([quietPass.code, quietPass.stderr]).toEqual([0, '']);
     expect((await run(paths, '--expect', off, '--atol', '1e-5', '--rtol', '0', '-q')).code).toBe(0);
     const human = await run(paths, '--expect', off, '--rtol', '1e-12', '--no-color');
     expect(human.code).toBe(1);

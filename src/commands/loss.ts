@@ -122,7 +122,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
     await writeReport(opts.report, data, io);
   }
 
-  if (opts.quiet) await writeQuiet(io.stdout, outcome.result);
+  if (opts.quiet) await writeQuiet(io.stdout, outcome.result, outcome.checks, io.stderr);
   else if (opts.json) {
     await writeJsonReport(io.stdout, outcome, { logits: logits.shape, labels: labels.shape }, await recordOnce(), details, metrics);
   }

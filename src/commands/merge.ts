@@ -42,7 +42,7 @@ export async function runMerge(opts: MergeOptions, io: CommandIo, paint: Paint):
   for (const f of failures) io.stderr.message(`warning: ${f}`);
   const ok = failures.length === 0 && checks.every((c) => c.ok);
   if (opts.quiet) {
-    await writeQuiet(io.stdout, merged);
+    await writeQuiet(io.stdout, merged, checks, io.stderr);
   } else if (opts.json) {
     await writeJson(io.stdout, {
       mode: merged.mode,

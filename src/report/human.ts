@@ -11,7 +11,8 @@ import type { Values } from '../values.js';
 import { renderBreakdown } from './breakdown.js';
 import type { Metrics } from '../metrics/types.js';
 import { renderMetrics, unitOf } from './metrics-rows.js';
-import type { Paint } from './paint.js';
+import { PLAIN, type Paint } from './paint.js';
+import type { Stderr } from './stderr.js';
 import { formatNumber, linesInBlocks } from './table.js';
 import { writeChunks, type Sink } from './output.js';
 
@@ -63,7 +64,12 @@ export function verdict(checks: Check[], paint: Paint): string {
 
 /** --quiet: the loss alone, one number a line (the unreduced values one per line). */
 /** -q: the loss alone; for reduction none one value a line, written in blocks of lines. */
-export async function writeQuiet(out: Sink, r: { loss: number | Values }): Promise<void> {
+/**
+ * -q's output: the loss alone on stdout; a failed check (--expect, --reference, check's ways)
+ * also gets its line on stderr, so that a log says why the exit code is 1.
+ */
+export async function writeQuiet(out: Sink, r: { loss: number | Values }, checks: readonly Check[] = [], err?: Stderr): Promise<void> {
+  for (const c of checks) if (!c.ok) err?.message(checkLine(c, PLAIN));
   if (typeof r.loss === 'number') out.write(`${formatNumber(r.loss)}\n`);
   else await writeChunks(out, linesInBlocks(r.loss, (_, v) => `${formatNumber(v)}\n`));
 }

@@ -16,9 +16,12 @@ export function useColour(flag: boolean, env: Record<string, string | undefined>
 
 const plain = (s: string): string => s;
 
+/** No colour: for stderr's lines, whose control characters are escaped. */
+export const PLAIN: Paint = { ok: plain, bad: plain, dim: plain, bold: plain };
+
 /** chalk is loaded only when there is colour to paint: pipes and CI start without it. */
 export async function paint(colour: boolean): Promise<Paint> {
-  if (!colour) return { ok: plain, bad: plain, dim: plain, bold: plain };
+  if (!colour) return PLAIN;
   const { Chalk } = await import('chalk');
   const c = new Chalk({ level: 1 });
   return { ok: c.green, bad: c.red, dim: c.dim, bold: c.bold };
