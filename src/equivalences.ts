@@ -128,6 +128,8 @@ function compared({ losses, skipped, notes = {} }: Ways, tol: Tolerance): Equiva
     const check = compareValues(`${first} = ${name}`, result.loss, other.loss, tol);
     // a difference of numbers (not a NaN) that the data explains
     if (!check.ok && notes[name] && !Number.isNaN(check.a) && !Number.isNaN(check.b)) check.note = notes[name]();
+    // NaN against NaN fails (torch.isclose, equal_nan=False) but the ways do not disagree
+    else if (!check.ok && Number.isNaN(check.a) && Number.isNaN(check.b)) check.note = 'both ways are NaN: the loss itself is NaN (see the warnings for its first NaN or ±inf)';
     return check;
   });
   return { losses, skipped, checks };

@@ -37,6 +37,8 @@ describe('check that compares nothing', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('FAIL');
     expect(r.stdout).not.toContain('nothing was checked');
+    // and says the ways agree on NaN, the loss being NaN
+    expect(r.stdout).toContain('FAIL cross-entropy = nll: nan vs nan, |diff| nan; both ways are NaN: the loss itself is NaN (see the warnings for its first NaN or ±inf)\n');
   });
 });
 
