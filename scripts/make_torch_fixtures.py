@@ -124,6 +124,12 @@ def make_plain():
     cli.append({"argv": ["ce", "one_file.pt"], "loss": F.cross_entropy(logits.float().double(), labels).item()})
     save("list.pt", [logits, labels, targets])
     losses("list.pt:0", "list.pt:1", "list.pt:2", logits, labels, targets)
+    # a list of per-batch dicts: batches.pt:1.logits finds its labels beside it (1.labels); -l per batch
+    batches = [{"logits": logits[i::3].clone(), "labels": labels[i::3].clone()} for i in range(3)]
+    save("batches.pt", batches)
+    cli.append({"argv": ["ce", "batches.pt:1.logits"], "loss": F.cross_entropy(batches[1]["logits"], batches[1]["labels"]).item()})
+    cli.append({"argv": ["ce", "-l", "batches.pt:0.logits", "-l", "batches.pt:1.logits", "-l", "batches.pt:2.logits"],
+                "loss": F.cross_entropy(torch.cat([b["logits"] for b in batches]), torch.cat([b["labels"] for b in batches])).item()})
     save("tuple.pt", (logits, labels))
     cli.append({"argv": ["ce", "tuple.pt:0", "tuple.pt:1"], "loss": F.cross_entropy(logits, labels).item()})
     param = torch.nn.Parameter(logits.clone())

@@ -5,7 +5,9 @@
  * A key names an array when it is one of the names, or, for a key nested in the container
  * (`outputs.logits` in a JSON object or a torch.save dict, `model.logits` in safetensors),
  * when its last dotted part is. A key that is a name itself wins over nested ones; among
- * keys of the same kind exactly one must match, else the error lists them.
+ * keys of the same kind exactly one must match, else the error lists them. The labels of a
+ * nested logits key given by the user (`batches.pt:1.logits`) are first looked for beside it
+ * (`1.labels`): a list of per-batch dicts holds one such pair a batch.
  */
 import { InputError } from '../errors.js';
 import { listKeys, type Container } from './container.js';
@@ -31,8 +33,15 @@ const ADVICE: Record<Role, (source: string) => string> = {
 export function keyByName(container: Container, role: Role, source: string, taken?: string): string {
   const names = ARRAY_NAMES[role];
   const keys = container.keys.filter((k) => k !== taken);
+  // beside a nested key that was given (batches.pt:1.logits), its siblings first: 1.labels
+  const parent = (k: string) => k.slice(0, Math.max(0, k.lastIndexOf('.')));
+  const last = (k: string) => k.slice(k.lastIndexOf('.') + 1);
+  if (taken?.includes('.')) {
+    const siblings = keys.filter((k) => k.includes('.') && parent(k) === parent(taken) && names.includes(last(k)));
+    if (siblings.length === 1) return siblings[0];
+  }
   const top = keys.filter((k) => names.includes(k));
-  const matches = top.length > 0 ? top : keys.filter((k) => names.includes(k.slice(k.lastIndexOf('.') + 1)));
+  const matches = top.length > 0 ? top : keys.filter((k) => names.includes(last(k)));
   if (matches.length === 1) return matches[0];
   const { kind } = container;
   if (matches.length > 1) {
