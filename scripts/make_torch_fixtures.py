@@ -360,6 +360,11 @@ def make_hostile():
     with open(OUT / "hostile/tar.pt", "wb") as f:
         f.write(tar_bytes())
     hostile["hostile/tar.pt"] = {}
+    # what torch.save writes for a sparse tensor, and for a NumPy array beside tensors: refused, with what to save instead
+    torch.save({"logits": logits.to_sparse(), "labels": labels}, OUT / "hostile/sparse.pt")
+    hostile["hostile/sparse.pt"] = {}
+    torch.save({"logits": logits.numpy(), "labels": labels}, OUT / "hostile/numpy_array.pt")
+    hostile["hostile/numpy_array.pt"] = {}
 
 
 def make_protocols():

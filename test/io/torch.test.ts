@@ -166,6 +166,9 @@ const REFUSALS: Record<string, string> = {
   'hostile/long4.pt': 'data.pkl byte 2: an integer of 1000000 bytes, too large for a size or a value',
   'hostile/deep.pt': `containers nested more than 64 deep at key "${Array(64).fill('0').join('.')}"`,
   'hostile/bytes8.pt': 'data.pkl byte 2: truncated pickle: an argument of 1152921504606846976 bytes, and 1 are left',
+  'hostile/sparse.pt': 'refuses to load torch._utils._rebuild_sparse_tensor (a sparse tensor): losscalc reads dense tensors only; save it with .to_dense()',
+  'hostile/numpy_array.pt':
+    'refuses to load numpy.core.multiarray._reconstruct (a NumPy array or scalar): losscalc reads dense tensors only; save torch.from_numpy(a) instead, or the array with np.save',
   'hostile/tar.pt': 'a torch.save file from before PyTorch 1.0 (a tar archive): load it with torch.load and save it again with a newer PyTorch',
   'hostile/duplicate_record.pt': 'the archive holds entry "duplicate_record/data/0" twice',
   'hostile/same_key_int.pt': 'duplicate key "0": two values of the saved object go by that name',

@@ -123,8 +123,17 @@ export function findGlobal(module: string, name: string, source: string): PyGlob
   if (module === 'torch' && Object.hasOwn(STORAGES, name)) return new PyGlobal(full, undefined, STORAGES[name], true);
   if (module === 'torch' && Object.hasOwn(DTYPES, name)) return new PyGlobal(full, undefined, DTYPES[name]);
   if (NAMED.has(full)) return new PyGlobal(full);
+  const hint = REFUSED_HINTS.find(([prefix]) => full.startsWith(prefix));
+  if (hint) throw new InputError(`refuses to load ${full} (${hint[1]}): losscalc reads dense tensors only; ${hint[2]}`, source);
   throw new InputError(`refuses to load ${full}: losscalc reads tensors only`, source);
 }
+
+/** What the refused globals people meet most are, and what to save instead. */
+const REFUSED_HINTS: [prefix: string, what: string, instead: string][] = [
+  ['torch._utils._rebuild_sparse', 'a sparse tensor', 'save it with .to_dense()'],
+  ['torch._utils._rebuild_qtensor', 'a quantized tensor', 'save it with .dequantize()'],
+  ['numpy.', 'a NumPy array or scalar', 'save torch.from_numpy(a) instead, or the array with np.save'],
+];
 
 /**
  * The storage a persistent id names: ('storage', storage class, key, location, numel), and in
