@@ -193,6 +193,9 @@ export function decodeText(buf: Uint8Array): string {
  */
 export function checkContent(buf: Uint8Array, format: Format, source: string): void {
   const actual = isNpy(buf) ? 'npy' : isZip(buf) ? zipFormat(buf, format) : looksLikeTorch(buf) ? 'pt' : undefined;
+  if (actual === 'npz' && format === 'pt') {
+    throw new InputError('this zip archive holds no data.pkl, so it is not a torch.save file (a save that stopped part-way, or an npz archive named .pt)', source);
+  }
   if (actual !== undefined && actual !== format) {
     throw new InputError(`this is ${FORMAT_NAMES[actual]} (by its first bytes), not ${FORMAT_NAMES[format]}`, source);
   }

@@ -113,6 +113,10 @@ describe.each(readers)('%s', (_, read) => {
     expect((await readError(read, file('z.csv', fixtureBytes('single.npz')))).message).toBe('this is an npz archive (by its first bytes), not CSV text');
     expect((await readError(read, file('z.json', fixtureBytes('v2_f4.npy')))).message).toBe('this is an NPY file (by its first bytes), not JSON');
     expect((await readError(read, file('z.npy', fixtureBytes('dump.npz')))).message).toBe('this is an npz archive (by its first bytes), not an NPY file');
+    // a zip named .pt with no data.pkl: a torch.save that stopped part-way, or an npz renamed
+    expect((await readError(read, file('z.pt', fixtureBytes('dump.npz')))).message).toBe(
+      'this zip archive holds no data.pkl, so it is not a torch.save file (a save that stopped part-way, or an npz archive named .pt)',
+    );
   });
 });
 
