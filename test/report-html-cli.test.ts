@@ -50,6 +50,12 @@ describe('--report', () => {
       const shown = Number(page.match(/<th>loss \(mean\)<\/th><td>([^<]+)<\/td>/)![1]);
       expect(Math.abs(shown - c.loss)).toBeLessThanOrEqual(1e-12 * Math.abs(c.loss));
       expect(page).toContain('data-verdict="PASS"');
+      // the options of the mode only; the class dim as PyTorch counts it, then from the end
+      const rows = [...page.matchAll(/<tr><th>([^<]+)<\/th><td>([^<]*)<\/td><\/tr>/g)].map((m) => m[1]);
+      expect(rows).toContain('reduction');
+      if (name === 'bce') for (const other of ['ignore_index', 'label_smoothing', 'log_softmax', 'class dim']) expect(rows).not.toContain(other);
+      else expect(page).toContain('<tr><th>class dim</th><td>1 (-1 from the end)</td></tr>');
+      expect(rows).not.toContain('log_softmax');
     });
   }
 

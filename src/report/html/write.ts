@@ -48,7 +48,7 @@ export function reportData(run: ReportRun): ReportData {
       shape: run.arrays[role].shape,
       dtype: run.arrays[role].dtype,
     })),
-    options: options(opts, recorded.settings),
+    options: options(opts, recorded.settings, run.arrays.logits.shape.length),
     loss: { reduction: r.reduction, value: typeof r.loss === 'number' ? r.loss : null, count: r.count, sum: r.sum, shape: r.shape },
     checks: o.checks,
     ok: o.ok,
@@ -66,12 +66,25 @@ export function reportData(run: ReportRun): ReportData {
   return data;
 }
 
-/** The settings the number depends on (by merge's names), then the flags that judge it. */
-function options(opts: Options, settings: ResultSettings): [string, string][] {
+/** The settings that do not apply to a mode (each is recorded for every mode, for merge). */
+const NOT_FOR: Partial<Record<keyof ResultSettings, readonly string[]>> = {
+  ignoreIndex: ['bce-logits', 'binary-cross-entropy'],
+  labelSmoothing: ['nll', 'gather', 'bce-logits', 'binary-cross-entropy'],
+  logSoftmax: ['cross-entropy', 'check', 'gather', 'bce-logits', 'binary-cross-entropy'],
+  input: ['nll', 'gather', 'bce-logits', 'binary-cross-entropy'],
+};
+
+/**
+ * The settings the number depends on (by merge's names), those of the mode, then the flags
+ * that judge it. The class dim is shown as PyTorch counts it (dim 1 of (N, C, H, W)), with the
+ * count from the end that merge compares.
+ */
+function options(opts: Options, settings: ResultSettings, rank: number): [string, string][] {
   const rows: [string, string][] = [['reduction', opts.reduction]];
   for (const [key, value] of Object.entries(settings) as [keyof ResultSettings, ResultSettings[keyof ResultSettings]][]) {
-    if (value === null) continue;
-    rows.push([SETTING_NAMES[key], typeof value === 'object' ? `sha256 ${value.sha256.slice(0, 16)}\u2026, ${value.min} .. ${value.max}` : String(value)]);
+    if (value === null || NOT_FOR[key]?.includes(opts.mode)) continue;
+    if (key === 'classDim') rows.push([SETTING_NAMES[key], `${rank + (value as number)} (${value} from the end)`]);
+    else rows.push([SETTING_NAMES[key], typeof value === 'object' ? `sha256 ${value.sha256.slice(0, 16)}\u2026, ${value.min} .. ${value.max}` : String(value)]);
   }
   if (opts.weight !== undefined) rows.push(['--weight', opts.weight]);
   if (opts.posWeight !== undefined) rows.push(['--pos-weight', opts.posWeight]);
