@@ -13,7 +13,7 @@ import { InputError, oneLine, systemReason, UsageError, type Operand } from './e
 import { FORMATS } from './io/format.js';
 import { MODES, type Mode } from './modes.js';
 import { endEarlyWorkers } from './early-workers.js';
-import { MODE_ALIASES, parseCompareOptions, parseMergeOptions, parseOptions, type RawOptions } from './options.js';
+import { FLAG_MODES, MODE_ALIASES, parseCompareOptions, parseMergeOptions, parseOptions, type RawOptions } from './options.js';
 import { processOutput, streamOutput, type Output, type Sink } from './report/output.js';
 import { paint, useColour } from './report/paint.js';
 import { Stderr } from './report/stderr.js';
@@ -130,6 +130,9 @@ function program(io: CommandIo, onAction: (a: Action) => void, invoked?: string)
       .option('--bins <n>', 'calibration bins for ECE/MCE, 1 to 1000 (default: 15); turns --metrics on')
       .option('--markdown', 'a Markdown summary (loss, metrics, checks) on stdout, for $GITHUB_STEP_SUMMARY');
     cmd.option('--report <file.html>', 'write a self-contained HTML report: the loss, metrics and checks with a PASS/FAIL banner, the inputs\' digests, and plots of the breakdown');
+    // a flag that does not apply to the mode is not in its --help nor its completions (it is still
+    // parsed, so that using it says what it applies to)
+    for (const o of cmd.options) if (o.long !== undefined && FLAG_MODES[o.long]?.includes(mode) === false) o.hideHelp();
     // `-:key` (an array of an archive on stdin) looks like an option to commander: unknown
     // options reach parseOptions as arguments, which names any that is not a stdin key
     tolerances(cmd).allowUnknownOption().allowExcessArguments().addHelpText('after', EXAMPLES[mode]).action(collect(mode));

@@ -123,7 +123,7 @@ export interface RawOptions {
 }
 
 /** Which modes take which flag; absent flags are accepted everywhere. */
-const FLAG_MODES: Record<string, readonly Mode[]> = {
+export const FLAG_MODES: Record<string, readonly Mode[]> = {
   '--weight': ['cross-entropy', 'nll', 'bce-logits', 'binary-cross-entropy', 'check'],
   '--pos-weight': ['bce-logits', 'check'],
   '--ignore-index': ['cross-entropy', 'nll', 'gather', 'check'],

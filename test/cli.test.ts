@@ -68,6 +68,18 @@ describe('losscalc binary', () => {
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
   });
 
+  it("each mode's --help lists the flags that apply to it; another mode's flag is still refused by name", () => {
+    const help = (mode: string) => losscalc([mode, '--help']).stdout;
+    for (const flag of ['--weight', '--label-smoothing', '--pos-weight', '--log-softmax', '--input']) expect(help('gather')).not.toContain(flag);
+    for (const flag of ['--ignore-index', '--class-dim', '--label-smoothing', '--topk', '--input']) expect(help('bce-logits')).not.toContain(flag);
+    for (const flag of ['--metrics', '--bins', '--topk', '--log-softmax']) expect(help('check')).not.toContain(flag);
+    for (const flag of ['--weight', '--label-smoothing', '--ignore-index', '--class-dim', '--input', '--metrics', '--topk']) expect(help('cross-entropy')).toContain(flag);
+    expect(help('nll')).toContain('--log-softmax');
+    expect(help('bce-logits')).toContain('--pos-weight');
+    const r = losscalc(['gather', logits, labels, '--label-smoothing', '0.1']);
+    expect([r.code, r.stderr]).toEqual([2, 'losscalc: --label-smoothing does not apply to gather (it applies to cross-entropy, check)\n']);
+  });
+
   it('--expect: exit 0 when close, 1 when not, and the result is still printed', () => {
     const j = JSON.parse(losscalc(['ce', logits, labels, '--json']).stdout);
     expect(losscalc(['ce', logits, labels, '--expect', String(j.loss)]).code).toBe(0);

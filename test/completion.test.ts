@@ -56,6 +56,10 @@ describe('bash completion', () => {
       expect(offered.filter((o) => o.startsWith('--')), mode).toEqual(helpOptions(mode));
     }
     expect(complete(['losscalc', 'ce', '--red'])).toEqual(['--reduction']);
+    // only the flags that apply to the mode
+    expect(complete(['losscalc', 'gather', '--wei'])).toEqual([]);
+    expect(complete(['losscalc', 'ce', '--wei'])).toEqual(['--weight']);
+    expect(complete(['losscalc', 'check', '--met'])).toEqual([]);
   });
 
   it("an option's values: choices, formats, shells; nothing for a number", () => {
