@@ -3,10 +3,11 @@
  * cases): the hint for (B, T) labels of (B, T, V) logits, the warning where both layouts fit,
  * the flag's validation, the report's sample positions, and a thread's part of a run.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { encodeNpy } from '../src/io/npy.js';
 import { readInput } from '../src/io/read.js';
 import { claimBoard } from '../src/claims.js';
 import { temporaryFile } from '../src/loss-store.js';
@@ -37,6 +38,23 @@ describe('(B, T) labels with (B, T, V) logits', () => {
           'if the classes are the last dim, pass --class-dim -1\n',
       );
     }
+  });
+
+  it('(N, 1) labels: save them squeezed; one label more than samples: perhaps a header row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'losscalc-hints-'));
+    const logits = join(dir, 'x.csv');
+    writeFileSync(logits, '1,2,3\n4,5,6\n');
+    const column = join(dir, 'y.npy');
+    writeFileSync(column, encodeNpy({ data: BigInt64Array.of(0n, 1n), shape: [2, 1], dtype: 'int64' }));
+    const r = await runCli(['ce', logits, column]);
+    expect([r.code, r.stderr]).toEqual([
+      2,
+      `losscalc: ${column}: labels shape (2, 1) does not fit logits shape (2, 3): class indices need (2,), class probabilities (2, 3); labels of (2, 1) hold one index a sample in a dim of size 1: save y.squeeze(-1)\n`,
+    ]);
+    const headed = join(dir, 'y.csv');
+    writeFileSync(headed, '0\n1\n2\n');
+    const h = await runCli(['ce', logits, headed]);
+    expect(h.stderr).toMatch(/; one label more than samples: if the labels file begins with a header row \(pandas writes one\), pass --header\n$/);
   });
 
   it('with another --class-dim given, no hint: the user chose the layout', async () => {
