@@ -1,7 +1,7 @@
 /**
  * The reliability diagram: for each calibration bin with samples, its mean accuracy against
  * its mean confidence, a dot whose area grows with the bin's count, a line from the diagonal
- * (perfect calibration) to the dot for the bin's gap, and the ECE and MCE above. The bins are
+ * (perfect calibration) to the dot for the bin's gap, and the ECE and MCE above the plot. The bins are
  * --json's metrics.state.calibration: bins + 1 of them, the last holding the confidences of
  * exactly 1.0.
  */
@@ -15,7 +15,8 @@ const MAX_RADIUS = 12;
 export function reliabilityPlot(metrics: Metrics): Markup | undefined {
   const cal = metrics.state?.calibration;
   if (!cal) return undefined;
-  const f = { ...FRAME, width: 420, height: 360 };
+  // room above the plot for the ECE and MCE, clear of a dot at 100% (MAX_RADIUS)
+  const f = { ...FRAME, width: 420, height: 384, top: 40 };
   const side = innerHeight(f);
   const x = linear(0, 1, f.left, f.left + side);
   const y = linear(0, 1, f.height - f.bottom, f.top);
@@ -34,7 +35,7 @@ export function reliabilityPlot(metrics: Metrics): Markup | undefined {
   return html`<figure class="plot">${svg(f, 'reliability diagram', [
     html`<line class="diagonal" x1="${n(x(0))}" y1="${n(y(0))}" x2="${n(x(1))}" y2="${n(y(1))}"/>`,
     html`<g class="reliability" data-points="${binsWith.length}" data-bins="${cal.bins}">${points}</g>`,
-    html`<text class="title" x="${n(x(0) + 8)}" y="${n(f.top + 14)}">${summary}</text>`,
+    html`<text class="title" x="${n(x(0))}" y="${n(f.top - MAX_RADIUS - 8)}">${summary}</text>`,
     xAxis(f, ticks, x, 'mean confidence', percent),
     yAxis(f, ticks, y, 'accuracy', percent),
   ])}<figcaption>Reliability: ${cal.bins} equal confidence bins (and one for a confidence of exactly 1); a dot per bin with samples, its area by count; the diagonal is perfect calibration. ${summary}.</figcaption></figure>`;
