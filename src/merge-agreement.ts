@@ -61,7 +61,7 @@ function same(a: Setting, b: Setting): boolean {
 }
 
 function show(v: Setting, key: keyof ResultSettings): string {
-  if (v === null) return 'none';
+  if (v === null || v === undefined) return key === 'shift' ? 'absent' : 'none';
   if (isWeight(v)) return `sha256 ${v.sha256.slice(0, 12)}`;
   // recorded counted from the end, so that shards of other ranks agree: said so
   if (key === 'classDim') return v === -1 ? '-1 (the last)' : `${v} (counted from the end)`;

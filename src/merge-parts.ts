@@ -107,6 +107,8 @@ export function parsePart(members: JsonMembers | undefined, file: string, line?:
     posWeight: weight('posWeight'),
     classes: setting<number | null>('classes', (v) => v === null || isCount(v), 'a whole number or null'),
     classDim: setting<number | null>('classDim', (v) => v === null || (Number.isInteger(v) && (v as number) < 0), 'a negative whole number or null'),
+    // written only with --shift
+    ...(s.shift !== undefined && { shift: setting<true>('shift', (v) => v === true, 'true (or absent)') }),
   };
   // an input is a file's digest, followed by `:key` for an array picked from a container
   const digests = (v: unknown) => Array.isArray(v) && v.every((d) => typeof d === 'string' && isDigest(d.slice(0, 64)) && (d.length === 64 || d[64] === ':'));

@@ -36,6 +36,8 @@ export interface Options {
   ignoreIndex: number;
   labelSmoothing: number;
   logSoftmax: boolean;
+  /** --shift: a causal LM's loss, logits[..., :-1, :] against labels[..., 1:] (shift.ts). */
+  shift: boolean;
   /** --class-dim: the logits' class dim (negative counts from the end); undefined: PyTorch's. */
   classDim?: number;
   /** --input: what the predictions hold (cross-entropy, check); 'logits' unless given. */
@@ -99,6 +101,7 @@ export interface RawOptions {
   ignoreIndex?: string;
   labelSmoothing?: string;
   logSoftmax?: boolean;
+  shift?: boolean;
   classDim?: string;
   input?: string;
   expect?: string;
@@ -129,6 +132,7 @@ export const FLAG_MODES: Record<string, readonly Mode[]> = {
   '--ignore-index': ['cross-entropy', 'nll', 'gather', 'check'],
   '--label-smoothing': ['cross-entropy', 'check'],
   '--log-softmax': ['nll'],
+  '--shift': ['cross-entropy', 'nll', 'gather', 'check'],
   '--class-dim': ['cross-entropy', 'nll', 'gather', 'check'],
   '--input': ['cross-entropy', 'check'],
   '--metrics': ['cross-entropy', 'nll', 'bce-logits', 'binary-cross-entropy', 'gather'],
@@ -172,6 +176,7 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     '--ignore-index': raw.ignoreIndex,
     '--label-smoothing': raw.labelSmoothing,
     '--log-softmax': raw.logSoftmax || undefined,
+    '--shift': raw.shift || undefined,
     '--class-dim': raw.classDim,
     '--input': raw.input,
     '--metrics': raw.metrics || undefined,
@@ -201,10 +206,12 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
   if (!Number.isSafeInteger(ignoreIndex)) {
     throw new UsageError(`--ignore-index must be within ±2^53 (9007199254740991), where every integer is exact, got ${raw.ignoreIndex}`);
   }
-  const classDim = raw.classDim === undefined ? undefined : number('--class-dim', raw.classDim);
-  if (classDim !== undefined && !Number.isSafeInteger(classDim)) {
+  const givenDim = raw.classDim === undefined ? undefined : number('--class-dim', raw.classDim);
+  if (givenDim !== undefined && !Number.isSafeInteger(givenDim)) {
     throw new UsageError(`--class-dim must be an integer (a dim of the logits; -1 is the last), got ${raw.classDim}`);
   }
+  // a causal LM's logits hold the vocabulary in their last dim (shift.ts checks a dim given)
+  const classDim = raw.shift && givenDim === undefined ? -1 : givenDim;
   const expect = raw.expect === undefined ? undefined : number('--expect', raw.expect);
   if (expect !== undefined && reduction === 'none') {
     throw new UsageError('--expect compares one number; with --reduction none use --reference <file>');
@@ -223,6 +230,7 @@ export function parseOptions(mode: Mode, positional: string[], raw: RawOptions, 
     ignoreIndex,
     labelSmoothing,
     logSoftmax: Boolean(raw.logSoftmax),
+    shift: Boolean(raw.shift),
     classDim,
     inputKind,
     expect,

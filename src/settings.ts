@@ -34,6 +34,8 @@ export interface ResultSettings {
    * agree, and (B, T, V) read either way do not. Null for bce-logits.
    */
   classDim: number | null;
+  /** --shift (a causal LM's loss); absent without it, so that results made before it merge as they did. */
+  shift?: true;
 }
 
 /** SHA-256 (hex) of each input file's bytes, in the order given (shards). */
@@ -52,10 +54,11 @@ export const SETTING_NAMES: Record<keyof ResultSettings, string> = {
   posWeight: 'pos_weight',
   classes: 'classes',
   classDim: 'class dim',
+  shift: 'shift',
 };
 
 export function recordSettings(
-  opts: { ignoreIndex: number; labelSmoothing: number; logSoftmax: boolean; inputKind: InputKind },
+  opts: { ignoreIndex: number; labelSmoothing: number; logSoftmax: boolean; inputKind: InputKind; shift?: boolean },
   weights: { weight?: Tensor; posWeight?: Tensor },
   layout: { classes: number; dim: number; rank: number } | null,
 ): ResultSettings {
@@ -68,6 +71,7 @@ export function recordSettings(
     posWeight: weights.posWeight ? recordWeight(weights.posWeight) : null,
     classes: layout && layout.classes,
     classDim: layout && layout.dim - layout.rank,
+    ...(opts.shift && { shift: true as const }),
   };
 }
 

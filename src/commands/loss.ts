@@ -11,6 +11,7 @@ import type { Paint } from '../report/paint.js';
 import { savePerSample } from '../report/save.js';
 import { refuseSavingOverInput } from './save-target.js';
 import { Progress, withProgress } from '../report/progress.js';
+import { causalShift } from '../shift.js';
 import { binaryLabels } from '../losses/targets.js';
 import { rowsPerChunk } from '../losses/reduce.js';
 import { lossStore } from '../loss-store.js';
@@ -41,7 +42,10 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   // the flags it was made with: they change once the run knows whether it uses that worker
   if (!startedEarly()) keepYoungGenerationSmall();
   await refuseSavingOverInput(opts);
-  const { logits: loaded, labels, specs, classes, ids } = await loadLogitsAndLabels(opts, load);
+  const read = await loadLogitsAndLabels(opts, load);
+  const { specs, classes, ids } = read;
+  // --shift: the logits of positions 0 .. T-2 against the labels of 1 .. T-1 (a causal LM)
+  const { logits: loaded, labels } = opts.shift ? causalShift(read.logits, read.labels, opts.classDim) : read;
   useKernelFor(numel(loaded.shape));
   // workers start loading now (unless they started with the process), while the rest of the inputs are read
   const plan = await threadPlan(opts, specs, loaded, labels);
@@ -127,7 +131,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
     await writeJsonReport(io.stdout, outcome, { logits: logits.shape, labels: labels.shape }, await recordOnce(), details, metrics);
   }
   else if (opts.markdown) io.stdout.write(renderMarkdown(outcome, { logits: loaded, labels }, metrics));
-  else io.stdout.write(renderHuman(outcome, { logits: loaded, labels }, paint, details && { breakdown: details, binary, classes: opts.classes }, metrics));
+  else io.stdout.write(renderHuman(outcome, { logits: read.logits, labels: read.labels, shifted: opts.shift }, paint, details && { breakdown: details, binary, classes: opts.classes }, metrics));
   return outcome.ok ? 0 : 1;
 }
 
@@ -194,7 +198,8 @@ interface ThreadPlan {
  */
 async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, labels: Tensor | Values): Promise<ThreadPlan | undefined> {
   const labelsShape = labels.shape;
-  if (opts.mode === 'check' || !isValues(logits) || logits.shape.length < 2) return undefined;
+  // threads open the files themselves: a shifted view is read on this thread
+  if (opts.mode === 'check' || opts.shift || !isValues(logits) || logits.shape.length < 2) return undefined;
   // a --label-column table is read on this thread; the threads read the logits and labels specs
   if (opts.input.labelColumn !== undefined || specs.logits.length !== 1 || specs.labels.length !== 1) return undefined;
   // a thread reads the logits' file with every column, the ids too: it would fail on them and

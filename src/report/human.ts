@@ -25,7 +25,7 @@ const PREVIEW = 10;
 
 export function renderHuman(
   o: Outcome,
-  inputs: { logits: Described; labels: Described },
+  inputs: { logits: Described; labels: Described; shifted?: boolean },
   paint: Paint,
   details?: { breakdown: Breakdown; binary: boolean; classes: number },
   metrics?: Metrics,
@@ -35,7 +35,7 @@ export function renderHuman(
   const { logits, labels } = inputs;
   const over =
     `logits ${formatShape(logits.shape)} ${logits.dtype}, labels ${formatShape(labels.shape)} ${labels.dtype}, ` +
-    `reduction ${r.reduction}`;
+    `reduction ${r.reduction}${inputs.shifted ? `, shifted (logits[..., :-1, :] against labels[..., 1:])` : ''}`;
   if (o.mode === 'check') {
     lines.push(`${paint.bold('check')}  ${paint.dim(over)}`);
     const width = Math.max(...o.losses.map(([n]) => n.length), ...o.skipped.map(([n]) => n.length));

@@ -82,7 +82,7 @@ const NOT_FOR: Partial<Record<keyof ResultSettings, readonly string[]>> = {
 function options(opts: Options, settings: ResultSettings, rank: number): [string, string][] {
   const rows: [string, string][] = [['reduction', opts.reduction]];
   for (const [key, value] of Object.entries(settings) as [keyof ResultSettings, ResultSettings[keyof ResultSettings]][]) {
-    if (value === null || NOT_FOR[key]?.includes(opts.mode)) continue;
+    if (value === null || value === undefined || NOT_FOR[key]?.includes(opts.mode)) continue;
     if (key === 'classDim') rows.push([SETTING_NAMES[key], `${rank + (value as number)} (${value} from the end)`]);
     else rows.push([SETTING_NAMES[key], typeof value === 'object' ? `sha256 ${value.sha256.slice(0, 16)}\u2026, ${value.min} .. ${value.max}` : String(value)]);
   }

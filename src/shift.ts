@@ -1,0 +1,72 @@
+/**
+ * --shift: a causal language model's loss, as Hugging Face's models compute `outputs.loss`:
+ * the logits at position t predict the token at t + 1, so
+ *   logits[..., :-1, :]  against  labels[..., 1:]
+ * (`shift_logits = logits[..., :-1, :].contiguous(); shift_labels = labels[..., 1:]`, then
+ * F.cross_entropy over the flattened positions, ignore_index -100). Logits (..., T, V) hold the
+ * vocabulary in their last dim and labels (..., T) one token each; both become views of T - 1
+ * positions, read block by block from the inputs as they are (nothing is copied whole).
+ */
+import { InputError, UsageError } from './errors.js';
+import { formatShape, numel, type Storage, type Tensor } from './tensor.js';
+import { asValues, type Values } from './values.js';
+
+/** The shifted logits and labels, or a usage error naming what does not fit. */
+export function causalShift(logits: Tensor | Values, labels: Tensor | Values, classDim: number | undefined): { logits: Values; labels: Values } {
+  const [x, y] = [logits.shape, labels.shape];
+  const rank = x.length;
+  if (classDim !== undefined && classDim !== -1 && classDim !== rank - 1) {
+    throw new UsageError(`--shift takes the vocabulary in the logits' last dim: leave --class-dim out (or give -1), got ${classDim}`);
+  }
+  if (rank < 2 || y.length !== rank - 1 || y.some((d, i) => d !== x[i])) {
+    throw new InputError(
+      `--shift needs logits (..., T, V) and labels (..., T), one token a position; got logits ${formatShape(x)} and labels ${formatShape(y)}`,
+      undefined,
+      'labels',
+    );
+  }
+  return { logits: dropStep(asValues(logits), rank - 2, 'last'), labels: dropStep(asValues(labels), rank - 2, 'first') };
+}
+
+/** Values at most this many a block of the view. */
+const BLOCK_VALUES = 1 << 18;
+
+/**
+ * `v` without the first or the last step of dim `dim` (the sequence): shape (..., T - 1, ...).
+ * Each row of the dims before `dim` is one contiguous run of the input, read where it lies.
+ */
+export function dropStep(v: Values, dim: number, drop: 'first' | 'last'): Values {
+  const T = v.shape[dim];
+  const inner = numel(v.shape.slice(dim + 1));
+  const shape = v.shape.map((d, i) => (i === dim ? Math.max(0, T - 1) : d));
+  const rowIn = T * inner;
+  const rowOut = shape[dim] * inner;
+  const skip = drop === 'first' ? inner : 0;
+  return {
+    shape,
+    dtype: v.dtype,
+    read(unit, start, end, visit) {
+      if (end <= start || unit === 0 || rowOut === 0) return;
+      const per = Math.max(1, Math.floor(BLOCK_VALUES / unit));
+      let buf: Storage | undefined;
+      for (let first = start; first < end; first += per) {
+        const count = Math.min(per, end - first);
+        let at = 0;
+        // the view's values [from, to) are rows' runs of the input
+        for (let o = first * unit, to = (first + count) * unit; o < to; ) {
+          const row = Math.floor(o / rowOut);
+          const j = o - row * rowOut;
+          const n = Math.min(to - o, rowOut - j);
+          const src = row * rowIn + skip + j;
+          v.read(1, src, src + n, (d, _f, c) => {
+            buf ??= new (d.constructor as new (n: number) => Storage)(Math.min(per, end - start) * unit);
+            (buf as unknown as { set(a: ArrayLike<unknown>, at: number): void }).set(d as ArrayLike<unknown>, at);
+            at += c;
+          });
+          o += n;
+        }
+        visit(buf!.subarray(0, count * unit) as Storage, first, count);
+      }
+    },
+  };
+}
