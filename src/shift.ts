@@ -9,7 +9,7 @@
  */
 import { InputError, UsageError } from './errors.js';
 import { formatShape, numel, type Storage, type Tensor } from './tensor.js';
-import { asValues, type Values } from './values.js';
+import { asValues, placeOf, type Values } from './values.js';
 
 /** The shifted logits and labels, or a usage error naming what does not fit. */
 export function causalShift(logits: Tensor | Values, labels: Tensor | Values, classDim: number | undefined): { logits: Values; labels: Values } {
@@ -42,9 +42,13 @@ export function dropStep(v: Values, dim: number, drop: 'first' | 'last'): Values
   const rowIn = T * inner;
   const rowOut = shape[dim] * inner;
   const skip = drop === 'first' ? inner : 0;
+  // the input's flat index of the view's value at flat index o
+  const source = (o: number) => Math.floor(o / rowOut) * rowIn + skip + (o % rowOut);
   return {
     shape,
     dtype: v.dtype,
+    written: v.written && ((o) => v.written!(source(o))),
+    place: (o) => placeOf(v, source(o)),
     read(unit, start, end, visit) {
       if (end <= start || unit === 0 || rowOut === 0) return;
       const per = Math.max(1, Math.floor(BLOCK_VALUES / unit));

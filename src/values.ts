@@ -6,13 +6,18 @@
  * kernel needs together, e.g. the C x d1 x ... x dk values of one batch row).
  */
 import type { DType, Storage, Tensor } from './tensor.js';
-import { asFloats, copyAsFloat64, numel } from './tensor.js';
+import { asFloats, copyAsFloat64, formatIndex, numel } from './tensor.js';
 
 export interface Values {
   readonly shape: number[];
   readonly dtype: DType;
   /** As Tensor.written. */
   readonly written?: (index: number) => string | undefined;
+  /**
+   * Where the value at a flat index lies in the input as given, for messages, when that is not
+   * its index in this shape (a view that drops a step, shift.ts); placeOf reads it.
+   */
+  readonly place?: (index: number) => string;
   /**
    * Visit units [start, end) in order, in blocks of whole units of `unit` values each:
    * visit(data, first, count) with data holding count * unit values. `data` is only valid
@@ -177,4 +182,9 @@ export function rowWindow(v: Values, start: number, end: number): Values {
       v.read(unit, s + offset, e + offset, (data, first, count) => visit(data, first - offset, count));
     },
   };
+}
+
+/** Where `v`'s value at flat `index` lies in its input, as messages name it: "(1, 3)". */
+export function placeOf(v: Pick<Values, 'shape' | 'place'>, index: number): string {
+  return v.place ? v.place(index) : formatIndex(index, v.shape);
 }

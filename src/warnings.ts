@@ -8,7 +8,7 @@ import type { LossResult } from './losses/reduce.js';
 import { binaryLabels } from './losses/targets.js';
 import type { Mode } from './modes.js';
 import { asFloats, formatIndex, numel, sameShape, type FloatArray, type Storage } from './tensor.js';
-import type { Values } from './values.js';
+import { placeOf, type Values } from './values.js';
 import { combineFindings, type Findings, type PredictionWatch } from './mistakes.js';
 
 export function dataWarnings(mode: Mode, inputs: LossInputs, result: LossResult, ignoreIndex: number): string[] {
@@ -73,6 +73,7 @@ export class NonFiniteScan implements NonFinite {
       shape: v.shape,
       dtype: v.dtype,
       written: v.written,
+      place: v.place,
       read: (unit, start, end, visit) =>
         v.read(unit, start, end, (data, first, count) => {
           const from = first * unit;
@@ -155,8 +156,8 @@ export function targetsWarning(scan: Scanned, shape: readonly number[]): string[
 }
 
 /** "3 non-finite logits, first NaN at index (1, 0)" or nothing. */
-export function nonFiniteWarning(what: string, scan: NonFinite, shape: readonly number[]): string[] {
+export function nonFiniteWarning(what: string, scan: NonFinite, input: Pick<Values, 'shape' | 'place'>): string[] {
   if (scan.count === 0) return [];
   const value = Number.isNaN(scan.firstValue) ? 'NaN' : String(scan.firstValue);
-  return [`${scan.count} non-finite ${what}, first ${value} at index ${formatIndex(scan.first, shape)}`];
+  return [`${scan.count} non-finite ${what}, first ${value} at index ${placeOf(input, scan.first)}`];
 }

@@ -89,6 +89,25 @@ describe('what --shift refuses', () => {
     expect(JSON.parse((await runCli(['ce', xs, ys, '--shift', '--json', '--reduction', 'sum'])).stdout)).toMatchObject({ loss: 0 });
   });
 
+  it('a bad label is named where it is in the labels as given; the dropped steps are not read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'losscalc-shift-'));
+    const [xs, ys] = [join(dir, 'x.npy'), join(dir, 'y.npy')];
+    // (2, 5, 4) logits, NaN only in the last step (dropped); label 99 in the first step (dropped), 9 at (1, 3)
+    const x = Float32Array.from({ length: 40 }, (_, i) => Math.sin(i));
+    x[(0 * 5 + 4) * 4 + 2] = NaN;
+    writeFileSync(xs, encodeNpy({ data: x, shape: [2, 5, 4], dtype: 'float32' }));
+    const y = new Float64Array(10);
+    y[0] = 99;
+    writeFileSync(ys, encodeNpy({ data: y, shape: [2, 5], dtype: 'float64' }));
+    expect(await runCli(['ce', xs, ys, '--shift', '-q'])).toMatchObject({ code: 0, stderr: '' });
+    y[8] = 9;
+    writeFileSync(ys, encodeNpy({ data: y, shape: [2, 5], dtype: 'float64' }));
+    expect(await runCli(['ce', xs, ys, '--shift', '-q'])).toMatchObject({ code: 2, stderr: `losscalc: ${ys}: label 9 at index (1, 3) is outside [0, 4)\n` });
+    y[8] = NaN;
+    writeFileSync(ys, encodeNpy({ data: y, shape: [2, 5], dtype: 'float64' }));
+    expect((await runCli(['ce', xs, ys, '--shift', '-q'])).stderr).toBe(`losscalc: ${ys}: label NaN at index (1, 3) is not an integer class index\n`);
+  });
+
   it('merge keeps shifted and unshifted results apart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'losscalc-shift-'));
     const one = join(dir, 'a.json');

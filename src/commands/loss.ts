@@ -80,8 +80,8 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
     warnings: [
       ...load.notes,
       ...threadsWarning(opts.threads, availableParallelism()),
-      ...nonFiniteWarning('logits', seen.logits, loaded.shape),
-      ...nonFiniteWarning('labels', seen.labels, labels.shape),
+      ...nonFiniteWarning('logits', seen.logits, asValues(loaded)),
+      ...nonFiniteWarning('labels', seen.labels, asValues(labels)),
       ...mistakeWarnings(opts.mode, kind, seen.logits.findings, loaded.shape, opts.classDim),
       ...targetsWarning(seen.labels, labels.shape),
       ...evaluated.warnings,

@@ -5,7 +5,6 @@
 import { InputError } from '../errors.js';
 import {
   classWeightsFit,
-  formatIndex,
   lastDimReading,
   formatShape,
   numel,
@@ -16,7 +15,7 @@ import {
   type Storage,
   type Tensor,
 } from '../tensor.js';
-import { inMemory, isValues, type Values } from '../values.js';
+import { inMemory, isValues, placeOf, type Values } from '../values.js';
 import { kernelClassLabels } from '../kernel/index.js';
 
 export type TargetKind = 'indices' | 'probabilities';
@@ -141,7 +140,7 @@ export function checkedIndices(
   });
   if (bad) {
     const { index, value: t, written } = bad;
-    const where = `at index ${formatIndex(index, v.shape)}`;
+    const where = `at index ${placeOf(v, index)}`;
     const what = Number.isInteger(t) ? `is outside [0, ${C})` : 'is not an integer class index';
     const hint = t === C && oneBased ? ': labels look 1-based: subtract 1' : t === 255 ? ': segmentation void label? pass --ignore-index 255' : '';
     throw new InputError(`label ${written} ${where} ${what}${hint}`, undefined, 'labels');
