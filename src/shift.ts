@@ -5,7 +5,8 @@
  * (`shift_logits = logits[..., :-1, :].contiguous(); shift_labels = labels[..., 1:]`, then
  * F.cross_entropy over the flattened positions, ignore_index -100). Logits (..., T, V) hold the
  * vocabulary in their last dim and labels (..., T) one token each; both become views of T - 1
- * positions, read block by block from the inputs as they are (nothing is copied whole).
+ * positions, read block by block from the inputs as they are (nothing is copied whole). Threads
+ * split the views' batch rows, each thread opening the files and taking the same views.
  */
 import { InputError, UsageError } from './errors.js';
 import { formatShape, numel, type Storage, type Tensor } from './tensor.js';
@@ -25,11 +26,17 @@ export function causalShift(logits: Tensor | Values, labels: Tensor | Values, cl
       'labels',
     );
   }
-  return { logits: dropStep(asValues(logits), rank - 2, 'last'), labels: dropStep(asValues(labels), rank - 2, 'first') };
+  return { logits: shiftedLogits(asValues(logits)), labels: shiftedLabels(asValues(labels)) };
 }
 
+/** (..., T, V) logits without their last step (a thread's own open of the file too, thread-claims.ts). */
+export const shiftedLogits = (v: Values): Values => dropStep(v, v.shape.length - 2, 'last');
+
+/** (..., T) labels without their first step. */
+export const shiftedLabels = (v: Values): Values => dropStep(v, v.shape.length - 1, 'first');
+
 /** Values at most this many a block of the view. */
-const BLOCK_VALUES = 1 << 18;
+const BLOCK_VALUES = 1 << 16;
 
 /**
  * `v` without the first or the last step of dim `dim` (the sequence): shape (..., T - 1, ...).

@@ -19,6 +19,7 @@ import { numel, type Tensor } from './tensor.js';
 import { asValues, rowWindow, type Values } from './values.js';
 import { NonFiniteScan, TARGET_RANGE, type Scanned } from './warnings.js';
 import { binaryLabels } from './losses/targets.js';
+import { shiftedLabels, shiftedLogits } from './shift.js';
 
 export interface ParallelJob {
   mode: LossMode;
@@ -36,6 +37,8 @@ export interface ParallelJob {
   logSoftmax: boolean;
   classDim?: number;
   inputKind: InputKind;
+  /** --shift: each thread reads the files as views one step apart (shift.ts); shared labels are shifted already. */
+  shift?: boolean;
   /** Whether an output needs the unreduced losses (reduction none always does). */
   keepLosses?: boolean;
   /** Class-index labels read once by the main thread, on shared memory; else each thread opens `labels`. */
@@ -59,10 +62,11 @@ export async function computeClaims(job: ParallelJob, board: ClaimBoard, fd?: nu
   try {
     const { delimiter, header } = job;
     const open = async (spec: string, format: Format | undefined) => asValues(await openInput(spec, { format, delimiter, header }));
-    const x = await open(job.logits, job.logitsFormat);
-    // the kernel or the scalar path as the main thread chose, by the whole input's size
+    const opened = await open(job.logits, job.logitsFormat);
+    const x = job.shift ? shiftedLogits(opened) : opened;
+    // the kernel or the scalar path as the main thread chose, by the whole input's size (as read)
     useKernelFor(numel(x.shape));
-    const y = job.sharedLabels ? asValues(job.sharedLabels) : await open(job.labels, job.labelsFormat);
+    const y = job.sharedLabels ? asValues(job.sharedLabels) : await open(job.labels, job.labelsFormat).then((v) => (job.shift ? shiftedLabels(v) : v));
     const parts: ClaimPart[] = [];
     if (worker !== undefined && !joinClaims(board, worker)) return parts;
     debuglog('losscalc')('%s takes its first claim %d ms after the process started', worker === undefined ? 'the main thread' : `worker ${worker}`, Math.round(process.uptime() * 1000));

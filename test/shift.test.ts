@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectClose } from './cases.js';
-import { FIXTURES, readJson, runCli } from './helpers.js';
+import { FIXTURES, readJson, runCli, threadsUsed } from './helpers.js';
 import { encodeNpy } from '../src/io/npy.js';
 import { readInput } from '../src/io/read.js';
 
@@ -41,7 +41,7 @@ describe("--shift: PyTorch's causal-LM loss", () => {
     expect(r.stdout.split('\n')[1]).toBe('  logits (3, 7, 11) float32, labels (3, 7) int64, reduction mean, shifted (logits[..., :-1, :] against labels[..., 1:]), 16 contributing');
   });
 
-  it('the same bits in blocks of 64 bytes, across rows, and with -j 2', () => {
+  it('the same bits in blocks of 64 bytes, across rows, and on two threads', () => {
     const c = cases.find((k) => k.argv[1] === 'long_logits.npy')!;
     const run = (env: Record<string, string>, extra: string[] = []) =>
       spawnSync(process.execPath, [BIN, ...at(c.argv), '-q', ...extra], { encoding: 'utf8', env: { ...process.env, ...env } });
@@ -49,6 +49,11 @@ describe("--shift: PyTorch's causal-LM loss", () => {
     expect(plain.status, plain.stderr).toBe(0);
     expectClose(Number(plain.stdout), c.loss as number, 'long');
     for (const r of [run({ LOSSCALC_BLOCK_BYTES: '64' }), run({}, ['-j', '2']), run({ LOSSCALC_KERNEL: 'scalar' })]) expect(r.stdout).toBe(plain.stdout);
+    // threads split the shifted views' rows, each thread taking the views of its own open
+    const split = run({ NODE_DEBUG: 'losscalc' }, ['-j', '2', '--reduction', 'sum']);
+    const used = threadsUsed(split.stderr);
+    expect(used && Math.min(used.threads, used.claims), 'split among threads').toBeGreaterThanOrEqual(2);
+    expect(split.stdout).toBe(run({}, ['-j', '1', '--reduction', 'sum']).stdout);
   });
 
   it('--save-per-sample writes the shifted losses, (B, T - 1)', async () => {

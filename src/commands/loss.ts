@@ -198,8 +198,7 @@ interface ThreadPlan {
  */
 async function threadPlan(opts: Options, specs: Specs, logits: Tensor | Values, labels: Tensor | Values): Promise<ThreadPlan | undefined> {
   const labelsShape = labels.shape;
-  // threads open the files themselves: a shifted view is read on this thread
-  if (opts.mode === 'check' || opts.shift || !isValues(logits) || logits.shape.length < 2) return undefined;
+  if (opts.mode === 'check' || !isValues(logits) || logits.shape.length < 2) return undefined;
   // a --label-column table is read on this thread; the threads read the logits and labels specs
   if (opts.input.labelColumn !== undefined || specs.logits.length !== 1 || specs.labels.length !== 1) return undefined;
   // a thread reads the logits' file with every column, the ids too: it would fail on them and
@@ -268,6 +267,7 @@ async function inThreads(
     logSoftmax: opts.logSoftmax,
     classDim: opts.classDim,
     inputKind: opts.inputKind,
+    shift: opts.shift,
     keepLosses,
     sharedLabels,
   };
