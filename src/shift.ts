@@ -13,9 +13,14 @@ import { formatShape, numel, type Storage, type Tensor } from './tensor.js';
 import { asValues, placeOf, type Values } from './values.js';
 
 /** The shifted logits and labels, or a usage error naming what does not fit. */
-export function causalShift(logits: Tensor | Values, labels: Tensor | Values, classDim: number | undefined): { logits: Values; labels: Values } {
+export function causalShift(logits: Tensor | Values, labels: Tensor | Values, classDim: number | undefined, shards = 1): { logits: Values; labels: Values } {
   const [x, y] = [logits.shape, labels.shape];
   const rank = x.length;
+  // shards join along dim 0: for (T, V) files that is the sequence, and the view would score a
+  // position across two files' ends
+  if (shards > 1 && rank === 2) {
+    throw new UsageError('--shift with several (T, V) files would join their sequences into one: give them a batch dim, (1, T, V), or run each and merge the results');
+  }
   if (classDim !== undefined && classDim !== -1 && classDim !== rank - 1) {
     throw new UsageError(`--shift takes the vocabulary in the logits' last dim: leave --class-dim out (or give -1), got ${classDim}`);
   }
@@ -40,7 +45,8 @@ const BLOCK_VALUES = 1 << 16;
 
 /**
  * `v` without the first or the last step of dim `dim` (the sequence): shape (..., T - 1, ...).
- * Each row of the dims before `dim` is one contiguous run of the input, read where it lies.
+ * A block of the view is one read of the input's span under it (the dropped steps between its
+ * rows included, 1/T more), whose kept runs are copied out: one read a block, not one a row.
  */
 export function dropStep(v: Values, dim: number, drop: 'first' | 'last'): Values {
   const T = v.shape[dim];
@@ -62,20 +68,23 @@ export function dropStep(v: Values, dim: number, drop: 'first' | 'last'): Values
       let buf: Storage | undefined;
       for (let first = start; first < end; first += per) {
         const count = Math.min(per, end - first);
-        let at = 0;
-        // the view's values [from, to) are rows' runs of the input
-        for (let o = first * unit, to = (first + count) * unit; o < to; ) {
-          const row = Math.floor(o / rowOut);
-          const j = o - row * rowOut;
-          const n = Math.min(to - o, rowOut - j);
-          const src = row * rowIn + skip + j;
-          v.read(1, src, src + n, (d, _f, c) => {
-            buf ??= new (d.constructor as new (n: number) => Storage)(Math.min(per, end - start) * unit);
-            (buf as unknown as { set(a: ArrayLike<unknown>, at: number): void }).set(d as ArrayLike<unknown>, at);
-            at += c;
-          });
-          o += n;
-        }
+        const [from, to] = [first * unit, (first + count) * unit];
+        // the input's values [src0, src1) hold the view's [from, to), and the steps dropped between
+        const [src0, src1] = [source(from), source(to - 1) + 1];
+        v.read(1, src0, src1, (d, at, c) => {
+          buf ??= new (d.constructor as new (n: number) => Storage)(Math.min(per, end - start) * unit);
+          const out = buf as unknown as { set(a: ArrayLike<unknown>, at: number): void };
+          // each row's kept run within this piece of the input, [at, at + c)
+          for (let row = Math.floor(at / rowIn); row * rowIn < at + c; row++) {
+            const lo = Math.max(at, row * rowIn + skip);
+            const hi = Math.min(at + c, row * rowIn + skip + rowOut);
+            if (hi <= lo) continue;
+            // its place in the view, and in this block
+            const o = row * rowOut + (lo - row * rowIn - skip);
+            const [a, b] = [Math.max(o, from), Math.min(o + (hi - lo), to)];
+            if (b > a) out.set((d as unknown as { subarray(s: number, e: number): ArrayLike<unknown> }).subarray(lo - at + (a - o), lo - at + (b - o)), a - from);
+          }
+        });
         visit(buf!.subarray(0, count * unit) as Storage, first, count);
       }
     },

@@ -22,6 +22,11 @@ describe('check that compares nothing', () => {
     expect(json.ok).toBe(false);
     expect(json.checks).toEqual([]);
     expect(json.unchecked).toBe('nothing was checked: every other way was skipped');
+    // -q: the bare loss, and why the exit is 1 on stderr
+    const quiet = await runCli(['check', ...EXAMPLE, '--weight', '1,1,1,1,1', '--label-smoothing', '0.1', '-q']);
+    expect(quiet.code).toBe(1);
+    expect(quiet.stdout).toMatch(/^\S+\n$/);
+    expect(quiet.stderr).toBe('losscalc: FAIL nothing was checked: every other way was skipped\n');
   });
 
   it('says every way is NaN when no target contributes, instead of NaN != NaN failures', async () => {

@@ -113,6 +113,43 @@ describe('what --shift refuses', () => {
     expect((await runCli(['ce', xs, ys, '--shift', '-q'])).stderr).toBe(`losscalc: ${ys}: label NaN at index (1, 3) is not an integer class index\n`);
   });
 
+  it('shards: batched (B, T, V) files join along the batch; (T, V) files, whose sequences would join, are refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'losscalc-shift-'));
+    const [x, y] = [await readInput(join(DIR, 'logits.npy')), await readInput(join(DIR, 'labels.npy'))];
+    const [B, T, V] = x.shape;
+    const part = (name: string, t: typeof x, rows: [number, number], shape: number[]) => {
+      const per = t.data.length / B;
+      const file = join(dir, name);
+      writeFileSync(file, encodeNpy({ data: t.data.subarray(rows[0] * per, rows[1] * per) as never, shape, dtype: t.dtype }));
+      return file;
+    };
+    const mean = cases.find((c) => c.argv.join(' ') === 'ce logits.npy labels.npy --shift --reduction mean')!.loss as number;
+    const batched = ['-l', part('x0.npy', x, [0, 2], [2, T, V]), '-l', part('x1.npy', x, [2, 3], [1, T, V])];
+    const labels = ['-y', part('y0.npy', y, [0, 2], [2, T]), '-y', part('y1.npy', y, [2, 3], [1, T])];
+    const r = await runCli(['ce', ...batched, ...labels, '--shift', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expectClose(Number(r.stdout), mean, 'batched shards');
+    const one = ['-l', part('s0.npy', x, [0, 1], [T, V]), '-l', part('s1.npy', x, [1, 2], [T, V]), '-y', part('t0.npy', y, [0, 1], [T]), '-y', part('t1.npy', y, [1, 2], [T])];
+    expect(await runCli(['ce', ...one, '--shift'])).toMatchObject({
+      code: 2,
+      stderr: 'losscalc: --shift with several (T, V) files would join their sequences into one: give them a batch dim, (1, T, V), or run each and merge the results\n',
+    });
+  });
+
+  it('class weights of shape (V,) only, as cross_entropy on the flattened positions takes them', async () => {
+    const w = join(mkdtempSync(join(tmpdir(), 'losscalc-shift-')), 'w.npy');
+    writeFileSync(w, encodeNpy({ data: new Float64Array(11).fill(1), shape: [1, 11], dtype: 'float64' }));
+    expect(await runCli(['ce', x, y, '--shift', '--weight', w])).toMatchObject({
+      code: 2,
+      stderr: `losscalc: ${w}: --shift takes class weights of shape (V,), as cross_entropy on the flattened positions does; got (1, 11)\n`,
+    });
+  });
+
+  it('--markdown names the inputs as given and says they were shifted', async () => {
+    const r = await runCli(['ce', join(DIR, 'dump.pt'), '--shift', '--markdown']);
+    expect(r.stdout).toContain('| logits | (3, 7, 11) float32 |\n| labels | (3, 7) int64 |\n| shifted | logits[..., :-1, :] against labels[..., 1:] |\n');
+  });
+
   it('merge keeps shifted and unshifted results apart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'losscalc-shift-'));
     const one = join(dir, 'a.json');

@@ -17,7 +17,8 @@ import { rowsPerChunk } from '../losses/reduce.js';
 import { lossStore } from '../loss-store.js';
 import { availableParallelism } from 'node:os';
 import { keepYoungGenerationSmall } from '../heap.js';
-import { classLayout, numel, type ClassLayout, type Tensor } from '../tensor.js';
+import { classLayout, formatShape, numel, type ClassLayout, type Tensor } from '../tensor.js';
+import { InputError } from '../errors.js';
 import { recordSettings } from '../settings.js';
 import { inputDigests } from '../io/digest.js';
 import { asValues, isValues, type Values } from '../values.js';
@@ -45,7 +46,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   const read = await loadLogitsAndLabels(opts, load);
   const { specs, classes, ids } = read;
   // --shift: the logits of positions 0 .. T-2 against the labels of 1 .. T-1 (a causal LM)
-  const { logits: loaded, labels } = opts.shift ? causalShift(read.logits, read.labels, opts.classDim) : read;
+  const { logits: loaded, labels } = opts.shift ? causalShift(read.logits, read.labels, opts.classDim, specs.logits.length) : read;
   useKernelFor(numel(loaded.shape));
   // workers start loading now (unless they started with the process), while the rest of the inputs are read
   const plan = await threadPlan(opts, specs, loaded, labels);
@@ -67,6 +68,10 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
     // an array of the loss's shape (reduction none) is compared block by block, never read whole
     reference: opts.reference === undefined ? undefined : await load.open('reference', [opts.reference]),
   };
+  // Hugging Face's shifted loss is F.cross_entropy on flattened (N, V) logits, which takes a 1-D weight only
+  if (opts.shift && inputs.weight && inputs.weight.shape.length !== 1) {
+    throw new InputError(`--shift takes class weights of shape (V,), as cross_entropy on the flattened positions does; got ${formatShape(inputs.weight.shape)}`, opts.weight, 'weight');
+  }
   // the unreduced losses are kept (beyond a bound, in a temporary file) only for an output that needs them
   const keepLosses = opts.reduction === 'none' || opts.savePerSample.length > 0 || opts.top > 0 || opts.report !== undefined;
   const threaded = plan && (await inThreads(plan, opts, loaded, labels, inputs, keepLosses));
@@ -121,16 +126,17 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
   const recordOnce = () =>
     (recorded ??= record(opts, specs, inputs, binary ? null : { ...classLayout(logits.shape, opts.classDim), rank: logits.shape.length }, io.stdin));
   if (opts.report !== undefined) {
-    const arrays = { logits: loaded, labels };
+    // the inputs as given (their files' shapes); a shifted run says so among its options
+    const arrays = { logits: read.logits, labels: read.labels };
     const data = reportData({ opts, outcome, version: packageVersion(), specs, arrays, recorded: await recordOnce(), binary, breakdown: drawn, classNames: names, metrics });
     await writeReport(opts.report, data, io);
   }
 
-  if (opts.quiet) await writeQuiet(io.stdout, outcome.result, outcome.checks, io.stderr);
+  if (opts.quiet) await writeQuiet(io.stdout, outcome.result, outcome.checks, io.stderr, outcome.unchecked);
   else if (opts.json) {
     await writeJsonReport(io.stdout, outcome, { logits: logits.shape, labels: labels.shape }, await recordOnce(), details, metrics);
   }
-  else if (opts.markdown) io.stdout.write(renderMarkdown(outcome, { logits: loaded, labels }, metrics));
+  else if (opts.markdown) io.stdout.write(renderMarkdown(outcome, { logits: read.logits, labels: read.labels, shifted: opts.shift }, metrics));
   else io.stdout.write(renderHuman(outcome, { logits: read.logits, labels: read.labels, shifted: opts.shift }, paint, details && { breakdown: details, binary, classes: opts.classes }, metrics));
   return outcome.ok ? 0 : 1;
 }

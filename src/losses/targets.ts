@@ -49,11 +49,6 @@ function squeezable(targetShape: readonly number[], want: readonly number[]): bo
   return targetShape.length === want.length + 1 && targetShape[targetShape.length - 1] === 1 && sameShape(targetShape.slice(0, -1), want);
 }
 
-/** (N + 1) labels where (N) are wanted: a header row read as a label. */
-function oneRowMore(targetShape: readonly number[], want: readonly number[]): boolean {
-  return targetShape.length === 1 && want.length === 1 && targetShape[0] === want[0] + 1;
-}
-
 export function shapeMismatch(
   inputShape: readonly number[],
   targetShape: readonly number[],
@@ -68,9 +63,7 @@ export function shapeMismatch(
     ? '; if the classes are the last dim, pass --class-dim -1'
     : squeezable(targetShape, layout.outShape)
       ? `; labels of ${formatShape(targetShape)} hold one index a sample in a dim of size 1: save y.squeeze(-1)`
-      : oneRowMore(targetShape, layout.outShape)
-        ? '; one label more than samples: if the labels file begins with a header row (pandas writes one), pass --header'
-        : '';
+      : '';
   return new InputError(
     `labels shape ${formatShape(targetShape)} does not fit logits shape ${formatShape(inputShape)}: ${want}${hint}`,
     undefined,

@@ -62,14 +62,14 @@ export function verdict(checks: Check[], paint: Paint): string {
   return failed === 0 ? paint.ok(`all ${checks.length} checks passed`) : paint.bad(`${failed} of ${checks.length} checks failed`);
 }
 
-/** --quiet: the loss alone, one number a line (the unreduced values one per line). */
-/** -q: the loss alone; for reduction none one value a line, written in blocks of lines. */
 /**
- * -q's output: the loss alone on stdout; a failed check (--expect, --reference, check's ways)
- * also gets its line on stderr, so that a log says why the exit code is 1.
+ * -q's output: the loss alone on stdout (for reduction none one value a line, written in blocks
+ * of lines); a failed check (--expect, --reference, check's ways, a check that compared
+ * nothing) also gets its line on stderr, so that a log says why the exit code is 1.
  */
-export async function writeQuiet(out: Sink, r: { loss: number | Values }, checks: readonly Check[] = [], err?: Stderr): Promise<void> {
+export async function writeQuiet(out: Sink, r: { loss: number | Values }, checks: readonly Check[] = [], err?: Stderr, unchecked?: string): Promise<void> {
   for (const c of checks) if (!c.ok) err?.message(checkLine(c, PLAIN));
+  if (unchecked) err?.message(`FAIL nothing was checked: ${unchecked}`);
   if (typeof r.loss === 'number') out.write(`${formatNumber(r.loss)}\n`);
   else await writeChunks(out, linesInBlocks(r.loss, (_, v) => `${formatNumber(v)}\n`));
 }

@@ -27,7 +27,7 @@ export interface MarkdownSummary {
 }
 
 /** A loss mode's result. */
-export function renderMarkdown(o: Outcome, inputs: { logits: Described; labels: Described }, metrics?: Metrics): string {
+export function renderMarkdown(o: Outcome, inputs: { logits: Described; labels: Described; shifted?: boolean }, metrics?: Metrics): string {
   const r = o.result;
   const rows: [string, string][] =
     o.mode === 'check' ? o.losses.map(([name, res]) => [name, summary(res)]) : [['loss', summary(r)]];
@@ -38,6 +38,7 @@ export function renderMarkdown(o: Outcome, inputs: { logits: Described; labels: 
     ['logits', `${formatShape(inputs.logits.shape)} ${inputs.logits.dtype}`],
     ['labels', `${formatShape(inputs.labels.shape)} ${inputs.labels.dtype}`],
   );
+  if (inputs.shifted) rows.push(['shifted', 'logits[..., :-1, :] against labels[..., 1:]']);
   return markdown({ title: o.mode, rows, metrics, checks: o.checks, unchecked: o.unchecked });
 }
 
