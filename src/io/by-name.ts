@@ -45,8 +45,21 @@ export function keyByName(container: Container, role: Role, source: string, take
   if (matches.length === 1) return matches[0];
   const { kind } = container;
   if (matches.length > 1) {
-    throw new InputError(`several keys of the ${kind} name the ${role}: ${listKeys(matches)}; ${ADVICE[role](source)}`, source);
+    throw new InputError(`several keys of the ${kind} name the ${role}: ${listKeys(matches)}; ${ADVICE[role](source)}${asShards(matches, role, source)}`, source);
   }
   const there = container.keys.length === 0 ? 'it holds no arrays' : `the keys are ${listKeys(container.keys)}`;
   throw new InputError(`no key of the ${kind} names the ${role} (${listKeys(names)}); ${there}: ${ADVICE[role](source)}`, source);
+}
+
+/**
+ * For logits under one name in each of several entries (a list of per-batch dicts), how to take
+ * them all: as shards, each finding its labels beside it.
+ */
+function asShards(matches: readonly string[], role: Role, source: string): string {
+  const last = (k: string) => k.slice(k.lastIndexOf('.') + 1);
+  // entries of a list: the key before the name is an index (0.logits, outputs.3.logits), not train.logits
+  const listed = (k: string) => /(^|\.)\d+\.[^.]+$/.test(k);
+  if (role !== 'logits' || !matches.every((k) => listed(k) && last(k) === last(matches[0]))) return '';
+  const shown = matches.slice(0, 3).map((k) => `-l ${source}:${k}`).join(' ');
+  return `, or all of them as shards: ${shown}${matches.length > 3 ? ' ...' : ''}`;
 }

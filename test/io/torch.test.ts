@@ -84,6 +84,10 @@ describe('torch.save fixtures through every mode give PyTorch loss', () => {
     const several = await runCli(['ce', at('dump.pt')]);
     expect(several.code).toBe(2);
     expect(several.stderr).toContain('"labels", "targets"');
+    // a list of per-batch dicts: the error shows how to take every batch, as shards
+    const batches = await runCli(['ce', at('batches.pt')]);
+    expect(batches.code).toBe(2);
+    expect(batches.stderr).toContain(`, or all of them as shards: -l ${at('batches.pt')}:0.logits -l ${at('batches.pt')}:1.logits -l ${at('batches.pt')}:2.logits\n`);
   });
 
   it('a zip whose data.pkl is its last record, from standard input, sniffed or named pt', async () => {
