@@ -89,6 +89,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
       ...nonFiniteWarning('labels', seen.labels, asValues(labels)),
       ...mistakeWarnings(opts.mode, kind, seen.logits.findings, loaded.shape, opts.classDim),
       ...targetsWarning(seen.labels, labels.shape),
+      ...(opts.shift && read.labels.shape.at(-1) === 1 ? ['--shift on sequences of one step: no position has a next token to predict'] : []),
       ...evaluated.warnings,
     ],
   };
