@@ -10,7 +10,9 @@ try {
 } catch (e) {
   // no build beside this file (a clone not built yet, or being rebuilt): one line, not a stack trace
   if (e && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes('main.cjs')) {
-    process.stderr.write(`losscalc: its build is missing (${require('node:path').join(__dirname, '..', 'dist', 'bundle', 'main.cjs')}): run \`npm run build\` in ${require('node:path').join(__dirname, '..')}\n`);
+    const { join } = require('node:path');
+    const root = join(__dirname, '..');
+    process.stderr.write(`losscalc: its build is missing (${join(root, 'dist', 'bundle', 'main.cjs')}): run \`npm run build\` in ${root}\n`);
     process.exit(3);
   }
   throw e;

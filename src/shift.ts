@@ -34,6 +34,18 @@ export function causalShift(logits: Tensor | Values, labels: Tensor | Values, cl
   return { logits: shiftedLogits(asValues(logits)), labels: shiftedLabels(asValues(labels)) };
 }
 
+/** Hugging Face's shifted loss is F.cross_entropy on flattened (N, V) logits, which takes a 1-D weight only. */
+export function checkShiftWeight(weight: Tensor | undefined, spec: string | undefined): void {
+  if (weight && weight.shape.length !== 1) {
+    throw new InputError(`--shift takes class weights of shape (V,), as cross_entropy on the flattened positions does; got ${formatShape(weight.shape)}`, spec, 'weight');
+  }
+}
+
+/** What a shifted run of labels of `shape` (..., T) warns of. */
+export function shiftWarnings(shape: readonly number[]): string[] {
+  return shape.at(-1) === 1 ? ['--shift on sequences of one step: no position has a next token to predict'] : [];
+}
+
 /** (..., T, V) logits without their last step (a thread's own open of the file too, thread-claims.ts). */
 export const shiftedLogits = (v: Values): Values => dropStep(v, v.shape.length - 2, 'last');
 

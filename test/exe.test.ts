@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cases, expectClose, expectReport, resolveArgv, type Case, type Report } from './cases.js';
-import { FIXTURES, readJson, threadsUsed } from './helpers.js';
+import { expectSplit, FIXTURES, readJson } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const EXE = join(ROOT, 'dist', 'exe', 'losscalc');
@@ -75,8 +75,7 @@ describe.skipIf(unable !== undefined)('the single executable', () => {
       const r = await exe([...argv, '--json', '-j', '2'], undefined, { NODE_DEBUG: 'losscalc' });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr, name).not.toContain('internal error');
-      const used = threadsUsed(r.stderr);
-      expect(used && Math.min(used.threads, used.claims), `${name}: split among threads`).toBeGreaterThanOrEqual(2);
+      expectSplit(r.stderr, name);
       expectClose((JSON.parse(r.stdout) as { loss: number }).loss, c.mean, name);
     }
   }, 300_000);

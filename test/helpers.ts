@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { run } from '../src/cli.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
@@ -70,11 +71,11 @@ export function seeded(seed: number): () => number {
 }
 
 /**
- * What a run's NODE_DEBUG=losscalc lines say of its threads (parallel.ts): how many computed and
- * on how many claims; undefined for a run on one thread. A test of "-j n gives the same bits"
- * asserts with it that the run was split at all.
+ * That a run was split among threads, by its NODE_DEBUG=losscalc line (parallel.ts, "N threads
+ * on M claims"): two threads at least (the cores here may be fewer than -j), a claim at least
+ * each. A test of "-j n gives the same bits" asserts it, so that it cannot pass on one thread.
  */
-export function threadsUsed(stderr: string): { threads: number; claims: number } | undefined {
+export function expectSplit(stderr: string, what: string): void {
   const m = /LOSSCALC \d+: (\d+) threads on (\d+) claims of \d+ rows/.exec(stderr);
-  return m ? { threads: Number(m[1]), claims: Number(m[2]) } : undefined;
+  expect(m && Math.min(Number(m[1]), Number(m[2])), `${what}: split among threads`).toBeGreaterThanOrEqual(2);
 }

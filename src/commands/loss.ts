@@ -11,14 +11,13 @@ import type { Paint } from '../report/paint.js';
 import { savePerSample } from '../report/save.js';
 import { refuseSavingOverInput } from './save-target.js';
 import { Progress, withProgress } from '../report/progress.js';
-import { causalShift } from '../shift.js';
+import { causalShift, checkShiftWeight, shiftWarnings } from '../shift.js';
 import { binaryLabels } from '../losses/targets.js';
 import { rowsPerChunk } from '../losses/reduce.js';
 import { lossStore } from '../loss-store.js';
 import { availableParallelism } from 'node:os';
 import { keepYoungGenerationSmall } from '../heap.js';
-import { classLayout, formatShape, numel, type ClassLayout, type Tensor } from '../tensor.js';
-import { InputError } from '../errors.js';
+import { classLayout, numel, type ClassLayout, type Tensor } from '../tensor.js';
 import { recordSettings } from '../settings.js';
 import { inputDigests } from '../io/digest.js';
 import { asValues, isValues, type Values } from '../values.js';
@@ -68,10 +67,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
     // an array of the loss's shape (reduction none) is compared block by block, never read whole
     reference: opts.reference === undefined ? undefined : await load.open('reference', [opts.reference]),
   };
-  // Hugging Face's shifted loss is F.cross_entropy on flattened (N, V) logits, which takes a 1-D weight only
-  if (opts.shift && inputs.weight && inputs.weight.shape.length !== 1) {
-    throw new InputError(`--shift takes class weights of shape (V,), as cross_entropy on the flattened positions does; got ${formatShape(inputs.weight.shape)}`, opts.weight, 'weight');
-  }
+  if (opts.shift) checkShiftWeight(inputs.weight, opts.weight);
   // the unreduced losses are kept (beyond a bound, in a temporary file) only for an output that needs them
   const keepLosses = opts.reduction === 'none' || opts.savePerSample.length > 0 || opts.top > 0 || opts.report !== undefined;
   const threaded = plan && (await inThreads(plan, opts, loaded, labels, inputs, keepLosses));
@@ -89,7 +85,7 @@ export async function runLoss(opts: Options, io: CommandIo, load: Loader, paint:
       ...nonFiniteWarning('labels', seen.labels, asValues(labels)),
       ...mistakeWarnings(opts.mode, kind, seen.logits.findings, loaded.shape, opts.classDim),
       ...targetsWarning(seen.labels, labels.shape),
-      ...(opts.shift && read.labels.shape.at(-1) === 1 ? ['--shift on sequences of one step: no position has a next token to predict'] : []),
+      ...(opts.shift ? shiftWarnings(read.labels.shape) : []),
       ...evaluated.warnings,
     ],
   };

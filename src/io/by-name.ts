@@ -34,8 +34,6 @@ export function keyByName(container: Container, role: Role, source: string, take
   const names = ARRAY_NAMES[role];
   const keys = container.keys.filter((k) => k !== taken);
   // beside a nested key that was given (batches.pt:1.logits), its siblings first: 1.labels
-  const parent = (k: string) => k.slice(0, Math.max(0, k.lastIndexOf('.')));
-  const last = (k: string) => k.slice(k.lastIndexOf('.') + 1);
   if (taken?.includes('.')) {
     const siblings = keys.filter((k) => k.includes('.') && parent(k) === parent(taken) && names.includes(last(k)));
     if (siblings.length === 1) return siblings[0];
@@ -51,12 +49,15 @@ export function keyByName(container: Container, role: Role, source: string, take
   throw new InputError(`no key of the ${kind} names the ${role} (${listKeys(names)}); ${there}: ${ADVICE[role](source)}`, source);
 }
 
+/** A dotted key's last part (`logits` of `outputs.logits`), and the key it is in (`outputs`). */
+const last = (k: string): string => k.slice(k.lastIndexOf('.') + 1);
+const parent = (k: string): string => k.slice(0, Math.max(0, k.lastIndexOf('.')));
+
 /**
  * For logits under one name in each of several entries (a list of per-batch dicts), how to take
  * them all: as shards, each finding its labels beside it.
  */
 function asShards(matches: readonly string[], role: Role, source: string): string {
-  const last = (k: string) => k.slice(k.lastIndexOf('.') + 1);
   // entries of a list: the key before the name is an index (0.logits, outputs.3.logits), not train.logits
   const listed = (k: string) => /(^|\.)\d+\.[^.]+$/.test(k);
   if (role !== 'logits' || !matches.every((k) => listed(k) && last(k) === last(matches[0]))) return '';

@@ -188,9 +188,8 @@ export function reduced(reduction: Exclude<Reduction, 'none'>, sum: number, weig
  * core, which a second thread then lacks). A chunk's Neumaier sum S of n terms is off by at
  * most about 2^-53·|S| + n·2^-106·Σ|x_i|: a last bit unless terms of both signs cancel to far
  * less than their sizes (README, Sums), where 4096 was no safer by principle, only 16 times
- * smaller in the second term. LOSSCALC_CHUNK_POSITIONS sets
- * another size (the tests split small inputs into many chunks so); a result's last bits may
- * depend on it, never on the thread count.
+ * smaller in the second term. LOSSCALC_CHUNK_POSITIONS sets another size (the tests split small
+ * inputs into many chunks so); a result's last bits may depend on it, never on the thread count.
  */
 export const CHUNK_POSITIONS = chunkPositions(process.env.LOSSCALC_CHUNK_POSITIONS);
 
@@ -200,7 +199,7 @@ function chunkPositions(setting: string | undefined): number {
 }
 
 /** Input values per chunk at most, so that rows of many classes still split among threads. */
-export const CHUNK_VALUES = 1 << 20;
+const CHUNK_VALUES = 1 << 20;
 
 /**
  * Batch rows per chunk of the sums for a loss of shape `outShape` over an input of

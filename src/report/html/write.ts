@@ -5,7 +5,7 @@
  * through the process's own stream for /dev/stdout and /dev/stderr.
  */
 import type { Breakdown } from '../../breakdown.js';
-import type { Options } from '../../options.js';
+import { FLAG_MODES, type Options } from '../../options.js';
 import type { Outcome } from '../../outcome.js';
 import { STANDARD } from '../../save-formats.js';
 import { SETTING_NAMES, type ResultSettings } from '../../settings.js';
@@ -66,12 +66,12 @@ export function reportData(run: ReportRun): ReportData {
   return data;
 }
 
-/** The settings that do not apply to a mode (each is recorded for every mode, for merge). */
-const NOT_FOR: Partial<Record<keyof ResultSettings, readonly string[]>> = {
-  ignoreIndex: ['bce-logits', 'binary-cross-entropy'],
-  labelSmoothing: ['nll', 'gather', 'bce-logits', 'binary-cross-entropy'],
-  logSoftmax: ['cross-entropy', 'check', 'gather', 'bce-logits', 'binary-cross-entropy'],
-  input: ['nll', 'gather', 'bce-logits', 'binary-cross-entropy'],
+/** The flag of each setting recorded for every mode (for merge), whose modes FLAG_MODES says. */
+const FLAG_OF: Partial<Record<keyof ResultSettings, string>> = {
+  ignoreIndex: '--ignore-index',
+  labelSmoothing: '--label-smoothing',
+  logSoftmax: '--log-softmax',
+  input: '--input',
 };
 
 /**
@@ -82,7 +82,8 @@ const NOT_FOR: Partial<Record<keyof ResultSettings, readonly string[]>> = {
 function options(opts: Options, settings: ResultSettings, rank: number): [string, string][] {
   const rows: [string, string][] = [['reduction', opts.reduction]];
   for (const [key, value] of Object.entries(settings) as [keyof ResultSettings, ResultSettings[keyof ResultSettings]][]) {
-    if (value === null || value === undefined || NOT_FOR[key]?.includes(opts.mode)) continue;
+    const flag = FLAG_OF[key];
+    if (value === null || value === undefined || (flag !== undefined && !FLAG_MODES[flag].includes(opts.mode))) continue;
     if (key === 'classDim') rows.push([SETTING_NAMES[key], `${rank + (value as number)} (${value} from the end)`]);
     else rows.push([SETTING_NAMES[key], typeof value === 'object' ? `sha256 ${value.sha256.slice(0, 16)}\u2026, ${value.min} .. ${value.max}` : String(value)]);
   }
